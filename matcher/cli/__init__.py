@@ -1,0 +1,62 @@
+"""The ``matcher`` command. Thin: parses arguments, calls the library, prints.
+
+Each command group lives in its own module exposing ``register(subparsers)``; every
+command's handler takes the parsed ``argparse.Namespace`` and returns an exit status.
+User mistakes (:class:`matcher.data.errors.MatcherError`) print a clear message and exit 2,
+never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from matcher.data.errors import MatcherError
+
+# Command-group modules, in the order they appear in --help. A module that is not
+# present yet is skipped, so groups can land one by one.
+COMMAND_MODULES = (
+    "matcher.cli.data_cmds",      # validate, demo-data
+    "matcher.cli.demo_cmd",       # demo
+    "matcher.cli.model_cmds",     # train, evaluate, recommend, recommend-umkm
+    "matcher.cli.event_cmds",     # plan-event
+    "matcher.cli.registry_cmds",  # models, retrain
+    "matcher.cli.service_cmds",   # serve, import, accounts
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="matcher",
+        description="Match Indonesian UMKM with PMA/PMDN investment companies.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.handler(args) or 0)
+    except MatcherError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The data contract (``shared/data-contract.md``) as code, and the canonical frames.
+
+Loaders (:mod:`matcher.data.loaders`) turn a raw file into a *canonical frame*: a pandas
+DataFrame with exactly the columns below (extra input columns are dropped after
+validation), typed as stated, one row per entity, in file order. Everything downstream
+(features, ranking, planning, the store) consumes canonical frames and nothing else.
+
+Canonical UMKM frame (``UMKM_COLUMNS``)
+    umkm_id str, name str, nib str|None, kbli tuple[str, ...] (5-digit codes, leading
+    zeros kept), products str, province str (official name, e.g. "Jawa Timur"),
+    province_code str (2-digit Kemendagri), regency str|None (canonical name when known),
+    regency_code str|None (4-digit), lat float, lon float (always filled: exact, else the
+    regency's then the province's centroid), location_precision str ("exact", "regency",
+    "province"), scale str|None ("mikro", "kecil", "menengah"; derived from
+    annual_revenue_idr when absent), annual_revenue_idr float (NaN = unknown),
+    employees float (NaN = unknown), monthly_capacity_idr float, certifications
+    tuple[str, ...], year_founded float, export_experience float (1.0, 0.0, NaN = unknown).
+
+Canonical firm frame (``FIRM_COLUMNS``)
+    firm_id str, name str, investment_type str ("PMA"|"PMDN"), country str|None,
+    kbli tuple[str, ...], needs str, needed_kbli tuple[str, ...], province, province_code,
+    regency, regency_code, lat, lon, location_precision as for UMKM,
+    required_certifications tuple[str, ...], preferred_scale str|None, budget_idr float,
+    max_partners int (default 3).
+
+Canonical outcomes frame (``OUTCOME_COLUMNS``)
+    umkm_id str, firm_id str, stage str, grade int (declined 0, meeting 1, mou_signed 2,
+    contract_signed 3), contract_value_idr float, date datetime64[ns], event_id str|None,
+    declined_by str|None. The same pair seen twice: the latest date wins (one row per pair).
+
+Canonical event frame (``EVENT_COLUMNS``)
+    party str ("umkm"|"firm"), id str, capacity int (default: the firm's max_partners,
+    1 for a UMKM).
+"""
+from __future__ import annotations
+
+CERTIFICATIONS = ("halal", "pirt", "bpom", "sni", "iso9001", "haccp", "svlk", "organik")
+SCALES = ("mikro", "kecil", "menengah")
+INVESTMENT_TYPES = ("PMA", "PMDN")
+STAGES = ("declined", "meeting", "mou_signed", "contract_signed")
+STAGE_GRADE = {"declined": 0, "meeting": 1, "mou_signed": 2, "contract_signed": 3}
+DECLINED_BY = ("umkm", "firm")
+PARTIES = ("umkm", "firm")
+DEFAULT_MAX_PARTNERS = 3
+
+# PP 7/2021 annual sales thresholds (rupiah): mikro <= 2 M, kecil <= 15 M, menengah <= 50 M.
+SCALE_REVENUE_LIMITS = (("mikro", 2e9), ("kecil", 15e9), ("menengah", 50e9))
+
+UMKM_COLUMNS = (
+    "umkm_id", "name", "nib", "kbli", "products", "province", "province_code", "regency",
+    "regency_code", "lat", "lon", "location_precision", "scale", "annual_revenue_idr",
+    "employees", "monthly_capacity_idr", "certifications", "year_founded", "export_experience",
+)
+FIRM_COLUMNS = (
+    "firm_id", "name", "investment_type", "country", "kbli", "needs", "needed_kbli",
+    "province", "province_code", "regency", "regency_code", "lat", "lon",
+    "location_precision", "required_certifications", "preferred_scale", "budget_idr",
+    "max_partners",
+)
+OUTCOME_COLUMNS = (
+    "umkm_id", "firm_id", "stage", "grade", "contract_value_idr", "date", "event_id",
+    "declined_by",
+)
+EVENT_COLUMNS = ("party", "id", "capacity")
+
+KINDS = ("umkm", "firms", "outcomes", "event")

@@ -1,0 +1,67 @@
+"""The one owner of the mapping between external IDs and integer positions.
+
+Models, features and the planner see integer indices; the CLI, API and files see IDs.
+Every translation goes through an :class:`IdIndex`, in the spirit of LightFM's ``Dataset``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from matcher.data.errors import MatcherError
+
+
+class UnknownIdError(MatcherError, KeyError):
+    """An ID that is not in the profiles in use."""
+
+    def __init__(self, kind: str, ids: Sequence[str]):
+        self.kind = kind
+        self.ids = list(ids)
+        shown = ", ".join(map(str, self.ids[:5])) + (" ..." if len(self.ids) > 5 else "")
+        super().__init__(f"unknown {kind} id{'s' if len(self.ids) != 1 else ''}: {shown}")
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+class IdIndex:
+    """Bidirectional, order-preserving map between IDs and positions 0..n-1."""
+
+    def __init__(self, ids: Iterable[str], kind: str = "id"):
+        self.kind = kind
+        self._ids = pd.Index(pd.Series(list(ids), dtype=object).astype(str), dtype=object)
+        if self._ids.has_duplicates:
+            dup = self._ids[self._ids.duplicated()].unique().tolist()
+            raise MatcherError(f"duplicate {kind} ids: {dup[:5]}")
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, item: object) -> bool:
+        return str(item) in self._ids
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self._ids.to_numpy()
+
+    def to_index(self, ids: str | Iterable[str]) -> np.ndarray | int:
+        """IDs -> positions; raises :class:`UnknownIdError` naming every unknown ID."""
+        single = isinstance(ids, str)
+        wanted = pd.Index([ids] if single else [str(i) for i in ids], dtype=object)
+        pos = self._ids.get_indexer(wanted)
+        if (pos < 0).any():
+            raise UnknownIdError(self.kind, wanted[pos < 0].tolist())
+        return int(pos[0]) if single else pos.astype(np.int64)
+
+    def to_ids(self, positions: int | Iterable[int]) -> np.ndarray | str:
+        if isinstance(positions, (int, np.integer)):
+            return str(self._ids[int(positions)])
+        return self._ids.to_numpy()[np.asarray(positions, dtype=np.int64)]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, IdIndex) and self.kind == other.kind and self._ids.equals(other._ids)
+
+    def __repr__(self) -> str:
+        return f"IdIndex(kind={self.kind!r}, n={len(self)})"
