@@ -16,7 +16,8 @@ from matcher.data.errors import MatcherError
 # Command-group modules, in the order they appear in --help. A module that is not
 # present yet is skipped, so groups can land one by one.
 COMMAND_MODULES = (
-    "matcher.cli.data_cmds",      # validate, demo-data
+    "matcher.cli.data_cmds",      # validate
+    "matcher.cli.demo_data_cmd",  # demo-data
     "matcher.cli.demo_cmd",       # demo
     "matcher.cli.model_cmds",     # train, evaluate, recommend, recommend-umkm
     "matcher.cli.event_cmds",     # plan-event
