@@ -1,0 +1,137 @@
+"""The one façade used by the CLI, the API and the web app.
+
+A :class:`MatchService` binds a fitted model to a set of profiles (canonical frames, see
+:mod:`matcher.data.schema`). It owns the ID<->index maps (:class:`matcher.index.IdIndex`)
+and the per-entity encodings, so every request only scores pairs. It does no I/O: callers
+load files or rows from the store and hand frames in.
+
+The model it wraps follows the protocol of :class:`matcher.ranking.MatchModel`:
+
+- ``encode_umkm(umkm) -> EncodedSide`` / ``encode_firms(firms) -> EncodedSide``:
+  per-entity features, computed once per profile set;
+- ``score_block(U, F, u_idx, f_idx=None) -> ndarray (len(u_idx), n_firms or len(f_idx))``:
+  dense scores for a block of UMKM against firms (vectorised; no loop per pair);
+- ``score_pairs(U, F, u_idx, f_idx) -> ndarray``: scores of aligned pairs;
+- ``top_firms(U, F, u_idx, k) -> (firm positions, scores)``, each ``(len(u_idx), k)``, best
+  first: uses the candidate shortlist when the firm set is large;
+- ``explain_pairs(U, F, u_idx, f_idx) -> list[str]``: Bahasa Indonesia reasons per pair.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import pandas as pd
+
+from matcher.index import IdIndex
+
+RECOMMENDATION_COLUMNS = ("umkm_id", "firm_id", "rank", "score", "reasons")
+
+
+def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column positions and values of the k best scores in every row, best first.
+
+    Ties are broken by the lower column position, so results are deterministic.
+    """
+    n = scores.shape[1]
+    k = min(k, n)
+    if k <= 0:
+        return np.empty((scores.shape[0], 0), dtype=np.int64), np.empty((scores.shape[0], 0))
+    if k < n:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(n), scores.shape).copy()
+    vals = np.take_along_axis(scores, part, axis=1)
+    # stable order: by score descending, then by column position ascending
+    order = np.lexsort((part, -vals), axis=1)
+    cols = np.take_along_axis(part, order, axis=1)
+    return cols.astype(np.int64), np.take_along_axis(vals, order, axis=1)
+
+
+class MatchService:
+    """Recommend firms for UMKM, UMKM for firms, and score event rooms."""
+
+    def __init__(self, model, umkm: pd.DataFrame, firms: pd.DataFrame):
+        self.model = model
+        self.umkm = umkm.reset_index(drop=True)
+        self.firms = firms.reset_index(drop=True)
+        self.umkm_index = IdIndex(self.umkm["umkm_id"], kind="umkm")
+        self.firm_index = IdIndex(self.firms["firm_id"], kind="firm")
+        self._U = model.encode_umkm(self.umkm)
+        self._F = model.encode_firms(self.firms)
+
+    # -- scoring -------------------------------------------------------------------
+    def score_matrix(self, umkm_ids: Sequence[str], firm_ids: Sequence[str]) -> np.ndarray:
+        """Dense scores, rows in the order of ``umkm_ids``, columns of ``firm_ids``."""
+        u = self.umkm_index.to_index(list(umkm_ids))
+        f = self.firm_index.to_index(list(firm_ids))
+        return self.model.score_block(self._U, self._F, u, f)
+
+    def explain(self, umkm_ids: Sequence[str], firm_ids: Sequence[str]) -> list[str]:
+        """Reasons for aligned pairs (umkm_ids[i], firm_ids[i])."""
+        u = self.umkm_index.to_index(list(umkm_ids))
+        f = self.firm_index.to_index(list(firm_ids))
+        return self.model.explain_pairs(self._U, self._F, u, f)
+
+    # -- recommendations -----------------------------------------------------------
+    def iter_recommend_firms(
+        self, umkm_ids: Sequence[str] | None = None, k: int = 10, chunk_size: int = 2048
+    ) -> Iterator[pd.DataFrame]:
+        """Top-k firms per UMKM, yielded chunk by chunk so memory stays bounded."""
+        u_all = (
+            np.arange(len(self.umkm_index))
+            if umkm_ids is None
+            else self.umkm_index.to_index(list(umkm_ids))
+        )
+        for start in range(0, len(u_all), chunk_size):
+            u = u_all[start : start + chunk_size]
+            cols, vals = self.model.top_firms(self._U, self._F, u, k)
+            yield self._frame(u, cols, vals)
+
+    def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10) -> pd.DataFrame:
+        parts = list(self.iter_recommend_firms(umkm_ids, k))
+        if not parts:
+            return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
+        return pd.concat(parts, ignore_index=True)
+
+    def recommend_umkm(self, firm_id: str, k: int = 10) -> pd.DataFrame:
+        """Top-k UMKM for one firm (the reverse question), best first."""
+        f = self.firm_index.to_index([firm_id])
+        scores = self.model.score_block(self._U, self._F, np.arange(len(self.umkm_index)), f)[:, 0]
+        rows, vals = top_k_rows(scores[None, :], k)
+        u = rows[0]
+        reasons = self.model.explain_pairs(self._U, self._F, u, np.repeat(f, len(u)))
+        return pd.DataFrame(
+            {
+                "firm_id": firm_id,
+                "umkm_id": self.umkm_index.to_ids(u),
+                "rank": np.arange(1, len(u) + 1),
+                "score": vals[0],
+                "reasons": reasons,
+            }
+        )
+
+    def match_profile(self, profile: pd.DataFrame, k: int = 10) -> pd.DataFrame:
+        """Top-k firms for ad-hoc UMKM profiles (canonical frame) not in this service."""
+        other = MatchService.__new__(MatchService)
+        other.model, other.firms, other.firm_index, other._F = (
+            self.model, self.firms, self.firm_index, self._F,
+        )
+        other.umkm = profile.reset_index(drop=True)
+        other.umkm_index = IdIndex(other.umkm["umkm_id"], kind="umkm")
+        other._U = self.model.encode_umkm(other.umkm)
+        return other.recommend_firms(None, k)
+
+    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> pd.DataFrame:
+        k = cols.shape[1]
+        uu = np.repeat(u, k)
+        ff = cols.ravel()
+        return pd.DataFrame(
+            {
+                "umkm_id": self.umkm_index.to_ids(uu),
+                "firm_id": self.firm_index.to_ids(ff),
+                "rank": np.tile(np.arange(1, k + 1), len(u)),
+                "score": vals.ravel(),
+                "reasons": self.model.explain_pairs(self._U, self._F, uu, ff),
+            }
+        )
