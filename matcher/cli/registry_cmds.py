@@ -1,0 +1,163 @@
+"""``matcher models list | show | promote | rollback``: manage the local model registry.
+
+Thin by design: every action is one call on :class:`training.registry.Registry`, whose
+errors (:class:`training.registry.RegistryError`, a ``MatcherError``) the dispatcher turns
+into a message and exit status 2.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import numbers
+
+from rich.console import Console
+from rich.table import Table
+
+from training.registry import ENV_VAR, Registry
+
+# Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
+DEFAULT_METRIC_SUFFIXES = ("ndcg@10", "coverage")
+MAX_DEFAULT_METRIC_COLUMNS = 4
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--registry", metavar="DIR", default=None,
+        help=f"registry folder (default: ${ENV_VAR}, else ./models)",
+    )
+    models = subparsers.add_parser(
+        "models", help="list, inspect, promote and roll back trained model versions",
+        description="Manage the local model registry: which trained versions exist and "
+                    "which one is served.",
+    )
+    models.set_defaults(handler=lambda _args: _print_help(models))
+    actions = models.add_subparsers(dest="models_action", metavar="ACTION")
+
+    p = actions.add_parser("list", parents=[common], help="all versions, oldest first")
+    p.add_argument("--metric", action="append", metavar="KEY",
+                   help="metric column to show, dotted for nested keys (e.g. heldout.ndcg@10); "
+                        "repeatable; default: the NDCG@10 and coverage figures")
+    p.set_defaults(handler=cmd_list)
+
+    p = actions.add_parser("show", parents=[common], help="the full manifest of a version")
+    p.add_argument("version", nargs="?", help="version id (default: the current one)")
+    p.set_defaults(handler=cmd_show)
+
+    p = actions.add_parser("promote", parents=[common],
+                           help="serve VERSION from now on (no gating: a human decision)")
+    p.add_argument("version", help="version id, as printed by `matcher models list`")
+    p.add_argument("--reason", default="", help="why, for the history log")
+    p.set_defaults(handler=cmd_promote)
+
+    p = actions.add_parser("rollback", parents=[common],
+                           help="serve the previously current version again")
+    p.add_argument("--reason", default="", help="why, for the history log")
+    p.set_defaults(handler=cmd_rollback)
+
+    # ---------------------------------------------------------------------------------
+    # `matcher retrain` belongs here, next to `models`, but is NOT wired yet: the ranking
+    # engineer adds it together with training/train.py. Intended flow:
+    #   train a challenger -> registry.register(...) -> score it on the champion's frozen
+    #   slice (registry.frozen_validation()) -> training.gating.decide_promotion(...) ->
+    #   registry.promote(version, reason=decision.reason) only if decision.promote.
+    # ---------------------------------------------------------------------------------
+
+
+def _print_help(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    registry = Registry(args.registry)
+    versions = registry.versions()
+    console = _console()
+    if not versions:
+        console.print(f"no model yet in {registry.root}: run `matcher train ...` to create one")
+        return 0
+    flat = [_flatten(v.get("metrics") or {}) for v in versions]
+    keys = args.metric or _default_metric_keys(flat)
+    table = Table(title=f"models in {registry.root}")
+    table.add_column("", no_wrap=True)  # current marker
+    table.add_column("version", no_wrap=True)
+    table.add_column("created (UTC)", no_wrap=True)
+    for key in keys:
+        table.add_column(key, justify="right", min_width=len(key))
+    table.add_column("notes", min_width=12, overflow="fold")
+    for info, metrics in zip(versions, flat):
+        cells = [_fmt_metric(metrics.get(k)) for k in keys]
+        notes = f"[red]damaged: {info['error']}[/red]" if "error" in info else info.get("notes", "")
+        table.add_row("*" if info["is_current"] else "", info["version"],
+                      _short_time(info.get("created_at", "?")), *cells, notes)
+    console.print(table)
+    if registry.current_version() is None:
+        console.print("no version is current yet: `matcher models promote VERSION`")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    registry = Registry(args.registry)
+    version = registry.resolve(args.version)
+    manifest = registry.manifest(version)
+    console = _console()
+    marker = " (current)" if version == registry.current_version() else ""
+    console.print(f"[bold]{version}[/bold]{marker}  {registry.root / 'versions' / version}")
+    console.print_json(json.dumps(manifest))
+    return 0
+
+
+def cmd_promote(args: argparse.Namespace) -> int:
+    registry = Registry(args.registry)
+    previous = registry.promote(args.version, reason=args.reason)
+    was = f"(was {previous})" if previous else "(first promotion)"
+    if previous == args.version:
+        was = "(already current: nothing changed)"
+    _console().print(f"current model: {args.version} {was}")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    registry = Registry(args.registry)
+    before = registry.current_version()
+    target = registry.rollback(reason=args.reason)
+    _console().print(f"rolled back: current model is {target} (was {before})")
+    return 0
+
+
+def _flatten(metrics: dict, prefix: str = "") -> dict[str, float]:
+    """``{"heldout": {"ndcg@10": .6}}`` -> ``{"heldout.ndcg@10": .6}`` (numbers only)."""
+    out: dict[str, float] = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+            out[name] = float(value)
+    return out
+
+
+def _default_metric_keys(flat: list[dict[str, float]]) -> list[str]:
+    """Key figures to show: shallow keys first (``heldout.ndcg@10`` before a baseline's)."""
+    keys: list[str] = []
+    for metrics in flat:
+        for key in metrics:
+            if key.endswith(DEFAULT_METRIC_SUFFIXES) and key not in keys:
+                keys.append(key)
+    keys.sort(key=lambda k: k.count("."))  # stable: first-seen order within a depth
+    return keys[:MAX_DEFAULT_METRIC_COLUMNS]
+
+
+def _console() -> Console:
+    """Rich console; when piped (not a terminal) wide enough not to cut table cells."""
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 160))
+
+
+def _short_time(iso: str) -> str:
+    """``2026-11-27T20:31:58Z`` -> ``2026-11-27 20:31`` to keep the table narrow."""
+    return iso[:16].replace("T", " ")
+
+
+def _fmt_metric(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"

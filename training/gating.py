@@ -1,0 +1,202 @@
+"""Champion/challenger gating: should a freshly trained model replace the current one?
+
+Pure functions over plain metric dicts, so the rule is testable without training anything
+and the same decision can be re-derived from two manifests.
+
+Metric dict shape (one per model; every number is a float, higher is better)::
+
+    {
+        "heldout":  {"ndcg@10": 0.61, ...},   # on the NEW held-out slice (same slice for both)
+        "frozen":   {"ndcg@10": 0.58, ...},   # on the CHAMPION's frozen validation slice
+        "baselines": {"rule":  {"ndcg@10": 0.52},   # challenger only: baselines scored on
+                      "tfidf": {"ndcg@10": 0.55}},  # the same held-out slice
+        "coverage": 0.34,          # catalogue coverage: share of firms in >= 1 top-10 list
+        "scores_finite": True,     # challenger only: no NaN/inf among its scores
+        "features": ["kbli_overlap", "distance_km", ...],   # the model's feature names
+    }
+
+For the champion, ``heldout`` is the champion re-scored on the new held-out slice and
+``frozen`` its score on its own frozen slice (from its manifest, or re-scored); ``frozen``
+may be absent when the champion was registered without a frozen slice, and then that
+check is skipped (reported as passed with "skipped").
+
+Rules (all must pass):
+
+=====================  ================================================================
+check                  passes when
+=====================  ================================================================
+scores_finite          the challenger's scores are all finite
+coverage               first model: coverage > 0; else challenger coverage >=
+                       ``min_coverage_ratio`` x champion coverage (no collapse onto a few
+                       popular firms)
+feature_schema         first model: at least one feature; else the challenger's features
+                       are a superset of (or equal to) the champion's. Adding features is
+                       a deliberate code change; *losing* one during a retrain usually
+                       means an input column went empty or missing, so an automatic
+                       retrain must not ship it. A human can still ``matcher models
+                       promote`` a smaller model on purpose.
+beats_baseline:<name>  challenger held-out metric >= baseline + ``baseline_margin``, for
+                       every baseline given (at least one is required)
+heldout_vs_champion    challenger held-out metric >= champion held-out metric - ``tolerance``
+frozen_vs_champion     challenger on the champion's frozen slice >= champion there -
+                       ``tolerance`` (guards against a new held-out slice that is easier)
+=====================  ================================================================
+
+Margins and tolerances are absolute differences in the metric (NDCG@10 lives in [0, 1]).
+A missing or non-finite metric fails its check rather than raising, so a broken
+evaluation blocks a promotion instead of crashing the retrain loop.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import NamedTuple
+
+DEFAULT_METRIC = "ndcg@10"
+# Float sums like 0.60 + 0.02 land a hair off; a margin "met exactly" must count as met.
+_SLACK = 1e-12
+
+
+class Check(NamedTuple):
+    name: str
+    passed: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    promote: bool
+    reason: str  # one line, for logs and the CLI
+    checks: list[Check]
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
+
+    def to_dict(self) -> dict:
+        """JSON-friendly form, e.g. to store in the challenger's manifest ``extra``."""
+        return {
+            "promote": self.promote,
+            "reason": self.reason,
+            "checks": [c._asdict() for c in self.checks],
+        }
+
+
+def decide_promotion(
+    champion: dict | None,
+    challenger: dict,
+    *,
+    tolerance: float = 0.01,
+    baseline_margin: float = 0.02,
+    min_coverage_ratio: float = 0.5,
+    metric: str = DEFAULT_METRIC,
+) -> Decision:
+    """Apply the rules in the module docstring; ``champion=None`` means no model yet."""
+    if tolerance < 0 or baseline_margin < 0 or not 0 <= min_coverage_ratio <= 1:
+        raise ValueError("tolerance and baseline_margin must be >= 0, min_coverage_ratio in [0, 1]")
+    checks = [
+        _check_finite(challenger),
+        _check_coverage(champion, challenger, min_coverage_ratio),
+        _check_features(champion, challenger),
+        *_check_baselines(challenger, metric, baseline_margin),
+    ]
+    if champion is not None:
+        checks.append(_check_vs_champion("heldout", champion, challenger, metric, tolerance))
+        checks.append(_check_vs_champion("frozen", champion, challenger, metric, tolerance))
+    promote = all(c.passed for c in checks)
+    return Decision(promote, _reason(promote, champion, challenger, checks, metric), checks)
+
+
+def _number(value: object) -> float | None:
+    """A finite float, or None for anything missing, non-numeric, NaN or infinite."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):  # numpy floats are Real
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _metric(model: dict, section: str, metric: str) -> float | None:
+    return _number((model.get(section) or {}).get(metric))
+
+
+def _fmt(value: float | None) -> str:
+    return "missing" if value is None else f"{value:.4f}"
+
+
+def _check_finite(challenger: dict) -> Check:
+    ok = challenger.get("scores_finite") is True
+    return Check("scores_finite", ok, "all scores finite" if ok else
+                 "challenger produced NaN/inf scores (or did not report scores_finite)")
+
+
+def _check_coverage(champion: dict | None, challenger: dict, ratio: float) -> Check:
+    new = _number(challenger.get("coverage"))
+    if champion is None:
+        ok = new is not None and new > 0
+        return Check("coverage", ok, f"coverage {_fmt(new)} (must be > 0)")
+    old = _number(champion.get("coverage"))
+    if new is None or old is None:
+        return Check("coverage", False, f"coverage missing (challenger {_fmt(new)}, "
+                                        f"champion {_fmt(old)})")
+    floor = ratio * old
+    return Check("coverage", new >= floor - _SLACK,
+                 f"coverage {new:.4f} vs floor {floor:.4f} ({ratio:g} x champion {old:.4f})")
+
+
+def _check_features(champion: dict | None, challenger: dict) -> Check:
+    new = list(challenger.get("features") or [])
+    if champion is None:
+        return Check("feature_schema", bool(new), f"{len(new)} features")
+    missing = [f for f in champion.get("features") or [] if f not in set(new)]
+    if missing:
+        shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
+        return Check("feature_schema", False,
+                     f"challenger lacks {len(missing)} champion feature(s): {shown}")
+    added = len(set(new) - set(champion.get("features") or []))
+    return Check("feature_schema", True, f"superset of champion's features (+{added} new)")
+
+
+def _check_baselines(challenger: dict, metric: str, margin: float) -> list[Check]:
+    baselines = challenger.get("baselines") or {}
+    if not baselines:
+        return [Check("beats_baseline", False, "no baseline metrics supplied")]
+    new = _metric(challenger, "heldout", metric)
+    checks = []
+    for name, scores in sorted(baselines.items()):
+        base = _number((scores or {}).get(metric))
+        ok = new is not None and base is not None and new - base >= margin - _SLACK
+        checks.append(Check(
+            f"beats_baseline:{name}", ok,
+            f"heldout {metric} {_fmt(new)} vs {name} {_fmt(base)} (needs +{margin:g})",
+        ))
+    return checks
+
+
+def _check_vs_champion(
+    section: str, champion: dict, challenger: dict, metric: str, tolerance: float
+) -> Check:
+    name = f"{section}_vs_champion"
+    old = _metric(champion, section, metric)
+    new = _metric(challenger, section, metric)
+    if section == "frozen" and champion.get("frozen") is None:
+        return Check(name, True, "skipped: champion has no frozen validation slice")
+    ok = new is not None and old is not None and new >= old - tolerance - _SLACK
+    return Check(name, ok, f"{section} {metric} {_fmt(new)} vs champion {_fmt(old)} "
+                           f"(tolerance {tolerance:g})")
+
+
+def _reason(
+    promote: bool, champion: dict | None, challenger: dict, checks: list[Check], metric: str
+) -> str:
+    new = _fmt(_metric(challenger, "heldout", metric))
+    if promote:
+        if champion is None:
+            return f"promote first model: heldout {metric} {new}; all {len(checks)} checks passed"
+        old = _fmt(_metric(champion, "heldout", metric))
+        return (f"promote: heldout {metric} {new} vs champion {old}; "
+                f"all {len(checks)} checks passed")
+    failed = [c for c in checks if not c.passed]
+    listing = "; ".join(f"{c.name}: {c.detail}" for c in failed)
+    keep = "keep champion" if champion is not None else "do not promote"
+    return f"{keep}: {len(failed)} of {len(checks)} checks failed — {listing}"
