@@ -1,0 +1,172 @@
+"""The served :class:`~matcher.service.MatchService` and how it is kept current.
+
+A :class:`Snapshot` is immutable: a service bound to one model version and one profile
+revision. :class:`ServiceHolder` hands the current snapshot to each request and swaps in a
+new one (a single reference assignment, atomic under the GIL) when the registry promotes
+another model or the stored profiles change. The rebuild runs in a background thread
+while requests keep being answered by the old snapshot, so nothing in flight fails and
+nobody waits; only the very first build (nothing to serve yet) happens in the request.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from api.store import FIRMS, UMKM, Store, load_frame
+from api.store.model_state import mirror_current_version
+from api.store.profiles import profile_revision
+from matcher.data.errors import MatcherError
+from matcher.service import MatchService
+
+log = logging.getLogger(__name__)
+
+
+class ServiceUnavailable(MatcherError):
+    """No service can be built yet (no current model, or no profiles): HTTP 503."""
+
+
+class ModelSource(Protocol):
+    """Where models come from. The default is the registry; tests inject a fake."""
+
+    def token(self) -> Hashable:
+        """Cheap to call; changes whenever the current model changes."""
+
+    def build(self, umkm: pd.DataFrame, firms: pd.DataFrame, token: Hashable) -> tuple[MatchService, str | None]:
+        """A service for the model current at ``token``, and that model's version."""
+
+    def versions(self) -> list[dict]:
+        """Manifests of all versions (with ``version``, ``metrics``, ``is_current``)."""
+
+    def promote(self, version: str, reason: str = "") -> str | None:
+        """Make ``version`` current; returns the previous current version."""
+
+
+class RegistryModelSource:
+    """Models from the file registry (:class:`training.registry.Registry`)."""
+
+    def __init__(self, root: str | Path):
+        from training.registry import Registry
+
+        self.registry = Registry(root)
+
+    def token(self) -> Hashable:
+        return self.registry.current_token()
+
+    def build(self, umkm, firms, token):
+        version = token[0]
+        if version is None:
+            raise ServiceUnavailable(
+                f"no model is current in {self.registry.root}: train one with `matcher train` "
+                "or promote a version (POST /models/{version}/promote)"
+            )
+        service = MatchService.from_registry(self.registry.root, umkm, firms, version=version)
+        return service, version
+
+    def versions(self) -> list[dict]:
+        return self.registry.versions()
+
+    def promote(self, version: str, reason: str = "") -> str | None:
+        return self.registry.promote(version, reason)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    service: MatchService
+    model_version: str | None
+    model_token: Hashable
+    profile_revision: int
+    built_at: float
+
+
+class ServiceHolder:
+    """Owns the current :class:`Snapshot`; see the module docstring."""
+
+    def __init__(self, store: Store, source: ModelSource, reload_interval_s: float = 2.0):
+        self.store = store
+        self.source = source
+        self.reload_interval_s = reload_interval_s
+        self._snapshot: Snapshot | None = None
+        self._build_lock = threading.Lock()
+        self._worker: threading.Thread | None = None
+        self._last_check = 0.0
+        self._failed_key: tuple | None = None
+        self.last_error: str | None = None
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot being served, without checking for changes (may be None)."""
+        return self._snapshot
+
+    def _state_key(self) -> tuple[Hashable, int]:
+        with self.store.session() as s:
+            return self.source.token(), profile_revision(s)
+
+    def current(self) -> Snapshot:
+        """The snapshot to answer a request with; starts a background rebuild when stale."""
+        snap = self._snapshot
+        if snap is None:
+            return self.refresh()
+        now = time.monotonic()
+        if now - self._last_check >= self.reload_interval_s:
+            self._last_check = now
+            key = self._state_key()
+            if key != (snap.model_token, snap.profile_revision) and key != self._failed_key:
+                self._start_background_rebuild()
+        return snap
+
+    def refresh(self) -> Snapshot:
+        """Rebuild now if the model or profiles changed (or nothing is served yet)."""
+        with self._build_lock:
+            key = self._state_key()
+            snap = self._snapshot
+            if snap is not None and key == (snap.model_token, snap.profile_revision):
+                return snap
+            return self._build(key)
+
+    def _build(self, key: tuple[Hashable, int]) -> Snapshot:
+        token, revision = key
+        with self.store.session() as s:
+            umkm, firms = load_frame(s, UMKM), load_frame(s, FIRMS)
+        if umkm.empty or firms.empty:
+            raise ServiceUnavailable(
+                f"the store has {len(umkm)} UMKM and {len(firms)} firms: import profiles with "
+                "`matcher import umkm FILE` and `matcher import firms FILE`"
+            )
+        try:
+            service, version = self.source.build(umkm, firms, token)
+        except Exception as exc:
+            self._failed_key = key
+            self.last_error = str(exc)
+            raise
+        self._snapshot = Snapshot(service, version, token, revision, time.time())
+        self._failed_key, self.last_error = None, None
+        with self.store.transaction() as s:
+            mirror_current_version(s, version, by="server")
+        log.info("serving model %s on profile revision %s", version, revision)
+        return self._snapshot
+
+    def _start_background_rebuild(self) -> None:
+        if self._worker is not None and self._worker.is_alive():
+            return
+        self._worker = threading.Thread(target=self._rebuild_quietly, name="service-rebuild",
+                                        daemon=True)
+        self._worker.start()
+
+    def _rebuild_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception:  # keep serving the old snapshot; the error is kept for /health
+            log.exception("rebuilding the match service failed; still serving the old one")
+
+    def wait_for_rebuild(self, timeout: float | None = None) -> None:
+        """Block until a background rebuild (if any) ends; for tests and shutdown."""
+        worker = self._worker
+        if worker is not None:
+            worker.join(timeout)

@@ -1,0 +1,39 @@
+"""Service settings, read from ``MATCHER_*`` environment variables (pydantic-settings).
+
+``MATCHER_HOME`` is the service's working folder (default ``./.matcher``): the embedded
+SQLite database lives there unless ``MATCHER_DATABASE_URL`` points elsewhere (for example
+``postgresql+psycopg://user@host/db``). ``MATCHER_REGISTRY`` is the model registry folder
+(default ``./models``, the same default as ``matcher train``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
+
+    home: Path = Field(Path(".matcher"), description="working folder; holds matcher.db")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite file <home>/matcher.db"
+    )
+    registry: Path = Field(Path("models"), description="model registry folder")
+    reload_interval_s: float = Field(
+        2.0,
+        ge=0,
+        description="how often (at most) requests check whether the current model or the "
+        "stored profiles changed; 0 = on every request",
+    )
+    recommended_k: int = Field(
+        10, ge=1, description="an outcome's firm counts as engine-recommended when it is in "
+        "the UMKM's top-k under the current model",
+    )
+    max_k: int = Field(100, ge=1, description="largest k a client may ask for")
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(Path(self.home) / 'matcher.db').resolve()}"

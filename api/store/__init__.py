@@ -1,0 +1,11 @@
+"""The facilitator store: profiles, append-only outcomes, events, accounts, model state.
+
+SQLite embedded by default, PostgreSQL by URL; schema owned by Alembic migrations in
+``api/migrations`` (applied when a :class:`~api.store.db.Store` is opened).
+"""
+from api.store.db import Store, open_store
+from api.store.profiles import FIRMS, UMKM, ProfileFilter, load_frame, upsert_profiles
+from api.store.regions import Region
+
+__all__ = ["FIRMS", "UMKM", "ProfileFilter", "Region", "Store", "load_frame", "open_store",
+           "upsert_profiles"]

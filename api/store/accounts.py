@@ -1,0 +1,115 @@
+"""Accounts and API keys.
+
+A key is shown once, when the account is made, and stored only as its SHA-256 hash plus
+an 8-character prefix used to find the row without scanning every hash. Facilitators may
+be scoped to a region; admins see everything and are never scoped.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.store.models import Account, utcnow
+from api.store.regions import Region
+from matcher.data.errors import MatcherError
+from matcher.data.reference import (
+    UnknownReferenceError,
+    closest_regencies,
+    normalise_province,
+    normalise_regency,
+)
+
+ROLES = ("facilitator", "admin")
+PREFIX_LEN = 8
+
+
+class AccountError(MatcherError):
+    """A mistake in an accounts command (unknown name, duplicate, bad role or region)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: what the API needs to authorise a request."""
+
+    name: str
+    role: str
+    region: Region | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def canonical_region(region: Region) -> Region:
+    """The region spelled as the loaders spell profiles ("jatim/pamekasan" ->
+    "Jawa Timur/Kabupaten Pamekasan"); an unknown province or regency is an error."""
+    try:
+        code, province = normalise_province(region.province)
+    except UnknownReferenceError as exc:
+        raise AccountError(f"--region: {exc}") from None
+    if region.regency is None:
+        return Region(province)
+    found = normalise_regency(region.regency, code)
+    if found is None:
+        hint = ", ".join(closest_regencies(region.regency, code)) or "a kabupaten/kota name"
+        raise AccountError(f"--region: unknown regency {region.regency!r} in {province}; "
+                           f"did you mean: {hint}?")
+    return Region(province, found[1])
+
+
+def create_account(
+    session: Session, name: str, role: str, region: Region | None = None
+) -> tuple[Account, str]:
+    """Make an account; returns it with its API key (the only time the key is known)."""
+    if role not in ROLES:
+        raise AccountError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    if role == "admin" and region is not None:
+        raise AccountError("admins see every region; drop --region or use --role facilitator")
+    if session.scalar(select(Account).where(Account.name == name)) is not None:
+        raise AccountError(f"an account named {name!r} already exists")
+    region = canonical_region(region) if region is not None else None
+    key = secrets.token_urlsafe(32)
+    account = Account(
+        name=name, role=role, province=region.province if region else None,
+        regency=region.regency if region else None,
+        key_prefix=key[:PREFIX_LEN], key_hash=hash_key(key),
+    )
+    session.add(account)
+    session.flush()
+    return account, key
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    """The caller behind ``key``; None for an unknown or revoked key."""
+    if len(key) <= PREFIX_LEN:
+        return None
+    digest = hash_key(key)
+    for acc in session.scalars(select(Account).where(Account.key_prefix == key[:PREFIX_LEN])):
+        if hmac.compare_digest(acc.key_hash, digest):
+            if acc.revoked_at is not None:
+                return None
+            region = Region(acc.province, acc.regency) if acc.province else None
+            return Principal(acc.name, acc.role, region)
+    return None
+
+
+def list_accounts(session: Session) -> list[Account]:
+    return list(session.scalars(select(Account).order_by(Account.name)))
+
+
+def revoke_account(session: Session, name: str) -> Account:
+    acc = session.scalar(select(Account).where(Account.name == name))
+    if acc is None:
+        raise AccountError(f"no account named {name!r}")
+    if acc.revoked_at is None:
+        acc.revoked_at = utcnow()
+    return acc
