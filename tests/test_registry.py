@@ -65,6 +65,16 @@ def test_manifest_records_provenance_and_register_does_not_promote(registry, fit
     assert (m["notes"], m["extra"]) == ("first try", {"seed": 7})
 
 
+def test_load_warns_when_saved_with_other_library_versions(registry):
+    version = add(registry, {"n": 1})
+    path = registry.root / "versions" / version / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["libraries"]["scikit-learn"] = "0.0.1"
+    path.write_text(json.dumps(manifest))
+    with pytest.warns(UserWarning, match="scikit-learn 0.0.1"):
+        assert registry.load(version) == {"n": 1}
+
+
 def test_version_ids_increase_and_list_oldest_first(registry):
     ids = [add(registry, {"n": i}) for i in range(3)]
     assert [v["version"][:5] for v in registry.versions()] == ["v0001", "v0002", "v0003"]
