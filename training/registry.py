@@ -305,12 +305,16 @@ class Registry:
     def manifest(self, version: str) -> dict:
         path = self._version_dir(version) / MANIFEST_FILE
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise RegistryError(f"version {version} has no {MANIFEST_FILE} ({path}); "
                                 "it was not written by the registry") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RegistryError(f"{path}: manifest is not valid JSON ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("version") != version:
+            # e.g. a version folder copied or renamed by hand: its identity is in doubt
+            raise RegistryError(f"{path} does not describe version {version}")
+        return manifest
 
     def load(self, version: str | None = None) -> Any:
         """Unpickle a version (default: the current one) after verifying its checksum."""
