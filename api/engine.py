@@ -132,18 +132,17 @@ class ServiceHolder:
 
     def _build(self, key: tuple[Hashable, int]) -> Snapshot:
         token, revision = key
-        with self.store.session() as s:
-            umkm, firms = load_frame(s, UMKM), load_frame(s, FIRMS)
-        if umkm.empty or firms.empty:
-            raise ServiceUnavailable(
-                f"the store has {len(umkm)} UMKM and {len(firms)} firms: import profiles with "
-                "`matcher import umkm FILE` and `matcher import firms FILE`"
-            )
         try:
+            with self.store.session() as s:
+                umkm, firms = load_frame(s, UMKM), load_frame(s, FIRMS)
+            if umkm.empty or firms.empty:
+                raise ServiceUnavailable(
+                    f"the store has {len(umkm)} UMKM and {len(firms)} firms: import profiles "
+                    "with `matcher import umkm FILE` and `matcher import firms FILE`"
+                )
             service, version = self.source.build(umkm, firms, token)
         except Exception as exc:
-            self._failed_key = key
-            self.last_error = str(exc)
+            self._failed_key, self.last_error = key, str(exc)
             raise
         self._snapshot = Snapshot(service, version, token, revision, time.time())
         self._failed_key, self.last_error = None, None
@@ -151,6 +150,14 @@ class ServiceHolder:
             mirror_current_version(s, version, by="server")
         log.info("serving model %s on profile revision %s", version, revision)
         return self._snapshot
+
+    def notice_change(self) -> None:
+        """Something changed (a promotion, an import): rebuild in the background now."""
+        self._last_check = time.monotonic()
+        self._failed_key = None
+        if self._snapshot is None:
+            return  # the next request builds the first snapshot
+        self._start_background_rebuild()
 
     def _start_background_rebuild(self) -> None:
         if self._worker is not None and self._worker.is_alive():

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import ColumnElement, and_, func
 
+from matcher.data.errors import MatcherError
+
 
 @dataclass(frozen=True)
 class Region:
@@ -24,7 +26,7 @@ class Region:
         province, _, regency = text.partition("/")
         province, regency = province.strip(), regency.strip()
         if not province:
-            raise ValueError(f"region {text!r}: expected PROVINCE or PROVINCE/REGENCY")
+            raise MatcherError(f"region {text!r}: expected PROVINCE or PROVINCE/REGENCY")
         return cls(province, regency or None)
 
     def __str__(self) -> str:

@@ -1,0 +1,24 @@
+"""Who may see which profile. One rule for every route: a facilitator scoped to a region
+sees a UMKM outside it exactly as if it did not exist (404), so existence does not leak."""
+from __future__ import annotations
+
+from fastapi import HTTPException, status
+from sqlalchemy.orm import Session
+
+from api.store.accounts import Principal
+from api.store.models import Firm, Umkm
+from api.store.profiles import FIRMS, UMKM, get_profile
+
+
+def visible_umkm(session: Session, principal: Principal, umkm_id: str) -> Umkm:
+    row = get_profile(session, UMKM, umkm_id, principal.region)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no UMKM with id {umkm_id!r}")
+    return row
+
+
+def existing_firm(session: Session, firm_id: str) -> Firm:
+    row = get_profile(session, FIRMS, firm_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no firm with id {firm_id!r}")
+    return row

@@ -1,0 +1,90 @@
+"""FastAPI dependencies: settings, database session, caller, served snapshot.
+
+Route handlers declare what they need with the ``*Dep`` aliases below
+(``Annotated[..., Depends(...)]``); tests swap any of them with
+``app.dependency_overrides``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from api.engine import ServiceHolder, Snapshot
+from api.settings import Settings
+from api.store import Store
+from api.store.accounts import Principal, authenticate
+
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
+                        description="key printed by `matcher accounts add`")
+_bearer = HTTPBearer(auto_error=False, description="the same key as a Bearer token")
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def get_holder(request: Request) -> ServiceHolder:
+    return request.app.state.holder
+
+
+def get_session(store: StoreDep) -> Iterator[Session]:
+    with store.session() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SessionDep = Annotated[Session, Depends(get_session)]
+HolderDep = Annotated[ServiceHolder, Depends(get_holder)]
+
+
+def get_principal(
+    session: SessionDep,
+    api_key: Annotated[str | None, Depends(_api_key)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    key = api_key or (bearer.credentials if bearer else None)
+    if not key:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send it in the X-API-Key header (or Authorization: Bearer KEY); "
+            "an admin makes one with `matcher accounts add NAME --role facilitator`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = authenticate(session, key)
+    if principal is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid or revoked API key: ask an admin for a new one",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_admin(principal: PrincipalDep) -> Principal:
+    if not principal.is_admin:
+        raise HTTPException(status.HTTP_403_FORBIDDEN,
+                            f"account {principal.name!r} is a {principal.role}; this needs an admin")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
+
+
+def get_snapshot(holder: HolderDep) -> Snapshot:
+    """The service snapshot to answer with (sync: may build the first one, in a thread)."""
+    return holder.current()
+
+
+SnapshotDep = Annotated[Snapshot, Depends(get_snapshot)]

@@ -1,0 +1,70 @@
+"""Errors as JSON ``{"detail": "..."}`` with a message a person can act on.
+
+Validation failures (422) also carry ``errors``: one entry per problem with its location,
+so a client can highlight the field.
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from api.engine import ServiceUnavailable
+from matcher.data.errors import DataValidationError, MatcherError, Problem
+from matcher.index import UnknownIdError
+
+
+def problem_entry(problem: Problem, prefix: str) -> dict:
+    loc = [prefix] + ([problem.column] if problem.column else [])
+    msg = f"expected {problem.expected}" if problem.value not in (None, "") else problem.expected
+    return {"loc": loc, "msg": msg, "input": problem.value}
+
+
+def _readable(entries: list[dict]) -> str:
+    lines = []
+    for e in entries:
+        where = ".".join(str(p) for p in e["loc"])
+        value = e.get("input")
+        shown = f" (got {value!r})" if value not in (None, "", {}) and not isinstance(value, dict) else ""
+        lines.append(f"{where}: {e['msg']}{shown}")
+    return "; ".join(lines)
+
+
+def validation_response(entries: list[dict]) -> JSONResponse:
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": _readable(entries),
+                 "errors": [{**e, "input": _jsonable(e.get("input"))} for e in entries]},
+    )
+
+
+def _jsonable(value):
+    return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        entries = [
+            {"loc": [p for p in e["loc"] if p != "body"] or ["body"], "msg": e["msg"],
+             "input": e.get("input")}
+            for e in exc.errors()
+        ]
+        return validation_response(entries)
+
+    @app.exception_handler(DataValidationError)
+    async def _invalid_data(_: Request, exc: DataValidationError) -> JSONResponse:
+        return validation_response([problem_entry(p, "profile") for p in exc.problems])
+
+    @app.exception_handler(UnknownIdError)
+    async def _unknown_id(_: Request, exc: UnknownIdError) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
+
+    @app.exception_handler(ServiceUnavailable)
+    async def _unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            content={"detail": str(exc)}, headers={"Retry-After": "5"})
+
+    @app.exception_handler(MatcherError)
+    async def _user_error(_: Request, exc: MatcherError) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_400_BAD_REQUEST, content={"detail": str(exc)})

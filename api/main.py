@@ -1,0 +1,59 @@
+"""The facilitator API: ``create_app(settings)`` builds a FastAPI app.
+
+Nothing heavy happens at import. At startup (lifespan) the store is opened (schema
+migrated to head) and the match service is built once from the registry's current model
+and the stored profiles; afterwards :class:`api.engine.ServiceHolder` swaps in a new
+service in the background when a model is promoted or profiles change.
+OpenAPI docs: ``/docs``.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from api import errors
+from api.engine import ModelSource, RegistryModelSource, ServiceHolder
+from api.routers import events, firms, health, match, models, outcomes, umkm
+from api.settings import Settings
+from api.store import open_store
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Match Indonesian UMKM with PMA/PMDN investment firms.
+
+Authenticate with the key from `matcher accounts add` in the **X-API-Key** header
+(or `Authorization: Bearer KEY`). Facilitators scoped to a region see only that region's
+UMKM; admins see everything and may promote models.
+"""
+
+
+def create_app(settings: Settings | None = None, model_source: ModelSource | None = None) -> FastAPI:
+    """An app for ``settings`` (default: from ``MATCHER_*`` variables).
+
+    ``model_source`` replaces the registry (tests inject a small fake model through it).
+    """
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        store = await run_in_threadpool(open_store, settings)
+        source = model_source or RegistryModelSource(settings.registry)
+        holder = ServiceHolder(store, source, settings.reload_interval_s)
+        app.state.settings, app.state.store, app.state.holder = settings, store, holder
+        try:
+            await run_in_threadpool(holder.refresh)
+        except Exception as exc:  # serve lists/outcomes anyway; /health says why
+            log.warning("no match service yet: %s", exc)
+        yield
+        holder.wait_for_rebuild(timeout=30)
+        store.dispose()
+
+    app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan)
+    errors.install(app)
+    for module in (health, umkm, firms, match, outcomes, events, models):
+        app.include_router(module.router)
+    return app

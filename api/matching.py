@@ -1,0 +1,105 @@
+"""Turns :class:`~matcher.service.MatchService` answers into API responses.
+
+No scoring happens here: every score and reason comes from the service. This layer adds
+what only the API knows about — display names, the caller's region, and the snapshot's
+model version — so route handlers stay a few lines each.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from api import schemas
+from api.engine import ServiceUnavailable, Snapshot
+from api.store.regions import Region
+from matcher.index import UnknownIdError
+from matcher.service import top_k_rows
+
+
+def split_reasons(text: str) -> list[str]:
+    return [part.strip() for part in str(text).split(";") if part.strip()]
+
+
+def _names(frame: pd.DataFrame, index, ids) -> list[str]:
+    return frame["name"].to_numpy()[index.to_index(list(ids))].tolist()
+
+
+def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
+    """A profile in the store but not yet in the served snapshot (imported seconds ago)."""
+    index = snapshot.service.umkm_index if kind == "umkm" else snapshot.service.firm_index
+    if id_ not in index:
+        raise ServiceUnavailable(
+            f"{kind} {id_!r} was added after the running model loaded its profiles; "
+            "it is being loaded now, retry in a few seconds"
+        )
+
+
+def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int) -> schemas.UmkmMatches:
+    _require_loaded(snapshot, "umkm", umkm_id)
+    service = snapshot.service
+    recs = service.recommend_firms([umkm_id], k)
+    return schemas.UmkmMatches(
+        umkm_id=umkm_id, model_version=snapshot.model_version,
+        matches=_firm_matches(service, recs),
+    )
+
+
+def _firm_matches(service, recs: pd.DataFrame) -> list[schemas.FirmMatch]:
+    names = _names(service.firms, service.firm_index, recs["firm_id"])
+    return [
+        schemas.FirmMatch(rank=int(r), firm_id=f, name=n, score=float(s), reasons=split_reasons(x))
+        for r, f, n, s, x in zip(recs["rank"], recs["firm_id"], names, recs["score"], recs["reasons"])
+    ]
+
+
+def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | None) -> schemas.FirmMatches:
+    """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
+    _require_loaded(snapshot, "firm", firm_id)
+    service = snapshot.service
+    if region is None:
+        recs = service.recommend_umkm(firm_id, k)
+        umkm_ids, scores, reasons = recs["umkm_id"], recs["score"], recs["reasons"]
+    else:
+        umkm_ids, scores, reasons = _in_region_umkm_for_firm(service, firm_id, k, region)
+    names = _names(service.umkm, service.umkm_index, umkm_ids)
+    matches = [
+        schemas.UmkmMatch(rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x))
+        for i, (u, n, s, x) in enumerate(zip(umkm_ids, names, scores, reasons))
+    ]
+    return schemas.FirmMatches(firm_id=firm_id, model_version=snapshot.model_version, matches=matches)
+
+
+def _in_region_umkm_for_firm(service, firm_id: str, k: int, region: Region):
+    # TODO(service): MatchService.recommend_umkm(firm_id, k, umkm_ids=...) would make this
+    # a single call; until then rank the in-region candidates with the service's scores.
+    candidates = service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
+    if not candidates:
+        return [], [], []
+    scores = service.score_matrix(candidates, [firm_id])[:, 0]
+    cols, vals = top_k_rows(scores[None, :], k)
+    chosen = np.asarray(candidates, dtype=object)[cols[0]].tolist()
+    return chosen, vals[0].tolist(), service.explain(chosen, [firm_id] * len(chosen))
+
+
+def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int) -> schemas.UmkmMatches:
+    service = snapshot.service
+    recs = service.match_profile(profile, k)
+    return schemas.UmkmMatches(
+        umkm_id=str(profile["umkm_id"].iloc[0]), model_version=snapshot.model_version,
+        matches=_firm_matches(service, recs),
+    )
+
+
+def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k: int):
+    """(was firm in the UMKM's top-k under the served model, that model's version).
+
+    (None, None) when nothing is served or the pair is newer than the snapshot: unknown
+    is recorded as unknown rather than guessed.
+    """
+    if snapshot is None:
+        return None, None
+    try:
+        recs = snapshot.service.recommend_firms([umkm_id], k)
+    except UnknownIdError:
+        return None, None
+    return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version

@@ -1,0 +1,78 @@
+from fastapi import APIRouter, HTTPException, status
+from sqlalchemy import select
+
+from api import schemas
+from api.deps import PrincipalDep, SessionDep, StoreDep
+from api.store.accounts import Principal
+from api.store.events import create_event, get_event, participants
+from api.store.models import Firm
+from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
+from matcher.data.schema import DEFAULT_MAX_PARTNERS
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+def _event_out(session, event) -> schemas.EventOut:
+    return schemas.EventOut(
+        event_id=event.event_id, name=event.name, date=event.date, created_by=event.created_by,
+        participants=[schemas.ParticipantOut.model_validate(p) for p in participants(session, event.event_id)],
+    )
+
+
+def _visible_event(session, principal: Principal, event_id: str):
+    """An event is visible to a scoped facilitator only when all its UMKM are in its region."""
+    event = get_event(session, event_id)
+    if event is not None and principal.region is not None:
+        umkm_ids = [p.participant_id for p in participants(session, event_id) if p.party == "umkm"]
+        if len(_visible_ids(session, principal, umkm_ids)) != len(umkm_ids):
+            event = None
+    if event is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id!r}")
+    return event
+
+
+def _visible_ids(session, principal: Principal, umkm_ids: list[str]) -> set[str]:
+    if principal.region is None:
+        return existing_ids(session, UMKM, umkm_ids)
+    return {u for u in umkm_ids if get_profile(session, UMKM, u, principal.region) is not None}
+
+
+@router.post("", response_model=schemas.EventOut, status_code=status.HTTP_201_CREATED,
+             summary="Create a matchmaking event with its participants")
+def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
+    umkm_ids = [p.id for p in body.participants if p.party == "umkm"]
+    firm_ids = [p.id for p in body.participants if p.party == "firm"]
+    problems = []
+    keys = [(p.party, p.id) for p in body.participants]
+    dupes = sorted({f"{party} {id_}" for party, id_ in keys if keys.count((party, id_)) > 1})
+    if dupes:
+        problems.append(f"listed twice: {', '.join(dupes)}")
+    if not umkm_ids or not firm_ids:
+        problems.append("an event needs at least one umkm and one firm participant")
+    with store.transaction() as session:
+        missing_u = [u for u in umkm_ids if u not in _visible_ids(session, principal, umkm_ids)]
+        missing_f = [f for f in firm_ids if f not in existing_ids(session, FIRMS, firm_ids)]
+        if missing_u:
+            problems.append(f"no UMKM with id {', '.join(map(repr, missing_u))}")
+        if missing_f:
+            problems.append(f"no firm with id {', '.join(map(repr, missing_f))}")
+        if problems:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
+        if get_event(session, body.event_id) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT,
+                                f"event {body.event_id!r} already exists; choose another event_id")
+        max_partners = dict(session.execute(
+            select(Firm.firm_id, Firm.max_partners).where(Firm.firm_id.in_(firm_ids))).all())
+        rows = [
+            (p.party, p.id, p.capacity or (max_partners.get(p.id, DEFAULT_MAX_PARTNERS)
+                                           if p.party == "firm" else 1))
+            for p in body.participants
+        ]
+        event = create_event(session, event_id=body.event_id, name=body.name, date=body.date,
+                             participants=rows, created_by=principal.name)
+        return _event_out(session, event)
+
+
+@router.get("/{event_id}", response_model=schemas.EventOut, summary="One event and its participants")
+def read_event(event_id: str, session: SessionDep, principal: PrincipalDep):
+    return _event_out(session, _visible_event(session, principal, event_id))

@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import matching, schemas
+from api.access import existing_firm
+from api.deps import PrincipalDep, SessionDep, SnapshotDep
+from api.routers.listing import ListParams
+from api.store.profiles import FIRMS, record, search_profiles
+
+router = APIRouter(prefix="/firms", tags=["firms"])
+K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
+
+
+@router.get("", response_model=schemas.Page[schemas.FirmOut],
+            summary="Firm profiles (scale filters preferred_scale, certificate required ones)")
+def list_firms(params: Annotated[ListParams, Query()], session: SessionDep, _: PrincipalDep):
+    items, total = search_profiles(session, FIRMS, params.to_filter(), None,
+                                   params.limit, params.offset)
+    return schemas.Page[schemas.FirmOut](items=items, total=total, limit=params.limit,
+                                         offset=params.offset)
+
+
+@router.get("/{firm_id}", response_model=schemas.FirmOut, summary="One firm profile")
+def get_firm(firm_id: str, session: SessionDep, _: PrincipalDep):
+    return record(existing_firm(session, firm_id), FIRMS)
+
+
+@router.get("/{firm_id}/matches", response_model=schemas.FirmMatches,
+            summary="UMKM ranked for this firm (a scoped facilitator: only its region's UMKM)")
+def firm_matches(firm_id: str, session: SessionDep, principal: PrincipalDep,
+                 snapshot: SnapshotDep, k: K = 10):
+    existing_firm(session, firm_id)
+    return matching.umkm_for_firm(snapshot, firm_id, k, principal.region)

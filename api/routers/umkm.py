@@ -1,0 +1,42 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import matching, schemas
+from api.access import visible_umkm
+from api.deps import PrincipalDep, SessionDep, SnapshotDep
+from api.routers.listing import ListParams
+from api.store.outcomes import list_outcomes
+from api.store.profiles import UMKM, record, search_profiles
+
+router = APIRouter(prefix="/umkm", tags=["umkm"])
+K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
+
+
+@router.get("", response_model=schemas.Page[schemas.UmkmOut],
+            summary="UMKM profiles (a scoped facilitator sees only its region)")
+def list_umkm(params: Annotated[ListParams, Query()], session: SessionDep, principal: PrincipalDep):
+    items, total = search_profiles(session, UMKM, params.to_filter(), principal.region,
+                                   params.limit, params.offset)
+    return schemas.Page[schemas.UmkmOut](items=items, total=total, limit=params.limit,
+                                         offset=params.offset)
+
+
+@router.get("/{umkm_id}", response_model=schemas.UmkmOut, summary="One UMKM profile")
+def get_umkm(umkm_id: str, session: SessionDep, principal: PrincipalDep):
+    return record(visible_umkm(session, principal, umkm_id), UMKM)
+
+
+@router.get("/{umkm_id}/matches", response_model=schemas.UmkmMatches,
+            summary="Firms ranked for this UMKM, with scores and reasons")
+def umkm_matches(umkm_id: str, session: SessionDep, principal: PrincipalDep,
+                 snapshot: SnapshotDep, k: K = 10):
+    visible_umkm(session, principal, umkm_id)
+    return matching.firms_for_umkm(snapshot, umkm_id, k)
+
+
+@router.get("/{umkm_id}/outcomes", response_model=list[schemas.OutcomeOut],
+            summary="Recorded outcomes of this UMKM, oldest first")
+def umkm_outcomes(umkm_id: str, session: SessionDep, principal: PrincipalDep):
+    visible_umkm(session, principal, umkm_id)
+    return list_outcomes(session, umkm_id)

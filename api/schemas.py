@@ -1,0 +1,259 @@
+"""Request and response bodies (pydantic v2). Requests and responses are separate models.
+
+List-valued profile fields (KBLI codes, certificates) are JSON arrays here; the files of
+the data contract write the same lists ``;``-separated.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Stage = Literal["declined", "meeting", "mou_signed", "contract_signed"]
+Scale = Literal["mikro", "kecil", "menengah"]
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(description="matches before paging")
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok", "degraded"]
+    model_version: str | None = Field(description="version being served, if any")
+    umkm: int | None = Field(description="UMKM in the served snapshot")
+    firms: int | None
+    database: str = Field(description="database backend (sqlite, postgresql)")
+    problem: str | None = Field(None, description="why the service is degraded")
+
+
+# -- profiles --------------------------------------------------------------------------
+class UmkmOut(BaseModel):
+    umkm_id: str
+    name: str
+    nib: str | None
+    kbli: list[str]
+    products: str
+    province: str
+    province_code: str
+    regency: str | None
+    regency_code: str | None
+    lat: float
+    lon: float
+    location_precision: str
+    scale: str | None
+    annual_revenue_idr: float | None
+    employees: float | None
+    monthly_capacity_idr: float | None
+    certifications: list[str]
+    year_founded: float | None
+    export_experience: float | None
+
+
+class FirmOut(BaseModel):
+    firm_id: str
+    name: str
+    investment_type: str
+    country: str | None
+    kbli: list[str]
+    needs: str
+    needed_kbli: list[str]
+    province: str
+    province_code: str
+    regency: str | None
+    regency_code: str | None
+    lat: float
+    lon: float
+    location_precision: str
+    required_certifications: list[str]
+    preferred_scale: str | None
+    budget_idr: float | None
+    max_partners: int
+
+
+class UmkmProfileIn(BaseModel):
+    """An ad-hoc UMKM profile, checked with the same rules as a row of an umkm file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    umkm_id: str = Field("adhoc", description="any label; not looked up in the store")
+    name: str = "ad-hoc profile"
+    nib: str | None = None
+    kbli: list[str] | str = Field(description="5-digit KBLI 2020 codes", examples=[["10792"]])
+    products: str = Field(examples=["keripik singkong, kerupuk ikan"])
+    province: str = Field(examples=["Jawa Timur"])
+    regency: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    scale: Scale | None = None
+    annual_revenue_idr: float | None = None
+    employees: int | None = None
+    monthly_capacity_idr: float | None = None
+    certifications: list[str] | str = Field(default_factory=list, examples=[["halal", "pirt"]])
+    year_founded: int | None = None
+    export_experience: bool | None = None
+
+    def to_raw_row(self) -> dict[str, Any]:
+        """The profile as one row of an umkm file (lists ';'-joined, blanks empty)."""
+        row = self.model_dump()
+        for key in ("kbli", "certifications"):
+            if isinstance(row[key], list):
+                row[key] = ";".join(row[key])
+        if row["export_experience"] is not None:
+            row["export_experience"] = str(row["export_experience"]).lower()
+        return {k: ("" if v is None else v) for k, v in row.items()}
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    profile: UmkmProfileIn
+    k: int = Field(10, ge=1, le=100)
+
+
+# -- matches ---------------------------------------------------------------------------
+class FirmMatch(BaseModel):
+    rank: int
+    firm_id: str
+    name: str
+    score: float
+    reasons: list[str]
+
+
+class UmkmMatch(BaseModel):
+    rank: int
+    umkm_id: str
+    name: str
+    score: float
+    reasons: list[str]
+
+
+class UmkmMatches(BaseModel):
+    umkm_id: str
+    model_version: str | None
+    matches: list[FirmMatch]
+
+
+class FirmMatches(BaseModel):
+    firm_id: str
+    model_version: str | None
+    matches: list[UmkmMatch]
+
+
+# -- outcomes --------------------------------------------------------------------------
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    umkm_id: str
+    firm_id: str
+    stage: Stage
+    date: dt.date = Field(default_factory=dt.date.today, description="when the stage was reached")
+    contract_value_idr: float | None = Field(None, ge=0)
+    event_id: str | None = None
+    declined_by: Literal["umkm", "firm"] | None = None
+
+    @model_validator(mode="after")
+    def _declined_by_only_when_declined(self) -> "OutcomeIn":
+        if self.declined_by is not None and self.stage != "declined":
+            raise ValueError(f"declined_by is only for stage 'declined', not {self.stage!r}")
+        return self
+
+
+class OutcomeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    umkm_id: str
+    firm_id: str
+    stage: str
+    grade: int
+    date: dt.date
+    contract_value_idr: float | None
+    event_id: str | None
+    declined_by: str | None
+    recorded_by: str | None
+    recorded_at: dt.datetime
+    source: str
+    recommended_by_engine: bool | None = Field(
+        description="the firm was in the UMKM's top-k under the model then current"
+    )
+    model_version: str | None
+
+
+# -- events ----------------------------------------------------------------------------
+class ParticipantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    party: Literal["umkm", "firm"]
+    id: str
+    capacity: int | None = Field(None, ge=1, description="default: firm's max_partners, 1 for UMKM")
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    event_id: str = Field(min_length=1, max_length=64)
+    name: str
+    date: dt.date | None = None
+    participants: list[ParticipantIn] = Field(min_length=2)
+
+
+class ParticipantOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    party: str
+    id: str = Field(validation_alias="participant_id")
+    capacity: int
+
+
+class EventOut(BaseModel):
+    event_id: str
+    name: str
+    date: dt.date | None
+    created_by: str | None
+    participants: list[ParticipantOut]
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_score: float | None = None
+    must_include: list[tuple[str, str]] = Field(default_factory=list, description="(umkm_id, firm_id) pairs")
+    exclude: list[tuple[str, str]] = Field(default_factory=list, description="(umkm_id, firm_id) pairs")
+
+
+class PlanPair(BaseModel):
+    umkm_id: str
+    firm_id: str
+    score: float
+    reasons: list[str]
+
+
+class PlanOut(BaseModel):
+    event_id: str
+    model_version: str | None
+    pairs: list[PlanPair]
+
+
+# -- models ----------------------------------------------------------------------------
+class ModelInfo(BaseModel):
+    version: str
+    created_at: str | None = None
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    is_current: bool
+    error: str | None = None
+
+
+class ModelList(BaseModel):
+    current: str | None
+    serving: str | None = Field(description="version this server answers with right now")
+    versions: list[ModelInfo]
+
+
+class PromoteOut(BaseModel):
+    version: str
+    previous: str | None

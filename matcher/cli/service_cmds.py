@@ -1,0 +1,137 @@
+"""``matcher serve``, ``matcher import``, ``matcher accounts``: the facilitator service.
+
+Every command reads the same settings as the server (``MATCHER_HOME``,
+``MATCHER_DATABASE_URL``, ``MATCHER_REGISTRY``); the options below override them.
+"""
+from __future__ import annotations
+
+import argparse
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _store_options() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="matcher home folder (default $MATCHER_HOME or ./.matcher)")
+    common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the home folder)")
+    return common
+
+
+def _settings(args: argparse.Namespace, **extra):
+    from api.settings import Settings
+
+    given = {"home": args.home, "database_url": args.database_url, **extra}
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+def _open_store(args):
+    from api.store import open_store
+
+    return open_store(_settings(args))
+
+
+def register(subparsers) -> None:
+    common = _store_options()
+
+    serve = subparsers.add_parser("serve", parents=[common], help="run the HTTP API (docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--registry", help="model registry folder (default $MATCHER_REGISTRY or ./models)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(handler=_serve)
+
+    imp = subparsers.add_parser("import", parents=[common],
+                                help="validate a file and load it into the store (all rows or none)")
+    imp.add_argument("kind", choices=["umkm", "firms", "outcomes"])
+    imp.add_argument("file", help="CSV, Parquet or Excel file per the data contract")
+    imp.set_defaults(handler=_import)
+
+    acc = subparsers.add_parser("accounts", help="API accounts: add, list, revoke")
+    acc_sub = acc.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
+    add = acc_sub.add_parser("add", parents=[common], help="make an account and print its key once")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["facilitator", "admin"])
+    add.add_argument("--region", help="PROVINCE or PROVINCE/REGENCY a facilitator is limited to")
+    add.set_defaults(handler=_accounts_add)
+    lst = acc_sub.add_parser("list", parents=[common], help="list accounts (keys are never shown)")
+    lst.set_defaults(handler=_accounts_list)
+    rev = acc_sub.add_parser("revoke", parents=[common], help="revoke an account's key")
+    rev.add_argument("name")
+    rev.set_defaults(handler=_accounts_revoke)
+
+
+def _serve(args) -> int:
+    import uvicorn
+
+    from api.main import create_app
+
+    settings = _settings(args, registry=args.registry)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def _import(args) -> int:
+    from api.store.importer import import_file
+
+    console = Console(stderr=True)
+    store = _open_store(args)
+    try:
+        with console.status(f"validating and importing {args.file} ..."):
+            result = import_file(store, args.kind, args.file)
+    finally:
+        store.dispose()
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    verb = "upserted" if args.kind != "outcomes" else "appended"
+    print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}")
+    return 0
+
+
+def _accounts_add(args) -> int:
+    from api.store.accounts import create_account
+    from api.store.regions import Region
+
+    region = Region.parse(args.region) if args.region else None
+    store = _open_store(args)
+    try:
+        with store.transaction() as session:
+            account, key = create_account(session, args.name, args.role, region)
+            scope = f"{account.province}/{account.regency}" if account.regency else account.province
+    finally:
+        store.dispose()
+    print(f"account {args.name!r} ({args.role}{', ' + scope if scope else ''}) created.")
+    print("API key (shown only now; send it as the X-API-Key header):")
+    print(key)
+    return 0
+
+
+def _accounts_list(args) -> int:
+    from api.store.accounts import list_accounts
+
+    store = _open_store(args)
+    try:
+        with store.session() as session:
+            accounts = list_accounts(session)
+    finally:
+        store.dispose()
+    table = Table("name", "role", "region", "key prefix", "created", "revoked")
+    for a in accounts:
+        region = "/".join(p for p in (a.province, a.regency) if p) or "(all)"
+        table.add_row(a.name, a.role, region, a.key_prefix + "…", f"{a.created_at:%Y-%m-%d %H:%M}",
+                      f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "")
+    Console().print(table)
+    return 0
+
+
+def _accounts_revoke(args) -> int:
+    from api.store.accounts import revoke_account
+
+    store = _open_store(args)
+    try:
+        with store.transaction() as session:
+            revoke_account(session, args.name)
+    finally:
+        store.dispose()
+    print(f"account {args.name!r} revoked; its key no longer works")
+    return 0
