@@ -1,0 +1,323 @@
+"""The pair-feature builder: per-entity encodings once, pair features per block.
+
+:class:`PairFeatureBuilder` is fitted on the profiles and past outcomes (TF-IDF
+vocabularies, learned KBLI affinities, firms' track record). It encodes each side once
+(:meth:`encode_umkm`, :meth:`encode_firms`) and then computes, for a block of UMKM against
+a set of firms, a dense ``(n_pairs, n_features)`` matrix with only array operations —
+no Python loop per pair.
+
+Feature groups (``FEATURE_GROUPS``) are what reasons and ablations talk about: text,
+kbli, geo, cert, scale, capacity, type, history.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from matcher.data.schema import CERTIFICATIONS, SCALES
+from matcher.features.geo import haversine_km
+from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices
+from matcher.features.text import TextEncoder, TextSide, glossary
+
+FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
+    "text": ("concept_cos", "need_cover", "group_cover", "word_cos", "char_cos",
+             "n_need_concepts", "n_product_concepts", "aff_concept_group"),
+    "kbli": ("kbli_need_level", "kbli_own_level", "need_text_kbli_level",
+             "product_text_kbli_level", "aff_division", "aff_group"),
+    "geo": ("log_distance_km", "same_province", "same_regency", "locality", "distance_x_locality"),
+    "cert": ("n_required_certs", "n_missing_certs", "missing_food_cert"),
+    "scale": ("umkm_scale", "preferred_scale", "scale_gap"),
+    "capacity": ("log_capacity_to_budget", "umkm_log_revenue", "umkm_log_employees", "umkm_age"),
+    "type": ("is_pma", "export_experience", "pma_x_export"),
+    "history": ("firm_mean_grade", "firm_log_outcomes"),
+}
+FEATURE_NAMES: tuple[str, ...] = tuple(n for names in FEATURE_GROUPS.values() for n in names)
+FOOD_CERTS = np.array([c in ("halal", "bpom", "pirt", "haccp") for c in CERTIFICATIONS])
+_SCALE_ORD = {s: i + 1 for i, s in enumerate(SCALES)}
+
+
+def _cert_matrix(lists) -> np.ndarray:
+    idx = {c: i for i, c in enumerate(CERTIFICATIONS)}
+    out = np.zeros((len(lists), len(CERTIFICATIONS)), dtype=bool)
+    for i, certs in enumerate(lists):
+        for c in certs or ():
+            if c in idx:
+                out[i, idx[c]] = True
+    return out
+
+
+def _implied_kbli(concept_lists) -> list[tuple[str, ...]]:
+    """KBLI prefixes implied by the glossary concepts found in each text."""
+    kbli = glossary().concepts["kbli"].to_numpy()
+    return [tuple({p for c in cl for p in kbli[c]}) for cl in concept_lists]
+
+
+def _num(s: pd.Series) -> np.ndarray:
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float32)
+
+
+@dataclass
+class EncodedSide:
+    """Per-entity encodings of one side; rows follow the frame the side was built from."""
+
+    n: int
+    ids: np.ndarray
+    text: TextSide
+    codes: dict  # KBLI level matrices of the entity's own codes
+    implied: dict  # KBLI prefixes implied by its text
+    has_codes: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    province: np.ndarray
+    regency: np.ndarray
+    certs: np.ndarray  # (n, n_certs) bool: held (UMKM) or required (firm)
+    num: dict  # named numeric per-entity arrays
+    kbli_lists: np.ndarray  # object array of code tuples (for reasons)
+    # firm only
+    needed_lists: np.ndarray | None = None
+    needed: dict | None = None
+    has_needed: np.ndarray | None = None
+    activity: dict | None = None  # own codes + needed codes
+
+
+class PairFeatureBuilder(BaseEstimator):
+    """Fitted feature pipeline for (UMKM, firm) pairs.
+
+    Parameters
+    ----------
+    affinity_smoothing : float
+        Pseudo-count for the learned KBLI/concept-group affinities and firm track record.
+    text : TextEncoder or None
+        Text encoder; a default one when None.
+    """
+
+    def __init__(self, affinity_smoothing=5.0, text=None):
+        self.affinity_smoothing = affinity_smoothing
+        self.text = text
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame | None = None):
+        """Fit text vocabularies on both sides' texts and history statistics on outcomes."""
+        texts = list(umkm["products"].fillna("")) + list(firms["needs"].fillna(""))
+        self.text_ = (self.text or TextEncoder()).fit(texts)
+        self.feature_names_ = FEATURE_NAMES
+        U, F = self.encode_umkm(umkm), self.encode_firms(firms)
+        u_idx, f_idx, g = _outcome_positions(umkm, firms, outcomes)
+        self.fit_history(U, F, u_idx, f_idx, g)
+        return self
+
+    def fit_history(self, U: EncodedSide, F: EncodedSide, u_idx, f_idx, grades):
+        """(Re)learn the parts that come from outcomes: affinities and firm track record.
+
+        Kept separate from :meth:`fit` so training can learn them out-of-fold.
+        """
+        s = self.affinity_smoothing
+        self.aff_division_ = KbliAffinity(2, s).fit(U.codes, F.activity, u_idx, f_idx, grades)
+        self.aff_group_ = KbliAffinity(3, s).fit(U.codes, F.activity, u_idx, f_idx, grades)
+        g_u, g_f = {0: U.text.groups}, {0: F.text.groups}
+        self.aff_concept_group_ = KbliAffinity(0, s).fit(g_u, g_f, u_idx, f_idx, grades)
+        grades = np.asarray(grades, dtype=np.float64)
+        self.history_mean_ = float(grades.mean()) if len(grades) else 0.0
+        n_f = np.bincount(f_idx, minlength=F.n).astype(np.float64)
+        sum_f = np.bincount(f_idx, weights=grades, minlength=F.n)
+        # keyed by firm ID: serving may use another firm list than training did
+        self.firm_stats_ = pd.DataFrame(
+            {
+                "mean_grade": ((sum_f + s * self.history_mean_) / (n_f + s)).astype(np.float32),
+                "log_outcomes": np.log1p(n_f).astype(np.float32),
+            },
+            index=pd.Index(F.ids, name="firm_id"),
+        )
+        return self
+
+    # ------------------------------------------------------------------ encoding
+    def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str) -> dict:
+        text = self.text_.transform(df[text_col].fillna("").astype(str).tolist())
+        codes = level_matrices(df["kbli"].tolist())
+        return dict(
+            n=len(df),
+            ids=df.iloc[:, 0].astype(str).to_numpy(),  # umkm_id / firm_id come first
+            text=text,
+            codes=codes,
+            implied=level_matrices(_implied_kbli(text.concept_lists), expand=False),
+            has_codes=np.array([len(c) > 0 for c in df["kbli"]], dtype=bool),
+            lat=_num(df["lat"]),
+            lon=_num(df["lon"]),
+            province=df["province_code"].fillna("").astype(str).to_numpy(),
+            regency=df["regency_code"].fillna("").astype(str).to_numpy(),
+            certs=_cert_matrix(df[certs_col].tolist()),
+            kbli_lists=df["kbli"].to_numpy(dtype=object),
+        )
+
+    def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
+        check_is_fitted(self, "text_")
+        common = self._encode_common(umkm, "products", "certifications")
+        year = pd.Timestamp.now().year
+        num = {
+            "scale": umkm["scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
+            "log_capacity_year": np.log1p(12 * _num(umkm["monthly_capacity_idr"])),
+            "log_revenue": np.log1p(_num(umkm["annual_revenue_idr"])),
+            "log_employees": np.log1p(_num(umkm["employees"])),
+            "age": year - _num(umkm["year_founded"]),
+            "export": _num(umkm["export_experience"]),
+        }
+        return EncodedSide(num=num, **common)
+
+    def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
+        check_is_fitted(self, "text_")
+        common = self._encode_common(firms, "needs", "required_certifications")
+        needed = level_matrices(firms["needed_kbli"].tolist())
+        activity = level_matrices([tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])])
+        budget = _num(firms["budget_idr"])
+        partners = np.maximum(_num(firms["max_partners"]), 1)
+        num = {
+            "preferred_scale": firms["preferred_scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
+            "log_budget_per_partner": np.log1p(budget / partners),
+            "is_pma": (firms["investment_type"] == "PMA").to_numpy(dtype=np.float32),
+        }
+        return EncodedSide(
+            num=num, needed=needed, activity=activity,
+            needed_lists=firms["needed_kbli"].to_numpy(dtype=object),
+            has_needed=np.array([len(c) > 0 for c in firms["needed_kbli"]], dtype=bool),
+            **common,
+        )
+
+    # ------------------------------------------------------------------ pair features
+    def block(self, U: EncodedSide, F: EncodedSide, u_idx, f_idx=None, history=None) -> np.ndarray:
+        """Features of every pair in ``u_idx`` x ``f_idx`` (all firms when None).
+
+        Returns float32 ``(len(u_idx) * n_f, n_features)``, UMKM-major: row ``i * n_f + j``
+        is pair (u_idx[i], f_idx[j]). ``history`` overrides the learned history parts (an
+        object with the same ``aff_*_``/``firm_*_`` attributes; used for out-of-fold training).
+        """
+        check_is_fitted(self, "text_")
+        h = history if history is not None else self
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        f_idx = np.arange(F.n) if f_idx is None else np.asarray(f_idx, dtype=np.int64)
+        u = _take(U, u_idx)
+        f = _take(F, f_idx)
+        nb, nf = len(u_idx), len(f_idx)
+        cols: dict[str, np.ndarray] = {}
+
+        # text
+        ut, ft = u.text, f.text
+        n_fc = np.asarray(ft.concepts.sum(axis=1)).ravel()
+        n_uc = np.asarray(ut.concepts.sum(axis=1)).ravel()
+        shared = (ut.concepts @ ft.concepts.T).toarray()
+        cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
+        cols["need_cover"] = np.where(n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan)
+        n_fg = np.asarray(ft.groups.sum(axis=1)).ravel()
+        g_shared = (ut.groups @ ft.groups.T).toarray()
+        cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
+        cols["word_cos"] = (ut.words @ ft.words.T).toarray()
+        cols["char_cos"] = (ut.chars @ ft.chars.T).toarray()
+        cols["n_need_concepts"] = np.broadcast_to(n_fc[None, :], (nb, nf))
+        cols["n_product_concepts"] = np.broadcast_to(n_uc[:, None], (nb, nf))
+        cols["aff_concept_group"] = h.aff_concept_group_.score({0: ut.groups}, {0: ft.groups})
+
+        # KBLI
+        cols["kbli_need_level"] = agreement_level(u.codes, f.needed, f.has_needed)
+        cols["kbli_own_level"] = agreement_level(u.codes, f.codes, f.has_codes)
+        cols["need_text_kbli_level"] = agreement_level(u.codes, f.implied)
+        # what the UMKM's products imply vs what the firm needs or does
+        cols["product_text_kbli_level"] = agreement_level(u.implied, f.activity)
+        cols["aff_division"] = h.aff_division_.score(u.codes, f.activity)
+        cols["aff_group"] = h.aff_group_.score(u.codes, f.activity)
+
+        # geography
+        dist = haversine_km(u.lat, u.lon, f.lat, f.lon)
+        cols["log_distance_km"] = np.log1p(dist)
+        cols["same_province"] = (u.province[:, None] == f.province[None, :]).astype(np.float32)
+        same_reg = (u.regency[:, None] == f.regency[None, :]) & (u.regency[:, None] != "")
+        cols["same_regency"] = same_reg.astype(np.float32)
+        locality = np.fmax(ut.locality[:, None], ft.locality[None, :])  # NaN only if both unknown
+        cols["locality"] = locality
+        cols["distance_x_locality"] = np.log1p(dist) * np.nan_to_num(locality, nan=0.5)
+
+        # certificates: required by the firm and not held by the UMKM
+        held = u.certs.astype(np.float32)
+        req = f.certs.astype(np.float32)
+        n_req = req.sum(axis=1)
+        cols["n_required_certs"] = np.broadcast_to(n_req[None, :], (nb, nf))
+        cols["n_missing_certs"] = n_req[None, :] - held @ req.T
+        food_req = req[:, FOOD_CERTS]
+        cols["missing_food_cert"] = (food_req.sum(axis=1)[None, :] - held[:, FOOD_CERTS] @ food_req.T) > 0
+
+        # scale and capacity
+        us, fs = u.num["scale"], f.num["preferred_scale"]
+        cols["umkm_scale"] = np.broadcast_to(us[:, None], (nb, nf))
+        cols["preferred_scale"] = np.broadcast_to(fs[None, :], (nb, nf))
+        cols["scale_gap"] = us[:, None] - fs[None, :]
+        cols["log_capacity_to_budget"] = u.num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
+        cols["umkm_log_revenue"] = np.broadcast_to(u.num["log_revenue"][:, None], (nb, nf))
+        cols["umkm_log_employees"] = np.broadcast_to(u.num["log_employees"][:, None], (nb, nf))
+        cols["umkm_age"] = np.broadcast_to(u.num["age"][:, None], (nb, nf))
+
+        # firm type vs export experience
+        pma = f.num["is_pma"]
+        exp = u.num["export"]
+        cols["is_pma"] = np.broadcast_to(pma[None, :], (nb, nf))
+        cols["export_experience"] = np.broadcast_to(exp[:, None], (nb, nf))
+        cols["pma_x_export"] = pma[None, :] * exp[:, None]
+
+        # firm track record (learned out-of-fold during training)
+        pos = h.firm_stats_.index.get_indexer(f.ids)
+        known = pos >= 0
+        mean = np.where(known, h.firm_stats_["mean_grade"].to_numpy()[pos], h.history_mean_)
+        logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
+        cols["firm_mean_grade"] = np.broadcast_to(mean[None, :], (nb, nf))
+        cols["firm_log_outcomes"] = np.broadcast_to(logn[None, :], (nb, nf))
+
+        out = np.empty((nb * nf, len(FEATURE_NAMES)), dtype=np.float32)
+        for j, name in enumerate(FEATURE_NAMES):
+            out[:, j] = np.asarray(cols[name], dtype=np.float32).reshape(-1)
+        return out
+
+    def pairs(self, U, F, u_idx, f_idx, history=None, chunk=512) -> np.ndarray:
+        """Features of aligned pairs (u_idx[i], f_idx[i]); grouped by UMKM, no per-pair loop."""
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        f_idx = np.asarray(f_idx, dtype=np.int64)
+        out = np.empty((len(u_idx), len(FEATURE_NAMES)), dtype=np.float32)
+        uniq, inv = np.unique(u_idx, return_inverse=True)
+        fu, finv = np.unique(f_idx, return_inverse=True)
+        for s in range(0, len(uniq), chunk):
+            sel = np.flatnonzero((inv >= s) & (inv < s + chunk))
+            blk = self.block(U, F, uniq[s : s + chunk], fu, history=history)
+            out[sel] = blk[(inv[sel] - s) * len(fu) + finv[sel]]
+        return out
+
+
+def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
+    """Rows ``idx`` of an encoded side."""
+    def rows(d):
+        return None if d is None else {k: m[idx] for k, m in d.items()}
+
+    t = side.text
+    text = TextSide(
+        concepts=t.concepts[idx], groups=t.groups[idx], words=t.words[idx], chars=t.chars[idx],
+        locality=t.locality[idx], concept_lists=[],
+    )
+    return EncodedSide(
+        n=len(idx), ids=side.ids[idx], text=text, codes=rows(side.codes), implied=rows(side.implied),
+        has_codes=side.has_codes[idx], lat=side.lat[idx], lon=side.lon[idx],
+        province=side.province[idx], regency=side.regency[idx], certs=side.certs[idx],
+        num={k: v[idx] for k, v in side.num.items()}, needed=rows(side.needed),
+        has_needed=None if side.has_needed is None else side.has_needed[idx],
+        activity=rows(side.activity), kbli_lists=side.kbli_lists[idx],
+        needed_lists=None if side.needed_lists is None else side.needed_lists[idx],
+    )
+
+
+def _outcome_positions(umkm, firms, outcomes):
+    """Positions and grades of outcome pairs whose two sides are in the profiles."""
+    if outcomes is None or len(outcomes) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    u_pos = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
+    f_pos = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
+    keep = (u_pos >= 0) & (f_pos >= 0)
+    return u_pos[keep], f_pos[keep], outcomes["grade"].to_numpy(dtype=np.float32)[keep]

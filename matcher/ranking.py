@@ -1,0 +1,248 @@
+"""The ranker: a gradient-boosted model over pair features, trained on past outcomes.
+
+Training data is what facilitators chose to propose (exposure bias): the tried pairs with
+grades 0–3 (declined … contract_signed). The model must rank *every* firm, so each UMKM in
+the history also gets sampled untried pairs as weak negatives (grade 0, low weight), drawn
+partly from the same province and the same KBLI division as the UMKM — the places the old
+facilitator rule looked — so that "same province" or "same division" is not learned as good
+merely because every untried example came from elsewhere.
+
+History-based features (learned KBLI affinities, firms' track record) are computed
+out-of-fold for training rows (folds by UMKM), so a pair's own label never leaks into its
+features. At serving time they are learned from all outcomes.
+
+Scoring large firm sets uses a shortlist: a linear model distilled from the ranker's own
+scores picks each UMKM's top candidates from the full feature block, and only those are
+scored by the boosted trees (see :meth:`MatchModel.top_firms`).
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.linear_model import Ridge
+from sklearn.utils.validation import check_is_fitted
+
+from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder
+from matcher.reasons import explain_rows
+from matcher.service import top_k_rows
+
+
+def _fold_of(ids: np.ndarray, n_folds: int) -> np.ndarray:
+    """Stable fold number per ID (hash-based, independent of row order)."""
+    h = pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
+    return (h % np.uint64(n_folds)).astype(np.int64)
+
+
+class MatchModel(BaseEstimator):
+    """Feature pipeline + boosted ranker + distilled shortlist, persisted as one object.
+
+    Parameters
+    ----------
+    n_negatives : int
+        Untried firms sampled per UMKM in the history, as weak negatives.
+    negative_weight : float
+        Sample weight of those negatives relative to a tried pair.
+    n_folds : int
+        Folds (by UMKM) for out-of-fold history features.
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
+        Passed to :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+    shortlist_size : int
+        Candidates per UMKM scored by the trees when the firm set is large.
+    shortlist_min_firms : int
+        Below this many firms every firm is scored by the trees.
+    block_size : int
+        UMKM per block when scoring (bounds memory).
+    random_state : int
+    """
+
+    def __init__(self, n_negatives=30, negative_weight=0.3, n_folds=5, max_iter=300,
+                 learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=30,
+                 l2_regularization=1.0, shortlist_size=100, shortlist_min_firms=300,
+                 block_size=256, random_state=0):
+        self.n_negatives = n_negatives
+        self.negative_weight = negative_weight
+        self.n_folds = n_folds
+        self.max_iter = max_iter
+        self.learning_rate = learning_rate
+        self.max_leaf_nodes = max_leaf_nodes
+        self.min_samples_leaf = min_samples_leaf
+        self.l2_regularization = l2_regularization
+        self.shortlist_size = shortlist_size
+        self.shortlist_min_firms = shortlist_min_firms
+        self.block_size = block_size
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ training
+    def training_pairs(self, umkm, firms, outcomes, U: EncodedSide, F: EncodedSide):
+        """Tried pairs plus sampled untried ones: (u_idx, f_idx, grade, weight)."""
+        rng = np.random.default_rng(self.random_state)
+        u_pos = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
+        f_pos = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
+        keep = (u_pos >= 0) & (f_pos >= 0)
+        u_t, f_t = u_pos[keep], f_pos[keep]
+        g_t = outcomes["grade"].to_numpy(dtype=np.float32)[keep]
+        users = np.unique(u_t)
+        n_f = F.n
+        # per UMKM: k uniform draws, plus k/3 from its province and k/3 from its division
+        k = self.n_negatives
+        uni = rng.integers(0, n_f, size=(len(users), k))
+        neg_u, neg_f = [np.repeat(users, k)], [uni.ravel()]
+        # same-province and same-division draws, one vectorised draw per group of UMKM
+        by_province = pd.Series(np.arange(n_f)).groupby(F.province).apply(np.array).to_dict()
+        by_division: dict[str, list[int]] = {}
+        for j, codes in enumerate(firms["kbli"]):
+            for d in {c[:2] for c in codes}:
+                by_division.setdefault(d, []).append(j)
+        first_division = np.array([c[0][:2] if len(c) else "" for c in umkm["kbli"].to_numpy()[users]])
+        for keys, pools in ((U.province[users], by_province), (first_division, by_division)):
+            for key in np.unique(keys):
+                pool = np.asarray(pools.get(key, []), dtype=np.int64)
+                if len(pool) == 0:
+                    continue
+                members = users[keys == key]
+                draws = pool[rng.integers(0, len(pool), size=(len(members), k // 3))]
+                neg_u.append(np.repeat(members, k // 3))
+                neg_f.append(draws.ravel())
+        neg_u, neg_f = np.concatenate(neg_u), np.concatenate(neg_f)
+        pair_key = neg_u * n_f + neg_f
+        _, first = np.unique(pair_key, return_index=True)
+        first = np.sort(first)
+        fresh = ~np.isin(pair_key[first], u_t * n_f + f_t)
+        neg_u, neg_f = neg_u[first][fresh], neg_f[first][fresh]
+        u_all = np.concatenate([u_t, neg_u])
+        f_all = np.concatenate([f_t, neg_f])
+        y = np.concatenate([g_t, np.zeros(len(neg_u), np.float32)])
+        w = np.concatenate([np.ones(len(u_t), np.float32), np.full(len(neg_u), self.negative_weight, np.float32)])
+        return u_all, f_all, y, w, (u_t, f_t, g_t)
+
+    def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, progress=None):
+        """Fit features and ranker on profiles and outcomes (canonical frames)."""
+        say = progress or (lambda msg: None)
+        umkm = umkm.reset_index(drop=True)
+        firms = firms.reset_index(drop=True)
+        say("fitting feature pipeline")
+        self.features_ = PairFeatureBuilder().fit(umkm, firms, outcomes)
+        U = self.features_.encode_umkm(umkm)
+        F = self.features_.encode_firms(firms)
+        u_all, f_all, y, w, (u_t, f_t, g_t) = self.training_pairs(umkm, firms, outcomes, U, F)
+        say(f"building features for {len(y):,} training pairs")
+        X = np.empty((len(y), len(FEATURE_NAMES)), dtype=np.float32)
+        fold_all = _fold_of(U.ids[u_all], self.n_folds)
+        fold_t = _fold_of(U.ids[u_t], self.n_folds)
+        for k in range(self.n_folds):
+            hist = copy.copy(self.features_)
+            out = fold_t != k
+            hist.fit_history(U, F, u_t[out], f_t[out], g_t[out])
+            rows = np.flatnonzero(fold_all == k)
+            if len(rows):
+                X[rows] = self.features_.pairs(U, F, u_all[rows], f_all[rows], history=hist)
+        say("training ranker")
+        # a feature no profile filled in (e.g. no UMKM states revenue) carries nothing;
+        # it is fixed at 0 so the trees' binning never sees an all-missing column
+        self.empty_features_ = np.flatnonzero(np.isnan(X).all(axis=0))
+        X[:, self.empty_features_] = 0.0
+        self.ranker_ = HistGradientBoostingRegressor(
+            max_iter=self.max_iter, learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization, random_state=self.random_state,
+        ).fit(X, y, sample_weight=w)
+        # neutral reference pair for contribution estimates: the typical untried pair
+        neg = X[y == 0] if (y == 0).any() else X
+        self.reference_ = np.nanmedian(neg, axis=0).astype(np.float32)
+        self.reference_[np.isnan(self.reference_)] = 0.0
+        # distilled linear shortlist: approximates the trees' score from the same features
+        pred = self.ranker_.predict(X)
+        self.shortlist_mean_ = np.nan_to_num(np.nanmean(X, axis=0)).astype(np.float32)
+        Xs = self._impute(X)
+        self.shortlister_ = Ridge(alpha=1.0).fit(Xs, pred)
+        self.feature_names_ = FEATURE_NAMES
+        self.n_training_pairs_ = int(len(y))
+        return self
+
+    def _impute(self, X):
+        return np.where(np.isnan(X), self.shortlist_mean_[None, :], X)
+
+    # ------------------------------------------------------------------ serving
+    def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
+        check_is_fitted(self, "ranker_")
+        return self.features_.encode_umkm(umkm.reset_index(drop=True))
+
+    def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
+        check_is_fitted(self, "ranker_")
+        return self.features_.encode_firms(firms.reset_index(drop=True))
+
+    def _predict(self, X: np.ndarray) -> np.ndarray:
+        if len(self.empty_features_):
+            X = X.copy()
+            X[:, self.empty_features_] = 0.0
+        return self.ranker_.predict(X).astype(np.float32)
+
+    def score_block(self, U, F, u_idx, f_idx=None) -> np.ndarray:
+        """Exact tree scores for every pair of ``u_idx`` x ``f_idx`` (all firms if None)."""
+        check_is_fitted(self, "ranker_")
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        n_f = F.n if f_idx is None else len(f_idx)
+        out = np.empty((len(u_idx), n_f), dtype=np.float32)
+        step = max(1, min(self.block_size, 2_000_000 // max(n_f, 1)))
+        for s in range(0, len(u_idx), step):
+            blk = u_idx[s : s + step]
+            X = self.features_.block(U, F, blk, f_idx)
+            out[s : s + len(blk)] = self._predict(X).reshape(len(blk), n_f)
+        return out
+
+    def score_pairs(self, U, F, u_idx, f_idx) -> np.ndarray:
+        return self._predict(self.features_.pairs(U, F, u_idx, f_idx))
+
+    def top_firms(self, U, F, u_idx, k: int):
+        """Best ``k`` firms per UMKM: (positions, scores), each (len(u_idx), k).
+
+        With at least ``shortlist_min_firms`` firms, the distilled linear model picks
+        ``shortlist_size`` candidates per UMKM from the full feature block and only those
+        are scored by the trees.
+        """
+        check_is_fitted(self, "ranker_")
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        n_f = F.n
+        k = min(k, n_f)
+        if n_f < self.shortlist_min_firms or self.shortlist_size >= n_f:
+            return top_k_rows(self.score_block(U, F, u_idx), k)
+        L = max(self.shortlist_size, k)
+        cols_out = np.empty((len(u_idx), k), dtype=np.int64)
+        vals_out = np.empty((len(u_idx), k), dtype=np.float32)
+        step = max(1, min(self.block_size, 2_000_000 // n_f))
+        for s in range(0, len(u_idx), step):
+            blk = u_idx[s : s + step]
+            X = self.features_.block(U, F, blk)
+            cheap = self.shortlister_.predict(self._impute(X)).reshape(len(blk), n_f)
+            cand, _ = top_k_rows(cheap, L)
+            rows = (np.arange(len(blk))[:, None] * n_f + cand).ravel()
+            exact = self._predict(X[rows]).reshape(len(blk), L)
+            pos, vals = top_k_rows(exact, k)
+            cols_out[s : s + len(blk)] = np.take_along_axis(cand, pos, axis=1)
+            vals_out[s : s + len(blk)] = vals
+        return cols_out, vals_out
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per feature group: score minus the score with that group set to the reference
+        (typical untried pair) values. (n_pairs, n_groups), groups as in FEATURE_GROUPS."""
+        base = self._predict(X)
+        out = np.empty((len(X), len(FEATURE_GROUPS)), dtype=np.float32)
+        for g, names in enumerate(FEATURE_GROUPS.values()):
+            cols = [FEATURE_NAMES.index(n) for n in names]
+            Xg = X.copy()
+            Xg[:, cols] = self.reference_[cols]
+            out[:, g] = base - self._predict(Xg)
+        return out
+
+    def explain_pairs(self, U, F, u_idx, f_idx) -> list[str]:
+        """Short Bahasa Indonesia reasons for aligned pairs, from features and contributions."""
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        f_idx = np.asarray(f_idx, dtype=np.int64)
+        if len(u_idx) == 0:
+            return []
+        X = self.features_.pairs(U, F, u_idx, f_idx)
+        return explain_rows(X, self.contributions(X), U, F, u_idx, f_idx)

@@ -1,0 +1,118 @@
+"""Reasons a facilitator can read out to both sides, in Bahasa Indonesia.
+
+Built from a pair's actual feature values, ordered by how much each feature group moved
+the score (see :meth:`matcher.ranking.MatchModel.contributions`): what fits first, then
+what is missing (``kurang: ...``). Only the top-k rows of a recommendation are explained,
+so the per-row string assembly here is not on the scoring path.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.data.schema import CERTIFICATIONS, SCALES
+from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES
+from matcher.features.text import glossary
+
+_F = {n: i for i, n in enumerate(FEATURE_NAMES)}
+_GROUPS = list(FEATURE_GROUPS)
+CERT_LABEL = {"halal": "halal", "pirt": "PIRT", "bpom": "BPOM", "sni": "SNI", "iso9001": "ISO 9001",
+              "haccp": "HACCP", "svlk": "SVLK", "organik": "organik"}
+LEVEL_PHRASE = {5: "sama persis dengan", 4: "satu subgolongan dengan", 3: "satu golongan dengan",
+                2: "satu golongan pokok dengan"}
+MAX_ITEMS = 6
+
+
+def _rupiah(x: float) -> str:
+    if x >= 1e9:
+        return f"Rp {x / 1e9:.1f} miliar".replace(".", ",")
+    return f"Rp {x / 1e6:.0f} juta"
+
+
+def _matching_code(u_codes, f_codes, level: int) -> str | None:
+    for a in u_codes:
+        for b in f_codes:
+            if a[:level] == b[:level]:
+                return a
+    return None
+
+
+def explain_rows(X, contrib, U, F, u_idx, f_idx, umkm_codes=None) -> list[str]:
+    """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i])."""
+    labels = glossary().concepts["label_id"].to_numpy()
+    shared = U.text.concepts[u_idx].multiply(F.text.concepts[f_idx]).tocsr()
+    held = U.certs[u_idx]
+    req = F.certs[f_idx]
+    out = []
+    for i in range(len(X)):
+        x = X[i]
+        items: list[tuple[float, str]] = []  # (weight for ordering, text)
+        missing: list[str] = []
+        c = dict(zip(_GROUPS, contrib[i]))
+
+        # products vs needs
+        names = [labels[j] for j in shared.indices[shared.indptr[i] : shared.indptr[i + 1]]]
+        if names:
+            items.append((c["text"], "produk sesuai kebutuhan: " + ", ".join(names[:3])))
+        elif max(x[_F["word_cos"]], x[_F["char_cos"]]) >= 0.2:
+            items.append((c["text"], f"deskripsi produk mirip kebutuhan ({max(x[_F['word_cos']], x[_F['char_cos']]):.2f})"))
+        elif x[_F["n_need_concepts"]] > 0:
+            missing.append("produk belum jelas sesuai kebutuhan")
+
+        # KBLI
+        lvl = int(x[_F["kbli_need_level"]])
+        own = int(x[_F["kbli_own_level"]])
+        if lvl >= 2:
+            code = _matching_code(U.kbli_lists[u_idx[i]], F.needed_lists[f_idx[i]], lvl) or ""
+            items.append((c["kbli"], f"KBLI {code} {LEVEL_PHRASE[lvl]} kebutuhan"))
+        elif own >= 3:
+            code = _matching_code(U.kbli_lists[u_idx[i]], F.kbli_lists[f_idx[i]], own) or ""
+            items.append((c["kbli"], f"KBLI {code} sebidang dengan usaha perusahaan"))
+        elif x[_F["aff_division"]] > 0.05:
+            items.append((c["kbli"], "bidang usaha sering bermitra dengan perusahaan sejenis"))
+        elif lvl == 0:
+            missing.append("KBLI tidak sesuai kebutuhan")
+
+        # geography
+        km = float(np.expm1(x[_F["log_distance_km"]]))
+        where = "satu kabupaten/kota, " if x[_F["same_regency"]] else ("satu provinsi, " if x[_F["same_province"]] else "")
+        if c["geo"] < -0.05 and km > 300:
+            missing.append(f"jarak jauh ({km:,.0f} km)".replace(",", "."))
+        else:
+            items.append((c["geo"], f"{where}jarak {km:,.0f} km".replace(",", ".")))
+
+        # certificates
+        for j, cert in enumerate(CERTIFICATIONS):
+            if req[i, j]:
+                if held[i, j]:
+                    items.append((c["cert"], f"sertifikat {CERT_LABEL[cert]} dimiliki"))
+                else:
+                    missing.append(f"sertifikat {CERT_LABEL[cert]}")
+
+        # scale and capacity
+        pref = x[_F["preferred_scale"]]
+        if not np.isnan(pref):
+            want = SCALES[int(pref) - 1]
+            if x[_F["scale_gap"]] == 0:
+                items.append((c["scale"], f"skala {want} sesuai preferensi"))
+            elif not np.isnan(x[_F["scale_gap"]]):
+                missing.append(f"perusahaan mencari skala {want}")
+        ratio = x[_F["log_capacity_to_budget"]]
+        if not np.isnan(ratio):
+            cap = float(np.expm1(U.num["log_capacity_year"][u_idx[i]]) / 12)
+            if ratio < -1.0:
+                missing.append(f"kapasitas {_rupiah(cap)}/bulan di bawah kebutuhan")
+            elif c["capacity"] > 0:
+                items.append((c["capacity"], f"kapasitas {_rupiah(cap)}/bulan memadai"))
+
+        # type and history
+        if x[_F["pma_x_export"]] > 0:
+            items.append((c["type"], "berpengalaman ekspor, cocok dengan mitra PMA"))
+        if c["history"] > 0.05:
+            items.append((c["history"], "perusahaan aktif bermitra di acara sebelumnya"))
+
+        items.sort(key=lambda t: -t[0])
+        parts = [t for _, t in items[: MAX_ITEMS - min(len(missing), 2)]]
+        if missing:
+            parts.append("kurang: " + ", ".join(missing[:3]))
+        out.append("; ".join(parts))
+    return out
