@@ -260,15 +260,18 @@ def closest_regencies(value: object, province_code: str | None = None, n: int = 
 
 
 def regency_codes(values: pd.Series, province_codes_: pd.Series) -> pd.Series:
-    """Column-wide :func:`normalise_regency`: codes, or None where blank/unknown."""
-    pairs = pd.DataFrame({"v": values.astype(str), "p": province_codes_})
-    uniq = pairs.drop_duplicates()
-    mapping = {
-        (v, p): _regency_code_or_none(v, p if isinstance(p, str) else None)
-        for v, p in zip(uniq["v"], uniq["p"])
-    }
-    return pd.Series([mapping[(v, p)] for v, p in zip(pairs["v"], pairs["p"])],
-                     index=values.index, dtype=object)
+    """Column-wide :func:`normalise_regency`: codes, or None where blank/unknown.
+
+    Each distinct (value, province) pair is resolved once, then mapped back.
+    """
+    provinces_ = province_codes_.astype(object).where(province_codes_.notna(), "")
+    pair = values.astype(str) + "\x00" + provinces_.astype(str)
+    mapping = {}
+    for key in pd.unique(pair):
+        value, province = key.split("\x00")
+        mapping[key] = _regency_code_or_none(value, province or None)
+    codes = pair.map(mapping).astype(object)
+    return codes.where(codes.notna(), None)
 
 
 def regency_name(code: str) -> str:

@@ -1,0 +1,526 @@
+"""Read and validate the four input kinds of the data contract into canonical frames.
+
+``read_table`` turns a CSV / Parquet / Excel file into a frame of raw strings (nothing is
+inferred, so KBLI ``01079`` keeps its leading zero). ``parse_umkm``, ``parse_firms``,
+``parse_outcomes`` and ``parse_event`` check every rule of ``shared/data-contract.md`` on
+such a frame — a file's or an API request body's — and return the canonical frame of
+:mod:`matcher.data.schema`. They collect *every* problem before raising one
+:class:`DataValidationError`; warnings ride on ``frame.attrs["warnings"]``.
+
+Harmless variation is tolerated so that a spreadsheet round trip does not break a file:
+surrounding whitespace, header case, vocabulary case, numbers written ``1500000.0``, IDs
+that Excel turned into ``123.0`` (read as ``123``), dates carrying a midnight time
+(``2024-03-01 00:00:00``), and fully blank rows (skipped; row numbers still count them).
+
+Rows in problems are spreadsheet rows: header = 1, first data row = 2.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matcher.data import reference as ref
+from matcher.data.errors import DataValidationError, MatcherError, Problem
+from matcher.data.schema import (
+    CERTIFICATIONS, DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
+    INVESTMENT_TYPES, OUTCOME_COLUMNS, PARTIES, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE,
+    STAGES, UMKM_COLUMNS,
+)
+
+READERS = (".csv", ".parquet", ".xlsx")
+_BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
+             "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0}
+_KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
+
+
+# --------------------------------------------------------------------------- reading
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """File -> frame of stripped strings (empty cell = ""), by extension; MatcherError if unreadable."""
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext not in READERS:
+        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
+                           f"expected one of {', '.join(READERS)}")
+    if not path.is_file():
+        raise MatcherError(f"{path}: file not found")
+    try:
+        if ext == ".csv":
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                              skip_blank_lines=False)
+        elif ext == ".xlsx":
+            raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+        else:
+            raw = pd.read_parquet(path)
+    except UnicodeDecodeError as exc:
+        raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                           "save the file as 'CSV UTF-8'") from exc
+    except Exception as exc:  # any parser failure is the file's fault, not ours
+        raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
+    return _as_text(raw)
+
+
+def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
+    """Every cell as a stripped string, missing as ""; header names stripped and lower-cased."""
+    out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
+    for col in raw.columns:
+        s = raw[col]
+        text = s.astype(object).where(s.notna(), "").astype(str).str.strip()
+        out[str(col).strip().lower()] = text.to_numpy(dtype=object)
+    return out
+
+
+# --------------------------------------------------------------------------- the checker
+
+class _Checker:
+    """Validates one raw frame column by column, collecting every problem.
+
+    Each ``check`` method returns the parsed column (aligned with the kept rows) and records
+    problems for its bad cells; ``finish`` raises them all at once.
+    """
+
+    def __init__(self, raw: pd.DataFrame, source: str):
+        self.source = str(source)
+        text = _as_text(raw)
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        seen: dict[str, int] = {}
+        for col in text.columns:
+            seen[col] = seen.get(col, 0) + 1
+        for col, n in seen.items():
+            if n > 1:
+                self.errors.append(Problem(self.source, 1, col, col, "each column name once"))
+        text = text.loc[:, ~text.columns.duplicated()]
+        blank = (text == "").all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
+        self.rows = (np.arange(len(text)) + 2)[~blank.to_numpy()]
+        self.df = text[~blank.to_numpy()].reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return len(self.df)
+
+    # ---- recording
+    def _record(self, into: list[Problem], mask, column: str, expected, values=None) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        vals = self.col(column) if values is None else pd.Series(values, index=self.df.index)
+        exp = expected if isinstance(expected, pd.Series) else None
+        for i in np.flatnonzero(mask):
+            into.append(Problem(self.source, int(self.rows[i]), column, vals.iat[i],
+                                exp.iat[i] if exp is not None else expected))
+
+    def fail(self, mask, column: str, expected, values=None) -> None:
+        self._record(self.errors, mask, column, expected, values)
+
+    def warn_once(self, mask, column: str, expected_for) -> None:
+        """One warning per distinct bad value (at its first row, with a count), not per row."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        vals = self.col(column)[mask]
+        rows = self.rows[mask]
+        firsts = ~vals.duplicated().to_numpy()
+        counts = vals.value_counts()
+        for v, r in zip(vals[firsts], rows[firsts]):
+            n = int(counts[v])
+            more = f" ({n} rows)" if n > 1 else ""
+            self.warnings.append(Problem(self.source, int(r), column, v, expected_for(v) + more))
+
+    # ---- columns
+    def has(self, column: str) -> bool:
+        return column in self.df.columns
+
+    def col(self, column: str) -> pd.Series:
+        if column in self.df.columns:
+            return self.df[column]
+        return pd.Series("", index=self.df.index, dtype=object)
+
+    def require_columns(self, columns: Iterable[str]) -> None:
+        for column in columns:
+            if not self.has(column):
+                self.errors.append(Problem(self.source, None, column, "",
+                                           f"required column '{column}' is missing"))
+
+    def required(self, column: str) -> pd.Series:
+        """Non-empty text (missing column already reported)."""
+        s = self.col(column)
+        if self.has(column):
+            self.fail(s == "", column, "a non-empty value (required)")
+        return s
+
+    def optional_text(self, column: str) -> pd.Series:
+        return _none_where_empty(self.col(column))
+
+    def ids(self, column: str) -> pd.Series:
+        """Required, unique IDs; Excel's "123.0" is read as "123". A duplicate names the other rows."""
+        s = _excel_integer_text(self.required(column))
+        dup = (s.duplicated(keep=False) & (s != "")).to_numpy()
+        if dup.any():
+            rows_of = pd.Series(self.rows[dup]).groupby(s[dup].to_numpy()).agg(list)
+            expected = pd.Series("", index=s.index, dtype=object)
+            for i in np.flatnonzero(dup):
+                others = [r for r in rows_of[s.iat[i]] if r != self.rows[i]]
+                expected.iat[i] = f"a unique id; also used in row {', '.join(map(str, others))}"
+            self.fail(dup, column, expected, values=s)
+        return s
+
+    def number(self, column: str, *, minimum: float | None = 0.0, integer: bool = False,
+               maximum: float | None = None, rule: str | None = None) -> pd.Series:
+        """Optional number (NaN when empty); "1500000.0" is fine, "1.500.000" is not."""
+        s = self.col(column)
+        values = pd.to_numeric(s.where(s != "", None), errors="coerce").astype(float)
+        filled = (s != "").to_numpy()
+        bad = filled & ~np.isfinite(values.to_numpy())
+        if integer:
+            bad |= filled & np.isfinite(values.to_numpy()) & (values.to_numpy() % 1 != 0)
+        if minimum is not None:
+            bad |= filled & (values.to_numpy() < minimum)
+        if maximum is not None:
+            bad |= filled & (values.to_numpy() > maximum)
+        if rule is None:
+            kind = "an integer" if integer else "a number"
+            if minimum is not None and maximum is not None:
+                rule = f"{kind} in {minimum:g}..{maximum:g}"
+            elif minimum is not None:
+                rule = f"{kind} >= {minimum:g}"
+            else:
+                rule = kind
+            rule += " (plain digits, no thousands separators)"
+        self.fail(bad, column, rule)
+        return values.where(~bad, np.nan)
+
+    def vocabulary(self, column: str, allowed: tuple[str, ...], *, upper: bool = False) -> pd.Series:
+        """Optional choice from ``allowed`` (any case); None when empty."""
+        s = self.col(column)
+        norm = s.str.upper() if upper else s.str.lower()
+        bad = (s != "") & ~norm.isin(allowed)
+        self.fail(bad, column, f"one of {', '.join(allowed)}")
+        return norm.astype(object).where((s != "") & ~bad, None)
+
+    def vocabulary_list(self, column: str, allowed: tuple[str, ...]) -> pd.Series:
+        """';'-separated choices (case, spaces and '-' ignored: "ISO 9001" = iso9001) -> tuples."""
+        items = self.col(column).str.lower().str.replace(r"[\s\-]+", "", regex=True).str.split(";")
+        flat = items.explode()
+        unknown = flat[(flat != "") & ~flat.isin(allowed)]
+        if len(unknown):
+            bad_items = unknown.groupby(level=0).agg(", ".join)
+            expected = (bad_items.radd("';'-separated values from: " + ", ".join(allowed) + "; not: ")
+                        .reindex(self.df.index))
+            self.fail(self.df.index.isin(bad_items.index), column, expected)
+        return pd.Series([tuple(dict.fromkeys(x for x in lst if x)) for lst in items],
+                         index=self.df.index, dtype=object)
+
+    def boolean(self, column: str) -> pd.Series:
+        s = self.col(column).str.lower()
+        values = s.map(_BOOLEANS)
+        bad = (s != "") & values.isna()
+        self.fail(bad, column, "true/false, 1/0 or ya/tidak")
+        return values.astype(float)
+
+    def kbli(self, column: str, *, required: bool) -> pd.Series:
+        """';'-separated 5-digit KBLI 2020 codes -> tuples, checking each item's division.
+
+        Each *distinct* item is judged once; only bad items are then located by row.
+        """
+        s = self.required(column) if required else self.col(column)
+        lists = s.str.split(";")
+        items = lists.explode().str.strip()
+        items = items[items != ""]
+        verdict = _judge_kbli_items(pd.Series(items.unique(), dtype=object))
+        item_norm = items.map(verdict["code"])
+        bad = items.map(verdict["error"]).notna()
+        if bad.any():
+            pos = self.df.index.get_indexer(items.index[bad.to_numpy()])
+            self.errors.extend(Problem(self.source, int(self.rows[p]), column, v, r)
+                               for p, v, r in zip(pos, items[bad], items[bad].map(verdict["error"])))
+        good = item_norm[~bad]
+        unknown = good[~good.map(ref.kbli_code_known).astype(bool)]
+        if len(unknown):
+            first = ~unknown.duplicated()
+            counts = unknown.value_counts()
+            pos = self.df.index.get_indexer(unknown.index[first.to_numpy()])
+            for p, v in zip(pos, unknown[first]):
+                n = int(counts[v])
+                self.warnings.append(Problem(
+                    self.source, int(self.rows[p]), column, v,
+                    f"a code in the shipped partial KBLI list; accepted anyway since "
+                    f"division {v[:2]} ({ref.kbli_title(v[:2])}) exists"
+                    + (f" ({n} rows)" if n > 1 else "")))
+        valid = {raw: code for raw, code, err in zip(verdict.index, verdict["code"], verdict["error"])
+                 if pd.isna(err)}
+        return pd.Series(
+            [tuple(dict.fromkeys(valid[x] for x in map(str.strip, lst) if x in valid)) for lst in lists],
+            index=self.df.index, dtype=object)
+
+    def location(self) -> dict[str, pd.Series]:
+        """province (required), regency, lat, lon -> the canonical location columns."""
+        prov_raw = self.required("province")
+        codes = ref.province_codes(prov_raw)
+        unknown = (prov_raw != "") & codes.isna()
+        if unknown.any():
+            expected = prov_raw[unknown].map(_province_expectation)
+            self.fail(unknown, "province", expected.reindex(self.df.index))
+        names = codes.map(ref._province_names()).astype(object)
+
+        reg_raw = self.col("regency")
+        reg_codes = ref.regency_codes(reg_raw, codes.where(codes.notna(), None))
+        unrecognised = (reg_raw != "") & reg_codes.isna() & codes.notna()
+        if unrecognised.any():
+            prov_of = dict(zip(reg_raw[unrecognised], codes[unrecognised]))
+            self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
+        reg_names = reg_codes.map(ref._regency_names()).astype(object).where(reg_codes.notna(), None)
+
+        lat = self.number("lat", minimum=-11.5, maximum=6.5, rule="latitude in -11.5..6.5 (Indonesia)")
+        lon = self.number("lon", minimum=94.5, maximum=141.5, rule="longitude in 94.5..141.5 (Indonesia)")
+        lat_given, lon_given = self.col("lat") != "", self.col("lon") != ""
+        self.fail(lat_given & ~lon_given, "lon", "lon as well, since lat is given (both or neither)")
+        self.fail(lon_given & ~lat_given, "lat", "lat as well, since lon is given (both or neither)")
+
+        regs = ref._regencies().set_index("code")
+        provs = ref._provinces().set_index("code")
+        r_lat, r_lon = reg_codes.map(regs["lat"]), reg_codes.map(regs["lon"])
+        p_lat, p_lon = codes.map(provs["lat"]), codes.map(provs["lon"])
+        exact = lat.notna() & lon.notna()
+        at_regency = ~exact & r_lat.notna()
+        precision = np.where(exact, "exact", np.where(at_regency, "regency", "province"))
+        return {
+            "province": names,
+            "province_code": codes.where(codes.notna(), None).astype(object),
+            "regency": reg_names.astype(object),
+            "regency_code": reg_codes.astype(object),
+            "lat": lat.where(exact, r_lat.where(at_regency, p_lat)).astype(float),
+            "lon": lon.where(exact, r_lon.where(at_regency, p_lon)).astype(float),
+            "location_precision": pd.Series(precision, index=self.df.index, dtype=object),
+        }
+
+    def raise_errors(self) -> None:
+        """Raise every error found so far, in reading order (row, then column order)."""
+        if self.errors:
+            order = {c: i for i, c in enumerate(self.df.columns)}
+            self.errors.sort(key=lambda p: (p.row or 0, order.get(p.column, -1)))
+            raise DataValidationError(self.errors)
+
+    def finish(self, frame: pd.DataFrame) -> pd.DataFrame:
+        self.raise_errors()
+        frame.attrs["warnings"] = list(self.warnings)
+        return frame
+
+
+def _none_where_empty(s: pd.Series) -> pd.Series:
+    """Text column as object dtype with None for empty cells (the canonical "str|None")."""
+    return s.astype(object).where(s != "", None)
+
+
+def _excel_integer_text(s: pd.Series) -> pd.Series:
+    """"123.0" -> "123" (Excel/Parquet turned a number-like text cell into a float)."""
+    return s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+
+
+def _judge_kbli_items(items: pd.Series) -> pd.DataFrame:
+    """Distinct raw KBLI items -> frame indexed by item: ``code`` (normalised), ``error`` (None if ok)."""
+    code = _excel_integer_text(items)
+    is5 = code.str.fullmatch(r"\d{5}")
+    division_ok = code.str[:2].map(ref.kbli_division_exists).astype(bool)
+    lost_zero = code.str.fullmatch(r"\d{4}") & ("0" + code.str[:1]).map(ref.kbli_division_exists).astype(bool)
+    error = pd.Series(None, index=items.index, dtype=object)
+    error[~is5] = _KBLI_RULE
+    error[is5 & ~division_ok] = ("a KBLI 2020 code; division " + code.str[:2]
+                                 + " does not exist in KBLI 2020")
+    error[lost_zero] = ("a 5-digit code: did you mean 0" + code + "? The leading zero "
+                        "was probably lost in Excel; format the column as text")
+    return pd.DataFrame({"code": code.to_numpy(), "error": error.to_numpy()},
+                        index=pd.Index(items.to_numpy(), dtype=object))
+
+
+def _province_expectation(value: str) -> str:
+    close = ref.closest_provinces(value)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    return ("one of the 38 provinces (name, short form like Jatim/DIY/Sulsel, "
+            f"or 2-digit Kemendagri code){hint}")
+
+
+def _regency_expectation(value: str, province_code: str) -> str:
+    close = ref.closest_regencies(value, province_code)
+    hint = f"; closest: {', '.join(close)}" if close else ""
+    return (f"a kabupaten/kota of {ref.province_name(province_code)} (name or 4-digit code); "
+            f"not recognised, so the province centroid is used{hint}")
+
+
+def _frame(columns: tuple[str, ...], data: dict[str, pd.Series], n: int) -> pd.DataFrame:
+    """Canonical column order; text as object dtype, so every text column behaves alike."""
+    frame = pd.DataFrame({
+        c: data[c].astype(object) if pd.api.types.is_string_dtype(data[c].dtype) else data[c]
+        for c in columns
+    })
+    frame.index = pd.RangeIndex(n)
+    return frame
+
+
+# --------------------------------------------------------------------------- parsers
+
+def parse_umkm(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Raw UMKM table -> canonical UMKM frame (``schema.UMKM_COLUMNS``)."""
+    c = _Checker(raw, source)
+    c.require_columns(("umkm_id", "name", "kbli", "products", "province"))
+    data: dict[str, pd.Series] = {
+        "umkm_id": c.ids("umkm_id"),
+        "name": c.required("name"),
+        "nib": _nib(c),
+        "kbli": c.kbli("kbli", required=True),
+        "products": c.required("products"),
+        **c.location(),
+        "employees": c.number("employees", integer=True),
+        "monthly_capacity_idr": c.number("monthly_capacity_idr"),
+        "certifications": c.vocabulary_list("certifications", CERTIFICATIONS),
+        "year_founded": c.number("year_founded", minimum=1900, maximum=_dt.date.today().year,
+                                 integer=True),
+        "export_experience": c.boolean("export_experience"),
+    }
+    revenue = c.number("annual_revenue_idr")
+    data["annual_revenue_idr"] = revenue
+    data["scale"] = _scale(c, revenue)
+    return c.finish(_frame(UMKM_COLUMNS, data, len(c)))
+
+
+def _nib(c: _Checker) -> pd.Series:
+    s = _excel_integer_text(c.col("nib"))
+    bad = (s != "") & ~s.str.fullmatch(r"\d{13}")
+    sci = s.str.contains(r"[eE]\+", regex=True)
+    expected = pd.Series("13 digits (Nomor Induk Berusaha)", index=s.index, dtype=object)
+    expected[sci] = "13 digits; Excel shows it in scientific notation: format the column as text"
+    c.fail(bad, "nib", expected, values=c.col("nib"))
+    return _none_where_empty(s)
+
+
+def _scale(c: _Checker, revenue: pd.Series) -> pd.Series:
+    """Given scale, else derived from revenue per PP 7/2021; revenue > 50 billion warns."""
+    given = c.vocabulary("scale", SCALES)
+    derived = pd.Series(None, index=revenue.index, dtype=object)
+    lower = -np.inf
+    for label, limit in SCALE_REVENUE_LIMITS:
+        derived[(revenue > lower) & (revenue <= limit)] = label
+        lower = limit
+    too_big = (revenue > SCALE_REVENUE_LIMITS[-1][1]).to_numpy()
+    c._record(c.warnings, too_big, "annual_revenue_idr",
+              "at most 50 billion rupiah for an UMKM (PP 7/2021); this is a large business")
+    scale = given.where(given.notna(), derived).astype(object)
+    return scale.where(scale.notna(), None)
+
+
+def parse_firms(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Raw firm table -> canonical firm frame (``schema.FIRM_COLUMNS``)."""
+    c = _Checker(raw, source)
+    c.require_columns(("firm_id", "name", "investment_type", "needs", "province"))
+    c.required("investment_type")
+    invest = c.vocabulary("investment_type", INVESTMENT_TYPES, upper=True)
+    max_partners = c.number("max_partners", minimum=1, integer=True)
+    data = {
+        "firm_id": c.ids("firm_id"),
+        "name": c.required("name"),
+        "investment_type": invest,
+        "country": c.optional_text("country"),
+        "kbli": c.kbli("kbli", required=False),
+        "needs": c.required("needs"),
+        "needed_kbli": c.kbli("needed_kbli", required=False),
+        **c.location(),
+        "required_certifications": c.vocabulary_list("required_certifications", CERTIFICATIONS),
+        "preferred_scale": c.vocabulary("preferred_scale", SCALES),
+        "budget_idr": c.number("budget_idr"),
+        "max_partners": max_partners.fillna(DEFAULT_MAX_PARTNERS).astype(np.int64),
+    }
+    return c.finish(_frame(FIRM_COLUMNS, data, len(c)))
+
+
+def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
+                   firms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Raw outcomes -> canonical outcomes, one row per pair (latest date wins; ties: later row).
+
+    When ``umkm`` / ``firms`` canonical frames are given, every pair must exist in them.
+    """
+    c = _Checker(raw, source)
+    c.require_columns(("umkm_id", "firm_id", "stage", "date"))
+    umkm_id = _excel_integer_text(c.required("umkm_id"))
+    firm_id = _excel_integer_text(c.required("firm_id"))
+    for ids, column, profiles, key, label in (
+        (umkm_id, "umkm_id", umkm, "umkm_id", "UMKM"),
+        (firm_id, "firm_id", firms, "firm_id", "firm"),
+    ):
+        if profiles is not None:
+            c.fail((ids != "") & ~ids.isin(profiles[key]), column,
+                   f"an {column} present in the {label} profiles", values=ids)
+    c.required("stage")
+    stage = c.vocabulary("stage", STAGES)
+    c.required("date")
+    date = _iso_dates(c, "date")
+    data = {
+        "umkm_id": umkm_id,
+        "firm_id": firm_id,
+        "stage": stage,
+        "grade": stage.map(STAGE_GRADE),
+        "contract_value_idr": c.number("contract_value_idr"),
+        "date": date,
+        "event_id": c.optional_text("event_id"),
+        "declined_by": c.vocabulary("declined_by", DECLINED_BY),
+    }
+    frame = _frame(OUTCOME_COLUMNS, data, len(c))
+    c.raise_errors()
+    frame["grade"] = frame["grade"].astype(np.int64)
+    latest = (frame.reset_index().sort_values(["date", "index"], kind="stable")
+              .drop_duplicates(["umkm_id", "firm_id"], keep="last").sort_values("index"))
+    frame = latest.drop(columns="index").reset_index(drop=True)
+    return c.finish(frame)
+
+
+def _iso_dates(c: _Checker, column: str) -> pd.Series:
+    s = c.col(column).str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
+    parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None),
+                            format="%Y-%m-%d", errors="coerce")
+    c.fail((s != "") & parsed.isna(), column, "an ISO date YYYY-MM-DD")
+    return parsed.astype("datetime64[ns]")
+
+
+def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
+                firms: pd.DataFrame) -> pd.DataFrame:
+    """Raw event participants -> canonical event frame; ids must be in the profiles."""
+    c = _Checker(raw, source)
+    c.require_columns(("party", "id"))
+    c.required("party")
+    party = c.vocabulary("party", PARTIES)
+    ids = _excel_integer_text(c.required("id"))
+    is_umkm, is_firm = (party == "umkm").to_numpy(), (party == "firm").to_numpy()
+    c.fail(is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(), "id",
+           "an umkm_id present in the UMKM profiles", values=ids)
+    c.fail(is_firm & (ids != "").to_numpy() & ~ids.isin(firms["firm_id"]).to_numpy(), "id",
+           "a firm_id present in the firm profiles", values=ids)
+    pair = party.fillna("") + "\x00" + ids
+    dup = (pair.duplicated(keep="first") & (ids != "") & party.notna()).to_numpy()
+    c.fail(dup, "id", "each participant once per event", values=ids)
+    capacity = c.number("capacity", minimum=1, integer=True)
+    default = pd.Series(1.0, index=ids.index)
+    default[is_firm] = ids[is_firm].map(firms.set_index("firm_id")["max_partners"]).astype(float)
+    data = {"party": party, "id": ids,
+            "capacity": capacity.where(capacity.notna(), default).fillna(1).astype(np.int64)}
+    return c.finish(_frame(EVENT_COLUMNS, data, len(c)))
+
+
+# --------------------------------------------------------------------------- file entry points
+
+def load_umkm(path: str | Path) -> pd.DataFrame:
+    return parse_umkm(read_table(path), str(path))
+
+
+def load_firms(path: str | Path) -> pd.DataFrame:
+    return parse_firms(read_table(path), str(path))
+
+
+def load_outcomes(path: str | Path, umkm: pd.DataFrame | None = None,
+                  firms: pd.DataFrame | None = None) -> pd.DataFrame:
+    return parse_outcomes(read_table(path), str(path), umkm=umkm, firms=firms)
+
+
+def load_event(path: str | Path, umkm: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    return parse_event(read_table(path), str(path), umkm, firms)
