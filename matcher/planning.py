@@ -1,0 +1,461 @@
+"""Capacity-aware optimal plan for a matchmaking / signing event.
+
+The planner is a set of pure functions over a dense score matrix (UMKM rows x firm
+columns): it never scores pairs itself, so it works with any model and is easy to test.
+
+Problem solved by :func:`plan_event` (a weighted bipartite *b-matching*)::
+
+    maximise    sum_ij v_ij x_ij                 v = ``values`` if given, else ``scores``
+    subject to  sum_j x_ij <= umkm_capacity_i    every UMKM
+                sum_i x_ij <= firm_capacity_j    every firm
+                x_ij = 0  if excluded, score < min_score, or v_ij <= 0 (unless must-include)
+                x_ij = 1  if must-include
+                #{matched UMKM in region q} >= N_q   every quota q
+                x_ij in {0, 1}
+
+Without quotas the constraint matrix is the incidence matrix of a bipartite graph, which
+is totally unimodular, so the LP relaxation solved by HiGHS' dual simplex returns an
+integral vertex: the LP optimum *is* the integer optimum. Quotas over regions (nested or
+disjoint sets of UMKM) usually keep the LP vertex integral too; when it is not (e.g. UMKM
+with capacity > 1 inside a quota) the problem is solved as a MILP (``scipy.optimize.milp``).
+
+Scale: a 5,000 x 500 room has 2.5 M candidate pairs and the full LP takes about a minute.
+We solve it by *column generation* instead, which is exact, not a heuristic: start from
+each UMKM's and each firm's best few pairs, solve the LP on those columns, then price
+every left-out pair with the LP duals (vectorised over the whole matrix). A left-out pair
+with positive reduced cost ``v_ij - y_i - z_j > 0`` could improve the plan and is added;
+when none is left the duals certify the restricted optimum as optimal for the full
+problem. Quotas enter the LP as elastic rows (a slack with a large penalty), so the
+restricted LP is always feasible and the final slack tells whether a quota is impossible.
+When a MILP is needed it runs on the generated columns and its objective is compared with
+the certified LP bound of the full problem; ``Plan.status`` is "optimal" when they agree
+(the usual case) and "feasible" with the gap in ``Plan.info`` otherwise.
+
+:func:`greedy_plan` (best pair first) is the reference baseline for tests and
+benchmarks only.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import LinearConstraint, linprog, milp
+
+from matcher.data.errors import MatcherError
+
+# Pricing tolerance, relative to the largest pair value.
+_REDUCED_COST_TOL = 1e-7
+# Column generation stops after this many rounds (it converges in a handful in practice).
+_MAX_ROUNDS = 100
+
+
+class PlanInfeasibleError(MatcherError):
+    """The requested constraints cannot all hold; the message names the one that breaks."""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At least ``min_count`` distinct matched UMKM among the rows where ``mask`` is True."""
+
+    mask: np.ndarray
+    min_count: int
+    label: str
+
+
+@dataclass
+class Plan:
+    """Chosen pairs as (UMKM row, firm column) positions into the score matrix."""
+
+    pairs: np.ndarray  # (m, 2) int64, sorted by UMKM row then firm column
+    values: np.ndarray  # (m,) the value each pair contributes to the objective
+    objective: float
+    status: str  # "optimal", "feasible" (MILP gap > 0; see info) or "greedy"
+    info: dict = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+
+# --------------------------------------------------------------------------- inputs
+
+@dataclass
+class _Problem:
+    """Validated inputs shared by the optimal and the greedy planner."""
+
+    value: np.ndarray  # (n_u, n_f) float, 0 where not finite
+    eligible: np.ndarray  # (n_u, n_f) bool: may be chosen (forced pairs included)
+    forced: np.ndarray  # (k, 2) must-include pairs
+    cap_u: np.ndarray
+    cap_f: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.value.shape
+
+
+def _pair_array(pairs, shape: tuple[int, int], what: str) -> np.ndarray:
+    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    bad = (arr < 0).any(axis=1) | (arr[:, 0] >= shape[0]) | (arr[:, 1] >= shape[1])
+    if bad.any():
+        raise ValueError(f"{what}: pair {tuple(arr[bad][0])} is outside the {shape} score matrix")
+    return np.unique(arr, axis=0)
+
+
+def _capacity(cap, n: int, what: str) -> np.ndarray:
+    arr = np.asarray(cap, dtype=np.int64).reshape(-1)
+    if arr.shape != (n,):
+        raise ValueError(f"{what} has {arr.size} entries, expected {n}")
+    if (arr < 0).any():
+        raise ValueError(f"{what} must be >= 0")
+    return arr
+
+
+def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude,
+             values) -> _Problem:
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 2:
+        raise ValueError(f"scores must be a 2-D (UMKM x firm) matrix, got shape {scores.shape}")
+    value = scores if values is None else np.asarray(values, dtype=float)
+    if value.shape != scores.shape:
+        raise ValueError(f"values shape {value.shape} differs from scores shape {scores.shape}")
+    cap_u = _capacity(umkm_capacity, scores.shape[0], "umkm_capacity")
+    cap_f = _capacity(firm_capacity, scores.shape[1], "firm_capacity")
+    forced = _pair_array(must_include, scores.shape, "must_include")
+    banned = _pair_array(exclude, scores.shape, "exclude")
+
+    finite = np.isfinite(scores) & np.isfinite(value)
+    eligible = finite & (value > 0)
+    if min_score is not None:
+        eligible &= scores >= min_score
+    eligible[banned[:, 0], banned[:, 1]] = False
+
+    _check_forced(forced, banned, cap_u, cap_f)
+    eligible[forced[:, 0], forced[:, 1]] = True
+    return _Problem(np.where(finite, value, 0.0), eligible, forced, cap_u, cap_f)
+
+
+def _check_forced(forced, banned, cap_u, cap_f) -> None:
+    """Must-include pairs that contradict exclusions or capacities: name them."""
+    if len(forced) and len(banned):
+        both = forced[(forced[:, None, :] == banned[None, :, :]).all(axis=2).any(axis=1)]
+        if len(both):
+            raise PlanInfeasibleError(
+                f"{len(both)} pair(s) are both must-include and excluded, e.g. "
+                f"UMKM row {both[0, 0]} with firm column {both[0, 1]}")
+    for side, col, cap in (("UMKM row", 0, cap_u), ("firm column", 1, cap_f)):
+        need = np.bincount(forced[:, col], minlength=len(cap))
+        over = np.flatnonzero(need > cap)
+        if len(over):
+            k = over[0]
+            raise PlanInfeasibleError(
+                f"must-include pairs exceed capacity: {side} {k} is forced into {need[k]} "
+                f"pair(s) but its capacity is {cap[k]}"
+                + (f" ({len(over)} participants in all)" if len(over) > 1 else ""))
+
+
+def _check_quotas(problem: _Problem, quotas: Sequence[Quota]) -> None:
+    """Quotas that cannot hold whatever the rest of the plan does."""
+    n_u = problem.shape[0]
+    reachable = problem.eligible.any(axis=1) & (problem.cap_u > 0)
+    for q in quotas:
+        mask = np.asarray(q.mask, dtype=bool)
+        if mask.shape != (n_u,):
+            raise ValueError(f"quota {q.label!r}: mask has shape {mask.shape}, expected ({n_u},)")
+        if q.min_count > mask.sum():
+            raise PlanInfeasibleError(
+                f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
+                f"{int(mask.sum())} UMKM from {q.label} take part in the event")
+        if q.min_count > (mask & reachable).sum():
+            raise PlanInfeasibleError(
+                f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
+                f"{int((mask & reachable).sum())} UMKM from {q.label} have any allowed pair "
+                "(score >= min-score, positive value, not excluded)")
+
+
+# --------------------------------------------------------------------------- optimal
+
+def plan_event(
+    scores: np.ndarray,
+    umkm_capacity: np.ndarray,
+    firm_capacity: np.ndarray,
+    *,
+    min_score: float | None = None,
+    must_include=(),
+    exclude=(),
+    quotas: Sequence[Quota] = (),
+    values: np.ndarray | None = None,
+    initial_columns: int | None = None,
+) -> Plan:
+    """Optimal plan: the pairs with the largest total value that respect every constraint.
+
+    ``must_include`` / ``exclude`` are (i, j) position pairs. ``initial_columns`` is how many
+    best pairs per UMKM and per firm seed the column generation (default: from the
+    capacities); it changes speed, never the answer. Raises :class:`PlanInfeasibleError`
+    naming the constraint that cannot hold.
+    """
+    t0 = time.perf_counter()
+    problem = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include,
+                       exclude, values)
+    quotas = [q for q in quotas if q.min_count > 0]
+    _check_quotas(problem, quotas)
+    if not problem.eligible.any():
+        return Plan(np.empty((0, 2), np.int64), np.empty(0), 0.0, "optimal",
+                    {"method": "nothing to plan", "candidate_pairs": 0,
+                     "seconds": time.perf_counter() - t0})
+    lp = _ColumnGeneration(problem, quotas, initial_columns)
+    x, bound = lp.solve()
+    method = "lp (column generation)"
+    if quotas and np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
+        # Quotas with multi-partner UMKM can break total unimodularity: fractional vertex.
+        x = lp.solve_integer()
+        method = "milp on generated columns"
+    chosen = lp.columns[x > 0.5]
+    chosen = chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))]
+    pair_values = problem.value[chosen[:, 0], chosen[:, 1]]
+    objective = float(pair_values.sum())
+    gap = max(0.0, bound - objective)
+    optimal = gap <= 1e-6 * max(1.0, abs(bound))
+    info = {
+        "method": method,
+        "candidate_pairs": int(problem.eligible.sum()),
+        "columns": len(lp.columns),
+        "rounds": lp.rounds,
+        "lp_bound": bound,
+        "gap": gap,
+        "seconds": time.perf_counter() - t0,
+    }
+    return Plan(chosen, pair_values, objective, "optimal" if optimal else "feasible", info)
+
+
+class _ColumnGeneration:
+    """The LP over a growing subset of pairs (columns), priced against the full matrix.
+
+    Variables: x (one per column), then per quota UMKM a "matched" indicator y_i <= sum_j
+    x_ij, then per quota an elastic slack s_q. Rows: UMKM capacity, firm capacity,
+    y-links, quota rows ``-sum y - s <= -N``.
+    """
+
+    def __init__(self, problem: _Problem, quotas: Sequence[Quota], initial_columns: int | None):
+        self.p = problem
+        self.quotas = quotas
+        n_u, n_f = problem.shape
+        self.quota_rows = np.flatnonzero(
+            np.logical_or.reduce([np.asarray(q.mask, bool) for q in quotas])
+        ) if quotas else np.empty(0, np.int64)
+        # position of a UMKM's y-link row among the links, -1 if it is in no quota
+        self.link_of = np.full(n_u, -1, np.int64)
+        self.link_of[self.quota_rows] = np.arange(len(self.quota_rows))
+        # any slack must cost more than the whole plan can earn
+        self.penalty = 1.0 + float(np.abs(problem.value).max(initial=0.0)) * (
+            min(problem.cap_u.sum(), problem.cap_f.sum()) + 1)
+        self.is_forced = np.zeros((n_u, n_f), dtype=bool)
+        self.is_forced[problem.forced[:, 0], problem.forced[:, 1]] = True
+        self.in_model = np.zeros((n_u, n_f), dtype=bool)
+        self.columns = np.empty((0, 2), dtype=np.int64)
+        self.rounds = 0
+        self._add(self._seed(initial_columns))
+
+    # -- columns -------------------------------------------------------------------
+    def _seed(self, initial_columns: int | None) -> np.ndarray:
+        """Each UMKM's and each firm's best eligible pairs, and all forced pairs."""
+        p = self.p
+        n_u, n_f = p.shape
+        ranked = np.where(p.eligible, p.value, -np.inf)
+        k_u = initial_columns or int(2 * p.cap_u.max(initial=1) + 5)
+        k_f = initial_columns or int(2 * p.cap_f.max(initial=1) + 5)
+        mask = np.zeros_like(p.eligible)
+        if n_f:
+            top = np.argpartition(-ranked, min(k_u, n_f) - 1, axis=1)[:, :k_u]
+            mask[np.arange(n_u)[:, None], top] = True
+        if n_u:
+            top = np.argpartition(-ranked, min(k_f, n_u) - 1, axis=0)[:k_f, :]
+            mask[top, np.arange(n_f)[None, :]] = True
+        mask &= p.eligible
+        mask[p.forced[:, 0], p.forced[:, 1]] = True
+        return np.argwhere(mask)
+
+    def _add(self, new: np.ndarray) -> None:
+        self.in_model[new[:, 0], new[:, 1]] = True
+        self.columns = np.vstack([self.columns, new])
+
+    # -- model ---------------------------------------------------------------------
+    def _model(self):
+        p, cols = self.p, self.columns
+        n_u, n_f = p.shape
+        m, k, nq = len(cols), len(self.quota_rows), len(self.quotas)
+        xs = np.arange(m)
+        ones = np.ones(m)
+        capacity_rows = sp.vstack([
+            sp.csr_matrix((ones, (cols[:, 0], xs)), shape=(n_u, m)),
+            sp.csr_matrix((ones, (cols[:, 1], xs)), shape=(n_f, m)),
+        ])
+        rows = [sp.hstack([capacity_rows, sp.csr_matrix((n_u + n_f, k + nq))])]
+        b = [p.cap_u, p.cap_f]
+        if nq:
+            link = self.link_of[cols[:, 0]]
+            in_q = link >= 0
+            x_part = sp.csr_matrix((-ones[in_q], (link[in_q], xs[in_q])), shape=(k, m))
+            rows.append(sp.hstack([x_part, sp.identity(k), sp.csr_matrix((k, nq))]))
+            q_y = sp.csr_matrix(np.vstack(
+                [-np.asarray(q.mask, bool)[self.quota_rows].astype(float) for q in self.quotas]))
+            rows.append(sp.hstack([sp.csr_matrix((nq, m)), q_y, -sp.identity(nq)]))
+            b += [np.zeros(k), -np.array([q.min_count for q in self.quotas], float)]
+        A = sp.vstack(rows, format="csr")
+        c = np.concatenate([-p.value[cols[:, 0], cols[:, 1]], np.zeros(k),
+                            np.full(nq, self.penalty)])
+        lower = np.zeros(m + k + nq)
+        lower[:m] = self.is_forced[cols[:, 0], cols[:, 1]]
+        upper = np.concatenate([np.ones(m + k), np.full(nq, np.inf)])
+        return c, A, np.concatenate(b).astype(float), lower, upper
+
+    # -- solving -------------------------------------------------------------------
+    def solve(self) -> tuple[np.ndarray, float]:
+        """LP optimum over all pairs (certified by pricing); returns (x, plan value bound)."""
+        p = self.p
+        n_u, n_f = p.shape
+        tol = _REDUCED_COST_TOL * max(1.0, float(np.abs(p.value).max(initial=0.0)))
+        for self.rounds in range(1, _MAX_ROUNDS + 1):
+            c, A, b, lo, hi = self._model()
+            res = linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([lo, hi]),
+                          method="highs-ds")
+            if res.status != 0:  # elastic quotas keep it feasible; anything else is a bug
+                raise RuntimeError(f"LP solver failed: {res.message}")
+            dual = -res.ineqlin.marginals  # >= 0 prices of the <= rows
+            y_u, y_f = dual[:n_u].copy(), dual[n_u:n_u + n_f]
+            if len(self.quota_rows):
+                y_u[self.quota_rows] -= dual[n_u + n_f:n_u + n_f + len(self.quota_rows)]
+            reduced = p.value - y_u[:, None] - y_f[None, :]
+            reduced[~p.eligible | self.in_model] = -np.inf
+            new = np.argwhere(reduced > tol)
+            if len(new) == 0:
+                break
+            self._add(new)
+        self._raise_if_quota_slack(res.x)
+        m = len(self.columns)
+        return res.x[:m], float(p.value[self.columns[:, 0], self.columns[:, 1]] @ res.x[:m])
+
+    def solve_integer(self) -> np.ndarray:
+        """MILP (x, y integral) on the generated columns.
+
+        The LP certified the quotas reachable over all pairs; if integrality needs columns
+        the LP did not, retry once with every allowed pair of the quota UMKM.
+        """
+        x = self._milp()
+        if self._quota_slack(x).max(initial=0.0) > 1e-6:
+            extra = self.p.eligible & ~self.in_model
+            extra[np.setdiff1d(np.arange(self.p.shape[0]), self.quota_rows)] = False
+            self._add(np.argwhere(extra))
+            x = self._milp()
+        self._raise_if_quota_slack(x)
+        return x[: len(self.columns)]
+
+    def _milp(self) -> np.ndarray:
+        c, A, b, lo, hi = self._model()
+        m, k = len(self.columns), len(self.quota_rows)
+        integrality = np.concatenate([np.ones(m + k), np.zeros(len(self.quotas))])
+        res = milp(c, constraints=LinearConstraint(A, -np.inf, b), integrality=integrality,
+                   bounds=(lo, hi))
+        if res.status != 0 or res.x is None:
+            raise RuntimeError(f"MILP solver failed: {res.message}")
+        return res.x
+
+    def _quota_slack(self, x: np.ndarray) -> np.ndarray:
+        return x[len(x) - len(self.quotas):] if self.quotas else np.empty(0)
+
+    def _raise_if_quota_slack(self, x: np.ndarray) -> None:
+        for q, s in zip(self.quotas, self._quota_slack(x)):
+            if s > 1e-6:
+                raise PlanInfeasibleError(
+                    f"quota {q.label!r} asks for {q.min_count} matched UMKM but at most "
+                    f"{q.min_count - s:.0f} can be matched together with the other "
+                    "constraints (firm capacities, must-include pairs, other quotas)")
+
+
+# --------------------------------------------------------------------------- greedy
+
+def greedy_plan(
+    scores: np.ndarray,
+    umkm_capacity: np.ndarray,
+    firm_capacity: np.ndarray,
+    *,
+    min_score: float | None = None,
+    must_include=(),
+    exclude=(),
+    values: np.ndarray | None = None,
+) -> Plan:
+    """Reference baseline (tests and benchmarks only): forced pairs, then the best
+    remaining pair while both sides have room. Ignores quotas; not optimal."""
+    t0 = time.perf_counter()
+    p = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude, values)
+    left_u, left_f = p.cap_u.copy(), p.cap_f.copy()
+    np.subtract.at(left_u, p.forced[:, 0], 1)
+    np.subtract.at(left_f, p.forced[:, 1], 1)
+    open_pairs = p.eligible.copy()
+    open_pairs[p.forced[:, 0], p.forced[:, 1]] = False
+    cand = np.argwhere(open_pairs)
+    order = np.argsort(-p.value[cand[:, 0], cand[:, 1]], kind="stable")
+    chosen = [tuple(pair) for pair in p.forced]
+    for i, j in cand[order].tolist():  # a sequential decision by nature; reference only
+        if left_u[i] > 0 and left_f[j] > 0:
+            chosen.append((i, j))
+            left_u[i] -= 1
+            left_f[j] -= 1
+    pairs = np.array(sorted(chosen), dtype=np.int64).reshape(-1, 2)
+    pair_values = p.value[pairs[:, 0], pairs[:, 1]]
+    return Plan(pairs, pair_values, float(pair_values.sum()), "greedy",
+                {"method": "greedy", "seconds": time.perf_counter() - t0})
+
+
+# --------------------------------------------------------------------------- helpers
+
+def region_quota(umkm: pd.DataFrame, region: str, min_count: int) -> Quota:
+    """Quota over the UMKM frame's rows in ``region``: a province (any accepted spelling:
+    "Jatim", "Jawa Timur", "35") or else a kabupaten/kota ("Pamekasan", "Kota Malang").
+
+    A name that is both a province and a city ("Bengkulu") means the province; write
+    "Kota Bengkulu" for the city. Unknown names raise a MatcherError with suggestions.
+    """
+    from matcher.data import reference as ref
+
+    try:
+        code, name = ref.normalise_province(region)
+        return Quota((umkm["province_code"] == code).to_numpy(bool), int(min_count), name)
+    except ValueError:
+        pass
+    found = ref.normalise_regency(region)
+    if found is None:
+        near = ref.closest_provinces(region) + ref.closest_regencies(region)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise MatcherError(f"quota region {region!r} is neither a province nor a "
+                           f"kabupaten/kota{hint}")
+    code, name = found
+    return Quota((umkm["regency_code"] == code).to_numpy(bool), int(min_count), name)
+
+
+def parse_quota(spec: str, umkm: pd.DataFrame) -> Quota:
+    """``"REGION:N"`` (e.g. ``"Pamekasan:5"``) -> :func:`region_quota`."""
+    region, sep, count = spec.rpartition(":")
+    try:
+        n = int(count)
+    except ValueError:
+        n = -1
+    if not sep or not region.strip() or n < 0:
+        raise MatcherError(f"quota {spec!r}: expected REGION:N, e.g. 'Pamekasan:5' "
+                           "(N = minimum matched UMKM, an integer >= 0)")
+    return region_quota(umkm, region.strip(), n)
+
+
+def expected_contract_value(scores: np.ndarray, firms: pd.DataFrame) -> np.ndarray:
+    """Score x the firm's budget per partner (``budget_idr / max_partners``), in rupiah.
+
+    Assumes the score approximates the chance that the pair signs, and that a firm spreads
+    its yearly partnership budget evenly over its ``max_partners`` partners. NaN where the
+    firm states no budget. ``firms`` rows align with the score matrix's columns.
+    """
+    per_partner = (firms["budget_idr"].to_numpy(float)
+                   / firms["max_partners"].to_numpy(float).clip(min=1))
+    return np.asarray(scores, float) * per_partner[None, :]
