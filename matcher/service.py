@@ -51,6 +51,8 @@ def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 class MatchService:
     """Recommend firms for UMKM, UMKM for firms, and score event rooms."""
 
+    model_version: str | None = None
+
     def __init__(self, model, umkm: pd.DataFrame, firms: pd.DataFrame):
         self.model = model
         self.umkm = umkm.reset_index(drop=True)
@@ -59,6 +61,21 @@ class MatchService:
         self.firm_index = IdIndex(self.firms["firm_id"], kind="firm")
         self._U = model.encode_umkm(self.umkm)
         self._F = model.encode_firms(self.firms)
+
+    @classmethod
+    def from_registry(cls, registry=None, umkm: pd.DataFrame | None = None,
+                      firms: pd.DataFrame | None = None, version: str | None = None) -> "MatchService":
+        """Bind the registry's current (or given) model version to these profiles.
+
+        ``registry`` is a :class:`training.registry.Registry` or a folder path (None: the
+        default registry). The loaded artifact is checksum-verified by the registry.
+        """
+        from training.registry import Registry  # the registry lives with training
+
+        reg = registry if isinstance(registry, Registry) else Registry(registry)
+        service = cls(reg.load(version), umkm, firms)
+        service.model_version = reg.resolve(version)
+        return service
 
     # -- scoring -------------------------------------------------------------------
     def score_matrix(self, umkm_ids: Sequence[str], firm_ids: Sequence[str]) -> np.ndarray:

@@ -1,0 +1,116 @@
+"""Train, evaluate against baselines on a time split, register, and decide promotion.
+
+One function, :func:`train_and_register`, serves ``matcher train``, ``matcher retrain``,
+``matcher demo`` and the API's retrain job, so the three agree on what "trained" means:
+
+1. split the outcomes by time (the latest events held out);
+2. fit a model on the earlier outcomes and score it, the baselines and — when there is one —
+   the current model (champion) on the held-out slice; the challenger is also scored on
+   the champion's frozen validation slice;
+3. refit on all outcomes (the latest events are the most valuable labels) and register
+   that model with the held-out metrics and its held-out slice frozen for later checks;
+4. promote by the gating rule of :mod:`training.gating`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from matcher.features.pairs import FEATURE_NAMES
+from matcher.ranking import MatchModel
+from training.evaluate import METRICS, ModelScorer, Split, evaluate_scorers, fit_baselines, time_split
+from training.gating import Decision, decide_promotion
+from training.registry import Registry, fingerprint_frames
+
+
+@dataclass
+class TrainResult:
+    version: str
+    decision: Decision
+    table: pd.DataFrame  # metrics per method and segment on the held-out slice
+    split: Split
+    model: MatchModel
+    champion: str | None
+
+
+def _section(table: pd.DataFrame, method: str, segment: str = "all") -> dict:
+    row = table[(table["method"] == method) & (table["segment"] == segment)]
+    if row.empty:
+        return {}
+    r = row.iloc[0]
+    return {m: float(r[m]) for m in (*METRICS, "coverage", "gini")} | {"n_umkm": int(r["n_umkm"])}
+
+
+def _frozen_score(model, umkm, firms, frozen: pd.DataFrame | None) -> dict:
+    """A model's metrics on a frozen validation slice (pairs whose sides still exist)."""
+    if frozen is None or frozen.empty:
+        return {}
+    frozen = frozen[frozen["umkm_id"].isin(umkm["umkm_id"]) & frozen["firm_id"].isin(firms["firm_id"])]
+    if frozen.empty:
+        return {}
+    split = Split(train=frozen.iloc[0:0], test=frozen.reset_index(drop=True), cutoff=frozen["date"].min())
+    table = evaluate_scorers({"m": ModelScorer(model)}, umkm, firms, split)
+    return _section(table, "m")
+
+
+def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dict | None = None,
+                       test_share: float = 0.2, tolerance: float = 0.01, baseline_margin: float = 0.02,
+                       notes: str = "", progress=None) -> TrainResult:
+    say = progress or (lambda msg: None)
+    params = params or {}
+    split = time_split(outcomes, test_share)
+    say(f"time split: {len(split.train):,} training outcomes before {split.cutoff:%Y-%m-%d}, "
+        f"{len(split.test):,} held out ({', '.join(map(str, split.test_events))})")
+    say("fitting the challenger on the earlier outcomes")
+    challenger = MatchModel(**params).fit(umkm, firms, split.train, progress=say)
+    scorers = {"model": ModelScorer(challenger), **fit_baselines(umkm, firms, split.train)}
+
+    champion_id = registry.current_version()
+    champion = None
+    if champion_id is not None:
+        champion = registry.load(champion_id)
+        scorers["champion"] = ModelScorer(champion)
+    say("evaluating on the held-out events")
+    table = evaluate_scorers(scorers, umkm, firms, split)
+
+    challenger_metrics = {
+        "heldout": _section(table, "model"),
+        "heldout_seen": _section(table, "model", "seen"),
+        "heldout_unseen": _section(table, "model", "unseen"),
+        "baselines": {name: _section(table, name) for name in ("facilitator_rule", "tfidf_cosine", "random")},
+        "coverage": _section(table, "model").get("coverage", 0.0),
+        "scores_finite": bool(np.isfinite(ModelScorer(challenger).score_block(umkm, firms, np.arange(min(len(umkm), 200)))).all()),
+        "features": list(FEATURE_NAMES),
+    }
+    champion_metrics = None
+    if champion is not None:
+        frozen = registry.frozen_validation(champion_id)
+        challenger_metrics["frozen"] = _frozen_score(challenger, umkm, firms, frozen)
+        champion_metrics = {
+            "heldout": _section(table, "champion"),
+            "frozen": _frozen_score(champion, umkm, firms, frozen),
+            "coverage": _section(table, "champion").get("coverage", 0.0),
+            "features": list(registry.manifest(champion_id).get("features", [])),
+        }
+    decision = decide_promotion(champion_metrics, challenger_metrics, tolerance=tolerance,
+                                baseline_margin=baseline_margin)
+
+    say("refitting on all outcomes")
+    final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
+    version = registry.register(
+        final,
+        metrics=challenger_metrics,
+        features=list(FEATURE_NAMES),
+        data_fingerprint=fingerprint_frames(umkm, firms, outcomes),
+        frozen_validation=split.test,
+        notes=notes,
+        extra={"params": final.get_params(), "champion": champion_id,
+               "decision": decision.to_dict(), "test_events": [str(e) for e in split.test_events],
+               "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)), "n_firms": int(len(firms))},
+    )
+    if decision.promote:
+        registry.promote(version, reason=decision.reason)
+    return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
+                       champion=champion_id)
