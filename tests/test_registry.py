@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-import training.atomic
+import matcher.atomic
 import training.registry
 from matcher.cli import main
 from training.registry import Registry, RegistryError, fingerprint_frames
@@ -234,7 +234,7 @@ def test_promotion_killed_before_the_rename_keeps_the_old_model(registry, monkey
     def crash(*_a, **_k):
         raise OSError("killed")
 
-    monkeypatch.setattr(training.atomic.os, "replace", crash)
+    monkeypatch.setattr(matcher.atomic.os, "replace", crash)
     with pytest.raises(OSError, match="killed"):
         registry.promote(b)
     monkeypatch.undo()

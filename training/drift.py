@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from training.atomic import write_atomic
+from matcher.atomic import write_atomic
 
 WATCH_THRESHOLD = 0.1
 DRIFT_THRESHOLD = 0.2

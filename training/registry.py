@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from training.atomic import fsync_dir, fsync_file, write_bytes_atomic
+from matcher.atomic import fsync_dir, fsync_file, write_bytes_atomic
 
 try:  # POSIX only; elsewhere writers rely on os.replace alone (still atomic, last one wins)
     import fcntl
