@@ -1,0 +1,113 @@
+"""``matcher train | evaluate | recommend | recommend-umkm``."""
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.cli._common import (add_profiles, add_registry, console, load_profiles, out, print_table,
+                                 progress_bar, say)
+from matcher.data.errors import MatcherError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("train", help="train a model on outcomes, evaluate it and register it")
+    add_profiles(p, outcomes=True)
+    add_registry(p)
+    p.add_argument("--test-share", type=float, default=0.2, help="share of outcomes (latest events) held out")
+    p.set_defaults(handler=cmd_train)
+
+    p = sub.add_parser("evaluate", help="time-split evaluation of the model against baselines")
+    add_profiles(p, outcomes=True)
+    p.add_argument("--report", default=None, help="folder for a Markdown report with PNG plots")
+    p.add_argument("--test-share", type=float, default=0.2)
+    p.set_defaults(handler=cmd_evaluate)
+
+    p = sub.add_parser("recommend", help="top-k firms for UMKM (all, or those given)")
+    add_profiles(p)
+    add_registry(p)
+    p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all)")
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    p.add_argument("--chunk-size", type=int, default=2048, help="UMKM per chunk (bounds memory)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    p.set_defaults(handler=cmd_recommend)
+
+    p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
+    add_profiles(p)
+    add_registry(p)
+    p.add_argument("--firm-id", required=True)
+    p.add_argument("--k", type=int, default=10)
+    p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    p.set_defaults(handler=cmd_recommend_umkm)
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise MatcherError(f"--k must be at least 1, got {k}")
+
+
+def cmd_train(args) -> int:
+    from training.registry import Registry
+    from training.train import train_and_register
+
+    umkm, firms, outcomes = load_profiles(args, outcomes=True)
+    result = train_and_register(umkm, firms, outcomes, Registry(args.registry),
+                                test_share=args.test_share, progress=say)
+    print_table(result.table.round(3), title="held-out evaluation")
+    state = "now current" if result.decision.promote else "registered, not promoted"
+    out.print(f"model {result.version}: {state} — {result.decision.reason}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from matcher.ranking import MatchModel
+    from training.evaluate import ModelScorer, evaluate_scorers, fit_baselines, time_split
+    from training.report import write_evaluation_report
+
+    umkm, firms, outcomes = load_profiles(args, outcomes=True)
+    split = time_split(outcomes, args.test_share)
+    say(f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}")
+    model = MatchModel().fit(umkm, firms, split.train, progress=say)
+    scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, split.train)}
+    table = evaluate_scorers(scorers, umkm, firms, split)
+    print_table(table.round(3), title="held-out evaluation")
+    if args.report:
+        path = write_evaluation_report(table, split, args.report)
+        out.print(f"report written to {path}")
+    return 0
+
+
+def cmd_recommend(args) -> int:
+    from matcher.output import TableWriter
+    from matcher.service import MatchService
+
+    _check_k(args.k)
+    umkm, firms = load_profiles(args)
+    service = MatchService.from_registry(args.registry, umkm, firms)
+    ids = args.umkm_id if args.umkm_id else None
+    n = len(ids) if ids else len(umkm)
+    if args.engine == "dask":
+        from matcher.scale import recommend_dask
+
+        recommend_dask(service, ids, args.k, args.out, scheduler=args.scheduler,
+                       chunk_size=args.chunk_size)
+    else:
+        with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
+            for chunk in service.iter_recommend_firms(ids, args.k, chunk_size=args.chunk_size):
+                w.write(chunk)
+                advance(chunk["umkm_id"].nunique())
+    out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
+    return 0
+
+
+def cmd_recommend_umkm(args) -> int:
+    from matcher.output import write_table
+    from matcher.service import MatchService
+
+    _check_k(args.k)
+    umkm, firms = load_profiles(args)
+    service = MatchService.from_registry(args.registry, umkm, firms)
+    recs = service.recommend_umkm(args.firm_id, args.k)
+    write_table(recs[["umkm_id", "firm_id", "rank", "score", "reasons"]], args.out)
+    out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")
+    return 0
