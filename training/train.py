@@ -57,7 +57,17 @@ def _frozen_score(model, umkm, firms, frozen: pd.DataFrame | None) -> dict:
 
 def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dict | None = None,
                        test_share: float = 0.2, tolerance: float = 0.01, baseline_margin: float = 0.02,
-                       notes: str = "", progress=None) -> TrainResult:
+                       notes: str = "", progress=None, promote: bool = True,
+                       on_heldout=None) -> TrainResult:
+    """Steps 1-4 of the module docstring; returns what was registered and decided.
+
+    ``promote=False`` registers and decides but leaves promotion to the caller (the retrain
+    loop promotes after writing its report, and reports a failed promotion as such).
+    ``on_heldout(scorers, split)`` is called after the held-out evaluation with the fitted
+    scorers (``"model"`` = challenger fitted on the earlier outcomes, the baselines and
+    ``"champion"`` when there is one), so a caller can evaluate more segments without
+    refitting anything.
+    """
     say = progress or (lambda msg: None)
     params = params or {}
     split = time_split(outcomes, test_share)
@@ -74,6 +84,8 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         scorers["champion"] = ModelScorer(champion)
     say("evaluating on the held-out events")
     table = evaluate_scorers(scorers, umkm, firms, split)
+    if on_heldout is not None:
+        on_heldout(scorers, split)
 
     challenger_metrics = {
         "heldout": _section(table, "model"),
@@ -110,7 +122,7 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
                "decision": decision.to_dict(), "test_events": [str(e) for e in split.test_events],
                "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)), "n_firms": int(len(firms))},
     )
-    if decision.promote:
+    if promote and decision.promote:
         registry.promote(version, reason=decision.reason)
     return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
                        champion=champion_id)
