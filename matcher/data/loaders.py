@@ -66,11 +66,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
     """Every cell as a stripped string, missing as ""; header names stripped and lower-cased."""
-    out = pd.DataFrame(index=pd.RangeIndex(len(raw)))
-    for col in raw.columns:
-        s = raw[col]
-        text = s.astype(object).where(s.notna(), "").astype(str).str.strip()
-        out[str(col).strip().lower()] = text.to_numpy(dtype=object)
+    columns = {}
+    for i, col in enumerate(raw.columns):
+        s = raw.iloc[:, i]
+        name = str(col).strip().lower()
+        while name in columns:  # keep duplicates visible to the checker ("each column once")
+            name += "\x00"
+        columns[name] = s.astype(object).where(s.notna(), "").astype(str).str.strip().to_numpy()
+    out = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)), dtype=str)
+    out.columns = [c.rstrip("\x00") for c in out.columns]
     return out
 
 
@@ -264,7 +268,7 @@ class _Checker:
         if unknown.any():
             expected = prov_raw[unknown].map(_province_expectation)
             self.fail(unknown, "province", expected.reindex(self.df.index))
-        names = codes.map(ref._province_names()).astype(object)
+        names = ref.lookup_column(codes, "provinces", "name").astype(object)
 
         reg_raw = self.col("regency")
         reg_codes = ref.regency_codes(reg_raw, codes.where(codes.notna(), None))
@@ -272,7 +276,8 @@ class _Checker:
         if unrecognised.any():
             prov_of = dict(zip(reg_raw[unrecognised], codes[unrecognised]))
             self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
-        reg_names = reg_codes.map(ref._regency_names()).astype(object).where(reg_codes.notna(), None)
+        reg_names = ref.lookup_column(reg_codes, "regencies", "name").astype(object)
+        reg_names = reg_names.where(reg_codes.notna(), None)
 
         lat = self.number("lat", minimum=-11.5, maximum=6.5, rule="latitude in -11.5..6.5 (Indonesia)")
         lon = self.number("lon", minimum=94.5, maximum=141.5, rule="longitude in 94.5..141.5 (Indonesia)")
@@ -280,10 +285,8 @@ class _Checker:
         self.fail(lat_given & ~lon_given, "lon", "lon as well, since lat is given (both or neither)")
         self.fail(lon_given & ~lat_given, "lat", "lat as well, since lon is given (both or neither)")
 
-        regs = ref._regencies().set_index("code")
-        provs = ref._provinces().set_index("code")
-        r_lat, r_lon = reg_codes.map(regs["lat"]), reg_codes.map(regs["lon"])
-        p_lat, p_lon = codes.map(provs["lat"]), codes.map(provs["lon"])
+        r_lat, r_lon = (ref.lookup_column(reg_codes, "regencies", c) for c in ("lat", "lon"))
+        p_lat, p_lon = (ref.lookup_column(codes, "provinces", c) for c in ("lat", "lon"))
         exact = lat.notna() & lon.notna()
         at_regency = ~exact & r_lat.notna()
         precision = np.where(exact, "exact", np.where(at_regency, "regency", "province"))

@@ -278,6 +278,17 @@ def regency_name(code: str) -> str:
     return _regency_names()[code]
 
 
+@lru_cache(maxsize=None)
+def _indexed(table: str) -> pd.DataFrame:
+    return (_provinces() if table == "provinces" else _regencies()).set_index("code")
+
+
+def lookup_column(codes: pd.Series, table: str, column: str) -> pd.Series:
+    """Vectorised ``codes -> column`` of ``table`` ("provinces" or "regencies"); NaN where
+    the code is missing or unknown. E.g. ``lookup_column(codes, "regencies", "lat")``."""
+    return codes.map(_indexed(table)[column])
+
+
 # --------------------------------------------------------------------------- KBLI
 
 @lru_cache(maxsize=None)
