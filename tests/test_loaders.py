@@ -241,6 +241,17 @@ def test_harmless_variation_is_tolerated():
     assert df.loc[0, "annual_revenue_idr"] == 1_500_000.0
 
 
+def test_in_memory_body_with_lists_and_numbers_parses():
+    """The API hands parse_umkm a frame built from JSON: list cells, numbers, None."""
+    raw = pd.DataFrame({"umkm_id": [7], "name": ["a"], "kbli": [["10794", "13134"]],
+                        "products": ["x"], "province": ["jatim"], "certifications": [("halal",)],
+                        "employees": [3], "annual_revenue_idr": [None], "export_experience": [True]})
+    row = loaders.parse_umkm(raw, "request body").iloc[0]
+    assert row["umkm_id"] == "7" and row["kbli"] == ("10794", "13134")
+    assert row["certifications"] == ("halal",) and row["employees"] == 3.0
+    assert math.isnan(row["annual_revenue_idr"]) and row["export_experience"] == 1.0
+
+
 def test_five_problems_are_all_reported_in_reading_order():
     raw = umkm_raw(
         3, umkm_id=["U1", "U2", "U3"], kbli=["10794", "1079", "10794"],

@@ -65,10 +65,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
 
 
 def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
-    """Every cell as a stripped string, missing as ""; header names stripped and lower-cased."""
+    """Every cell as a stripped string, missing as ""; header names stripped and lower-cased.
+
+    A list or tuple cell (an API body's ``"kbli": ["10794", "13134"]``) becomes "10794;13134".
+    """
     columns = {}
     for i, col in enumerate(raw.columns):
         s = raw.iloc[:, i]
+        if s.dtype == object:
+            s = s.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         name = str(col).strip().lower()
         while name in columns:  # keep duplicates visible to the checker ("each column once")
             name += "\x00"
