@@ -12,7 +12,9 @@ import pandas as pd
 from api import schemas
 from api.engine import ServiceUnavailable, Snapshot
 from api.store.regions import Region
+from matcher.data.errors import MatcherError
 from matcher.index import UnknownIdError
+from matcher.planning import plan_event
 from matcher.service import top_k_rows
 
 
@@ -103,3 +105,46 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
     except UnknownIdError:
         return None, None
     return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
+
+
+def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> schemas.PlanOut:
+    """Optimal capacity-respecting pairs for an event's participants.
+
+    TODO(service): the CLI's plan-event composes the same steps; once MatchService offers
+    a plan method, call it here instead.
+    """
+    _require_all_loaded(snapshot, participants)
+    umkm = [(p.participant_id, p.capacity) for p in participants if p.party == "umkm"]
+    firms = [(p.participant_id, p.capacity) for p in participants if p.party == "firm"]
+    umkm_ids, firm_ids = [u for u, _ in umkm], [f for f, _ in firms]
+    service = snapshot.service
+    scores = service.score_matrix(umkm_ids, firm_ids)
+    plan = plan_event(
+        scores, np.array([c for _, c in umkm]), np.array([c for _, c in firms]),
+        min_score=request.min_score,
+        must_include=_positions(request.must_include, umkm_ids, firm_ids, "must_include"),
+        exclude=_positions(request.exclude, umkm_ids, firm_ids, "exclude"),
+    )
+    u = [umkm_ids[i] for i in plan.pairs[:, 0]]
+    f = [firm_ids[j] for j in plan.pairs[:, 1]]
+    reasons = service.explain(u, f) if u else []
+    pairs = [
+        schemas.PlanPair(umkm_id=a, firm_id=b, score=float(scores[i, j]), reasons=split_reasons(r))
+        for a, b, (i, j), r in zip(u, f, plan.pairs, reasons)
+    ]
+    return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
+                           pairs=pairs)
+
+
+def _require_all_loaded(snapshot: Snapshot, participants) -> None:
+    for p in participants:
+        _require_loaded(snapshot, p.party, p.participant_id)
+
+
+def _positions(pairs, umkm_ids: list[str], firm_ids: list[str], what: str) -> np.ndarray:
+    u_pos = {u: i for i, u in enumerate(umkm_ids)}
+    f_pos = {f: j for j, f in enumerate(firm_ids)}
+    missing = [f"({u}, {f})" for u, f in pairs if u not in u_pos or f not in f_pos]
+    if missing:
+        raise MatcherError(f"{what}: {', '.join(missing)} not both participants of this event")
+    return np.array([(u_pos[u], f_pos[f]) for u, f in pairs], dtype=np.int64).reshape(-1, 2)

@@ -1,0 +1,186 @@
+"""Shared fixtures: a temporary matcher home, a tiny world, and database URLs.
+
+``database_url`` is parametrised over SQLite and PostgreSQL. PostgreSQL needs
+``MATCHER_TEST_POSTGRES_URL`` (CI: ``postgresql+psycopg://postgres@127.0.0.1:5432/test``);
+each test gets its own schema, dropped afterwards, so runs never collide. Without the
+variable the postgres cases are skipped with the reason shown in the summary (``-ra``) and a
+warning line at the end of the session.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+
+import pandas as pd
+import pytest
+
+POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+_POSTGRES_SKIP = (
+    f"PostgreSQL tests SKIPPED: set {POSTGRES_ENV} "
+    "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run them"
+)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not os.environ.get(POSTGRES_ENV):
+        terminalreporter.write_line(f"WARNING: {_POSTGRES_SKIP}", yellow=True, bold=True)
+
+
+@pytest.fixture
+def matcher_home(tmp_path, monkeypatch):
+    """An empty matcher home; MATCHER_* variables point into it for code that reads them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("MATCHER_HOME", str(home))
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATCHER_REGISTRY", str(tmp_path / "models"))
+    return home
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        pytest.skip(_POSTGRES_SKIP)
+    return url
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url):
+    """A URL whose connections live in a fresh schema of their own (dropped afterwards)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"matcher_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_base_url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in postgres_base_url else "?"
+    yield f"{postgres_base_url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'matcher.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+# -- a tiny world whose right answers are obvious ----------------------------------------
+TINY_UMKM = pd.DataFrame([
+    # two food makers in Jawa Timur (one in Pamekasan), a weaver in Aceh
+    dict(umkm_id="U1", name="Keripik Pamekasan", kbli="10792", products="keripik singkong",
+         province="Jawa Timur", regency="Pamekasan", certifications="halal;pirt"),
+    dict(umkm_id="U2", name="Kerupuk Surabaya", kbli="10792", products="kerupuk ikan",
+         province="Jatim", regency="Kota Surabaya", certifications="halal"),
+    dict(umkm_id="U3", name="Tenun Aceh", kbli="13121", products="kain tenun songket",
+         province="Aceh", regency="", certifications=""),
+])
+TINY_FIRMS = pd.DataFrame([
+    dict(firm_id="F1", name="Snack Jatim PMA", investment_type="PMA", needs="keripik, kerupuk",
+         needed_kbli="10792", province="Jawa Timur", regency="Kota Surabaya",
+         required_certifications="halal", max_partners="2"),
+    dict(firm_id="F2", name="Textile Aceh", investment_type="PMDN", needs="kain tenun",
+         needed_kbli="13121", province="Aceh", regency="", required_certifications="",
+         max_partners=""),
+    dict(firm_id="F3", name="Food West Java", investment_type="PMA", needs="makanan ringan",
+         needed_kbli="10792", province="Jawa Barat", regency="", required_certifications="",
+         max_partners=""),
+])
+
+
+@pytest.fixture(scope="session")
+def tiny_world() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(umkm, firms) canonical frames, parsed by the real loaders from raw rows.
+
+    Shared by every test of the session: copy before changing them."""
+    from matcher.data.loaders import parse_firms, parse_umkm
+
+    umkm = parse_umkm(TINY_UMKM.astype(str), "tiny umkm")
+    firms = parse_firms(TINY_FIRMS.astype(str), "tiny firms")
+    return umkm, firms
+
+
+# -- a stand-in model with obvious scores, for API plumbing tests ----------------------------
+class FakeModel:
+    """Implements the model protocol of :mod:`matcher.service` with a rule anyone can check:
+    score = 1 if the UMKM's KBLI meets the firm's (needed) KBLI, + 0.5 if same province,
+    + ``boost`` for firms in ``boosted`` (lets a "new model version" change the ranking)."""
+
+    def __init__(self, boosted: tuple[str, ...] = (), boost: float = 5.0):
+        self.boosted, self.boost = boosted, boost
+
+    def encode_umkm(self, umkm):
+        return umkm.reset_index(drop=True)
+
+    def encode_firms(self, firms):
+        return firms.reset_index(drop=True)
+
+    def score_block(self, U, F, u_idx, f_idx=None):
+        import numpy as np
+
+        f_idx = np.arange(len(F)) if f_idx is None else np.asarray(f_idx)
+        u, f = U.iloc[np.asarray(u_idx)], F.iloc[f_idx]
+        u_kbli = [set(k) for k in u["kbli"]]
+        f_kbli = [set(a) | set(b) for a, b in zip(f["kbli"], f["needed_kbli"])]
+        kbli = np.array([[bool(a & b) for b in f_kbli] for a in u_kbli], dtype=float)
+        same = np.equal.outer(u["province"].to_numpy(), f["province"].to_numpy())
+        boost = np.isin(f["firm_id"].to_numpy(), self.boosted) * self.boost
+        return (kbli + 0.5 * same + boost[None, :]).reshape(len(u), len(f))
+
+    def score_pairs(self, U, F, u_idx, f_idx):
+        import numpy as np
+
+        return np.array([self.score_block(U, F, [u], [f])[0, 0] for u, f in zip(u_idx, f_idx)])
+
+    def top_firms(self, U, F, u_idx, k):
+        from matcher.service import top_k_rows
+
+        return top_k_rows(self.score_block(U, F, u_idx), k)
+
+    def explain_pairs(self, U, F, u_idx, f_idx):
+        out = []
+        for u, f in zip(u_idx, f_idx):
+            reasons = []
+            if set(U["kbli"].iloc[u]) & (set(F["kbli"].iloc[f]) | set(F["needed_kbli"].iloc[f])):
+                reasons.append("KBLI cocok")
+            if U["province"].iloc[u] == F["province"].iloc[f]:
+                reasons.append("provinsi sama")
+            out.append("; ".join(reasons) or "tidak ada kecocokan")
+        return out
+
+
+class FakeModelSource:
+    """A registry stand-in: versions map to FakeModels; ``promote`` moves the pointer."""
+
+    def __init__(self, models: dict[str, FakeModel] | None = None, current: str | None = "v1"):
+        self.models = models or {"v1": FakeModel(), "v2": FakeModel(boosted=("F3",))}
+        self.current = current
+        self.builds = 0
+
+    def token(self):
+        return self.current
+
+    def build(self, umkm, firms, token):
+        from api.engine import ServiceUnavailable
+        from matcher.service import MatchService
+
+        if token is None:
+            raise ServiceUnavailable("no model is current")
+        self.builds += 1
+        return MatchService(self.models[token], umkm, firms), token
+
+    def versions(self):
+        return [{"version": v, "created_at": "2026-01-01T00:00:00Z", "metrics": {"ndcg@10": 0.5},
+                 "is_current": v == self.current} for v in self.models]
+
+    def promote(self, version, reason=""):
+        previous, self.current = self.current, version
+        return previous
+
+
+@pytest.fixture
+def fake_source() -> FakeModelSource:
+    return FakeModelSource()
