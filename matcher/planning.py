@@ -27,9 +27,9 @@ with positive reduced cost ``v_ij - y_i - z_j > 0`` could improve the plan and i
 when none is left the duals certify the restricted optimum as optimal for the full
 problem. Quotas enter the LP as elastic rows (a slack with a large penalty), so the
 restricted LP is always feasible and the final slack tells whether a quota is impossible.
-When a MILP is needed it runs on the generated columns and its objective is compared with
-the certified LP bound of the full problem; ``Plan.status`` is "optimal" when they agree
-(the usual case) and "feasible" with the gap in ``Plan.info`` otherwise.
+When a MILP is needed it runs on the generated columns plus every left-out pair whose
+reduced cost is within the integrality gap of the certified LP bound (no other pair can be
+part of a better plan), so it too is optimal over all pairs.
 
 :func:`greedy_plan` (best pair first) is the reference baseline for tests and
 benchmarks only.
@@ -73,7 +73,7 @@ class Plan:
     pairs: np.ndarray  # (m, 2) int64, sorted by UMKM row then firm column
     values: np.ndarray  # (m,) the value each pair contributes to the objective
     objective: float
-    status: str  # "optimal", "feasible" (MILP gap > 0; see info) or "greedy"
+    status: str  # "optimal" (plan_event) or "greedy" (greedy_plan)
     info: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -211,24 +211,22 @@ def plan_event(
     method = "lp (column generation)"
     if quotas and np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
         # Quotas with multi-partner UMKM can break total unimodularity: fractional vertex.
-        x = lp.solve_integer()
+        x = lp.solve_integer(bound)
         method = "milp on generated columns"
     chosen = lp.columns[x > 0.5]
     chosen = chosen[np.lexsort((chosen[:, 1], chosen[:, 0]))]
     pair_values = problem.value[chosen[:, 0], chosen[:, 1]]
     objective = float(pair_values.sum())
-    gap = max(0.0, bound - objective)
-    optimal = gap <= 1e-6 * max(1.0, abs(bound))
     info = {
         "method": method,
         "candidate_pairs": int(problem.eligible.sum()),
         "columns": len(lp.columns),
         "rounds": lp.rounds,
         "lp_bound": bound,
-        "gap": gap,
+        "integrality_gap": max(0.0, bound - objective),
         "seconds": time.perf_counter() - t0,
     }
-    return Plan(chosen, pair_values, objective, "optimal" if optimal else "feasible", info)
+    return Plan(chosen, pair_values, objective, "optimal", info)
 
 
 class _ColumnGeneration:
@@ -328,37 +326,51 @@ class _ColumnGeneration:
             y_u, y_f = dual[:n_u].copy(), dual[n_u:n_u + n_f]
             if len(self.quota_rows):
                 y_u[self.quota_rows] -= dual[n_u + n_f:n_u + n_f + len(self.quota_rows)]
+            # reduced gain of every pair; <= 0 for all left-out pairs certifies optimality
             reduced = p.value - y_u[:, None] - y_f[None, :]
-            reduced[~p.eligible | self.in_model] = -np.inf
-            new = np.argwhere(reduced > tol)
+            new = np.argwhere((reduced > tol) & p.eligible & ~self.in_model)
             if len(new) == 0:
                 break
             self._add(new)
+        self.reduced_gain = reduced
+        self.tol = tol
         self._raise_if_quota_slack(res.x)
-        m = len(self.columns)
-        return res.x[:m], float(p.value[self.columns[:, 0], self.columns[:, 1]] @ res.x[:m])
+        return res.x[: len(self.columns)], self._value(res.x)
 
-    def solve_integer(self) -> np.ndarray:
-        """MILP (x, y integral) on the generated columns.
+    def solve_integer(self, bound: float) -> np.ndarray:
+        """MILP (x, y integral) on the generated columns, proven optimal over all pairs.
 
-        The LP certified the quotas reachable over all pairs; if integrality needs columns
-        the LP did not, retry once with every allowed pair of the quota UMKM.
+        Reduced-cost argument: any plan using a left-out pair whose reduced gain is -d is
+        worth at most ``bound - d``. So once the MILP on the columns has value z, only
+        left-out pairs with d <= bound - z could do better; they are added and the MILP
+        solved again, after which no left-out pair can improve on it.
         """
         x = self._milp()
         if self._quota_slack(x).max(initial=0.0) > 1e-6:
+            # integrality needs columns the LP did not: every allowed pair of quota UMKM
             extra = self.p.eligible & ~self.in_model
             extra[np.setdiff1d(np.arange(self.p.shape[0]), self.quota_rows)] = False
             self._add(np.argwhere(extra))
             x = self._milp()
         self._raise_if_quota_slack(x)
+        gap = bound - self._value(x)
+        promising = (self.p.eligible & ~self.in_model
+                     & (self.reduced_gain >= -gap - self.tol))
+        if gap > self.tol and promising.any():
+            self._add(np.argwhere(promising))
+            x = self._milp()
         return x[: len(self.columns)]
+
+    def _value(self, x: np.ndarray) -> float:
+        cols = self.columns
+        return float(self.p.value[cols[:, 0], cols[:, 1]] @ x[: len(cols)])
 
     def _milp(self) -> np.ndarray:
         c, A, b, lo, hi = self._model()
         m, k = len(self.columns), len(self.quota_rows)
         integrality = np.concatenate([np.ones(m + k), np.zeros(len(self.quotas))])
         res = milp(c, constraints=LinearConstraint(A, -np.inf, b), integrality=integrality,
-                   bounds=(lo, hi))
+                   bounds=(lo, hi), options={"mip_rel_gap": 1e-9})
         if res.status != 0 or res.x is None:
             raise RuntimeError(f"MILP solver failed: {res.message}")
         return res.x
