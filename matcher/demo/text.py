@@ -38,7 +38,7 @@ MODIFIERS_EN = ("export quality", "premium grade", "wholesale", "handmade", "fro
                 "custom orders welcome")
 JOINERS_ID = (" dan ", ", ", "; ", ", juga ")
 JOINERS_EN = (" and ", ", ", " & ", "; also ")
-PRODUCT_TEMPLATES_EN = ("We produce {t1}{t2}, {mod_en}", "{t1} producer from {place}{t2}",
+PRODUCT_TEMPLATES_EN = ("We produce {t1}{t2}, {mod_en}", "{t1} {maker} from {place}{t2}",
                         "Supplier of {t1}{t2}", "{t1}{t2}")
 PRODUCT_TEMPLATES_MIXED = ("Produksi {t1} / {t1en}{t2}, {mod_en}", "{t1} {mod}, ready stock{t2}",
                            "Home industry {t1}{t2}, bisa kirim luar kota")
@@ -118,6 +118,7 @@ class TextMaker:
             "place": place, "year": year,
             "mod": mod.format(place=place, brand=pick(UMKM_NAME_WORDS)),
             "t2": "", "t2long": "",
+            "maker": "provider" if family in SERVICE_FAMILIES else "producer",
         }
         if secondary is not None:
             t2 = self._term(secondary, "en" if lang == "en" else "id")
@@ -134,11 +135,16 @@ class TextMaker:
             elif length < 0.8:
                 leads = (SERVICE_LEADS if family in SERVICE_FAMILIES else CRAFT_LEADS
                          if family in CRAFT_FAMILIES else FOOD_LEADS if food else GOODS_LEADS)
-                template = pick(leads) + " {t1} {mod}{t2}"
+                lead = pick(leads)
+                # "Jasa jasa kebersihan": skip a lead the term already starts with.
+                skip = values["t1"].lower().startswith(lead.lower())
+                template = ("" if skip else lead + " ") + "{t1} {mod}{t2}"
             else:
                 template = PRODUCT_TEMPLATE_LONG + pick(PRODUCT_CLOSINGS)
         if "{t1b}" in template:
             values["t1b"] = self._term(primary, "id")
+            if values["t1b"] == values["t1"]:  # no "garam tambak, garam tambak"
+                template = template.replace(", {t1b}", "")
         if "{t1en}" in template:
             values["t1en"] = self._term(primary, "en")
         if "{mod_en}" in template:
