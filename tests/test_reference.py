@@ -92,6 +92,13 @@ def test_normalise_province_accepts_names_short_forms_codes(value, code):
     assert name == ref.provinces().set_index("code").loc[code, "name"]
 
 
+def test_every_shipped_alias_normalises_back_to_its_own_province():
+    """Guards against an alias shadowing another province's name or alias."""
+    for row in ref.provinces().itertuples(index=False):
+        for spelling in [row.code, row.name, *filter(None, row.aliases.split(";"))]:
+            assert ref.normalise_province(spelling) == (row.code, row.name), spelling
+
+
 @pytest.mark.parametrize("value, closest", [
     ("Jawa Timor", "Jawa Timur"), ("Sulawesi", "Sulawesi Selatan"), ("Kalimantan Timor", "Kalimantan Timur"),
 ])
