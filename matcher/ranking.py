@@ -26,7 +26,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
-from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder
+from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder, prior_fit
 from matcher.reasons import explain_rows
 from matcher.service import top_k_rows
 
@@ -59,8 +59,8 @@ class MatchModel(BaseEstimator):
     random_state : int
     """
 
-    def __init__(self, n_negatives=30, negative_weight=0.3, n_folds=5, max_iter=300,
-                 learning_rate=0.05, max_leaf_nodes=31, min_samples_leaf=30,
+    def __init__(self, n_negatives=20, negative_weight=0.3, n_folds=5, max_iter=200,
+                 learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30,
                  l2_regularization=1.0, shortlist_size=100, shortlist_min_firms=300,
                  block_size=256, random_state=0):
         self.n_negatives = n_negatives
@@ -228,13 +228,19 @@ class MatchModel(BaseEstimator):
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per feature group: score minus the score with that group set to the reference
-        (typical untried pair) values. (n_pairs, n_groups), groups as in FEATURE_GROUPS."""
+        (typical untried pair) values, the derived prior recomputed from the changed
+        features. (n_pairs, n_groups), groups as in FEATURE_GROUPS; the prior's own column
+        stays 0 (its effect is attributed to the groups it is built from)."""
         base = self._predict(X)
-        out = np.empty((len(X), len(FEATURE_GROUPS)), dtype=np.float32)
-        for g, names in enumerate(FEATURE_GROUPS.values()):
+        out = np.zeros((len(X), len(FEATURE_GROUPS)), dtype=np.float32)
+        prior_col = FEATURE_NAMES.index("prior_fit")
+        for g, (group, names) in enumerate(FEATURE_GROUPS.items()):
+            if group == "prior":
+                continue
             cols = [FEATURE_NAMES.index(n) for n in names]
             Xg = X.copy()
             Xg[:, cols] = self.reference_[cols]
+            Xg[:, prior_col] = prior_fit({n: Xg[:, i] for i, n in enumerate(FEATURE_NAMES)})
             out[:, g] = base - self._predict(Xg)
         return out
 

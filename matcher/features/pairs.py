@@ -35,6 +35,7 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "capacity": ("log_capacity_to_budget", "umkm_log_revenue", "umkm_log_employees", "umkm_age"),
     "type": ("is_pma", "export_experience", "pma_x_export"),
     "history": ("firm_mean_grade", "firm_log_outcomes"),
+    "prior": ("prior_fit",),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(n for names in FEATURE_GROUPS.values() for n in names)
 FOOD_CERTS = np.array([c in ("halal", "bpom", "pirt", "haccp") for c in CERTIFICATIONS])
@@ -273,6 +274,8 @@ class PairFeatureBuilder(BaseEstimator):
         cols["firm_mean_grade"] = np.broadcast_to(mean[None, :], (nb, nf))
         cols["firm_log_outcomes"] = np.broadcast_to(logn[None, :], (nb, nf))
 
+        cols["prior_fit"] = prior_fit(cols)
+
         out = np.empty((nb * nf, len(FEATURE_NAMES)), dtype=np.float32)
         for j, name in enumerate(FEATURE_NAMES):
             out[:, j] = np.asarray(cols[name], dtype=np.float32).reshape(-1)
@@ -290,6 +293,35 @@ class PairFeatureBuilder(BaseEstimator):
             blk = self.block(U, F, uniq[s : s + chunk], fu, history=history)
             out[sel] = blk[(inv[sel] - s) * len(fu) + finv[sel]]
         return out
+
+
+_KBLI_LEVEL_MATCH = np.array([0.0, 0.0, 0.0, 0.15, 0.35, 0.6, 1.0], dtype=np.float32)  # level -1..5 at index+1
+
+
+def prior_fit(cols: dict) -> np.ndarray:
+    """A domain prior for how well a pair fits, from the other features, in [0, 1].
+
+    The partnership only works if every condition holds, so the factors multiply:
+    the product meets the need (text, then KBLI), the distance is bearable *for this
+    product* (local goods lose value with distance, crafts hardly), required certificates
+    are held, the scale is the one asked for and the UMKM can deliver what one partner
+    slot is worth. Constants are round domain guesses, not fitted; the trees learn how
+    much to trust this prior next to the raw features.
+    """
+    text = np.fmax.reduce([
+        cols["concept_cos"], 0.5 * np.nan_to_num(cols["group_cover"]), cols["word_cos"],
+        0.8 * cols["char_cos"],
+    ])
+    level = np.fmax.reduce([cols["kbli_need_level"], cols["need_text_kbli_level"],
+                            cols["product_text_kbli_level"]]).astype(np.int64)
+    match = 0.75 * np.clip(text, 0, 1) + 0.25 * _KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
+    s = np.nan_to_num(cols["locality"], nan=0.5)
+    dist = np.expm1(cols["log_distance_km"])
+    geo = 1.0 - s + s * np.exp(-dist / 300.0)
+    cert = np.where(cols["n_missing_certs"] > 0, 0.1, 1.0)
+    scale = 1.0 - 0.25 * np.nan_to_num(np.abs(cols["scale_gap"]), nan=0.0)
+    cap = np.clip(np.exp(np.nan_to_num(cols["log_capacity_to_budget"], nan=0.0)), 0.1, 1.0) ** 0.5
+    return (match * geo * cert * scale * cap).astype(np.float32)
 
 
 def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:

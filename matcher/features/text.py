@@ -49,6 +49,13 @@ STOPWORDS = frozenset(
     pabrik site factory regular stable consistent reliable qualified certified capable
     small medium micro enterprise enterprises smes sme umkms msme msmes other others
     various including such etc new bulk wholesale volume volumes large
+    sejak shop pesanan partai harga ibu eceran merek jual lain stock ready bisa kirim luar
+    melayani sudah dikerjakan producer sekitar dipasarkan rasa sentra tanpa seluruh
+    indonesia higienis kemitraan csr po harus dicari must membuka peluang wajib long term
+    possible memiliki sertifikat jangka panjang also operations bagian program sampel
+    sebelum basis monthly orders order pembayaran tempo hari around konsisten mui part
+    programme hold certification certificate samples sample before first payment within
+    days gerai outlet syarat penyedia penjual toko online menerima melayani siap tersedia
     """.split()
 )
 
@@ -111,6 +118,7 @@ def _lookup(tokens: list[str], start: int, table: GlossaryTables) -> tuple[int, 
     return None
 
 
+@lru_cache(maxsize=200_000)
 def analyse(text: object) -> tuple[list[int], str]:
     """Concepts found in ``text`` and the text rewritten with concepts in English.
 
