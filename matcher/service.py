@@ -101,9 +101,14 @@ class MatchService:
             else self.umkm_index.to_index(list(umkm_ids))
         )
         for start in range(0, len(u_all), chunk_size):
-            u = u_all[start : start + chunk_size]
-            cols, vals = self.model.top_firms(self._U, self._F, u, k)
-            yield self._frame(u, cols, vals)
+            yield self.recommend_chunk(u_all[start : start + chunk_size], k)
+
+    def recommend_chunk(self, u_idx: np.ndarray, k: int = 10) -> pd.DataFrame:
+        """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
+        engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
+        for row."""
+        cols, vals = self.model.top_firms(self._U, self._F, u_idx, k)
+        return self._frame(u_idx, cols, vals)
 
     def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10) -> pd.DataFrame:
         parts = list(self.iter_recommend_firms(umkm_ids, k))
@@ -127,6 +132,58 @@ class MatchService:
                 "reasons": reasons,
             }
         )
+
+    def plan_event(self, event: pd.DataFrame, *, min_score: float | None = None,
+                   must_include: Sequence[tuple[str, str]] = (), exclude: Sequence[tuple[str, str]] = (),
+                   quotas: Sequence[str] = ()) -> pd.DataFrame:
+        """Optimal capacity-aware plan for an event (canonical event frame).
+
+        Scores every (UMKM, firm) pair among the participants, solves the assignment with
+        :func:`matcher.planning.plan_event` and explains the chosen pairs. ``must_include``
+        and ``exclude`` are (umkm_id, firm_id) pairs; ``quotas`` are ``"REGION:N"`` specs
+        (at least N matched UMKM from that province or kabupaten/kota). Returns the event
+        plan format: umkm_id, firm_id, score, reasons (firm, then score order).
+        """
+        from matcher.planning import parse_quota, plan_event
+
+        is_u = event["party"] == "umkm"
+        u_ids = event.loc[is_u, "id"].astype(str).tolist()
+        f_ids = event.loc[~is_u, "id"].astype(str).tolist()
+        scores = self.score_matrix(u_ids, f_ids)
+        u_pos, f_pos = pd.Index(u_ids), pd.Index(f_ids)
+
+        def positions(pairs, what):
+            if len(pairs) == 0:
+                return np.empty((0, 2), dtype=np.int64)
+            a = np.asarray(pairs, dtype=object).reshape(-1, 2)
+            i, j = u_pos.get_indexer(a[:, 0]), f_pos.get_indexer(a[:, 1])
+            bad = (i < 0) | (j < 0)
+            if bad.any():
+                from matcher.data.errors import MatcherError
+
+                raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
+            return np.stack([i, j], axis=1)
+
+        room = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
+        plan = plan_event(
+            scores,
+            event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
+            event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64),
+            min_score=min_score,
+            must_include=positions(must_include, "must-include"),
+            exclude=positions(exclude, "excluded"),
+            quotas=[parse_quota(q, room) for q in quotas],
+        )
+        u_sel = np.asarray(u_ids, dtype=object)[plan.pairs[:, 0]]
+        f_sel = np.asarray(f_ids, dtype=object)[plan.pairs[:, 1]]
+        out = pd.DataFrame({
+            "umkm_id": u_sel, "firm_id": f_sel,
+            "score": scores[plan.pairs[:, 0], plan.pairs[:, 1]],
+            "reasons": self.explain(list(u_sel), list(f_sel)),
+        })
+        out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")
+        out.attrs["plan_info"] = plan.info
+        return out.reset_index(drop=True)
 
     def match_profile(self, profile: pd.DataFrame, k: int = 10) -> pd.DataFrame:
         """Top-k firms for ad-hoc UMKM profiles (canonical frame) not in this service."""
