@@ -1,7 +1,7 @@
-"""``matcher models list | show | promote | rollback``: manage the local model registry.
+"""``matcher models list | show | promote | rollback`` and ``matcher retrain``.
 
-Thin by design: every action is one call on :class:`training.registry.Registry`, whose
-errors (:class:`training.registry.RegistryError`, a ``MatcherError``) the dispatcher turns
+Thin by design: every ``models`` action is one call on :class:`training.registry.Registry`
+and ``retrain`` one call on :func:`training.retrain.retrain`; their errors (:class:`training.registry.RegistryError`, a ``MatcherError``) the dispatcher turns
 into a message and exit status 2.
 """
 from __future__ import annotations
@@ -55,13 +55,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--reason", default="", help="why, for the history log")
     p.set_defaults(handler=cmd_rollback)
 
-    # ---------------------------------------------------------------------------------
-    # `matcher retrain` belongs here, next to `models`, but is NOT wired yet: the ranking
-    # engineer adds it together with training/train.py. Intended flow:
-    #   train a challenger -> registry.register(...) -> score it on the champion's frozen
-    #   slice (registry.frozen_validation()) -> training.gating.decide_promotion(...) ->
-    #   registry.promote(version, reason=decision.reason) only if decision.promote.
-    # ---------------------------------------------------------------------------------
+    p = subparsers.add_parser(
+        "retrain", parents=[common],
+        help="train a challenger on all outcomes; promote it only if it beats the current model",
+        description="Champion vs challenger: fit a new model on the outcomes (from files, or "
+                    "from the store when no files are given), compare it with the current model "
+                    "and the baselines on the latest held-out events and on the current model's "
+                    "frozen validation slice, register it, and promote it only when every gating "
+                    "check passes. Prints one line with the decision; exits 0 whether or not it "
+                    "promoted.",
+    )
+    files = p.add_argument_group("from files (all three, or none to read the store)")
+    files.add_argument("--umkm", help="UMKM profiles (.csv, .parquet or .xlsx)")
+    files.add_argument("--firms", help="firm profiles")
+    files.add_argument("--outcomes", help="outcomes; optional extra column recommended_by_engine "
+                                          "or source feeds the report's engine share")
+    store = p.add_argument_group("from the store (default)")
+    store.add_argument("--database-url", help="SQLAlchemy URL (default $MATCHER_DATABASE_URL, "
+                                              "else SQLite in the matcher home)")
+    store.add_argument("--home", help="matcher home folder (default $MATCHER_HOME or ./.matcher)")
+    p.add_argument("--report", metavar="DIR", help="write retrain.md with PNG plots to DIR")
+    p.add_argument("--tolerance", type=float, default=0.01,
+                   help="challenger may trail the champion by this much NDCG@10 (default 0.01)")
+    p.add_argument("--baseline-margin", type=float, default=0.02,
+                   help="challenger must beat every baseline by this much NDCG@10 (default 0.02)")
+    p.add_argument("--test-share", type=float, default=0.2,
+                   help="share of outcomes (latest events) held out (default 0.2)")
+    p.set_defaults(handler=cmd_retrain)
 
 
 def _print_help(parser: argparse.ArgumentParser) -> int:
@@ -122,6 +142,33 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     before = registry.current_version()
     target = registry.rollback(reason=args.reason)
     _console().print(f"rolled back: current model is {target} (was {before})")
+    return 0
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from matcher.cli._common import load_profiles, say
+    from matcher.data.errors import MatcherError
+    from training.retrain import file_provenance, load_from_store, retrain
+
+    given = [name for name in ("umkm", "firms", "outcomes") if getattr(args, name)]
+    if given and len(given) < 3:
+        missing = ", ".join(f"--{n}" for n in ("umkm", "firms", "outcomes") if n not in given)
+        raise MatcherError(f"retrain from files needs --umkm, --firms and --outcomes (missing "
+                           f"{missing}); give none of them to read the store")
+    if given:
+        umkm, firms, outcomes = load_profiles(args, outcomes=True)
+        provenance, source = file_provenance(args.outcomes), f"file {args.outcomes}"
+    else:
+        data = load_from_store(args.database_url, args.home)
+        umkm, firms, outcomes, provenance, source = (
+            data.umkm, data.firms, data.outcomes, data.provenance, data.source)
+    say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} outcomes from {source}")
+    outcome = retrain(umkm, firms, outcomes, Registry(args.registry), report_dir=args.report,
+                      tolerance=args.tolerance, baseline_margin=args.baseline_margin,
+                      test_share=args.test_share, provenance=provenance, progress=say)
+    print(outcome.message)
+    if outcome.report:
+        say(f"report written to {outcome.report}")
     return 0
 
 

@@ -1,0 +1,376 @@
+"""Retraining on new outcomes: champion vs challenger, safe promotion, report, background jobs.
+
+:func:`retrain` is the loop's one entry point (``matcher retrain``, the API's retrain job):
+
+1. :func:`training.train.train_and_register` fits a challenger on the earlier outcomes,
+   scores it, the baselines and the current model (champion) on the latest held-out events
+   and the challenger on the champion's frozen slice, refits on everything, registers the
+   result and decides by :mod:`training.gating` — all the modelling lives there;
+2. the held-out evaluation is extended here to PMA and PMDN firms (the same fitted scorers,
+   rankings restricted to one firm type, see :func:`firm_type_table`);
+3. the retrain report is written (:mod:`training.retrain_report`) *before* promotion, so it
+   exists whatever happens next;
+4. the new version is promoted only when the gate says so. Promotion is one atomic rename
+   of the registry's ``CURRENT`` file: if it fails half-way the champion stays current and
+   loadable, and the failure is reported as :class:`PromotionError` (exit status 2).
+
+Profiles and outcomes come from files or from the store (:func:`load_from_store`), which is
+how outcomes recorded through the API or ``matcher import outcomes`` reach the next model.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from matcher.data.errors import MatcherError
+from training.evaluate import Split, evaluate_scorers
+from training.gating import Decision
+from training.registry import Registry
+from training.train import TrainResult, train_and_register
+
+FIRM_TYPES = ("PMA", "PMDN")
+# Values of a file's optional `source` column that mean "the engine suggested this pair".
+ENGINE_SOURCES = frozenset({"engine", "matcher", "recommended", "model"})
+_TRUE = frozenset({"true", "1", "1.0", "ya", "yes", "y"})
+_FALSE = frozenset({"false", "0", "0.0", "tidak", "no", "n"})
+
+
+class PromotionError(MatcherError):
+    """The gate said promote, but making the new version current failed (champion kept)."""
+
+
+class RetrainBusyError(MatcherError):
+    """A retrain is already running; two at once would only compete for the same cores."""
+
+
+@dataclass
+class RetrainOutcome:
+    version: str             # the challenger this retrain registered
+    champion: str | None     # the version that was current before
+    current: str | None      # the version current now
+    promoted: bool
+    decision: Decision
+    table: pd.DataFrame      # held-out metrics per method and segment, PMA/PMDN included
+    message: str             # the one-line decision, as printed by the CLI
+    report: Path | None
+    result: TrainResult = field(repr=False)
+
+
+# ----------------------------------------------------------------------- the loop
+def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, registry: Registry, *,
+            report_dir: str | Path | None = None, tolerance: float = 0.01,
+            baseline_margin: float = 0.02, test_share: float = 0.2, params: dict | None = None,
+            provenance: pd.DataFrame | None = None, progress=None) -> RetrainOutcome:
+    """Train a challenger on all outcomes, gate it against the champion, promote if it wins.
+
+    ``provenance`` (optional, see :func:`file_provenance` / :func:`load_from_store`) says per
+    pair whether the engine recommended it; the report uses it for the engine's share of
+    the new outcomes. ``params`` go to :class:`matcher.ranking.MatchModel`.
+    """
+    if tolerance < 0 or baseline_margin < 0 or not 0 < test_share < 1:
+        raise MatcherError(f"tolerance ({tolerance}) and baseline margin ({baseline_margin}) must be "
+                           f">= 0 and the test share ({test_share}) between 0 and 1")
+    say = progress or (lambda msg: None)
+    champion = registry.current_version()
+    firm_tables: list[pd.DataFrame] = []
+
+    def on_heldout(scorers: dict, split: Split) -> None:
+        firm_tables.append(firm_type_table(scorers, umkm, firms, split))
+
+    result = train_and_register(
+        umkm, firms, outcomes, registry, params=params, test_share=test_share,
+        tolerance=tolerance, baseline_margin=baseline_margin, progress=say, promote=False,
+        on_heldout=on_heldout, notes=f"retrain over {champion or 'no champion'}",
+    )
+    table = pd.concat([result.table, *firm_tables], ignore_index=True)
+    message = decision_message(result.decision, result.version, champion)
+
+    report = None
+    if report_dir is not None:
+        from training.retrain_report import write_retrain_report
+
+        say("writing the retrain report")
+        report = write_retrain_report(
+            report_dir, result=result, table=table, umkm=umkm, firms=firms, outcomes=outcomes,
+            registry=registry, provenance=provenance, message=message,
+        )
+
+    if result.decision.promote:
+        try:
+            registry.promote(result.version, reason=result.decision.reason)
+        except Exception as exc:  # noqa: BLE001 - any failure here leaves the champion serving
+            raise PromotionError(
+                f"{result.version} passed the gate but promoting it failed ({exc}); "
+                f"the current model is still {registry.current_version() or 'none'}. "
+                f"Promote by hand with `matcher models promote {result.version}`"
+            ) from exc
+    return RetrainOutcome(
+        version=result.version, champion=champion, current=registry.current_version(),
+        promoted=result.decision.promote, decision=result.decision, table=table,
+        message=message, report=report, result=result,
+    )
+
+
+def decision_message(decision: Decision, version: str, champion: str | None) -> str:
+    """One line: ``promoted v0004-…: …`` or ``kept v0003-…: <failed checks>``."""
+    if decision.promote:
+        why = decision.reason.split(": ", 1)[-1]
+        return f"promoted {version}: {why}"
+    failed = "; ".join(f"{c.name}: {c.detail}" for c in decision.failed)
+    if champion is None:
+        return f"not promoted {version} (no model is current): {failed}"
+    return f"kept {champion}: {failed} (challenger {version} registered, not promoted)"
+
+
+class _FirmSubsetScorer:
+    """A scorer's scores over all firms, restricted to some firm columns.
+
+    Scoring all firms once and slicing reuses the wrapped scorer's cached encodings, so the
+    PMA/PMDN evaluation costs no extra feature work.
+    """
+
+    def __init__(self, scorer, all_firms: pd.DataFrame, columns: np.ndarray):
+        self.scorer, self.all_firms, self.columns = scorer, all_firms, columns
+
+    def score_block(self, umkm, firms, u_idx):
+        return self.scorer.score_block(umkm, self.all_firms, u_idx)[:, self.columns]
+
+
+def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
+                    split: Split) -> pd.DataFrame:
+    """Held-out metrics with ranking AND relevance restricted to PMA (then PMDN) firms.
+
+    Segment ``PMA`` answers "if a facilitator looks only at foreign-investment firms, how
+    good is the model's order of them for UMKM that had a positive outcome with one?".
+    Rows: one per scorer and firm type (segment = "PMA"/"PMDN"), columns as
+    :func:`training.evaluate.evaluate_scorers`.
+    """
+    parts = []
+    types = firms["investment_type"].to_numpy()
+    for firm_type in FIRM_TYPES:
+        columns = np.flatnonzero(types == firm_type)
+        if not len(columns):
+            continue
+        subset = firms.iloc[columns].reset_index(drop=True)
+        wrapped = {name: _FirmSubsetScorer(s, firms, columns) for name, s in scorers.items()}
+        part = evaluate_scorers(wrapped, umkm, subset, split)
+        parts.append(part[part["segment"] == "all"].assign(segment=firm_type))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+# ----------------------------------------------------------------------- inputs
+@dataclass
+class RetrainData:
+    umkm: pd.DataFrame
+    firms: pd.DataFrame
+    outcomes: pd.DataFrame
+    provenance: pd.DataFrame | None  # umkm_id, firm_id, recommended_by_engine (float 1/0/NaN)
+    source: str                      # where the data came from, for messages
+
+
+def load_from_store(database_url: str | None = None, home: str | Path | None = None) -> RetrainData:
+    """Profiles and outcomes as canonical frames from the facilitator store.
+
+    ``database_url``/``home`` override ``MATCHER_DATABASE_URL``/``MATCHER_HOME`` as in every
+    store command. Outcomes are the store's canonical training frame (latest date per pair
+    wins), so outcomes recorded through the API or imported are all seen here.
+    """
+    from api.settings import Settings
+    from api.store import FIRMS, UMKM, Store, load_frame
+    from api.store.outcomes import outcomes_frame
+
+    given = {"database_url": database_url, "home": home}
+    url = Settings(**{k: v for k, v in given.items() if v is not None}).resolved_database_url()
+    store = Store(url)
+    try:
+        with store.session() as session:
+            umkm = load_frame(session, UMKM)
+            firms = load_frame(session, FIRMS)
+            outcomes = outcomes_frame(session)
+            provenance = _store_provenance(session)
+    finally:
+        store.dispose()
+    if outcomes.empty:
+        raise MatcherError(f"the store ({_safe_url(url)}) has no outcomes yet: record them through "
+                           "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes")
+    return RetrainData(umkm, firms, outcomes, provenance, source=f"store {_safe_url(url)}")
+
+
+def _store_provenance(session) -> pd.DataFrame:
+    """The engine-recommended marker of the row that wins per pair in ``outcomes_frame``.
+
+    Same ordering rule as :func:`api.store.outcomes.outcomes_frame` (date, then insertion
+    order; the last wins). Candidate to move into ``api.store.outcomes`` as a public
+    function; it is a read-only query.
+    """
+    from sqlalchemy import select
+
+    from api.store.models import Outcome
+
+    rows = session.execute(
+        select(Outcome.umkm_id, Outcome.firm_id, Outcome.recommended_by_engine)
+        .order_by(Outcome.date, Outcome.id)
+    ).all()
+    frame = pd.DataFrame([tuple(r) for r in rows],
+                         columns=["umkm_id", "firm_id", "recommended_by_engine"])
+    frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last").reset_index(drop=True)
+    frame["recommended_by_engine"] = frame["recommended_by_engine"].map(
+        {True: 1.0, False: 0.0}).astype(float)
+    return frame
+
+
+def file_provenance(path: str | Path) -> pd.DataFrame | None:
+    """The engine marker from an outcomes file's optional extra columns, or None.
+
+    ``recommended_by_engine`` (true/false, 1/0, ya/tidak) wins; else ``source``, where
+    ``engine``/``matcher``/``recommended``/``model`` mean recommended by the engine and any
+    other non-empty value means a facilitator's own pick. Empty cells are unknown. Rows are
+    reduced like the canonical frame (one per pair, latest date wins).
+    """
+    from matcher.data.loaders import read_table
+
+    raw = read_table(path)
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    if not {"umkm_id", "firm_id", "date"} <= set(raw.columns):
+        return None
+    if "recommended_by_engine" in raw.columns:
+        text = raw["recommended_by_engine"].astype(str).str.strip().str.lower()
+        marker = np.where(text.isin(_TRUE), 1.0, np.where(text.isin(_FALSE), 0.0, np.nan))
+    elif "source" in raw.columns:
+        text = raw["source"].astype(str).str.strip().str.lower()
+        marker = np.where(text.isin(ENGINE_SOURCES), 1.0, np.where(text != "", 0.0, np.nan))
+    else:
+        return None
+    frame = pd.DataFrame({"umkm_id": raw["umkm_id"].astype(str).str.strip(),
+                          "firm_id": raw["firm_id"].astype(str).str.strip(),
+                          "date": raw["date"].astype(str).str.strip().str[:10],
+                          "recommended_by_engine": marker})
+    frame = frame.sort_values("date", kind="stable")
+    frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last")
+    return frame.drop(columns="date").reset_index(drop=True)
+
+
+def _safe_url(url: str) -> str:
+    """A database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# ----------------------------------------------------------------------- background jobs
+@dataclass
+class RetrainJob:
+    """One background retrain, as the API reports it (``GET /models/retrain/{job_id}``)."""
+
+    job_id: str
+    status: str = "queued"           # queued | running | done | failed
+    created_at: str = ""
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: list[str] = field(default_factory=list)   # the last progress lines
+    message: str | None = None       # the decision line when done, the error when failed
+    version: str | None = None
+    promoted: bool | None = None
+    report: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+
+
+class RetrainJobs:
+    """Runs retrains in a background thread, one at a time, and remembers their status.
+
+    The API keeps one instance (e.g. on ``app.state``); ``load`` is called inside the job so
+    the data is read when the job runs, not when it is queued. A second ``start`` while one
+    job runs raises :class:`RetrainBusyError` (answer 409 with the running job's id).
+    """
+
+    MAX_PROGRESS_LINES = 50
+
+    def __init__(self):
+        self._jobs: dict[str, RetrainJob] = {}
+        self._lock = threading.Lock()
+        self._running: str | None = None
+
+    def start(self, load: Callable[[], RetrainData], registry: Registry, *,
+              on_done: Callable[[RetrainJob, RetrainOutcome | None], None] | None = None,
+              **retrain_kwargs) -> RetrainJob:
+        with self._lock:
+            if self._running is not None:
+                raise RetrainBusyError(f"retrain job {self._running} is still running")
+            job = RetrainJob(job_id=uuid.uuid4().hex[:12], created_at=_now())
+            self._jobs[job.job_id] = job
+            self._running = job.job_id
+        thread = threading.Thread(target=self._run, name=f"retrain-{job.job_id}", daemon=True,
+                                  args=(job, load, registry, on_done, retrain_kwargs))
+        thread.start()
+        return job
+
+    def get(self, job_id: str) -> RetrainJob | None:
+        return self._jobs.get(job_id)
+
+    def list(self) -> list[RetrainJob]:
+        return sorted(self._jobs.values(), key=lambda j: j.created_at)
+
+    @property
+    def running(self) -> str | None:
+        return self._running
+
+    def _run(self, job: RetrainJob, load, registry, on_done, kwargs) -> None:
+        job.status, job.started_at = "running", _now()
+
+        def say(msg: str) -> None:
+            job.progress.append(msg)
+            del job.progress[: -self.MAX_PROGRESS_LINES]
+
+        outcome = None
+        try:
+            data = load()
+            say(f"{len(data.outcomes):,} outcomes from {data.source}")
+            outcome = retrain(data.umkm, data.firms, data.outcomes, registry,
+                              provenance=data.provenance, progress=say, **kwargs)
+            job.status, job.message = "done", outcome.message
+            job.version, job.promoted = outcome.version, outcome.promoted
+            job.report = str(outcome.report) if outcome.report else None
+        except Exception as exc:  # noqa: BLE001 - a job must record its failure, not vanish
+            job.status = "failed"
+            job.message = str(exc) if isinstance(exc, MatcherError) else \
+                f"{type(exc).__name__}: {exc}"
+            say("".join(traceback.format_exception_only(type(exc), exc)).strip())
+        finally:
+            job.finished_at = _now()
+            with self._lock:
+                self._running = None
+        if on_done is not None:
+            on_done(job, outcome)
+
+    def wait(self, job_id: str, timeout: float | None = None) -> RetrainJob:
+        """Block until the job has finished (for tests and scripts)."""
+        for thread in threading.enumerate():
+            if thread.name == f"retrain-{job_id}":
+                thread.join(timeout)
+        return self._jobs[job_id]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+_DEFAULT_JOBS = RetrainJobs()
+
+
+def start_retrain_job(load: Callable[[], RetrainData], registry: Registry, **kwargs) -> RetrainJob:
+    """Start a background retrain on the process-wide job registry (see :class:`RetrainJobs`)."""
+    return _DEFAULT_JOBS.start(load, registry, **kwargs)
+
+
+def get_retrain_job(job_id: str) -> RetrainJob | None:
+    return _DEFAULT_JOBS.get(job_id)
