@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from matcher.cli._common import console, print_table
+from matcher.demo.files import FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,10 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "matcher.demo.generate_world(...).true_relevance().",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    p.add_argument("--umkm", type=int, default=3000, metavar="N", help="number of UMKM (default 3000)")
-    p.add_argument("--firms", type=int, default=300, metavar="M", help="number of firms (default 300)")
+    p.add_argument("--umkm", type=int, default=3000, metavar="N",
+                   help="number of UMKM (default 3000)")
+    p.add_argument("--firms", type=int, default=300, metavar="M",
+                   help="number of firms (default 300)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    p.add_argument("--format", default="csv", choices=("csv", "parquet", "xlsx"),
+    p.add_argument("--format", default="csv", choices=FORMATS,
                    help="file format (default csv)")
     p.set_defaults(handler=cmd_demo_data)
 
@@ -32,8 +37,6 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         world = generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed)
     with console.status(f"writing {args.format} files to {args.out}"):
         paths = write_world(world, Path(args.out), fmt=args.format)
-    import pandas as pd
-
     summary = pd.DataFrame({
         "file": [str(p) for p in paths.values()],
         "rows": [len(getattr(world, name)) for name in paths],

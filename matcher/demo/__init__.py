@@ -23,8 +23,22 @@ How it is built (details in docs/demo-world.md):
 
 The catalogue is private to this package; feature code must not import it.
 """
-from matcher.demo.files import FORMATS, write_world
-from matcher.demo.generate import generate_world
-from matcher.demo.world import World
+from __future__ import annotations
 
-__all__ = ["World", "generate_world", "write_world", "FORMATS"]
+import importlib
+
+# Resolved on first use (PEP 562), so `matcher --help` and the CLI's argument parser do not
+# pay for numpy/scipy/the catalogue just because this package exists.
+_EXPORTS = {
+    "World": "matcher.demo.world",
+    "generate_world": "matcher.demo.generate",
+    "write_world": "matcher.demo.files",
+    "FORMATS": "matcher.demo.files",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

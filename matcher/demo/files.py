@@ -10,12 +10,15 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from matcher.atomic import fsync_dir
 from matcher.data.errors import MatcherError
-from matcher.demo.world import World
+
+if TYPE_CHECKING:  # the CLI reads FORMATS without paying for the generator's imports
+    from matcher.demo.world import World
 
 FORMATS = ("csv", "parquet", "xlsx")
 FILES = ("umkm", "firms", "outcomes", "event")

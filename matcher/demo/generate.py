@@ -189,7 +189,8 @@ def _join_codes(rows: np.ndarray) -> np.ndarray:
 
 def _bool_cells(values: np.ndarray, known: np.ndarray, rng: np.random.Generator) -> list:
     """Booleans in the accepted spellings: ya/tidak, true/false, 1/0, any case."""
-    spell = {True: ("ya", "Ya", "true", "TRUE", "1"), False: ("tidak", "Tidak", "false", "FALSE", "0")}
+    spell = {True: ("ya", "Ya", "true", "TRUE", "1"),
+             False: ("tidak", "Tidak", "false", "FALSE", "0")}
     style = rng.integers(0, 5, len(values))
     return [spell[bool(v)][s] if k else None for v, k, s in zip(values, known, style)]
 
@@ -224,7 +225,8 @@ def _concept_probs(key: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- UMKM
 
-def make_umkm(n: int, rng: np.random.Generator, text: TextMaker) -> tuple[pd.DataFrame, UmkmLatent]:
+def make_umkm(n: int, rng: np.random.Generator,
+              text: TextMaker) -> tuple[pd.DataFrame, UmkmLatent]:
     geo = _geography()
     # Where: Pamekasan, the rest of Madura, then the provinces.
     prov_w = np.array([PROVINCE_WEIGHTS.get(c, DEFAULT_WEIGHT) for c in geo.prov_code])
@@ -349,7 +351,8 @@ def make_umkm(n: int, rng: np.random.Generator, text: TextMaker) -> tuple[pd.Dat
 
 # --------------------------------------------------------------------------- firms
 
-def make_firms(m: int, rng: np.random.Generator, text: TextMaker) -> tuple[pd.DataFrame, FirmLatent]:
+def make_firms(m: int, rng: np.random.Generator,
+               text: TextMaker) -> tuple[pd.DataFrame, FirmLatent]:
     geo = _geography()
     arche_w = np.array([a.weight for a in ARCHETYPES])
     arche = rng.choice(len(ARCHETYPES), size=m, p=arche_w / arche_w.sum())
@@ -408,7 +411,7 @@ def make_firms(m: int, rng: np.random.Generator, text: TextMaker) -> tuple[pd.Da
     lat, lon = _points(geo, reg_pos, rng, spread_deg=0.03)
     province = geo.reg_prov[reg_pos]
 
-    need_codes = [[int(x) for x in CONCEPTS[c].kbli] if c != PAD_CONCEPT else [] for c in range(PAD_CONCEPT + 1)]
+    need_codes = [_kbli_int(c.kbli) for c in CONCEPTS] + [[]]  # last: padding concept
     width = max(len(need_codes[a]) + len(need_codes[b]) for a, b in needs)
     need_kbli = np.full((m, width), -1, dtype=np.int64)
     for i, (a, b) in enumerate(needs):
@@ -436,8 +439,10 @@ def make_firms(m: int, rng: np.random.Generator, text: TextMaker) -> tuple[pd.Da
     )
 
     lang_roll = rng.random(m)
-    lang = np.where(is_pma, np.where(lang_roll < 0.7, "en", np.where(lang_roll < 0.85, "mixed", "id")),
-                    np.where(lang_roll < 0.75, "id", np.where(lang_roll < 0.9, "mixed", "en")))
+    # PMA: 70 % English, 15 % mixed, 15 % Indonesian; PMDN: 75 % Indonesian, 15 % mixed.
+    pma_lang = np.where(lang_roll < 0.7, "en", np.where(lang_roll < 0.85, "mixed", "id"))
+    pmdn_lang = np.where(lang_roll < 0.75, "id", np.where(lang_roll < 0.9, "mixed", "en"))
+    lang = np.where(is_pma, pma_lang, pmdn_lang)
     place = [geo.reg_name[r].split(" ", 1)[1] for r in reg_pos]
     required_names = [[c for c, bit in CERT_BITS.items() if r & bit] for r in required]
     # Most firms say in words what they require; the column is the formal statement.

@@ -59,14 +59,6 @@ def _chord_km(a_xyz: np.ndarray, a: np.ndarray, b_xyz: np.ndarray, b: np.ndarray
     return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.sqrt(sq) / 2.0, 1.0))
 
 
-def cert_mask(certs) -> int:
-    """Bitmask of an iterable of certificate names."""
-    mask = 0
-    for c in certs:
-        mask |= CERT_BITS[c]
-    return mask
-
-
 @dataclass(frozen=True)
 class UmkmLatent:
     """True UMKM attributes, one row per UMKM in file order."""
