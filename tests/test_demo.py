@@ -21,7 +21,9 @@ from matcher.demo.utility import (
     GRADE_THRESHOLDS, MISSING_CERT_FACTOR, UTILITY_SPAN, expected_grade, kbli_level_score,
     mean_utility,
 )
-from matcher.demo.world import CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent
+from matcher.demo.world import (
+    CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent, _chord_km, _unit_vectors,
+)
 
 
 @pytest.fixture(scope="module")
@@ -253,6 +255,15 @@ def test_kbli_levels_and_expected_grade_bounds():
     assert grades[0] == pytest.approx(0.0, abs=1e-6)
     assert grades[1] == pytest.approx(0.5, abs=0.05)
     assert grades[2] == pytest.approx(3.0)
+
+
+def test_distances_are_great_circle_km():
+    # Surabaya, Jakarta, Pamekasan: Surabaya-Jakarta is about 663 km, Surabaya-Pamekasan 80 km.
+    xyz = _unit_vectors(np.array([-7.2575, -6.2088, -7.1568]),
+                        np.array([112.7521, 106.8456, 113.4746]))
+    d = _chord_km(xyz, np.array([0, 0, 1]), xyz, np.array([1, 2, 1]))
+    assert d[0] == pytest.approx(663, abs=8) and d[1] == pytest.approx(80.5, abs=3)
+    assert d[2] == 0.0
 
 
 def _hand_world() -> World:
