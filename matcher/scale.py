@@ -1,0 +1,201 @@
+"""Batch recommendations at national scale: the same chunks as the local engine, on Dask.
+
+``matcher recommend --engine dask`` calls :func:`recommend_dask`. The work is split exactly
+as the local engine splits it (``chunk_size`` UMKM per chunk, in input order), and every
+chunk is scored by :meth:`matcher.service.MatchService.recommend_chunk`, so the file
+written is identical, byte for byte, to the local engine's.
+
+What travels where, and why:
+
+* the model and the firm encodings go to each worker **once** (``client.scatter(...,
+  broadcast=True)``), as a firm-side :class:`~matcher.service.MatchService` holding no
+  UMKM — shipping them with every task would cost more than the scoring;
+* each task carries only its chunk's UMKM profile rows and encodes them on the worker, so
+  no process ever holds the encodings of every UMKM;
+* at most a few chunks per worker thread are in flight (submitted but not yet written);
+  finished chunks wait in a small buffer until every earlier chunk is written, then go
+  through :class:`~matcher.output.TableWriter` (temporary file, moved into place only on
+  success). Memory on the driver is bounded by the window, not by the number of UMKM.
+
+Dask is optional (``pip install 'matcher[scale]'``); it is imported only when used.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from matcher.data.errors import MatcherError
+from matcher.output import TableWriter
+from matcher.service import MatchService
+
+INSTALL_HINT = "pip install 'matcher[scale]'  (or: pip install 'dask[distributed]')"
+# Chunks in flight per worker thread: enough to keep every worker busy while the driver
+# writes, few enough that buffered results stay small.
+CHUNKS_PER_THREAD = 2
+
+
+class DaskEngineError(MatcherError):
+    """The Dask engine could not run or a chunk failed on a worker (message says which)."""
+
+
+def chunk_positions(service: MatchService, umkm_ids: Sequence[str] | None,
+                    chunk_size: int) -> list[np.ndarray]:
+    """UMKM positions per chunk, in input order — the same split the local engine makes."""
+    if chunk_size < 1:
+        raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
+    u_all = (np.arange(len(service.umkm_index)) if umkm_ids is None
+             else service.umkm_index.to_index(list(umkm_ids)))
+    return [u_all[s : s + chunk_size] for s in range(0, len(u_all), chunk_size)]
+
+
+def firm_side(service: MatchService) -> MatchService:
+    """A service with the same model and firms and a single UMKM: what every worker needs.
+
+    Built from the public constructor (re-encoding the firms once on the driver; the
+    constructor wants at least one UMKM row) so that the object shipped to workers carries
+    no encodings of the batch's UMKM, whatever the batch size.
+    """
+    return MatchService(service.model, service.umkm.iloc[:1], service.firms)
+
+
+def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) -> pd.DataFrame:
+    """Top-k rows for ``umkm_rows`` (canonical UMKM profiles, input order; may repeat an ID).
+
+    Runs on a worker: encodes these rows only, then scores them through
+    :meth:`MatchService.match_profile` (hence ``recommend_chunk``), the local engine's path.
+    """
+    ids = umkm_rows["umkm_id"].astype(str).to_numpy()
+    uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    if len(uniq) == len(ids):
+        return firms_service.match_profile(umkm_rows, k)
+    # the same UMKM asked for twice: score it once, repeat its rows where it was asked
+    order = np.sort(first)
+    scored = firms_service.match_profile(umkm_rows.iloc[order], k)
+    per_umkm = len(scored) // len(order)
+    block_of = np.empty(len(uniq), dtype=np.int64)
+    block_of[np.searchsorted(uniq, ids[order])] = np.arange(len(order))
+    rows = (block_of[inverse][:, None] * per_umkm + np.arange(per_umkm)).ravel()
+    return scored.iloc[rows].reset_index(drop=True)
+
+
+def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int,
+                   out_path: str | Path, *, scheduler: str | None = None,
+                   chunk_size: int = 2048, n_workers: int = 2) -> int:
+    """Top-k firms for ``umkm_ids`` (all UMKM when None) written to ``out_path`` via Dask.
+
+    ``scheduler``: address of a running Dask scheduler; None starts a local cluster of
+    ``n_workers`` single-threaded processes and closes it afterwards. Returns the number of
+    rows written. The file equals the local engine's; nothing is left behind on failure.
+    """
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise DaskEngineError(f"the Dask engine needs dask.distributed ({exc}); install it with: "
+                              f"{INSTALL_HINT}, or use --engine local") from None
+
+    chunks = chunk_positions(service, umkm_ids, chunk_size)
+    writer = TableWriter(out_path)  # checks the path before any cluster starts
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(writer)
+        if not chunks:
+            return 0
+        client = stack.enter_context(_connect(Client, LocalCluster, scheduler, n_workers))
+        shared = client.scatter(firm_side(service), broadcast=True, hash=False)
+        window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
+        progress = stack.enter_context(_progress())
+        task = progress.add_task("scoring UMKM chunks (dask)", total=len(chunks))
+
+        def submit(i: int):
+            return client.submit(score_chunk, shared, service.umkm.iloc[chunks[i]], k, pure=False)
+
+        for i, frame in _in_order(submit, len(chunks), window, as_completed):
+            _check_chunk(frame, chunks[i], k, service)
+            writer.write(frame)
+            progress.advance(task)
+    return writer.rows
+
+
+# ---------------------------------------------------------------------------- helpers
+
+@contextlib.contextmanager
+def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Iterator:
+    """A client on ``scheduler``, or on a local cluster started here and closed afterwards."""
+    import logging
+    import warnings
+
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="20s")
+            cluster = None
+        else:
+            with warnings.catch_warnings():
+                # the scheduler's HTTP endpoint moves to a free port when 8787 is taken: fine
+                warnings.filterwarnings("ignore", message="Port .* is already in use")
+                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=logging.ERROR)
+            client = Client(cluster)
+    except (OSError, TimeoutError) as exc:
+        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
+        raise DaskEngineError(f"cannot connect to {where}: {exc}") from None
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def _in_order(submit, n_chunks: int, window: int, as_completed) -> Iterator[tuple[int, pd.DataFrame]]:
+    """Yield (chunk number, frame) in chunk order while at most ``window`` chunks are
+    submitted-but-not-yet-yielded, so finished chunks buffered out of order stay few."""
+    pending = as_completed()
+    chunk_of: dict[str, int] = {}  # future key -> chunk number
+    done: dict[int, pd.DataFrame] = {}
+    next_submit = next_yield = 0
+    while next_yield < n_chunks:
+        while next_submit < n_chunks and next_submit - next_yield < window:
+            fut = submit(next_submit)
+            chunk_of[fut.key] = next_submit
+            pending.add(fut)
+            next_submit += 1
+        fut = next(pending)
+        i = chunk_of.pop(fut.key)
+        done[i] = _result(fut, i)
+        while next_yield in done:
+            yield next_yield, done.pop(next_yield)
+            next_yield += 1
+
+
+def _result(fut, chunk: int) -> pd.DataFrame:
+    """The chunk's frame, or a one-line error naming the chunk (no remote traceback dump)."""
+    try:
+        return fut.result()
+    except MatcherError:
+        raise
+    except Exception as exc:  # a worker-side failure: say what failed, not where in Dask
+        hint = ""
+        if type(exc).__name__ == "KilledWorker":
+            hint = " (a worker died, often from running out of memory: try a smaller --chunk-size)"
+        raise DaskEngineError(f"scoring UMKM chunk {chunk + 1} failed on a Dask worker: "
+                              f"{type(exc).__name__}: {exc}{hint}") from None
+
+
+def _check_chunk(frame: pd.DataFrame, positions: np.ndarray, k: int, service: MatchService) -> None:
+    """Guard the file's integrity: a chunk must hold k rows per UMKM, in the order asked."""
+    expected = np.repeat(service.umkm_index.to_ids(positions), min(k, len(service.firm_index)))
+    if not np.array_equal(frame["umkm_id"].to_numpy(dtype=object), expected):
+        raise DaskEngineError("a Dask worker returned rows for other UMKM than asked; "
+                              "are the workers running another matcher version?")
+
+
+@contextlib.contextmanager
+def _progress():
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True)) as p:
+        yield p
