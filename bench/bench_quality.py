@@ -10,6 +10,7 @@ on the same UMKM. Several seeds give a spread, not one lucky number.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -60,8 +61,10 @@ def main(argv=None):
     ap.add_argument("--firms", type=int, default=300)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--sample", type=int, default=800)
+    ap.add_argument("--params", default="{}", help='MatchModel parameters as JSON, e.g. \'{"max_iter": 100}\'')
     args = ap.parse_args(argv)
-    rows = [run(args.umkm, args.firms, s, args.sample, {})[0] for s in args.seeds]
+    params = json.loads(args.params)
+    rows = [run(args.umkm, args.firms, s, args.sample, params)[0] for s in args.seeds]
     table = pd.DataFrame(rows)
     print("NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)")
     print(table.round(3).to_string(index=False))

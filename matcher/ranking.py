@@ -31,6 +31,12 @@ from matcher.reasons import explain_rows
 from matcher.service import top_k_rows
 
 
+# Domain knowledge the trees must respect whatever the sample says: a closer product
+# match never hurts, a missing required certificate never helps.
+MONOTONE = {"concept_cos": 1, "need_cover": 1, "word_cos": 1, "char_cos": 1, "prior_fit": 1,
+            "n_missing_certs": -1, "missing_food_cert": -1}
+
+
 def _fold_of(ids: np.ndarray, n_folds: int) -> np.ndarray:
     """Stable fold number per ID (hash-based, independent of row order)."""
     h = pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
@@ -48,8 +54,10 @@ class MatchModel(BaseEstimator):
         Sample weight of those negatives relative to a tried pair.
     n_folds : int
         Folds (by UMKM) for out-of-fold history features.
-    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization :
+    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization, early_stopping :
         Passed to :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+    monotone : bool
+        Constrain the trees to be monotone in the features of ``MONOTONE``.
     shortlist_size : int
         Candidates per UMKM scored by the trees when the firm set is large.
     shortlist_min_firms : int
@@ -61,8 +69,8 @@ class MatchModel(BaseEstimator):
 
     def __init__(self, n_negatives=20, negative_weight=0.3, n_folds=5, max_iter=200,
                  learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30,
-                 l2_regularization=1.0, shortlist_size=100, shortlist_min_firms=300,
-                 block_size=256, random_state=0):
+                 l2_regularization=1.0, early_stopping="auto", monotone=True, shortlist_size=100,
+                 shortlist_min_firms=300, block_size=256, random_state=0):
         self.n_negatives = n_negatives
         self.negative_weight = negative_weight
         self.n_folds = n_folds
@@ -71,6 +79,8 @@ class MatchModel(BaseEstimator):
         self.max_leaf_nodes = max_leaf_nodes
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
+        self.early_stopping = early_stopping
+        self.monotone = monotone
         self.shortlist_size = shortlist_size
         self.shortlist_min_firms = shortlist_min_firms
         self.block_size = block_size
@@ -148,7 +158,9 @@ class MatchModel(BaseEstimator):
         self.ranker_ = HistGradientBoostingRegressor(
             max_iter=self.max_iter, learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization, random_state=self.random_state,
+            l2_regularization=self.l2_regularization, early_stopping=self.early_stopping,
+            monotonic_cst=[MONOTONE.get(n, 0) for n in FEATURE_NAMES] if self.monotone else None,
+            random_state=self.random_state,
         ).fit(X, y, sample_weight=w)
         # neutral reference pair for contribution estimates: the typical untried pair
         neg = X[y == 0] if (y == 0).any() else X

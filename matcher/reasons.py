@@ -20,6 +20,20 @@ CERT_LABEL = {"halal": "halal", "pirt": "PIRT", "bpom": "BPOM", "sni": "SNI", "i
 LEVEL_PHRASE = {5: "sama persis dengan", 4: "satu subgolongan dengan", 3: "satu golongan dengan",
                 2: "satu golongan pokok dengan"}
 MAX_ITEMS = 6
+GROUP_LABEL = {
+    "salt": "garam", "tobacco": "tembakau", "textile": "tekstil", "garment": "pakaian",
+    "leather": "produk kulit", "wood": "produk kayu", "craft": "kerajinan", "beverage": "minuman",
+    "herbal": "herbal", "spice": "rempah", "food_processed": "makanan olahan",
+    "food_snack": "makanan ringan", "fresh_produce": "hasil segar", "bakery": "roti dan kue",
+    "food_staple": "pangan pokok", "seafood": "hasil laut", "meat": "daging",
+    "dairy_egg": "susu dan telur", "catering": "jasa boga", "agri_input": "sarana pertanian",
+    "agriculture": "hasil pertanian", "livestock": "peternakan", "packaging": "kemasan",
+    "paper": "kertas", "printing": "percetakan", "plastic": "plastik dan karet", "metal": "logam",
+    "services_tech": "jasa teknik", "manufacturing": "manufaktur", "construction": "konstruksi",
+    "services_local": "jasa setempat", "logistics": "logistik", "recycling": "daur ulang",
+    "chemical": "kimia dan kosmetik", "energy": "energi", "digital": "jasa digital",
+    "tourism": "pariwisata", "trade": "perdagangan", "health": "kesehatan",
+}
 
 
 def _rupiah(x: float) -> str:
@@ -38,8 +52,10 @@ def _matching_code(u_codes, f_codes, level: int) -> str | None:
 
 def explain_rows(X, contrib, U, F, u_idx, f_idx, umkm_codes=None) -> list[str]:
     """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i])."""
-    labels = glossary().concepts["label_id"].to_numpy()
+    table = glossary()
+    labels = table.concepts["label_id"].to_numpy()
     shared = U.text.concepts[u_idx].multiply(F.text.concepts[f_idx]).tocsr()
+    shared_groups = U.text.groups[u_idx].multiply(F.text.groups[f_idx]).tocsr()
     held = U.certs[u_idx]
     req = F.certs[f_idx]
     out = []
@@ -51,8 +67,12 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, umkm_codes=None) -> list[str]:
 
         # products vs needs
         names = [labels[j] for j in shared.indices[shared.indptr[i] : shared.indptr[i + 1]]]
+        groups = [GROUP_LABEL.get(table.groups[j], table.groups[j])
+                  for j in shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]]]
         if names:
             items.append((c["text"], "produk sesuai kebutuhan: " + ", ".join(names[:3])))
+        elif groups:
+            items.append((c["text"], "produk sejenis kebutuhan: " + ", ".join(groups[:2])))
         elif max(x[_F["word_cos"]], x[_F["char_cos"]]) >= 0.2:
             items.append((c["text"], f"deskripsi produk mirip kebutuhan ({max(x[_F['word_cos']], x[_F['char_cos']]):.2f})"))
         elif x[_F["n_need_concepts"]] > 0:

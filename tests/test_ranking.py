@@ -1,0 +1,147 @@
+"""The ranker on worlds with known answers, and the scoring invariants."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.service import MatchService
+from tests.worlds import LINES, demo_frames, tiny_model, tiny_world
+
+
+@pytest.fixture(scope="module")
+def service():
+    u, f, _ = tiny_world()
+    return MatchService(tiny_model(), u, f)
+
+
+def test_obvious_match_ranks_first_for_cold_start_umkm(service):
+    # U100..U149 have no history; firm j matches UMKM i when i % 5 == j % 5
+    recs = service.recommend_firms([f"U{i}" for i in range(100, 150)], k=4)
+    top = recs[recs["rank"] == 1]
+    for row in top.itertuples():
+        assert int(row.umkm_id[1:]) % 5 == int(row.firm_id[1:]) % 5, row
+    # all four matching firms (20 firms / 5 lines) fill the top 4
+    same_line = recs.apply(lambda r: int(r.umkm_id[1:]) % 5 == int(r.firm_id[1:]) % 5, axis=1)
+    assert same_line.mean() == 1.0
+
+
+def test_reverse_question_finds_the_right_umkm(service):
+    recs = service.recommend_umkm("F03", k=10)  # workwear firm
+    assert (recs["umkm_id"].str[1:].astype(int) % 5 == 3).all()
+    assert recs["rank"].tolist() == list(range(1, 11))
+
+
+def test_scores_sorted_and_ranks_contiguous(service):
+    recs = service.recommend_firms(None, k=7)
+    for _, g in recs.groupby("umkm_id"):
+        assert g["rank"].tolist() == list(range(1, 8))
+        assert (np.diff(g["score"].to_numpy()) <= 1e-7).all()
+    assert set(recs.columns) == {"umkm_id", "firm_id", "rank", "score", "reasons"}
+
+
+def test_batch_equals_single(service):
+    batch = service.recommend_firms(["U101", "U102", "U103"], k=5).reset_index(drop=True)
+    singles = pd.concat([service.recommend_firms([u], k=5) for u in ["U101", "U102", "U103"]],
+                        ignore_index=True)
+    pd.testing.assert_frame_equal(batch, singles)
+    m = service.score_matrix(["U101", "U102"], ["F00", "F01", "F02"])
+    pair = service.model.score_pairs(service._U, service._F, np.array([1, 1]) * 0 + service.umkm_index.to_index(["U102"])[0],
+                                     service.firm_index.to_index(["F01", "F02"]))
+    np.testing.assert_allclose(m[1, 1:], pair, rtol=1e-6)
+
+
+def test_reasons_name_the_product_and_missing_certificate():
+    u, f, o = tiny_world()
+    f = f.copy()
+    f.at[0, "required_certifications"] = ("bpom",)  # salt buyer now requires BPOM
+    service = MatchService(tiny_model(), u, f)
+    text = service.explain(["U100"], ["F00"])[0]
+    assert "produk sesuai kebutuhan: garam" in text
+    assert "kurang:" in text and "sertifikat BPOM" in text
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    from matcher.ranking import MatchModel
+
+    umkm, firms, outcomes, _, world = demo_frames(1200, 120, 3)
+    return MatchModel(max_iter=80).fit(umkm, firms, outcomes)
+
+
+def test_missing_required_certificate_lowers_the_score(demo_model):
+    umkm, firms, *_ = demo_frames(1200, 120, 3)
+    no_req = firms.index[firms["required_certifications"].map(len) == 0][:20]
+    lacking = umkm.index[umkm["certifications"].map(lambda c: "bpom" not in c)][:20]
+    u_ids, f_ids = umkm.loc[lacking, "umkm_id"], firms.loc[no_req, "firm_id"]
+    before = MatchService(demo_model, umkm, firms).score_matrix(u_ids, f_ids)
+    strict = firms.copy()
+    strict.loc[no_req, "required_certifications"] = [("bpom",)] * len(no_req)
+    after = MatchService(demo_model, umkm, strict).score_matrix(u_ids, f_ids)
+    assert (after <= before + 1e-6).all()  # never better
+    assert after.mean() < 0.8 * before.mean()  # and clearly worse on average
+
+
+def test_shortlist_agrees_with_full_scoring_when_it_keeps_everything():
+    u, f, _ = tiny_world()
+    model = tiny_model()
+    U, F = model.encode_umkm(u), model.encode_firms(f)
+    idx = np.arange(100, 150)
+    full_cols, full_vals = model.top_firms(U, F, idx, 5)
+    cheap = model.set_params(shortlist_min_firms=1, shortlist_size=20)
+    try:
+        short_cols, short_vals = cheap.top_firms(U, F, idx, 5)
+    finally:
+        model.set_params(shortlist_min_firms=300, shortlist_size=100)
+    np.testing.assert_array_equal(full_cols, short_cols)
+    np.testing.assert_allclose(full_vals, short_vals)
+
+
+def test_ad_hoc_profile_matches_like_a_stored_one(service):
+    u, _, _ = tiny_world()
+    profile = u[u["umkm_id"] == "U100"].copy()
+    profile["umkm_id"] = "NEW"
+    adhoc = service.match_profile(profile, k=5)
+    stored = service.recommend_firms(["U100"], k=5)
+    assert adhoc["firm_id"].tolist() == stored["firm_id"].tolist()
+    np.testing.assert_allclose(adhoc["score"], stored["score"], rtol=1e-6)
+
+
+def test_save_then_load_gives_identical_scores_and_tamper_is_refused(tmp_path):
+    from training.registry import Registry, RegistryError
+
+    u, f, _ = tiny_world()
+    reg = Registry(tmp_path / "reg")
+    version = reg.register(tiny_model(), metrics={}, features=["x"], data_fingerprint="t")
+    loaded = reg.load(version)
+    before = MatchService(tiny_model(), u, f).score_matrix(u["umkm_id"][:30], f["firm_id"])
+    after = MatchService(loaded, u, f).score_matrix(u["umkm_id"][:30], f["firm_id"])
+    np.testing.assert_array_equal(before, after)
+    artifact = tmp_path / "reg" / "versions" / version / "model.joblib"
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data))
+    with pytest.raises(RegistryError):
+        reg.load(version)
+
+
+def test_unknown_id_is_a_user_error(service):
+    from matcher.data.errors import MatcherError
+
+    with pytest.raises(MatcherError, match="unknown umkm id"):
+        service.recommend_firms(["NOPE"], k=3)
+
+
+def test_model_beats_baselines_on_demo_world_truth(demo_model):
+    """On a small demo world, cold-start NDCG@10 against the true relevance of every firm."""
+    from training.evaluate import ModelScorer, fit_baselines
+    from training.metrics import ndcg_at_k
+
+    umkm, firms, outcomes, _, world = demo_frames(1200, 120, 3)
+    cold = np.flatnonzero(~umkm["umkm_id"].isin(outcomes["umkm_id"]).to_numpy())[:300]
+    truth = world.true_relevance_matrix(cold)
+    scorers = {"model": ModelScorer(demo_model), **fit_baselines(umkm, firms, outcomes)}
+    ndcg = {k: np.nanmean(ndcg_at_k(s.score_block(umkm, firms, cold), truth, 10)) for k, s in scorers.items()}
+    assert ndcg["model"] > ndcg["facilitator_rule"] + 0.1
+    assert ndcg["model"] > ndcg["tfidf_cosine"] + 0.1
+    assert ndcg["random"] < ndcg["facilitator_rule"]
