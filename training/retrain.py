@@ -297,6 +297,7 @@ class RetrainJobs:
 
     def __init__(self):
         self._jobs: dict[str, RetrainJob] = {}
+        self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
         self._running: str | None = None
 
@@ -311,6 +312,7 @@ class RetrainJobs:
             self._running = job.job_id
         thread = threading.Thread(target=self._run, name=f"retrain-{job.job_id}", daemon=True,
                                   args=(job, load, registry, on_done, retrain_kwargs))
+        self._threads[job.job_id] = thread
         thread.start()
         return job
 
@@ -331,22 +333,23 @@ class RetrainJobs:
             job.progress.append(msg)
             del job.progress[: -self.MAX_PROGRESS_LINES]
 
-        outcome = None
+        outcome, status = None, "failed"
         try:
             data = load()
             say(f"{len(data.outcomes):,} outcomes from {data.source}")
             outcome = retrain(data.umkm, data.firms, data.outcomes, registry,
                               provenance=data.provenance, progress=say, **kwargs)
-            job.status, job.message = "done", outcome.message
-            job.version, job.promoted = outcome.version, outcome.promoted
+            job.message, job.version, job.promoted = outcome.message, outcome.version, outcome.promoted
             job.report = str(outcome.report) if outcome.report else None
+            status = "done"
         except Exception as exc:  # noqa: BLE001 - a job must record its failure, not vanish
-            job.status = "failed"
             job.message = str(exc) if isinstance(exc, MatcherError) else \
                 f"{type(exc).__name__}: {exc}"
             say("".join(traceback.format_exception_only(type(exc), exc)).strip())
         finally:
+            # finished_at first: a poller that sees done/failed also sees when it ended
             job.finished_at = _now()
+            job.status = status
             with self._lock:
                 self._running = None
         if on_done is not None:
@@ -354,9 +357,7 @@ class RetrainJobs:
 
     def wait(self, job_id: str, timeout: float | None = None) -> RetrainJob:
         """Block until the job has finished (for tests and scripts)."""
-        for thread in threading.enumerate():
-            if thread.name == f"retrain-{job_id}":
-                thread.join(timeout)
+        self._threads[job_id].join(timeout)
         return self._jobs[job_id]
 
 
