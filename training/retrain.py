@@ -180,28 +180,39 @@ def load_from_store(database_url: str | None = None, home: str | Path | None = N
     """Profiles and outcomes as canonical frames from the facilitator store.
 
     ``database_url``/``home`` override ``MATCHER_DATABASE_URL``/``MATCHER_HOME`` as in every
-    store command. Outcomes are the store's canonical training frame (latest date per pair
-    wins), so outcomes recorded through the API or imported are all seen here.
+    store command.
     """
     from api.settings import Settings
-    from api.store import FIRMS, UMKM, Store, load_frame
-    from api.store.outcomes import outcomes_frame
+    from api.store import Store
 
     given = {"database_url": database_url, "home": home}
     url = Settings(**{k: v for k, v in given.items() if v is not None}).resolved_database_url()
     store = Store(url)
     try:
-        with store.session() as session:
-            umkm = load_frame(session, UMKM)
-            firms = load_frame(session, FIRMS)
-            outcomes = outcomes_frame(session)
-            provenance = _store_provenance(session)
+        return read_store(store)
     finally:
         store.dispose()
+
+
+def read_store(store) -> RetrainData:
+    """Everything a retrain needs from an open :class:`api.store.Store` (the API passes its own).
+
+    Outcomes are the store's canonical training frame (latest date per pair wins), so
+    outcomes recorded through the API or imported are all seen here.
+    """
+    from api.store import FIRMS, UMKM, load_frame
+    from api.store.outcomes import outcomes_frame
+
+    with store.session() as session:
+        umkm = load_frame(session, UMKM)
+        firms = load_frame(session, FIRMS)
+        outcomes = outcomes_frame(session)
+        provenance = _store_provenance(session)
+    where = _safe_url(store.url)
     if outcomes.empty:
-        raise MatcherError(f"the store ({_safe_url(url)}) has no outcomes yet: record them through "
+        raise MatcherError(f"the store ({where}) has no outcomes yet: record them through "
                            "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes")
-    return RetrainData(umkm, firms, outcomes, provenance, source=f"store {_safe_url(url)}")
+    return RetrainData(umkm, firms, outcomes, provenance, source=f"store {where}")
 
 
 def _store_provenance(session) -> pd.DataFrame:
