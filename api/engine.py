@@ -66,7 +66,7 @@ class RegistryModelSource:
                 f"no model is current in {self.registry.root}: train one with `matcher train` "
                 "or promote a version (POST /models/{version}/promote)"
             )
-        service = MatchService.from_registry(self.registry.root, umkm, firms, version=version)
+        service = MatchService.from_registry(self.registry, umkm, firms, version=version)
         return service, version
 
     def versions(self) -> list[dict]:

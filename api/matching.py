@@ -6,8 +6,12 @@ model version — so route handlers stay a few lines each.
 """
 from __future__ import annotations
 
+import functools
+import threading
+
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from api import schemas
 from api.engine import ServiceUnavailable, Snapshot
@@ -16,6 +20,27 @@ from matcher.data.errors import MatcherError
 from matcher.index import UnknownIdError
 from matcher.planning import plan_event
 from matcher.service import top_k_rows
+
+
+_thread_state = threading.local()
+
+
+def scoring(func):
+    """Run ``func`` with native (OpenMP) code limited to one thread in this worker thread.
+
+    Requests already run in parallel on the server's threadpool; letting each also fan out
+    to every core (the boosted trees predict with OpenMP) oversubscribes the CPU and
+    multiplies latency on small per-request batches. The limit is per thread, so it is
+    set once per worker thread and costs nothing afterwards.
+    """
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if not getattr(_thread_state, "limited", False):
+            threadpool_limits(limits=1, user_api="openmp")
+            _thread_state.limited = True
+        return func(*args, **kwargs)
+
+    return wrapper
 
 
 def split_reasons(text: str) -> list[str]:
@@ -36,6 +61,7 @@ def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
         )
 
 
+@scoring
 def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int) -> schemas.UmkmMatches:
     _require_loaded(snapshot, "umkm", umkm_id)
     service = snapshot.service
@@ -54,6 +80,7 @@ def _firm_matches(service, recs: pd.DataFrame) -> list[schemas.FirmMatch]:
     ]
 
 
+@scoring
 def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | None) -> schemas.FirmMatches:
     """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
     _require_loaded(snapshot, "firm", firm_id)
@@ -83,6 +110,7 @@ def _in_region_umkm_for_firm(service, firm_id: str, k: int, region: Region):
     return chosen, vals[0].tolist(), service.explain(chosen, [firm_id] * len(chosen))
 
 
+@scoring
 def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int) -> schemas.UmkmMatches:
     service = snapshot.service
     recs = service.match_profile(profile, k)
@@ -92,6 +120,7 @@ def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int) -> schemas.
     )
 
 
+@scoring
 def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k: int):
     """(was firm in the UMKM's top-k under the served model, that model's version).
 
@@ -107,6 +136,7 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
     return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
 
 
+@scoring
 def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> schemas.PlanOut:
     """Optimal capacity-respecting pairs for an event's participants.
 
