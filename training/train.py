@@ -55,6 +55,17 @@ def _frozen_score(model, umkm, firms, frozen: pd.DataFrame | None) -> dict:
     return _section(table, "m")
 
 
+def _validated_frozen(manifest: dict) -> dict:
+    """The champion's score on its frozen slice as measured before it was refitted.
+
+    A registered model was refitted on all its outcomes, its frozen slice included, so
+    re-scoring it there is in-sample (it has memorised those labels through its history
+    features) and a challenger fitted on more data rarely matches it. The manifest's
+    held-out metrics are the out-of-sample figure for exactly that slice.
+    """
+    return dict((manifest.get("metrics") or {}).get("heldout") or {})
+
+
 def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dict | None = None,
                        test_share: float = 0.2, tolerance: float = 0.01, baseline_margin: float = 0.02,
                        notes: str = "", progress=None, promote: bool = True,
@@ -100,11 +111,13 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     if champion is not None:
         frozen = registry.frozen_validation(champion_id)
         challenger_metrics["frozen"] = _frozen_score(challenger, umkm, firms, frozen)
+        champion_manifest = registry.manifest(champion_id)
         champion_metrics = {
             "heldout": _section(table, "champion"),
-            "frozen": _frozen_score(champion, umkm, firms, frozen),
+            "frozen": (_validated_frozen(champion_manifest)
+                       or _frozen_score(champion, umkm, firms, frozen)),
             "coverage": _section(table, "champion").get("coverage", 0.0),
-            "features": list(registry.manifest(champion_id).get("features", [])),
+            "features": list(champion_manifest.get("features", [])),
         }
     decision = decide_promotion(champion_metrics, challenger_metrics, tolerance=tolerance,
                                 baseline_margin=baseline_margin)
