@@ -141,8 +141,8 @@ def test_promotion_killed_half_way_leaves_the_champion_current_and_loadable(worl
         return real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", crash_on_current)
-    with pytest.raises(PromotionError) as caught:
-        retrain(umkm, firms, outcomes, registry, params=PARAMS)
+    with pytest.raises(PromotionError) as caught:  # tolerance 1: about the promotion step, not the gate
+        retrain(umkm, firms, outcomes, registry, params=PARAMS, tolerance=1.0)
     monkeypatch.undo()
 
     assert champion in str(caught.value) and "matcher models promote" in str(caught.value)
