@@ -1,0 +1,87 @@
+"""Feature building blocks on cases whose answers are known."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matcher.features.geo import haversine_km
+from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices
+from matcher.features.pairs import FEATURE_NAMES, prior_fit
+from matcher.features.text import TextEncoder, analyse, glossary
+
+
+@pytest.mark.parametrize("umkm_text, firm_text", [
+    ("Garam rakyat krosok", "sea salt supplier"),
+    ("keripik singkong balado", "Cassava chips for our snack line"),
+    ("Seragam kerja / wearpack", "workwear and uniforms"),
+    ("kemasan kardus dan label", "packaging materials"),
+    ("Batik tulis khas Madura", "hand drawn batik"),
+])
+def test_same_product_matches_across_languages(umkm_text, firm_text):
+    a, _ = analyse(umkm_text)
+    b, _ = analyse(firm_text)
+    assert set(a) & set(b)
+
+
+def test_unrelated_products_share_no_concept():
+    assert not set(analyse("kopi robusta")[0]) & set(analyse("steel fabrication")[0])
+
+
+def test_longest_phrase_wins_and_boilerplate_is_dropped():
+    concepts, text = analyse("Kami mencari supplier keripik singkong")
+    names = glossary().concepts["concept"].to_numpy()[concepts].tolist()
+    assert names == ["cassava"]
+    assert text == "cassava"
+
+
+def test_text_encoder_cosine_prefers_the_translation():
+    enc = TextEncoder(min_df=1).fit(["garam rakyat", "sea salt", "kopi bubuk", "ground coffee"])
+    u = enc.transform(["garam rakyat"])
+    f = enc.transform(["sea salt", "ground coffee"])
+    sims = (u.words @ f.words.T).toarray()[0]
+    assert sims[0] > sims[1]
+
+
+def test_kbli_agreement_levels():
+    a = level_matrices([("10794",), ("13134", "14120")])
+    b = level_matrices([("10799",), ("10794",), ("31001",), ()])
+    has = np.array([True, True, True, False])
+    np.testing.assert_array_equal(agreement_level(a, b, has), [[4, 5, 1, -1], [1, 1, 1, -1]])
+
+
+def test_kbli_affinity_learns_who_signs_with_whom():
+    u = level_matrices([("10794",), ("13134",)])
+    f = level_matrices([("46311",), ("47711",)])
+    # food UMKM signed with wholesaler (46); batik UMKM was declined by it
+    aff = KbliAffinity(level=2, smoothing=1.0).fit(u, f, np.array([0, 1]), np.array([0, 0]), np.array([3.0, 0.0]))
+    s = aff.score(u, f)
+    assert s[0, 0] > 0 > s[1, 0]
+    assert s[0, 1] == 0  # never seen together: no opinion
+
+
+def test_haversine_known_distance():
+    # Jakarta (Monas) to Surabaya (Tugu Pahlawan): about 663 km
+    d = haversine_km([-6.1754], [106.8272], [-7.2458], [112.7378])[0, 0]
+    assert d == pytest.approx(663, abs=10)
+
+
+def _cols(**over):
+    base = {n: np.array([0.0], dtype=np.float32) for n in FEATURE_NAMES}
+    base.update({"kbli_need_level": np.array([-1.0]), "need_text_kbli_level": np.array([0.0]),
+                 "product_text_kbli_level": np.array([0.0]), "locality": np.array([np.nan]),
+                 "scale_gap": np.array([np.nan]), "log_capacity_to_budget": np.array([np.nan]),
+                 "group_cover": np.array([np.nan])})
+    base.update({k: np.array([v], dtype=np.float32) for k, v in over.items()})
+    return base
+
+
+def test_prior_is_a_product_of_conditions():
+    good = prior_fit(_cols(concept_cos=1.0, kbli_need_level=5))[0]
+    assert good == pytest.approx(1.0)
+    assert prior_fit(_cols(concept_cos=1.0, kbli_need_level=5, n_missing_certs=1))[0] == pytest.approx(0.1)
+    # a fresh product 1,000 km away loses most of its value, a craft hardly any
+    far = np.log1p(1000.0)
+    fresh = prior_fit(_cols(concept_cos=1.0, kbli_need_level=5, locality=0.9, log_distance_km=far))[0]
+    craft = prior_fit(_cols(concept_cos=1.0, kbli_need_level=5, locality=0.1, log_distance_km=far))[0]
+    assert fresh < 0.2 < 0.85 < craft
+    assert prior_fit(_cols())[0] == 0.0
