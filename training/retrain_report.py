@@ -200,6 +200,11 @@ def _markdown(result, message, compare, table, volumes, outcomes, known, manifes
         "",
         "## Gating checks",
         "",
+        "*heldout*: both models on the latest events above. *frozen*: the challenger on the "
+        "champion's frozen validation slice against the champion's validated score there (its "
+        "manifest); the challenger has trained on those older events, so this check catches "
+        "a broken or corrupted training set rather than small differences.",
+        "",
         "| check | passed | detail |",
         "|---|---|---|",
         *(f"| {c.name} | {'yes' if c.passed else '**no**'} | {c.detail} |" for c in result.decision.checks),
