@@ -65,6 +65,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
                             content={"detail": str(exc)}, headers={"Retry-After": "5"})
 
+    @app.exception_handler(Exception)
+    async def _bug(_: Request, exc: Exception) -> JSONResponse:  # logged with its traceback
+        return JSONResponse(status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+                            content={"detail": f"internal error ({type(exc).__name__}); "
+                                               "the server log has the details"})
+
     @app.exception_handler(MatcherError)
     async def _user_error(_: Request, exc: MatcherError) -> JSONResponse:
         return JSONResponse(status_code=status.HTTP_400_BAD_REQUEST, content={"detail": str(exc)})

@@ -315,3 +315,13 @@ def test_event_plan_respects_capacities_and_constraints(api):
     assert [(p["umkm_id"], p["firm_id"]) for p in high["pairs"]] == [("U2", "F1")]
     bad = api.post("/events/E1/plan", json={"exclude": [["U3", "F1"]]})
     assert bad.status_code == 400 and "not both participants" in bad.json()["detail"]
+
+
+def test_an_unexpected_failure_is_a_json_500(prepared, fake_source):
+    settings, keys = prepared
+    fake_source.models["v1"].explain_pairs = lambda *a: 1 / 0
+    app = create_app(settings, model_source=fake_source)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})
+    assert resp.status_code == 500
+    assert resp.json() == {"detail": "internal error (ZeroDivisionError); the server log has the details"}
