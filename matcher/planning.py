@@ -115,7 +115,7 @@ def _capacity(cap, n: int, what: str) -> np.ndarray:
 
 
 def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude,
-             values) -> _Problem:
+             values, ids=None) -> _Problem:
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D (UMKM x firm) matrix, got shape {scores.shape}")
@@ -133,26 +133,30 @@ def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, excl
         eligible &= scores >= min_score
     eligible[banned[:, 0], banned[:, 1]] = False
 
-    _check_forced(forced, banned, cap_u, cap_f)
+    _check_forced(forced, banned, cap_u, cap_f, ids)
     eligible[forced[:, 0], forced[:, 1]] = True
     return _Problem(np.where(finite, value, 0.0), eligible, forced, cap_u, cap_f)
 
 
-def _check_forced(forced, banned, cap_u, cap_f) -> None:
+def _check_forced(forced, banned, cap_u, cap_f, ids) -> None:
     """Must-include pairs that contradict exclusions or capacities: name them."""
-    if len(forced) and len(banned):
-        both = forced[(forced[:, None, :] == banned[None, :, :]).all(axis=2).any(axis=1)]
-        if len(both):
-            raise PlanInfeasibleError(
-                f"{len(both)} pair(s) are both must-include and excluded, e.g. "
-                f"UMKM row {both[0, 0]} with firm column {both[0, 1]}")
-    for side, col, cap in (("UMKM row", 0, cap_u), ("firm column", 1, cap_f)):
-        need = np.bincount(forced[:, col], minlength=len(cap))
+    def name(side: int, k: int) -> str:
+        what = ("UMKM", "firm")[side]
+        return f"{what} {ids[side][k]!r}" if ids is not None else f"{what} at position {k}"
+
+    n_f = len(cap_f)
+    both = forced[np.isin(forced[:, 0] * n_f + forced[:, 1], banned[:, 0] * n_f + banned[:, 1])]
+    if len(both):
+        raise PlanInfeasibleError(
+            f"{len(both)} pair(s) are both must-include and excluded, e.g. "
+            f"{name(0, both[0, 0])} with {name(1, both[0, 1])}")
+    for side, cap in enumerate((cap_u, cap_f)):
+        need = np.bincount(forced[:, side], minlength=len(cap))
         over = np.flatnonzero(need > cap)
         if len(over):
             k = over[0]
             raise PlanInfeasibleError(
-                f"must-include pairs exceed capacity: {side} {k} is forced into {need[k]} "
+                f"must-include pairs exceed capacity: {name(side, k)} is forced into {need[k]} "
                 f"pair(s) but its capacity is {cap[k]}"
                 + (f" ({len(over)} participants in all)" if len(over) > 1 else ""))
 
@@ -189,17 +193,19 @@ def plan_event(
     quotas: Sequence[Quota] = (),
     values: np.ndarray | None = None,
     initial_columns: int | None = None,
+    ids: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Plan:
     """Optimal plan: the pairs with the largest total value that respect every constraint.
 
     ``must_include`` / ``exclude`` are (i, j) position pairs. ``initial_columns`` is how many
     best pairs per UMKM and per firm seed the column generation (default: from the
-    capacities); it changes speed, never the answer. Raises :class:`PlanInfeasibleError`
-    naming the constraint that cannot hold.
+    capacities); it changes speed, never the answer. ``ids`` = (UMKM IDs, firm IDs) in row /
+    column order lets error messages name participants instead of positions. Raises
+    :class:`PlanInfeasibleError` naming the constraint that cannot hold.
     """
     t0 = time.perf_counter()
     problem = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include,
-                       exclude, values)
+                       exclude, values, ids)
     quotas = [q for q in quotas if q.min_count > 0]
     _check_quotas(problem, quotas)
     if not problem.eligible.any():

@@ -206,12 +206,15 @@ def test_quota_beyond_firm_capacity_is_reported():
 
 
 def test_must_include_over_capacity_is_reported():
-    with pytest.raises(PlanInfeasibleError, match=r"firm column 0 is forced into 2.*capacity is 1"):
+    with pytest.raises(PlanInfeasibleError, match=r"firm at position 0 is forced into 2.*capacity is 1"):
         plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(0, 0), (1, 0)])
+    with pytest.raises(PlanInfeasibleError, match=r"firm 'PT B' is forced into 2"):
+        plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(0, 1), (1, 1)],
+                   ids=(["u0", "u1", "u2", "u3"], ["PT A", "PT B", "PT C"]))
 
 
 def test_must_include_that_is_excluded_is_reported():
-    with pytest.raises(PlanInfeasibleError, match=r"both must-include and excluded.*row 2.*column 1"):
+    with pytest.raises(PlanInfeasibleError, match=r"both must-include and excluded.*UMKM at position 2 with firm at position 1"):
         plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(2, 1)],
                    exclude=[(2, 1), (0, 0)])
 
