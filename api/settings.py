@@ -31,7 +31,6 @@ class Settings(BaseSettings):
         10, ge=1, description="an outcome's firm counts as engine-recommended when it is in "
         "the UMKM's top-k under the current model",
     )
-    max_k: int = Field(100, ge=1, description="largest k a client may ask for")
 
     def resolved_database_url(self) -> str:
         if self.database_url:
