@@ -70,17 +70,14 @@ def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) ->
     Runs on a worker: encodes these rows only, then scores them through
     :meth:`MatchService.match_profile` (hence ``recommend_chunk``), the local engine's path.
     """
-    ids = umkm_rows["umkm_id"].astype(str).to_numpy()
-    uniq, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
-    if len(uniq) == len(ids):
+    once = umkm_rows.drop_duplicates("umkm_id")
+    if len(once) == len(umkm_rows):
         return firms_service.match_profile(umkm_rows, k)
-    # the same UMKM asked for twice: score it once, repeat its rows where it was asked
-    order = np.sort(first)
-    scored = firms_service.match_profile(umkm_rows.iloc[order], k)
-    per_umkm = len(scored) // len(order)
-    block_of = np.empty(len(uniq), dtype=np.int64)
-    block_of[np.searchsorted(uniq, ids[order])] = np.arange(len(order))
-    rows = (block_of[inverse][:, None] * per_umkm + np.arange(per_umkm)).ravel()
+    # the same UMKM asked for twice: score it once, repeat its block of rows where asked
+    scored = firms_service.match_profile(once, k)
+    per_umkm = len(scored) // len(once)
+    block = pd.Index(once["umkm_id"]).get_indexer(umkm_rows["umkm_id"])
+    rows = (block[:, None] * per_umkm + np.arange(per_umkm)).ravel()
     return scored.iloc[rows].reset_index(drop=True)
 
 
@@ -138,7 +135,7 @@ def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Ite
                 # the scheduler's HTTP endpoint moves to a free port when 8787 is taken: fine
                 warnings.filterwarnings("ignore", message="Port .* is already in use")
                 cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.CRITICAL)
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
         where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"

@@ -211,7 +211,7 @@ def test_worker_failure_is_one_clear_error_and_leaves_no_file(small_world, dask_
     service = MatchService(FailsOnWorkers(model), umkm, firms)
     out = tmp_path / "recs.csv"
     out.write_text("previous run\n")
-    with pytest.raises(DaskEngineError, match=r"chunk 1 failed on a Dask worker: ValueError: scorer exploded"):
+    with pytest.raises(DaskEngineError, match=r"^scoring UMKM chunk [1-3] failed on a Dask worker: ValueError: scorer exploded$"):
         recommend_dask(service, None, K, out, scheduler=dask_scheduler, chunk_size=100)
     assert out.read_text() == "previous run\n"  # the old file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recs.csv"]  # no temp file left
