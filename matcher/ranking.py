@@ -33,7 +33,7 @@ from matcher.service import top_k_rows
 
 # Domain knowledge the trees must respect whatever the sample says: a closer product
 # match never hurts, a missing required certificate never helps.
-MONOTONE = {"concept_cos": 1, "need_cover": 1, "word_cos": 1, "char_cos": 1, "prior_fit": 1,
+MONOTONE = {"concept_cos": 1, "need_cover": 1, "primary_product_match": 1, "primary_need_match": 1, "word_cos": 1, "char_cos": 1, "prior_fit": 1,
             "n_missing_certs": -1, "missing_food_cert": -1}
 
 
@@ -52,6 +52,9 @@ class MatchModel(BaseEstimator):
         Untried firms sampled per UMKM in the history, as weak negatives.
     negative_weight : float
         Sample weight of those negatives relative to a tried pair.
+    negative_strategy : {"mixed", "uniform"}
+        "uniform" draws untried firms uniformly; "mixed" adds draws from the UMKM's
+        province and KBLI division.
     n_folds : int
         Folds (by UMKM) for out-of-fold history features.
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization, early_stopping :
@@ -67,12 +70,13 @@ class MatchModel(BaseEstimator):
     random_state : int
     """
 
-    def __init__(self, n_negatives=20, negative_weight=0.3, n_folds=5, max_iter=200,
+    def __init__(self, n_negatives=20, negative_weight=0.1, negative_strategy="mixed", n_folds=5, max_iter=200,
                  learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30,
                  l2_regularization=1.0, early_stopping="auto", monotone=True, shortlist_size=100,
                  shortlist_min_firms=300, block_size=256, random_state=0):
         self.n_negatives = n_negatives
         self.negative_weight = negative_weight
+        self.negative_strategy = negative_strategy
         self.n_folds = n_folds
         self.max_iter = max_iter
         self.learning_rate = learning_rate
@@ -108,7 +112,8 @@ class MatchModel(BaseEstimator):
             for d in {c[:2] for c in codes}:
                 by_division.setdefault(d, []).append(j)
         first_division = np.array([c[0][:2] if len(c) else "" for c in umkm["kbli"].to_numpy()[users]])
-        for keys, pools in ((U.province[users], by_province), (first_division, by_division)):
+        strata = ((U.province[users], by_province), (first_division, by_division))
+        for keys, pools in strata if self.negative_strategy == "mixed" else ():
             for key in np.unique(keys):
                 pool = np.asarray(pools.get(key, []), dtype=np.int64)
                 if len(pool) == 0:

@@ -25,7 +25,7 @@ GROUP_LABEL = {
     "leather": "produk kulit", "wood": "produk kayu", "craft": "kerajinan", "beverage": "minuman",
     "herbal": "herbal", "spice": "rempah", "food_processed": "makanan olahan",
     "food_snack": "makanan ringan", "fresh_produce": "hasil segar", "bakery": "roti dan kue",
-    "food_staple": "pangan pokok", "seafood": "hasil laut", "meat": "daging",
+    "crops": "hasil pertanian", "seafood": "hasil laut", "meat": "daging",
     "dairy_egg": "susu dan telur", "catering": "jasa boga", "agri_input": "sarana pertanian",
     "agriculture": "hasil pertanian", "livestock": "peternakan", "packaging": "kemasan",
     "paper": "kertas", "printing": "percetakan", "plastic": "plastik dan karet", "metal": "logam",

@@ -22,10 +22,11 @@ from sklearn.utils.validation import check_is_fitted
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.geo import haversine_km
 from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices
-from matcher.features.text import TextEncoder, TextSide, glossary
+from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "text": ("concept_cos", "need_cover", "group_cover", "word_cos", "char_cos",
+             "primary_product_match", "primary_need_match", "related_group_cover",
              "n_need_concepts", "n_product_concepts", "aff_concept_group"),
     "kbli": ("kbli_need_level", "kbli_own_level", "need_text_kbli_level",
              "product_text_kbli_level", "aff_division", "aff_group"),
@@ -215,6 +216,11 @@ class PairFeatureBuilder(BaseEstimator):
         n_fg = np.asarray(ft.groups.sum(axis=1)).ravel()
         g_shared = (ut.groups @ ft.groups.T).toarray()
         cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
+        # the first product a UMKM names is usually its main line; likewise a firm's first need
+        cols["primary_product_match"] = (ut.primary @ ft.concepts.T).toarray()
+        cols["primary_need_match"] = (ut.concepts @ ft.primary.T).toarray()
+        related = ((ut.groups @ group_relations()) @ ft.groups.T).toarray() > 0
+        cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
         cols["word_cos"] = (ut.words @ ft.words.T).toarray()
         cols["char_cos"] = (ut.chars @ ft.chars.T).toarray()
         cols["n_need_concepts"] = np.broadcast_to(n_fc[None, :], (nb, nf))
@@ -309,8 +315,8 @@ def prior_fit(cols: dict) -> np.ndarray:
     much to trust this prior next to the raw features.
     """
     text = np.fmax.reduce([
-        cols["concept_cos"], 0.5 * np.nan_to_num(cols["group_cover"]), cols["word_cos"],
-        0.8 * cols["char_cos"],
+        cols["concept_cos"], 0.5 * np.nan_to_num(cols["group_cover"]),
+        0.3 * np.nan_to_num(cols["related_group_cover"]), cols["word_cos"], 0.8 * cols["char_cos"],
     ])
     level = np.fmax.reduce([cols["kbli_need_level"], cols["need_text_kbli_level"],
                             cols["product_text_kbli_level"]]).astype(np.int64)
@@ -331,7 +337,7 @@ def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
 
     t = side.text
     text = TextSide(
-        concepts=t.concepts[idx], groups=t.groups[idx], words=t.words[idx], chars=t.chars[idx],
+        concepts=t.concepts[idx], primary=t.primary[idx], groups=t.groups[idx], words=t.words[idx], chars=t.chars[idx],
         locality=t.locality[idx], concept_lists=[],
     )
     return EncodedSide(

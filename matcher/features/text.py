@@ -106,6 +106,23 @@ def glossary() -> GlossaryTables:
     )
 
 
+@lru_cache(maxsize=1)
+def group_relations() -> sp.csr_matrix:
+    """Symmetric (group x group) matrix of related product families (``data/groups.psv``),
+    e.g. snacks ~ processed food, crops ~ farm inputs; the diagonal is 0."""
+    groups = glossary().groups
+    raw = resources.files("matcher.features").joinpath("data/groups.psv").read_text("utf-8")
+    rel = np.zeros((len(groups), len(groups)), dtype=np.float32)
+    for line in raw.strip().splitlines()[1:]:
+        g, related = line.split("|")
+        i = groups.get_loc(g)
+        for h in filter(None, related.split(";")):
+            j = groups.get_loc(h)
+            rel[i, j] = rel[j, i] = 1.0
+    np.fill_diagonal(rel, 0.0)
+    return sp.csr_matrix(rel)
+
+
 def _lookup(tokens: list[str], start: int, table: GlossaryTables) -> tuple[int, int] | None:
     """Longest glossary phrase starting at ``start``: (concept position, length)."""
     for n in range(min(table.max_len, len(tokens) - start), 0, -1):
@@ -158,6 +175,7 @@ class TextSide:
     """Per-entity text encodings for one side (UMKM products or firm needs)."""
 
     concepts: sp.csr_matrix  # binary entity x concept
+    primary: sp.csr_matrix  # binary entity x concept: the first concept mentioned (the main one)
     groups: sp.csr_matrix  # binary entity x concept group
     words: sp.csr_matrix  # L2-normalised word TF-IDF
     chars: sp.csr_matrix  # L2-normalised char n-gram TF-IDF
@@ -202,6 +220,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         concept_lists = [parsed[c][0] for c in codes]
         rewritten = [parsed[c][1] for c in codes]
         concepts = concept_matrix(concept_lists, len(table.concepts))
+        primary = concept_matrix([c[:1] for c in concept_lists], len(table.concepts))
         group_of = table.groups.get_indexer(table.concepts["group"])
         to_group = sp.csr_matrix(
             (np.ones(len(group_of), dtype=np.float32), (np.arange(len(group_of)), group_of)),
@@ -216,6 +235,7 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             locality[has] = weighted.max(axis=1).toarray().ravel()[has]
         return TextSide(
             concepts=concepts.astype(np.float32),
+            primary=primary.astype(np.float32),
             groups=groups.astype(np.float32),
             words=normalize(self.words_.transform(rewritten)).astype(np.float32),
             chars=normalize(self.chars_.transform(rewritten)).astype(np.float32),

@@ -1,0 +1,110 @@
+"""End to end through the CLI: train, evaluate, recommend, recommend-umkm, demo."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.cli import main
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):
+    from matcher.demo import generate_world, write_world
+
+    d = tmp_path_factory.mktemp("world")
+    write_world(generate_world(n_umkm=500, n_firms=60, seed=5), d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def registry(world_dir, tmp_path_factory):
+    reg = tmp_path_factory.mktemp("reg")
+    code = main(["train", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--outcomes", str(world_dir / "outcomes.csv"), "--registry", str(reg)])
+    assert code == 0
+    return reg
+
+
+def test_train_registers_a_current_model_with_manifest(registry):
+    from training.registry import Registry
+
+    r = Registry(registry)
+    assert r.current_version() is not None
+    m = r.manifest(r.current_version())
+    assert m["metrics"]["heldout"]["ndcg@10"] >= 0
+    assert "facilitator_rule" in m["metrics"]["baselines"]
+    assert len(m["artifact"]["sha256"]) == 64
+
+
+def test_recommend_writes_the_contract_format(world_dir, registry, tmp_path):
+    out = tmp_path / "recs.csv"
+    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--k", "5", "--out", str(out), "--registry", str(registry), "--chunk-size", "64"])
+    assert code == 0
+    recs = pd.read_csv(out)
+    assert list(recs.columns) == ["umkm_id", "firm_id", "rank", "score", "reasons"]
+    assert recs["umkm_id"].nunique() == 500 and len(recs) == 2500
+    for _, g in recs.groupby("umkm_id"):
+        assert g["rank"].tolist() == [1, 2, 3, 4, 5]
+        assert (np.diff(g["score"]) <= 1e-6).all()
+    assert recs["reasons"].str.len().min() > 0
+
+
+def test_recommend_for_some_umkm_equals_the_same_rows_of_all(world_dir, registry, tmp_path):
+    main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+          "--k", "3", "--out", str(tmp_path / "all.csv"), "--registry", str(registry)])
+    ids = ["UMKM-00007", "UMKM-00100"]
+    main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+          "--k", "3", "--out", str(tmp_path / "some.csv"), "--registry", str(registry), "--umkm-id", *ids])
+    every = pd.read_csv(tmp_path / "all.csv")
+    some = pd.read_csv(tmp_path / "some.csv")
+    pd.testing.assert_frame_equal(every[every["umkm_id"].isin(ids)].reset_index(drop=True), some)
+
+
+def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
+    out = tmp_path / "rev.csv"
+    assert main(["recommend-umkm", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--firm-id", "FIRM-0001", "--k", "4", "--out", str(out), "--registry", str(registry)]) == 0
+    recs = pd.read_csv(out)
+    assert recs["firm_id"].eq("FIRM-0001").all() and recs["rank"].tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--k", "0"], "--k must be at least 1"),
+    (["--umkm-id", "NOPE"], "unknown umkm id"),
+])
+def test_user_mistakes_exit_2_and_write_nothing(world_dir, registry, tmp_path, capsys, args, message):
+    out = tmp_path / "x.csv"
+    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--out", str(out), "--registry", str(registry), *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists() and not list(tmp_path.glob(".x.csv*"))
+
+
+def test_recommend_without_a_model_says_what_to_do(world_dir, tmp_path, capsys):
+    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--out", str(tmp_path / "x.csv"), "--registry", str(tmp_path / "empty")])
+    assert code == 2
+    assert "matcher train" in capsys.readouterr().err
+
+
+def test_evaluate_writes_a_report_with_plots(world_dir, tmp_path):
+    rep = tmp_path / "report"
+    assert main(["evaluate", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--outcomes", str(world_dir / "outcomes.csv"), "--report", str(rep)]) == 0
+    text = (rep / "report.md").read_text()
+    assert "facilitator_rule" in text and "unseen" in text
+    assert (rep / "ndcg10.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_runs_end_to_end(tmp_path, capsys):
+    home = tmp_path / "home"
+    assert main(["demo", "--home", str(home), "--umkm", "500", "--firms", "70"]) == 0
+    out = capsys.readouterr().out
+    assert "Top 10 firms" in out and "Signing event" in out
+    plan = pd.read_csv(home / "results" / "event-plan.csv")
+    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "reasons"]
+    assert plan["umkm_id"].is_unique  # each UMKM at most once (capacity 1)
+    assert (home / "results" / "event-plan.xlsx").exists()
