@@ -89,3 +89,13 @@ def test_evaluate_perfect_and_reversed_scorers():
     rev = table[(table.method == "reversed") & (table.segment == "unseen")].iloc[0]
     # U1's only relevant firm F1 (grade 2) is ranked last of three
     assert rev["ndcg@10"] == pytest.approx((3 / math.log2(4)) / 3)
+
+
+def test_time_split_after_holds_out_everything_the_champion_has_not_seen():
+    outcomes = pd.concat([_outcomes()] * 4, ignore_index=True)  # 40 outcomes per event
+    split = time_split(outcomes, test_share=0.2, after=pd.Timestamp("2023-06-01"))
+    assert split.test_events == ["E2", "E3"]
+    assert (split.train["event_id"] == "E1").all()
+    # too little new data: fall back to the latest events by share
+    small = time_split(outcomes, test_share=0.2, after=pd.Timestamp("2030-01-01"))
+    assert small.test_events == ["E3"]

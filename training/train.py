@@ -81,14 +81,19 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     """
     say = progress or (lambda msg: None)
     params = params or {}
-    split = time_split(outcomes, test_share)
+    champion_id = registry.current_version()
+    trained_until = None
+    if champion_id is not None:
+        stamp = (registry.manifest(champion_id).get("extra") or {}).get("trained_until")
+        trained_until = pd.Timestamp(stamp) if stamp else None
+    # hold out what the champion has not seen, when there is enough of it
+    split = time_split(outcomes, test_share, after=trained_until)
     say(f"time split: {len(split.train):,} training outcomes before {split.cutoff:%Y-%m-%d}, "
         f"{len(split.test):,} held out ({', '.join(map(str, split.test_events))})")
     say("fitting the challenger on the earlier outcomes")
     challenger = MatchModel(**params).fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(challenger), **fit_baselines(umkm, firms, split.train)}
 
-    champion_id = registry.current_version()
     champion = None
     if champion_id is not None:
         champion = registry.load(champion_id)
@@ -133,7 +138,8 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         notes=notes,
         extra={"params": final.get_params(), "champion": champion_id,
                "decision": decision.to_dict(), "test_events": [str(e) for e in split.test_events],
-               "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)), "n_firms": int(len(firms))},
+               "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)), "n_firms": int(len(firms)),
+               "trained_until": outcomes["date"].max().isoformat()},
     )
     if promote and decision.promote:
         registry.promote(version, reason=decision.reason)
