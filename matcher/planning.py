@@ -50,7 +50,7 @@ from matcher.data.errors import MatcherError
 # Pricing tolerance, relative to the largest pair value.
 _REDUCED_COST_TOL = 1e-7
 # Column generation stops after this many rounds (it converges in a handful in practice).
-_MAX_ROUNDS = 100
+_MAX_ROUNDS = 1000
 
 
 class PlanInfeasibleError(MatcherError):
@@ -261,6 +261,7 @@ class _ColumnGeneration:
         self.in_model = np.zeros((n_u, n_f), dtype=bool)
         self.columns = np.empty((0, 2), dtype=np.int64)
         self.rounds = 0
+        self.per_round = 5
         self._add(self._seed(initial_columns))
 
     # -- columns -------------------------------------------------------------------
@@ -281,6 +282,22 @@ class _ColumnGeneration:
         mask &= p.eligible
         mask[p.forced[:, 0], p.forced[:, 1]] = True
         return np.argwhere(mask)
+
+    def _best_per_participant(self, gain: np.ndarray) -> np.ndarray:
+        """The ``per_round`` most improving pairs of every UMKM and every firm (-inf = none).
+
+        Adding every improving pair at once can pull most of a 2.5 M-pair room into the LP
+        on skewed scores; a few per participant keeps the LP small and still converges.
+        """
+        n_u, n_f = gain.shape
+        keep = np.zeros(gain.shape, dtype=bool)
+        k = min(self.per_round, n_f)
+        rows = np.argpartition(-gain, k - 1, axis=1)[:, :k]
+        keep[np.arange(n_u)[:, None], rows] = True
+        k = min(self.per_round, n_u)
+        cols = np.argpartition(-gain, k - 1, axis=0)[:k, :]
+        keep[cols, np.arange(n_f)[None, :]] = True
+        return np.argwhere(keep & np.isfinite(gain))
 
     def _add(self, new: np.ndarray) -> None:
         self.in_model[new[:, 0], new[:, 1]] = True
@@ -334,10 +351,10 @@ class _ColumnGeneration:
                 y_u[self.quota_rows] -= dual[n_u + n_f:n_u + n_f + len(self.quota_rows)]
             # reduced gain of every pair; <= 0 for all left-out pairs certifies optimality
             reduced = p.value - y_u[:, None] - y_f[None, :]
-            new = np.argwhere((reduced > tol) & p.eligible & ~self.in_model)
-            if len(new) == 0:
+            improving = (reduced > tol) & p.eligible & ~self.in_model
+            if not improving.any():
                 break
-            self._add(new)
+            self._add(self._best_per_participant(np.where(improving, reduced, -np.inf)))
         self.reduced_gain = reduced
         self.tol = tol
         self._raise_if_quota_slack(res.x)
