@@ -64,17 +64,39 @@ def level_matrices(code_lists: Sequence[Sequence[str]], expand: bool = True) -> 
     return out
 
 
+_BASE = 100.0  # > the number of code pairs two entities can share at one level
+
+
+def stacked(levels: dict[int, sp.csr_matrix], weighted: bool = False) -> sp.csr_matrix:
+    """All levels side by side in one matrix; ``weighted`` scales level L by 100**(L-1).
+
+    The product of a plain stack with a weighted one is sum_L 100**(L-1) * (code pairs that
+    agree at level L); its highest base-100 digit is the deepest agreeing level. One sparse
+    product instead of five.
+    """
+    mats = [levels[lv] * (_BASE ** (lv - 1) if weighted else 1.0) for lv in LEVELS]
+    return sp.hstack(mats, format="csr", dtype=np.float64 if weighted else np.float32)
+
+
+def deepest_level(products: np.ndarray) -> np.ndarray:
+    """Decode products of :func:`stacked` matrices into levels 0..5."""
+    out = np.zeros(products.shape, dtype=np.float32)
+    pos = products > 0.5
+    out[pos] = np.floor(np.log(products[pos] + 0.5) / np.log(_BASE)) + 1
+    return out
+
+
 def agreement_level(a: dict[int, sp.csr_matrix], b: dict[int, sp.csr_matrix],
-                    b_has: np.ndarray | None = None) -> np.ndarray:
+                    b_has: np.ndarray | None = None, *, transposed: bool = False) -> np.ndarray:
     """Deepest level at which any code of row-entity ``a`` agrees with one of ``b``.
 
     Returns a dense (n_a, n_b) float32 array: 0 no agreement at all, 1 same category ...
     5 identical code; -1 where ``b`` states no codes (when ``b_has`` is given).
+    ``transposed=True`` says ``b`` is already ``stacked(b, weighted=True).T`` (CSR), as
+    cached by the pair-feature builder for the firm side.
     """
-    out = np.zeros((a[2].shape[0], b[2].shape[0]), dtype=np.float32)
-    for lv in LEVELS:
-        hit = (a[lv] @ b[lv].T).toarray() > 0
-        out[hit] = lv
+    bT = b if transposed else stacked(b, weighted=True).T.tocsr()
+    out = deepest_level((stacked(a) @ bT).toarray())
     if b_has is not None:
         out[:, ~b_has] = -1
     return out
@@ -113,13 +135,13 @@ class KbliAffinity(BaseEstimator):
                                        shape=counts.shape)
         return self
 
-    def score(self, umkm_levels, firm_levels) -> np.ndarray:
+    def score(self, umkm_levels, firm_levels, *, transposed: bool = False) -> np.ndarray:
         """(n_umkm, n_firm) mean affinity over code combinations (0 when unknown)."""
         check_is_fitted(self, "affinity_")
         U = umkm_levels[self.level]
-        F = firm_levels[self.level]
-        total = (U @ self.affinity_ @ F.T).toarray()
+        FT = firm_levels[self.level] if transposed else firm_levels[self.level].T
+        total = ((U @ self.affinity_) @ FT).toarray()
         nu = np.asarray(U.sum(axis=1)).ravel()
-        nf = np.asarray(F.sum(axis=1)).ravel()
+        nf = np.asarray(FT.sum(axis=0)).ravel()
         denom = np.maximum(np.outer(nu, nf), 1.0)
         return (total / denom).astype(np.float32)

@@ -11,7 +11,7 @@ kbli, geo, cert, scale, capacity, type, history.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.geo import haversine_km
-from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices
+from matcher.features.kbli import KbliAffinity, deepest_level, level_matrices, stacked
 from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -85,6 +85,32 @@ class EncodedSide:
     needed: dict | None = None
     has_needed: np.ndarray | None = None
     activity: dict | None = None  # own codes + needed codes
+    # transposed sparse matrices, computed on first use: every request multiplies by them
+    cache: dict = field(default_factory=dict, repr=False)
+
+    def T(self, key: str, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        """``matrix.T`` as CSR, cached under ``key`` (transposing 20,000 firms per request
+        would cost more than the products themselves)."""
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = matrix.T.tocsr()
+        return hit
+
+    def levels_T(self, name: str) -> dict:
+        return {lv: self.T(f"{name}{lv}", m) for lv, m in getattr(self, name).items()}
+
+    def stacked_T(self, name: str) -> sp.csr_matrix:
+        """The weighted level stack of KBLI matrices ``name``, transposed, cached."""
+        hit = self.cache.get(("stack", name))
+        if hit is None:
+            hit = self.cache[("stack", name)] = stacked(getattr(self, name), weighted=True).T.tocsr()
+        return hit
+
+    def stacked(self, name: str) -> sp.csr_matrix:
+        hit = self.cache.get(("plain", name))
+        if hit is None:
+            hit = self.cache[("plain", name)] = stacked(getattr(self, name))
+        return hit
 
 
 class PairFeatureBuilder(BaseEstimator):
@@ -200,9 +226,12 @@ class PairFeatureBuilder(BaseEstimator):
         check_is_fitted(self, "text_")
         h = history if history is not None else self
         u_idx = np.asarray(u_idx, dtype=np.int64)
-        f_idx = np.arange(F.n) if f_idx is None else np.asarray(f_idx, dtype=np.int64)
+        if f_idx is None:
+            f_idx, f = np.arange(F.n), F  # the whole side: its cached transposes apply
+        else:
+            f_idx = np.asarray(f_idx, dtype=np.int64)
+            f = _take(F, f_idx)
         u = _take(U, u_idx)
-        f = _take(F, f_idx)
         nb, nf = len(u_idx), len(f_idx)
         cols: dict[str, np.ndarray] = {}
 
@@ -210,31 +239,36 @@ class PairFeatureBuilder(BaseEstimator):
         ut, ft = u.text, f.text
         n_fc = np.asarray(ft.concepts.sum(axis=1)).ravel()
         n_uc = np.asarray(ut.concepts.sum(axis=1)).ravel()
-        shared = (ut.concepts @ ft.concepts.T).toarray()
+        shared = (ut.concepts @ f.T("concepts", ft.concepts)).toarray()
         cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
         cols["need_cover"] = np.where(n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan)
         n_fg = np.asarray(ft.groups.sum(axis=1)).ravel()
-        g_shared = (ut.groups @ ft.groups.T).toarray()
+        g_shared = (ut.groups @ f.T("groups", ft.groups)).toarray()
         cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
         # the first product a UMKM names is usually its main line; likewise a firm's first need
-        cols["primary_product_match"] = (ut.primary @ ft.concepts.T).toarray()
-        cols["primary_need_match"] = (ut.concepts @ ft.primary.T).toarray()
-        related = ((ut.groups @ group_relations()) @ ft.groups.T).toarray() > 0
+        cols["primary_product_match"] = (ut.primary @ f.T("concepts", ft.concepts)).toarray()
+        cols["primary_need_match"] = (ut.concepts @ f.T("primary", ft.primary)).toarray()
+        related = ((ut.groups @ group_relations()) @ f.T("groups", ft.groups)).toarray() > 0
         cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
-        cols["word_cos"] = (ut.words @ ft.words.T).toarray()
-        cols["char_cos"] = (ut.chars @ ft.chars.T).toarray()
+        cols["word_cos"] = (ut.words @ f.T("words", ft.words)).toarray()
+        cols["char_cos"] = (ut.chars @ f.T("chars", ft.chars)).toarray()
         cols["n_need_concepts"] = np.broadcast_to(n_fc[None, :], (nb, nf))
         cols["n_product_concepts"] = np.broadcast_to(n_uc[:, None], (nb, nf))
-        cols["aff_concept_group"] = h.aff_concept_group_.score({0: ut.groups}, {0: ft.groups})
+        cols["aff_concept_group"] = h.aff_concept_group_.score(
+            {0: ut.groups}, {0: f.T("groups", ft.groups)}, transposed=True)
 
         # KBLI
-        cols["kbli_need_level"] = agreement_level(u.codes, f.needed, f.has_needed)
-        cols["kbli_own_level"] = agreement_level(u.codes, f.codes, f.has_codes)
-        cols["need_text_kbli_level"] = agreement_level(u.codes, f.implied)
+        activity = f.levels_T("activity")
+        u_codes = stacked(u.codes)
+        need = deepest_level((u_codes @ f.stacked_T("needed")).toarray())
+        cols["kbli_need_level"] = np.where(f.has_needed[None, :], need, -1)
+        own = deepest_level((u_codes @ f.stacked_T("codes")).toarray())
+        cols["kbli_own_level"] = np.where(f.has_codes[None, :], own, -1)
+        cols["need_text_kbli_level"] = deepest_level((u_codes @ f.stacked_T("implied")).toarray())
         # what the UMKM's products imply vs what the firm needs or does
-        cols["product_text_kbli_level"] = agreement_level(u.implied, f.activity)
-        cols["aff_division"] = h.aff_division_.score(u.codes, f.activity)
-        cols["aff_group"] = h.aff_group_.score(u.codes, f.activity)
+        cols["product_text_kbli_level"] = deepest_level((stacked(u.implied) @ f.stacked_T("activity")).toarray())
+        cols["aff_division"] = h.aff_division_.score(u.codes, activity, transposed=True)
+        cols["aff_group"] = h.aff_group_.score(u.codes, activity, transposed=True)
 
         # geography
         dist = haversine_km(u.lat, u.lon, f.lat, f.lon)
@@ -273,7 +307,10 @@ class PairFeatureBuilder(BaseEstimator):
         cols["pma_x_export"] = pma[None, :] * exp[:, None]
 
         # firm track record (learned out-of-fold during training)
-        pos = h.firm_stats_.index.get_indexer(f.ids)
+        key = ("history", id(h.firm_stats_))
+        pos = f.cache.get(key)
+        if pos is None:
+            pos = f.cache[key] = h.firm_stats_.index.get_indexer(f.ids)
         known = pos >= 0
         mean = np.where(known, h.firm_stats_["mean_grade"].to_numpy()[pos], h.history_mean_)
         logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
@@ -330,15 +367,26 @@ def prior_fit(cols: dict) -> np.ndarray:
     return (match * geo * cert * scale * cap).astype(np.float32)
 
 
+def _rows(m: sp.csr_matrix, idx: np.ndarray) -> sp.csr_matrix:
+    """Rows ``idx`` of a CSR matrix by index arithmetic (scipy's fancy indexing validates
+    so much that it dominates small requests against large firm sets)."""
+    starts, ends = m.indptr[idx], m.indptr[idx + 1]
+    lens = ends - starts
+    indptr = np.zeros(len(idx) + 1, dtype=m.indptr.dtype)
+    np.cumsum(lens, out=indptr[1:])
+    sel = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1], dtype=m.indptr.dtype)
+    return sp.csr_matrix((m.data[sel], m.indices[sel], indptr), shape=(len(idx), m.shape[1]))
+
+
 def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
     """Rows ``idx`` of an encoded side."""
     def rows(d):
-        return None if d is None else {k: m[idx] for k, m in d.items()}
+        return None if d is None else {k: _rows(m, idx) for k, m in d.items()}
 
     t = side.text
     text = TextSide(
-        concepts=t.concepts[idx], primary=t.primary[idx], groups=t.groups[idx], words=t.words[idx], chars=t.chars[idx],
-        locality=t.locality[idx], concept_lists=[],
+        concepts=_rows(t.concepts, idx), primary=_rows(t.primary, idx), groups=_rows(t.groups, idx),
+        words=_rows(t.words, idx), chars=_rows(t.chars, idx), locality=t.locality[idx], concept_lists=[],
     )
     return EncodedSide(
         n=len(idx), ids=side.ids[idx], text=text, codes=rows(side.codes), implied=rows(side.implied),
