@@ -70,7 +70,7 @@ class MatchModel(BaseEstimator):
     random_state : int
     """
 
-    def __init__(self, n_negatives=20, negative_weight=0.1, negative_strategy="mixed", n_folds=5, max_iter=200,
+    def __init__(self, n_negatives=20, negative_weight=0.03, negative_strategy="uniform", n_folds=5, max_iter=200,
                  learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30,
                  l2_regularization=1.0, early_stopping="auto", monotone=True, shortlist_size=100,
                  shortlist_min_firms=300, block_size=256, random_state=0):

@@ -70,16 +70,22 @@ def demo_model():
 
 
 def test_missing_required_certificate_lowers_the_score(demo_model):
+    """Firms that require BPOM: the same UMKM scores lower without it than with it."""
     umkm, firms, *_ = demo_frames(1200, 120, 3)
-    no_req = firms.index[firms["required_certifications"].map(len) == 0][:20]
-    lacking = umkm.index[umkm["certifications"].map(lambda c: "bpom" not in c)][:20]
-    u_ids, f_ids = umkm.loc[lacking, "umkm_id"], firms.loc[no_req, "firm_id"]
-    before = MatchService(demo_model, umkm, firms).score_matrix(u_ids, f_ids)
+    lacking = umkm.index[umkm["certifications"].map(lambda c: "bpom" not in c)][:40]
     strict = firms.copy()
-    strict.loc[no_req, "required_certifications"] = [("bpom",)] * len(no_req)
-    after = MatchService(demo_model, umkm, strict).score_matrix(u_ids, f_ids)
-    assert (after <= before + 1e-6).all()  # never better
-    assert after.mean() < 0.8 * before.mean()  # and clearly worse on average
+    strict["required_certifications"] = [tuple(c) + ("bpom",) if "bpom" not in c else c
+                                         for c in firms["required_certifications"]]
+    holding = umkm.copy()
+    holding["certifications"] = [tuple(c) + ("bpom",) if i in set(lacking) else c
+                                 for i, c in umkm["certifications"].items()]
+    u_ids = umkm.loc[lacking, "umkm_id"]
+    without = MatchService(demo_model, umkm, strict).score_matrix(u_ids, strict["firm_id"])
+    with_cert = MatchService(demo_model, holding, strict).score_matrix(u_ids, strict["firm_id"])
+    assert (without <= with_cert + 1e-6).all()  # monotone: a missing certificate never helps
+    best = with_cert.argmax(axis=1)  # each UMKM's best firm: a pair that really fits
+    rows = np.arange(len(best))
+    assert without[rows, best].mean() < 0.7 * with_cert[rows, best].mean()
 
 
 def test_shortlist_agrees_with_full_scoring_when_it_keeps_everything():

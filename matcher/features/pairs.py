@@ -47,7 +47,7 @@ def _cert_matrix(lists) -> np.ndarray:
     idx = {c: i for i, c in enumerate(CERTIFICATIONS)}
     out = np.zeros((len(lists), len(CERTIFICATIONS)), dtype=bool)
     for i, certs in enumerate(lists):
-        for c in certs or ():
+        for c in (certs,) if isinstance(certs, str) else certs or ():
             if c in idx:
                 out[i, idx[c]] = True
     return out
