@@ -91,11 +91,12 @@ def test_evaluate_perfect_and_reversed_scorers():
     assert rev["ndcg@10"] == pytest.approx((3 / math.log2(4)) / 3)
 
 
-def test_time_split_after_holds_out_everything_the_champion_has_not_seen():
+def test_time_split_after_holds_out_only_what_the_champion_has_not_seen():
     outcomes = pd.concat([_outcomes()] * 4, ignore_index=True)  # 40 outcomes per event
-    split = time_split(outcomes, test_share=0.2, after=pd.Timestamp("2023-06-01"))
-    assert split.test_events == ["E2", "E3"]
-    assert (split.train["event_id"] == "E1").all()
-    # too little new data: fall back to the latest events by share
-    small = time_split(outcomes, test_share=0.2, after=pd.Timestamp("2030-01-01"))
-    assert small.test_events == ["E3"]
+    # by share the two latest events are held out; the champion saw E2, so only E3 stays
+    split = time_split(outcomes, test_share=0.5, after=pd.Timestamp("2024-06-01"))
+    assert split.test_events == ["E3"]
+    assert set(split.train["event_id"]) == {"E1", "E2"}
+    # nothing new at all: the ordinary split
+    same = time_split(outcomes, test_share=0.5, after=pd.Timestamp("2030-01-01"))
+    assert same.test_events == ["E3", "E2"]

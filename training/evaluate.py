@@ -35,22 +35,14 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
 
     Outcomes without an event_id are grouped by their date. Training keeps only outcomes
     dated before the first held-out event, so nothing from the future leaks in. With
-    ``after`` (the date up to which the current model was trained), every event after it
-    is held out instead, when those hold at least ``min_test`` outcomes: then the current
-    model and a challenger are compared on outcomes neither has seen.
+    ``after`` (the date up to which the current model was trained), held-out events the
+    current model has already seen are dropped from the slice when what remains holds at
+    least ``min_test`` outcomes: then the current model and a challenger are compared on
+    outcomes neither has seen, and the challenger still learns from the older new events.
     """
     if len(outcomes) < 10:
         raise MatcherError(f"need at least 10 outcomes to evaluate, got {len(outcomes)}")
     key = outcomes["event_id"].fillna(outcomes["date"].dt.strftime("%Y-%m-%d"))
-    if after is not None:
-        newer = (outcomes["date"] > after).to_numpy()
-        new_events = key[newer].unique().tolist()
-        fresh = key.isin(new_events).to_numpy()
-        if fresh.sum() >= min_test and (~fresh).sum() >= 10:
-            cutoff = outcomes.loc[fresh, "date"].min()
-            train = outcomes[~fresh & (outcomes["date"] < cutoff).to_numpy()]
-            return Split(train=train.reset_index(drop=True), test=outcomes[fresh].reset_index(drop=True),
-                         cutoff=cutoff, test_events=sorted(new_events))
     when = outcomes.groupby(key)["date"].max().sort_values(ascending=False)
     sizes = outcomes.groupby(key).size()
     held, n = [], 0
@@ -59,6 +51,10 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
             break
         held.append(ev)
         n += sizes[ev]
+    if after is not None:
+        fresh = [ev for ev in held if when[ev] > after]
+        if 0 < len(fresh) < len(held) and sizes[fresh].sum() >= min_test:
+            held = fresh
     test_mask = key.isin(held).to_numpy()
     cutoff = outcomes.loc[test_mask, "date"].min()
     train = outcomes[~test_mask & (outcomes["date"] < cutoff).to_numpy()]
