@@ -1,0 +1,70 @@
+"""How much of the best possible plan's true value an event plan captures.
+
+For a signing event the size of the first round (the demo world's upcoming event: 196
+UMKM, 56 firms, capacities 2-8), plan with the model's scores, then value the chosen pairs
+with the demo world's *true* relevance (expected grade) and divide by the value of the
+best plan under the truth (the same optimal planner fed the true relevance). The
+facilitator's rule and TF-IDF, planned by the same optimal planner, are the references
+measured in the same run.
+
+    python bench/bench_event_quality.py [--seeds 0 1 2]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from matcher.data.loaders import load_event, load_firms, load_outcomes, load_umkm  # noqa: E402
+from matcher.demo import generate_world, write_world  # noqa: E402
+from matcher.planning import plan_event  # noqa: E402
+from matcher.ranking import MatchModel  # noqa: E402
+from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
+
+
+def run(seed: int, n_umkm: int, n_firms: int) -> dict:
+    world = generate_world(n_umkm=n_umkm, n_firms=n_firms, seed=seed)
+    with tempfile.TemporaryDirectory() as d:
+        write_world(world, d)
+        umkm = load_umkm(Path(d) / "umkm.csv")
+        firms = load_firms(Path(d) / "firms.csv")
+        outcomes = load_outcomes(Path(d) / "outcomes.csv", umkm, firms)
+        event = load_event(Path(d) / "event.csv", umkm, firms)
+    is_u = event["party"] == "umkm"
+    u_pos = pd.Index(umkm["umkm_id"]).get_indexer(event.loc[is_u, "id"])
+    f_pos = pd.Index(firms["firm_id"]).get_indexer(event.loc[~is_u, "id"])
+    cap_u = event.loc[is_u, "capacity"].to_numpy()
+    cap_f = event.loc[~is_u, "capacity"].to_numpy()
+    truth = world.true_relevance_matrix(u_pos)[:, f_pos]
+    best = plan_event(truth, cap_u, cap_f).objective
+    model = MatchModel().fit(umkm, firms, outcomes)
+    scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, outcomes)}
+    row = {"seed": seed, "umkm": int(is_u.sum()), "firms": int((~is_u).sum()), "best_value": round(best, 1)}
+    for name, scorer in scorers.items():
+        scores = scorer.score_block(umkm, firms, u_pos)[:, f_pos]
+        pairs = plan_event(scores, cap_u, cap_f).pairs
+        row[name] = truth[pairs[:, 0], pairs[:, 1]].sum() / best
+    return row
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--umkm", type=int, default=3000)
+    ap.add_argument("--firms", type=int, default=300)
+    args = ap.parse_args(argv)
+    table = pd.DataFrame([run(s, args.umkm, args.firms) for s in args.seeds])
+    print("share of the best plan's true value captured (optimal planner on each scorer's scores)")
+    print(table.round(3).to_string(index=False))
+    cols = ["model", "facilitator_rule", "tfidf_cosine", "random"]
+    print("mean:", "  ".join(f"{c}={table[c].mean():.3f}" for c in cols))
+
+
+if __name__ == "__main__":
+    main()
