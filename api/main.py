@@ -3,7 +3,10 @@
 Nothing heavy happens at import. At startup (lifespan) the store is opened (schema
 migrated to head) and the match service is built once from the registry's current model
 and the stored profiles; afterwards :class:`api.engine.ServiceHolder` swaps in a new
-service in the background when a model is promoted or profiles change.
+service in the background when a model is promoted or profiles change. Retrains requested
+through ``POST /models/retrain`` run in a background thread (:class:`training.retrain.RetrainJobs`,
+one at a time); a retrain still running at shutdown is abandoned, leaving at most a
+registered, unpromoted version behind.
 OpenAPI docs: ``/docs``.
 """
 from __future__ import annotations
@@ -40,10 +43,13 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        from training.retrain import RetrainJobs  # the training stack loads at startup, not import
+
         store = await run_in_threadpool(open_store, settings)
         source = model_source or RegistryModelSource(settings.registry)
         holder = ServiceHolder(store, source, settings.reload_interval_s)
         app.state.settings, app.state.store, app.state.holder = settings, store, holder
+        app.state.retrain_jobs = RetrainJobs()  # one retrain at a time, per server process
         try:
             await run_in_threadpool(holder.refresh)
         except Exception as exc:  # serve lists/outcomes anyway; /health says why

@@ -257,3 +257,19 @@ class ModelList(BaseModel):
 class PromoteOut(BaseModel):
     version: str
     previous: str | None
+
+
+class RetrainJobOut(BaseModel):
+    """A background retrain (``POST /models/retrain``), as ``GET /models/retrain/{job_id}`` shows it."""
+
+    job_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    created_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    progress: list[str] = Field(default_factory=list, description="the last progress lines")
+    message: str | None = Field(
+        None, description="when done, the decision line (`promoted …` / `kept …`); when failed, why")
+    version: str | None = Field(None, description="the challenger version this retrain registered")
+    promoted: bool | None = Field(None, description="whether the challenger became current")
+    report: str | None = Field(None, description="folder of the retrain report on the server")

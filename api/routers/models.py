@@ -1,8 +1,14 @@
-from fastapi import APIRouter, HTTPException, status
+import datetime as dt
+import logging
+
+from fastapi import APIRouter, HTTPException, Request, status
 
 from api import schemas
-from api.deps import AdminDep, HolderDep, PrincipalDep, StoreDep
+from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
 from api.store.model_state import mirror_current_version
+from training.registry import Registry
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -18,6 +24,50 @@ def list_models(holder: HolderDep, _: PrincipalDep):
                                     metrics=v.get("metrics") or {}, is_current=v["is_current"])
                   for v in versions],
     )
+
+
+# The retrain routes come before any `/{version}` route, so `retrain` is never read as a version.
+@router.post("/retrain", status_code=status.HTTP_202_ACCEPTED, response_model=schemas.RetrainJobOut,
+             summary="Retrain on the stored outcomes in the background (admin); 409 if one is running")
+def start_retrain(admin: AdminDep, holder: HolderDep, store: StoreDep, settings: SettingsDep,
+                  request: Request):
+    """Champion vs challenger on everything in the store (:func:`training.retrain.retrain`).
+
+    The data is read when the job starts, the report goes to ``<home>/reports/retrain-<UTC time>``,
+    and a promotion switches the served model without a restart.
+    """
+    from training.retrain import RetrainBusyError, read_store  # heavy: loaded on first use
+
+    jobs = request.app.state.retrain_jobs
+
+    def on_done(job, outcome) -> None:  # (RetrainJob, RetrainOutcome | None), in the job's thread
+        if outcome is None or not outcome.promoted:
+            return
+        try:
+            with store.transaction() as session:
+                mirror_current_version(session, outcome.version, by=f"retrain:{admin.name}")
+        except Exception:  # noqa: BLE001 - the registry is the truth; the next rebuild mirrors it
+            log.exception("retrain %s: recording the promoted version in the store failed", job.job_id)
+        holder.notice_change()
+
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        job = jobs.start(lambda: read_store(store), Registry(settings.registry), on_done=on_done,
+                         report_dir=settings.home / "reports" / f"retrain-{stamp}")
+    except RetrainBusyError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            f"{exc}: poll GET /models/retrain/{{job_id}} until it is done") from exc
+    return job.to_dict()
+
+
+@router.get("/retrain/{job_id}", response_model=schemas.RetrainJobOut,
+            summary="Status of a retrain job (admin): queued, running, done (with the decision) or failed")
+def retrain_status(job_id: str, _: AdminDep, request: Request):
+    job = request.app.state.retrain_jobs.get(job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            f"no retrain job {job_id!r} on this server (jobs are forgotten on restart)")
+    return job.to_dict()
 
 
 @router.post("/{version}/promote", response_model=schemas.PromoteOut,
