@@ -358,13 +358,19 @@ class RetrainJobs:
                 f"{type(exc).__name__}: {exc}"
             say("".join(traceback.format_exception_only(type(exc), exc)).strip())
         finally:
+            # the callback (e.g. the API switching to the promoted model) runs before the
+            # job says done, so a poller that sees "done" is served by the new model
+            if on_done is not None:
+                try:
+                    on_done(job, outcome)
+                except Exception as exc:  # noqa: BLE001
+                    status = "failed"
+                    job.message = f"finished, but switching to the new model failed: {exc}"
             # finished_at first: a poller that sees done/failed also sees when it ended
             job.finished_at = _now()
             job.status = status
             with self._lock:
                 self._running = None
-        if on_done is not None:
-            on_done(job, outcome)
 
     def wait(self, job_id: str, timeout: float | None = None) -> RetrainJob:
         """Block until the job has finished (for tests and scripts)."""
