@@ -370,5 +370,5 @@ def test_background_job_done_records_the_decision_and_calls_back(tmp_path, monke
     assert (done.status, done.message, done.version, done.promoted) == \
         ("done", "promoted v0002: better", "v0002", True)
     assert done.progress == ["2 outcomes from test", "fitting"]
-    assert seen["kwargs"]["tolerance"] == 0.05 and seen["done"] == ("done", "v0002")
+    assert seen["kwargs"]["tolerance"] == 0.05 and seen["done"] == ("running", "v0002")  # called before done
     assert done.to_dict()["report"] == str(tmp_path / "retrain.md")
