@@ -81,8 +81,11 @@ def _import(args) -> int:
             result = import_file(store, args.kind, args.file)
     finally:
         store.dispose()
-    for w in result.warnings:
+    for w in result.warnings[:10]:
         console.print(f"[yellow]warning:[/] {w}")
+    if len(result.warnings) > 10:
+        console.print(f"[yellow]… and {len(result.warnings) - 10} more warnings[/] "
+                      "(`matcher validate FILE --kind KIND` lists them all)")
     verb = "upserted" if args.kind != "outcomes" else "appended"
     print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}")
     return 0
