@@ -214,34 +214,42 @@ class MatchModel(BaseEstimator):
     def score_pairs(self, U, F, u_idx, f_idx) -> np.ndarray:
         return self._predict(self.features_.pairs(U, F, u_idx, f_idx))
 
-    def top_firms(self, U, F, u_idx, k: int):
+    def top_firms(self, U, F, u_idx, k: int, return_features: bool = False):
         """Best ``k`` firms per UMKM: (positions, scores), each (len(u_idx), k).
 
         With at least ``shortlist_min_firms`` firms, the distilled linear model picks
         ``shortlist_size`` candidates per UMKM from the full feature block and only those
-        are scored by the trees.
+        are scored by the trees. ``return_features=True`` also returns the feature rows of
+        the chosen pairs (len(u_idx) * k, n_features), UMKM-major, so reasons need not
+        rebuild them.
         """
         check_is_fitted(self, "ranker_")
         u_idx = np.asarray(u_idx, dtype=np.int64)
         n_f = F.n
         k = min(k, n_f)
-        if n_f < self.shortlist_min_firms or self.shortlist_size >= n_f:
-            return top_k_rows(self.score_block(U, F, u_idx), k)
+        shortlist = n_f >= self.shortlist_min_firms and self.shortlist_size < n_f
         L = max(self.shortlist_size, k)
         cols_out = np.empty((len(u_idx), k), dtype=np.int64)
         vals_out = np.empty((len(u_idx), k), dtype=np.float32)
+        X_out = np.empty((len(u_idx) * k, len(FEATURE_NAMES)), dtype=np.float32) if return_features else None
         step = max(1, min(self.block_size, 2_000_000 // n_f))
         for s in range(0, len(u_idx), step):
             blk = u_idx[s : s + step]
             X = self.features_.block(U, F, blk)
-            cheap = self.shortlister_.predict(self._impute(X)).reshape(len(blk), n_f)
-            cand, _ = top_k_rows(cheap, L)
+            if shortlist:
+                cheap = self.shortlister_.predict(self._impute(X)).reshape(len(blk), n_f)
+                cand, _ = top_k_rows(cheap, L)
+            else:
+                cand = np.broadcast_to(np.arange(n_f), (len(blk), n_f))
             rows = (np.arange(len(blk))[:, None] * n_f + cand).ravel()
-            exact = self._predict(X[rows]).reshape(len(blk), L)
+            exact = self._predict(X[rows]).reshape(len(blk), cand.shape[1])
             pos, vals = top_k_rows(exact, k)
-            cols_out[s : s + len(blk)] = np.take_along_axis(cand, pos, axis=1)
+            chosen = np.take_along_axis(cand, pos, axis=1)
+            cols_out[s : s + len(blk)] = chosen
             vals_out[s : s + len(blk)] = vals
-        return cols_out, vals_out
+            if return_features:
+                X_out[s * k : (s + len(blk)) * k] = X[(np.arange(len(blk))[:, None] * n_f + chosen).ravel()]
+        return (cols_out, vals_out, X_out) if return_features else (cols_out, vals_out)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Per feature group: score minus the score with that group set to the reference
@@ -271,5 +279,10 @@ class MatchModel(BaseEstimator):
         f_idx = np.asarray(f_idx, dtype=np.int64)
         if len(u_idx) == 0:
             return []
-        X = self.features_.pairs(U, F, u_idx, f_idx)
-        return explain_rows(X, self.contributions(X), U, F, u_idx, f_idx)
+        return self.explain_features(self.features_.pairs(U, F, u_idx, f_idx), U, F, u_idx, f_idx)
+
+    def explain_features(self, X, U, F, u_idx, f_idx) -> list[str]:
+        """Reasons for aligned pairs whose feature rows ``X`` are already built."""
+        if len(X) == 0:
+            return []
+        return explain_rows(X, self.contributions(X), U, F, np.asarray(u_idx), np.asarray(f_idx))

@@ -12,8 +12,10 @@ The model it wraps follows the protocol of :class:`matcher.ranking.MatchModel`:
 - ``score_block(U, F, u_idx, f_idx=None) -> ndarray (len(u_idx), n_firms or len(f_idx))``:
   dense scores for a block of UMKM against firms (vectorised; no loop per pair);
 - ``score_pairs(U, F, u_idx, f_idx) -> ndarray``: scores of aligned pairs;
-- ``top_firms(U, F, u_idx, k) -> (firm positions, scores)``, each ``(len(u_idx), k)``, best
-  first: uses the candidate shortlist when the firm set is large;
+- ``top_firms(U, F, u_idx, k, return_features=False) -> (firm positions, scores[, X])``,
+  each ``(len(u_idx), k)``, best first: uses the candidate shortlist when the firm set is
+  large; with ``return_features`` also the chosen pairs' feature rows;
+- ``explain_features(X, U, F, u_idx, f_idx) -> list[str]``: reasons from those rows;
 - ``explain_pairs(U, F, u_idx, f_idx) -> list[str]``: Bahasa Indonesia reasons per pair.
 """
 from __future__ import annotations
@@ -107,8 +109,8 @@ class MatchService:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
         engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
         for row."""
-        cols, vals = self.model.top_firms(self._U, self._F, u_idx, k)
-        return self._frame(u_idx, cols, vals)
+        cols, vals, X = self.model.top_firms(self._U, self._F, u_idx, k, return_features=True)
+        return self._frame(u_idx, cols, vals, X)
 
     def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10) -> pd.DataFrame:
         parts = list(self.iter_recommend_firms(umkm_ids, k))
@@ -202,7 +204,7 @@ class MatchService:
         other._U = self.model.encode_umkm(other.umkm)
         return other.recommend_firms(None, k)
 
-    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> pd.DataFrame:
+    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray) -> pd.DataFrame:
         k = cols.shape[1]
         uu = np.repeat(u, k)
         ff = cols.ravel()
@@ -212,6 +214,6 @@ class MatchService:
                 "firm_id": self.firm_index.to_ids(ff),
                 "rank": np.tile(np.arange(1, k + 1), len(u)),
                 "score": vals.ravel(),
-                "reasons": self.model.explain_pairs(self._U, self._F, uu, ff),
+                "reasons": self.model.explain_features(X, self._U, self._F, uu, ff),
             }
         )

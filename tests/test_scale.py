@@ -205,7 +205,7 @@ def test_worker_failure_is_one_clear_error_and_leaves_no_file(small_world, dask_
         def encode_firms(self, df):
             return self.inner.encode_firms(df)
 
-        def top_firms(self, U, F, u_idx, k):
+        def top_firms(self, U, F, u_idx, k, return_features=False):
             raise ValueError("scorer exploded")
 
     service = MatchService(FailsOnWorkers(model), umkm, firms)
