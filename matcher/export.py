@@ -13,9 +13,7 @@ Every file is written to a temporary file next to the target and then moved into
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from pathlib import Path
@@ -28,6 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from matcher.atomic import write_atomic
 from matcher.data.errors import MatcherError
 
 PLAN_COLUMNS = ("umkm_id", "firm_id", "score", "reasons")
@@ -60,19 +59,11 @@ FIRM_SHEET_COLUMNS = (
 # --------------------------------------------------------------------------- atomic write
 
 def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp)`` on a temporary file beside ``path``, then move it into place."""
+    """Create the folder if needed, then :func:`matcher.atomic.write_atomic` (temp file
+    beside ``path``, fsync, rename into place)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, write)
 
 
 # --------------------------------------------------------------------------- cell safety
