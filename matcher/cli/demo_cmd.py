@@ -53,6 +53,7 @@ def cmd_demo(args) -> int:
         out.print(f"model {result.version}: {'current' if result.decision.promote else 'not promoted'}"
                   f" — {result.decision.reason}")
     service = MatchService.from_registry(registry, umkm, firms)
+    store_url = _load_store(home, data)
 
     pamekasan = umkm[umkm["regency_code"] == PAMEKASAN]
     sample = (pamekasan if len(pamekasan) else umkm).iloc[0]
@@ -75,5 +76,29 @@ def cmd_demo(args) -> int:
               f"{plan['score'].sum():.1f}; plan in {results / 'event-plan.csv'} and "
               f"{results / 'event-plan.xlsx'}")
     out.print(f"done in {time.perf_counter() - started:.0f} s (model {service.model_version}, "
-              f"registry {registry.root})")
+              f"registry {registry.root}, store {store_url})")
+    out.print(f"serve it: MATCHER_HOME={home} MATCHER_REGISTRY={registry.root} matcher serve "
+              "(create a key first with `matcher accounts add NAME --role admin`)")
     return 0
+
+
+def _load_store(home, data) -> str:
+    """Put the demo profiles and outcomes in the embedded SQLite store, once, so
+    `matcher serve` works on the same world right after the demo."""
+    from api.settings import Settings
+    from api.store import open_store
+    from api.store.importer import import_file
+
+    store = open_store(Settings(home=str(home)))
+    try:
+        with store.session() as s:
+            from api.store import FIRMS, load_frame
+
+            loaded = len(load_frame(s, FIRMS)) > 0
+        if not loaded:
+            with console.status("loading the demo world into the SQLite store"):
+                for kind in ("umkm", "firms", "outcomes"):
+                    import_file(store, kind, data / f"{kind}.csv")
+        return store.url
+    finally:
+        store.dispose()
