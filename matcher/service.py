@@ -55,18 +55,28 @@ class MatchService:
 
     model_version: str | None = None
 
-    def __init__(self, model, umkm: pd.DataFrame, firms: pd.DataFrame):
+    def __init__(self, model, umkm: pd.DataFrame, firms: pd.DataFrame, *, encode_umkm_upfront: bool = True):
+        """``encode_umkm_upfront=False`` (batch runs) encodes UMKM chunk by chunk in
+        :meth:`recommend_chunk`, so memory does not grow with the number of UMKM; other
+        questions then encode all UMKM on first use."""
         self.model = model
         self.umkm = umkm.reset_index(drop=True)
         self.firms = firms.reset_index(drop=True)
         self.umkm_index = IdIndex(self.umkm["umkm_id"], kind="umkm")
         self.firm_index = IdIndex(self.firms["firm_id"], kind="firm")
-        self._U = model.encode_umkm(self.umkm)
+        self._U_all = model.encode_umkm(self.umkm) if encode_umkm_upfront else None
         self._F = model.encode_firms(self.firms)
+
+    @property
+    def _U(self):
+        if self._U_all is None:
+            self._U_all = self.model.encode_umkm(self.umkm)
+        return self._U_all
 
     @classmethod
     def from_registry(cls, registry=None, umkm: pd.DataFrame | None = None,
-                      firms: pd.DataFrame | None = None, version: str | None = None) -> "MatchService":
+                      firms: pd.DataFrame | None = None, version: str | None = None,
+                      **options) -> "MatchService":
         """Bind the registry's current (or given) model version to these profiles.
 
         ``registry`` is a :class:`training.registry.Registry` or a folder path (None: the
@@ -75,7 +85,7 @@ class MatchService:
         from training.registry import Registry  # the registry lives with training
 
         reg = registry if isinstance(registry, Registry) else Registry(registry)
-        service = cls(reg.load(version), umkm, firms)
+        service = cls(reg.load(version), umkm, firms, **options)
         service.model_version = reg.resolve(version)
         return service
 
@@ -109,8 +119,13 @@ class MatchService:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
         engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
         for row."""
-        cols, vals, X = self.model.top_firms(self._U, self._F, u_idx, k, return_features=True)
-        return self._frame(u_idx, cols, vals, X)
+        u_idx = np.asarray(u_idx, dtype=np.int64)
+        if self._U_all is None:  # batch mode: encode just this chunk
+            U, local = self.model.encode_umkm(self.umkm.iloc[u_idx]), np.arange(len(u_idx))
+        else:
+            U, local = self._U_all, u_idx
+        cols, vals, X = self.model.top_firms(U, self._F, local, k, return_features=True)
+        return self._frame(u_idx, cols, vals, X, U, local)
 
     def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10) -> pd.DataFrame:
         parts = list(self.iter_recommend_firms(umkm_ids, k))
@@ -201,10 +216,11 @@ class MatchService:
         )
         other.umkm = profile.reset_index(drop=True)
         other.umkm_index = IdIndex(other.umkm["umkm_id"], kind="umkm")
-        other._U = self.model.encode_umkm(other.umkm)
+        other._U_all = self.model.encode_umkm(other.umkm)
         return other.recommend_firms(None, k)
 
-    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray) -> pd.DataFrame:
+    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local) -> pd.DataFrame:
+        """Rows for UMKM ``u`` (global positions; ``local`` are their rows in ``U``)."""
         k = cols.shape[1]
         uu = np.repeat(u, k)
         ff = cols.ravel()
@@ -214,6 +230,6 @@ class MatchService:
                 "firm_id": self.firm_index.to_ids(ff),
                 "rank": np.tile(np.arange(1, k + 1), len(u)),
                 "score": vals.ravel(),
-                "reasons": self.model.explain_features(X, self._U, self._F, uu, ff),
+                "reasons": self.model.explain_features(X, U, self._F, np.repeat(local, k), ff),
             }
         )

@@ -151,3 +151,11 @@ def test_model_beats_baselines_on_demo_world_truth(demo_model):
     assert ndcg["model"] > ndcg["facilitator_rule"] + 0.1
     assert ndcg["model"] > ndcg["tfidf_cosine"] + 0.1
     assert ndcg["random"] < ndcg["facilitator_rule"]
+
+
+def test_batch_mode_encoding_chunk_by_chunk_gives_identical_rows(service):
+    u, f, _ = tiny_world()
+    lazy = MatchService(tiny_model(), u, f, encode_umkm_upfront=False)
+    chunked = pd.concat(list(lazy.iter_recommend_firms(None, k=4, chunk_size=7)), ignore_index=True)
+    assert lazy._U_all is None  # nothing encoded for the whole batch
+    pd.testing.assert_frame_equal(chunked, service.recommend_firms(None, k=4))

@@ -83,7 +83,8 @@ def cmd_recommend(args) -> int:
 
     _check_k(args.k)
     umkm, firms = load_profiles(args)
-    service = MatchService.from_registry(args.registry, umkm, firms)
+    # UMKM are encoded chunk by chunk: memory does not grow with their number
+    service = MatchService.from_registry(args.registry, umkm, firms, encode_umkm_upfront=False)
     ids = args.umkm_id if args.umkm_id else None
     n = len(ids) if ids else len(umkm)
     if args.engine == "dask":
