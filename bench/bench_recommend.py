@@ -211,7 +211,7 @@ def memory(args, tmp: Path) -> None:
     base = demo_files(tmp / "mem-train", min(args.memory), args.memory_firms, args.seed)
     model = trained_model(base, args.registry)
     registry = Path(args.registry) if args.registry else register(model, tmp / "mem-registry")
-    rows = [("UMKM loaded + encoded", "UMKM scored", "wall s", "peak RSS MiB", "UMKM encodings, bytes/UMKM")]
+    rows = [("UMKM loaded (encoded per chunk)", "UMKM scored", "wall s", "peak RSS MiB", "encodings if held, bytes/UMKM")]
     for n in args.memory:
         files = base if n == len(base.umkm) else demo_files(tmp / f"mem-{n}", n, args.memory_firms, args.seed)
         per_umkm = encoded_nbytes(model.encode_umkm(files.umkm.iloc[:2000])) / min(2000, n)
