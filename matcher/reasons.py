@@ -50,7 +50,7 @@ def _matching_code(u_codes, f_codes, level: int) -> str | None:
     return None
 
 
-def explain_rows(X, contrib, U, F, u_idx, f_idx, umkm_codes=None) -> list[str]:
+def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
     """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i])."""
     table = glossary()
     labels = table.concepts["label_id"].to_numpy()

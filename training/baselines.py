@@ -15,8 +15,8 @@ from sklearn.utils.validation import check_is_fitted
 from matcher.features.text import STOPWORDS, normalise_text
 
 
-class RandomScorer(BaseEstimator):
-    """Uniform random scores: the floor."""
+class SeededScorer(BaseEstimator):
+    """Base of the baselines that draw random numbers: fitting only seeds the generator."""
 
     def __init__(self, random_state=0):
         self.random_state = random_state
@@ -24,6 +24,10 @@ class RandomScorer(BaseEstimator):
     def fit(self, umkm, firms, outcomes=None):
         self.rng_ = np.random.default_rng(self.random_state)
         return self
+
+
+class RandomScorer(SeededScorer):
+    """Uniform random scores: the floor."""
 
     def score_block(self, umkm, firms, u_idx):
         check_is_fitted(self, "rng_")
@@ -45,18 +49,11 @@ def _keywords(texts) -> list[set[str]]:
     return [{w for w in normalise_text(t).split() if len(w) > 2 and w not in STOPWORDS} for t in texts]
 
 
-class FacilitatorRule(BaseEstimator):
+class FacilitatorRule(SeededScorer):
     """Today's spreadsheet rule: same KBLI division + same province + a shared keyword.
 
     One point for each, ties broken at random (a facilitator's list order).
     """
-
-    def __init__(self, random_state=0):
-        self.random_state = random_state
-
-    def fit(self, umkm, firms, outcomes=None):
-        self.rng_ = np.random.default_rng(self.random_state)
-        return self
 
     def score_block(self, umkm, firms, u_idx):
         check_is_fitted(self, "rng_")

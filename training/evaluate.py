@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from training.baselines import BASELINES
+from training.baselines import BASELINES, SeededScorer
 from training.metrics import gini, mrr, ndcg_at_k, recall_at_k
 
 METRICS = ("ndcg@5", "ndcg@10", "recall@10", "mrr")
@@ -128,6 +128,7 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
 
 
 def fit_baselines(umkm, firms, train_outcomes, random_state=0) -> dict:
-    return {name: cls(random_state=random_state).fit(umkm, firms, train_outcomes)
-            if "random_state" in cls().get_params() else cls().fit(umkm, firms, train_outcomes)
-            for name, cls in BASELINES.items()}
+    def make(cls):
+        return cls(random_state=random_state) if issubclass(cls, SeededScorer) else cls()
+
+    return {name: make(cls).fit(umkm, firms, train_outcomes) for name, cls in BASELINES.items()}
