@@ -135,13 +135,17 @@ class KbliAffinity(BaseEstimator):
                                        shape=counts.shape)
         return self
 
-    def score(self, umkm_levels, firm_levels, *, transposed: bool = False) -> np.ndarray:
-        """(n_umkm, n_firm) mean affinity over code combinations (0 when unknown)."""
+    def score(self, umkm_levels, firm_levels, *, transposed: bool = False,
+              firm_counts: np.ndarray | None = None) -> np.ndarray:
+        """(n_umkm, n_firm) mean affinity over code combinations (0 when unknown).
+
+        ``firm_counts`` are the firms' code counts at this level when already known (the
+        pair-feature builder caches them per firm side)."""
         check_is_fitted(self, "affinity_")
         U = umkm_levels[self.level]
         FT = firm_levels[self.level] if transposed else firm_levels[self.level].T
         total = ((U @ self.affinity_) @ FT).toarray()
         nu = np.asarray(U.sum(axis=1)).ravel()
-        nf = np.asarray(FT.sum(axis=0)).ravel()
+        nf = np.asarray(FT.sum(axis=0)).ravel() if firm_counts is None else firm_counts
         denom = np.maximum(np.outer(nu, nf), 1.0)
         return (total / denom).astype(np.float32)

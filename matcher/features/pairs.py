@@ -96,6 +96,14 @@ class EncodedSide:
             hit = self.cache[key] = matrix.T.tocsr()
         return hit
 
+    def memo(self, key, compute):
+        """``compute()``, computed once per side and cached under ``key`` (for values that
+        depend on this side alone, e.g. per-firm counts every request would recompute)."""
+        hit = self.cache.get(key)
+        if hit is None:
+            hit = self.cache[key] = compute()
+        return hit
+
     def levels_T(self, name: str) -> dict:
         return {lv: self.T(f"{name}{lv}", m) for lv, m in getattr(self, name).items()}
 
@@ -231,98 +239,115 @@ class PairFeatureBuilder(BaseEstimator):
         else:
             f_idx = np.asarray(f_idx, dtype=np.int64)
             f = _take(F, f_idx)
-        u = _take(U, u_idx)
         nb, nf = len(u_idx), len(f_idx)
         cols: dict[str, np.ndarray] = {}
 
+        def rows(m):  # this block's UMKM rows of a whole-side matrix
+            return _rows(m, u_idx)
+
+        def firm_sums(key, m, axis=1):
+            return f.memo(("sum", key), lambda: np.asarray(m.sum(axis=axis)).ravel())
+
         # text
-        ut, ft = u.text, f.text
-        n_fc = np.asarray(ft.concepts.sum(axis=1)).ravel()
-        n_uc = np.asarray(ut.concepts.sum(axis=1)).ravel()
-        shared = (ut.concepts @ f.T("concepts", ft.concepts)).toarray()
+        ft = f.text
+        u_concepts, u_groups = rows(U.text.concepts), rows(U.text.groups)
+        n_fc = firm_sums("concepts", ft.concepts)
+        n_uc = np.asarray(u_concepts.sum(axis=1)).ravel()
+        shared = (u_concepts @ f.T("concepts", ft.concepts)).toarray()
         cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
         cols["need_cover"] = np.where(n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan)
-        n_fg = np.asarray(ft.groups.sum(axis=1)).ravel()
-        g_shared = (ut.groups @ f.T("groups", ft.groups)).toarray()
+        n_fg = firm_sums("groups", ft.groups)
+        g_shared = (u_groups @ f.T("groups", ft.groups)).toarray()
         cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
         # the first product a UMKM names is usually its main line; likewise a firm's first need
-        cols["primary_product_match"] = (ut.primary @ f.T("concepts", ft.concepts)).toarray()
-        cols["primary_need_match"] = (ut.concepts @ f.T("primary", ft.primary)).toarray()
-        related = ((ut.groups @ group_relations()) @ f.T("groups", ft.groups)).toarray() > 0
+        cols["primary_product_match"] = (rows(U.text.primary) @ f.T("concepts", ft.concepts)).toarray()
+        cols["primary_need_match"] = (u_concepts @ f.T("primary", ft.primary)).toarray()
+        related = ((u_groups @ group_relations()) @ f.T("groups", ft.groups)).toarray() > 0
         cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
-        cols["word_cos"] = (ut.words @ f.T("words", ft.words)).toarray()
-        cols["char_cos"] = (ut.chars @ f.T("chars", ft.chars)).toarray()
-        cols["n_need_concepts"] = np.broadcast_to(n_fc[None, :], (nb, nf))
-        cols["n_product_concepts"] = np.broadcast_to(n_uc[:, None], (nb, nf))
+        cols["word_cos"] = (rows(U.text.words) @ f.T("words", ft.words)).toarray()
+        cols["char_cos"] = (rows(U.text.chars) @ f.T("chars", ft.chars)).toarray()
+        cols["n_need_concepts"] = n_fc[None, :]
+        cols["n_product_concepts"] = n_uc[:, None]
+        g_T = f.T("groups", ft.groups)
         cols["aff_concept_group"] = h.aff_concept_group_.score(
-            {0: ut.groups}, {0: f.T("groups", ft.groups)}, transposed=True)
+            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=firm_sums("groups_T", g_T, axis=0))
 
         # KBLI
         activity = f.levels_T("activity")
-        u_codes = stacked(u.codes)
+        u_codes = rows(U.stacked("codes"))
         need = deepest_level((u_codes @ f.stacked_T("needed")).toarray())
         cols["kbli_need_level"] = np.where(f.has_needed[None, :], need, -1)
         own = deepest_level((u_codes @ f.stacked_T("codes")).toarray())
         cols["kbli_own_level"] = np.where(f.has_codes[None, :], own, -1)
         cols["need_text_kbli_level"] = deepest_level((u_codes @ f.stacked_T("implied")).toarray())
         # what the UMKM's products imply vs what the firm needs or does
-        cols["product_text_kbli_level"] = deepest_level((stacked(u.implied) @ f.stacked_T("activity")).toarray())
-        cols["aff_division"] = h.aff_division_.score(u.codes, activity, transposed=True)
-        cols["aff_group"] = h.aff_group_.score(u.codes, activity, transposed=True)
+        cols["product_text_kbli_level"] = deepest_level(
+            (rows(U.stacked("implied")) @ f.stacked_T("activity")).toarray())
+        for name, aff in (("aff_division", h.aff_division_), ("aff_group", h.aff_group_)):
+            lv = aff.level
+            cols[name] = aff.score({lv: rows(U.codes[lv])}, activity, transposed=True,
+                                   firm_counts=firm_sums(f"activity{lv}_T", activity[lv], axis=0))
 
         # geography
-        dist = haversine_km(u.lat, u.lon, f.lat, f.lon)
-        cols["log_distance_km"] = np.log1p(dist)
-        cols["same_province"] = (u.province[:, None] == f.province[None, :]).astype(np.float32)
-        same_reg = (u.regency[:, None] == f.regency[None, :]) & (u.regency[:, None] != "")
-        cols["same_regency"] = same_reg.astype(np.float32)
-        locality = np.fmax(ut.locality[:, None], ft.locality[None, :])  # NaN only if both unknown
+        u_lat, u_lon = U.lat[u_idx], U.lon[u_idx]
+        dist = haversine_km(u_lat, u_lon, f.lat, f.lon)
+        log_dist = np.log1p(dist)
+        cols["log_distance_km"] = log_dist
+        cols["same_province"] = U.province[u_idx][:, None] == f.province[None, :]
+        u_reg = U.regency[u_idx]
+        cols["same_regency"] = (u_reg[:, None] == f.regency[None, :]) & (u_reg != "")[:, None]
+        locality = np.fmax(U.text.locality[u_idx][:, None], ft.locality[None, :])  # NaN only if both unknown
         cols["locality"] = locality
-        cols["distance_x_locality"] = np.log1p(dist) * np.nan_to_num(locality, nan=0.5)
+        cols["distance_x_locality"] = log_dist * np.nan_to_num(locality, nan=0.5)
 
         # certificates: required by the firm and not held by the UMKM
-        held = u.certs.astype(np.float32)
-        req = f.certs.astype(np.float32)
-        n_req = req.sum(axis=1)
-        cols["n_required_certs"] = np.broadcast_to(n_req[None, :], (nb, nf))
-        cols["n_missing_certs"] = n_req[None, :] - held @ req.T
-        food_req = req[:, FOOD_CERTS]
-        cols["missing_food_cert"] = (food_req.sum(axis=1)[None, :] - held[:, FOOD_CERTS] @ food_req.T) > 0
+        held = U.certs[u_idx].astype(np.float32)
+        req_T = f.memo("certs_T", lambda: np.ascontiguousarray(f.certs.T, dtype=np.float32))
+        food_T = f.memo("food_T", lambda: np.ascontiguousarray(req_T[FOOD_CERTS]))
+        n_req = f.memo("n_req", lambda: req_T.sum(axis=0))
+        cols["n_required_certs"] = n_req[None, :]
+        cols["n_missing_certs"] = n_req[None, :] - held @ req_T
+        n_food = f.memo("n_food", lambda: food_T.sum(axis=0))
+        cols["missing_food_cert"] = (n_food[None, :] - held[:, FOOD_CERTS] @ food_T) > 0
 
         # scale and capacity
-        us, fs = u.num["scale"], f.num["preferred_scale"]
-        cols["umkm_scale"] = np.broadcast_to(us[:, None], (nb, nf))
-        cols["preferred_scale"] = np.broadcast_to(fs[None, :], (nb, nf))
+        u_num = {k: v[u_idx] for k, v in U.num.items()}
+        us, fs = u_num["scale"], f.num["preferred_scale"]
+        cols["umkm_scale"] = us[:, None]
+        cols["preferred_scale"] = fs[None, :]
         cols["scale_gap"] = us[:, None] - fs[None, :]
-        cols["log_capacity_to_budget"] = u.num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
-        cols["umkm_log_revenue"] = np.broadcast_to(u.num["log_revenue"][:, None], (nb, nf))
-        cols["umkm_log_employees"] = np.broadcast_to(u.num["log_employees"][:, None], (nb, nf))
-        cols["umkm_age"] = np.broadcast_to(u.num["age"][:, None], (nb, nf))
+        cols["log_capacity_to_budget"] = u_num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
+        cols["umkm_log_revenue"] = u_num["log_revenue"][:, None]
+        cols["umkm_log_employees"] = u_num["log_employees"][:, None]
+        cols["umkm_age"] = u_num["age"][:, None]
 
         # firm type vs export experience
         pma = f.num["is_pma"]
-        exp = u.num["export"]
-        cols["is_pma"] = np.broadcast_to(pma[None, :], (nb, nf))
-        cols["export_experience"] = np.broadcast_to(exp[:, None], (nb, nf))
+        exp = u_num["export"]
+        cols["is_pma"] = pma[None, :]
+        cols["export_experience"] = exp[:, None]
         cols["pma_x_export"] = pma[None, :] * exp[:, None]
 
         # firm track record (learned out-of-fold during training)
-        key = ("history", id(h.firm_stats_))
-        pos = f.cache.get(key)
-        if pos is None:
-            pos = f.cache[key] = h.firm_stats_.index.get_indexer(f.ids)
-        known = pos >= 0
-        mean = np.where(known, h.firm_stats_["mean_grade"].to_numpy()[pos], h.history_mean_)
-        logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
-        cols["firm_mean_grade"] = np.broadcast_to(mean[None, :], (nb, nf))
-        cols["firm_log_outcomes"] = np.broadcast_to(logn[None, :], (nb, nf))
+        def track_record():
+            pos = h.firm_stats_.index.get_indexer(f.ids)
+            known = pos >= 0
+            mean = np.where(known, h.firm_stats_["mean_grade"].to_numpy()[pos], h.history_mean_)
+            logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
+            return mean, logn
+
+        mean, logn = f.memo(("history", id(h.firm_stats_)), track_record)
+        cols["firm_mean_grade"] = mean[None, :]
+        cols["firm_log_outcomes"] = logn[None, :]
 
         cols["prior_fit"] = prior_fit(cols)
 
-        out = np.empty((nb * nf, len(FEATURE_NAMES)), dtype=np.float32)
+        # one contiguous row per feature, returned transposed: (n_pairs, n_features) with
+        # each feature's column contiguous, filled without strided writes
+        out = np.empty((len(FEATURE_NAMES), nb, nf), dtype=np.float32)
         for j, name in enumerate(FEATURE_NAMES):
-            out[:, j] = np.asarray(cols[name], dtype=np.float32).reshape(-1)
-        return out
+            out[j] = cols[name]
+        return out.reshape(len(FEATURE_NAMES), nb * nf).T
 
     def pairs(self, U, F, u_idx, f_idx, history=None, chunk=512) -> np.ndarray:
         """Features of aligned pairs (u_idx[i], f_idx[i]); grouped by UMKM, no per-pair loop."""
