@@ -266,7 +266,8 @@ class MatchModel(BaseEstimator):
             Xg = stack[r * len(X) : (r + 1) * len(X)]
             Xg[:] = X
             Xg[:, cols] = self.reference_[cols]
-            Xg[:, prior_col] = prior_fit({n: Xg[:, i] for i, n in enumerate(FEATURE_NAMES)})
+        ablated = stack[len(X):]  # the prior is row-wise: one call recomputes it for all
+        ablated[:, prior_col] = prior_fit({n: ablated[:, i] for i, n in enumerate(FEATURE_NAMES)})
         pred = self._predict(stack).reshape(len(groups) + 1, len(X))
         out = np.zeros((len(X), len(FEATURE_GROUPS)), dtype=np.float32)
         for r, (g, _) in enumerate(groups, start=1):
