@@ -7,6 +7,8 @@ so the per-row string assembly here is not on the scoring path.
 """
 from __future__ import annotations
 
+from math import isnan
+
 import numpy as np
 
 from matcher.data.schema import CERTIFICATIONS, SCALES
@@ -20,6 +22,8 @@ CERT_LABEL = {"halal": "halal", "pirt": "PIRT", "bpom": "BPOM", "sni": "SNI", "i
 LEVEL_PHRASE = {5: "sama persis dengan", 4: "satu subgolongan dengan", 3: "satu golongan dengan",
                 2: "satu golongan pokok dengan"}
 MAX_ITEMS = 6
+# thresholds as the float32 values the features and contributions are compared in
+_F32_0_05, _F32_0_2 = float(np.float32(0.05)), float(np.float32(0.2))
 GROUP_LABEL = {
     "salt": "garam", "tobacco": "tembakau", "textile": "tekstil", "garment": "pakaian",
     "leather": "produk kulit", "wood": "produk kayu", "craft": "kerajinan", "beverage": "minuman",
@@ -51,83 +55,99 @@ def _matching_code(u_codes, f_codes, level: int) -> str | None:
 
 
 def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
-    """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i])."""
+    """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i]).
+
+    Everything numeric is computed for all rows at once and handed to the per-row
+    assembly as Python lists (indexing NumPy scalars one by one costs more than the
+    strings themselves); the loop only chooses and formats phrases.
+    """
     table = glossary()
     labels = table.concepts["label_id"].to_numpy()
     shared = U.text.concepts[u_idx].multiply(F.text.concepts[f_idx]).tocsr()
     shared_groups = U.text.groups[u_idx].multiply(F.text.groups[f_idx]).tocsr()
-    held = U.certs[u_idx]
-    req = F.certs[f_idx]
+    held = U.certs[u_idx].tolist()
+    req = F.certs[f_idx].tolist()
+    rows = X.tolist()
+    contribs = contrib.tolist()
+    kms = np.expm1(X[:, _F["log_distance_km"]]).tolist()
+    caps = (np.expm1(U.num["log_capacity_year"][u_idx]) / 12).tolist()
+    u_kbli, f_kbli, f_needed = U.kbli_lists[u_idx], F.kbli_lists[f_idx], F.needed_lists[f_idx]
+    f_word, f_char, f_need, f_lvl, f_own, f_aff = (
+        _F[n] for n in ("word_cos", "char_cos", "n_need_concepts", "kbli_need_level",
+                        "kbli_own_level", "aff_division"))
+    f_reg, f_prov, f_pref, f_gap, f_ratio, f_pma = (
+        _F[n] for n in ("same_regency", "same_province", "preferred_scale", "scale_gap",
+                        "log_capacity_to_budget", "pma_x_export"))
     out = []
-    for i in range(len(X)):
-        x = X[i]
+    for i, x in enumerate(rows):
         items: list[tuple[float, str]] = []  # (weight for ordering, text)
         missing: list[str] = []
-        c = dict(zip(_GROUPS, contrib[i]))
+        c = dict(zip(_GROUPS, contribs[i]))
 
         # products vs needs
         names = [labels[j] for j in shared.indices[shared.indptr[i] : shared.indptr[i + 1]]]
         groups = [GROUP_LABEL.get(table.groups[j], table.groups[j])
                   for j in shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]]]
+        similar = max(x[f_word], x[f_char])
         if names:
             items.append((c["text"], "produk sesuai kebutuhan: " + ", ".join(names[:3])))
         elif groups:
             items.append((c["text"], "produk sejenis kebutuhan: " + ", ".join(groups[:2])))
-        elif max(x[_F["word_cos"]], x[_F["char_cos"]]) >= 0.2:
-            items.append((c["text"], f"deskripsi produk mirip kebutuhan ({max(x[_F['word_cos']], x[_F['char_cos']]):.2f})"))
-        elif x[_F["n_need_concepts"]] > 0:
+        elif similar >= _F32_0_2:
+            items.append((c["text"], f"deskripsi produk mirip kebutuhan ({similar:.2f})"))
+        elif x[f_need] > 0:
             missing.append("produk belum jelas sesuai kebutuhan")
 
         # KBLI
-        lvl = int(x[_F["kbli_need_level"]])
-        own = int(x[_F["kbli_own_level"]])
+        lvl = int(x[f_lvl])
+        own = int(x[f_own])
         if lvl >= 2:
-            code = _matching_code(U.kbli_lists[u_idx[i]], F.needed_lists[f_idx[i]], lvl) or ""
+            code = _matching_code(u_kbli[i], f_needed[i], lvl) or ""
             items.append((c["kbli"], f"KBLI {code} {LEVEL_PHRASE[lvl]} kebutuhan"))
         elif own >= 3:
-            code = _matching_code(U.kbli_lists[u_idx[i]], F.kbli_lists[f_idx[i]], own) or ""
+            code = _matching_code(u_kbli[i], f_kbli[i], own) or ""
             items.append((c["kbli"], f"KBLI {code} sebidang dengan usaha perusahaan"))
-        elif x[_F["aff_division"]] > 0.05:
+        elif x[f_aff] > _F32_0_05:
             items.append((c["kbli"], "bidang usaha sering bermitra dengan perusahaan sejenis"))
         elif lvl == 0:
             missing.append("KBLI tidak sesuai kebutuhan")
 
         # geography
-        km = float(np.expm1(x[_F["log_distance_km"]]))
-        where = "satu kabupaten/kota, " if x[_F["same_regency"]] else ("satu provinsi, " if x[_F["same_province"]] else "")
-        if c["geo"] < -0.05 and km > 300:
+        km = kms[i]
+        where = "satu kabupaten/kota, " if x[f_reg] else ("satu provinsi, " if x[f_prov] else "")
+        if c["geo"] < -_F32_0_05 and km > 300:
             missing.append(f"jarak jauh ({km:,.0f} km)".replace(",", "."))
         else:
             items.append((c["geo"], f"{where}jarak {km:,.0f} km".replace(",", ".")))
 
         # certificates
-        for j, cert in enumerate(CERTIFICATIONS):
-            if req[i, j]:
-                if held[i, j]:
-                    items.append((c["cert"], f"sertifikat {CERT_LABEL[cert]} dimiliki"))
-                else:
-                    missing.append(f"sertifikat {CERT_LABEL[cert]}")
+        if any(req[i]):
+            for j, cert in enumerate(CERTIFICATIONS):
+                if req[i][j]:
+                    if held[i][j]:
+                        items.append((c["cert"], f"sertifikat {CERT_LABEL[cert]} dimiliki"))
+                    else:
+                        missing.append(f"sertifikat {CERT_LABEL[cert]}")
 
         # scale and capacity
-        pref = x[_F["preferred_scale"]]
-        if not np.isnan(pref):
+        pref = x[f_pref]
+        if not isnan(pref):
             want = SCALES[int(pref) - 1]
-            if x[_F["scale_gap"]] == 0:
+            if x[f_gap] == 0:
                 items.append((c["scale"], f"skala {want} sesuai preferensi"))
-            elif not np.isnan(x[_F["scale_gap"]]):
+            elif not isnan(x[f_gap]):
                 missing.append(f"perusahaan mencari skala {want}")
-        ratio = x[_F["log_capacity_to_budget"]]
-        if not np.isnan(ratio):
-            cap = float(np.expm1(U.num["log_capacity_year"][u_idx[i]]) / 12)
+        ratio = x[f_ratio]
+        if not isnan(ratio):
             if ratio < -1.0:
-                missing.append(f"kapasitas {_rupiah(cap)}/bulan di bawah kebutuhan")
+                missing.append(f"kapasitas {_rupiah(caps[i])}/bulan di bawah kebutuhan")
             elif c["capacity"] > 0:
-                items.append((c["capacity"], f"kapasitas {_rupiah(cap)}/bulan memadai"))
+                items.append((c["capacity"], f"kapasitas {_rupiah(caps[i])}/bulan memadai"))
 
         # type and history
-        if x[_F["pma_x_export"]] > 0:
+        if x[f_pma] > 0:
             items.append((c["type"], "berpengalaman ekspor, cocok dengan mitra PMA"))
-        if c["history"] > 0.05:
+        if c["history"] > _F32_0_05:
             items.append((c["history"], "perusahaan aktif bermitra di acara sebelumnya"))
 
         items.sort(key=lambda t: -t[0])
