@@ -183,6 +183,19 @@ class MatchModel(BaseEstimator):
     def _impute(self, X):
         return np.where(np.isnan(X), self.shortlist_mean_[None, :], X)
 
+    def _shortlist_scores(self, X: np.ndarray) -> np.ndarray:
+        """The distilled linear model's scores, ``shortlister_.predict(_impute(X))`` up to
+        rounding, feature by feature: on the block's feature-major layout this reads each
+        feature once, instead of writing an imputed copy of the block and a float64 copy
+        of that."""
+        Xt = X.T
+        if not Xt.flags.c_contiguous:
+            Xt = np.ascontiguousarray(Xt)
+        out = np.full(Xt.shape[1], float(self.shortlister_.intercept_))
+        for coef, mean, col in zip(self.shortlister_.coef_, self.shortlist_mean_, Xt):
+            out += coef * np.where(np.isnan(col), mean, col)
+        return out
+
     # ------------------------------------------------------------------ serving
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "ranker_")
@@ -237,7 +250,7 @@ class MatchModel(BaseEstimator):
             blk = u_idx[s : s + step]
             X = self.features_.block(U, F, blk)
             if shortlist:
-                cheap = self.shortlister_.predict(self._impute(X)).reshape(len(blk), n_f)
+                cheap = self._shortlist_scores(X).reshape(len(blk), n_f)
                 cand, _ = top_k_rows(cheap, L)
             else:
                 cand = np.broadcast_to(np.arange(n_f), (len(blk), n_f))
@@ -258,18 +271,27 @@ class MatchModel(BaseEstimator):
         stays 0 (its effect is attributed to the groups it is built from)."""
         groups = [(g, names) for g, (group, names) in enumerate(FEATURE_GROUPS.items()) if group != "prior"]
         prior_col = FEATURE_NAMES.index("prior_fit")
-        # one predict call for the pairs and all their ablations (per-call overhead dominates)
-        stack = np.empty(((len(groups) + 1) * len(X), X.shape[1]), dtype=np.float32)
-        stack[: len(X)] = X
+        n = len(X)
+        # a pair whose group already holds the reference values is unchanged by ablating
+        # it: its contribution is exactly 0 and the trees need not score it again
+        changed = np.zeros((len(groups) + 1, n), dtype=bool)
+        changed[0] = True
         for r, (_, names) in enumerate(groups, start=1):
-            cols = [FEATURE_NAMES.index(n) for n in names]
-            Xg = stack[r * len(X) : (r + 1) * len(X)]
-            Xg[:] = X
-            Xg[:, cols] = self.reference_[cols]
-        ablated = stack[len(X):]  # the prior is row-wise: one call recomputes it for all
-        ablated[:, prior_col] = prior_fit({n: ablated[:, i] for i, n in enumerate(FEATURE_NAMES)})
-        pred = self._predict(stack).reshape(len(groups) + 1, len(X))
-        out = np.zeros((len(X), len(FEATURE_GROUPS)), dtype=np.float32)
+            cols = [FEATURE_NAMES.index(c) for c in names]
+            changed[r] = (X[:, cols] != self.reference_[cols]).any(axis=1)  # NaN counts as changed
+        # one predict call for the pairs and all their ablations (per-call overhead dominates)
+        stack = np.broadcast_to(X, (len(groups) + 1, n, X.shape[1]))[changed]
+        which = np.repeat(np.arange(len(groups) + 1), changed.sum(axis=1))
+        for r, (_, names) in enumerate(groups, start=1):
+            cols = [FEATURE_NAMES.index(c) for c in names]
+            stack[np.ix_(which == r, cols)] = self.reference_[cols]
+        ablated = stack[n:]  # the prior is row-wise: one call recomputes it for all
+        ablated[:, prior_col] = prior_fit({c: ablated[:, i] for i, c in enumerate(FEATURE_NAMES)})
+        scored = self._predict(stack)
+        pred = np.empty((len(groups) + 1, n), dtype=np.float32)
+        pred[:] = scored[:n]  # rows left out: the pair's own score
+        pred[changed] = scored
+        out = np.zeros((n, len(FEATURE_GROUPS)), dtype=np.float32)
         for r, (g, _) in enumerate(groups, start=1):
             out[:, g] = pred[0] - pred[r]
         return out

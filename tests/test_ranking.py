@@ -103,6 +103,42 @@ def test_shortlist_agrees_with_full_scoring_when_it_keeps_everything():
     np.testing.assert_allclose(full_vals, short_vals)
 
 
+def test_shortlist_scores_are_the_distilled_models_predictions_with_gaps_imputed():
+    u, f, _ = tiny_world()
+    model = tiny_model()
+    U, F = model.encode_umkm(u), model.encode_firms(f)
+    X = model.features_.block(U, F, np.arange(0, 30))
+    X[::7, 3] = np.nan  # gaps read as the training mean, as in the fitted Ridge's input
+    expected = model.shortlister_.predict(model._impute(X))
+    np.testing.assert_allclose(model._shortlist_scores(X), expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(model._shortlist_scores(np.ascontiguousarray(X)), expected,
+                               rtol=1e-6, atol=1e-6)
+
+
+def test_contributions_equal_ablating_every_group_of_every_pair():
+    from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, prior_fit
+
+    u, f, _ = tiny_world()
+    model = tiny_model()
+    U, F = model.encode_umkm(u), model.encode_firms(f)
+    X = np.ascontiguousarray(model.features_.block(U, F, np.arange(0, 12)))
+    X[::5, FEATURE_NAMES.index("umkm_log_revenue")] = np.nan
+    cert = [FEATURE_NAMES.index(n) for n in FEATURE_GROUPS["cert"]]
+    X[::2, cert] = model.reference_[cert]  # half the pairs already at the reference: skipped
+    got = model.contributions(X)
+    base = model._predict(X)
+    for g, (group, names) in enumerate(FEATURE_GROUPS.items()):
+        if group == "prior":
+            assert (got[:, g] == 0).all()
+            continue
+        Xg = X.copy()
+        cols = [FEATURE_NAMES.index(n) for n in names]
+        Xg[:, cols] = model.reference_[cols]
+        Xg[:, FEATURE_NAMES.index("prior_fit")] = prior_fit({n: Xg[:, i] for i, n in enumerate(FEATURE_NAMES)})
+        np.testing.assert_array_equal(got[:, g], base - model._predict(Xg), err_msg=group)
+    assert (got[::2, list(FEATURE_GROUPS).index("cert")] == 0).all()
+
+
 def test_ad_hoc_profile_matches_like_a_stored_one(service):
     u, _, _ = tiny_world()
     profile = u[u["umkm_id"] == "U100"].copy()
