@@ -63,6 +63,7 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
     """
     table = glossary()
     labels = table.concepts["label_id"].to_numpy()
+    group_labels = [GROUP_LABEL.get(g, g) for g in table.groups]
     shared = U.text.concepts[u_idx].multiply(F.text.concepts[f_idx]).tocsr()
     shared_groups = U.text.groups[u_idx].multiply(F.text.groups[f_idx]).tocsr()
     held = U.certs[u_idx].tolist()
@@ -86,8 +87,7 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
 
         # products vs needs
         names = [labels[j] for j in shared.indices[shared.indptr[i] : shared.indptr[i + 1]]]
-        groups = [GROUP_LABEL.get(table.groups[j], table.groups[j])
-                  for j in shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]]]
+        groups = [group_labels[j] for j in shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]]]
         similar = max(x[f_word], x[f_char])
         if names:
             items.append((c["text"], "produk sesuai kebutuhan: " + ", ".join(names[:3])))
