@@ -62,6 +62,34 @@ def test_recommend_for_some_umkm_equals_the_same_rows_of_all(world_dir, registry
     pd.testing.assert_frame_equal(every[every["umkm_id"].isin(ids)].reset_index(drop=True), some)
 
 
+def test_streamed_file_equals_the_in_memory_path_row_for_row(world_dir, registry, tmp_path):
+    """All UMKM of a file are read --chunk-size rows at a time; --umkm-id takes the
+    in-memory path. Same model, same rows: the two files are byte for byte equal."""
+    umkm, firms = str(world_dir / "umkm.csv"), str(world_dir / "firms.csv")
+    ids = pd.read_csv(umkm, dtype=str)["umkm_id"].tolist()
+    common = ["--firms", firms, "--k", "4", "--registry", str(registry)]
+    assert main(["recommend", "--umkm", umkm, "--out", str(tmp_path / "s.csv"), "--chunk-size", "37", *common]) == 0
+    assert main(["recommend", "--umkm", umkm, "--out", str(tmp_path / "m.csv"), "--umkm-id", *ids, *common]) == 0
+    assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
+
+
+def test_a_bad_row_late_in_a_streamed_file_stops_before_anything_is_written(
+        world_dir, registry, tmp_path, capsys):
+    raw = pd.read_csv(world_dir / "umkm.csv", dtype=str, keep_default_na=False)
+    raw.loc[450, "umkm_id"] = raw.loc[3, "umkm_id"]  # a duplicate in a later chunk
+    raw.loc[470, "province"] = "Atlantis"
+    bad = tmp_path / "umkm.csv"
+    raw.to_csv(bad, index=False)
+    out = tmp_path / "x.csv"
+    code = main(["recommend", "--umkm", str(bad), "--firms", str(world_dir / "firms.csv"),
+                 "--out", str(out), "--registry", str(registry), "--chunk-size", "100"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "row 452" in err and "also used in row 5" in err  # spreadsheet rows: header = 1
+    assert "row 472" in err and "Atlantis" in err
+    assert not out.exists() and not list(tmp_path.glob(".x.csv*"))
+
+
 def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
     out = tmp_path / "rev.csv"
     assert main(["recommend-umkm", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),

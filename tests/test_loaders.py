@@ -210,6 +210,38 @@ def test_duplicate_id_is_an_error_naming_both_rows():
     assert "row 4" in problems[0].expected and "row 2" in problems[1].expected
 
 
+@pytest.mark.parametrize("ext", [".csv", ".parquet", ".xlsx"])
+def test_a_file_read_in_chunks_equals_the_file_read_whole(tmp_path, ext):
+    raw = umkm_raw(23, kbli=["10794", "10611"] * 11 + ["10794"])  # 10611: a warning
+    raw.loc[9] = ""  # a blank row: skipped, still counted
+    path = tmp_path / f"u{ext}"
+    {".csv": lambda: raw.to_csv(path, index=False), ".parquet": lambda: raw.to_parquet(path),
+     ".xlsx": lambda: raw.to_excel(path, index=False)}[ext]()
+    whole = loaders.load_umkm(path)
+    parts = list(loaders.iter_umkm(path, chunk_rows=5))
+    assert len(parts) == 5
+    chunked = pd.concat(parts, ignore_index=True)
+    pd.testing.assert_frame_equal(chunked, whole)
+    n, warnings = loaders.scan_umkm(path, chunk_rows=5)
+    assert n == 22 and warnings
+    assert [(w.row, w.value) for w in warnings] == [(w.row, w.value) for w in whole.attrs["warnings"]]
+
+
+def test_chunks_report_spreadsheet_rows_and_duplicates_across_chunks(tmp_path):
+    raw = umkm_raw(12)
+    raw.loc[8, "umkm_id"] = "U2"  # row 10 repeats row 3, four chunks of 3 later
+    raw.loc[10, "province"] = "Atlantis"
+    path = tmp_path / "u.csv"
+    raw.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as err:
+        loaders.scan_umkm(path, chunk_rows=3)
+    got = [(p.row, p.column) for p in err.value.problems]
+    assert got == [(10, "umkm_id"), (12, "province")]
+    assert "also used in row 3" in err.value.problems[0].expected
+    with pytest.raises(DataValidationError):  # iter_umkm raises when it reaches the chunk
+        list(loaders.iter_umkm(path, chunk_rows=3))
+
+
 def test_well_formed_kbli_outside_shipped_list_is_a_warning():
     df = loaders.parse_umkm(umkm_raw(3, kbli=["10111", "10111;10794", "10794"]), "b")
     assert df["kbli"].tolist() == [("10111",), ("10111", "10794"), ("10794",)]

@@ -82,6 +82,10 @@ def cmd_recommend(args) -> int:
     from matcher.service import MatchService
 
     _check_k(args.k)
+    if args.chunk_size < 1:
+        raise MatcherError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    if args.engine == "local" and not args.umkm_id and _recommend_streaming(args):
+        return 0
     umkm, firms = load_profiles(args)
     # UMKM are encoded chunk by chunk: memory does not grow with their number
     service = MatchService.from_registry(args.registry, umkm, firms, encode_umkm_upfront=False)
@@ -99,6 +103,35 @@ def cmd_recommend(args) -> int:
                 advance(chunk["umkm_id"].nunique())
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
     return 0
+
+
+def _recommend_streaming(args) -> bool:
+    """Every UMKM of the file, read ``--chunk-size`` rows at a time: memory holds the firms
+    and one chunk, whatever the number of UMKM. The file is checked whole first (nothing is
+    scored or written for a bad file). False for a file with no UMKM (the caller answers)."""
+    import itertools
+
+    from matcher.data.loaders import iter_umkm, load_firms, scan_umkm
+    from matcher.output import TableWriter
+    from matcher.service import MatchService
+
+    with console.status("checking UMKM profiles"):
+        n, warnings = scan_umkm(args.umkm, args.chunk_size)
+        firms = load_firms(args.firms)
+    if n == 0:
+        return False
+    for w in (warnings + firms.attrs.get("warnings", []))[:5]:
+        console.print(f"[yellow]warning:[/] {w}")
+    chunks = (c for c in iter_umkm(args.umkm, args.chunk_size) if len(c))
+    first = next(chunks)
+    # a firm-side service: its single UMKM row is never scored; chunks come as profiles
+    service = MatchService.from_registry(args.registry, first.iloc[:1], firms)
+    with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
+        for chunk in itertools.chain([first], chunks):
+            w.write(service.match_profile(chunk, args.k))
+            advance(len(chunk))
+    out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
+    return True
 
 
 def cmd_recommend_umkm(args) -> int:

@@ -17,7 +17,7 @@ Rows in problems are spreadsheet rows: header = 1, first data row = 2.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -43,11 +43,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
     """File -> frame of stripped strings (empty cell = ""), by extension; MatcherError if unreadable."""
     path = Path(path)
     ext = path.suffix.lower()
-    if ext not in READERS:
-        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
-                           f"expected one of {', '.join(READERS)}")
-    if not path.is_file():
-        raise MatcherError(f"{path}: file not found")
+    _check_readable(path)
     try:
         if ext == ".csv":
             raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
@@ -92,8 +88,13 @@ class _Checker:
     problems for its bad cells; ``finish`` raises them all at once.
     """
 
-    def __init__(self, raw: pd.DataFrame, source: str):
+    def __init__(self, raw: pd.DataFrame, source: str, first_row: int = 2,
+                 seen_ids: dict[str, int] | None = None):
+        """``first_row``: the spreadsheet row of ``raw``'s first row (a later chunk of a
+        file starts further down). ``seen_ids``: IDs of earlier chunks, by row; this
+        chunk's IDs are checked against them and added."""
         self.source = str(source)
+        self.seen_ids = seen_ids
         text = _as_text(raw)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -105,7 +106,7 @@ class _Checker:
                 self.errors.append(Problem(self.source, 1, col, col, "each column name once"))
         text = text.loc[:, ~text.columns.duplicated()]
         blank = (text == "").all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
-        self.rows = (np.arange(len(text)) + 2)[~blank.to_numpy()]
+        self.rows = (np.arange(len(text)) + first_row)[~blank.to_numpy()]
         self.df = text[~blank.to_numpy()].reset_index(drop=True)
 
     def __len__(self) -> int:
@@ -175,7 +176,20 @@ class _Checker:
                 others = [r for r in rows_of[s.iat[i]] if r != self.rows[i]]
                 expected.iat[i] = f"a unique id; also used in row {', '.join(map(str, others))}"
             self.fail(dup, column, expected, values=s)
+        if self.seen_ids is not None:
+            self._unique_across_chunks(s, column)
         return s
+
+    def _unique_across_chunks(self, s: pd.Series, column: str) -> None:
+        seen = self.seen_ids
+        earlier = s.map(seen).to_numpy()  # NaN where the id is new
+        dup = pd.notna(earlier) & (s != "").to_numpy()
+        if dup.any():
+            expected = pd.Series("", index=s.index, dtype=object)
+            expected[dup] = [f"a unique id; also used in row {int(r)}" for r in earlier[dup]]
+            self.fail(dup, column, expected, values=s)
+        new = (~dup) & (s != "").to_numpy()
+        seen.update(zip(s[new].tolist(), self.rows[new].tolist()))
 
     def number(self, column: str, *, minimum: float | None = 0.0, integer: bool = False,
                maximum: float | None = None, rule: str | None = None) -> pd.Series:
@@ -370,9 +384,12 @@ def _frame(columns: tuple[str, ...], data: dict[str, pd.Series], n: int) -> pd.D
 
 # --------------------------------------------------------------------------- parsers
 
-def parse_umkm(raw: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Raw UMKM table -> canonical UMKM frame (``schema.UMKM_COLUMNS``)."""
-    c = _Checker(raw, source)
+def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
+               seen_ids: dict[str, int] | None = None) -> pd.DataFrame:
+    """Raw UMKM table -> canonical UMKM frame (``schema.UMKM_COLUMNS``).
+
+    ``first_row`` and ``seen_ids`` are for a file read in chunks (see :func:`iter_umkm`)."""
+    c = _Checker(raw, source, first_row=first_row, seen_ids=seen_ids)
     c.require_columns(("umkm_id", "name", "kbli", "products", "province"))
     data: dict[str, pd.Series] = {
         "umkm_id": c.ids("umkm_id"),
@@ -519,6 +536,92 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
 
 def load_umkm(path: str | Path) -> pd.DataFrame:
     return parse_umkm(read_table(path), str(path))
+
+
+def _raw_chunks(path: str | Path, rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """(raw text frame, its first spreadsheet row) for ``rows`` rows at a time.
+
+    CSV and Parquet are read chunk by chunk; an Excel sheet (at most ~1M rows by design)
+    is read whole and then cut. Read failures are MatcherErrors, as in :func:`read_table`.
+    """
+    path = Path(path)
+    ext = path.suffix.lower()
+    if ext == ".xlsx":
+        raw = read_table(path)
+        for start in range(0, max(len(raw), 1), rows):
+            yield raw.iloc[start : start + rows].reset_index(drop=True), start + 2
+        return
+    _check_readable(path)
+    try:
+        if ext == ".csv":
+            parts = (_as_text(chunk) for chunk in pd.read_csv(
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                skip_blank_lines=False, chunksize=rows))
+        else:
+            import pyarrow.parquet as pq
+
+            parts = (_as_text(batch.to_pandas())
+                     for batch in pq.ParquetFile(path).iter_batches(batch_size=rows))
+        start = 2
+        empty = True
+        for part in parts:
+            empty = False
+            yield part, start
+            start += len(part)
+        if empty:  # a header-only file still has columns to check
+            yield read_table(path), 2
+    except UnicodeDecodeError as exc:
+        raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                           "save the file as 'CSV UTF-8'") from exc
+    except MatcherError:
+        raise
+    except Exception as exc:  # any parser failure is the file's fault, not ours
+        raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
+
+
+def _check_readable(path: Path) -> None:
+    """A supported file type that exists, or a MatcherError saying which is not the case."""
+    ext = path.suffix.lower()
+    if ext not in READERS:
+        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
+                           f"expected one of {', '.join(READERS)}")
+    if not path.is_file():
+        raise MatcherError(f"{path}: file not found")
+
+
+def iter_umkm(path: str | Path, chunk_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+    """Canonical UMKM frames, ``chunk_rows`` file rows at a time, for files too large to
+    hold: memory holds one chunk (plus the IDs seen, to check they are unique across the
+    file). Every rule of :func:`load_umkm` is checked; a chunk with problems raises its
+    DataValidationError (earlier chunks were already yielded: validate the whole file
+    first with :func:`scan_umkm` when nothing may be done on a bad file)."""
+    seen: dict[str, int] = {}
+    for raw, first_row in _raw_chunks(path, chunk_rows):
+        yield parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
+
+
+def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Problem]]:
+    """Check a whole UMKM file chunk by chunk without keeping it: (number of UMKM,
+    warnings), or one DataValidationError listing the problems of every chunk."""
+    seen: dict[str, int] = {}
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    n = 0
+    for raw, first_row in _raw_chunks(path, chunk_rows):
+        try:
+            frame = parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
+        except DataValidationError as exc:
+            problems.extend(exc.problems)
+            continue
+        n += len(frame)
+        warnings.extend(frame.attrs.get("warnings", []))
+    # a value warned about in several chunks is reported once, at its first row
+    first: dict[tuple, Problem] = {}
+    for w in warnings:
+        first.setdefault((w.column, w.value), w)
+    if problems:
+        raise DataValidationError(problems=problems)
+    return n, list(first.values())
 
 
 def load_firms(path: str | Path) -> pd.DataFrame:
