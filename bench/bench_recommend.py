@@ -10,10 +10,10 @@ Figures, each beside a reference measured in the same run:
   (``model.score_block``) then top-k, no shortlist, no reasons — on a subset of UMKM.
   Wall time is shown with the CPU time of the run: on a shared machine the CPU figure is
   the steadier one.
-* **peak memory** — the largest process's peak RSS of each CLI run;
-  ``--memory 20000 100000`` also runs the local CLI on worlds of those sizes (``--memory-firms``
-  firms) to show that peak memory does not grow with the number of UMKM, and prints the
-  bytes per UMKM of the encodings that are held for the whole batch.
+* **peak memory** — each CLI run's own peak RSS (the process's ``VmHWM``; with Dask, the
+  driver's); ``--memory 20000 100000`` also runs the local CLI over whole files of those
+  sizes (``--memory-firms`` firms), every UMKM scored, to show that peak memory does not
+  grow with the number of UMKM (the file is streamed chunk by chunk).
 * **shortlist quality** — NDCG@10 against the demo world's true relevance, shortlist vs
   every pair scored by the trees, and the shortlist recall (share of the exact top-10 the
   shortlist keeps), on a sample of UMKM.
@@ -58,14 +58,30 @@ def register(model, folder: Path) -> Path:
     return folder
 
 
+# Runs the CLI and, at exit, reports its own peak RSS (VmHWM of the process after exec).
+# ``wait4``'s ru_maxrss is no good here: Linux carries the parent's high-water mark over
+# fork and exec, so a child of this (large) bench process would report the bench's peak.
+_PROBE = """
+import atexit, runpy, sys
+def _report():
+    with open("/proc/self/status") as f:
+        kib = next(line.split()[1] for line in f if line.startswith("VmHWM"))
+    sys.stderr.write(f"\\n@@peak_kib {kib}\\n")
+atexit.register(_report)
+sys.argv = ["matcher", *sys.argv[1:]]
+runpy.run_module("matcher", run_name="__main__", alter_sys=True)
+"""
+
+
 def run_cli(args: list[str]) -> dict:
     """Run ``matcher <args>`` in a child process; wall/CPU seconds and peak RSS (MiB).
 
-    CPU time and peak RSS come from ``wait4``: they cover the child and its waited-for
-    children (Dask's worker processes); peak RSS is that of the largest single process.
+    CPU time comes from ``wait4`` and covers the child and its waited-for children (Dask's
+    worker processes). Peak RSS is the CLI process's own (``VmHWM``); with ``--engine dask``
+    that is the driver, not the workers.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "matcher", *args], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-c", _PROBE, *args], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -73,7 +89,9 @@ def run_cli(args: list[str]) -> dict:
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"matcher {' '.join(args)} failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024}
+    peaks = [line.split()[1] for line in stderr.decode().splitlines() if line.startswith("@@peak_kib")]
+    peak = int(peaks[-1]) / 1024 if peaks else float("nan")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": peak}
 
 
 def recommend_cli(files, registry: Path, out: Path, engine: str, chunk_size: int) -> dict:
@@ -149,7 +167,9 @@ def throughput(args, tmp: Path) -> None:
     say("training a model (defaults)" if args.registry is None else f"loading {args.registry}")
     fit_s, _, model = timed(lambda: trained_model(files, args.registry))
     registry = Path(args.registry) if args.registry else register(model, tmp / "registry")
-    say(f"model ready in {fit_s:,.0f} s; load average {load_average():.1f}")
+    trees = getattr(getattr(model, "ranker_", None), "n_iter_", "?")
+    say(f"model ready in {fit_s:,.0f} s ({trees} trees: prediction time grows with them); "
+        f"load average {load_average():.1f}")
 
     n_f = len(files.firms)
     rng = np.random.default_rng(args.seed)
@@ -200,27 +220,25 @@ def throughput(args, tmp: Path) -> None:
 
 
 def memory(args, tmp: Path) -> None:
-    """Peak RSS of ``matcher recommend --engine local`` on worlds of growing UMKM counts.
+    """Peak RSS of ``matcher recommend --engine local`` over whole files of growing size.
 
-    Every run loads and encodes *all* UMKM (what a full batch holds for its whole length)
-    but scores only the first two chunks (``--umkm-id``): scoring memory is per chunk and
-    the output is streamed, so more chunks add time, not memory. The difference between
-    the rows is what grows with the number of UMKM.
+    Each run scores every UMKM of its file: the CLI checks the file chunk by chunk, then
+    reads, encodes, scores and writes ``--chunk-size`` UMKM at a time, so the rows should
+    show the same peak whatever the number of UMKM.
     """
     say(f"memory: {', '.join(f'{n:,}' for n in args.memory)} UMKM x {args.memory_firms:,} firms")
     base = demo_files(tmp / "mem-train", min(args.memory), args.memory_firms, args.seed)
     model = trained_model(base, args.registry)
     registry = Path(args.registry) if args.registry else register(model, tmp / "mem-registry")
-    rows = [("UMKM loaded (encoded per chunk)", "UMKM scored", "wall s", "peak RSS MiB", "encodings if held, bytes/UMKM")]
+    rows = [("UMKM in the file (all scored)", "wall s", "pairs/s", "peak RSS MiB")]
     for n in args.memory:
         files = base if n == len(base.umkm) else demo_files(tmp / f"mem-{n}", n, args.memory_firms, args.seed)
-        per_umkm = encoded_nbytes(model.encode_umkm(files.umkm.iloc[:2000])) / min(2000, n)
-        scored = list(files.umkm["umkm_id"][: 2 * args.chunk_size])
         run = run_cli(["recommend", "--umkm", str(files.path("umkm")), "--firms", str(files.path("firms")),
                        "--registry", str(registry), "--k", str(K), "--out", str(tmp / "mem.csv"),
-                       "--chunk-size", str(args.chunk_size), "--umkm-id", *scored])
-        rows.append((n, len(scored), run["wall_s"], run["peak_mib"], per_umkm))
+                       "--chunk-size", str(args.chunk_size)])
+        n_firms = len(files.firms)
         del files
+        rows.append((n, run["wall_s"], n * n_firms / run["wall_s"], run["peak_mib"]))
     print_rows(f"matcher recommend --engine local, peak memory, {args.memory_firms:,} firms "
                f"(load average {load_average():.1f})", rows)
 

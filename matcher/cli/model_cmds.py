@@ -122,7 +122,7 @@ def _recommend_streaming(args) -> bool:
         return False
     for w in (warnings + firms.attrs.get("warnings", []))[:5]:
         console.print(f"[yellow]warning:[/] {w}")
-    chunks = (c for c in iter_umkm(args.umkm, args.chunk_size) if len(c))
+    chunks = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
     first = next(chunks)
     # a firm-side service: its single UMKM row is never scored; chunks come as profiles
     service = MatchService.from_registry(args.registry, first.iloc[:1], firms)

@@ -589,13 +589,16 @@ def _check_readable(path: Path) -> None:
         raise MatcherError(f"{path}: file not found")
 
 
-def iter_umkm(path: str | Path, chunk_rows: int = 50_000) -> Iterator[pd.DataFrame]:
+def iter_umkm(path: str | Path, chunk_rows: int = 50_000, *,
+              unique_across_chunks: bool = True) -> Iterator[pd.DataFrame]:
     """Canonical UMKM frames, ``chunk_rows`` file rows at a time, for files too large to
     hold: memory holds one chunk (plus the IDs seen, to check they are unique across the
     file). Every rule of :func:`load_umkm` is checked; a chunk with problems raises its
     DataValidationError (earlier chunks were already yielded: validate the whole file
-    first with :func:`scan_umkm` when nothing may be done on a bad file)."""
-    seen: dict[str, int] = {}
+    first with :func:`scan_umkm` when nothing may be done on a bad file, and then pass
+    ``unique_across_chunks=False``: the scan has checked that, and the IDs need not be
+    held again)."""
+    seen: dict[str, int] | None = {} if unique_across_chunks else None
     for raw, first_row in _raw_chunks(path, chunk_rows):
         yield parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
 

@@ -135,7 +135,7 @@ def _lookup(tokens: list[str], start: int, table: GlossaryTables) -> tuple[int, 
     return None
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=16_384)  # repeated texts within a batch; bounded, so a national run's memory is too
 def analyse(text: object) -> tuple[list[int], str]:
     """Concepts found in ``text`` and the text rewritten with concepts in English.
 
