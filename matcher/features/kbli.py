@@ -78,12 +78,14 @@ def stacked(levels: dict[int, sp.csr_matrix], weighted: bool = False) -> sp.csr_
     return sp.hstack(mats, format="csr", dtype=np.float64 if weighted else np.float32)
 
 
+# level L agrees when the product reaches 100**(L-1); products are whole numbers
+_LEVEL_STARTS = np.array([_BASE ** (lv - 1) - 0.5 for lv in LEVELS])
+
+
 def deepest_level(products: np.ndarray) -> np.ndarray:
-    """Decode products of :func:`stacked` matrices into levels 0..5."""
-    out = np.zeros(products.shape, dtype=np.float32)
-    pos = products > 0.5
-    out[pos] = np.floor(np.log(products[pos] + 0.5) / np.log(_BASE)) + 1
-    return out
+    """Decode products of :func:`stacked` matrices into levels 0..5: the number of level
+    thresholds the product reaches (its highest non-zero base-100 digit)."""
+    return np.searchsorted(_LEVEL_STARTS, products, side="right").astype(np.float32)
 
 
 def agreement_level(a: dict[int, sp.csr_matrix], b: dict[int, sp.csr_matrix],
