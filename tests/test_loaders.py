@@ -242,6 +242,14 @@ def test_chunks_report_spreadsheet_rows_and_duplicates_across_chunks(tmp_path):
         list(loaders.iter_umkm(path, chunk_rows=3))
 
 
+def test_a_missing_column_is_reported_once_however_many_chunks(tmp_path):
+    path = tmp_path / "u.csv"
+    umkm_raw(10).drop(columns="products").to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as err:
+        loaders.scan_umkm(path, chunk_rows=3)
+    assert [(p.row, p.column) for p in err.value.problems] == [(None, "products")]
+
+
 def test_well_formed_kbli_outside_shipped_list_is_a_warning():
     df = loaders.parse_umkm(umkm_raw(3, kbli=["10111", "10111;10794", "10794"]), "b")
     assert df["kbli"].tolist() == [("10111",), ("10111", "10794"), ("10794",)]

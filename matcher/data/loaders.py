@@ -608,13 +608,19 @@ def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Pro
     warnings), or one DataValidationError listing the problems of every chunk."""
     seen: dict[str, int] = {}
     problems: list[Problem] = []
+    whole_file: set[Problem] = set()
     warnings: list[Problem] = []
     n = 0
     for raw, first_row in _raw_chunks(path, chunk_rows):
         try:
             frame = parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
         except DataValidationError as exc:
-            problems.extend(exc.problems)
+            for p in exc.problems:
+                if p.row is None:  # a whole-file problem (a missing column) recurs in every chunk
+                    if p in whole_file:
+                        continue
+                    whole_file.add(p)
+                problems.append(p)
             continue
         n += len(frame)
         warnings.extend(frame.attrs.get("warnings", []))
