@@ -616,7 +616,7 @@ def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Pro
             frame = parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
         except DataValidationError as exc:
             for p in exc.problems:
-                if p.row is None:  # a whole-file problem (a missing column) recurs in every chunk
+                if p.row is None or p.row == 1:  # a missing or doubled column recurs in every chunk
                     if p in whole_file:
                         continue
                     whole_file.add(p)
