@@ -12,6 +12,8 @@ What travels where, and why:
   UMKM — shipping them with every task would cost more than the scoring;
 * each task carries only its chunk's UMKM profile rows and encodes them on the worker, so
   no process ever holds the encodings of every UMKM;
+* the driver hands chunks over as it reads them (:func:`recommend_dask_frames`; the CLI
+  streams a whole UMKM file this way), so it never holds the whole profile table;
 * at most a few chunks per worker thread are in flight (submitted but not yet written);
   finished chunks wait in a small buffer until every earlier chunk is written, then go
   through :class:`~matcher.output.TableWriter` (temporary file, moved into place only on
@@ -22,7 +24,8 @@ Dask is optional (``pip install 'matcher[scale]'``); it is imported only when us
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,31 +93,57 @@ def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int
     ``n_workers`` single-threaded processes and closes it afterwards. Returns the number of
     rows written. The file equals the local engine's; nothing is left behind on failure.
     """
+    chunks = chunk_positions(service, umkm_ids, chunk_size)
+    frames = (service.umkm.iloc[c] for c in chunks)
+    firms_service = firm_side(service) if chunks else None
+    return recommend_dask_frames(firms_service, frames, k, out_path, scheduler=scheduler,
+                                 n_workers=n_workers, n_umkm=sum(len(c) for c in chunks))
+
+
+def recommend_dask_frames(firms_service: MatchService | None, frames: Iterable[pd.DataFrame],
+                          k: int, out_path: str | Path, *, scheduler: str | None = None,
+                          n_workers: int = 2, n_umkm: int | None = None) -> int:
+    """Top-k firms for UMKM profile frames (canonical, one chunk each, in order) via Dask.
+
+    ``frames`` may be read lazily from a file (the CLI streams it), so the driver holds
+    only the chunks in flight. ``firms_service`` is a firm-side service (see
+    :func:`firm_side`); it may be None only when ``frames`` is empty. ``n_umkm`` sizes the
+    progress bar. Returns the number of rows written.
+    """
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:
         raise DaskEngineError(f"the Dask engine needs dask.distributed ({exc}); install it with: "
                               f"{INSTALL_HINT}, or use --engine local") from None
 
-    chunks = chunk_positions(service, umkm_ids, chunk_size)
+    frames = iter(frames)
+    first = next(frames, None)
     writer = TableWriter(out_path)  # checks the path before any cluster starts
     with contextlib.ExitStack() as stack:
         stack.enter_context(writer)
-        if not chunks:
+        if first is None:
             return 0
+        frames = itertools.chain([first], frames)
         client = stack.enter_context(_connect(Client, LocalCluster, scheduler, n_workers))
-        shared = client.scatter(firm_side(service), broadcast=True, hash=False)
+        shared = client.scatter(firms_service, broadcast=True, hash=False)
         window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
         progress = stack.enter_context(_progress())
-        task = progress.add_task("scoring UMKM chunks (dask)", total=len(chunks))
+        task = progress.add_task("scoring UMKM (dask)", total=n_umkm)
+        per_umkm = min(k, len(firms_service.firm_index))
+        asked: dict[int, np.ndarray] = {}  # chunk number -> its UMKM IDs, while in flight
 
         def submit(i: int):
-            return client.submit(score_chunk, shared, service.umkm.iloc[chunks[i]], k, pure=False)
+            rows = next(frames, None)
+            if rows is None:
+                return None
+            asked[i] = rows["umkm_id"].to_numpy(dtype=object)
+            return client.submit(score_chunk, shared, rows, k, pure=False)
 
-        for i, frame in _in_order(submit, len(chunks), window, as_completed):
-            _check_chunk(frame, chunks[i], k, service)
+        for i, frame in _in_order(submit, window, as_completed):
+            ids = asked.pop(i)
+            _check_chunk(frame, ids, per_umkm)
             writer.write(frame)
-            progress.advance(task)
+            progress.advance(task, len(ids))
     return writer.rows
 
 
@@ -148,19 +177,26 @@ def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Ite
             cluster.close()
 
 
-def _in_order(submit, n_chunks: int, window: int, as_completed) -> Iterator[tuple[int, pd.DataFrame]]:
+def _in_order(submit, window: int, as_completed) -> Iterator[tuple[int, pd.DataFrame]]:
     """Yield (chunk number, frame) in chunk order while at most ``window`` chunks are
-    submitted-but-not-yet-yielded, so finished chunks buffered out of order stay few."""
+    submitted-but-not-yet-yielded, so finished chunks buffered out of order stay few.
+    ``submit(i)`` submits chunk ``i`` and returns its future, or None when there is none."""
     pending = as_completed()
     chunk_of: dict[str, int] = {}  # future key -> chunk number
     done: dict[int, pd.DataFrame] = {}
     next_submit = next_yield = 0
-    while next_yield < n_chunks:
-        while next_submit < n_chunks and next_submit - next_yield < window:
+    exhausted = False
+    while True:
+        while not exhausted and next_submit - next_yield < window:
             fut = submit(next_submit)
+            if fut is None:
+                exhausted = True
+                break
             chunk_of[fut.key] = next_submit
             pending.add(fut)
             next_submit += 1
+        if next_yield == next_submit:  # everything submitted has been handed on
+            return
         fut = next(pending)
         i = chunk_of.pop(fut.key)
         done[i] = _result(fut, i)
@@ -183,9 +219,9 @@ def _result(fut, chunk: int) -> pd.DataFrame:
                               f"{type(exc).__name__}: {exc}{hint}") from None
 
 
-def _check_chunk(frame: pd.DataFrame, positions: np.ndarray, k: int, service: MatchService) -> None:
-    """Guard the file's integrity: a chunk must hold k rows per UMKM, in the order asked."""
-    expected = np.repeat(service.umkm_index.to_ids(positions), min(k, len(service.firm_index)))
+def _check_chunk(frame: pd.DataFrame, umkm_ids: np.ndarray, per_umkm: int) -> None:
+    """Guard the file's integrity: a chunk must hold the rows of the UMKM asked, in order."""
+    expected = np.repeat(umkm_ids, per_umkm)
     if not np.array_equal(frame["umkm_id"].to_numpy(dtype=object), expected):
         raise DaskEngineError("a Dask worker returned rows for other UMKM than asked; "
                               "are the workers running another matcher version?")

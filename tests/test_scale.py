@@ -154,16 +154,25 @@ def test_results_come_out_in_chunk_order_with_bounded_backlog():
     submitted, backlog = [], []
 
     def submit(i):
+        if i == 10:  # a stream of 10 chunks: the 11th does not exist
+            return None
         submitted.append(i)
         backlog.append(len(submitted) - len(out))  # submitted but not yet handed on
         return _Done(f"chunk-{i}", pd.DataFrame({"chunk": [i]}))
 
     out = []
-    for i, frame in _in_order(submit, 10, 3, _ReverseCompletion):
+    for i, frame in _in_order(submit, 3, _ReverseCompletion):
         assert frame["chunk"].item() == i
         out.append(i)
     assert out == list(range(10))
+    assert submitted == list(range(10))
     assert max(backlog) <= 3
+
+
+def test_an_empty_stream_yields_nothing():
+    from matcher.scale import _in_order
+
+    assert list(_in_order(lambda i: None, 3, _ReverseCompletion)) == []
 
 
 # ------------------------------------------------------------------ Dask engine
@@ -240,3 +249,26 @@ def test_missing_dask_names_the_install_command(small_world, tmp_path, monkeypat
     with pytest.raises(DaskEngineError, match=r"pip install 'matcher\[scale\]'"):
         recommend_dask(service, None, K, tmp_path / "recs.csv")
     assert not any(tmp_path.iterdir())
+
+
+def test_cli_streams_the_file_to_dask_and_writes_the_local_file(small_world, dask_scheduler, tmp_path):
+    """`matcher recommend --engine dask` on a whole file reads it chunk by chunk on the
+    driver too; the file is byte for byte the local engine's."""
+    from matcher.cli import main
+    from training.registry import Registry
+
+    model = small_world[2]
+    reg = Registry(tmp_path / "reg")
+    reg.promote(reg.register(model, metrics={}, features=[], data_fingerprint="test"))
+    from matcher.demo.generate import generate_world
+
+    world = generate_world(N_UMKM, N_FIRMS, seed=7)  # the files behind small_world
+    world.umkm.to_csv(tmp_path / "umkm.csv", index=False)
+    world.firms.to_csv(tmp_path / "firms.csv", index=False)
+    common = ["recommend", "--umkm", str(tmp_path / "umkm.csv"), "--firms", str(tmp_path / "firms.csv"),
+              "--registry", str(tmp_path / "reg"), "--k", str(K), "--chunk-size", "70"]
+    assert main([*common, "--out", str(tmp_path / "local.csv")]) == 0
+    assert main([*common, "--out", str(tmp_path / "dask.csv"), "--engine", "dask",
+                 "--scheduler", dask_scheduler]) == 0
+    assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert len(pd.read_csv(tmp_path / "dask.csv")) == N_UMKM * K

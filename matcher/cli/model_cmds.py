@@ -84,7 +84,7 @@ def cmd_recommend(args) -> int:
     _check_k(args.k)
     if args.chunk_size < 1:
         raise MatcherError(f"--chunk-size must be at least 1, got {args.chunk_size}")
-    if args.engine == "local" and not args.umkm_id and _recommend_streaming(args):
+    if not args.umkm_id and _recommend_streaming(args):
         return 0
     umkm, firms = load_profiles(args)
     # UMKM are encoded chunk by chunk: memory does not grow with their number
@@ -107,8 +107,9 @@ def cmd_recommend(args) -> int:
 
 def _recommend_streaming(args) -> bool:
     """Every UMKM of the file, read ``--chunk-size`` rows at a time: memory holds the firms
-    and one chunk, whatever the number of UMKM. The file is checked whole first (nothing is
-    scored or written for a bad file). False for a file with no UMKM (the caller answers)."""
+    and the chunks in flight, whatever the number of UMKM (with Dask, on the driver too).
+    The file is checked whole first (nothing is scored or written for a bad file). False
+    for a file with no UMKM (the caller answers)."""
     import itertools
 
     from matcher.data.loaders import iter_umkm, load_firms, scan_umkm
@@ -126,10 +127,16 @@ def _recommend_streaming(args) -> bool:
     first = next(chunks)
     # a firm-side service: its single UMKM row is never scored; chunks come as profiles
     service = MatchService.from_registry(args.registry, first.iloc[:1], firms)
-    with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
-        for chunk in itertools.chain([first], chunks):
-            w.write(service.match_profile(chunk, args.k))
-            advance(len(chunk))
+    frames = itertools.chain([first], chunks)
+    if args.engine == "dask":
+        from matcher.scale import recommend_dask_frames
+
+        recommend_dask_frames(service, frames, args.k, args.out, scheduler=args.scheduler, n_umkm=n)
+    else:
+        with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
+            for chunk in frames:
+                w.write(service.match_profile(chunk, args.k))
+                advance(len(chunk))
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
     return True
 
