@@ -228,8 +228,11 @@ class PairFeatureBuilder(BaseEstimator):
         """Features of every pair in ``u_idx`` x ``f_idx`` (all firms when None).
 
         Returns float32 ``(len(u_idx) * n_f, n_features)``, UMKM-major: row ``i * n_f + j``
-        is pair (u_idx[i], f_idx[j]). ``history`` overrides the learned history parts (an
-        object with the same ``aff_*_``/``firm_*_`` attributes; used for out-of-fold training).
+        is pair (u_idx[i], f_idx[j]). The array is feature-major in memory (Fortran order:
+        each feature's column is contiguous), which is how it is filled and how the
+        shortlist reads it; ``np.ascontiguousarray`` gives row-major rows if needed.
+        ``history`` overrides the learned history parts (an object with the same
+        ``aff_*_``/``firm_*_`` attributes; used for out-of-fold training).
         """
         check_is_fitted(self, "text_")
         h = history if history is not None else self
