@@ -26,6 +26,7 @@ from matcher.demo import generate_world, write_world  # noqa: E402
 from matcher.planning import plan_event  # noqa: E402
 from matcher.ranking import MatchModel  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
+from bench.common import print_seed_table  # noqa: E402
 
 
 def run(seed: int, n_umkm: int, n_firms: int) -> dict:
@@ -59,11 +60,8 @@ def main(argv=None):
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
     args = ap.parse_args(argv)
-    table = pd.DataFrame([run(s, args.umkm, args.firms) for s in args.seeds])
-    print("share of the best plan's true value captured (optimal planner on each scorer's scores)")
-    print(table.round(3).to_string(index=False))
-    cols = ["model", "facilitator_rule", "tfidf_cosine", "random"]
-    print("mean:", "  ".join(f"{c}={table[c].mean():.3f}" for c in cols))
+    print_seed_table("share of the best plan's true value captured (optimal planner on each scorer's scores)",
+                     [run(s, args.umkm, args.firms) for s in args.seeds])
 
 
 if __name__ == "__main__":

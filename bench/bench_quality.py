@@ -17,30 +17,19 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher.data.loaders import load_firms, load_outcomes, load_umkm  # noqa: E402
-from matcher.demo.generate import generate_world  # noqa: E402
 from matcher.ranking import MatchModel  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
 from training.metrics import ndcg_at_k  # noqa: E402
-
-
-def load_world(world, tmp: Path):
-    for name in ("umkm", "firms", "outcomes"):  # the contract files, as a facilitator gets them
-        getattr(world, name).to_csv(tmp / f"{name}.csv", index=False)
-    umkm = load_umkm(tmp / "umkm.csv")
-    firms = load_firms(tmp / "firms.csv")
-    outcomes = load_outcomes(tmp / "outcomes.csv", umkm, firms)
-    return umkm, firms, outcomes
+from bench.common import demo_files, print_seed_table  # noqa: E402
 
 
 def run(n_umkm, n_firms, seed, sample, params):
-    world = generate_world(n_umkm=n_umkm, n_firms=n_firms, seed=seed)
-    with tempfile.TemporaryDirectory() as d:
-        umkm, firms, outcomes = load_world(world, Path(d))
+    with tempfile.TemporaryDirectory() as d:  # the contract files, as a facilitator gets them
+        files = demo_files(d, n_umkm, n_firms, seed)
+    world, umkm, firms, outcomes = files.world, files.umkm, files.firms, files.outcomes
     cold = np.flatnonzero(~umkm["umkm_id"].isin(outcomes["umkm_id"]).to_numpy())
     rng = np.random.default_rng(seed)
     cold = np.sort(rng.choice(cold, size=min(sample, len(cold)), replace=False))
@@ -64,12 +53,8 @@ def main(argv=None):
     ap.add_argument("--params", default="{}", help='MatchModel parameters as JSON, e.g. \'{"max_iter": 100}\'')
     args = ap.parse_args(argv)
     params = json.loads(args.params)
-    rows = [run(args.umkm, args.firms, s, args.sample, params)[0] for s in args.seeds]
-    table = pd.DataFrame(rows)
-    print("NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)")
-    print(table.round(3).to_string(index=False))
-    cols = ["model", "facilitator_rule", "tfidf_cosine", "random"]
-    print("mean:", "  ".join(f"{c}={table[c].mean():.3f}" for c in cols))
+    print_seed_table("NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)",
+                     [run(args.umkm, args.firms, s, args.sample, params)[0] for s in args.seeds])
 
 
 if __name__ == "__main__":

@@ -85,3 +85,14 @@ def timer():
         yield elapsed
     finally:
         end = time.perf_counter()
+
+
+SCORERS = ("model", "facilitator_rule", "tfidf_cosine", "random")
+
+
+def print_seed_table(title: str, rows: list[dict]) -> None:
+    """One row per seed, then each scorer's mean over the seeds."""
+    table = pd.DataFrame(rows)
+    print(title)
+    print(table.round(3).to_string(index=False))
+    print("mean:", "  ".join(f"{c}={table[c].mean():.3f}" for c in SCORERS))
