@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from matcher.data.errors import MatcherError
 from matcher.output import TableWriter
@@ -45,26 +43,6 @@ CHUNKS_PER_THREAD = 2
 
 class DaskEngineError(MatcherError):
     """The Dask engine could not run or a chunk failed on a worker (message says which)."""
-
-
-def chunk_positions(service: MatchService, umkm_ids: Sequence[str] | None,
-                    chunk_size: int) -> list[np.ndarray]:
-    """UMKM positions per chunk, in input order — the same split the local engine makes."""
-    if chunk_size < 1:
-        raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
-    u_all = (np.arange(len(service.umkm_index)) if umkm_ids is None
-             else service.umkm_index.to_index(list(umkm_ids)))
-    return [u_all[s : s + chunk_size] for s in range(0, len(u_all), chunk_size)]
-
-
-def firm_side(service: MatchService) -> MatchService:
-    """A service with the same model and firms and a single UMKM: what every worker needs.
-
-    Built from the public constructor (re-encoding the firms once on the driver; the
-    constructor wants at least one UMKM row) so that the object shipped to workers carries
-    no encodings of the batch's UMKM, whatever the batch size.
-    """
-    return MatchService(service.model, service.umkm.iloc[:1], service.firms)
 
 
 def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) -> pd.DataFrame:
@@ -86,29 +64,30 @@ def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) ->
 
 def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int,
                    out_path: str | Path, *, scheduler: str | None = None,
-                   chunk_size: int = 2048, n_workers: int = 2) -> int:
+                   chunk_size: int = 2048, n_workers: int = 2,
+                   progress: Callable[[int], None] | None = None) -> int:
     """Top-k firms for ``umkm_ids`` (all UMKM when None) written to ``out_path`` via Dask.
 
     ``scheduler``: address of a running Dask scheduler; None starts a local cluster of
     ``n_workers`` single-threaded processes and closes it afterwards. Returns the number of
     rows written. The file equals the local engine's; nothing is left behind on failure.
+    ``progress(n)`` is called as each chunk of n UMKM is written.
     """
-    chunks = chunk_positions(service, umkm_ids, chunk_size)
+    chunks = service.chunk_positions(umkm_ids, chunk_size)
     frames = (service.umkm.iloc[c] for c in chunks)
-    firms_service = firm_side(service) if chunks else None
-    return recommend_dask_frames(firms_service, frames, k, out_path, scheduler=scheduler,
-                                 n_workers=n_workers, n_umkm=sum(len(c) for c in chunks))
+    return recommend_dask_frames(service.firm_side(), frames, k, out_path, scheduler=scheduler,
+                                 n_workers=n_workers, progress=progress)
 
 
-def recommend_dask_frames(firms_service: MatchService | None, frames: Iterable[pd.DataFrame],
+def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataFrame],
                           k: int, out_path: str | Path, *, scheduler: str | None = None,
-                          n_workers: int = 2, n_umkm: int | None = None) -> int:
+                          n_workers: int = 2, progress: Callable[[int], None] | None = None) -> int:
     """Top-k firms for UMKM profile frames (canonical, one chunk each, in order) via Dask.
 
     ``frames`` may be read lazily from a file (the CLI streams it), so the driver holds
-    only the chunks in flight. ``firms_service`` is a firm-side service (see
-    :func:`firm_side`); it may be None only when ``frames`` is empty. ``n_umkm`` sizes the
-    progress bar. Returns the number of rows written.
+    only the chunks in flight. ``firms_service`` is a firm-side service
+    (:meth:`MatchService.firm_side`), shipped once to every worker. ``progress(n)`` is
+    called as each chunk of n UMKM is written. Returns the number of rows written.
     """
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -127,8 +106,6 @@ def recommend_dask_frames(firms_service: MatchService | None, frames: Iterable[p
         client = stack.enter_context(_connect(Client, LocalCluster, scheduler, n_workers))
         shared = client.scatter(firms_service, broadcast=True, hash=False)
         window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
-        progress = stack.enter_context(_progress())
-        task = progress.add_task("scoring UMKM (dask)", total=n_umkm)
         per_umkm = min(k, len(firms_service.firm_index))
         asked: dict[int, np.ndarray] = {}  # chunk number -> its UMKM IDs, while in flight
 
@@ -143,7 +120,8 @@ def recommend_dask_frames(firms_service: MatchService | None, frames: Iterable[p
             ids = asked.pop(i)
             _check_chunk(frame, ids, per_umkm)
             writer.write(frame)
-            progress.advance(task, len(ids))
+            if progress is not None:
+                progress(len(ids))
     return writer.rows
 
 
@@ -225,10 +203,3 @@ def _check_chunk(frame: pd.DataFrame, umkm_ids: np.ndarray, per_umkm: int) -> No
     if not np.array_equal(frame["umkm_id"].to_numpy(dtype=object), expected):
         raise DaskEngineError("a Dask worker returned rows for other UMKM than asked; "
                               "are the workers running another matcher version?")
-
-
-@contextlib.contextmanager
-def _progress():
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True)) as p:
-        yield p

@@ -25,6 +25,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import pandas as pd
 
+from matcher.data.errors import MatcherError
+from matcher.data.schema import UMKM_COLUMNS
 from matcher.index import IdIndex
 
 RECOMMENDATION_COLUMNS = ("umkm_id", "firm_id", "rank", "score", "reasons")
@@ -55,17 +57,29 @@ class MatchService:
 
     model_version: str | None = None
 
-    def __init__(self, model, umkm: pd.DataFrame, firms: pd.DataFrame, *, encode_umkm_upfront: bool = True):
-        """``encode_umkm_upfront=False`` (batch runs) encodes UMKM chunk by chunk in
+    def __init__(self, model, umkm: pd.DataFrame | None, firms: pd.DataFrame, *,
+                 encode_umkm_upfront: bool = True, encoded_firms=None):
+        """``umkm=None`` binds the firms only: a firm-side service that answers for UMKM
+        profiles handed in (:meth:`match_profile`; what batch engines ship and stream).
+        ``encode_umkm_upfront=False`` (batch runs) encodes UMKM chunk by chunk in
         :meth:`recommend_chunk`, so memory does not grow with the number of UMKM; other
-        questions then encode all UMKM on first use."""
+        questions then encode all UMKM on first use. ``encoded_firms``: the firms'
+        encodings when already made (another service's), so they are not made again."""
         self.model = model
-        self.umkm = umkm.reset_index(drop=True)
+        self.umkm = (pd.DataFrame(columns=list(UMKM_COLUMNS)) if umkm is None
+                     else umkm.reset_index(drop=True))
         self.firms = firms.reset_index(drop=True)
         self.umkm_index = IdIndex(self.umkm["umkm_id"], kind="umkm")
         self.firm_index = IdIndex(self.firms["firm_id"], kind="firm")
-        self._U_all = model.encode_umkm(self.umkm) if encode_umkm_upfront else None
-        self._F = model.encode_firms(self.firms)
+        upfront = encode_umkm_upfront and umkm is not None
+        self._U_all = model.encode_umkm(self.umkm) if upfront else None
+        self._F = model.encode_firms(self.firms) if encoded_firms is None else encoded_firms
+
+    def firm_side(self) -> "MatchService":
+        """This service's model and firms (encodings shared), without its UMKM."""
+        service = MatchService(self.model, None, self.firms, encoded_firms=self._F)
+        service.model_version = self.model_version
+        return service
 
     @property
     def _U(self):
@@ -107,13 +121,16 @@ class MatchService:
         self, umkm_ids: Sequence[str] | None = None, k: int = 10, chunk_size: int = 2048
     ) -> Iterator[pd.DataFrame]:
         """Top-k firms per UMKM, yielded chunk by chunk so memory stays bounded."""
-        u_all = (
-            np.arange(len(self.umkm_index))
-            if umkm_ids is None
-            else self.umkm_index.to_index(list(umkm_ids))
-        )
-        for start in range(0, len(u_all), chunk_size):
-            yield self.recommend_chunk(u_all[start : start + chunk_size], k)
+        for u_idx in self.chunk_positions(umkm_ids, chunk_size):
+            yield self.recommend_chunk(u_idx, k)
+
+    def chunk_positions(self, umkm_ids: Sequence[str] | None, chunk_size: int) -> list[np.ndarray]:
+        """UMKM positions per chunk, in input order: the unit every batch engine scores."""
+        if chunk_size < 1:
+            raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
+        u_all = (np.arange(len(self.umkm_index)) if umkm_ids is None
+                 else self.umkm_index.to_index(list(umkm_ids)))
+        return [u_all[s : s + chunk_size] for s in range(0, len(u_all), chunk_size)]
 
     def recommend_chunk(self, u_idx: np.ndarray, k: int = 10) -> pd.DataFrame:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
@@ -181,8 +198,6 @@ class MatchService:
             i, j = u_pos.get_indexer(a[:, 0]), f_pos.get_indexer(a[:, 1])
             bad = (i < 0) | (j < 0)
             if bad.any():
-                from matcher.data.errors import MatcherError
-
                 raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
             return np.stack([i, j], axis=1)
 
@@ -210,13 +225,7 @@ class MatchService:
 
     def match_profile(self, profile: pd.DataFrame, k: int = 10) -> pd.DataFrame:
         """Top-k firms for ad-hoc UMKM profiles (canonical frame) not in this service."""
-        other = MatchService.__new__(MatchService)
-        other.model, other.firms, other.firm_index, other._F = (
-            self.model, self.firms, self.firm_index, self._F,
-        )
-        other.umkm = profile.reset_index(drop=True)
-        other.umkm_index = IdIndex(other.umkm["umkm_id"], kind="umkm")
-        other._U_all = self.model.encode_umkm(other.umkm)
+        other = MatchService(self.model, profile, self.firms, encoded_firms=self._F)
         return other.recommend_firms(None, k)
 
     def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local) -> pd.DataFrame:

@@ -104,22 +104,20 @@ def test_chunked_equals_unchunked_and_is_the_true_top_k(small_world):
 
 
 def test_worker_function_encodes_only_its_rows_and_keeps_repeats(service):
-    from matcher.scale import firm_side, score_chunk
+    from matcher.scale import score_chunk
 
     ids = ["UMKM-00004", "UMKM-00002", "UMKM-00004", "UMKM-00150"]
     expected = service.recommend_firms(ids, K)
     rows = service.umkm.set_index("umkm_id", drop=False).loc[ids].reset_index(drop=True)
-    got = score_chunk(firm_side(service), rows, K)
+    got = score_chunk(service.firm_side(), rows, K)
     pd.testing.assert_frame_equal(got, expected)
     assert got["umkm_id"].tolist() == [i for i in ids for _ in range(K)]
 
 
 def test_chunk_size_must_be_positive(small_world):
-    from matcher.scale import chunk_positions
-
     service = MatchService(small_world[2], small_world[0], small_world[1])
     with pytest.raises(MatcherError, match="chunk size must be at least 1"):
-        chunk_positions(service, None, 0)
+        service.chunk_positions(None, 0)
 
 
 # ------------------------------------------------------------------ ordering window

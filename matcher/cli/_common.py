@@ -35,9 +35,14 @@ def load_profiles(args, outcomes: bool = False):
         firms = load_firms(args.firms)
         out_ = load_outcomes(args.outcomes, umkm, firms) if outcomes else None
     for df in (umkm, firms) + ((out_,) if outcomes else ()):
-        for w in df.attrs.get("warnings", [])[:5]:
-            console.print(f"[yellow]warning:[/] {w}")
+        print_warnings(df.attrs.get("warnings", []))
     return (umkm, firms, out_) if outcomes else (umkm, firms)
+
+
+def print_warnings(warnings, most: int = 5) -> None:
+    """The first ``most`` warnings of one input (the rest are left out)."""
+    for w in list(warnings)[:most]:
+        console.print(f"[yellow]warning:[/] {w}")
 
 
 def say(msg: str) -> None:

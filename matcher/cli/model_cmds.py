@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from matcher.cli._common import (add_profiles, add_registry, console, load_profiles, out, print_table,
-                                 progress_bar, say)
+                                 print_warnings, progress_bar, say)
 from matcher.data.errors import MatcherError
 
 
@@ -84,34 +84,31 @@ def cmd_recommend(args) -> int:
     _check_k(args.k)
     if args.chunk_size < 1:
         raise MatcherError(f"--chunk-size must be at least 1, got {args.chunk_size}")
-    if not args.umkm_id and _recommend_streaming(args):
-        return 0
+    if not args.umkm_id:
+        return _recommend_whole_file(args)
     umkm, firms = load_profiles(args)
     # UMKM are encoded chunk by chunk: memory does not grow with their number
     service = MatchService.from_registry(args.registry, umkm, firms, encode_umkm_upfront=False)
-    ids = args.umkm_id if args.umkm_id else None
-    n = len(ids) if ids else len(umkm)
-    if args.engine == "dask":
-        from matcher.scale import recommend_dask
+    n = len(args.umkm_id)
+    with progress_bar("scoring UMKM", n) as advance:
+        if args.engine == "dask":
+            from matcher.scale import recommend_dask
 
-        recommend_dask(service, ids, args.k, args.out, scheduler=args.scheduler,
-                       chunk_size=args.chunk_size)
-    else:
-        with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
-            for chunk in service.iter_recommend_firms(ids, args.k, chunk_size=args.chunk_size):
-                w.write(chunk)
-                advance(chunk["umkm_id"].nunique())
+            recommend_dask(service, args.umkm_id, args.k, args.out, scheduler=args.scheduler,
+                           chunk_size=args.chunk_size, progress=advance)
+        else:
+            with TableWriter(args.out) as w:
+                for chunk in service.iter_recommend_firms(args.umkm_id, args.k, chunk_size=args.chunk_size):
+                    w.write(chunk)
+                    advance(chunk["umkm_id"].nunique())
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
     return 0
 
 
-def _recommend_streaming(args) -> bool:
+def _recommend_whole_file(args) -> int:
     """Every UMKM of the file, read ``--chunk-size`` rows at a time: memory holds the firms
     and the chunks in flight, whatever the number of UMKM (with Dask, on the driver too).
-    The file is checked whole first (nothing is scored or written for a bad file). False
-    for a file with no UMKM (the caller answers)."""
-    import itertools
-
+    The file is checked whole first: nothing is scored or written for a bad file."""
     from matcher.data.loaders import iter_umkm, load_firms, scan_umkm
     from matcher.output import TableWriter
     from matcher.service import MatchService
@@ -119,26 +116,24 @@ def _recommend_streaming(args) -> bool:
     with console.status("checking UMKM profiles"):
         n, warnings = scan_umkm(args.umkm, args.chunk_size)
         firms = load_firms(args.firms)
-    if n == 0:
-        return False
-    for w in (warnings + firms.attrs.get("warnings", []))[:5]:
-        console.print(f"[yellow]warning:[/] {w}")
-    chunks = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
-    first = next(chunks)
-    # a firm-side service: its single UMKM row is never scored; chunks come as profiles
-    service = MatchService.from_registry(args.registry, first.iloc[:1], firms)
-    frames = itertools.chain([first], chunks)
-    if args.engine == "dask":
-        from matcher.scale import recommend_dask_frames
+    print_warnings(warnings)
+    print_warnings(firms.attrs.get("warnings", []))
+    # firm-side: the UMKM come as profiles, chunk by chunk
+    service = MatchService.from_registry(args.registry, None, firms)
+    frames = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
+    with progress_bar("scoring UMKM", n) as advance:
+        if args.engine == "dask":
+            from matcher.scale import recommend_dask_frames
 
-        recommend_dask_frames(service, frames, args.k, args.out, scheduler=args.scheduler, n_umkm=n)
-    else:
-        with TableWriter(args.out) as w, progress_bar("scoring UMKM", n) as advance:
-            for chunk in frames:
-                w.write(service.match_profile(chunk, args.k))
-                advance(len(chunk))
+            recommend_dask_frames(service, frames, args.k, args.out, scheduler=args.scheduler,
+                                  progress=advance)
+        else:
+            with TableWriter(args.out) as w:
+                for chunk in frames:
+                    w.write(service.match_profile(chunk, args.k))
+                    advance(len(chunk))
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
-    return True
+    return 0
 
 
 def cmd_recommend_umkm(args) -> int:
