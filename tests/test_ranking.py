@@ -88,19 +88,23 @@ def test_missing_required_certificate_lowers_the_score(demo_model):
     assert without[rows, best].mean() < 0.7 * with_cert[rows, best].mean()
 
 
-def test_shortlist_agrees_with_full_scoring_when_it_keeps_everything():
+def test_a_shortlist_that_keeps_the_best_firms_gives_the_exact_top_scores():
+    import copy
+
     u, f, _ = tiny_world()
     model = tiny_model()
     U, F = model.encode_umkm(u), model.encode_firms(f)
+    assert F.n == 20
     idx = np.arange(100, 150)
-    full_cols, full_vals = model.top_firms(U, F, idx, 5)
-    cheap = model.set_params(shortlist_min_firms=1, shortlist_size=20)
-    try:
-        short_cols, short_vals = cheap.top_firms(U, F, idx, 5)
-    finally:
-        model.set_params(shortlist_min_firms=300, shortlist_size=100)
-    np.testing.assert_array_equal(full_cols, short_cols)
-    np.testing.assert_allclose(full_vals, short_vals)
+    _, full_vals = model.top_firms(U, F, idx, 5)
+    # 10 of the 20 firms by the distilled linear model, then the trees on those only
+    cheap = copy.copy(model).set_params(shortlist_min_firms=1, shortlist_size=10)
+    calls = []
+    cheap._shortlist_scores = lambda X: calls.append(1) or model._shortlist_scores(X)
+    _, short_vals = cheap.top_firms(U, F, idx, 5)
+    assert calls  # the shortlist did run
+    # tied firms of one product line may swap places, so compare the scores
+    np.testing.assert_allclose(short_vals, full_vals)
 
 
 def test_shortlist_scores_are_the_distilled_models_predictions_with_gaps_imputed():
@@ -149,8 +153,8 @@ def test_ad_hoc_profile_matches_like_a_stored_one(service):
     np.testing.assert_allclose(adhoc["score"], stored["score"], rtol=1e-6)
 
 
-def test_save_then_load_gives_identical_scores_and_tamper_is_refused(tmp_path):
-    from training.registry import Registry, RegistryError
+def test_save_then_load_gives_identical_scores(tmp_path):
+    from training.registry import Registry
 
     u, f, _ = tiny_world()
     reg = Registry(tmp_path / "reg")
@@ -159,12 +163,7 @@ def test_save_then_load_gives_identical_scores_and_tamper_is_refused(tmp_path):
     before = MatchService(tiny_model(), u, f).score_matrix(u["umkm_id"][:30], f["firm_id"])
     after = MatchService(loaded, u, f).score_matrix(u["umkm_id"][:30], f["firm_id"])
     np.testing.assert_array_equal(before, after)
-    artifact = tmp_path / "reg" / "versions" / version / "model.joblib"
-    data = bytearray(artifact.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    artifact.write_bytes(bytes(data))
-    with pytest.raises(RegistryError):
-        reg.load(version)
+    # a tampered artifact: tests/test_registry.py::test_tampered_artifact_is_refused_before_unpickling
 
 
 def test_unknown_id_is_a_user_error(service):

@@ -91,8 +91,9 @@ def test_more_genuine_outcomes_promote_and_hold_or_improve_ndcg(promoted):
     assert outcome.promoted, outcome.message
     assert registry.current_version() == outcome.version != outcome.champion
     assert outcome.message.startswith(f"promoted {outcome.version}: ")
-    # same held-out events for both: the challenger (two more events) is at least as good
-    assert _ndcg(outcome, "model") >= _ndcg(outcome, "champion") - 0.01
+    # same held-out events for both: the challenger (two more events) is at least as good,
+    # not merely within the gate's 0.01 tolerance (which `promoted` already implies)
+    assert _ndcg(outcome, "model") >= _ndcg(outcome, "champion")
     # every report segment is there for both models
     for segment in ("all", "seen", "unseen", "PMA", "PMDN"):
         assert {"model", "champion"} <= set(outcome.table.query("segment == @segment")["method"])
