@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from matcher.features.geo import haversine_km
-from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices
+from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices, stacked
 from matcher.features.pairs import FEATURE_NAMES, prior_fit
 from matcher.features.text import TextEncoder, analyse, glossary
 
@@ -46,7 +46,8 @@ def test_kbli_agreement_levels():
     a = level_matrices([("10794",), ("13134", "14120")])
     b = level_matrices([("10799",), ("10794",), ("31001",), ()])
     has = np.array([True, True, True, False])
-    np.testing.assert_array_equal(agreement_level(a, b, has), [[4, 5, 1, -1], [1, 1, 1, -1]])
+    b_T = stacked(b, weighted=True).T.tocsr()
+    np.testing.assert_array_equal(agreement_level(stacked(a), b_T, has), [[4, 5, 1, -1], [1, 1, 1, -1]])
 
 
 def test_kbli_affinity_learns_who_signs_with_whom():

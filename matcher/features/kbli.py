@@ -88,20 +88,17 @@ def deepest_level(products: np.ndarray) -> np.ndarray:
     return np.searchsorted(_LEVEL_STARTS, products, side="right").astype(np.float32)
 
 
-def agreement_level(a: dict[int, sp.csr_matrix], b: dict[int, sp.csr_matrix],
-                    b_has: np.ndarray | None = None, *, transposed: bool = False) -> np.ndarray:
-    """Deepest level at which any code of row-entity ``a`` agrees with one of ``b``.
+def agreement_level(a_stack: sp.csr_matrix, b_stack_T: sp.csr_matrix,
+                    b_has: np.ndarray | None = None) -> np.ndarray:
+    """Deepest level at which any code of each ``a`` entity agrees with one of each ``b``.
 
-    Returns a dense (n_a, n_b) float32 array: 0 no agreement at all, 1 same category ...
-    5 identical code; -1 where ``b`` states no codes (when ``b_has`` is given).
-    ``transposed=True`` says ``b`` is already ``stacked(b, weighted=True).T`` (CSR), as
-    cached by the pair-feature builder for the firm side.
+    ``a_stack`` is ``stacked(a)`` (its rows), ``b_stack_T`` is ``stacked(b, weighted=True).T``
+    as CSR (the pair-feature builder caches it per firm side). Returns a dense
+    (n_a, n_b) float32 array: 0 no agreement at all, 1 same category ... 5 identical code;
+    -1 where ``b`` states no codes (when ``b_has`` is given).
     """
-    bT = b if transposed else stacked(b, weighted=True).T.tocsr()
-    out = deepest_level((stacked(a) @ bT).toarray())
-    if b_has is not None:
-        out[:, ~b_has] = -1
-    return out
+    out = deepest_level((a_stack @ b_stack_T).toarray())
+    return out if b_has is None else np.where(b_has[None, :], out, -1).astype(np.float32)
 
 
 class KbliAffinity(BaseEstimator):

@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.geo import haversine_km
-from matcher.features.kbli import KbliAffinity, deepest_level, level_matrices, stacked
+from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices, stacked
 from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -47,7 +47,7 @@ def _cert_matrix(lists) -> np.ndarray:
     idx = {c: i for i, c in enumerate(CERTIFICATIONS)}
     out = np.zeros((len(lists), len(CERTIFICATIONS)), dtype=bool)
     for i, certs in enumerate(lists):
-        for c in (certs,) if isinstance(certs, str) else certs or ():
+        for c in certs or ():
             if c in idx:
                 out[i, idx[c]] = True
     return out
@@ -88,14 +88,6 @@ class EncodedSide:
     # transposed sparse matrices, computed on first use: every request multiplies by them
     cache: dict = field(default_factory=dict, repr=False)
 
-    def T(self, key: str, matrix: sp.csr_matrix) -> sp.csr_matrix:
-        """``matrix.T`` as CSR, cached under ``key`` (transposing 20,000 firms per request
-        would cost more than the products themselves)."""
-        hit = self.cache.get(key)
-        if hit is None:
-            hit = self.cache[key] = matrix.T.tocsr()
-        return hit
-
     def memo(self, key, compute):
         """``compute()``, computed once per side and cached under ``key`` (for values that
         depend on this side alone, e.g. per-firm counts every request would recompute)."""
@@ -104,21 +96,17 @@ class EncodedSide:
             hit = self.cache[key] = compute()
         return hit
 
-    def levels_T(self, name: str) -> dict:
-        return {lv: self.T(f"{name}{lv}", m) for lv, m in getattr(self, name).items()}
+    def T(self, key: str, matrix: sp.csr_matrix) -> sp.csr_matrix:
+        """``matrix.T`` as CSR, cached (transposing 20,000 firms per request would cost
+        more than the products themselves)."""
+        return self.memo(("T", key), lambda: matrix.T.tocsr())
 
     def stacked_T(self, name: str) -> sp.csr_matrix:
         """The weighted level stack of KBLI matrices ``name``, transposed, cached."""
-        hit = self.cache.get(("stack", name))
-        if hit is None:
-            hit = self.cache[("stack", name)] = stacked(getattr(self, name), weighted=True).T.tocsr()
-        return hit
+        return self.memo(("stack_T", name), lambda: stacked(getattr(self, name), weighted=True).T.tocsr())
 
     def stacked(self, name: str) -> sp.csr_matrix:
-        hit = self.cache.get(("plain", name))
-        if hit is None:
-            hit = self.cache[("plain", name)] = stacked(getattr(self, name))
-        return hit
+        return self.memo(("stack", name), lambda: stacked(getattr(self, name)))
 
 
 class PairFeatureBuilder(BaseEstimator):
@@ -248,11 +236,12 @@ class PairFeatureBuilder(BaseEstimator):
         def rows(m):  # this block's UMKM rows of a whole-side matrix
             return _rows(m, u_idx)
 
-        def firm_sums(key, m, axis=1):
-            return f.memo(("sum", key), lambda: np.asarray(m.sum(axis=axis)).ravel())
+        def firm_sums(key, m):  # per-firm row sums, cached on the firm side
+            return f.memo(("sum", key), lambda: np.asarray(m.sum(axis=1)).ravel())
 
         # text
         ft = f.text
+        g_T = f.T("groups", ft.groups)
         u_concepts, u_groups = rows(U.text.concepts), rows(U.text.groups)
         n_fc = firm_sums("concepts", ft.concepts)
         n_uc = np.asarray(u_concepts.sum(axis=1)).ravel()
@@ -260,36 +249,32 @@ class PairFeatureBuilder(BaseEstimator):
         cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
         cols["need_cover"] = np.where(n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan)
         n_fg = firm_sums("groups", ft.groups)
-        g_shared = (u_groups @ f.T("groups", ft.groups)).toarray()
+        g_shared = (u_groups @ g_T).toarray()
         cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
         # the first product a UMKM names is usually its main line; likewise a firm's first need
         cols["primary_product_match"] = (rows(U.text.primary) @ f.T("concepts", ft.concepts)).toarray()
         cols["primary_need_match"] = (u_concepts @ f.T("primary", ft.primary)).toarray()
-        related = ((u_groups @ group_relations()) @ f.T("groups", ft.groups)).toarray() > 0
+        related = ((u_groups @ group_relations()) @ g_T).toarray() > 0
         cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
         cols["word_cos"] = (rows(U.text.words) @ f.T("words", ft.words)).toarray()
         cols["char_cos"] = (rows(U.text.chars) @ f.T("chars", ft.chars)).toarray()
         cols["n_need_concepts"] = n_fc[None, :]
         cols["n_product_concepts"] = n_uc[:, None]
-        g_T = f.T("groups", ft.groups)
         cols["aff_concept_group"] = h.aff_concept_group_.score(
-            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=firm_sums("groups_T", g_T, axis=0))
+            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=n_fg)
 
         # KBLI
-        activity = f.levels_T("activity")
         u_codes = rows(U.stacked("codes"))
-        need = deepest_level((u_codes @ f.stacked_T("needed")).toarray())
-        cols["kbli_need_level"] = np.where(f.has_needed[None, :], need, -1)
-        own = deepest_level((u_codes @ f.stacked_T("codes")).toarray())
-        cols["kbli_own_level"] = np.where(f.has_codes[None, :], own, -1)
-        cols["need_text_kbli_level"] = deepest_level((u_codes @ f.stacked_T("implied")).toarray())
+        cols["kbli_need_level"] = agreement_level(u_codes, f.stacked_T("needed"), f.has_needed)
+        cols["kbli_own_level"] = agreement_level(u_codes, f.stacked_T("codes"), f.has_codes)
+        cols["need_text_kbli_level"] = agreement_level(u_codes, f.stacked_T("implied"))
         # what the UMKM's products imply vs what the firm needs or does
-        cols["product_text_kbli_level"] = deepest_level(
-            (rows(U.stacked("implied")) @ f.stacked_T("activity")).toarray())
+        cols["product_text_kbli_level"] = agreement_level(rows(U.stacked("implied")), f.stacked_T("activity"))
         for name, aff in (("aff_division", h.aff_division_), ("aff_group", h.aff_group_)):
             lv = aff.level
-            cols[name] = aff.score({lv: rows(U.codes[lv])}, activity, transposed=True,
-                                   firm_counts=firm_sums(f"activity{lv}_T", activity[lv], axis=0))
+            act_T = f.T(f"activity{lv}", f.activity[lv])
+            cols[name] = aff.score({lv: rows(U.codes[lv])}, {lv: act_T}, transposed=True,
+                                   firm_counts=firm_sums(f"activity{lv}", f.activity[lv]))
 
         # geography
         u_lat, u_lon = U.lat[u_idx], U.lon[u_idx]
@@ -339,7 +324,11 @@ class PairFeatureBuilder(BaseEstimator):
             logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
             return mean, logn
 
-        mean, logn = f.memo(("history", id(h.firm_stats_)), track_record)
+        # cached with the statistics it came from: another fit_history gives new ones
+        hit = f.cache.get("history")
+        if hit is None or hit[0] is not h.firm_stats_:
+            hit = f.cache["history"] = (h.firm_stats_, *track_record())
+        _, mean, logn = hit
         cols["firm_mean_grade"] = mean[None, :]
         cols["firm_log_outcomes"] = logn[None, :]
 
@@ -359,9 +348,10 @@ class PairFeatureBuilder(BaseEstimator):
         out = np.empty((len(u_idx), len(FEATURE_NAMES)), dtype=np.float32)
         uniq, inv = np.unique(u_idx, return_inverse=True)
         fu, finv = np.unique(f_idx, return_inverse=True)
+        Fu = _take(F, fu)  # once: its cached transposes serve every chunk
         for s in range(0, len(uniq), chunk):
             sel = np.flatnonzero((inv >= s) & (inv < s + chunk))
-            blk = self.block(U, F, uniq[s : s + chunk], fu, history=history)
+            blk = self.block(U, Fu, uniq[s : s + chunk], history=history)
             out[sel] = blk[(inv[sel] - s) * len(fu) + finv[sel]]
         return out
 
