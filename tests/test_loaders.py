@@ -250,6 +250,15 @@ def test_a_missing_column_is_reported_once_however_many_chunks(tmp_path):
     assert [(p.row, p.column) for p in err.value.problems] == [(None, "products")]
 
 
+def test_pairs_skip_blank_rows_and_name_the_row_of_an_outsider():
+    event = pd.DataFrame({"party": ["umkm", "umkm", "firm"], "id": ["U1", "U2", "F1"], "capacity": 1})
+    raw = pd.DataFrame({"umkm_id": ["U1", "", "U9"], "firm_id": ["F1", "", "F1"]})
+    with pytest.raises(DataValidationError) as err:
+        loaders.parse_pairs(raw, "pairs.csv", event)
+    assert [(p.row, p.column, p.value) for p in err.value.problems] == [(4, "umkm_id", "U9")]
+    assert loaders.parse_pairs(raw.iloc[:2], "pairs.csv", event) == [("U1", "F1")]
+
+
 def test_well_formed_kbli_outside_shipped_list_is_a_warning():
     df = loaders.parse_umkm(umkm_raw(3, kbli=["10111", "10111;10794", "10794"]), "b")
     assert df["kbli"].tolist() == [("10111",), ("10111", "10794"), ("10794",)]

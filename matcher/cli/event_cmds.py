@@ -10,14 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import pandas as pd
 from rich.table import Table
 
 from matcher.cli._common import add_profiles, add_registry, console, load_profiles, out
-from matcher.data.errors import DataValidationError, Problem
-
-PAIR_COLUMNS = ("umkm_id", "firm_id")
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -48,32 +43,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_plan_event)
 
 
-def read_pairs(path: str, event: pd.DataFrame) -> list[tuple[str, str]]:
-    """(umkm_id, firm_id) pairs from a file; every ID must be a participant of the event.
-
-    All problems are collected and reported with file, row and column.
-    """
-    from matcher.data.loaders import read_table
-
-    raw = read_table(path)
-    missing = [c for c in PAIR_COLUMNS if c not in raw.columns]
-    if missing:
-        raise DataValidationError([Problem(path, None, c, "", f"a column named '{c}'")
-                                   for c in missing])
-    problems = []
-    for column, party in (("umkm_id", "umkm"), ("firm_id", "firm")):
-        allowed = set(event.loc[event["party"] == party, "id"].astype(str))
-        bad = ~raw[column].isin(allowed)
-        problems += [Problem(path, int(i) + 2, column, raw.at[i, column],
-                             f"the {column} of a {party} taking part in the event")
-                     for i in raw.index[bad]]
-    if problems:
-        raise DataValidationError(problems)
-    return list(zip(raw["umkm_id"], raw["firm_id"]))
-
-
 def cmd_plan_event(args: argparse.Namespace) -> int:
-    from matcher.data.loaders import load_event
+    from matcher.data.loaders import load_event, load_pairs
     from matcher.event_report import event_summary, write_event_report
     from matcher.export import write_plan
     from matcher.planning import parse_quota
@@ -84,8 +55,8 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
         event = load_event(args.event, umkm, firms)
         for spec in args.quota:  # fail on a typo before the slow steps
             parse_quota(spec, umkm)
-        must = read_pairs(args.include, event) if args.include else []
-        banned = read_pairs(args.exclude, event) if args.exclude else []
+        must = load_pairs(args.include, event) if args.include else []
+        banned = load_pairs(args.exclude, event) if args.exclude else []
     with console.status("loading model"):
         service = MatchService.from_registry(args.registry, umkm, firms)
     n_u = int((event["party"] == "umkm").sum())

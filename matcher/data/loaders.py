@@ -532,6 +532,21 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
     return c.finish(_frame(EVENT_COLUMNS, data, len(c)))
 
 
+def parse_pairs(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> list[tuple[str, str]]:
+    """Raw (umkm_id, firm_id) pairs -> list of ID pairs; both must take part in ``event``
+    (a canonical event frame). For a planner's must-include and exclude lists."""
+    c = _Checker(raw, source)
+    c.require_columns(("umkm_id", "firm_id"))
+    ids = {}
+    for column, party in (("umkm_id", "umkm"), ("firm_id", "firm")):
+        ids[column] = _excel_integer_text(c.required(column))
+        allowed = event.loc[event["party"] == party, "id"].astype(str)
+        c.fail((ids[column] != "").to_numpy() & ~ids[column].isin(allowed).to_numpy(), column,
+               f"the {column} of a {party} taking part in the event", values=ids[column])
+    c.raise_errors()
+    return list(zip(ids["umkm_id"], ids["firm_id"]))
+
+
 # --------------------------------------------------------------------------- file entry points
 
 def load_umkm(path: str | Path) -> pd.DataFrame:
@@ -644,3 +659,7 @@ def load_outcomes(path: str | Path, umkm: pd.DataFrame | None = None,
 
 def load_event(path: str | Path, umkm: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
     return parse_event(read_table(path), str(path), umkm, firms)
+
+
+def load_pairs(path: str | Path, event: pd.DataFrame) -> list[tuple[str, str]]:
+    return parse_pairs(read_table(path), str(path), event)
