@@ -41,23 +41,55 @@ _KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """File -> frame of stripped strings (empty cell = ""), by extension; MatcherError if unreadable."""
+    return _as_text(_read_whole(path))
+
+
+def _read_whole(path: str | Path) -> pd.DataFrame:
+    """The file as one raw frame (the parsers' checker makes it text)."""
+    return next(_read_parts(path, None))
+
+
+_CSV_OPTIONS = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False)
+
+
+def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
+    """The file as raw frames of ``rows`` rows (None: one frame, the whole file).
+
+    CSV and Parquet are read part by part; an Excel sheet is read whole and then cut. A
+    file with a header and no rows gives one empty frame that still has its columns.
+    Read failures are MatcherErrors naming the file.
+    """
     path = Path(path)
     ext = path.suffix.lower()
-    _check_readable(path)
+    if ext not in READERS:
+        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
+                           f"expected one of {', '.join(READERS)}")
+    if not path.is_file():
+        raise MatcherError(f"{path}: file not found")
     try:
         if ext == ".csv":
-            raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                              skip_blank_lines=False)
+            yield from ([pd.read_csv(path, **_CSV_OPTIONS)] if rows is None
+                        else pd.read_csv(path, chunksize=rows, **_CSV_OPTIONS))
         elif ext == ".xlsx":
             raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            step = rows or max(len(raw), 1)
+            yield from (raw.iloc[s : s + step] for s in range(0, max(len(raw), 1), step))
+        elif rows is None:
+            yield pd.read_parquet(path)
         else:
-            raw = pd.read_parquet(path)
+            import pyarrow.parquet as pq
+
+            empty = True
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows):
+                empty = False
+                yield batch.to_pandas()
+            if empty:
+                yield pd.read_parquet(path)
     except UnicodeDecodeError as exc:
         raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
                            "save the file as 'CSV UTF-8'") from exc
     except Exception as exc:  # any parser failure is the file's fault, not ours
         raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
-    return _as_text(raw)
 
 
 def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
@@ -550,58 +582,15 @@ def parse_pairs(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> list[tup
 # --------------------------------------------------------------------------- file entry points
 
 def load_umkm(path: str | Path) -> pd.DataFrame:
-    return parse_umkm(read_table(path), str(path))
+    return parse_umkm(_read_whole(path), str(path))
 
 
 def _raw_chunks(path: str | Path, rows: int) -> Iterator[tuple[pd.DataFrame, int]]:
-    """(raw text frame, its first spreadsheet row) for ``rows`` rows at a time.
-
-    CSV and Parquet are read chunk by chunk; an Excel sheet (at most ~1M rows by design)
-    is read whole and then cut. Read failures are MatcherErrors, as in :func:`read_table`.
-    """
-    path = Path(path)
-    ext = path.suffix.lower()
-    if ext == ".xlsx":
-        raw = read_table(path)
-        for start in range(0, max(len(raw), 1), rows):
-            yield raw.iloc[start : start + rows].reset_index(drop=True), start + 2
-        return
-    _check_readable(path)
-    try:
-        if ext == ".csv":
-            parts = (_as_text(chunk) for chunk in pd.read_csv(
-                path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                skip_blank_lines=False, chunksize=rows))
-        else:
-            import pyarrow.parquet as pq
-
-            parts = (_as_text(batch.to_pandas())
-                     for batch in pq.ParquetFile(path).iter_batches(batch_size=rows))
-        start = 2
-        empty = True
-        for part in parts:
-            empty = False
-            yield part, start
-            start += len(part)
-        if empty:  # a header-only file still has columns to check
-            yield read_table(path), 2
-    except UnicodeDecodeError as exc:
-        raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save the file as 'CSV UTF-8'") from exc
-    except MatcherError:
-        raise
-    except Exception as exc:  # any parser failure is the file's fault, not ours
-        raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
-
-
-def _check_readable(path: Path) -> None:
-    """A supported file type that exists, or a MatcherError saying which is not the case."""
-    ext = path.suffix.lower()
-    if ext not in READERS:
-        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
-                           f"expected one of {', '.join(READERS)}")
-    if not path.is_file():
-        raise MatcherError(f"{path}: file not found")
+    """(raw frame, the spreadsheet row of its first row) for ``rows`` rows at a time."""
+    start = 2  # the header is row 1
+    for part in _read_parts(path, rows):
+        yield part.reset_index(drop=True), start
+        start += len(part)
 
 
 def iter_umkm(path: str | Path, chunk_rows: int = 50_000, *,
@@ -649,17 +638,17 @@ def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Pro
 
 
 def load_firms(path: str | Path) -> pd.DataFrame:
-    return parse_firms(read_table(path), str(path))
+    return parse_firms(_read_whole(path), str(path))
 
 
 def load_outcomes(path: str | Path, umkm: pd.DataFrame | None = None,
                   firms: pd.DataFrame | None = None) -> pd.DataFrame:
-    return parse_outcomes(read_table(path), str(path), umkm=umkm, firms=firms)
+    return parse_outcomes(_read_whole(path), str(path), umkm=umkm, firms=firms)
 
 
 def load_event(path: str | Path, umkm: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
-    return parse_event(read_table(path), str(path), umkm, firms)
+    return parse_event(_read_whole(path), str(path), umkm, firms)
 
 
 def load_pairs(path: str | Path, event: pd.DataFrame) -> list[tuple[str, str]]:
-    return parse_pairs(read_table(path), str(path), event)
+    return parse_pairs(_read_whole(path), str(path), event)
