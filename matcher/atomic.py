@@ -32,9 +32,10 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
 
     ``write`` receives a path (not a handle) so libraries that insist on a file name
     (joblib, pyarrow, matplotlib) can be used. On any error the temporary file is removed
-    and the existing ``path`` is left untouched.
+    and the existing ``path`` is left untouched. A missing folder is created.
     """
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from matcher.export import atomic_write
+from matcher.atomic import write_atomic
 from matcher.planning import expected_contract_value
 
 REPORT_NAME = "report.md"
@@ -115,7 +115,7 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
         "scores.png": _score_chart(plan_df["score"].to_numpy(float)),
     }
     for name, fig in charts.items():
-        atomic_write(out / name, lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
+        write_atomic(out / name, lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
 
     value_line = (f"- Expected contract value: **{_rupiah(s['expected_value_idr'])}** "
                   f"(score x firm budget / max partners)")
@@ -147,7 +147,7 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
         "## Scores of planned pairs", "", "![Score distribution](scores.png)", "",
     ]
     text = "\n".join(lines)
-    return atomic_write(out / REPORT_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return write_atomic(out / REPORT_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- charts

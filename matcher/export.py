@@ -14,7 +14,7 @@ Every file is written to a temporary file next to the target and then moved into
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from numbers import Real
 from pathlib import Path
 
@@ -54,16 +54,6 @@ FIRM_SHEET_COLUMNS = (
     ("Telepon", 16, False),
     ("Catatan", 30, True),
 )
-
-
-# --------------------------------------------------------------------------- atomic write
-
-def atomic_write(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Create the folder if needed, then :func:`matcher.atomic.write_atomic` (temp file
-    beside ``path``, fsync, rename into place)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, write)
 
 
 # --------------------------------------------------------------------------- cell safety
@@ -144,12 +134,12 @@ def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | 
     plan = plan_df.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
     ext = path.suffix.lower()
     if ext == ".csv":
-        return atomic_write(path, lambda tmp: plan.to_csv(tmp, index=False, encoding="utf-8"))
+        return write_atomic(path, lambda tmp: plan.to_csv(tmp, index=False, encoding="utf-8"))
     if ext == ".parquet":
-        return atomic_write(path, lambda tmp: plan.to_parquet(tmp, index=False))
+        return write_atomic(path, lambda tmp: plan.to_parquet(tmp, index=False))
     if ext == ".xlsx":
         workbook = plan_workbook(plan, umkm, firms, title)
-        return atomic_write(path, workbook.save)
+        return write_atomic(path, workbook.save)
     raise MatcherError(f"{path}: unsupported plan format {ext or '(none)'!r}; "
                        f"expected one of {', '.join(PLAN_FORMATS)}")
 

@@ -5,9 +5,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from matcher.atomic import write_atomic
 from matcher.data.errors import MatcherError
 from matcher.export import (
-    FIRM_SHEET_COLUMNS, PLAN_COLUMNS, SUMMARY_SHEET, atomic_write, safe_text, sheet_names,
+    FIRM_SHEET_COLUMNS, PLAN_COLUMNS, SUMMARY_SHEET, safe_text, sheet_names,
     write_plan,
 )
 
@@ -145,7 +146,7 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path):
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        atomic_write(target, broken)
+        write_atomic(target, broken)
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
 

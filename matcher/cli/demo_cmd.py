@@ -27,6 +27,7 @@ def register(sub) -> None:
 def cmd_demo(args) -> int:
     from matcher.data.loaders import load_event, load_firms, load_outcomes, load_umkm
     from matcher.demo import generate_world, write_world
+    from matcher.event_report import event_summary
     from matcher.export import write_plan
     from matcher.service import MatchService
     from training.registry import Registry
@@ -69,10 +70,9 @@ def cmd_demo(args) -> int:
     results.mkdir(parents=True, exist_ok=True)
     write_plan(plan, results / "event-plan.csv")
     write_plan(plan, results / "event-plan.xlsx", umkm=umkm, firms=firms)
-    n_u = int((event["party"] == "umkm").sum())
-    n_f = int((event["party"] == "firm").sum())
-    out.print(f"\n[bold]Signing event[/]: {n_u} UMKM, {n_f} firms → {len(plan)} pairs planned "
-              f"({plan['umkm_id'].nunique() / max(n_u, 1):.0%} of UMKM matched), total score "
+    s = event_summary(plan, umkm, firms, event)
+    out.print(f"\n[bold]Signing event[/]: {s['umkm_participants']} UMKM, {s['firm_participants']} "
+              f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), total score "
               f"{plan['score'].sum():.1f}; plan in {results / 'event-plan.csv'} and "
               f"{results / 'event-plan.xlsx'}")
     out.print(f"done in {time.perf_counter() - started:.0f} s (model {service.model_version}, "
