@@ -29,6 +29,11 @@ class Split:
     test_events: list = field(default_factory=list)
 
 
+def event_key(outcomes: pd.DataFrame) -> pd.Series:
+    """The event an outcome belongs to: its event_id, else its date (one day, one event)."""
+    return outcomes["event_id"].fillna(outcomes["date"].dt.strftime("%Y-%m-%d")).astype(str)
+
+
 def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timestamp | None = None,
                min_test: int = 30) -> Split:
     """Hold out the latest events (by event date) until about ``test_share`` of outcomes.
@@ -42,7 +47,7 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
     """
     if len(outcomes) < 10:
         raise MatcherError(f"need at least 10 outcomes to evaluate, got {len(outcomes)}")
-    key = outcomes["event_id"].fillna(outcomes["date"].dt.strftime("%Y-%m-%d"))
+    key = event_key(outcomes)
     when = outcomes.groupby(key)["date"].max().sort_values(ascending=False)
     sizes = outcomes.groupby(key).size()
     held, n = [], 0

@@ -380,15 +380,3 @@ class RetrainJobs:
 
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-
-
-_DEFAULT_JOBS = RetrainJobs()
-
-
-def start_retrain_job(load: Callable[[], RetrainData], registry: Registry, **kwargs) -> RetrainJob:
-    """Start a background retrain on the process-wide job registry (see :class:`RetrainJobs`)."""
-    return _DEFAULT_JOBS.start(load, registry, **kwargs)
-
-
-def get_retrain_job(job_id: str) -> RetrainJob | None:
-    return _DEFAULT_JOBS.get(job_id)

@@ -26,12 +26,13 @@ import pandas as pd
 
 from matcher.atomic import write_atomic
 from matcher.features.pairs import FEATURE_NAMES
+from training.baselines import BASELINES
 from training.drift import DRIFT_THRESHOLD, drift_table, plot_drift
+from training.evaluate import event_key
 from training.registry import Registry
 from training.report import metrics_markdown
 
 SEGMENTS = ("all", "seen", "unseen", "PMA", "PMDN")
-BASELINES = ("facilitator_rule", "tfidf_cosine", "random")
 UMKM_DRIFT_COLUMNS = ("province", "scale", "annual_revenue_idr", "monthly_capacity_idr",
                       "employees", "certifications", "kbli_division", "export_experience")
 FIRM_DRIFT_COLUMNS = ("province", "investment_type", "kbli_division", "required_certifications",
@@ -65,7 +66,7 @@ def known_to_champion(outcomes: pd.DataFrame, champion_manifest: dict | None,
     """
     if champion_manifest is None:
         return np.zeros(len(outcomes), dtype=bool)
-    key = _event_key(outcomes)
+    key = event_key(outcomes)
     test_events = set(map(str, (champion_manifest.get("extra") or {}).get("test_events", [])))
     started = outcomes.groupby(key)["date"].transform("min")
     known = key.isin(test_events).to_numpy().copy()
@@ -76,7 +77,7 @@ def known_to_champion(outcomes: pd.DataFrame, champion_manifest: dict | None,
 
 def volume_table(outcomes: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
     """Outcomes per event (event_id, else the date): first/last date, count, positives, new."""
-    frame = outcomes.assign(event=_event_key(outcomes), new=~known, positive=outcomes["grade"] > 0)
+    frame = outcomes.assign(event=event_key(outcomes), new=~known, positive=outcomes["grade"] > 0)
     out = frame.groupby("event", sort=False).agg(
         first_date=("date", "min"), last_date=("date", "max"), outcomes=("grade", "size"),
         positive=("positive", "sum"), new=("new", "all"))
@@ -294,11 +295,6 @@ def _share_sentence(share: dict, has_marker: bool) -> str:
 
 def _f(value, spec: str = ".3f") -> str:
     return "—" if value is None or (isinstance(value, float) and np.isnan(value)) else format(value, spec)
-
-
-def _event_key(outcomes: pd.DataFrame) -> pd.Series:
-    """Same grouping as :func:`training.evaluate.time_split`: event_id, else the date."""
-    return outcomes["event_id"].fillna(outcomes["date"].dt.strftime("%Y-%m-%d")).astype(str)
 
 
 def _figure(width: float, height: float):

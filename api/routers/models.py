@@ -26,6 +26,15 @@ def list_models(holder: HolderDep, _: PrincipalDep):
     )
 
 
+def _served_registry(holder) -> Registry:
+    """The registry the server serves from: a retrain registers and promotes there."""
+    registry = getattr(holder.source, "registry", None)
+    if registry is None:
+        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED,
+                            "this server's models do not come from a registry, so it cannot retrain")
+    return registry
+
+
 # The retrain routes come before any `/{version}` route, so `retrain` is never read as a version.
 @router.post("/retrain", status_code=status.HTTP_202_ACCEPTED, response_model=schemas.RetrainJobOut,
              summary="Retrain on the stored outcomes in the background (admin); 409 if one is running")
@@ -52,7 +61,7 @@ def start_retrain(admin: AdminDep, holder: HolderDep, store: StoreDep, settings:
 
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     try:
-        job = jobs.start(lambda: read_store(store), Registry(settings.registry), on_done=on_done,
+        job = jobs.start(lambda: read_store(store), _served_registry(holder), on_done=on_done,
                          report_dir=settings.home / "reports" / f"retrain-{stamp}")
     except RetrainBusyError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT,
