@@ -131,17 +131,13 @@ def decision_message(decision: Decision, version: str, champion: str | None) -> 
 
 
 class _FirmSubsetScorer:
-    """A scorer's scores over all firms, restricted to some firm columns.
+    """Scores over all firms (``scores_for(u_idx)``), restricted to some firm columns."""
 
-    Scoring all firms once and slicing reuses the wrapped scorer's cached encodings, so the
-    PMA/PMDN evaluation costs no extra feature work.
-    """
-
-    def __init__(self, scorer, all_firms: pd.DataFrame, columns: np.ndarray):
-        self.scorer, self.all_firms, self.columns = scorer, all_firms, columns
+    def __init__(self, scores_for, columns: np.ndarray):
+        self.scores_for, self.columns = scores_for, columns
 
     def score_block(self, umkm, firms, u_idx):
-        return self.scorer.score_block(umkm, self.all_firms, u_idx)[:, self.columns]
+        return self.scores_for(u_idx)[:, self.columns]
 
 
 def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
@@ -151,8 +147,20 @@ def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
     Segment ``PMA`` answers "if a facilitator looks only at foreign-investment firms, how
     good is the model's order of them for UMKM that had a positive outcome with one?".
     Rows: one per scorer and firm type (segment = "PMA"/"PMDN"), columns as
-    :func:`training.evaluate.evaluate_scorers`.
+    :func:`training.evaluate.evaluate_scorers`. Each scorer scores the held-out UMKM
+    against all firms once; every firm type slices those scores.
     """
+    def once(scorer):
+        memo: dict[bytes, np.ndarray] = {}
+
+        def scores_for(u_idx):
+            key = np.asarray(u_idx).tobytes()
+            if key not in memo:
+                memo[key] = scorer.score_block(umkm, firms, u_idx)
+            return memo[key]
+        return scores_for
+
+    full = {name: once(s) for name, s in scorers.items()}
     parts = []
     types = firms["investment_type"].to_numpy()
     for firm_type in FIRM_TYPES:
@@ -160,7 +168,7 @@ def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
         if not len(columns):
             continue
         subset = firms.iloc[columns].reset_index(drop=True)
-        wrapped = {name: _FirmSubsetScorer(s, firms, columns) for name, s in scorers.items()}
+        wrapped = {name: _FirmSubsetScorer(full[name], columns) for name in scorers}
         part = evaluate_scorers(wrapped, umkm, subset, split)
         parts.append(part[part["segment"] == "all"].assign(segment=firm_type))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
