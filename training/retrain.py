@@ -39,8 +39,6 @@ from training.train import TrainResult, train_and_register
 FIRM_TYPES = ("PMA", "PMDN")
 # Values of a file's optional `source` column that mean "the engine suggested this pair".
 ENGINE_SOURCES = frozenset({"engine", "matcher", "recommended", "model"})
-_TRUE = frozenset({"true", "1", "1.0", "ya", "yes", "y"})
-_FALSE = frozenset({"false", "0", "0.0", "tidak", "no", "n"})
 
 
 class PromotionError(MatcherError):
@@ -191,11 +189,10 @@ def load_from_store(database_url: str | None = None, home: str | Path | None = N
     store command.
     """
     from api.settings import Settings
-    from api.store import Store
+    from api.store import open_store
 
     given = {"database_url": database_url, "home": home}
-    url = Settings(**{k: v for k, v in given.items() if v is not None}).resolved_database_url()
-    store = Store(url)
+    store = open_store(Settings(**{k: v for k, v in given.items() if v is not None}))
     try:
         return read_store(store)
     finally:
@@ -254,23 +251,21 @@ def file_provenance(path: str | Path) -> pd.DataFrame | None:
     other non-empty value means a facilitator's own pick. Empty cells are unknown. Rows are
     reduced like the canonical frame (one per pair, latest date wins).
     """
-    from matcher.data.loaders import read_table
+    from matcher.data.loaders import BOOLEANS, excel_integer_text, read_table
 
-    raw = read_table(path)
-    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    raw = read_table(path)  # stripped text, lower-case headers
     if not {"umkm_id", "firm_id", "date"} <= set(raw.columns):
         return None
     if "recommended_by_engine" in raw.columns:
-        text = raw["recommended_by_engine"].astype(str).str.strip().str.lower()
-        marker = np.where(text.isin(_TRUE), 1.0, np.where(text.isin(_FALSE), 0.0, np.nan))
+        marker = raw["recommended_by_engine"].str.lower().map(BOOLEANS).astype(float).to_numpy()
     elif "source" in raw.columns:
-        text = raw["source"].astype(str).str.strip().str.lower()
+        text = raw["source"].str.lower()
         marker = np.where(text.isin(ENGINE_SOURCES), 1.0, np.where(text != "", 0.0, np.nan))
     else:
         return None
-    frame = pd.DataFrame({"umkm_id": raw["umkm_id"].astype(str).str.strip(),
-                          "firm_id": raw["firm_id"].astype(str).str.strip(),
-                          "date": raw["date"].astype(str).str.strip().str[:10],
+    frame = pd.DataFrame({"umkm_id": excel_integer_text(raw["umkm_id"]),
+                          "firm_id": excel_integer_text(raw["firm_id"]),
+                          "date": raw["date"].str[:10],
                           "recommended_by_engine": marker})
     frame = frame.sort_values("date", kind="stable")
     frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last")

@@ -32,7 +32,8 @@ from matcher.data.schema import (
 )
 
 READERS = (".csv", ".parquet", ".xlsx")
-_BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
+# what a yes/no cell may say (lower-cased); shared with training.retrain's outcome markers
+BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
              "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0}
 _KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
 
@@ -199,7 +200,7 @@ class _Checker:
 
     def ids(self, column: str) -> pd.Series:
         """Required, unique IDs; Excel's "123.0" is read as "123". A duplicate names the other rows."""
-        s = _excel_integer_text(self.required(column))
+        s = excel_integer_text(self.required(column))
         dup = (s.duplicated(keep=False) & (s != "")).to_numpy()
         if dup.any():
             rows_of = pd.Series(self.rows[dup]).groupby(s[dup].to_numpy()).agg(list)
@@ -271,7 +272,7 @@ class _Checker:
 
     def boolean(self, column: str) -> pd.Series:
         s = self.col(column).str.lower()
-        values = s.map(_BOOLEANS)
+        values = s.map(BOOLEANS)
         bad = (s != "") & values.isna()
         self.fail(bad, column, "true/false, 1/0 or ya/tidak")
         return values.astype(float)
@@ -369,14 +370,14 @@ def _none_where_empty(s: pd.Series) -> pd.Series:
     return s.astype(object).where(s != "", None)
 
 
-def _excel_integer_text(s: pd.Series) -> pd.Series:
+def excel_integer_text(s: pd.Series) -> pd.Series:
     """"123.0" -> "123" (Excel/Parquet turned a number-like text cell into a float)."""
     return s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
 def _judge_kbli_items(items: pd.Series) -> pd.DataFrame:
     """Distinct raw KBLI items -> frame indexed by item: ``code`` (normalised), ``error`` (None if ok)."""
-    code = _excel_integer_text(items)
+    code = excel_integer_text(items)
     is5 = code.str.fullmatch(r"\d{5}")
     division_ok = code.str[:2].map(ref.kbli_division_exists).astype(bool)
     lost_zero = code.str.fullmatch(r"\d{4}") & ("0" + code.str[:1]).map(ref.kbli_division_exists).astype(bool)
@@ -444,7 +445,7 @@ def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
 
 
 def _nib(c: _Checker) -> pd.Series:
-    s = _excel_integer_text(c.col("nib"))
+    s = excel_integer_text(c.col("nib"))
     bad = (s != "") & ~s.str.fullmatch(r"\d{13}")
     sci = s.str.contains(r"[eE]\+", regex=True)
     expected = pd.Series("13 digits (Nomor Induk Berusaha)", index=s.index, dtype=object)
@@ -500,8 +501,8 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
     """
     c = _Checker(raw, source)
     c.require_columns(("umkm_id", "firm_id", "stage", "date"))
-    umkm_id = _excel_integer_text(c.required("umkm_id"))
-    firm_id = _excel_integer_text(c.required("firm_id"))
+    umkm_id = excel_integer_text(c.required("umkm_id"))
+    firm_id = excel_integer_text(c.required("firm_id"))
     for ids, column, profiles, key, label in (
         (umkm_id, "umkm_id", umkm, "umkm_id", "UMKM"),
         (firm_id, "firm_id", firms, "firm_id", "firm"),
@@ -547,7 +548,7 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
     c.require_columns(("party", "id"))
     c.required("party")
     party = c.vocabulary("party", PARTIES)
-    ids = _excel_integer_text(c.required("id"))
+    ids = excel_integer_text(c.required("id"))
     is_umkm, is_firm = (party == "umkm").to_numpy(), (party == "firm").to_numpy()
     c.fail(is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(), "id",
            "an umkm_id present in the UMKM profiles", values=ids)
@@ -571,7 +572,7 @@ def parse_pairs(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> list[tup
     c.require_columns(("umkm_id", "firm_id"))
     ids = {}
     for column, party in (("umkm_id", "umkm"), ("firm_id", "firm")):
-        ids[column] = _excel_integer_text(c.required(column))
+        ids[column] = excel_integer_text(c.required(column))
         allowed = event.loc[event["party"] == party, "id"].astype(str)
         c.fail((ids[column] != "").to_numpy() & ~ids[column].isin(allowed).to_numpy(), column,
                f"the {column} of a {party} taking part in the event", values=ids[column])
