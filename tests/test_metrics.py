@@ -97,6 +97,12 @@ def test_time_split_after_holds_out_only_what_the_champion_has_not_seen():
     split = time_split(outcomes, test_share=0.5, after=pd.Timestamp("2024-06-01"))
     assert split.test_events == ["E3"]
     assert set(split.train["event_id"]) == {"E1", "E2"}
+    # an event that began before the champion's data ended: only its later outcomes are held out
+    late = outcomes.copy()
+    late.loc[(late["event_id"] == "E3").to_numpy().nonzero()[0][:5], "date"] = pd.Timestamp("2024-03-01")
+    split = time_split(late, test_share=0.5, after=pd.Timestamp("2024-06-01"))
+    assert split.test_events == ["E3"] and len(split.test) == 35
+    assert (split.test["date"] > pd.Timestamp("2024-06-01")).all()
     # nothing new at all: the ordinary split
     same = time_split(outcomes, test_share=0.5, after=pd.Timestamp("2030-01-01"))
     assert same.test_events == ["E3", "E2"]

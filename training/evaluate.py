@@ -44,6 +44,8 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
     current model has already seen are dropped from the slice when what remains holds at
     least ``min_test`` outcomes: then the current model and a challenger are compared on
     outcomes neither has seen, and the challenger still learns from the older new events.
+    Within those events, outcomes dated up to ``after`` (an old event recorded late) are
+    not held out either: the current model may have trained on them.
     """
     if len(outcomes) < 10:
         raise MatcherError(f"need at least 10 outcomes to evaluate, got {len(outcomes)}")
@@ -56,11 +58,14 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
             break
         held.append(ev)
         n += sizes[ev]
+    only_unseen = False
     if after is not None:
         fresh = [ev for ev in held if when[ev] > after]
         if 0 < len(fresh) < len(held) and sizes[fresh].sum() >= min_test:
-            held = fresh
+            held, only_unseen = fresh, True
     test_mask = key.isin(held).to_numpy()
+    if only_unseen:  # an event that began before ``after`` may have been partly trained on
+        test_mask = test_mask & (outcomes["date"] > after).to_numpy()
     cutoff = outcomes.loc[test_mask, "date"].min()
     train = outcomes[~test_mask & (outcomes["date"] < cutoff).to_numpy()]
     return Split(train=train.reset_index(drop=True), test=outcomes[test_mask].reset_index(drop=True),
