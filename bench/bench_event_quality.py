@@ -21,22 +21,16 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher.data.loaders import load_event, load_firms, load_outcomes, load_umkm  # noqa: E402
-from matcher.demo import generate_world, write_world  # noqa: E402
 from matcher.planning import plan_event  # noqa: E402
 from matcher.ranking import MatchModel  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
-from bench.common import print_seed_table  # noqa: E402
+from bench.common import demo_files, print_seed_table  # noqa: E402
 
 
 def run(seed: int, n_umkm: int, n_firms: int) -> dict:
-    world = generate_world(n_umkm=n_umkm, n_firms=n_firms, seed=seed)
-    with tempfile.TemporaryDirectory() as d:
-        write_world(world, d)
-        umkm = load_umkm(Path(d) / "umkm.csv")
-        firms = load_firms(Path(d) / "firms.csv")
-        outcomes = load_outcomes(Path(d) / "outcomes.csv", umkm, firms)
-        event = load_event(Path(d) / "event.csv", umkm, firms)
+    with tempfile.TemporaryDirectory() as d:  # the contract files, as a facilitator gets them
+        files = demo_files(d, n_umkm, n_firms, seed)
+    world, umkm, firms, outcomes, event = files.world, files.umkm, files.firms, files.outcomes, files.event
     is_u = event["party"] == "umkm"
     u_pos = pd.Index(umkm["umkm_id"]).get_indexer(event.loc[is_u, "id"])
     f_pos = pd.Index(firms["firm_id"]).get_indexer(event.loc[~is_u, "id"])

@@ -41,7 +41,7 @@ def run(n_umkm, n_firms, seed, sample, params):
     row = {"seed": seed, "outcomes": len(outcomes), "cold_umkm": len(cold), "fit_s": round(fit_s, 1)}
     for name, scorer in scorers.items():
         row[name] = float(np.nanmean(ndcg_at_k(scorer.score_block(umkm, firms, cold), truth, 10)))
-    return row, model
+    return row
 
 
 def main(argv=None):
@@ -54,7 +54,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     params = json.loads(args.params)
     print_seed_table("NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)",
-                     [run(args.umkm, args.firms, s, args.sample, params)[0] for s in args.seeds])
+                     [run(args.umkm, args.firms, s, args.sample, params) for s in args.seeds])
 
 
 if __name__ == "__main__":

@@ -216,7 +216,7 @@ def throughput(args, tmp: Path) -> None:
         ("recall of the exact top-10", 1.0, q["recall"], q["recall"] - 1.0),
     ])
     if args.profile:
-        profile_block(model, U, F, subset[: min(len(subset), 256)])
+        profile_block(service, subset[: min(len(subset), 256)])
 
 
 def memory(args, tmp: Path) -> None:
@@ -243,15 +243,15 @@ def memory(args, tmp: Path) -> None:
                f"(load average {load_average():.1f})", rows)
 
 
-def profile_block(model, U, F, u_idx: np.ndarray) -> None:
-    """Where one block's time goes: cProfile of top_firms + reasons, by function."""
+def profile_block(service: MatchService, u_idx: np.ndarray) -> None:
+    """Where one chunk's time goes (what the CLI runs per chunk): cProfile of
+    ``recommend_chunk`` (features, shortlist, trees, reasons), by function."""
     import cProfile
     import pstats
 
     prof = cProfile.Profile()
     prof.enable()
-    cols, _ = model.top_firms(U, F, u_idx, K)
-    model.explain_pairs(U, F, np.repeat(u_idx, K), cols.ravel())
+    service.recommend_chunk(u_idx, K)
     prof.disable()
     pstats.Stats(prof).sort_stats("tottime").print_stats(25)
 

@@ -27,25 +27,24 @@ class DemoFiles:
     umkm: pd.DataFrame
     firms: pd.DataFrame
     outcomes: pd.DataFrame
+    event: pd.DataFrame  # the world's upcoming signing event
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.csv"
 
 
 def demo_files(folder: str | Path, n_umkm: int, n_firms: int, seed: int = 0) -> DemoFiles:
-    """Generate a demo world, write umkm/firms/outcomes CSV into ``folder``, load them back."""
-    from matcher.data.loaders import load_firms, load_outcomes, load_umkm
-    from matcher.demo.generate import generate_world
+    """Generate a demo world, write its contract CSV files into ``folder``, load them back."""
+    from matcher.data.loaders import load_event, load_firms, load_outcomes, load_umkm
+    from matcher.demo import generate_world, write_world
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     world = generate_world(n_umkm, n_firms, seed=seed)
-    for name in ("umkm", "firms", "outcomes"):
-        getattr(world, name).to_csv(folder / f"{name}.csv", index=False)
+    write_world(world, folder)
     umkm = load_umkm(folder / "umkm.csv")
     firms = load_firms(folder / "firms.csv")
     outcomes = load_outcomes(folder / "outcomes.csv", umkm, firms)
-    return DemoFiles(world, folder, umkm, firms, outcomes)
+    return DemoFiles(world, folder, umkm, firms, outcomes, load_event(folder / "event.csv", umkm, firms))
 
 
 def trained_model(files: DemoFiles, registry: str | Path | None = None, **params):
@@ -60,10 +59,9 @@ def trained_model(files: DemoFiles, registry: str | Path | None = None, **params
     return MatchModel(**params).fit(files.umkm, files.firms, files.outcomes)
 
 
-def peak_rss_mib(children: bool = False) -> float:
-    """Peak resident memory of this process (or of its finished children), MiB."""
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    peak = resource.getrusage(who).ru_maxrss
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process, MiB."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 1024 if sys.platform != "darwin" else peak / 2**20
 
 
