@@ -58,7 +58,8 @@ def prepare_home(home: Path, n_umkm: int, n_firms: int, train_umkm: int) -> str:
     history = replace(files, outcomes=files.outcomes[files.outcomes["umkm_id"].isin(trained_on)])
     with timer() as t:
         model = trained_model(history)
-    print(f"trained MatchModel on {len(history.outcomes):,} outcomes ({t():.1f} s)")
+    print(f"trained MatchModel on {len(history.outcomes):,} outcomes ({t():.1f} s, "
+          f"{model.ranker_.n_iter_} trees: request time grows with them)")
     registry = Registry(home / "models")
     registry.promote(registry.register(model, metrics={}, features=[], data_fingerprint="bench"))
     store = open_store(Settings(home=home))
