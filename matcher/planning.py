@@ -49,8 +49,22 @@ from matcher.data.errors import MatcherError
 
 # Pricing tolerance, relative to the largest pair value.
 _REDUCED_COST_TOL = 1e-7
-# Column generation stops after this many rounds (it converges in a handful in practice).
+# Column generation converges in a handful of rounds in practice; this bounds a runaway.
 _MAX_ROUNDS = 1000
+# Improving pairs added per UMKM and per firm in a round (see _best_per_participant).
+_PER_ROUND = 5
+
+
+def _top_of_rows_and_columns(score: np.ndarray, k_row: int, k_col: int) -> np.ndarray:
+    """Mask of each row's ``k_row`` and each column's ``k_col`` highest scores."""
+    n_u, n_f = score.shape
+    mask = np.zeros(score.shape, dtype=bool)
+    if n_u and n_f:
+        top = np.argpartition(-score, min(k_row, n_f) - 1, axis=1)[:, :k_row]
+        mask[np.arange(n_u)[:, None], top] = True
+        top = np.argpartition(-score, min(k_col, n_u) - 1, axis=0)[:k_col, :]
+        mask[top, np.arange(n_f)[None, :]] = True
+    return mask
 
 
 class PlanInfeasibleError(MatcherError):
@@ -261,43 +275,26 @@ class _ColumnGeneration:
         self.in_model = np.zeros((n_u, n_f), dtype=bool)
         self.columns = np.empty((0, 2), dtype=np.int64)
         self.rounds = 0
-        self.per_round = 5
         self._add(self._seed(initial_columns))
 
     # -- columns -------------------------------------------------------------------
     def _seed(self, initial_columns: int | None) -> np.ndarray:
         """Each UMKM's and each firm's best eligible pairs, and all forced pairs."""
         p = self.p
-        n_u, n_f = p.shape
-        ranked = np.where(p.eligible, p.value, -np.inf)
         k_u = initial_columns or int(2 * p.cap_u.max(initial=1) + 5)
         k_f = initial_columns or int(2 * p.cap_f.max(initial=1) + 5)
-        mask = np.zeros_like(p.eligible)
-        if n_f:
-            top = np.argpartition(-ranked, min(k_u, n_f) - 1, axis=1)[:, :k_u]
-            mask[np.arange(n_u)[:, None], top] = True
-        if n_u:
-            top = np.argpartition(-ranked, min(k_f, n_u) - 1, axis=0)[:k_f, :]
-            mask[top, np.arange(n_f)[None, :]] = True
+        mask = _top_of_rows_and_columns(np.where(p.eligible, p.value, -np.inf), k_u, k_f)
         mask &= p.eligible
         mask[p.forced[:, 0], p.forced[:, 1]] = True
         return np.argwhere(mask)
 
     def _best_per_participant(self, gain: np.ndarray) -> np.ndarray:
-        """The ``per_round`` most improving pairs of every UMKM and every firm (-inf = none).
+        """The ``_PER_ROUND`` most improving pairs of every UMKM and every firm (-inf = none).
 
         Adding every improving pair at once can pull most of a 2.5 M-pair room into the LP
         on skewed scores; a few per participant keeps the LP small and still converges.
         """
-        n_u, n_f = gain.shape
-        keep = np.zeros(gain.shape, dtype=bool)
-        k = min(self.per_round, n_f)
-        rows = np.argpartition(-gain, k - 1, axis=1)[:, :k]
-        keep[np.arange(n_u)[:, None], rows] = True
-        k = min(self.per_round, n_u)
-        cols = np.argpartition(-gain, k - 1, axis=0)[:k, :]
-        keep[cols, np.arange(n_f)[None, :]] = True
-        return np.argwhere(keep & np.isfinite(gain))
+        return np.argwhere(_top_of_rows_and_columns(gain, _PER_ROUND, _PER_ROUND) & np.isfinite(gain))
 
     def _add(self, new: np.ndarray) -> None:
         self.in_model[new[:, 0], new[:, 1]] = True
@@ -355,6 +352,9 @@ class _ColumnGeneration:
             if not improving.any():
                 break
             self._add(self._best_per_participant(np.where(improving, reduced, -np.inf)))
+        else:
+            raise RuntimeError(f"column generation did not converge in {_MAX_ROUNDS} rounds; "
+                               "the plan's optimality could not be proven")
         self.reduced_gain = reduced
         self.tol = tol
         self._raise_if_quota_slack(res.x)
