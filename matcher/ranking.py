@@ -37,6 +37,18 @@ MONOTONE = {"concept_cos": 1, "need_cover": 1, "primary_product_match": 1, "prim
             "n_missing_certs": -1, "missing_food_cert": -1}
 
 
+def _strata(umkm, firms, U, F, users) -> tuple:
+    """(keys per UMKM in ``users``, firm pools per key) for same-province and same-division
+    negative draws: one vectorised draw per group of UMKM."""
+    by_province = pd.Series(np.arange(F.n)).groupby(F.province).apply(np.array).to_dict()
+    by_division: dict[str, list[int]] = {}
+    for j, codes in enumerate(firms["kbli"]):
+        for d in {c[:2] for c in codes}:
+            by_division.setdefault(d, []).append(j)
+    first_division = np.array([c[0][:2] if len(c) else "" for c in umkm["kbli"].to_numpy()[users]])
+    return (U.province[users], by_province), (first_division, by_division)
+
+
 def _fold_of(ids: np.ndarray, n_folds: int) -> np.ndarray:
     """Stable fold number per ID (hash-based, independent of row order)."""
     h = pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
@@ -101,19 +113,13 @@ class MatchModel(BaseEstimator):
         g_t = outcomes["grade"].to_numpy(dtype=np.float32)[keep]
         users = np.unique(u_t)
         n_f = F.n
-        # per UMKM: k uniform draws, plus k/3 from its province and k/3 from its division
+        # per UMKM: k uniform draws ("mixed": plus k/3 from its province and k/3 from its division)
         k = self.n_negatives
         uni = rng.integers(0, n_f, size=(len(users), k))
         neg_u, neg_f = [np.repeat(users, k)], [uni.ravel()]
-        # same-province and same-division draws, one vectorised draw per group of UMKM
-        by_province = pd.Series(np.arange(n_f)).groupby(F.province).apply(np.array).to_dict()
-        by_division: dict[str, list[int]] = {}
-        for j, codes in enumerate(firms["kbli"]):
-            for d in {c[:2] for c in codes}:
-                by_division.setdefault(d, []).append(j)
-        first_division = np.array([c[0][:2] if len(c) else "" for c in umkm["kbli"].to_numpy()[users]])
-        strata = ((U.province[users], by_province), (first_division, by_division))
-        for keys, pools in strata if self.negative_strategy == "mixed" else ():
+        if self.negative_strategy not in ("uniform", "mixed"):
+            raise ValueError(f"negative_strategy must be 'uniform' or 'mixed', got {self.negative_strategy!r}")
+        for keys, pools in _strata(umkm, firms, U, F, users) if self.negative_strategy == "mixed" else ():
             for key in np.unique(keys):
                 pool = np.asarray(pools.get(key, []), dtype=np.int64)
                 if len(pool) == 0:
