@@ -194,3 +194,21 @@ def test_batch_mode_encoding_chunk_by_chunk_gives_identical_rows(service):
     chunked = pd.concat(list(lazy.iter_recommend_firms(None, k=4, chunk_size=7)), ignore_index=True)
     assert lazy._U_all is None  # nothing encoded for the whole batch
     pd.testing.assert_frame_equal(chunked, service.recommend_firms(None, k=4))
+
+
+def test_mixed_negatives_draw_more_from_the_umkms_own_province():
+    from matcher.ranking import MatchModel
+
+    u, f, o, _, _ = demo_frames(400, 60, 0)
+    fitted = tiny_model().features_
+    U, F = fitted.encode_umkm(u), fitted.encode_firms(f)
+
+    def same_province_share(strategy):
+        model = MatchModel(n_negatives=12, negative_strategy=strategy, random_state=0)
+        u_all, f_all, y, _, _ = model.training_pairs(u, f, o, U, F)
+        neg = y == 0
+        return (U.province[u_all[neg]] == F.province[f_all[neg]]).mean()
+
+    assert same_province_share("mixed") > same_province_share("uniform") + 0.05
+    with pytest.raises(ValueError, match="negative_strategy"):
+        MatchModel(negative_strategy="stratified").training_pairs(u, f, o, U, F)
