@@ -6,12 +6,12 @@ import pandas as pd
 import pytest
 
 from matcher.service import MatchService
-from tests.worlds import LINES, demo_frames, tiny_model, tiny_world
+from tests.worlds import LINES, demo_frames, tiny_model, line_world
 
 
 @pytest.fixture(scope="module")
 def service():
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     return MatchService(tiny_model(), u, f)
 
 
@@ -52,7 +52,7 @@ def test_batch_equals_single(service):
 
 
 def test_reasons_name_the_product_and_missing_certificate():
-    u, f, o = tiny_world()
+    u, f, o = line_world()
     f = f.copy()
     f.at[0, "required_certifications"] = ("bpom",)  # salt buyer now requires BPOM
     service = MatchService(tiny_model(), u, f)
@@ -91,7 +91,7 @@ def test_missing_required_certificate_lowers_the_score(demo_model):
 def test_a_shortlist_that_keeps_the_best_firms_gives_the_exact_top_scores():
     import copy
 
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     model = tiny_model()
     U, F = model.encode_umkm(u), model.encode_firms(f)
     assert F.n == 20
@@ -108,7 +108,7 @@ def test_a_shortlist_that_keeps_the_best_firms_gives_the_exact_top_scores():
 
 
 def test_shortlist_scores_are_the_distilled_models_predictions_with_gaps_imputed():
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     model = tiny_model()
     U, F = model.encode_umkm(u), model.encode_firms(f)
     X = model.features_.block(U, F, np.arange(0, 30))
@@ -122,7 +122,7 @@ def test_shortlist_scores_are_the_distilled_models_predictions_with_gaps_imputed
 def test_contributions_equal_ablating_every_group_of_every_pair():
     from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, prior_fit
 
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     model = tiny_model()
     U, F = model.encode_umkm(u), model.encode_firms(f)
     X = np.ascontiguousarray(model.features_.block(U, F, np.arange(0, 12)))
@@ -144,7 +144,7 @@ def test_contributions_equal_ablating_every_group_of_every_pair():
 
 
 def test_ad_hoc_profile_matches_like_a_stored_one(service):
-    u, _, _ = tiny_world()
+    u, _, _ = line_world()
     profile = u[u["umkm_id"] == "U100"].copy()
     profile["umkm_id"] = "NEW"
     adhoc = service.match_profile(profile, k=5)
@@ -156,7 +156,7 @@ def test_ad_hoc_profile_matches_like_a_stored_one(service):
 def test_save_then_load_gives_identical_scores(tmp_path):
     from training.registry import Registry
 
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     reg = Registry(tmp_path / "reg")
     version = reg.register(tiny_model(), metrics={}, features=["x"], data_fingerprint="t")
     loaded = reg.load(version)
@@ -189,7 +189,7 @@ def test_model_beats_baselines_on_demo_world_truth(demo_model):
 
 
 def test_batch_mode_encoding_chunk_by_chunk_gives_identical_rows(service):
-    u, f, _ = tiny_world()
+    u, f, _ = line_world()
     lazy = MatchService(tiny_model(), u, f, encode_umkm_upfront=False)
     chunked = pd.concat(list(lazy.iter_recommend_firms(None, k=4, chunk_size=7)), ignore_index=True)
     assert lazy._U_all is None  # nothing encoded for the whole batch

@@ -1,6 +1,6 @@
 """Small worlds for tests, built in memory and cached per session.
 
-``tiny_world()`` is hand-made so the right match is obvious: five product lines, each with
+``line_world()`` is hand-made so the right match is obvious: five product lines, each with
 firms that need exactly that product (in English where the UMKM writes Indonesian), and a
 history in which only matching pairs ever signed. ``demo_frames(...)`` runs the demo
 generator and the contract loaders on a small world.
@@ -28,7 +28,7 @@ STAGES = ["declined", "meeting", "mou_signed", "contract_signed"]
 
 
 @lru_cache(maxsize=1)
-def tiny_world():
+def line_world():
     rng = np.random.default_rng(0)
     umkm, firms, outcomes = [], [], []
     for i in range(150):
@@ -54,7 +54,7 @@ def tiny_world():
 def tiny_model():
     from matcher.ranking import MatchModel
 
-    u, f, o = tiny_world()
+    u, f, o = line_world()
     return MatchModel(max_iter=40, n_negatives=6, random_state=0).fit(u, f, o)
 
 
