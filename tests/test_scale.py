@@ -15,6 +15,7 @@ import pytest
 
 from matcher.data.errors import MatcherError
 from matcher.service import MatchService, top_k_rows
+from tests.worlds import demo_frames
 
 N_UMKM, N_FIRMS, K = 300, 40, 5
 
@@ -30,21 +31,14 @@ def one_thread_per_process():
 
 
 @pytest.fixture(scope="session")
-def small_world(tmp_path_factory):
+def small_world():
     """(umkm, firms, model): a generated world read back by the real loaders, and a model
     trained on its outcomes (few trees: enough to rank, fast to fit)."""
     from threadpoolctl import threadpool_limits
 
-    from matcher.data.loaders import load_firms, load_outcomes, load_umkm
-    from matcher.demo.generate import generate_world
     from matcher.ranking import MatchModel
 
-    folder = tmp_path_factory.mktemp("scale_world")
-    world = generate_world(N_UMKM, N_FIRMS, seed=7)
-    for name in ("umkm", "firms", "outcomes"):
-        getattr(world, name).to_csv(folder / f"{name}.csv", index=False)
-    umkm, firms = load_umkm(folder / "umkm.csv"), load_firms(folder / "firms.csv")
-    outcomes = load_outcomes(folder / "outcomes.csv", umkm, firms)
+    umkm, firms, outcomes, _, _ = demo_frames(N_UMKM, N_FIRMS, 7)
     with threadpool_limits(1):  # tiny fits are slower with OpenMP threads on a busy machine
         model = MatchModel(max_iter=30).fit(umkm, firms, outcomes)
     return umkm, firms, model
@@ -258,11 +252,9 @@ def test_cli_streams_the_file_to_dask_and_writes_the_local_file(small_world, das
     model = small_world[2]
     reg = Registry(tmp_path / "reg")
     reg.promote(reg.register(model, metrics={}, features=[], data_fingerprint="test"))
-    from matcher.demo.generate import generate_world
+    from matcher.demo import write_world
 
-    world = generate_world(N_UMKM, N_FIRMS, seed=7)  # the files behind small_world
-    world.umkm.to_csv(tmp_path / "umkm.csv", index=False)
-    world.firms.to_csv(tmp_path / "firms.csv", index=False)
+    write_world(demo_frames(N_UMKM, N_FIRMS, 7)[4], tmp_path)  # the files behind small_world
     common = ["recommend", "--umkm", str(tmp_path / "umkm.csv"), "--firms", str(tmp_path / "firms.csv"),
               "--registry", str(tmp_path / "reg"), "--k", str(K), "--chunk-size", "70"]
     assert main([*common, "--out", str(tmp_path / "local.csv")]) == 0
