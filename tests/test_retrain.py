@@ -7,6 +7,7 @@ Models are kept small (``PARAMS``) so the file stays quick.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 
@@ -14,32 +15,23 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.data.loaders import parse_firms, parse_outcomes, parse_umkm
+from matcher.demo import write_world
 from matcher.ranking import MatchModel
 from training.registry import Registry
 from training.retrain import (PromotionError, RetrainBusyError, RetrainData, RetrainJobs,
                               decision_message, file_provenance, load_from_store, retrain)
 from training.retrain_report import engine_share, known_to_champion
 from training.train import train_and_register
+from tests.worlds import demo_frames
 
 PARAMS = dict(max_iter=40, learning_rate=0.1, n_negatives=10, n_folds=3)
 WORLD = dict(n_umkm=2000, n_firms=80, seed=3)
 CHAMPION_EVENTS = ("EVT-2022-1", "EVT-2023-1", "EVT-2023-2")  # 3 of 6 events
 
 
-def _as_text(df: pd.DataFrame) -> pd.DataFrame:
-    """A generator frame as a file would give it: strings, empty for missing."""
-    return df.astype(object).where(df.notna(), "").astype(str)
-
-
 @pytest.fixture(scope="module")
 def world():
-    from matcher.demo.generate import generate_world
-
-    w = generate_world(**WORLD)
-    umkm = parse_umkm(_as_text(w.umkm), "umkm")
-    firms = parse_firms(_as_text(w.firms), "firms")
-    outcomes = parse_outcomes(_as_text(w.outcomes), "outcomes", umkm, firms)
+    umkm, firms, outcomes, _, w = demo_frames(WORLD["n_umkm"], WORLD["n_firms"], WORLD["seed"])
     return w, umkm, firms, outcomes
 
 
@@ -240,12 +232,9 @@ def small_model(monkeypatch):
 
 def _write_world_files(world, folder, outcomes=None):
     w, *_ = world
-    folder.mkdir(exist_ok=True)
-    paths = {}
-    for name, frame in (("umkm", w.umkm), ("firms", w.firms), ("outcomes", outcomes if outcomes is not None else w.outcomes)):
-        paths[name] = folder / f"{name}.csv"
-        frame.to_csv(paths[name], index=False)
-    return paths
+    if outcomes is not None:
+        w = dataclasses.replace(w, outcomes=outcomes)
+    return write_world(w, folder)
 
 
 def test_cli_retrain_on_files_exits_0_and_prints_the_decision(world, registry, tmp_path, capsys,
