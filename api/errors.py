@@ -5,6 +5,9 @@ so a client can highlight the field.
 """
 from __future__ import annotations
 
+import math
+import re
+
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -12,6 +15,17 @@ from fastapi.responses import JSONResponse
 from api.engine import ServiceUnavailable
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.index import UnknownIdError
+
+
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+){2,}[/\\]?")
+
+
+def scrub_paths(text: str | None) -> str | None:
+    """``text`` with server file paths cut to their last part: an answer must not show the
+    server's folders (a tampered model's error used to name its full path, even on /health)."""
+    if text is None:
+        return None
+    return _PATH.sub(lambda m: "…/" + re.split(r"[/\\]", m.group(0).rstrip("/\\"))[-1], text)
 
 
 def problem_entry(problem: Problem, prefix: str) -> dict:
@@ -25,6 +39,7 @@ def _readable(entries: list[dict]) -> str:
     for e in entries:
         where = ".".join(str(p) for p in e["loc"])
         value = e.get("input")
+        value = value[:80] + "…" if isinstance(value, str) and len(value) > 80 else _jsonable(value)
         shown = f" (got {value!r})" if value not in (None, "", {}) and not isinstance(value, dict) else ""
         lines.append(f"{where}: {e['msg']}{shown}")
     return "; ".join(lines)
@@ -39,7 +54,15 @@ def validation_response(entries: list[dict]) -> JSONResponse:
 
 
 def _jsonable(value):
-    return value if isinstance(value, (str, int, float, bool, type(None), list, dict)) else str(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # NaN / Infinity echoed back as text: JSON has no such numbers
+    if isinstance(value, str):
+        return scrub_paths(value[:200])
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value[:20]]
+    if isinstance(value, dict):
+        return {str(k)[:64]: _jsonable(v) for k, v in list(value.items())[:20]}
+    return value if isinstance(value, (int, float, bool, type(None))) else str(value)[:200]
 
 
 def install(app: FastAPI) -> None:
@@ -63,7 +86,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
         return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            content={"detail": str(exc)}, headers={"Retry-After": "5"})
+                            content={"detail": scrub_paths(str(exc))}, headers={"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:  # logged with its traceback
@@ -73,4 +96,5 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(MatcherError)
     async def _user_error(_: Request, exc: MatcherError) -> JSONResponse:
-        return JSONResponse(status_code=status.HTTP_400_BAD_REQUEST, content={"detail": str(exc)})
+        return JSONResponse(status_code=status.HTTP_400_BAD_REQUEST,
+                            content={"detail": scrub_paths(str(exc))})

@@ -6,13 +6,46 @@ the data contract write the same lists ``;``-separated.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from fastapi import Path, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from matcher.data import rules
 
 Stage = Literal["declined", "meeting", "mou_signed", "contract_signed"]
 Scale = Literal["mikro", "kecil", "menengah"]
 T = TypeVar("T")
+
+
+# -- field rules (matcher.data.rules, the same as for files and the store) -------------
+def _text(column: str, min_length: int = 0):
+    """A text field: no control characters, at most the column's length."""
+    return Annotated[str, StringConstraints(min_length=min_length, max_length=rules.max_length(column)),
+                     AfterValidator(lambda v: rules.check_text(v, column))]
+
+
+Id = _text("id", min_length=1)
+Name = _text("name")
+FreeText = _text("products")
+ShortText = _text("country")
+Cell = _text("")
+Province = _text("province")
+Regency = _text("regency")
+Count = Annotated[int, Field(ge=0, le=rules.INT32_MAX)]
+PastDate = Annotated[dt.date, AfterValidator(rules.check_date)]
+
+
+# path and query parameters under the same rules
+IdPath = Annotated[str, Path(max_length=rules.ID_MAX, description="an ID (at most 64 characters)"),
+                   AfterValidator(lambda v: rules.check_text(v, "id"))]
+KQuery = Annotated[int, Query(ge=1, le=rules.K_MAX, description="how many matches")]
+
+
+class RequestBody(BaseModel):
+    """Base of every request body: unknown fields refused, NaN and Infinity refused."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Page(BaseModel, Generic[T]):
@@ -75,26 +108,26 @@ class FirmOut(BaseModel):
     max_partners: int
 
 
-class UmkmProfileIn(BaseModel):
+class UmkmProfileIn(RequestBody):
     """An ad-hoc UMKM profile, checked with the same rules as a row of an umkm file."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    umkm_id: str = Field("adhoc", description="any label; not looked up in the store")
-    name: str = "ad-hoc profile"
-    nib: str | None = None
-    kbli: list[str] | str = Field(description="5-digit KBLI 2020 codes", examples=[["10792"]])
-    products: str = Field(examples=["keripik singkong, kerupuk ikan"])
-    province: str = Field(examples=["Jawa Timur"])
-    regency: str | None = None
+    umkm_id: Id = Field("adhoc", description="any label; not looked up in the store")
+    name: Name = "ad-hoc profile"
+    nib: ShortText | None = None
+    kbli: list[Cell] | Cell = Field(description="5-digit KBLI 2020 codes", examples=[["10792"]],
+                                    max_length=rules.K_MAX)
+    products: FreeText = Field(examples=["keripik singkong, kerupuk ikan"])
+    province: Province = Field(examples=["Jawa Timur"])
+    regency: Regency | None = None
     lat: float | None = None
     lon: float | None = None
     scale: Scale | None = None
     annual_revenue_idr: float | None = None
-    employees: int | None = None
+    employees: Count | None = None
     monthly_capacity_idr: float | None = None
-    certifications: list[str] | str = Field(default_factory=list, examples=[["halal", "pirt"]])
-    year_founded: int | None = None
+    certifications: list[Cell] | Cell = Field(default_factory=list, examples=[["halal", "pirt"]],
+                                              max_length=rules.K_MAX)
+    year_founded: Annotated[int, Field(ge=1900, le=2100)] | None = None
     export_experience: bool | None = None
 
     def to_raw_row(self) -> dict[str, Any]:
@@ -108,11 +141,9 @@ class UmkmProfileIn(BaseModel):
         return {k: ("" if v is None else v) for k, v in row.items()}
 
 
-class MatchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MatchRequest(RequestBody):
     profile: UmkmProfileIn
-    k: int = Field(10, ge=1, le=100)
+    k: int = Field(10, ge=1, le=rules.K_MAX)
 
 
 # -- matches ---------------------------------------------------------------------------
@@ -145,15 +176,14 @@ class FirmMatches(BaseModel):
 
 
 # -- outcomes --------------------------------------------------------------------------
-class OutcomeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    umkm_id: str
-    firm_id: str
+class OutcomeIn(RequestBody):
+    umkm_id: Id
+    firm_id: Id
     stage: Stage
-    date: dt.date = Field(default_factory=dt.date.today, description="when the stage was reached")
+    date: PastDate = Field(default_factory=rules.today,
+                           description="when the stage was reached (2000-01-01 .. tomorrow)")
     contract_value_idr: float | None = Field(None, ge=0)
-    event_id: str | None = None
+    event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
 
     @model_validator(mode="after")
@@ -185,21 +215,18 @@ class OutcomeOut(BaseModel):
 
 
 # -- events ----------------------------------------------------------------------------
-class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ParticipantIn(RequestBody):
     party: Literal["umkm", "firm"]
-    id: str
-    capacity: int | None = Field(None, ge=1, description="default: firm's max_partners, 1 for UMKM")
+    id: Id
+    capacity: int | None = Field(None, ge=1, le=rules.INT32_MAX,
+                                 description="default: firm's max_partners, 1 for UMKM")
 
 
-class EventIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    event_id: str = Field(min_length=1, max_length=64)
-    name: str
-    date: dt.date | None = None
-    participants: list[ParticipantIn] = Field(min_length=2)
+class EventIn(RequestBody):
+    event_id: Id
+    name: Name
+    date: Annotated[dt.date, AfterValidator(rules.check_event_date)] | None = None
+    participants: list[ParticipantIn] = Field(min_length=2, max_length=rules.PARTICIPANTS_MAX)
 
 
 class ParticipantOut(BaseModel):
@@ -218,12 +245,12 @@ class EventOut(BaseModel):
     participants: list[ParticipantOut]
 
 
-class PlanRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanRequest(RequestBody):
     min_score: float | None = None
-    must_include: list[tuple[str, str]] = Field(default_factory=list, description="(umkm_id, firm_id) pairs")
-    exclude: list[tuple[str, str]] = Field(default_factory=list, description="(umkm_id, firm_id) pairs")
+    must_include: list[tuple[Id, Id]] = Field(default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+                                              description="(umkm_id, firm_id) pairs")
+    exclude: list[tuple[Id, Id]] = Field(default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+                                         description="(umkm_id, firm_id) pairs")
 
 
 class PlanPair(BaseModel):

@@ -74,13 +74,13 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
 
 
 @router.get("/{event_id}", response_model=schemas.EventOut, summary="One event and its participants")
-def read_event(event_id: str, session: SessionDep, principal: PrincipalDep):
+def read_event(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     return _event_out(session, _visible_event(session, principal, event_id))
 
 
 @router.post("/{event_id}/plan", response_model=schemas.PlanOut,
              summary="Optimal pairs for the event: best total score within every capacity")
-def plan(event_id: str, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
+def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
          body: schemas.PlanRequest | None = None):
     _visible_event(session, principal, event_id)
     return matching.plan_for_event(snapshot, participants(session, event_id),

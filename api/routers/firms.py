@@ -9,7 +9,7 @@ from api.routers.listing import ListParams
 from api.store.profiles import FIRMS, record, search_profiles
 
 router = APIRouter(prefix="/firms", tags=["firms"])
-K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
+K = schemas.KQuery
 
 
 @router.get("", response_model=schemas.Page[schemas.FirmOut],
@@ -22,13 +22,13 @@ def list_firms(params: Annotated[ListParams, Query()], session: SessionDep, _: P
 
 
 @router.get("/{firm_id}", response_model=schemas.FirmOut, summary="One firm profile")
-def get_firm(firm_id: str, session: SessionDep, _: PrincipalDep):
+def get_firm(firm_id: schemas.IdPath, session: SessionDep, _: PrincipalDep):
     return record(existing_firm(session, firm_id), FIRMS)
 
 
 @router.get("/{firm_id}/matches", response_model=schemas.FirmMatches,
             summary="UMKM ranked for this firm (a scoped facilitator: only its region's UMKM)")
-def firm_matches(firm_id: str, session: SessionDep, principal: PrincipalDep,
+def firm_matches(firm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
                  snapshot: SnapshotDep, k: K = 10):
     existing_firm(session, firm_id)
     return matching.umkm_for_firm(snapshot, firm_id, k, principal.region)

@@ -2,6 +2,7 @@ from fastapi import APIRouter
 
 from api import schemas
 from api.deps import HolderDep, StoreDep
+from api.errors import scrub_paths
 
 router = APIRouter(tags=["health"])
 
@@ -18,5 +19,5 @@ def health(holder: HolderDep, store: StoreDep) -> schemas.Health:
         umkm=len(snap.service.umkm_index) if snap else None,
         firms=len(snap.service.firm_index) if snap else None,
         database=store.engine.dialect.name,
-        problem=problem,
+        problem=scrub_paths(problem),
     )

@@ -4,6 +4,9 @@ from __future__ import annotations
 from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
+from api.schemas import Cell, Province, Regency
+from matcher.data import rules
+
 from api.store.profiles import ProfileFilter
 from matcher.data.reference import (
     UnknownReferenceError,
@@ -14,14 +17,15 @@ from matcher.data.reference import (
 
 
 class ListParams(BaseModel):
-    province: str | None = Field(None, description="name, short form (Jatim) or 2-digit code")
-    regency: str | None = Field(None, description="kabupaten/kota name or 4-digit code")
+    province: Province | None = Field(None, description="name, short form (Jatim) or 2-digit code")
+    regency: Regency | None = Field(None, description="kabupaten/kota name or 4-digit code")
     kbli: str | None = Field(None, pattern=r"^\d{1,5}$", description="KBLI code prefix, e.g. 10 or 107")
-    certificate: str | None = Field(None, description="e.g. halal")
-    scale: str | None = Field(None, description="mikro, kecil or menengah")
-    q: str | None = Field(None, min_length=2, description="text in the name or description")
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    certificate: Cell | None = Field(None, max_length=64, description="e.g. halal")
+    scale: Cell | None = Field(None, max_length=32, description="mikro, kecil or menengah")
+    q: Cell | None = Field(None, min_length=2, max_length=rules.NAME_MAX,
+                           description="text in the name or description")
+    limit: int = Field(50, ge=1, le=rules.LIMIT_MAX)
+    offset: int = Field(0, ge=0, le=rules.OFFSET_MAX)
 
     def to_filter(self) -> ProfileFilter:
         """Spellings normalised the way the loaders normalise profiles."""

@@ -4,6 +4,7 @@ import logging
 from fastapi import APIRouter, HTTPException, Request, status
 
 from api import schemas
+from api.errors import scrub_paths
 from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
 from api.store.model_state import mirror_current_version
 from training.registry import Registry
@@ -20,7 +21,8 @@ def list_models(holder: HolderDep, _: PrincipalDep):
     snap = holder.snapshot
     return schemas.ModelList(
         current=current, serving=snap.model_version if snap else None,
-        versions=[schemas.ModelInfo(**{k: v.get(k) for k in ("version", "created_at", "error")},
+        versions=[schemas.ModelInfo(**{k: v.get(k) for k in ("version", "created_at")},
+                                    error=scrub_paths(v.get("error")),
                                     metrics=v.get("metrics") or {}, is_current=v["is_current"])
                   for v in versions],
     )
@@ -71,7 +73,7 @@ def start_retrain(admin: AdminDep, holder: HolderDep, store: StoreDep, settings:
 
 @router.get("/retrain/{job_id}", response_model=schemas.RetrainJobOut,
             summary="Status of a retrain job (admin): queued, running, done (with the decision) or failed")
-def retrain_status(job_id: str, _: AdminDep, request: Request):
+def retrain_status(job_id: schemas.IdPath, _: AdminDep, request: Request):
     job = request.app.state.retrain_jobs.get(job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
@@ -81,7 +83,7 @@ def retrain_status(job_id: str, _: AdminDep, request: Request):
 
 @router.post("/{version}/promote", response_model=schemas.PromoteOut,
              summary="Make a version current (admin); servers switch without a restart")
-def promote(version: str, admin: AdminDep, holder: HolderDep, store: StoreDep):
+def promote(version: schemas.IdPath, admin: AdminDep, holder: HolderDep, store: StoreDep):
     known = {v["version"] for v in holder.source.versions()}
     if version not in known:
         raise HTTPException(status.HTTP_404_NOT_FOUND,

@@ -14,6 +14,11 @@ def record_outcome(body: schemas.OutcomeIn, principal: PrincipalDep, store: Stor
                    holder: HolderDep, settings: SettingsDep):
     """Also records whether the engine had recommended this firm to this UMKM (in its
     top-k under the model being served) and that model's version, for retraining."""
+    # who may see the pair is settled before any scoring, so "exists in another region"
+    # and "does not exist" do the same work and answer the same 404 in the same time
+    with store.session() as session:
+        visible_umkm(session, principal, body.umkm_id)
+        existing_firm(session, body.firm_id)
     recommended, version = matching.engine_recommended(
         holder.snapshot, body.umkm_id, body.firm_id, settings.recommended_k
     )

@@ -10,7 +10,7 @@ from api.store.outcomes import list_outcomes
 from api.store.profiles import UMKM, record, search_profiles
 
 router = APIRouter(prefix="/umkm", tags=["umkm"])
-K = Annotated[int, Query(ge=1, le=100, description="how many matches")]
+K = schemas.KQuery
 
 
 @router.get("", response_model=schemas.Page[schemas.UmkmOut],
@@ -23,13 +23,13 @@ def list_umkm(params: Annotated[ListParams, Query()], session: SessionDep, princ
 
 
 @router.get("/{umkm_id}", response_model=schemas.UmkmOut, summary="One UMKM profile")
-def get_umkm(umkm_id: str, session: SessionDep, principal: PrincipalDep):
+def get_umkm(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     return record(visible_umkm(session, principal, umkm_id), UMKM)
 
 
 @router.get("/{umkm_id}/matches", response_model=schemas.UmkmMatches,
             summary="Firms ranked for this UMKM, with scores and reasons")
-def umkm_matches(umkm_id: str, session: SessionDep, principal: PrincipalDep,
+def umkm_matches(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
                  snapshot: SnapshotDep, k: K = 10):
     visible_umkm(session, principal, umkm_id)
     return matching.firms_for_umkm(snapshot, umkm_id, k)
@@ -37,6 +37,6 @@ def umkm_matches(umkm_id: str, session: SessionDep, principal: PrincipalDep,
 
 @router.get("/{umkm_id}/outcomes", response_model=list[schemas.OutcomeOut],
             summary="Recorded outcomes of this UMKM, oldest first")
-def umkm_outcomes(umkm_id: str, session: SessionDep, principal: PrincipalDep):
+def umkm_outcomes(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     visible_umkm(session, principal, umkm_id)
     return list_outcomes(session, umkm_id)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from api.store.db import Store
 from api.store.outcomes import append_imported_outcomes
 from api.store.profiles import FIRMS, UMKM, upsert_profiles
+from matcher.data import rules
 from matcher.data.loaders import load_firms, load_outcomes, load_umkm
 
 IMPORT_KINDS = ("umkm", "firms", "outcomes")
@@ -39,7 +40,8 @@ def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | No
             umkm_ids = pd.DataFrame({"umkm_id": list(session.scalars(select(UMKM.table.umkm_id)))})
             firm_ids = pd.DataFrame({"firm_id": list(session.scalars(select(FIRMS.table.firm_id)))})
             frame = load_outcomes(path, umkm_ids, firm_ids)
-            written = append_imported_outcomes(session, frame, recorded_by or f"import:{Path(path).name}")
+            label = rules.fit(recorded_by or f"import:{Path(path).name}", rules.ID_MAX)
+            written = append_imported_outcomes(session, frame, label)
     else:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}, not {kind!r}")
     return ImportResult(kind, len(frame), written, list(frame.attrs.get("warnings", [])))

@@ -8,13 +8,17 @@ deletes a row (and the database's triggers refuse to).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.store.models import Outcome
+from matcher.data import rules
 from matcher.data.schema import OUTCOME_COLUMNS, STAGE_GRADE
+
+log = logging.getLogger(__name__)
 
 
 def append_outcome(
@@ -76,6 +80,15 @@ def outcomes_frame(session: Session) -> pd.DataFrame:
         select(*(getattr(Outcome, c) for c in OUTCOME_COLUMNS)).order_by(Outcome.date, Outcome.id)
     ).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=list(OUTCOME_COLUMNS))
+    # rows stored before the date rule existed (an outcome dated 2300 once crashed every
+    # retrain, and one dated 2099 hid every later stage of its pair) are left out, loudly
+    bad = frame["date"].map(lambda d: rules.date_problem(d) is not None).astype(bool)
+    if bad.any():
+        log.warning("%d stored outcome(s) dated outside %s are left out of training: %s",
+                    int(bad.sum()), rules.date_rule(),
+                    ", ".join(f"{u}/{f} {d}" for u, f, d in frame.loc[bad, ["umkm_id", "firm_id", "date"]]
+                              .head(5).itertuples(index=False)))
+        frame = frame[~bad.to_numpy()]
     frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last").reset_index(drop=True)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["grade"] = frame["grade"].astype(int)

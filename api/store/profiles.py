@@ -17,6 +17,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from api.store.guard import check_frame
 from api.store.models import Firm, ProfileRevision, Umkm, utcnow
 from api.store.regions import Region
 from matcher.data.schema import FIRM_COLUMNS, UMKM_COLUMNS
@@ -118,6 +119,7 @@ def _insert(session: Session):
 
 def upsert_profiles(session: Session, frame: pd.DataFrame, kind: ProfileKind) -> int:
     """Insert or replace profiles by ID inside the caller's transaction; returns row count."""
+    check_frame(kind.table, frame[list(kind.columns)])
     records = _records_for_db(frame, kind)
     insert = _insert(session)
     now = utcnow()

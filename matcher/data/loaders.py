@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data import reference as ref
+from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.schema import (
     CERTIFICATIONS, DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
@@ -36,6 +37,7 @@ READERS = (".csv", ".parquet", ".xlsx")
 BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
              "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0}
 _KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
+_KNOWN_COLUMNS = (*UMKM_COLUMNS, *FIRM_COLUMNS, *OUTCOME_COLUMNS, *EVENT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- reading
@@ -67,12 +69,17 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
                            f"expected one of {', '.join(READERS)}")
     if not path.is_file():
         raise MatcherError(f"{path}: file not found")
+    size = path.stat().st_size
+    if size > rules.FILE_MAX_BYTES:
+        raise MatcherError(f"{path.name}: {size / 2**20:.0f} MB is larger than the "
+                           f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it")
     try:
         if ext == ".csv":
-            yield from ([pd.read_csv(path, **_CSV_OPTIONS)] if rows is None
-                        else pd.read_csv(path, chunksize=rows, **_CSV_OPTIONS))
+            options = dict(_CSV_OPTIONS, **_csv_header(path))
+            yield from ([pd.read_csv(path, **options)] if rows is None
+                        else pd.read_csv(path, chunksize=rows, **options))
         elif ext == ".xlsx":
-            raw = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            raw = _read_data_sheet(path)
             step = rows or max(len(raw), 1)
             yield from (raw.iloc[s : s + step] for s in range(0, max(len(raw), 1), step))
         elif rows is None:
@@ -91,6 +98,50 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
                            "save the file as 'CSV UTF-8'") from exc
     except Exception as exc:  # any parser failure is the file's fault, not ours
         raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
+
+
+def _distinct_names(header: list) -> list[str]:
+    """Header cells made distinct with trailing NULs, so a doubled column survives
+    reading (pandas would rename it ``name.1``) and the checker reports it."""
+    names: list[str] = []
+    for i, cell in enumerate(header):
+        name = "" if pd.isna(cell) else str(cell).strip()
+        if not name:
+            name = f"Unnamed: {i}"  # as pandas names it: an extra column, ignored
+        while name.lower() in {n.lower() for n in names}:
+            name += "\x00"
+        names.append(name)
+    return names
+
+
+def _csv_header(path: Path) -> dict:
+    """read_csv options that keep a doubled header name visible (nothing when none is)."""
+    head = pd.read_csv(path, header=None, nrows=1, **_CSV_OPTIONS)
+    header = head.iloc[0].tolist() if len(head) else []
+    names = _distinct_names(header)
+    if names == [str(h) for h in header]:
+        return {}
+    return {"header": 0, "names": names}
+
+
+def _read_data_sheet(path: Path) -> pd.DataFrame:
+    """The workbook's data sheet: the first whose first row names known columns (a first
+    sheet of instructions is passed over); MatcherError naming the sheets when none does."""
+    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str,
+                           keep_default_na=False, engine="openpyxl")
+    known = set(_KNOWN_COLUMNS)
+    seen = []
+    for name, sheet in sheets.items():
+        header = sheet.iloc[0].tolist() if len(sheet) else []
+        if sum(str(h).strip().lower() in known for h in header) >= 2:
+            body = sheet.iloc[1:].reset_index(drop=True)
+            body.columns = _distinct_names(header)
+            return body
+        seen.append(f"'{name}' (first row: {', '.join(str(h) for h in header[:5] if str(h).strip()) or 'empty'})")
+    raise MatcherError(
+        f"{path.name}: no sheet has the column names in its first row; sheets: "
+        f"{'; '.join(seen)}. Put the data on one sheet whose first row holds the column "
+        "names (umkm_id, name, kbli ...)")
 
 
 def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
@@ -128,6 +179,7 @@ class _Checker:
         chunk's IDs are checked against them and added."""
         self.source = str(source)
         self.seen_ids = seen_ids
+        self.first_row = first_row
         text = _as_text(raw)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -138,12 +190,29 @@ class _Checker:
             if n > 1:
                 self.errors.append(Problem(self.source, 1, col, col, "each column name once"))
         text = text.loc[:, ~text.columns.duplicated()]
+        text = self._field_rules(text)
         blank = (text == "").all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
         self.rows = (np.arange(len(text)) + first_row)[~blank.to_numpy()]
         self.df = text[~blank.to_numpy()].reset_index(drop=True)
 
     def __len__(self) -> int:
         return len(self.df)
+
+    def _field_rules(self, text: pd.DataFrame) -> pd.DataFrame:
+        """Every cell against :mod:`matcher.data.rules` (no control characters, at most its
+        column's length). A refused cell is reported and then cleaned, so the other checks
+        neither trip over a NUL byte nor spend seconds on a 10 MB cell."""
+        rows = np.arange(len(text)) + self.first_row
+        for col in text.columns:
+            s = text[col]
+            problems = rules.text_problems(s, col)
+            bad = problems.notna().to_numpy()
+            if bad.any():
+                self.errors.extend(
+                    Problem(self.source, int(r), col, _shown(v), e)
+                    for r, v, e in zip(rows[bad], s[bad], problems[bad]))
+                text[col] = s.where(~bad, rules.cleaned(s, col))
+        return text
 
     # ---- recording
     def _record(self, into: list[Problem], mask, column: str, expected, values=None) -> None:
@@ -231,6 +300,9 @@ class _Checker:
         values = pd.to_numeric(s.where(s != "", None), errors="coerce").astype(float)
         filled = (s != "").to_numpy()
         bad = filled & ~np.isfinite(values.to_numpy())
+        implicit_max = integer and maximum is None  # integers fit their (32-bit) column
+        if implicit_max:
+            maximum = rules.INT32_MAX
         if integer:
             bad |= filled & np.isfinite(values.to_numpy()) & (values.to_numpy() % 1 != 0)
         if minimum is not None:
@@ -239,7 +311,9 @@ class _Checker:
             bad |= filled & (values.to_numpy() > maximum)
         if rule is None:
             kind = "an integer" if integer else "a number"
-            if minimum is not None and maximum is not None:
+            if implicit_max:
+                rule = kind + (f" >= {minimum:g}" if minimum is not None else "") + f" and <= {maximum}"
+            elif minimum is not None and maximum is not None:
                 rule = f"{kind} in {minimum:g}..{maximum:g}"
             elif minimum is not None:
                 rule = f"{kind} >= {minimum:g}"
@@ -363,6 +437,13 @@ class _Checker:
         self.raise_errors()
         frame.attrs["warnings"] = list(self.warnings)
         return frame
+
+
+def _shown(value: str, width: int = 80) -> str:
+    """A refused cell as a message shows it: control characters escaped, long text cut."""
+    text = value[:width].encode("unicode_escape").decode("ascii") if rules.text_problem(
+        value[:width], max_len=width) else value[:width]
+    return text + (f"… ({len(value)} characters)" if len(value) > width else "")
 
 
 def _none_where_empty(s: pd.Series) -> pd.Series:
@@ -535,9 +616,11 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
 
 def _iso_dates(c: _Checker, column: str) -> pd.Series:
     s = c.col(column).str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
-    parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}"), None),
+    out_of_range = rules.dates_out_of_range(s)
+    parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & ~out_of_range, None),
                             format="%Y-%m-%d", errors="coerce")
-    c.fail((s != "") & parsed.isna(), column, "an ISO date YYYY-MM-DD")
+    c.fail(out_of_range, column, rules.date_rule())
+    c.fail((s != "") & parsed.isna() & ~out_of_range, column, "an ISO date YYYY-MM-DD")
     return parsed.astype("datetime64[ns]")
 
 

@@ -1,0 +1,91 @@
+"""The API applies the same field rules as the files and the store (matcher.data.rules):
+each finding of the hardening review is a 4xx with a message, never a 500."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from matcher.data import rules
+from tests.test_api import api, prepared  # noqa: F401 - fixtures
+
+PROFILE = {"kbli": ["10792"], "products": "keripik", "province": "Jawa Timur"}
+
+
+def _outcome(**kw):
+    return {"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02", **kw}
+
+
+@pytest.mark.parametrize("date", ["2300-01-01", "9999-12-31", "0001-01-01", "1999-12-31"])
+def test_outcome_dates_outside_the_range_are_422(api, date):
+    resp = api.post("/outcomes", json=_outcome(date=date))
+    assert resp.status_code == 422, resp.text
+    assert "2000-01-01" in resp.json()["detail"]
+
+
+def test_outcome_dated_the_day_after_tomorrow_is_422_and_tomorrow_201(api):
+    with rules.frozen_today(dt.date(2025, 1, 1)):
+        assert api.post("/outcomes", json=_outcome(date="2025-01-03")).status_code == 422
+        assert api.post("/outcomes", json=_outcome(date="2025-01-02")).status_code == 201
+
+
+@pytest.mark.parametrize("raw", ['NaN', 'Infinity', '-Infinity'])
+def test_nan_and_infinity_in_a_body_are_422(api, raw):
+    body = '{"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02", ' \
+           f'"contract_value_idr": {raw}}}'
+    headers = {"X-API-Key": api.keys["admin"], "content-type": "application/json"}
+    resp = api.client.post("/outcomes", content=body, headers=headers)
+    assert resp.status_code == 422, resp.text
+    resp = api.client.post("/match", content='{"profile": {"kbli": ["10792"], "products": "x", '
+                    f'"province": "Jatim", "lat": {raw}, "lon": 112.0}}}}',
+                           headers=headers)
+    assert resp.status_code == 422, resp.text
+
+
+@pytest.mark.parametrize("field, value", [
+    ("umkm_id", "U" * 65), ("firm_id", "a\x00b"), ("event_id", "E" * 65), ("event_id", "e\x00")])
+def test_outcome_ids_follow_the_id_rule(api, field, value):
+    resp = api.post("/outcomes", json=_outcome(**{field: value}))
+    assert resp.status_code == 422, resp.text
+
+
+@pytest.mark.parametrize("regency", ["Pamekasan\x00", "Pamekasan\x1b[31m"])
+def test_control_characters_in_a_match_profile_are_422(api, regency):
+    resp = api.post("/match", json={"profile": {**PROFILE, "regency": regency}})
+    assert resp.status_code == 422 and "control characters" in resp.text
+
+
+def test_a_10_mb_product_cell_is_422_before_scoring(api):
+    resp = api.post("/match", json={"profile": {**PROFILE, "products": "x" * 5_000_000}})
+    assert resp.status_code == 422 and "4000" in resp.text
+
+
+@pytest.mark.parametrize("query", ["offset=9223372036854775808", "offset=1000000001",
+                                   "limit=501", "limit=0", "q=a%00b", "province=J%00atim",
+                                   "regency=" + "r" * 200])
+def test_list_query_parameters_have_bounds(api, query):
+    resp = api.get(f"/umkm?{query}")
+    assert resp.status_code == 422, resp.text
+
+
+@pytest.mark.parametrize("path", ["/umkm/U%00", "/umkm/" + "U" * 65, "/firms/F%00/matches",
+                                  "/events/E%00", "/umkm/U1/matches?k=101"])
+def test_path_parameters_follow_the_id_rule(api, path):
+    resp = api.get(path)
+    assert resp.status_code == 422, resp.text
+
+
+def test_event_capacity_beyond_32_bits_is_422(api):
+    body = {"event_id": "E1", "name": "Temu bisnis", "participants": [
+        {"party": "umkm", "id": "U1"}, {"party": "firm", "id": "F1", "capacity": 2**31}]}
+    assert api.post("/events", json=body).status_code == 422
+
+
+def test_server_paths_never_reach_an_answer(api):
+    from api.errors import scrub_paths
+
+    holder = api.holder
+    holder.last_error = "model file /srv/matcher/models/v3/model.joblib failed its checksum"
+    body = api.client.get("/health").json()
+    assert "/srv" not in body["problem"] and "model.joblib" in body["problem"]
+    assert scrub_paths(r"C:\Users\x\models\v1\model.joblib bad") == "…/model.joblib bad"
