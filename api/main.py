@@ -7,7 +7,7 @@ service in the background when a model is promoted or profiles change. Retrains 
 through ``POST /models/retrain`` run in a background thread (:class:`training.retrain.RetrainJobs`,
 one at a time); a retrain still running at shutdown is abandoned, leaving at most a
 registered, unpromoted version behind.
-OpenAPI docs: ``/docs``.
+OpenAPI docs: ``/docs``; the facilitator web app: ``/`` (:mod:`api.web`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors
+from api import errors, web
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
 from api.routers import events, firms, health, match, models, outcomes, umkm
 from api.settings import Settings
@@ -58,8 +58,10 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
         holder.wait_for_rebuild(timeout=30)
         store.dispose()
 
-    app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan)
+    app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan,
+                  docs_url=None, redoc_url=None)  # /docs is served offline by api.web
     errors.install(app)
     for module in (health, umkm, firms, match, outcomes, events, models):
         app.include_router(module.router)
+    web.install(app)
     return app

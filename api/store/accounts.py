@@ -92,8 +92,13 @@ def authenticate(session: Session, key: str) -> Principal | None:
     """The caller behind ``key``; None for an unknown or revoked key."""
     if len(key) <= PREFIX_LEN:
         return None
-    digest = hash_key(key)
-    for acc in session.scalars(select(Account).where(Account.key_prefix == key[:PREFIX_LEN])):
+    return principal_for_hash(session, key[:PREFIX_LEN], hash_key(key))
+
+
+def principal_for_hash(session: Session, prefix: str, digest: str) -> Principal | None:
+    """The account whose key has this prefix and SHA-256 hash (what a web session holds
+    instead of the key); None when unknown or revoked, so revoking ends sessions too."""
+    for acc in session.scalars(select(Account).where(Account.key_prefix == prefix)):
         if hmac.compare_digest(acc.key_hash, digest):
             if acc.revoked_at is not None:
                 return None
@@ -112,4 +117,17 @@ def revoke_account(session: Session, name: str) -> Account:
         raise AccountError(f"no account named {name!r}")
     if acc.revoked_at is None:
         acc.revoked_at = utcnow()
+    return acc
+
+
+def set_region(session: Session, name: str, region: Region | None) -> Account:
+    """Scope a facilitator to ``region`` (None: every region); admins are never scoped."""
+    acc = session.scalar(select(Account).where(Account.name == name))
+    if acc is None:
+        raise AccountError(f"no account named {name!r}")
+    if acc.role == "admin" and region is not None:
+        raise AccountError("admins see every region; make the account a facilitator to scope it")
+    region = canonical_region(region) if region is not None else None
+    acc.province = region.province if region else None
+    acc.regency = region.regency if region else None
     return acc

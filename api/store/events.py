@@ -34,3 +34,10 @@ def participants(session: Session, event_id: str) -> list[EventParticipant]:
         select(EventParticipant).where(EventParticipant.event_id == event_id)
         .order_by(EventParticipant.party, EventParticipant.participant_id)
     ))
+
+
+def list_events(session: Session) -> list[Event]:
+    """Every event, newest first (by date, then by when it was created)."""
+    return list(session.scalars(
+        select(Event).order_by(Event.date.desc().nulls_last(), Event.created_at.desc())
+    ))

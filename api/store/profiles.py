@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, false, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -167,12 +167,21 @@ def get_profile(session: Session, kind: ProfileKind, id_: str, region: Region | 
 
 @dataclass(frozen=True)
 class ProfileFilter:
+    """What to look for. ``kbli_prefix`` and ``q`` take one value or a tuple of
+    alternatives (any may match): a KBLI title becomes the codes it names, a product word
+    its synonyms in both languages (see :func:`api.routers.listing.ListParams.to_filter`)."""
+
     province: str | None = None
     regency: str | None = None
-    kbli_prefix: str | None = None
+    kbli_prefix: str | tuple[str, ...] | None = None
     certificate: str | None = None
     scale: str | None = None
-    q: str | None = None
+    q: str | tuple[str, ...] | None = None
+    investment_type: str | None = None  # firms only: PMA or PMDN
+
+
+def _alternatives(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value or ())
 
 
 def _listed(column, value: str):
@@ -189,19 +198,22 @@ def _filtered(kind: ProfileKind, f: ProfileFilter, region: Region | None) -> Sel
         stmt = stmt.where(Region(f.province, f.regency).sql_filter(t))
     elif f.regency:
         stmt = stmt.where(func.lower(t.regency) == f.regency.lower())
-    if f.kbli_prefix:
-        p = f.kbli_prefix
-        stmt = stmt.where(or_(*(
+    if f.kbli_prefix is not None:  # an empty tuple (a title naming no code) matches nothing
+        stmt = stmt.where(or_(false(), *(
             or_(getattr(t, c).like(f"{p}%"), getattr(t, c).like(f"%;{p}%"))
-            for c in kind.kbli_columns
+            for p in _alternatives(f.kbli_prefix) for c in kind.kbli_columns
         )))
     if f.certificate:
         stmt = stmt.where(_listed(getattr(t, kind.certificate_column), f.certificate.lower()))
     if f.scale:
         stmt = stmt.where(getattr(t, kind.scale_column) == f.scale.lower())
     if f.q:
-        needle = f"%{f.q.lower()}%"
-        stmt = stmt.where(or_(*(func.lower(getattr(t, c)).like(needle) for c in kind.text_columns)))
+        stmt = stmt.where(or_(*(
+            func.lower(getattr(t, c)).like(f"%{term.lower()}%")
+            for term in _alternatives(f.q) for c in kind.text_columns
+        )))
+    if f.investment_type and hasattr(t, "investment_type"):
+        stmt = stmt.where(t.investment_type == f.investment_type.upper())
     return stmt
 
 

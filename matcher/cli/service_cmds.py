@@ -66,7 +66,11 @@ def _serve(args) -> int:
 
     from api.main import create_app
 
+    from matcher.i18n import t
+
     settings = _settings(args, registry=args.registry)
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(t("web.serve.open", url=f"http://{host}:{args.port}/"), flush=True)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 

@@ -324,3 +324,16 @@ def kbli_category(code: str) -> str | None:
     """Category letter (A–U) of a KBLI code (any length >= 2), via its division; None if unknown."""
     info = _division_info().get(str(code).strip()[:2])
     return info[1] if info else None
+
+
+def kbli_codes_for_title(text: str) -> tuple[str, ...]:
+    """KBLI codes whose title contains every word of ``text`` (case-insensitive): 2-digit
+    divisions and 5-digit codes of the shipped list, as prefixes to search profiles by."""
+    words = _key(text).split()
+    if not words:
+        return ()
+    found = [code for code, (title, _) in _division_info().items()
+             if all(w in _key(title) for w in words)]
+    found += [code for code, title in _code_titles().items()
+              if all(w in _key(title) for w in words) and code[:2] not in found]
+    return tuple(sorted(found))

@@ -242,3 +242,15 @@ class TextEncoder(TransformerMixin, BaseEstimator):
             locality=locality,
             concept_lists=concept_lists,
         )
+
+
+def search_terms(text: object) -> tuple[str, ...]:
+    """What a product search for ``text`` should look for: the text itself and every
+    glossary term, Indonesian and English, of the concepts it names
+    (``"chips"`` -> ``keripik``, ``chips``, ``kripik`` ...), so either language finds both."""
+    query = normalise_text(text)
+    if not query:
+        return ()
+    found = set(analyse(query)[0])
+    terms = {query} | {" ".join(p) for p, pos in glossary().phrases.items() if pos in found}
+    return tuple(sorted(terms))

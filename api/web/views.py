@@ -1,0 +1,148 @@
+"""Display models for pages: service answers and store rows -> what a facilitator reads.
+
+Nothing is scored here: chances, scores and reasons come from :mod:`api.matching` (the
+service). This module picks the words (catalogue), formats numbers the Indonesian way and
+adds what the page shows beside a match (the firm's place and type, the distance).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from matcher.data.reference import kbli_title
+from matcher.features.geo import haversine_km
+from matcher.i18n import chance_text, format_idr, format_number, format_percent, t
+
+STAGES = ("meeting", "mou_signed", "contract_signed", "declined")
+CHANCE_STAGES = (("p_meeting", "meeting"), ("p_mou", "mou"), ("p_contract", "contract"))
+MIN_CHANCE_CHOICES = (0.1, 0.3, 0.6)
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def place(province: str | None, regency: str | None) -> str:
+    return ", ".join(p for p in (regency, province) if p)
+
+
+def profile_rows(p: dict, kind: str, lang: str) -> list[tuple[str, str]]:
+    """(label, value) lines of a UMKM or firm profile, known values only."""
+    def money(v):
+        return None if _missing(v) else format_idr(v, lang)
+
+    def kbli(codes):
+        return "; ".join(f"{c} {kbli_title(c) or ''}".strip() for c in codes) or None
+
+    if kind == "umkm":
+        rows = [
+            ("web.profile.products", p["products"]),
+            ("web.profile.kbli", kbli(p["kbli"])),
+            ("web.profile.place", place(p["province"], p["regency"])),
+            ("web.profile.scale", t(f"common.scale.{p['scale']}", lang) if p.get("scale") else None),
+            ("web.profile.certifications", ", ".join(p["certifications"]) or None),
+            ("web.profile.revenue", money(p.get("annual_revenue_idr"))),
+            ("web.profile.capacity", money(p.get("monthly_capacity_idr"))),
+            ("web.profile.employees", None if _missing(p.get("employees")) else format_number(p["employees"], lang=lang)),
+            ("web.profile.founded", None if _missing(p.get("year_founded")) else str(int(p["year_founded"]))),
+            ("web.profile.export", None if _missing(p.get("export_experience"))
+             else t("web.yes" if p["export_experience"] else "web.no", lang)),
+            ("web.profile.nib", p.get("nib")),
+        ]
+    else:
+        rows = [
+            ("web.profile.needs", p["needs"]),
+            ("web.profile.investment_type", t(f"common.investment_type.{p['investment_type']}", lang)),
+            ("web.profile.country", p.get("country")),
+            ("web.profile.needed_kbli", kbli(p["needed_kbli"])),
+            ("web.profile.kbli", kbli(p["kbli"])),
+            ("web.profile.place", place(p["province"], p["regency"])),
+            ("web.profile.required_certifications", ", ".join(p["required_certifications"]) or None),
+            ("web.profile.preferred_scale",
+             t(f"common.scale.{p['preferred_scale']}", lang) if p.get("preferred_scale") else None),
+            ("web.profile.budget", money(p.get("budget_idr"))),
+            ("web.profile.max_partners", str(p["max_partners"])),
+        ]
+    return [(t(label, lang), value) for label, value in rows if value not in (None, "")]
+
+
+@dataclass
+class MatchFilters:
+    investment_type: str | None = None
+    province: str | None = None
+    min_chance: float | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.investment_type or self.province or self.min_chance)
+
+
+def headline_chance(match) -> float | None:
+    """The chance a page leads with: of a contract, when the model gives chances."""
+    value = getattr(match, "p_contract", None)
+    return None if _missing(value) else float(value)
+
+
+def firm_match_rows(matches, umkm: dict, firms: pd.DataFrame, filters: MatchFilters,
+                    k: int, lang: str) -> list[dict]:
+    """The top ``k`` matches passing ``filters``, as cards (firm details from ``firms``,
+    the served profiles, indexed by firm_id)."""
+    ids = [m.firm_id for m in matches]
+    info = firms.set_index("firm_id").reindex(ids)
+    km = haversine_km([umkm["lat"]], [umkm["lon"]], info["lat"].to_numpy(), info["lon"].to_numpy())[0]
+    rows = []
+    for m, (_, f), dist in zip(matches, info.iterrows(), km):
+        if filters.investment_type and f["investment_type"] != filters.investment_type:
+            continue
+        if filters.province and str(f["province"]).lower() != filters.province.lower():
+            continue
+        chance = headline_chance(m)
+        if filters.min_chance and (chance is None or chance < filters.min_chance):
+            continue
+        rows.append({
+            "rank": len(rows) + 1, "firm_id": m.firm_id, "name": m.name,
+            "url": f"/perusahaan/{m.firm_id}",
+            "type": f["investment_type"], "type_label": t(f"common.investment_type.{f['investment_type']}", lang),
+            "place": place(f["province"], f["regency"]),
+            "distance": t("web.match.distance", lang, km=format_number(float(dist), lang=lang)),
+            "chance": chance_text(chance, "contract", lang) if chance is not None else None,
+            "chances": [
+                (t(f"common.stage_short.{stage}", lang), format_percent(getattr(m, attr), 0, lang))
+                for attr, stage in CHANCE_STAGES if not _missing(getattr(m, attr, None))
+            ],
+            "expected_value": (format_idr(m.expected_value_idr, lang)
+                               if not _missing(getattr(m, "expected_value_idr", None)) else None),
+            "reasons": m.reasons,
+        })
+        if len(rows) == k:
+            break
+    return rows
+
+
+def stage_choices(lang: str) -> list[tuple[str, str]]:
+    return [(s, t(f"common.stage.{s}", lang)) for s in STAGES]
+
+
+def outcome_rows(outcomes, firm_names: dict[str, str], lang: str) -> list[dict]:
+    """History lines, newest first."""
+    rows = []
+    for o in outcomes:
+        rows.append({
+            "id": o.id, "firm_id": o.firm_id, "firm": firm_names.get(o.firm_id, o.firm_id),
+            "stage": o.stage, "stage_label": t(f"common.stage.{o.stage}", lang),
+            "date": o.date.isoformat(),
+            "value": None if _missing(o.contract_value_idr) else format_idr(o.contract_value_idr, lang),
+            "recorded_by": o.recorded_by or "–",
+            "recorded_at": o.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            "source": o.source,
+        })
+    return rows[::-1]
+
+
+def problem_rows(problems, lang: str) -> list[dict]:
+    """Validation problems as the table a facilitator reads: row, column, value, expected."""
+    return [{"file": p.file, "row": "–" if p.row is None else str(p.row), "column": p.column or "–",
+             "value": "" if p.value is None else str(p.value), "expected": p.expected}
+            for p in problems]

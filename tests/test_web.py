@@ -1,0 +1,164 @@
+"""The web app's plumbing without a browser (TestClient, SQLite, the stand-in model):
+sign-in and CSRF, region scoping, search filters, language. Browser tests: tests/e2e."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from api.settings import Settings
+from api.store import FIRMS, UMKM, Region, Store, upsert_profiles
+from api.store.accounts import create_account, revoke_account
+from api.web.session import read_session, safe_next, session_value
+from matcher.data.reference import kbli_codes_for_title
+from matcher.features.text import search_terms
+
+
+@pytest.fixture
+def web(tmp_path, tiny_world, fake_source):
+    url = f"sqlite:///{tmp_path / 'matcher.db'}"
+    store = Store(url)
+    keys = {}
+    with store.transaction() as s:
+        upsert_profiles(s, tiny_world[0], UMKM)
+        upsert_profiles(s, tiny_world[1], FIRMS)
+        _, keys["admin"] = create_account(s, "admin", "admin")
+        _, keys["ani"] = create_account(s, "ani", "facilitator", Region("Jatim", "Pamekasan"))
+    store.dispose()
+    settings = Settings(home=tmp_path / "home", database_url=url, registry=tmp_path / "models",
+                        reload_interval_s=0)
+    app = create_app(settings, model_source=fake_source)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        client.keys, client.store_url = keys, url
+        yield client
+
+
+def csrf(client, path="/masuk") -> str:
+    html = client.get(path).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, who="ani"):
+    token = csrf(client)
+    resp = client.post("/masuk", data={"key": client.keys[who], "csrf_token": token, "next": "/"},
+                       follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    return token
+
+
+def test_pages_redirect_to_sign_in_and_back(web):
+    resp = web.get("/usaha/U1?x=1", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/masuk?next=/usaha/U1%3Fx%3D1"
+    assert 'value="/usaha/U1?x=1"' in web.get(resp.headers["location"]).text
+
+
+def test_a_form_without_its_csrf_token_is_refused(web):
+    csrf(web)
+    resp = web.post("/masuk", data={"key": web.keys["ani"], "csrf_token": "forged"})
+    assert resp.status_code == 403 and "kedaluwarsa" in resp.text
+    assert "matcher_session" not in resp.cookies
+
+
+def test_a_wrong_key_is_refused_in_words(web):
+    token = csrf(web)
+    resp = web.post("/masuk", data={"key": "x" * 43, "csrf_token": token})
+    assert resp.status_code == 401 and "Kunci tidak dikenal" in resp.text
+
+
+def test_sign_in_sets_a_session_that_holds_no_key_and_revoking_ends_it(web):
+    sign_in(web)
+    cookie = web.cookies["matcher_session"]
+    assert web.keys["ani"] not in cookie
+    assert web.get("/cari/umkm", follow_redirects=False).status_code == 200
+    store = Store(web.store_url)
+    with store.transaction() as s:
+        revoke_account(s, "ani")
+    store.dispose()
+    assert web.get("/cari/umkm", follow_redirects=False).status_code == 303
+
+
+def test_session_cookie_is_signed_and_expires():
+    secret = b"s" * 32
+    value = session_value(secret, "k" * 43, now=1000)
+    assert read_session(secret, value, now=1001) is not None
+    assert read_session(b"t" * 32, value, now=1001) is None  # other secret
+    assert read_session(secret, value, now=1000 + 13 * 3600) is None  # expired
+    payload, sig = value.rsplit(".", 1)
+    assert read_session(secret, payload[:-2] + "xx." + sig, now=1001) is None  # tampered
+
+
+def test_redirect_targets_stay_on_this_site():
+    assert safe_next("/usaha/U1?x=1") == "/usaha/U1?x=1"
+    for bad in ("https://evil.example/", "//evil.example", "/\\evil", "", None):
+        assert safe_next(bad) == "/"
+
+
+def test_search_is_scoped_to_the_facilitators_region(web):
+    sign_in(web)
+    html = web.get("/cari/umkm").text
+    assert "1 hasil" in html and "/usaha/U1" in html and "/usaha/U2" not in html
+
+
+def test_an_english_product_word_finds_the_indonesian_profile(web):
+    sign_in(web, "admin")
+    html = web.get("/cari/umkm", params={"q": "chips"}).text
+    assert "/usaha/U1" in html and "/usaha/U2" in html and "/usaha/U3" not in html  # keripik, kerupuk
+    html = web.get("/cari/umkm", params={"kbli": "tekstil"}).text
+    assert "/usaha/U3" in html and "/usaha/U1" not in html
+    html = web.get("/cari/perusahaan", params={"investment_type": "PMDN"}).text
+    assert "/perusahaan/F2" in html and "/perusahaan/F1" not in html
+    html = web.get("/cari/umkm", params={"province": "Jawa Tumur"}).text
+    assert "tidak dikenal" in html and "Jawa Timur" in html
+
+
+def test_the_api_list_takes_the_same_words_and_titles(web):
+    headers = {"X-API-Key": web.keys["admin"]}
+    ids = [u["umkm_id"] for u in web.get("/umkm", params={"q": "chips"}, headers=headers).json()["items"]]
+    assert ids == ["U1", "U2"]
+    ids = [u["umkm_id"] for u in web.get("/umkm", params={"kbli": "tekstil"}, headers=headers).json()["items"]]
+    assert ids == ["U3"]
+
+
+def test_a_umkm_outside_the_region_is_not_found(web):
+    sign_in(web)
+    resp = web.get("/usaha/U3")
+    assert resp.status_code == 404 and "tidak ditemukan" in resp.text
+    assert "Tenun" not in resp.text and "songket" not in resp.text
+    assert web.get("/usaha/U1").status_code == 200
+
+
+def test_recording_an_outcome_shows_it_in_the_history(web):
+    token = sign_in(web)
+    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
+                                             "date": "2026-01-05", "value": ""}, follow_redirects=False)
+    assert resp.status_code == 303
+    html = web.get("/usaha/U1").text
+    row = html[html.index('class="history-row"'):]
+    assert "pertemuan" in row[:600] and "ani" in row[:600] and "2026-01-05" in row[:600]
+    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
+                                             "date": "5 Jan", "value": ""})
+    assert resp.status_code == 422 and "tidak disimpan" in resp.text
+
+
+def test_the_language_switch_is_remembered(web):
+    sign_in(web)
+    resp = web.get("/bahasa/en", params={"next": "/cari/umkm"}, follow_redirects=False)
+    assert resp.headers["location"] == "/cari/umkm"
+    assert "<h1>Find UMKM</h1>" in web.get("/cari/umkm").text
+    web.get("/bahasa/id")
+    assert "<h1>Cari UMKM</h1>" in web.get("/cari/umkm").text
+
+
+def test_docs_load_nothing_from_another_host(web):
+    html = web.get("/docs").text
+    assert "/static/docs/swagger-ui-bundle.js" in html
+    assert not re.search(r"(src|href)=\"https?://", html)
+    assert web.get("/static/docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_search_helpers():
+    assert "keripik" in search_terms("chips") and "chips" in search_terms("Keripik")
+    assert search_terms("") == ()
+    assert "13" in kbli_codes_for_title("Tekstil") and kbli_codes_for_title("zzz") == ()
