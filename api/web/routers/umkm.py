@@ -85,7 +85,11 @@ def record_outcome(request: Request, umkm_id: str, viewer: ViewerDep, store: Sto
                    firm_id: Annotated[str, Form()], stage: Annotated[str, Form()],
                    date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = ""):
     """Checked with the outcome file's rules (one row), stored as ``POST /outcomes`` stores it."""
-    _visible(session, viewer, umkm_id)
+    _visible(session, viewer, umkm_id)  # who may see the pair is settled before any scoring
+    try:
+        existing_firm(session, firm_id)
+    except HTTPException as exc:
+        raise not_found_as_page(exc) from None
     raw = pd.DataFrame([{"umkm_id": umkm_id, "firm_id": firm_id, "stage": stage,
                          "date": date or dt.date.today().isoformat(), "contract_value_idr": value}])
     try:
@@ -98,11 +102,6 @@ def record_outcome(request: Request, umkm_id: str, viewer: ViewerDep, store: Sto
     recommended, version = matching.engine_recommended(holder.snapshot, umkm_id, firm_id,
                                                        settings.recommended_k)
     with store.transaction() as tx:
-        _visible(tx, viewer, umkm_id)
-        try:
-            existing_firm(tx, firm_id)
-        except HTTPException as exc:
-            raise not_found_as_page(exc) from None
         value_idr = parsed["contract_value_idr"]
         append_outcome(tx, umkm_id=umkm_id, firm_id=firm_id, stage=parsed["stage"],
                        date=parsed["date"].date(),
