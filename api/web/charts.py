@@ -14,7 +14,7 @@ PALETTE = ("#0b4f8a", "#c25e00", "#1e6b30", "#6b2c91")  # AA on white, distinct 
 
 
 def line_chart(points: Sequence[tuple[str, float]], *, title: str, lang: str,
-               width: int = 640, height: int = 260) -> Markup:
+               width: int = 420, height: int = 240) -> Markup:
     """``points`` = (label, value), in order. The y axis spans the values (with a margin)."""
     left, right, top, bottom = 48, 16, 28, 56
     values = [v for _, v in points]
@@ -43,20 +43,20 @@ def line_chart(points: Sequence[tuple[str, float]], *, title: str, lang: str,
         parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="4" fill="{PALETTE[0]}">'
                      f"<title>{escape(label)}: {format_number(v, 3, lang)}</title></circle>")
         parts.append(f'<text x="{x(i):.1f}" y="{height - bottom + 16}" text-anchor="end" '
-                     f'transform="rotate(-30 {x(i):.1f} {height - bottom + 16})">{escape(label[-12:])}</text>')
+                     f'transform="rotate(-30 {x(i):.1f} {height - bottom + 16})">{escape(label.split("-")[0])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def bar_chart(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, title: str,
-              fmt: Callable[[float], str], width: int = 640) -> Markup:
+              fmt: Callable[[float], str], width: int = 420) -> Markup:
     """Horizontal bars: one block per group, one bar per series (label, values per group).
     Long group names get their own line above the bars, so the chart reads on a phone."""
     bar_h, gap, label_h, top = 16, 12, 18, 28
     block = label_h + bar_h * len(series) + gap
     height = top + block * len(groups) + 8
     biggest = max([v for _, vals in series for v in vals] + [0]) or 1
-    plot_w = width - 150
+    plot_w = width - 110  # room for the value after the longest bar
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
              f"<title>{escape(title)}</title>",
              f'<text x="0" y="16" font-weight="600">{escape(title)}</text>']

@@ -68,6 +68,16 @@ def profile_rows(p: dict, kind: str, lang: str) -> list[tuple[str, str]]:
     return [(t(label, lang), value) for label, value in rows if value not in (None, "")]
 
 
+def profile_summary(p: dict, lang: str) -> str:
+    """One line under a UMKM's name: where, how big, which certificates."""
+    parts = [place(p["province"], p["regency"])]
+    if p.get("scale"):
+        parts.append(t("web.profile.scale_of", lang, scale=t(f"common.scale.{p['scale']}", lang)))
+    if p["certifications"]:
+        parts.append(", ".join(p["certifications"]))
+    return " · ".join(parts)
+
+
 @dataclass
 class MatchFilters:
     investment_type: str | None = None

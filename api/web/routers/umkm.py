@@ -21,6 +21,7 @@ from api.web.views import (
     firm_match_rows,
     outcome_rows,
     profile_rows,
+    profile_summary,
     stage_choices,
 )
 from matcher.data.errors import DataValidationError
@@ -71,7 +72,8 @@ def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: Sessio
     history = outcome_rows(list_outcomes(session, umkm_id), firm_names, lang)
     return render(
         request, viewer, "umkm.html", status=status,
-        profile=profile, rows=profile_rows(profile, "umkm", lang), matches=matches,
+        profile=profile, rows=profile_rows(profile, "umkm", lang), summary=profile_summary(profile, lang),
+        matches=matches,
         unavailable=unavailable, filters=filters, provinces=provinces()["name"].tolist(),
         min_chances=[(c, format_percent(c, 0, lang)) for c in MIN_CHANCE_CHOICES],
         history=history, stages=stage_choices(lang), today=dt.date.today().isoformat(),
