@@ -162,3 +162,54 @@ def test_search_helpers():
     assert "keripik" in search_terms("chips") and "chips" in search_terms("Keripik")
     assert search_terms("") == ()
     assert "13" in kbli_codes_for_title("Tekstil") and kbli_codes_for_title("zzz") == ()
+
+
+def test_admin_pages_are_for_admins_only(web):
+    sign_in(web)
+    for path in ("/admin", "/admin/impor", "/admin/akun", "/admin/model"):
+        resp = web.get(path)
+        assert resp.status_code == 403 and "hanya untuk admin" in resp.text, path
+
+
+def test_admin_creates_scopes_and_revokes_an_account(web):
+    token = sign_in(web, "admin")
+    resp = web.post("/admin/akun", data={"csrf_token": token, "name": "sari", "role": "facilitator",
+                                         "region": "jatim/pamekasan"})
+    assert resp.status_code == 200
+    key = re.search(r'<code id="new-key">([^<]+)</code>', resp.text).group(1)
+    assert "Jawa Timur/Kabupaten Pamekasan" in resp.text
+    headers = {"X-API-Key": key}
+    assert [u["umkm_id"] for u in web.get("/umkm", headers=headers).json()["items"]] == ["U1"]
+    web.post("/admin/akun/sari/wilayah", data={"csrf_token": token, "region": "Aceh"})
+    assert [u["umkm_id"] for u in web.get("/umkm", headers=headers).json()["items"]] == ["U3"]
+    resp = web.post("/admin/akun/sari/wilayah", data={"csrf_token": token, "region": "Atlantis"})
+    assert resp.status_code == 422 and "Tidak disimpan" in resp.text
+    web.post("/admin/akun/sari/cabut", data={"csrf_token": token})
+    assert web.get("/umkm", headers=headers).status_code == 401
+
+
+def test_admin_import_refuses_a_bad_file_whole_and_lists_every_problem(web, tmp_path):
+    token = sign_in(web, "admin")
+    csv = ("umkm_id,name,kbli,products,province\n"
+           "U9,Baru,10792,keripik,Jawa Timur\n"
+           "U10,Salah,10792,keripik,Atlantis\n"
+           "U11,Salah juga,xx,keripik,Aceh\n")
+    resp = web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
+                    files={"file": ("umkm.csv", csv.encode(), "text/csv")})
+    assert resp.status_code == 422
+    rows = re.findall(r"<tr><td data-label=\"Baris\">(\d+)</td><td data-label=\"Kolom\">(\w+)</td>", resp.text)
+    assert rows == [("3", "province"), ("4", "kbli")]
+    headers = {"X-API-Key": web.keys["admin"]}
+    assert web.get("/umkm/U9", headers=headers).status_code == 404  # the good row was not written
+    resp = web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
+                    files={"file": ("umkm.csv", csv.splitlines()[0].encode() + b"\n" + csv.splitlines()[1].encode(), "text/csv")})
+    assert resp.status_code == 200 and "1 disimpan" in resp.text
+    assert web.get("/umkm/U9", headers=headers).status_code == 200
+
+
+def test_model_page_charts_metrics_and_promotes(web, fake_source):
+    token = sign_in(web, "admin")
+    html = web.get("/admin/model").text
+    assert '<svg class="chart"' in html and "ndcg@10" in html
+    web.post("/admin/model/v2/promosi", data={"csrf_token": token})
+    assert fake_source.current == "v2"

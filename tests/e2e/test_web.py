@@ -183,3 +183,21 @@ def test_every_main_page_renders_for_its_user(visitor, world):
         assert a.go(path).status == 200, path
         a.shot(name)
     assert a.page.locator("svg.chart").count() == 1 or a.page.locator(".model-row").count() == 1
+
+
+def test_the_keyboard_reaches_the_skip_link_and_the_search(visitor, world):
+    v = visitor()
+    v.sign_in("ani")
+    v.go("/cari/umkm")
+    v.page.keyboard.press("Tab")
+    assert v.page.evaluate("document.activeElement.className") == "skip"
+    v.page.keyboard.press("Enter")
+    for _ in range(12):  # past the header links to the first field
+        v.page.keyboard.press("Tab")
+        if v.page.evaluate("document.activeElement.id") == "q":
+            break
+    assert v.page.evaluate("document.activeElement.id") == "q"
+    v.page.keyboard.type(world.word)
+    with v.page.expect_navigation():
+        v.page.keyboard.press("Enter")
+    assert v.page.locator(".result").count() >= 1
