@@ -125,6 +125,7 @@ def firm_match_rows(matches, umkm: dict, firms: pd.DataFrame, filters: MatchFilt
             "expected_value": (format_idr(m.expected_value_idr, lang)
                                if not _missing(getattr(m, "expected_value_idr", None)) else None),
             "reasons": m.reasons,
+            "status": t(f"web.match.status_{m.status}", lang) if getattr(m, "status", "") else None,
         })
         if len(rows) == k:
             break
@@ -156,3 +157,55 @@ def problem_rows(problems, lang: str) -> list[dict]:
     return [{"file": p.file, "row": "–" if p.row is None else str(p.row), "column": p.column or "–",
              "value": "" if p.value is None else str(p.value), "expected": p.expected}
             for p in problems]
+
+
+_AUDITED = ("stage", "date", "contract_value_idr", "realised_value_idr")
+
+
+def _value_text(field: str, value, lang: str) -> str:
+    if _missing(value):
+        return "–"
+    if field == "stage":
+        return t(f"common.stage.{value}", lang)
+    if field == "date":
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return format_idr(float(value), lang)
+
+
+def history_rows(states, firm_names: dict[str, str], lang: str) -> list[dict]:
+    """A UMKM's outcomes, newest first: the value in force, who recorded it, and one audit
+    line per correction or void (who, when, what changed, why)."""
+    rows = []
+    for state in states:
+        o = state.outcome
+        current = state.current
+        shown = current or {f: getattr(o, f, None) for f in _AUDITED}
+        value = shown.get("realised_value_idr") if shown.get("stage") == "realised" else shown.get("contract_value_idr")
+        audit, before = [], {f: getattr(o, f, None) for f in _AUDITED}
+        for r in state.revisions:
+            when = r.revised_at.strftime("%Y-%m-%d %H:%M")
+            who = r.revised_by or "–"
+            if r.action == "void":
+                audit.append(t("web.outcome.audit_void", lang, who=who, when=when, reason=r.reason))
+                continue
+            after = {f: getattr(r, f, None) for f in _AUDITED}
+            changes = "; ".join(
+                t("web.outcome.audit_change", lang, what=t(f"web.outcome.field.{f}", lang),
+                  old=_value_text(f, before[f], lang), new=_value_text(f, after[f], lang))
+                for f in _AUDITED if _value_text(f, before[f], lang) != _value_text(f, after[f], lang))
+            audit.append(t("web.outcome.audit_correct", lang, who=who, when=when,
+                           changes=changes or "–", reason=r.reason))
+            before = after
+        rows.append({
+            "id": o.id, "firm_id": o.firm_id, "firm": firm_names.get(o.firm_id, o.firm_id),
+            "stage": shown["stage"], "stage_label": _value_text("stage", shown["stage"], lang),
+            "date": _value_text("date", shown["date"], lang),
+            "date_iso": shown["date"].isoformat() if hasattr(shown["date"], "isoformat") else "",
+            "value": None if _missing(value) else format_idr(float(value), lang),
+            "value_raw": "" if _missing(value) else f"{float(value):.0f}",
+            "voided": current is None,
+            "recorded_by": o.recorded_by or "–",
+            "recorded_at": o.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            "audit": audit,
+        })
+    return rows[::-1]
