@@ -213,3 +213,9 @@ def test_model_page_charts_metrics_and_promotes(web, fake_source):
     assert '<svg class="chart"' in html and "ndcg@10" in html
     web.post("/admin/model/v2/promosi", data={"csrf_token": token})
     assert fake_source.current == "v2"
+
+
+def test_retrain_without_a_registry_is_an_error_page_not_json(web):
+    token = sign_in(web, "admin")
+    resp = web.post("/admin/model/latih", data={"csrf_token": token})
+    assert resp.status_code == 501 and "<h1>" in resp.text

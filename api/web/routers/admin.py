@@ -16,7 +16,7 @@ from api.store.accounts import ROLES, AccountError, create_account, list_account
 from api.store.importer import IMPORT_KINDS, import_file
 from api.store.model_state import mirror_current_version
 from api.store.regions import Region
-from api.web.base import AdminViewerDep, CsrfDep, render, templates
+from api.web.base import AdminViewerDep, CsrfDep, not_found_as_page, render, templates
 from api.web.charts import line_chart
 from api.web.views import problem_rows
 from matcher.data.errors import DataValidationError, MatcherError
@@ -181,11 +181,9 @@ def retrain(request: Request, viewer: AdminViewerDep, holder: HolderDep, store: 
     try:
         job = model_api.start_retrain(viewer.principal, holder, store, settings, request)
     except HTTPException as exc:
-        if exc.status_code != 409:
-            raise
         job = next((j for j in _jobs(request) if j["status"] in ("queued", "running")), None)
-        if job is None:
-            raise
+        if exc.status_code != 409 or job is None:  # e.g. models not served from a registry
+            raise not_found_as_page(exc) from None
     return RedirectResponse(f"/admin/model?job={job['job_id']}#latih", status_code=303)
 
 
