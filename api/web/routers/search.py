@@ -20,7 +20,7 @@ from matcher.data.reference import (
     normalise_regency,
     provinces,
 )
-from matcher.data.schema import SCALES
+from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.i18n import t
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +56,7 @@ def _search(request: Request, viewer, session, kind: str):
     except ValueError:
         page = 1
     profile_kind = UMKM if kind == "umkm" else FIRMS
-    context = dict(kind=kind, form=form, scales=SCALES, provinces=provinces()["name"].tolist(),
+    context = dict(kind=kind, form=form, scales=SCALES, certificates=CERTIFICATIONS, provinces=provinces()["name"].tolist(),
                    title=t(f"web.nav.search_{kind}", lang), total=None, items=[], page=page, pages=0)
     error = _region_problem(form, lang)
     if error is None:
