@@ -1,7 +1,7 @@
 """The ranker: a gradient-boosted model over pair features, trained on past outcomes.
 
 Training data is what facilitators chose to propose (exposure bias): the tried pairs with
-grades 0–3 (declined … contract_signed). The model must rank *every* firm, so each UMKM in
+grades 0–4 (declined … realised; see matcher.data.lifecycle). The model must rank *every* firm, so each UMKM in
 the history also gets sampled untried pairs as weak negatives (grade 0, low weight), drawn
 partly from the same province and the same KBLI division as the UMKM — the places the old
 facilitator rule looked — so that "same province" or "same division" is not learned as good

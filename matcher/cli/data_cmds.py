@@ -18,7 +18,7 @@ from matcher.data.schema import KINDS
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "validate",
-        help="check a UMKM, firm, outcomes or event file against the data contract",
+        help="check a UMKM, firm, outcomes, follow-up or event file against the data contract",
         description="Check FILE against the data contract and report every problem "
                     "(file, row, column, value, expected). Exit status 2 when any error is found.",
     )
@@ -34,10 +34,11 @@ def validate(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.kind == "event" and not (args.umkm and args.firms):
         raise MatcherError("--kind event needs --umkm and --firms (participants must exist there)")
+    paired = ("outcomes", "followups", "event")
     if args.kind in ("umkm", "firms") and (args.umkm or args.firms):
-        notes.append("--umkm/--firms are only used with --kind outcomes or event; ignored")
-    umkm = loaders.load_umkm(args.umkm) if args.umkm and args.kind in ("outcomes", "event") else None
-    firms = loaders.load_firms(args.firms) if args.firms and args.kind in ("outcomes", "event") else None
+        notes.append("--umkm/--firms are only used with --kind outcomes, followups or event; ignored")
+    umkm = loaders.load_umkm(args.umkm) if args.umkm and args.kind in paired else None
+    firms = loaders.load_firms(args.firms) if args.firms and args.kind in paired else None
 
     raw = loaders.read_table(args.file)
     source = str(args.file)
@@ -45,8 +46,9 @@ def validate(args: argparse.Namespace) -> int:
         frame = loaders.parse_umkm(raw, source)
     elif args.kind == "firms":
         frame = loaders.parse_firms(raw, source)
-    elif args.kind == "outcomes":
-        frame = loaders.parse_outcomes(raw, source, umkm=umkm, firms=firms)
+    elif args.kind in ("outcomes", "followups"):
+        parse = loaders.parse_outcomes if args.kind == "outcomes" else loaders.parse_followups
+        frame = parse(raw, source, umkm=umkm, firms=firms)
         for label, given in (("umkm_id", umkm), ("firm_id", firms)):
             if given is None:
                 notes.append(f"{label} existence not checked: no --{'umkm' if label == 'umkm_id' else 'firms'} given")

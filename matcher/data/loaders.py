@@ -1,8 +1,8 @@
-"""Read and validate the four input kinds of the data contract into canonical frames.
+"""Read and validate the input kinds of the data contract into canonical frames.
 
 ``read_table`` turns a CSV / Parquet / Excel file into a frame of raw strings (nothing is
 inferred, so KBLI ``01079`` keeps its leading zero). ``parse_umkm``, ``parse_firms``,
-``parse_outcomes`` and ``parse_event`` check every rule of ``shared/data-contract.md`` on
+``parse_outcomes``, ``parse_followups`` and ``parse_event`` check every rule of ``shared/data-contract.md`` on
 such a frame — a file's or an API request body's — and return the canonical frame of
 :mod:`matcher.data.schema`. They collect *every* problem before raising one
 :class:`DataValidationError`; warnings ride on ``frame.attrs["warnings"]``.
@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matcher.data import dates as date_rule
+from matcher.data import lifecycle
 from matcher.data import reference as ref
 from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.schema import (
     CERTIFICATIONS, DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
-    INVESTMENT_TYPES, OUTCOME_COLUMNS, PARTIES, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE,
-    STAGES, UMKM_COLUMNS,
+    FOLLOWUP_COLUMNS, INVESTMENT_TYPES, OUTCOME_COLUMNS, PARTIES, SCALE_REVENUE_LIMITS, SCALES,
+    STAGE_GRADE, UMKM_COLUMNS,
 )
 
 READERS = (".csv", ".parquet", ".xlsx")
@@ -241,6 +243,35 @@ class _Checker:
             n = int(counts[v])
             more = f" ({n} rows)" if n > 1 else ""
             self.warnings.append(Problem(self.source, int(r), column, v, expected_for(v) + more))
+
+    def fail_grouped(self, mask, column: str, expected: str, values: pd.Series) -> None:
+        """One error per distinct bad value (at its first row, with a count and the first
+        rows), not one per row: 3,000 rows of an unknown UMKM are one line."""
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        vals = values[mask]
+        rows = pd.Series(self.rows[mask], index=vals.index)
+        for v, where in rows.groupby(vals.to_numpy(), sort=False):
+            n = len(where)
+            shown = ", ".join(map(str, where.iloc[:5]))
+            more = f" ({n} rows: {shown}{', …' if n > 5 else ''})" if n > 1 else ""
+            self.errors.append(Problem(self.source, int(where.iloc[0]), column, v, expected + more))
+
+    def term(self, column: str, kind: str) -> pd.Series:
+        """Optional word of a lifecycle vocabulary (``stage``, ``scheme``, ``status``), in
+        any of the spellings :mod:`matcher.data.lifecycle` knows; None when empty."""
+        s = self.col(column)
+        words = lifecycle.canonical(kind, s)
+        self.fail((s != "") & words.isna(), column, f"one of {lifecycle.describe(kind)}")
+        return words.where(s != "", None)
+
+    def past_dates(self, column: str, today: _dt.date | None = None) -> pd.Series:
+        """ISO dates of things that happened: from 2000 to tomorrow (:mod:`matcher.data.dates`)."""
+        parsed = _iso_dates(self, column)
+        bad = date_rule.out_of_range(parsed, today)
+        self.fail(bad.to_numpy(), column, date_rule.rule_text(today))
+        return parsed.where(~bad)
 
     # ---- columns
     def has(self, column: str) -> bool:
@@ -575,26 +606,25 @@ def parse_firms(raw: pd.DataFrame, source: str) -> pd.DataFrame:
 
 
 def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
-                   firms: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Raw outcomes -> canonical outcomes, one row per pair (latest date wins; ties: later row).
+                   firms: pd.DataFrame | None = None, *, latest_only: bool = True) -> pd.DataFrame:
+    """Raw outcomes -> canonical outcomes (``schema.OUTCOME_COLUMNS``).
 
-    When ``umkm`` / ``firms`` canonical frames are given, every pair must exist in them.
+    ``latest_only`` (training's view): one row per pair, the latest date wins (ties: the
+    later row). Without it every row is kept in file order (the store's import keeps the
+    whole ladder of a pair). When ``umkm`` / ``firms`` canonical frames are given, every
+    pair must exist in them; each missing ID is reported once, with its row count.
+    Files in the contract's first form (no ``scheme`` / ``realised_value_idr``) still load.
     """
     c = _Checker(raw, source)
     c.require_columns(("umkm_id", "firm_id", "stage", "date"))
     umkm_id = excel_integer_text(c.required("umkm_id"))
     firm_id = excel_integer_text(c.required("firm_id"))
-    for ids, column, profiles, key, label in (
-        (umkm_id, "umkm_id", umkm, "umkm_id", "UMKM"),
-        (firm_id, "firm_id", firms, "firm_id", "firm"),
-    ):
-        if profiles is not None:
-            c.fail((ids != "") & ~ids.isin(profiles[key]), column,
-                   f"an {column} present in the {label} profiles", values=ids)
+    _known_ids(c, umkm_id, "umkm_id", umkm, "UMKM")
+    _known_ids(c, firm_id, "firm_id", firms, "firm")
     c.required("stage")
-    stage = c.vocabulary("stage", STAGES)
+    stage = c.term("stage", "stage")
     c.required("date")
-    date = _iso_dates(c, "date")
+    date = c.past_dates("date")
     data = {
         "umkm_id": umkm_id,
         "firm_id": firm_id,
@@ -604,14 +634,66 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
         "date": date,
         "event_id": c.optional_text("event_id"),
         "declined_by": c.vocabulary("declined_by", DECLINED_BY),
+        "scheme": c.term("scheme", "scheme"),
+        "realised_value_idr": c.number("realised_value_idr"),
     }
     frame = _frame(OUTCOME_COLUMNS, data, len(c))
     c.raise_errors()
     frame["grade"] = frame["grade"].astype(np.int64)
+    if latest_only:
+        frame = latest_per_pair(frame)
+    else:
+        frame.attrs["rows"] = c.rows.tolist()  # spreadsheet row of each frame row
+    return c.finish(frame)
+
+
+def latest_per_pair(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (umkm_id, firm_id): the latest date, on a tie the later row; file order kept."""
     latest = (frame.reset_index().sort_values(["date", "index"], kind="stable")
               .drop_duplicates(["umkm_id", "firm_id"], keep="last").sort_values("index"))
-    frame = latest.drop(columns="index").reset_index(drop=True)
-    return c.finish(frame)
+    out = latest.drop(columns="index").reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _known_ids(c: _Checker, ids: pd.Series, column: str, profiles: pd.DataFrame | None,
+               label: str) -> None:
+    """IDs not in ``profiles`` (when given): one error per missing ID, with its row count."""
+    if profiles is not None:
+        c.fail_grouped((ids != "") & ~ids.isin(profiles[column]), column,
+                       f"an {column} present in the {label} profiles", ids)
+
+
+def parse_followups(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
+                    firms: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Raw follow-ups -> canonical follow-up frame (``schema.FOLLOWUP_COLUMNS``), every row.
+
+    ``status`` is required (on track / stalled / ended, Indonesian words too: lancar,
+    macet, selesai ...); ``date`` (when it was written) defaults to today and may not be
+    in the future; ``next_date`` may be (it is the planned next step)."""
+    c = _Checker(raw, source)
+    c.require_columns(("umkm_id", "firm_id", "status"))
+    umkm_id = excel_integer_text(c.required("umkm_id"))
+    firm_id = excel_integer_text(c.required("firm_id"))
+    _known_ids(c, umkm_id, "umkm_id", umkm, "UMKM")
+    _known_ids(c, firm_id, "firm_id", firms, "firm")
+    c.required("status")
+    written = c.past_dates("date")
+    next_date = _iso_dates(c, "next_date")
+    c.fail((next_date < pd.Timestamp(date_rule.EARLIEST)).to_numpy(), "next_date",
+           f"a date from {date_rule.EARLIEST:%Y-%m-%d}")
+    data = {
+        "umkm_id": umkm_id,
+        "firm_id": firm_id,
+        "status": c.term("status", "status"),
+        "office": c.optional_text("office"),
+        "person": c.optional_text("person"),
+        "next_step": c.optional_text("next_step"),
+        "next_date": next_date,
+        "note": c.optional_text("note"),
+        "date": written.fillna(pd.Timestamp(_dt.date.today())).astype("datetime64[ns]"),
+    }
+    return c.finish(_frame(FOLLOWUP_COLUMNS, data, len(c)))
 
 
 def _iso_dates(c: _Checker, column: str) -> pd.Series:
@@ -726,8 +808,14 @@ def load_firms(path: str | Path) -> pd.DataFrame:
 
 
 def load_outcomes(path: str | Path, umkm: pd.DataFrame | None = None,
-                  firms: pd.DataFrame | None = None) -> pd.DataFrame:
-    return parse_outcomes(_read_whole(path), str(path), umkm=umkm, firms=firms)
+                  firms: pd.DataFrame | None = None, *, latest_only: bool = True) -> pd.DataFrame:
+    return parse_outcomes(_read_whole(path), str(path), umkm=umkm, firms=firms,
+                          latest_only=latest_only)
+
+
+def load_followups(path: str | Path, umkm: pd.DataFrame | None = None,
+                   firms: pd.DataFrame | None = None) -> pd.DataFrame:
+    return parse_followups(_read_whole(path), str(path), umkm=umkm, firms=firms)
 
 
 def load_event(path: str | Path, umkm: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:

@@ -25,8 +25,15 @@ Canonical firm frame (``FIRM_COLUMNS``)
 
 Canonical outcomes frame (``OUTCOME_COLUMNS``)
     umkm_id str, firm_id str, stage str, grade int (declined 0, meeting 1, mou_signed 2,
-    contract_signed 3), contract_value_idr float, date datetime64[ns], event_id str|None,
-    declined_by str|None. The same pair seen twice: the latest date wins (one row per pair).
+    contract_signed 3, realised 4; see :mod:`matcher.data.lifecycle`), contract_value_idr
+    float, date datetime64[ns], event_id str|None, declined_by str|None, scheme str|None
+    (a PP 7/2021 form), realised_value_idr float. For training, the same pair seen twice:
+    the latest date wins (one row per pair); the store and the programme report keep every row.
+
+Canonical follow-up frame (``FOLLOWUP_COLUMNS``)
+    umkm_id str, firm_id str, status str ("on_track"|"stalled"|"ended"), office str|None
+    (the responsible OPD), person str|None, next_step str|None, next_date datetime64[ns]
+    (NaT = none), note str|None, date datetime64[ns] (when the follow-up was written).
 
 Canonical event frame (``EVENT_COLUMNS``)
     party str ("umkm"|"firm"), id str, capacity int (default: the firm's max_partners,
@@ -37,8 +44,8 @@ from __future__ import annotations
 CERTIFICATIONS = ("halal", "pirt", "bpom", "sni", "iso9001", "haccp", "svlk", "organik")
 SCALES = ("mikro", "kecil", "menengah")
 INVESTMENT_TYPES = ("PMA", "PMDN")
-STAGES = ("declined", "meeting", "mou_signed", "contract_signed")
-STAGE_GRADE = {"declined": 0, "meeting": 1, "mou_signed": 2, "contract_signed": 3}
+from matcher.data.lifecycle import FOLLOWUP_STATUSES, SCHEMES, STAGE_GRADE, STAGES  # noqa: F401  (one owner)
+
 DECLINED_BY = ("umkm", "firm")
 PARTIES = ("umkm", "firm")
 DEFAULT_MAX_PARTNERS = 3
@@ -59,8 +66,11 @@ FIRM_COLUMNS = (
 )
 OUTCOME_COLUMNS = (
     "umkm_id", "firm_id", "stage", "grade", "contract_value_idr", "date", "event_id",
-    "declined_by",
+    "declined_by", "scheme", "realised_value_idr",
+)
+FOLLOWUP_COLUMNS = (
+    "umkm_id", "firm_id", "status", "office", "person", "next_step", "next_date", "note", "date",
 )
 EVENT_COLUMNS = ("party", "id", "capacity")
 
-KINDS = ("umkm", "firms", "outcomes", "event")
+KINDS = ("umkm", "firms", "outcomes", "event", "followups")
