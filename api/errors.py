@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api.engine import ServiceUnavailable
+from api.store.outcomes import OutcomeConflict, OutcomeNotFound
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.index import UnknownIdError
 
@@ -93,6 +94,15 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
                             content={"detail": f"internal error ({type(exc).__name__}); "
                                                "the server log has the details"})
+
+    @app.exception_handler(OutcomeNotFound)
+    async def _no_outcome(_: Request, exc: OutcomeNotFound) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
+
+    @app.exception_handler(OutcomeConflict)
+    async def _outcome_conflict(_: Request, exc: OutcomeConflict) -> JSONResponse:
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
+                            content={"detail": str(exc), "outcome_id": exc.outcome_id})
 
     @app.exception_handler(MatcherError)
     async def _user_error(_: Request, exc: MatcherError) -> JSONResponse:

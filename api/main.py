@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import errors, web
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
-from api.routers import events, firms, health, match, models, outcomes, umkm
+from api.routers import events, firms, followups, health, match, models, outcomes, reports, umkm
 from api.settings import Settings
 from api.store import open_store
 
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
     app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # /docs is served offline by api.web
     errors.install(app)
-    for module in (health, umkm, firms, match, outcomes, events, models):
+    for module in (health, umkm, firms, match, outcomes, followups, events, models, reports):
         app.include_router(module.router)
     web.install(app)
     return app

@@ -9,11 +9,25 @@ import datetime as dt
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator,
+)
 
 from matcher.data import rules
 
-Stage = Literal["declined", "meeting", "mou_signed", "contract_signed"]
+from matcher.data import lifecycle
+
+
+def _canonical(kind: str):
+    """Accept any spelling :mod:`matcher.data.lifecycle` knows ("MoU", "macet", "Inti-Plasma")."""
+    def convert(value):
+        return lifecycle.canonical_value(kind, value) or value if isinstance(value, str) else value
+    return BeforeValidator(convert)
+
+
+Stage = Annotated[Literal[lifecycle.STAGES], _canonical("stage")]
+Scheme = Annotated[Literal[lifecycle.SCHEMES], _canonical("scheme")]
+FollowupStatus = Annotated[Literal[lifecycle.FOLLOWUP_STATUSES], _canonical("status")]
 Scale = Literal["mikro", "kecil", "menengah"]
 T = TypeVar("T")
 
@@ -34,6 +48,7 @@ Province = _text("province")
 Regency = _text("regency")
 Count = Annotated[int, Field(ge=0, le=rules.INT32_MAX)]
 PastDate = Annotated[dt.date, AfterValidator(rules.check_date)]
+NextDate = Annotated[dt.date, AfterValidator(rules.check_event_date)]  # planned: may lie ahead
 
 
 # path and query parameters under the same rules
@@ -179,10 +194,14 @@ class FirmMatches(BaseModel):
 class OutcomeIn(RequestBody):
     umkm_id: Id
     firm_id: Id
-    stage: Stage
+    stage: Stage = Field(description="declined, meeting, mou_signed (commitment), contract_signed, "
+                                     "realised (first delivery/PO or BAST); 'MoU', 'kontrak', "
+                                     "'realisasi' ... are understood")
     date: PastDate = Field(default_factory=rules.today,
                            description="when the stage was reached (2000-01-01 .. tomorrow)")
-    contract_value_idr: float | None = Field(None, ge=0)
+    contract_value_idr: float | None = Field(None, ge=0, description="value in the MoU or contract")
+    realised_value_idr: float | None = Field(None, ge=0, description="value delivered so far")
+    scheme: Scheme | None = Field(None, description="partnership form of PP 7/2021")
     event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
 
@@ -194,6 +213,8 @@ class OutcomeIn(RequestBody):
 
 
 class OutcomeOut(BaseModel):
+    """An outcome as first recorded (see the history for corrections)."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: int
@@ -203,6 +224,8 @@ class OutcomeOut(BaseModel):
     grade: int
     date: dt.date
     contract_value_idr: float | None
+    realised_value_idr: float | None = None
+    scheme: str | None = None
     event_id: str | None
     declined_by: str | None
     recorded_by: str | None
@@ -212,6 +235,103 @@ class OutcomeOut(BaseModel):
         description="the firm was in the UMKM's top-k under the model then current"
     )
     model_version: str | None
+
+
+class CorrectionIn(RequestBody):
+    """New values for an outcome (only the fields given change) and why."""
+
+    reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=1000)]
+    stage: Stage | None = None
+    date: PastDate | None = None
+    contract_value_idr: float | None = Field(None, ge=0)
+    realised_value_idr: float | None = Field(None, ge=0)
+    scheme: Scheme | None = None
+    event_id: Id | None = None
+    declined_by: Literal["umkm", "firm"] | None = None
+
+    def changes(self) -> dict:
+        """The fields the caller set (an explicit null clears a value)."""
+        return {k: getattr(self, k) for k in self.model_fields_set if k != "reason"}
+
+
+class VoidIn(RequestBody):
+    reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=1000)]
+
+
+class OutcomeValues(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    stage: str
+    date: dt.date
+    contract_value_idr: float | None
+    realised_value_idr: float | None
+    scheme: str | None
+    event_id: str | None
+    declined_by: str | None
+
+
+class RevisionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    outcome_id: int
+    action: Literal["correct", "void"]
+    stage: str | None
+    date: dt.date | None
+    contract_value_idr: float | None
+    realised_value_idr: float | None
+    scheme: str | None
+    event_id: str | None
+    declined_by: str | None
+    reason: str
+    revised_by: str | None
+    revised_at: dt.datetime
+
+
+class OutcomeHistoryOut(BaseModel):
+    """One outcome: as first recorded, every revision (oldest first), and its current value."""
+
+    outcome: OutcomeOut
+    revisions: list[RevisionOut]
+    voided: bool
+    current: OutcomeValues | None = Field(description="the values in force; null when voided")
+
+
+class PairHistoryOut(BaseModel):
+    umkm_id: str
+    firm_id: str
+    outcomes: list[OutcomeHistoryOut]
+    followups: list["FollowupOut"]
+
+
+class FollowupIn(RequestBody):
+    umkm_id: Id
+    firm_id: Id
+    status: FollowupStatus = Field(description="on_track, stalled or ended (lancar, macet, selesai ...)")
+    office: Annotated[ShortText, StringConstraints(max_length=128)] | None = Field(
+        None, description="responsible office (OPD)")
+    person: Annotated[ShortText, StringConstraints(max_length=128)] | None = None
+    next_step: FreeText | None = None
+    next_date: NextDate | None = Field(None, description="planned date of the next step (up to 3 years ahead)")
+    note: FreeText | None = None
+    date: PastDate = Field(default_factory=rules.today, description="when this was written")
+
+
+class FollowupOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    umkm_id: str
+    firm_id: str
+    status: str
+    office: str | None
+    person: str | None
+    next_step: str | None
+    next_date: dt.date | None
+    note: str | None
+    date: dt.date
+    recorded_by: str | None
+    recorded_at: dt.datetime
 
 
 # -- events ----------------------------------------------------------------------------

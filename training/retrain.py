@@ -202,8 +202,9 @@ def load_from_store(database_url: str | None = None, home: str | Path | None = N
 def read_store(store) -> RetrainData:
     """Everything a retrain needs from an open :class:`api.store.Store` (the API passes its own).
 
-    Outcomes are the store's canonical training frame (latest date per pair wins), so
-    outcomes recorded through the API or imported are all seen here.
+    Outcomes are the store's canonical training frame (each outcome's corrected value,
+    voided ones left out, then the latest date per pair), so outcomes recorded through the
+    API or imported, and their corrections, are all seen here.
     """
     from api.store import FIRMS, UMKM, load_frame
     from api.store.outcomes import outcomes_frame
@@ -221,26 +222,11 @@ def read_store(store) -> RetrainData:
 
 
 def _store_provenance(session) -> pd.DataFrame:
-    """The engine-recommended marker of the row that wins per pair in ``outcomes_frame``.
+    """The engine-recommended marker of the row that wins per pair in ``outcomes_frame``
+    (the same current, corrected values)."""
+    from api.store.outcomes import outcomes_provenance
 
-    Same ordering rule as :func:`api.store.outcomes.outcomes_frame` (date, then insertion
-    order; the last wins). Candidate to move into ``api.store.outcomes`` as a public
-    function; it is a read-only query.
-    """
-    from sqlalchemy import select
-
-    from api.store.models import Outcome
-
-    rows = session.execute(
-        select(Outcome.umkm_id, Outcome.firm_id, Outcome.recommended_by_engine)
-        .order_by(Outcome.date, Outcome.id)
-    ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows],
-                         columns=["umkm_id", "firm_id", "recommended_by_engine"])
-    frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last").reset_index(drop=True)
-    frame["recommended_by_engine"] = frame["recommended_by_engine"].map(
-        {True: 1.0, False: 0.0}).astype(float)
-    return frame
+    return outcomes_provenance(session)
 
 
 def file_provenance(path: str | Path) -> pd.DataFrame | None:

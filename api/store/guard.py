@@ -28,6 +28,10 @@ class StoreValueError(MatcherError):
     """A value the store's columns cannot hold."""
 
 
+# date columns of things that happened (the others are planned: events, next steps)
+_HAPPENED = {("outcomes", "date"), ("outcome_revisions", "date"), ("followups", "date")}
+
+
 def _column_problem(column, value) -> str | None:
     if value is None:
         return None
@@ -42,7 +46,7 @@ def _column_problem(column, value) -> str | None:
     if isinstance(kind, Float) and isinstance(value, float) and not math.isfinite(value):
         return rules.number_problem(value)
     if isinstance(kind, Date) and isinstance(value, dt.date):
-        if column.table.name == "outcomes":  # what happened: not before 2000, not in the future
+        if (column.table.name, column.name) in _HAPPENED:  # not before 2000, not in the future
             return rules.date_problem(value)
         try:
             rules.check_event_date(value)

@@ -9,12 +9,12 @@ import pandas as pd
 from sqlalchemy import select
 
 from api.store.db import Store
-from api.store.outcomes import append_imported_outcomes
+from api.store.outcomes import append_imported_followups, append_imported_outcomes
 from api.store.profiles import FIRMS, UMKM, upsert_profiles
 from matcher.data import rules
-from matcher.data.loaders import load_firms, load_outcomes, load_umkm
+from matcher.data.loaders import load_firms, load_followups, load_outcomes, load_umkm
 
-IMPORT_KINDS = ("umkm", "firms", "outcomes")
+IMPORT_KINDS = ("umkm", "firms", "outcomes", "followups")
 
 
 @dataclass
@@ -23,10 +23,14 @@ class ImportResult:
     rows_in_file: int
     rows_written: int
     warnings: list = field(default_factory=list)
+    already_stored: int = 0
+    conflicts: list[str] = field(default_factory=list)  # rows not imported: they contradict the store
 
 
 def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | None = None) -> ImportResult:
-    """Profiles are upserted by ID; outcomes are appended (rows already stored are skipped).
+    """Profiles are upserted by ID; outcomes and follow-ups are appended (rows already
+    stored are skipped; an outcome row contradicting a stored one is listed in
+    ``conflicts`` and not imported). Outcome files keep every row (a pair's whole ladder).
 
     Raises :class:`~matcher.data.errors.DataValidationError` before anything is written.
     """
@@ -35,13 +39,20 @@ def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | No
         frame = load_umkm(path) if kind == "umkm" else load_firms(path)
         with store.transaction() as session:
             written = upsert_profiles(session, frame, profile_kind)
-    elif kind == "outcomes":
+    elif kind in ("outcomes", "followups"):
         with store.transaction() as session:
             umkm_ids = pd.DataFrame({"umkm_id": list(session.scalars(select(UMKM.table.umkm_id)))})
             firm_ids = pd.DataFrame({"firm_id": list(session.scalars(select(FIRMS.table.firm_id)))})
-            frame = load_outcomes(path, umkm_ids, firm_ids)
-            label = rules.fit(recorded_by or f"import:{Path(path).name}", rules.ID_MAX)
-            written = append_imported_outcomes(session, frame, label)
+            by = rules.fit(recorded_by or f"import:{Path(path).name}", rules.ID_MAX)
+            if kind == "followups":
+                frame = load_followups(path, umkm_ids, firm_ids)
+                written = append_imported_followups(session, frame, by)
+            else:
+                frame = load_outcomes(path, umkm_ids, firm_ids, latest_only=False)
+                done = append_imported_outcomes(session, frame, by)
+                return ImportResult(kind, len(frame), done.added,
+                                    list(frame.attrs.get("warnings", [])),
+                                    done.already_stored, done.conflicts)
     else:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}, not {kind!r}")
     return ImportResult(kind, len(frame), written, list(frame.attrs.get("warnings", [])))

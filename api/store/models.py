@@ -4,7 +4,10 @@ Profiles mirror the canonical frames of :mod:`matcher.data.schema` column for co
 tuple columns (KBLI codes, certificates) are stored as ``;``-joined text, the same
 notation as the data contract's files. Outcomes are append-only: the store exposes no
 update or delete for them and the database refuses both (triggers, see the first
-migration), so the history retraining learns from cannot be rewritten.
+migration), so the history retraining learns from cannot be rewritten. A mistake is put
+right by a *revision* (correction or void, who, when, why), itself append-only; an
+outcome's current value is its latest revision (see :mod:`api.store.outcomes`).
+Follow-ups of a pair by the responsible office are append-only too: the latest is current.
 """
 from __future__ import annotations
 
@@ -80,10 +83,11 @@ class Firm(_Location, Base):
 
 
 class Outcome(Base):
-    """One recorded stage for a pair. Append-only."""
+    """One recorded stage for a pair, as first recorded. Append-only."""
 
     __tablename__ = "outcomes"
-    __table_args__ = (Index("ix_outcomes_pair", "umkm_id", "firm_id"),)
+    __table_args__ = (Index("ix_outcomes_pair", "umkm_id", "firm_id"),
+                      Index("ux_outcomes_natural_key", "natural_key", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     umkm_id: Mapped[str] = mapped_column(ForeignKey("umkm.umkm_id"))
@@ -99,6 +103,53 @@ class Outcome(Base):
     source: Mapped[str] = mapped_column(String(8))  # "api" | "import"
     recommended_by_engine: Mapped[bool | None] = mapped_column(Boolean)
     model_version: Mapped[str | None] = mapped_column(String(64))
+    scheme: Mapped[str | None] = mapped_column(String(32))
+    realised_value_idr: Mapped[float | None] = mapped_column(Float)
+    # pair, stage and date: the same outcome posted twice collides here (NULL on rows
+    # recorded before revision 0002, which the store checks by value instead)
+    natural_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutcomeRevision(Base):
+    """A correction (the outcome's complete new value) or a void of one outcome. Append-only."""
+
+    __tablename__ = "outcome_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id"), index=True)
+    action: Mapped[str] = mapped_column(String(8))  # "correct" | "void"
+    stage: Mapped[str | None] = mapped_column(String(16))
+    grade: Mapped[int | None] = mapped_column(Integer)
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    contract_value_idr: Mapped[float | None] = mapped_column(Float)
+    realised_value_idr: Mapped[float | None] = mapped_column(Float)
+    scheme: Mapped[str | None] = mapped_column(String(32))
+    event_id: Mapped[str | None] = mapped_column(String(64))
+    declined_by: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    revised_by: Mapped[str | None] = mapped_column(String(64))
+    revised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Followup(Base):
+    """What the responsible office (OPD) knows of a pair's progress. Append-only; latest is current."""
+
+    __tablename__ = "followups"
+    __table_args__ = (Index("ix_followups_pair", "umkm_id", "firm_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    umkm_id: Mapped[str] = mapped_column(ForeignKey("umkm.umkm_id"))
+    firm_id: Mapped[str] = mapped_column(ForeignKey("firms.firm_id"))
+    status: Mapped[str] = mapped_column(String(16))  # matcher.data.lifecycle.FOLLOWUP_STATUSES
+    office: Mapped[str | None] = mapped_column(String(128))
+    person: Mapped[str | None] = mapped_column(String(128))
+    next_step: Mapped[str | None] = mapped_column(Text)
+    next_date: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[dt.date] = mapped_column(Date)
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(String(8))  # "api" | "import"
 
 
 class Event(Base):

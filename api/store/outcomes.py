@@ -1,4 +1,16 @@
-"""Outcomes: append-only history of what happened to facilitated pairs.
+"""Outcomes: what happened to facilitated pairs; corrected, never lost.
+
+One function API shared by the routes, the CLI and the web pages:
+
+- :func:`record_outcome` — record a stage for a pair; posting the same outcome twice
+  returns the first record (``created=False``); the same pair, stage and date with other
+  values is an :class:`OutcomeConflict` (HTTP 409) naming the stored record to correct.
+- :func:`correct_outcome`, :func:`void_outcome` — a revision saying who, when and why; the
+  outcome's *current value* is its latest revision (a correction after a void restores it).
+- :func:`pair_history` — every outcome of a pair with its revisions and current value.
+- :func:`current_outcomes` — every outcome's current value (voided ones left out);
+  :func:`outcomes_frame` reduces it to training's one row per pair (latest date wins).
+- :func:`record_followup`, :func:`followups_frame` — the office's follow-up of a pair.
 
 Every row says who recorded it, when, through which path (``api`` or ``import``) and
 whether the engine had recommended the pair under which model version, so retraining can
@@ -9,90 +21,450 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.store.models import Outcome
-from matcher.data import rules
-from matcher.data.schema import OUTCOME_COLUMNS, STAGE_GRADE
+from api.store.guard import check_records
+from api.store.models import Followup, Outcome, OutcomeRevision
+from matcher.data import lifecycle, rules
+from matcher.data.errors import MatcherError
+from matcher.data.loaders import latest_per_pair
+from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
+
+#: the values of an outcome that a correction may change (pair and provenance are fixed)
+VALUE_FIELDS = ("stage", "date", "contract_value_idr", "realised_value_idr", "scheme",
+                "event_id", "declined_by")
 
 log = logging.getLogger(__name__)
 
 
-def append_outcome(
+class OutcomeError(MatcherError):
+    """A request about outcomes that cannot be honoured as asked (HTTP 400, CLI exit 2)."""
+
+
+class OutcomeNotFound(OutcomeError):
+    """No outcome with that ID (HTTP 404)."""
+
+
+class OutcomeConflict(OutcomeError):
+    """The request contradicts what is stored (HTTP 409); ``outcome_id`` names the record."""
+
+    def __init__(self, message: str, outcome_id: int):
+        super().__init__(message)
+        self.outcome_id = outcome_id
+
+
+# --------------------------------------------------------------------------- values
+
+def _natural_key(umkm_id: str, firm_id: str, stage: str, date: dt.date) -> str:
+    return f"{umkm_id}\x1f{firm_id}\x1f{stage}\x1f{date.isoformat()}"
+
+
+def _clean_values(values: dict) -> dict:
+    """Canonical, checked outcome values (stage/scheme in any known spelling); OutcomeError if not."""
+    out = dict(values)
+    stage = lifecycle.canonical_value("stage", out.get("stage"))
+    if stage is None:
+        raise OutcomeError(f"stage {out.get('stage')!r}: expected one of {lifecycle.describe('stage')}")
+    out["stage"] = stage
+    if out.get("scheme") not in (None, ""):
+        scheme = lifecycle.canonical_value("scheme", out["scheme"])
+        if scheme is None:
+            raise OutcomeError(f"scheme {out['scheme']!r}: expected one of {lifecycle.describe('scheme')}")
+        out["scheme"] = scheme
+    else:
+        out["scheme"] = None
+    date = out.get("date")
+    if not isinstance(date, dt.date):
+        raise OutcomeError(f"date {date!r}: expected an ISO date YYYY-MM-DD")
+    if isinstance(date, dt.datetime):
+        out["date"] = date = date.date()
+    problem = rules.date_problem(date)
+    if problem:
+        raise OutcomeError(f"date {date:%Y-%m-%d}: expected {problem}")
+    for money in ("contract_value_idr", "realised_value_idr"):
+        v = out.get(money)
+        if v is not None and (pd.isna(v) or v < 0):
+            raise OutcomeError(f"{money} {v!r}: expected a number >= 0")
+        out[money] = None if v is None or pd.isna(v) else float(v)
+    if out.get("declined_by") is not None:
+        if out["declined_by"] not in DECLINED_BY:
+            raise OutcomeError(f"declined_by {out['declined_by']!r}: expected umkm or firm")
+        if stage != "declined":
+            raise OutcomeError(f"declined_by is only for stage 'declined', not {stage!r}")
+    out["event_id"] = out.get("event_id") or None
+    return {k: out.get(k) for k in VALUE_FIELDS}
+
+
+def _values_of(row) -> dict:
+    return {k: getattr(row, k) for k in VALUE_FIELDS}
+
+
+def _same(a: dict, b: dict) -> bool:
+    def norm(v):
+        return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+    return all(norm(a.get(k)) == norm(b.get(k)) for k in VALUE_FIELDS)
+
+
+@dataclass
+class OutcomeState:
+    """An outcome as first recorded, its revisions (oldest first) and its current value."""
+
+    outcome: Outcome
+    revisions: list[OutcomeRevision] = field(default_factory=list)
+
+    @property
+    def voided(self) -> bool:
+        return bool(self.revisions) and self.revisions[-1].action == "void"
+
+    @property
+    def current(self) -> dict | None:
+        """The values in force (None when voided)."""
+        if self.voided:
+            return None
+        latest = next((r for r in reversed(self.revisions) if r.action == "correct"), None)
+        return _values_of(latest or self.outcome)
+
+
+def _states(session: Session, outcomes: list[Outcome]) -> list[OutcomeState]:
+    ids = [o.id for o in outcomes]
+    revs: dict[int, list[OutcomeRevision]] = {i: [] for i in ids}
+    if ids:
+        for r in session.scalars(select(OutcomeRevision).where(OutcomeRevision.outcome_id.in_(ids))
+                                 .order_by(OutcomeRevision.id)):
+            revs[r.outcome_id].append(r)
+    return [OutcomeState(o, revs[o.id]) for o in outcomes]
+
+
+def outcome_state(session: Session, outcome_id: int) -> OutcomeState:
+    row = session.get(Outcome, outcome_id)
+    if row is None:
+        raise OutcomeNotFound(f"no outcome with id {outcome_id}")
+    return _states(session, [row])[0]
+
+
+# --------------------------------------------------------------------------- recording
+
+def record_outcome(
     session: Session, *, umkm_id: str, firm_id: str, stage: str, date: dt.date,
-    contract_value_idr: float | None = None, event_id: str | None = None,
-    declined_by: str | None = None, recorded_by: str | None, source: str,
-    recommended_by_engine: bool | None = None, model_version: str | None = None,
-) -> Outcome:
-    row = Outcome(
-        umkm_id=umkm_id, firm_id=firm_id, stage=stage, grade=STAGE_GRADE[stage],
-        contract_value_idr=contract_value_idr, date=date, event_id=event_id,
-        declined_by=declined_by, recorded_by=recorded_by, source=source,
-        recommended_by_engine=recommended_by_engine, model_version=model_version,
-    )
-    session.add(row)
+    contract_value_idr: float | None = None, realised_value_idr: float | None = None,
+    scheme: str | None = None, event_id: str | None = None, declined_by: str | None = None,
+    recorded_by: str | None, source: str, recommended_by_engine: bool | None = None,
+    model_version: str | None = None,
+) -> tuple[Outcome, bool]:
+    """Record one outcome; ``(row, created)``. Idempotent: the same outcome again returns
+    the stored row with ``created=False``. Raises OutcomeError (bad value, date in the
+    future) or OutcomeConflict (same pair, stage and date already stored with other values,
+    or as first recorded before a correction or void changed it)."""
+    values = _clean_values(dict(stage=stage, date=date, contract_value_idr=contract_value_idr,
+                                realised_value_idr=realised_value_idr, scheme=scheme,
+                                event_id=event_id, declined_by=declined_by))
+    existing = _matching(session, umkm_id, firm_id, values)
+    if existing is not None:
+        return existing, False
+    key = _natural_key(umkm_id, firm_id, values["stage"], values["date"])
+    row = Outcome(umkm_id=umkm_id, firm_id=firm_id, grade=STAGE_GRADE[values["stage"]],
+                  recorded_by=recorded_by, source=source, natural_key=key,
+                  recommended_by_engine=recommended_by_engine, model_version=model_version,
+                  **values)
+    try:
+        with session.begin_nested():  # a concurrent identical post loses the race here
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        existing = _matching(session, umkm_id, firm_id, values)
+        if existing is None:
+            raise
+        return existing, False
+    return row, True
+
+
+def append_outcome(session: Session, **kwargs) -> Outcome:
+    """:func:`record_outcome` returning just the row (older callers)."""
+    return record_outcome(session, **kwargs)[0]
+
+
+def _matching(session: Session, umkm_id: str, firm_id: str, values: dict) -> Outcome | None:
+    """The stored outcome of this pair with the same stage and date (current value, or as
+    first recorded): returned when its values agree; OutcomeConflict when they do not."""
+    rows = list(session.scalars(select(Outcome).where(
+        Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id).order_by(Outcome.id)))
+    for state in _states(session, rows):
+        current = state.current
+        if current and current["stage"] == values["stage"] and current["date"] == values["date"]:
+            if _same(current, values):
+                return state.outcome
+            raise OutcomeConflict(
+                f"outcome #{state.outcome.id} already records {values['stage']} on "
+                f"{values['date']:%Y-%m-%d} for {umkm_id}/{firm_id} with other values; "
+                f"to change it, correct outcome #{state.outcome.id}", state.outcome.id)
+    for state in _states(session, rows):
+        first = _values_of(state.outcome)
+        if first["stage"] == values["stage"] and first["date"] == values["date"]:
+            what = "voided" if state.voided else "corrected"
+            raise OutcomeConflict(
+                f"outcome #{state.outcome.id} recorded {values['stage']} on "
+                f"{values['date']:%Y-%m-%d} for {umkm_id}/{firm_id} and was later {what}; "
+                f"see its history, or correct outcome #{state.outcome.id}", state.outcome.id)
+    return None
+
+
+def correct_outcome(session: Session, outcome_id: int, *, reason: str, by: str | None,
+                    **changes) -> OutcomeRevision:
+    """Record a correction of ``outcome_id``: ``changes`` (any of :data:`VALUE_FIELDS`)
+    over its current value (over its last value when it was voided: this restores it)."""
+    reason = _reason(reason)
+    unknown = set(changes) - set(VALUE_FIELDS)
+    if unknown:
+        raise OutcomeError(f"cannot correct {', '.join(sorted(unknown))}; "
+                           f"a correction may change {', '.join(VALUE_FIELDS)}")
+    state = outcome_state(session, outcome_id)
+    before = state.current or _last_values(state)
+    merged = {**before, **changes}
+    if "stage" in changes and changes["stage"] != "declined" and "declined_by" not in changes:
+        merged["declined_by"] = None
+    values = _clean_values(merged)
+    if state.current is not None and _same(values, state.current):
+        raise OutcomeConflict(f"outcome #{outcome_id} already has these values; nothing to correct",
+                              outcome_id)
+    rev = OutcomeRevision(outcome_id=outcome_id, action="correct", grade=STAGE_GRADE[values["stage"]],
+                          reason=reason, revised_by=by, **values)
+    session.add(rev)
     session.flush()
-    return row
+    return rev
 
 
-def _none_if_missing(value):
-    return None if value is None or pd.isna(value) else value
-
-
-def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by: str | None) -> int:
-    """Append a canonical outcomes frame; rows already stored (same pair, stage and date)
-    are skipped so importing the same file twice adds nothing. Returns rows added."""
-    stored = {
-        (u, f, s, d) for u, f, s, d in session.execute(
-            select(Outcome.umkm_id, Outcome.firm_id, Outcome.stage, Outcome.date)
-        )
-    }
-    added = 0
-    for r in frame.itertuples(index=False):
-        date = pd.Timestamp(r.date).date()
-        if (r.umkm_id, r.firm_id, r.stage, date) in stored:
-            continue
-        session.add(Outcome(
-            umkm_id=r.umkm_id, firm_id=r.firm_id, stage=r.stage, grade=STAGE_GRADE[r.stage],
-            contract_value_idr=_none_if_missing(r.contract_value_idr), date=date,
-            event_id=_none_if_missing(r.event_id), declined_by=_none_if_missing(r.declined_by),
-            recorded_by=recorded_by, source="import",
-        ))
-        added += 1
+def void_outcome(session: Session, outcome_id: int, *, reason: str, by: str | None) -> OutcomeRevision:
+    """Record that ``outcome_id`` should not count (entered by mistake, wrong pair ...)."""
+    reason = _reason(reason)
+    state = outcome_state(session, outcome_id)
+    if state.voided:
+        raise OutcomeConflict(f"outcome #{outcome_id} is already void", outcome_id)
+    rev = OutcomeRevision(outcome_id=outcome_id, action="void", reason=reason, revised_by=by)
+    session.add(rev)
     session.flush()
-    return added
+    return rev
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise OutcomeError("a reason is required (who asked for the change and why)")
+    return reason
+
+
+def _last_values(state: OutcomeState) -> dict:
+    latest = next((r for r in reversed(state.revisions) if r.action == "correct"), None)
+    return _values_of(latest or state.outcome)
+
+
+# --------------------------------------------------------------------------- reading
+
+def pair_history(session: Session, umkm_id: str, firm_id: str) -> list[OutcomeState]:
+    """Every outcome of the pair in the order recorded, each with its revisions."""
+    rows = list(session.scalars(select(Outcome).where(
+        Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id).order_by(Outcome.id)))
+    return _states(session, rows)
 
 
 def list_outcomes(session: Session, umkm_id: str) -> list[Outcome]:
-    """A UMKM's outcomes in the order they were recorded."""
+    """A UMKM's outcomes in the order they were recorded (as first recorded)."""
     return list(session.scalars(
         select(Outcome).where(Outcome.umkm_id == umkm_id).order_by(Outcome.id)
     ))
 
 
-def outcomes_frame(session: Session) -> pd.DataFrame:
-    """The canonical outcomes frame for training: one row per pair, latest date wins
-    (on a tie, the later recorded row)."""
-    rows = session.execute(
-        select(*(getattr(Outcome, c) for c in OUTCOME_COLUMNS)).order_by(Outcome.date, Outcome.id)
-    ).all()
-    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(OUTCOME_COLUMNS))
+_REVISED = ("stage", "grade", "date", "contract_value_idr", "realised_value_idr", "scheme",
+            "event_id", "declined_by")
+
+
+def current_outcomes(session: Session) -> pd.DataFrame:
+    """Every outcome's current value, voided ones left out, in recording order: the
+    canonical outcome columns plus ``id``, ``recommended_by_engine`` and ``revised``."""
+    base_cols = ["id", *OUTCOME_COLUMNS, "recommended_by_engine"]
+    rows = session.execute(select(*(getattr(Outcome, c) for c in base_cols)).order_by(Outcome.id)).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=base_cols)
+    rev_cols = ["outcome_id", "action", *_REVISED]
+    revs = pd.DataFrame([tuple(r) for r in session.execute(
+        select(*(getattr(OutcomeRevision, c) for c in rev_cols)).order_by(OutcomeRevision.id))],
+        columns=rev_cols)
+    last = revs.drop_duplicates("outcome_id", keep="last").set_index("outcome_id")
+    frame["revised"] = frame["id"].isin(last.index)
+    if len(last):
+        voided = last.index[last["action"] == "void"]
+        frame = frame[~frame["id"].isin(voided)].reset_index(drop=True)
+        corrections = revs[revs["action"] == "correct"].drop_duplicates("outcome_id", keep="last")
+        corrections = corrections.set_index("outcome_id")[list(_REVISED)]
+        hit = frame["id"].isin(corrections.index).to_numpy()
+        if hit.any():
+            new = corrections.loc[frame.loc[hit, "id"]]
+            for c in _REVISED:
+                frame[c] = frame[c].astype(object)
+                frame.loc[hit, c] = new[c].to_numpy()
     # rows stored before the date rule existed (an outcome dated 2300 once crashed every
     # retrain, and one dated 2099 hid every later stage of its pair) are left out, loudly
     bad = frame["date"].map(lambda d: rules.date_problem(d) is not None).astype(bool)
     if bad.any():
-        log.warning("%d stored outcome(s) dated outside %s are left out of training: %s",
+        log.warning("%d stored outcome(s) dated outside %s are left out: %s",
                     int(bad.sum()), rules.date_rule(),
-                    ", ".join(f"{u}/{f} {d}" for u, f, d in frame.loc[bad, ["umkm_id", "firm_id", "date"]]
-                              .head(5).itertuples(index=False)))
-        frame = frame[~bad.to_numpy()]
-    frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last").reset_index(drop=True)
+                    ", ".join(f"#{i} {u}/{f} {d}" for i, u, f, d in frame.loc[
+                        bad, ["id", "umkm_id", "firm_id", "date"]].head(5).itertuples(index=False)))
+        frame = frame[~bad.to_numpy()].reset_index(drop=True)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["grade"] = frame["grade"].astype(int)
-    frame["contract_value_idr"] = frame["contract_value_idr"].astype(float)
-    for c in ("umkm_id", "firm_id", "stage", "event_id", "declined_by"):
+    for c in ("contract_value_idr", "realised_value_idr"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
+    for c in ("umkm_id", "firm_id", "stage", "event_id", "declined_by", "scheme"):
+        frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+    return frame
+
+
+def outcomes_frame(session: Session) -> pd.DataFrame:
+    """The canonical outcomes frame for training: every outcome's current value (corrected,
+    voided ones left out), then one row per pair, the latest date winning (on a tie, the
+    later recorded outcome)."""
+    return latest_per_pair(current_outcomes(session))[list(OUTCOME_COLUMNS)]
+
+
+def outcomes_provenance(session: Session) -> pd.DataFrame:
+    """``umkm_id, firm_id, recommended_by_engine`` (1.0/0.0/NaN) of the outcome that wins
+    per pair in :func:`outcomes_frame`."""
+    frame = latest_per_pair(current_outcomes(session))
+    marker = frame["recommended_by_engine"].map({True: 1.0, False: 0.0}).astype(float)
+    return pd.DataFrame({"umkm_id": frame["umkm_id"], "firm_id": frame["firm_id"],
+                         "recommended_by_engine": marker})
+
+
+# --------------------------------------------------------------------------- import
+
+@dataclass
+class ImportedOutcomes:
+    added: int
+    already_stored: int
+    conflicts: list[str]  # one line per file row that contradicts a stored outcome
+
+
+def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by: str | None,
+                             source: str = "file") -> ImportedOutcomes:
+    """Append a canonical outcomes frame (every row, not only the latest per pair).
+
+    A row equal to a stored outcome (same pair, stage and date, same values: its current
+    value or as first recorded) is skipped, so importing a file twice adds nothing; a row
+    with the same pair, stage and date but other values is not imported and is listed in
+    ``conflicts`` (correct the stored outcome instead). Repeats inside the file count once.
+    """
+    key_cols = ["umkm_id", "firm_id", "stage", "date"]
+    value_cols = [c for c in VALUE_FIELDS if c not in ("stage", "date")]
+    rows = frame.assign(file_row=frame.attrs.get("rows") or [i + 2 for i in range(len(frame))])
+    rows = rows.drop_duplicates(key_cols + value_cols, keep="first")
+    stored = current_outcomes(session)
+    firsts = pd.DataFrame([tuple(r) for r in session.execute(
+        select(Outcome.id, *(getattr(Outcome, c) for c in ("umkm_id", "firm_id", *VALUE_FIELDS))))],
+        columns=["id", "umkm_id", "firm_id", *VALUE_FIELDS])
+    firsts["date"] = pd.to_datetime(firsts["date"]).astype("datetime64[ns]")
+    known = pd.concat([stored[["id", *key_cols, *value_cols]], firsts[["id", *key_cols, *value_cols]]])
+    known = known.drop_duplicates(key_cols + value_cols)
+    same = rows.merge(known[key_cols + value_cols].drop_duplicates(), how="left",
+                      on=key_cols + value_cols, indicator=True)["_merge"].eq("both").to_numpy()
+    clash = rows.merge(known[["id", *key_cols]].drop_duplicates(key_cols), how="left", on=key_cols)
+    clash_id = clash["id"].to_numpy()
+    conflict = ~same & pd.notna(clash_id)
+    conflicts = [
+        f"row {int(r)}: {u}/{f} {s} {d:%Y-%m-%d} is stored as outcome #{int(i)} with other "
+        f"values; not imported (correct outcome #{int(i)} instead)"
+        for r, u, f, s, d, i in zip(rows["file_row"][conflict], rows["umkm_id"][conflict],
+                                    rows["firm_id"][conflict], rows["stage"][conflict],
+                                    rows["date"][conflict], clash_id[conflict])
+    ]
+    new = rows[~same & ~conflict]
+    again = new.duplicated(key_cols, keep="first").to_numpy()  # one value per key from one file
+    if again.any():
+        kept_rows = new[~again].set_index(key_cols)["file_row"]
+        for r in new[again].itertuples(index=False):
+            kept = int(kept_rows.loc[(r.umkm_id, r.firm_id, r.stage, r.date)])
+            conflicts.append(f"row {r.file_row}: {r.umkm_id}/{r.firm_id} {r.stage} {r.date:%Y-%m-%d} "
+                             f"is also in row {kept} with other values; row {kept} imported")
+    new = new[~again]
+    records = [
+        dict(umkm_id=r.umkm_id, firm_id=r.firm_id, stage=r.stage, grade=STAGE_GRADE[r.stage],
+             date=r.date.date(), contract_value_idr=_none(r.contract_value_idr),
+             realised_value_idr=_none(r.realised_value_idr), scheme=_none(r.scheme),
+             event_id=_none(r.event_id), declined_by=_none(r.declined_by),
+             recorded_by=recorded_by, source="import", recorded_at=dt.datetime.now(dt.timezone.utc),
+             natural_key=_natural_key(r.umkm_id, r.firm_id, r.stage, r.date.date()))
+        for r in new.itertuples(index=False)
+    ]
+    if records:
+        check_records(Outcome, records)
+        session.execute(insert(Outcome), records)
+    return ImportedOutcomes(len(records), int(same.sum()) + len(frame) - len(rows), conflicts)
+
+
+def _none(value):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+def record_followup(session: Session, *, umkm_id: str, firm_id: str, status: str,
+                    office: str | None = None, person: str | None = None,
+                    next_step: str | None = None, next_date: dt.date | None = None,
+                    note: str | None = None, date: dt.date | None = None,
+                    recorded_by: str | None, source: str) -> Followup:
+    """Append the office's follow-up of a pair (status in any known spelling)."""
+    canonical = lifecycle.canonical_value("status", status)
+    if canonical is None:
+        raise OutcomeError(f"status {status!r}: expected one of {lifecycle.describe('status')}")
+    date = date or rules.today()
+    problem = rules.date_problem(date)
+    if problem:
+        raise OutcomeError(f"date {date:%Y-%m-%d}: expected {problem}")
+    row = Followup(umkm_id=umkm_id, firm_id=firm_id, status=canonical, office=office, person=person,
+                   next_step=next_step, next_date=next_date, note=note, date=date,
+                   recorded_by=recorded_by, source=source)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def append_imported_followups(session: Session, frame: pd.DataFrame, recorded_by: str | None) -> int:
+    """Append a canonical follow-up frame; rows already stored (all values equal) are skipped."""
+    cols = list(FOLLOWUP_COLUMNS)
+    stored = followups_frame(session)[cols]
+    rows = frame[cols].drop_duplicates()
+    merged = rows.merge(stored.drop_duplicates(), how="left", on=cols, indicator=True)
+    new = rows[merged["_merge"].eq("left_only").to_numpy()]
+    records = [
+        dict(umkm_id=r.umkm_id, firm_id=r.firm_id, status=r.status, office=_none(r.office),
+             person=_none(r.person), next_step=_none(r.next_step),
+             next_date=None if pd.isna(r.next_date) else r.next_date.date(), note=_none(r.note),
+             date=r.date.date(), recorded_by=recorded_by, source="import",
+             recorded_at=dt.datetime.now(dt.timezone.utc))
+        for r in new.itertuples(index=False)
+    ]
+    if records:
+        check_records(Followup, records)
+        session.execute(insert(Followup), records)
+    return len(records)
+
+
+def followups_frame(session: Session, umkm_id: str | None = None,
+                    firm_id: str | None = None) -> pd.DataFrame:
+    """Follow-ups in the canonical columns plus ``id``, ``recorded_by``, ``recorded_at``,
+    oldest first (optionally of one pair)."""
+    cols = ["id", *FOLLOWUP_COLUMNS, "recorded_by", "recorded_at"]
+    q = select(*(getattr(Followup, c) for c in cols)).order_by(Followup.date, Followup.id)
+    if umkm_id is not None:
+        q = q.where(Followup.umkm_id == umkm_id)
+    if firm_id is not None:
+        q = q.where(Followup.firm_id == firm_id)
+    frame = pd.DataFrame([tuple(r) for r in session.execute(q)], columns=cols)
+    for c in ("next_date", "date"):
+        frame[c] = pd.to_datetime(frame[c]).astype("datetime64[ns]")
+    for c in ("office", "person", "next_step", "note"):
         frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
     return frame

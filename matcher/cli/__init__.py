@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "matcher.cli.event_cmds",     # plan-event
     "matcher.cli.registry_cmds",  # models, retrain
     "matcher.cli.service_cmds",   # serve, import, accounts
+    "matcher.cli.outcome_cmds",   # outcomes history|correct|void
+    "matcher.cli.report_cmds",    # report programme
 )
 
 

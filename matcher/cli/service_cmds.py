@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 
-def _store_options() -> argparse.ArgumentParser:
+def store_options() -> argparse.ArgumentParser:
+    """The --home / --database-url options every store command takes (argparse parent)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--home", help="matcher home folder (default $MATCHER_HOME or ./.matcher)")
     common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the home folder)")
@@ -25,14 +26,15 @@ def _settings(args: argparse.Namespace, **extra):
     return Settings(**{k: v for k, v in given.items() if v is not None})
 
 
-def _open_store(args):
+def open_cli_store(args):
+    """The store named by the command's --home / --database-url (else the settings)."""
     from api.store import open_store
 
     return open_store(_settings(args))
 
 
 def register(subparsers) -> None:
-    common = _store_options()
+    common = store_options()
 
     serve = subparsers.add_parser("serve", parents=[common], help="run the HTTP API (docs at /docs)")
     serve.add_argument("--host", default="127.0.0.1")
@@ -43,7 +45,7 @@ def register(subparsers) -> None:
 
     imp = subparsers.add_parser("import", parents=[common],
                                 help="validate a file and load it into the store (all rows or none)")
-    imp.add_argument("kind", choices=["umkm", "firms", "outcomes"])
+    imp.add_argument("kind", choices=["umkm", "firms", "outcomes", "followups"])
     imp.add_argument("file", help="CSV, Parquet or Excel file per the data contract")
     imp.set_defaults(handler=_import)
 
@@ -79,7 +81,7 @@ def _import(args) -> int:
     from api.store.importer import import_file
 
     console = Console(stderr=True)
-    store = _open_store(args)
+    store = open_cli_store(args)
     try:
         with console.status(f"validating and importing {args.file} ..."):
             result = import_file(store, args.kind, args.file)
@@ -90,8 +92,14 @@ def _import(args) -> int:
     if len(result.warnings) > 10:
         console.print(f"[yellow]… and {len(result.warnings) - 10} more warnings[/] "
                       "(`matcher validate FILE --kind KIND` lists them all)")
-    verb = "upserted" if args.kind != "outcomes" else "appended"
-    print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}")
+    for line in result.conflicts[:20]:
+        console.print(f"[yellow]not imported:[/] {line}", highlight=False)
+    if len(result.conflicts) > 20:
+        console.print(f"[yellow]… and {len(result.conflicts) - 20} more rows not imported[/]")
+    verb = "upserted" if args.kind in ("umkm", "firms") else "appended"
+    stored = f", {result.already_stored} already stored" if result.already_stored else ""
+    clashes = f", {len(result.conflicts)} not imported (conflicting)" if result.conflicts else ""
+    print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}")
     return 0
 
 
@@ -100,7 +108,7 @@ def _accounts_add(args) -> int:
     from api.store.regions import Region
 
     region = Region.parse(args.region) if args.region else None
-    store = _open_store(args)
+    store = open_cli_store(args)
     try:
         with store.transaction() as session:
             account, key = create_account(session, args.name, args.role, region)
@@ -116,7 +124,7 @@ def _accounts_add(args) -> int:
 def _accounts_list(args) -> int:
     from api.store.accounts import list_accounts
 
-    store = _open_store(args)
+    store = open_cli_store(args)
     try:
         with store.session() as session:
             accounts = list_accounts(session)
@@ -134,7 +142,7 @@ def _accounts_list(args) -> int:
 def _accounts_revoke(args) -> int:
     from api.store.accounts import revoke_account
 
-    store = _open_store(args)
+    store = open_cli_store(args)
     try:
         with store.transaction() as session:
             revoke_account(session, args.name)

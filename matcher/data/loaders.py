@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.data import dates as date_rule
 from matcher.data import lifecycle
 from matcher.data import reference as ref
 from matcher.data import rules
@@ -265,13 +264,6 @@ class _Checker:
         words = lifecycle.canonical(kind, s)
         self.fail((s != "") & words.isna(), column, f"one of {lifecycle.describe(kind)}")
         return words.where(s != "", None)
-
-    def past_dates(self, column: str, today: _dt.date | None = None) -> pd.Series:
-        """ISO dates of things that happened: from 2000 to tomorrow (:mod:`matcher.data.dates`)."""
-        parsed = _iso_dates(self, column)
-        bad = date_rule.out_of_range(parsed, today)
-        self.fail(bad.to_numpy(), column, date_rule.rule_text(today))
-        return parsed.where(~bad)
 
     # ---- columns
     def has(self, column: str) -> bool:
@@ -624,7 +616,7 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
     c.required("stage")
     stage = c.term("stage", "stage")
     c.required("date")
-    date = c.past_dates("date")
+    date = _iso_dates(c, "date")
     data = {
         "umkm_id": umkm_id,
         "firm_id": firm_id,
@@ -678,10 +670,8 @@ def parse_followups(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = 
     _known_ids(c, umkm_id, "umkm_id", umkm, "UMKM")
     _known_ids(c, firm_id, "firm_id", firms, "firm")
     c.required("status")
-    written = c.past_dates("date")
-    next_date = _iso_dates(c, "next_date")
-    c.fail((next_date < pd.Timestamp(date_rule.EARLIEST)).to_numpy(), "next_date",
-           f"a date from {date_rule.EARLIEST:%Y-%m-%d}")
+    written = _iso_dates(c, "date")
+    next_date = _iso_dates(c, "next_date", planned=True)
     data = {
         "umkm_id": umkm_id,
         "firm_id": firm_id,
@@ -691,17 +681,24 @@ def parse_followups(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = 
         "next_step": c.optional_text("next_step"),
         "next_date": next_date,
         "note": c.optional_text("note"),
-        "date": written.fillna(pd.Timestamp(_dt.date.today())).astype("datetime64[ns]"),
+        "date": written.fillna(pd.Timestamp(rules.today())).astype("datetime64[ns]"),
     }
     return c.finish(_frame(FOLLOWUP_COLUMNS, data, len(c)))
 
 
-def _iso_dates(c: _Checker, column: str) -> pd.Series:
+def _iso_dates(c: _Checker, column: str, *, planned: bool = False) -> pd.Series:
+    """ISO dates, within the date rule; ``planned`` dates (a next step) may lie up to
+    :data:`rules.EVENT_HORIZON` ahead instead of at most tomorrow."""
     s = c.col(column).str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
-    out_of_range = rules.dates_out_of_range(s)
+    if planned:
+        latest = rules.today() + rules.EVENT_HORIZON
+        out_of_range = rules.dates_out_of_range(s, latest - _dt.timedelta(days=1))
+        rule = f"a date from {rules.DATE_MIN.isoformat()} to {latest.isoformat()}"
+    else:
+        out_of_range, rule = rules.dates_out_of_range(s), rules.date_rule()
     parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & ~out_of_range, None),
                             format="%Y-%m-%d", errors="coerce")
-    c.fail(out_of_range, column, rules.date_rule())
+    c.fail(out_of_range, column, rule)
     c.fail((s != "") & parsed.isna() & ~out_of_range, column, "an ISO date YYYY-MM-DD")
     return parsed.astype("datetime64[ns]")
 

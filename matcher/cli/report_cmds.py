@@ -1,0 +1,67 @@
+"""``matcher report programme``: what the partnership programme achieved.
+
+Reads the store (``--home`` / ``--database-url``; outcomes with their corrections and the
+offices' follow-ups) or, with ``--outcomes``, files (``--umkm``, ``--firms``, optional
+``--followups``); writes ``.xlsx`` or ``.md`` with PNG charts beside it.
+"""
+from __future__ import annotations
+
+
+def register(subparsers) -> None:
+    from matcher.cli.service_cmds import store_options
+
+    p = subparsers.add_parser("report", help="reports: programme (outcomes per event, region, firm, scheme)")
+    sub = p.add_subparsers(dest="report_command", metavar="REPORT", required=True)
+    prog = sub.add_parser(
+        "programme", parents=[store_options()],
+        help="per event, region, firm and scheme: values at signing, contracted and realised, "
+             "counts per stage, share contracted, pairs needing follow-up",
+    )
+    prog.add_argument("--out", required=True, help="FILE.xlsx or FILE.md (PNG charts are written beside it)")
+    prog.add_argument("--event", help="only pairs of this event")
+    prog.add_argument("--region", help="only UMKM in PROVINCE or PROVINCE/REGENCY (e.g. Jatim/Pamekasan)")
+    prog.add_argument("--outcomes", help="read outcomes from this file instead of the store")
+    prog.add_argument("--umkm", help="UMKM profiles (with --outcomes)")
+    prog.add_argument("--firms", help="firm profiles (with --outcomes)")
+    prog.add_argument("--followups", help="follow-ups file (with --outcomes; optional)")
+    prog.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
+    prog.set_defaults(handler=_programme)
+
+
+def _programme(args) -> int:
+    from matcher.cli._common import say
+    from matcher.data.errors import MatcherError
+    from matcher.programme import RegionFilter, programme_report, write_programme_report
+
+    region = RegionFilter.parse(args.region) if args.region else None
+    if args.outcomes:
+        if not (args.umkm and args.firms):
+            raise MatcherError("--outcomes needs --umkm and --firms (names and regions of the pairs)")
+        from matcher.data.loaders import load_firms, load_followups, load_outcomes, load_umkm
+
+        umkm, firms = load_umkm(args.umkm), load_firms(args.firms)
+        outcomes = load_outcomes(args.outcomes, umkm, firms, latest_only=False)
+        followups = load_followups(args.followups, umkm, firms) if args.followups else None
+        source = args.outcomes
+    else:
+        from api.store import FIRMS, UMKM, load_frame
+        from api.store.outcomes import current_outcomes, followups_frame
+        from matcher.cli.service_cmds import open_cli_store
+
+        store = open_cli_store(args)
+        try:
+            with store.session() as session:
+                umkm, firms = load_frame(session, UMKM), load_frame(session, FIRMS)
+                outcomes, followups = current_outcomes(session), followups_frame(session)
+        finally:
+            store.dispose()
+        source = "store"
+    report = programme_report(outcomes, followups, umkm, firms, event=args.event, region=region,
+                              lang=args.lang)
+    files = write_programme_report(report, args.out, lang=args.lang)
+    tot = report.totals
+    say(f"{len(outcomes):,} outcomes from {source}: {tot['pairs']:,} pairs, "
+        f"{tot['contracted']:,} contracted, {tot['needs_follow_up']:,} need follow-up")
+    for f in files:
+        print(f)
+    return 0
