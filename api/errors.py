@@ -81,7 +81,8 @@ def install(app: FastAPI) -> None:
         return validation_response([problem_entry(p, "profile") for p in exc.problems])
 
     @app.exception_handler(UnknownIdError)
-    async def _unknown_id(_: Request, exc: UnknownIdError) -> JSONResponse:
+    @app.exception_handler(OutcomeNotFound)
+    async def _unknown_id(_: Request, exc: UnknownIdError | OutcomeNotFound) -> JSONResponse:
         return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
 
     @app.exception_handler(ServiceUnavailable)
@@ -94,10 +95,6 @@ def install(app: FastAPI) -> None:
         return JSONResponse(status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
                             content={"detail": f"internal error ({type(exc).__name__}); "
                                                "the server log has the details"})
-
-    @app.exception_handler(OutcomeNotFound)
-    async def _no_outcome(_: Request, exc: OutcomeNotFound) -> JSONResponse:
-        return JSONResponse(status_code=status.HTTP_404_NOT_FOUND, content={"detail": str(exc)})
 
     @app.exception_handler(OutcomeConflict)
     async def _outcome_conflict(_: Request, exc: OutcomeConflict) -> JSONResponse:

@@ -26,11 +26,11 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
-from matcher.data import reference as ref
 from matcher.data.errors import MatcherError
 from matcher.data.lifecycle import COMMITTED_GRADE, CONTRACTED_GRADE, STAGE_GRADE, STAGES
 from matcher.i18n import format_idr, format_percent, t
@@ -47,38 +47,13 @@ REPORT_FORMATS = (".xlsx", ".md")
 _KEYS = ["umkm_id", "firm_id"]
 
 
-@dataclass(frozen=True)
-class RegionFilter:
-    """A province (canonical name), optionally one regency (canonical name)."""
+class Region(Protocol):
+    """A province, optionally one regency, in canonical names (``api.store.regions.Region``)."""
 
     province: str
-    regency: str | None = None
+    regency: str | None
 
-    @classmethod
-    def parse(cls, text: str) -> "RegionFilter":
-        """``"Jatim"``, ``"Jawa Timur/Kab. Pamekasan"``, ``"35/3528"`` → canonical names."""
-        province, _, regency = str(text).partition("/")
-        try:
-            code, name = ref.normalise_province(province.strip())
-        except ValueError as exc:
-            hint = getattr(exc, "suggestions", None)
-            raise MatcherError(f"region {text!r}: province {province.strip()!r} not recognised"
-                               + (f"; closest: {', '.join(hint)}" if hint else "")) from None
-        if not regency.strip():
-            return cls(name)
-        found = ref.normalise_regency(regency.strip(), code)
-        if found is None:
-            raise MatcherError(f"region {text!r}: {regency.strip()!r} is not a kabupaten/kota of {name}")
-        return cls(name, found[1])
-
-    def mask(self, frame: pd.DataFrame) -> pd.Series:
-        inside = frame["province"].eq(self.province)
-        if self.regency:
-            inside &= frame["regency"].eq(self.regency)
-        return inside
-
-    def __str__(self) -> str:
-        return self.province + (f"/{self.regency}" if self.regency else "")
+    def mask(self, frame: pd.DataFrame) -> pd.Series: ...
 
 
 @dataclass
@@ -88,7 +63,7 @@ class ProgrammeReport:
     totals: dict                             # the same columns over every pair
     today: dt.date
     event: str | None = None
-    region: RegionFilter | None = None
+    region: Region | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -161,7 +136,7 @@ def _needs_follow_up(pairs: pd.DataFrame, today: dt.date) -> tuple[pd.Series, pd
 
 # --------------------------------------------------------------------------- tables
 
-def _group_labels(pairs: pd.DataFrame, dimension: str, region: RegionFilter | None,
+def _group_labels(pairs: pd.DataFrame, dimension: str, region: Region | None,
                   lang: str | None) -> pd.Series:
     if dimension == "event":
         return pairs["event_id"].fillna(t("programme.no_event", lang))
@@ -191,7 +166,7 @@ def _share(table: pd.DataFrame) -> pd.Series:
     return (table["contracted"] / table["committed"].where(table["committed"] > 0)).astype(float)
 
 
-def summarise(pairs: pd.DataFrame, dimension: str, region: RegionFilter | None = None,
+def summarise(pairs: pd.DataFrame, dimension: str, region: Region | None = None,
               lang: str | None = None) -> pd.DataFrame:
     """The table of ``dimension``: one row per group, largest potential value first."""
     ind = _indicators(pairs).assign(group=_group_labels(pairs, dimension, region, lang).to_numpy())
@@ -211,12 +186,11 @@ def totals_of(pairs: pd.DataFrame) -> dict:
 
 def programme_report(outcomes: pd.DataFrame, followups: pd.DataFrame | None, umkm: pd.DataFrame,
                      firms: pd.DataFrame, *, event: str | None = None,
-                     region: RegionFilter | str | None = None, today: dt.date | None = None,
+                     region: Region | None = None, today: dt.date | None = None,
                      lang: str | None = None) -> ProgrammeReport:
-    """The report over every pair (optionally one event's, one region's UMKM)."""
+    """The report over every pair (optionally one event's, one region's UMKM: ``region``
+    in canonical names, e.g. ``api.store.accounts.canonical_region(Region.parse(text))``)."""
     today = today or dt.date.today()
-    if isinstance(region, str):
-        region = RegionFilter.parse(region)
     pairs = pair_table(outcomes, followups, umkm, firms, today) if len(outcomes) else _empty_pairs()
     if event is not None:
         pairs = pairs[pairs["event_id"].eq(event)]
@@ -473,6 +447,6 @@ def report_json(report: ProgrammeReport) -> dict:
 
 
 # grades are re-exported for callers that read the ladder from here
-__all__ = ["COUNT_COLUMNS", "DIMENSIONS", "ProgrammeReport", "RegionFilter", "STAGE_GRADE",
+__all__ = ["COUNT_COLUMNS", "DIMENSIONS", "ProgrammeReport", "Region", "STAGE_GRADE",
            "TABLE_COLUMNS", "VALUE_COLUMNS", "pair_table", "programme_report", "report_json",
            "summarise", "totals_of", "write_programme_report"]

@@ -353,6 +353,8 @@ def test_api_programme_report_follows_corrections_and_scope(api):
     mine = api.get("/reports/programme", who="pamekasan").json()
     assert mine["region"] == "Jawa Timur/Kabupaten Pamekasan" and mine["totals"]["pairs"] == 1
     assert api.get("/reports/programme", who="pamekasan", params={"region": "Aceh"}).status_code == 403
+    wider = api.get("/reports/programme", who="pamekasan", params={"region": "Jatim"}).json()
+    assert wider["region"] == "Jawa Timur/Kabupaten Pamekasan"
     xlsx = api.get("/reports/programme", params={"format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
     assert api.get("/reports/programme", params={"region": "Jawa Timor"}).status_code == 400

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from api.store import Region
 from matcher.cli import main as cli_main
 from matcher.data import loaders
 from matcher.data.lifecycle import SCHEMES, STAGES
 from matcher.programme import (
-    COUNT_COLUMNS, DIMENSIONS, VALUE_COLUMNS, RegionFilter, programme_report, report_json,
+    COUNT_COLUMNS, DIMENSIONS, VALUE_COLUMNS, programme_report, report_json,
     write_programme_report,
 )
 
@@ -75,12 +76,9 @@ def test_known_answers(history):
 def test_filters_by_event_and_region(history):
     ev1 = programme_report(*history, event="EV1", today=TODAY)
     assert sorted(ev1.pairs["umkm_id"]) == ["U1", "U2"]
-    jatim = programme_report(*history, region="Jatim/Pamekasan", today=TODAY)
+    jatim = programme_report(*history, region=Region("Jawa Timur", "Kabupaten Pamekasan"), today=TODAY)
     assert jatim.pairs["umkm_id"].tolist() == ["U1"]
     assert jatim.tables["region"]["group"].tolist() == ["Kabupaten Pamekasan"]
-    assert RegionFilter.parse("jatim") == RegionFilter("Jawa Timur")
-    with pytest.raises(Exception, match="closest"):
-        RegionFilter.parse("Jawa Timor")
 
 
 def _assert_tables_sum_to_totals(report):

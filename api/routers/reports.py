@@ -13,27 +13,25 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.store import FIRMS, UMKM, load_frame
+from api.store import FIRMS, UMKM, Region, load_frame
+from api.store.accounts import canonical_region
 from api.store.outcomes import current_outcomes, followups_frame
-from matcher.programme import RegionFilter, programme_report, report_json, write_programme_report
+from matcher.programme import programme_report, report_json, write_programme_report
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 _MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
           "md": "text/markdown; charset=utf-8"}
 
 
-def _region(principal, asked: str | None) -> RegionFilter | None:
-    region = RegionFilter.parse(asked) if asked else None
-    scope = principal.region
-    if scope is None:
-        return region
-    own = RegionFilter.parse(f"{scope.province}/{scope.regency}" if scope.regency else scope.province)
-    if region is None:
-        return own
-    if region.province != own.province or (own.regency and region.regency != own.regency):
+def _region(principal, asked: str | None) -> Region | None:
+    region = canonical_region(Region.parse(asked)) if asked else None
+    own = principal.region
+    if own is None or region is None:
+        return region or own
+    if not own.contains(region.province, region.regency or own.regency):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             f"account {principal.name!r} may report on {own} only, not {region}")
-    return region
+    return region if region.regency or not own.regency else own  # never wider than the account
 
 
 @router.get("/programme", summary="Programme report: values at signing, contracted and realised; "

@@ -31,9 +31,11 @@ def register(subparsers) -> None:
 def _programme(args) -> int:
     from matcher.cli._common import say
     from matcher.data.errors import MatcherError
-    from matcher.programme import RegionFilter, programme_report, write_programme_report
+    from api.store import Region
+    from api.store.accounts import canonical_region
+    from matcher.programme import programme_report, write_programme_report
 
-    region = RegionFilter.parse(args.region) if args.region else None
+    region = canonical_region(Region.parse(args.region)) if args.region else None
     if args.outcomes:
         if not (args.umkm and args.firms):
             raise MatcherError("--outcomes needs --umkm and --firms (names and regions of the pairs)")
