@@ -222,6 +222,7 @@ def _header(column: str, lang: str | None) -> str:
 def _charts(report: ProgrammeReport, lang: str | None) -> dict[str, bytes]:
     """PNG charts (name -> bytes), labelled in the report's language."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     out = {}
     fig = Figure(figsize=(7, 3.6), dpi=110)
@@ -231,6 +232,7 @@ def _charts(report: ProgrammeReport, lang: str | None) -> dict[str, bytes]:
     for y, n in enumerate(counts):
         ax.text(n, y, f" {n}", va="center")
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(t("programme.chart.pairs", lang))
     ax.set_title(t("programme.chart.stages_title", lang))
     fig.tight_layout()

@@ -142,6 +142,27 @@ def test_the_database_refuses_a_second_row_with_the_same_key(store):
                           source="api", natural_key="U1\x1fF1\x1fmeeting\x1f2025-01-10"))
 
 
+def test_two_identical_posts_racing_still_store_one_row(store, monkeypatch):
+    """The second post's check ran before the first was committed: the unique key stops it
+    and the stored record is returned."""
+    import api.store.outcomes as outcomes_module
+
+    real = outcomes_module._matching
+    calls = []
+
+    def blind_once(*args):
+        calls.append(1)
+        return None if len(calls) == 2 else real(*args)
+
+    monkeypatch.setattr(outcomes_module, "_matching", blind_once)
+    with store.transaction() as s:
+        first, _ = _rec(s)
+        again, created = _rec(s)
+        assert (again.id, created) == (first.id, False)
+    with store.session() as s:
+        assert s.query(Outcome).count() == 1
+
+
 def test_a_future_date_is_refused_by_the_store(store):
     with pytest.raises(OutcomeError, match="not in the future"):
         with store.transaction() as s:
