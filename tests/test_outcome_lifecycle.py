@@ -14,7 +14,7 @@ from api.store import FIRMS, UMKM, Store, upsert_profiles
 from api.store.importer import import_file
 from api.store.models import Outcome, OutcomeRevision
 from api.store.outcomes import (
-    OutcomeConflict, OutcomeError, correct_outcome, current_outcomes, outcomes_frame,
+    OutcomeConflict, OutcomeError, correct_outcome, current_outcomes, natural_key, outcomes_frame,
     pair_history, record_followup, record_outcome, void_outcome,
 )
 from matcher.cli import main as cli_main
@@ -109,11 +109,11 @@ def test_old_form_files_still_load_and_new_columns_are_read(tiny_world):
 
 def test_followups_read_indonesian_statuses(tiny_world):
     raw = pd.DataFrame([dict(umkm_id="U1", firm_id="F1", status="Macet", office="Dinas Koperasi",
-                             person="Sari", next_step="kunjungi pabrik", next_date="2030-01-01",
+                             person="Sari", next_step="kunjungi pabrik", next_date="2027-01-15",
                              date="2025-02-01")])
     f = loaders.parse_followups(raw, "f.csv", *tiny_world)
     assert (f.loc[0, "status"], f.loc[0, "office"], f.loc[0, "next_date"]) == (
-        "stalled", "Dinas Koperasi", pd.Timestamp("2030-01-01"))
+        "stalled", "Dinas Koperasi", pd.Timestamp("2027-01-15"))
     with pytest.raises(DataValidationError, match="not in the future"):
         loaders.parse_followups(raw.assign(date=f"{TOMORROW_PLUS:%Y-%m-%d}"), "f.csv", *tiny_world)
 
@@ -139,7 +139,7 @@ def test_the_database_refuses_a_second_row_with_the_same_key(store):
     with pytest.raises(DBAPIError):
         with store.transaction() as s:  # bypassing the store's check: the unique key holds
             s.add(Outcome(umkm_id="U1", firm_id="F1", stage="meeting", grade=1, date=dt.date(2025, 1, 10),
-                          source="api", natural_key="U1\x1fF1\x1fmeeting\x1f2025-01-10"))
+                          source="api", natural_key=natural_key("U1", "F1", "meeting", dt.date(2025, 1, 10))))
 
 
 def test_two_identical_posts_racing_still_store_one_row(store, monkeypatch):
@@ -345,7 +345,7 @@ def test_api_correct_void_and_history(api):
     assert api.post("/outcomes/9999/void", json={"reason": "x"}).status_code == 404
     followup = api.post("/followups", json={"umkm_id": "U1", "firm_id": "F1", "status": "macet",
                                             "office": "Dinas Koperasi dan UKM", "person": "Sari",
-                                            "next_step": "kunjungan", "next_date": "2030-01-01"})
+                                            "next_step": "kunjungan", "next_date": "2027-01-15"})
     assert followup.status_code == 201 and followup.json()["status"] == "stalled"
     voided = api.post(f"/outcomes/{oid}/void", json={"reason": "pasangan salah"})
     assert voided.status_code == 201 and voided.json()["voided"] and voided.json()["current"] is None

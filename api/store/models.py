@@ -105,7 +105,7 @@ class Outcome(Base):
     model_version: Mapped[str | None] = mapped_column(String(64))
     scheme: Mapped[str | None] = mapped_column(String(32))
     realised_value_idr: Mapped[float | None] = mapped_column(Float)
-    # pair, stage and date: the same outcome posted twice collides here (NULL on rows
+    # hash of pair, stage and date: the same outcome posted twice collides here (NULL on rows
     # recorded before revision 0002, which the store checks by value instead)
     natural_key: Mapped[str | None] = mapped_column(String(200))
 

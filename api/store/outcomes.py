@@ -20,6 +20,8 @@ deletes a row (and the database's triggers refuse to).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 from dataclasses import dataclass, field
 
@@ -60,8 +62,9 @@ class OutcomeConflict(OutcomeError):
 
 # --------------------------------------------------------------------------- values
 
-def _natural_key(umkm_id: str, firm_id: str, stage: str, date: dt.date) -> str:
-    return f"{umkm_id}\x1f{firm_id}\x1f{stage}\x1f{date.isoformat()}"
+def natural_key(umkm_id: str, firm_id: str, stage: str, date: dt.date) -> str:
+    """What makes two outcomes the same one: pair, stage and date (hashed: any IDs fit)."""
+    return hashlib.sha256(json.dumps([umkm_id, firm_id, stage, date.isoformat()]).encode()).hexdigest()
 
 
 def _clean_values(values: dict) -> dict:
@@ -166,7 +169,7 @@ def record_outcome(
     existing = _matching(session, umkm_id, firm_id, values)
     if existing is not None:
         return existing, False
-    key = _natural_key(umkm_id, firm_id, values["stage"], values["date"])
+    key = natural_key(umkm_id, firm_id, values["stage"], values["date"])
     row = Outcome(umkm_id=umkm_id, firm_id=firm_id, grade=STAGE_GRADE[values["stage"]],
                   recorded_by=recorded_by, source=source, natural_key=key,
                   recommended_by_engine=recommended_by_engine, model_version=model_version,
@@ -395,7 +398,7 @@ def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by:
              realised_value_idr=_none(r.realised_value_idr), scheme=_none(r.scheme),
              event_id=_none(r.event_id), declined_by=_none(r.declined_by),
              recorded_by=recorded_by, source="import", recorded_at=dt.datetime.now(dt.timezone.utc),
-             natural_key=_natural_key(r.umkm_id, r.firm_id, r.stage, r.date.date()))
+             natural_key=natural_key(r.umkm_id, r.firm_id, r.stage, r.date.date()))
         for r in new.itertuples(index=False)
     ]
     if records:
