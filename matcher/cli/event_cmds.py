@@ -14,6 +14,7 @@ from rich.table import Table
 
 from matcher.cli._common import add_profiles, add_registry, console, load_profiles, out
 
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "plan-event",
@@ -41,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="at least N matched UMKM from REGION, a province ('Jawa Timur', "
                    "'Jatim', '35') or kabupaten/kota ('Pamekasan', 'Kota Malang'); repeatable")
     p.set_defaults(handler=cmd_plan_event)
+    register_schedule(subparsers)
 
 
 def cmd_plan_event(args: argparse.Namespace) -> int:
@@ -90,4 +92,116 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
     if report is not None:
         table.add_row("report", str(Path(report)))
     out.print(table)
+    return 0
+
+
+# --------------------------------------------------------------------------- schedule-event
+
+def _add_day(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--start", default="09:00", metavar="HH:MM", help="first slot (default 09:00)")
+    p.add_argument("--slot-minutes", type=int, default=20, metavar="N",
+                   help="length of a meeting slot in minutes (default 20)")
+    p.add_argument("--break", dest="breaks", action="append", metavar="HH:MM-HH:MM",
+                   help="no meetings in this window (default 12:00-13:00; 'none' for no "
+                   "break); repeatable")
+    p.add_argument("--end", metavar="HH:MM", help="no slot may end after this time "
+                   "(default: as long as the timetable needs)")
+    p.add_argument("--tables", type=int, metavar="N",
+                   help="tables in the room (default: one per firm)")
+
+
+def _day(args: argparse.Namespace):
+    from matcher.schedule import Day, parse_break, parse_clock
+
+    spans = args.breaks or ["12:00-13:00"]
+    breaks = tuple(parse_break(b) for b in spans if b.strip().lower() != "none")
+    return Day(parse_clock(args.start, "--start"), args.slot_minutes, breaks,
+               parse_clock(args.end, "--end") if args.end else None)
+
+
+def register_schedule(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "schedule-event",
+        help="timetable a plan: a slot and a table for every meeting, nobody double-booked",
+        description=(
+            "Give every planned meeting a time slot and a table so that nobody is in two "
+            "places at once. Without limits it uses the fewest slots possible (the largest "
+            "number of meetings of any one participant); with availability windows, fewer "
+            "tables or a short day it finds a timetable placing every meeting when one "
+            "exists and lists the meetings that cannot be placed, with the reason."),
+    )
+    add_profiles(p)
+    p.add_argument("--plan", required=True, metavar="PLAN",
+                   help="the plan from plan-event (.csv or .parquet)")
+    p.add_argument("--event", required=True, metavar="E", help="the event's participants")
+    p.add_argument("--out", required=True, metavar="SCHEDULE",
+                   help="timetable: .csv / .parquet (one row per meeting)")
+    _add_day(p)
+    p.add_argument("--availability", metavar="FILE", help="windows when participants can "
+                   "meet: columns party, id, from, to (HH:MM); several rows per participant "
+                   "allowed; participants not listed are free all day")
+    p.set_defaults(handler=cmd_schedule_event)
+
+
+def _read_plan(path: str):
+    import pandas as pd
+
+    from matcher.data.errors import MatcherError
+    from matcher.data.loaders import read_table
+
+    plan = read_table(path)
+    missing = {"umkm_id", "firm_id"} - set(plan.columns)
+    if missing:
+        raise MatcherError(f"{path}: not a plan, columns {sorted(missing)} are missing")
+    if "score" in plan:
+        plan["score"] = pd.to_numeric(plan["score"], errors="coerce")
+    return plan
+
+
+def _write_table(frame, path: str) -> Path:
+    from matcher.atomic import write_atomic
+    from matcher.data.errors import MatcherError
+
+    ext = Path(path).suffix.lower()
+    if ext == ".csv":
+        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
+    if ext == ".parquet":
+        return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    raise MatcherError(f"{path}: unsupported format {ext or '(none)'!r}; expected .csv or "
+                       ".parquet")
+
+
+def cmd_schedule_event(args: argparse.Namespace) -> int:
+    from matcher.data.event_files import load_availability
+    from matcher.data.loaders import load_event
+    from matcher.schedule import schedule_plan
+
+    umkm, firms = load_profiles(args)
+    day = _day(args)
+    with console.status("loading plan and event"):
+        event = load_event(args.event, umkm, firms)
+        plan = _read_plan(args.plan)
+        windows = load_availability(args.availability, event) if args.availability else None
+    with console.status(f"timetabling {len(plan):,} meetings"):
+        frame, tt = schedule_plan(plan, event, day, tables=args.tables, availability=windows,
+                                  umkm=umkm, firms=firms)
+    _write_table(frame, args.out)
+    table = Table(title=f"Timetable -> {args.out}", show_header=False)
+    table.add_row("meetings placed", f"{int(tt.placed.sum()):,} of {len(frame):,}")
+    table.add_row("slots used", f"{tt.slots_used} (lower bound {tt.lower_bound})")
+    placed = frame[frame["slot"].notna()]
+    if len(placed):
+        table.add_row("day", f"{placed['start'].min()}-{placed['end'].max()}")
+    table.add_row("tables", f"{int(placed['table'].max()) if len(placed) else 0}"
+                  + (f", {tt.info['table_moves']} table change(s)" if tt.info["table_moves"] else ""))
+    table.add_row("solver", f"{tt.info['method']}, {tt.info['seconds']:.2f} s")
+    out.print(table)
+    left = frame[frame["slot"].isna()]
+    if len(left):
+        console.print(f"[red]{len(left)} meeting(s) could not be placed:[/]")
+        for r in left.head(20).itertuples():
+            console.print(f"  {r.umkm_id} ({r.umkm_name}) - {r.firm_id} ({r.firm_name}): {r.note}")
+        if len(left) > 20:
+            console.print(f"  ... and {len(left) - 20} more (rows with status 'unplaced' in "
+                          f"{args.out})")
     return 0

@@ -1,0 +1,66 @@
+"""The event day from the command line: schedule-event (and later preferences, packs,
+replan-event) on a small demo world, with the stub model of test_event_cli."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.cli import main
+from tests.test_event_cli import stub_registry, world  # noqa: F401  (fixtures)
+
+
+def _profiles(world):
+    return ["--umkm", str(world / "umkm.csv"), "--firms", str(world / "firms.csv"),
+            "--event", str(world / "event.csv")]
+
+
+@pytest.fixture
+def plan(world, tmp_path):  # noqa: F811
+    path = tmp_path / "plan.csv"
+    assert main(["plan-event", *_profiles(world), "--out", str(path)]) == 0
+    return path
+
+
+def _clash_free(s: pd.DataFrame) -> None:
+    placed = s[s["slot"].notna()]
+    for who in ("umkm_id", "firm_id", "table"):
+        assert not placed.duplicated([who, "slot"]).any(), who
+
+
+def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(world, plan, tmp_path):  # noqa: F811
+    out = tmp_path / "schedule.csv"
+    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
+                 "--start", "08:00", "--slot-minutes", "30", "--break", "09:00-09:30"]) == 0
+    s = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    p = pd.read_csv(plan)
+    assert len(s) == len(p) and (s["status"] == "scheduled").all()
+    assert set(s.columns) >= {"slot", "start", "end", "table", "umkm_id", "umkm_name",
+                              "firm_id", "firm_name"}
+    _clash_free(s)
+    degree = max(p["umkm_id"].value_counts().max(), p["firm_id"].value_counts().max())
+    assert s["slot"].max() == degree
+    assert (s.groupby("firm_id")["table"].nunique() == 1).all()  # a firm keeps its table
+    assert "09:00" not in set(s["start"]) and s["start"].min() == "08:00"
+
+
+def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(world, plan, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "schedule.csv"
+    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
+                 "--tables", "2", "--end", "10:00"]) == 0
+    s = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    placed = s[s["status"] == "scheduled"]
+    _clash_free(s)
+    assert placed.groupby("slot").size().max() <= 2 and placed["slot"].max() <= 3
+    assert len(placed) == 6 and (s["status"] == "unplaced").sum() == len(s) - 6
+    assert "could not be placed" in capsys.readouterr().err
+
+
+def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):  # noqa: F811
+    bad = tmp_path / "availability.csv"
+    bad.write_text("party,id,from,to\nfirm,NOPE,09:00,10:00\n")
+    out = tmp_path / "schedule.csv"
+    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
+                 "--availability", str(bad)]) == 2
+    assert "availability.csv, row 2, column 'id'" in capsys.readouterr().err
+    assert not out.exists()
