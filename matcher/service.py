@@ -174,16 +174,21 @@ class MatchService:
 
     def plan_event(self, event: pd.DataFrame, *, min_score: float | None = None,
                    must_include: Sequence[tuple[str, str]] = (), exclude: Sequence[tuple[str, str]] = (),
-                   quotas: Sequence[str] = ()) -> pd.DataFrame:
+                   quotas: Sequence[str] = (),
+                   preferences: pd.DataFrame | None = None) -> pd.DataFrame:
         """Optimal capacity-aware plan for an event (canonical event frame).
 
         Scores every (UMKM, firm) pair among the participants, solves the assignment with
         :func:`matcher.planning.plan_event` and explains the chosen pairs. ``must_include``
         and ``exclude`` are (umkm_id, firm_id) pairs; ``quotas`` are ``"REGION:N"`` specs
-        (at least N matched UMKM from that province or kabupaten/kota). Returns the event
-        plan format: umkm_id, firm_id, score, reasons (firm, then score order).
+        (at least N matched UMKM from that province or kabupaten/kota). ``preferences``
+        (:func:`matcher.data.event_files.parse_preferences`): vetoes are never planned and
+        wishes weigh in (:mod:`matcher.preferences`); the plan's ``attrs`` then carry
+        ``wishes`` (tally) and ``unmet_wishes``. Returns the event plan format: umkm_id,
+        firm_id, score, reasons (firm, then score order).
         """
         from matcher.planning import parse_quota, plan_event
+        from matcher.preferences import preference_matrices, unmet_wishes, wish_tally
 
         is_u = event["party"] == "umkm"
         u_ids = event.loc[is_u, "id"].astype(str).tolist()
@@ -202,14 +207,16 @@ class MatchService:
             return np.stack([i, j], axis=1)
 
         room = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
+        prefs = preference_matrices(preferences, u_ids, f_ids)
         plan = plan_event(
             scores,
             event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
             event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64),
             min_score=min_score,
             must_include=positions(must_include, "must-include"),
-            exclude=positions(exclude, "excluded"),
+            exclude=np.vstack([positions(exclude, "excluded"), prefs.veto_pairs()]),
             quotas=[parse_quota(q, room) for q in quotas],
+            values=scores * prefs.multiplier() if preferences is not None else None,
             ids=(u_ids, f_ids),
         )
         u_sel = np.asarray(u_ids, dtype=object)[plan.pairs[:, 0]]
@@ -220,8 +227,16 @@ class MatchService:
             "reasons": self.explain(list(u_sel), list(f_sel)),
         })
         out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")
+        out = out.reset_index(drop=True)
         out.attrs["plan_info"] = plan.info
-        return out.reset_index(drop=True)
+        if preferences is not None:
+            ok = np.argwhere(np.isfinite(scores) & (scores > 0) & (
+                scores >= min_score if min_score is not None else True))
+            eligible = pd.DataFrame({"umkm_id": np.asarray(u_ids, object)[ok[:, 0]],
+                                     "firm_id": np.asarray(f_ids, object)[ok[:, 1]]})
+            out.attrs["wishes"] = wish_tally(preferences, out)
+            out.attrs["unmet_wishes"] = unmet_wishes(preferences, out, eligible=eligible)
+        return out
 
     def match_profile(self, profile: pd.DataFrame, k: int = 10) -> pd.DataFrame:
         """Top-k firms for ad-hoc UMKM profiles (canonical frame) not in this service."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from matcher.cli._common import add_profiles, add_registry, console, load_profiles, out
+from matcher.cli._common import add_profiles, add_registry, console, load_profiles, out, print_warnings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,6 +41,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--quota", action="append", default=[], metavar="REGION:N",
                    help="at least N matched UMKM from REGION, a province ('Jawa Timur', "
                    "'Jatim', '35') or kabupaten/kota ('Pamekasan', 'Kota Malang'); repeatable")
+    p.add_argument("--preferences", metavar="FILE", help="who wants to meet whom: columns "
+                   "from_party (umkm|firm), from_id, to_id, preference (ingin|tidak); a "
+                   "'tidak' is a veto, never planned; wishes count more when mutual")
     p.set_defaults(handler=cmd_plan_event)
     register_schedule(subparsers)
 
@@ -59,13 +62,19 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             parse_quota(spec, umkm)
         must = load_pairs(args.include, event) if args.include else []
         banned = load_pairs(args.exclude, event) if args.exclude else []
+        prefs = None
+        if args.preferences:
+            from matcher.data.event_files import load_preferences
+
+            prefs = load_preferences(args.preferences, event)
+            print_warnings(prefs.attrs.get("warnings", []))
     with console.status("loading model"):
         service = MatchService.from_registry(args.registry, umkm, firms)
     n_u = int((event["party"] == "umkm").sum())
     n_f = len(event) - n_u
     with console.status(f"scoring {n_u:,} x {n_f:,} pairs and planning"):
         plan = service.plan_event(event, min_score=args.min_score, must_include=must,
-                                  exclude=banned, quotas=args.quota)
+                                  exclude=banned, quotas=args.quota, preferences=prefs)
     with console.status("writing plan"):
         write_plan(plan, args.out, umkm=umkm, firms=firms)
         report = (write_event_report(plan, umkm, firms, event, args.report)
@@ -87,11 +96,22 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             table.add_row(label, f"{n:,}")
     for q in args.quota:
         table.add_row("quota", q)
+    wishes = plan.attrs.get("wishes")
+    if wishes:
+        for side, label in (("umkm", "UMKM wishes met"), ("firm", "firm wishes met")):
+            table.add_row(label, f"{wishes[side + '_wishes_met']:,} of {wishes[side + '_wishes']:,}")
+        table.add_row("mutual wishes met", f"{wishes['mutual_pairs_met']:,} of "
+                                           f"{wishes['mutual_pairs']:,}")
     if info:
         table.add_row("solver", f"{info.get('method', '?')}, {info.get('seconds', 0):.2f} s")
     if report is not None:
         table.add_row("report", str(Path(report)))
     out.print(table)
+    unmet = plan.attrs.get("unmet_wishes")
+    if unmet is not None and len(unmet):
+        console.print(f"{len(unmet)} wish(es) not met:")
+        for r in unmet.head(10).itertuples():
+            console.print(f"  {r.from_party} {r.from_id} -> {r.to_id}: {r.explanation}")
     return 0
 
 
