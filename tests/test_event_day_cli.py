@@ -64,3 +64,24 @@ def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):
                  "--availability", str(bad)]) == 2
     assert "availability.csv, row 2, column 'id'" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan, tmp_path, capsys):  # noqa: F811
+    p = pd.read_csv(plan)
+    vetoed, wished = p.iloc[0], p.iloc[1]
+    prefs = tmp_path / "preferences.csv"
+    prefs.write_text("from_party,from_id,to_id,preference\n"
+                     f"firm,{vetoed.firm_id},{vetoed.umkm_id},tidak\n"
+                     f"umkm,{vetoed.umkm_id},{vetoed.firm_id},ingin\n"
+                     f"umkm,{wished.umkm_id},{wished.firm_id},ingin\n"
+                     f"firm,{wished.firm_id},{wished.umkm_id},ingin\n")
+    capsys.readouterr()
+    out = tmp_path / "plan2.csv"
+    assert main(["plan-event", *_profiles(world), "--out", str(out),
+                 "--preferences", str(prefs)]) == 0
+    new = pd.read_csv(out)
+    pairs = set(zip(new["umkm_id"], new["firm_id"]))
+    assert (vetoed.umkm_id, vetoed.firm_id) not in pairs
+    assert (wished.umkm_id, wished.firm_id) in pairs
+    text = capsys.readouterr()
+    assert "mutual wishes met" in text.out and "veto" in text.err
