@@ -85,3 +85,17 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan,
     assert (wished.umkm_id, wished.firm_id) in pairs
     text = capsys.readouterr()
     assert "mutual wishes met" in text.out and "veto" in text.err
+
+
+def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys):  # noqa: F811
+    import openpyxl
+
+    pack = tmp_path / "pack.xlsx"
+    assert main(["schedule-event", *_profiles(world), "--plan", str(plan),
+                 "--out", str(tmp_path / "s.csv"), "--pack", str(pack)]) == 0
+    wb = openpyxl.load_workbook(pack)
+    p = pd.read_csv(plan)
+    assert len(wb.sheetnames) == 2 + p["firm_id"].nunique() + p["umkm_id"].nunique()
+    summary = [c for row in wb["Ringkasan"].iter_rows(values_only=True) for c in row if c]
+    assert any("UMKM tanpa pertemuan" in str(c) for c in summary)  # the lists to act on
+    assert "UMKM without a meeting" in capsys.readouterr().err

@@ -160,7 +160,41 @@ def register_schedule(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--availability", metavar="FILE", help="windows when participants can "
                    "meet: columns party, id, from, to (HH:MM); several rows per participant "
                    "allowed; participants not listed are free all day")
+    _add_pack(p)
     p.set_defaults(handler=cmd_schedule_event)
+
+
+def _add_pack(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pack", metavar="PACK.xlsx", help="also write the printable pack: "
+                   "summary, lists to act on, timetable by table, one agenda per firm and "
+                   "per UMKM (A4, Bahasa Indonesia)")
+    p.add_argument("--preferences", metavar="FILE", help="the preferences used for the plan "
+                   "(for the pack: wishes met and unmet, vetoes kept out of the options)")
+    p.add_argument("--title", metavar="TEXT", help="the pack's title")
+    add_registry(p)
+
+
+def _write_pack(args, frame, event, umkm, firms) -> None:
+    """The printable pack with the lists to act on (scored by the registry's model)."""
+    from matcher.data.event_files import load_preferences
+    from matcher.event_lists import event_action_lists
+    from matcher.event_pack import write_pack
+    from matcher.preferences import unmet_wishes, wish_tally
+    from matcher.service import MatchService
+
+    prefs = load_preferences(args.preferences, event) if args.preferences else None
+    with console.status("loading model"):
+        service = MatchService.from_registry(args.registry, umkm, firms)
+    with console.status("writing the printable pack"):
+        held = frame[frame["status"] != "cancelled"]
+        firm_lists, umkm_lists = event_action_lists(service, event, held, prefs)
+        plan = held[["umkm_id", "firm_id"]]
+        write_pack(frame, args.pack, umkm, firms, title=args.title, firm_lists=firm_lists,
+                   umkm_lists=umkm_lists,
+                   wishes=wish_tally(prefs, held[held["slot"].notna()]) if prefs is not None else None,
+                   unmet=unmet_wishes(prefs, plan, schedule=held) if prefs is not None else None)
+    console.print(f"pack -> {args.pack}: {len(firm_lists)} firm(s) with places left, "
+                  f"{len(umkm_lists)} UMKM without a meeting")
 
 
 def _read_plan(path: str):
@@ -206,6 +240,8 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
         frame, tt = schedule_plan(plan, event, day, tables=args.tables, availability=windows,
                                   umkm=umkm, firms=firms)
     _write_table(frame, args.out)
+    if args.pack:
+        _write_pack(args, frame, event, umkm, firms)
     table = Table(title=f"Timetable -> {args.out}", show_header=False)
     table.add_row("meetings placed", f"{int(tt.placed.sum()):,} of {len(frame):,}")
     table.add_row("slots used", f"{tt.slots_used} (lower bound {tt.lower_bound})")
