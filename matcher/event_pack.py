@@ -134,8 +134,12 @@ def _short(text, most: int = 160) -> str:
     return text if len(text) <= most else text[: most - 1].rstrip() + "…"
 
 
-def _when(row) -> str:
-    return f"{row['start']}–{row['end']}" if isinstance(row["start"], str) and row["start"] else "–"
+def _when(row, lang=None) -> str:
+    """'09:00–09:20', with ' (BARU)' on a meeting added by re-planning."""
+    if not (isinstance(row["start"], str) and row["start"]):
+        return "–"
+    new = f" ({_label('new_mark', lang)})" if row.get("status") == "new" else ""
+    return f"{row['start']}–{row['end']}{new}"
 
 
 def pack_workbook(schedule: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame, *,
@@ -147,7 +151,8 @@ def pack_workbook(schedule: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFram
     s["match"], note = match_texts(s, lang)
     s = s.join(umkm.set_index("umkm_id")[["products", "regency", "province"]], on="umkm_id")
     s = s.join(firms.set_index("firm_id")[["needs", "investment_type"]], on="firm_id")
-    placed = s[s["slot"].notna()].sort_values(["slot", "table"])
+    live = s["slot"].notna() & (s["status"] != "cancelled")
+    placed = s[live].sort_values(["slot", "table"])
     u_name = umkm.set_index("umkm_id")["name"]
     f_name = firms.set_index("firm_id")["name"]
 
@@ -179,7 +184,7 @@ def write_pack(schedule: pd.DataFrame, path: str | Path, umkm: pd.DataFrame,
 
 def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
              u_name, f_name, lang) -> None:
-    placed = s[s["slot"].notna()]
+    placed = s[s["slot"].notna() & (s["status"] != "cancelled")]
     sh.line([title or _label("title", lang)], bold=True, size=14, span=True)
     sh.gap()
     day = f"{placed['start'].min()}–{placed['end'].max()}" if len(placed) else "–"
@@ -203,9 +208,15 @@ def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
         sh.line(pair, box=True)
     sh.gap()
     sh.line([note], span=True)
-    if "status" in s and s["status"].isin(["new", "cancelled"]).any():
-        sh.line([_label("changed_note", lang)], span=True)
-    left = s[s["slot"].isna()]
+    changed = s[s["status"].isin(["new", "cancelled"])]
+    if len(changed):
+        sh.gap()
+        sh.line([_label("changed_note", lang)], bold=True, span=True)
+        sh.table([_label("col.change", lang), _label("col.time", lang), _label("col.table", lang),
+                  _label("col.umkm", lang), _label("col.firm", lang)],
+                 [[_label(f"{r['status']}_mark", lang), _when(r, lang), r["table"],
+                   r["umkm_name"], r["firm_name"]] for _, r in changed.iterrows()], repeat=False)
+    left = s[s["slot"].isna() & (s["status"] != "cancelled")]
     if len(left):
         sh.gap()
         sh.line([_label("unplaced_title", lang)], bold=True, span=True)
@@ -243,7 +254,7 @@ def _master(sh: _Sheet, placed, lang) -> None:
     for _, r in placed.sort_values(["table", "slot"]).iterrows():
         first = r["table"] != last
         rows.append([int(r["table"]) if first else "", r["firm_name"] if first else "",
-                     _when(r), r["umkm_name"], _short(r["products"], 80)])
+                     _when(r, lang), r["umkm_name"], _short(r["products"], 80)])
         last = r["table"]
     sh.table([_label("col.table", lang), _label("col.firm", lang), _label("col.time", lang),
               _label("col.umkm", lang), _label("col.products", lang)], rows)
@@ -257,7 +268,7 @@ def _firm_agenda(sh: _Sheet, rows, lang) -> None:
     sh.line([_label("firm_needs", lang, needs=_short(first["needs"], 300))], span=True)
     sh.table([_label(f"col.{c}", lang) for c in
               ("time", "table", "umkm", "products", "location", "match", "reasons")],
-             [[_when(r), int(r["table"]), f"{r['umkm_name']} ({r['umkm_id']})",
+             [[_when(r, lang), int(r["table"]), f"{r['umkm_name']} ({r['umkm_id']})",
                _short(r["products"]), ", ".join(x for x in (r["regency"], r["province"])
                                                 if isinstance(x, str)),
                r["match"], _short(r["reasons"])] for _, r in rows.iterrows()])
@@ -272,7 +283,7 @@ def _umkm_agenda(sh: _Sheet, rows, lang) -> None:
     sh.line([_label("umkm_products", lang, products=_short(first["products"], 300))], span=True)
     sh.table([_label(f"col.{c}", lang) for c in
               ("time", "table", "firm", "needs", "match", "reasons")],
-             [[_when(r), int(r["table"]),
+             [[_when(r, lang), int(r["table"]),
                f"{r['firm_name']} ({r['investment_type']})" if isinstance(r["investment_type"], str)
                else r["firm_name"],
                _short(r["needs"]), r["match"], _short(r["reasons"])] for _, r in rows.iterrows()])

@@ -454,9 +454,9 @@ def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
         "start": start, "end": end,
         "table": pd.array(np.where(placed, table + 1, 0), dtype="Int64"),
         "umkm_id": plan["umkm_id"].astype(str).to_numpy(),
-        "umkm_name": _names(plan["umkm_id"], umkm, "umkm_id"),
+        "umkm_name": participant_names(plan["umkm_id"], umkm, "umkm_id"),
         "firm_id": plan["firm_id"].astype(str).to_numpy(),
-        "firm_name": _names(plan["firm_id"], firms, "firm_id"),
+        "firm_name": participant_names(plan["firm_id"], firms, "firm_id"),
         "score": plan["score"].to_numpy(float) if "score" in plan else np.nan,
         "reasons": plan["reasons"].to_numpy() if "reasons" in plan else "",
         "status": (np.where(placed, SCHEDULED, UNPLACED) if status is None else status),
@@ -467,8 +467,9 @@ def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
             .reset_index(drop=True))
 
 
-def _names(ids: pd.Series, frame: pd.DataFrame | None, key: str) -> np.ndarray:
+def participant_names(ids, frame: pd.DataFrame | None, key: str) -> np.ndarray:
+    """Names for IDs from a profile frame (``key`` its ID column); the ID where unknown."""
+    ids = pd.Series(np.asarray(ids, dtype=object)).astype(str)
     if frame is None:
-        return ids.astype(str).to_numpy()
-    names = ids.astype(str).map(frame.set_index(key)["name"])
-    return names.fillna(ids.astype(str)).to_numpy()
+        return ids.to_numpy()
+    return ids.map(frame.set_index(key)["name"]).fillna(ids).to_numpy()

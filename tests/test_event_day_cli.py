@@ -99,3 +99,38 @@ def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys)
     summary = [c for row in wb["Ringkasan"].iter_rows(values_only=True) for c in row if c]
     assert any("UMKM tanpa pertemuan" in str(c) for c in summary)  # the lists to act on
     assert "UMKM without a meeting" in capsys.readouterr().err
+
+
+def test_replan_event_keeps_held_meetings_and_marks_changes(world, tmp_path, capsys):  # noqa: F811
+    event = pd.read_csv(world / "event.csv", dtype=str)
+    newcomer = event.loc[event["party"] == "firm", "id"].iloc[-1]
+    small = tmp_path / "event.csv"
+    event[event["id"] != newcomer].to_csv(small, index=False)
+    profiles = ["--umkm", str(world / "umkm.csv"), "--firms", str(world / "firms.csv"),
+                "--event", str(small)]
+    plan, first = tmp_path / "plan.csv", tmp_path / "s.csv"
+    assert main(["plan-event", *profiles, "--out", str(plan)]) == 0
+    assert main(["schedule-event", *profiles, "--plan", str(plan), "--out", str(first),
+                 "--break", "none"]) == 0
+    s = pd.read_csv(first, keep_default_na=False, na_values=[""])
+    absent = s.loc[s["slot"] == 2, "firm_id"].iloc[0]
+    walk = tmp_path / "walk.csv"
+    walk.write_text(f"party,id,capacity\nfirm,{newcomer},2\n")
+    out = tmp_path / "s2.csv"
+    capsys.readouterr()
+    assert main(["replan-event", *profiles, "--schedule", str(first), "--out", str(out),
+                 "--now", "09:20", "--absent", absent, "--walk-in", str(walk),
+                 "--pack", str(tmp_path / "pack.xlsx")]) == 0
+    new = pd.read_csv(out, keep_default_na=False, na_values=[""])
+    held = new[new["status"] == "held"]
+    assert len(held) == (s["start"] < "09:20").sum()
+    merged = held.merge(s, on=["umkm_id", "firm_id"], suffixes=("", "_before"))
+    assert (merged["slot"] == merged["slot_before"]).all()
+    assert (merged["table"] == merged["table_before"]).all()
+    cancelled = new[new["status"] == "cancelled"]
+    assert len(cancelled) and (cancelled["firm_id"] == absent).all()
+    added = new[new["status"] == "new"]
+    assert len(added) and newcomer in set(added["firm_id"])
+    assert (added["start"] >= "09:20").all()
+    _clash_free(new[new["status"] != "cancelled"])
+    assert "Tell these participants" in capsys.readouterr().out

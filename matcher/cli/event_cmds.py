@@ -162,6 +162,7 @@ def register_schedule(subparsers: argparse._SubParsersAction) -> None:
                    "allowed; participants not listed are free all day")
     _add_pack(p)
     p.set_defaults(handler=cmd_schedule_event)
+    register_replan(subparsers)
 
 
 def _add_pack(p: argparse.ArgumentParser) -> None:
@@ -261,3 +262,109 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
             console.print(f"  ... and {len(left) - 20} more (rows with status 'unplaced' in "
                           f"{args.out})")
     return 0
+
+
+# --------------------------------------------------------------------------- replan-event
+
+def register_replan(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "replan-event",
+        help="re-plan during the event: keep what happened, refill places freed by absentees "
+             "and walk-ins",
+        description=(
+            "Meetings that started before --now stay exactly as they were; later meetings of "
+            "absent participants are cancelled; every other meeting stays where it is. The "
+            "free places (cancelled meetings' partners, unused capacity, walk-ins) are filled "
+            "with the best new meetings that fit the remaining slots. The output marks each "
+            "row held / unchanged / cancelled / new: only people on cancelled and new rows "
+            "need to be told."),
+    )
+    add_profiles(p)
+    p.add_argument("--schedule", required=True, metavar="SCHEDULE",
+                   help="the current timetable (.csv/.parquet from schedule-event or replan-event)")
+    p.add_argument("--event", required=True, metavar="E", help="the event's participants")
+    p.add_argument("--now", required=True, metavar="HH:MM",
+                   help="meetings starting before this time are held and never move")
+    p.add_argument("--absent", nargs="*", default=[], metavar="ID",
+                   help="IDs of participants who did not come (UMKM or firm)")
+    p.add_argument("--walk-in", metavar="FILE", help="participants who joined: columns party, "
+                   "id, capacity (optional), as in the event file")
+    p.add_argument("--out", required=True, metavar="NEW_SCHEDULE", help="the new timetable "
+                   "(.csv/.parquet), with a status column")
+    p.add_argument("--min-score", type=float, metavar="X", help="never propose a new pair "
+                   "scoring below X")
+    p.add_argument("--tables", type=int, metavar="N",
+                   help="tables in the room (default: one per firm)")
+    _add_pack(p)
+    p.set_defaults(handler=cmd_replan_event)
+
+
+def cmd_replan_event(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from matcher.data.errors import MatcherError
+    from matcher.data.event_files import load_preferences
+    from matcher.data.loaders import load_event
+    from matcher.preferences import preference_matrices
+    from matcher.replan import replan_schedule
+    from matcher.schedule import event_sides, parse_clock
+    from matcher.service import MatchService
+
+    umkm, firms = load_profiles(args)
+    now = parse_clock(args.now, "--now")
+    with console.status("loading schedule and event"):
+        event = load_event(args.event, umkm, firms)
+        if args.walk_in:
+            walk = load_event(args.walk_in, umkm, firms)
+            again = walk.merge(event, on=["party", "id"])
+            if len(again):
+                raise MatcherError(f"{args.walk_in}: {', '.join(again['id'])} already take(s) "
+                                   "part in the event; list only participants who joined")
+            event = pd.concat([event, walk], ignore_index=True)
+        schedule = _read_schedule(args.schedule)
+        prefs = load_preferences(args.preferences, event) if args.preferences else None
+    with console.status("loading model"):
+        service = MatchService.from_registry(args.registry, umkm, firms)
+    u_ids, f_ids = event_sides(event)
+    with console.status("scoring the room"):
+        scores = service.score_matrix(u_ids, f_ids)
+    pm = preference_matrices(prefs, u_ids, f_ids)
+    new, info = replan_schedule(schedule, event, scores, now, args.absent,
+                                value=scores * pm.multiplier(), vetoed=pm.vetoed,
+                                min_score=args.min_score, tables=args.tables, umkm=umkm,
+                                firms=firms, explain=service.explain)
+    _write_table(new, args.out)
+    if args.pack:
+        _write_pack(args, new, event, umkm, firms)
+    table = Table(title=f"Re-planned timetable -> {args.out}", show_header=False)
+    for key, label in (("held", "held (before --now)"), ("unchanged", "unchanged"),
+                       ("cancelled", "cancelled (absent)"), ("new", "new meetings")):
+        table.add_row(label, f"{info[key]:,}")
+    table.add_row("re-planning", f"{info['seconds']:.3f} s over {info['candidates']:,} candidate "
+                                 f"pairs and {info['slots_left']} slot(s) left")
+    out.print(table)
+    changed = new[new["status"].isin(["cancelled", "new"])]
+    if len(changed):
+        out.print("[bold]Tell these participants:[/]")
+        for r in changed.itertuples():
+            out.print(f"  {r.status:9} {r.start}-{r.end} meja {r.table}: {r.umkm_name} "
+                      f"({r.umkm_id}) - {r.firm_name} ({r.firm_id})")
+    return 0
+
+
+def _read_schedule(path: str):
+    import pandas as pd
+
+    from matcher.data.errors import MatcherError
+    from matcher.data.loaders import read_table
+    from matcher.schedule import SCHEDULE_COLUMNS
+
+    frame = read_table(path)
+    missing = [c for c in SCHEDULE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise MatcherError(f"{path}: not a schedule from schedule-event, columns {missing} "
+                           "are missing")
+    for c in ("slot", "table"):
+        frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce").astype("Int64")
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    return frame.loc[:, list(SCHEDULE_COLUMNS)]
