@@ -24,11 +24,9 @@ import time
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import LinearConstraint, milp
-
 from matcher.data.errors import MatcherError
-from matcher.schedule import (MILP_TIME_LIMIT, assign_tables, clock, event_sides, pair_positions,
-                              participant_names)
+from matcher.schedule import (assign_tables, clock, event_sides, pair_positions,
+                              participant_names, solve_binary)
 
 HELD, UNCHANGED, CANCELLED, NEW = "held", "unchanged", "cancelled", "new"
 
@@ -125,7 +123,7 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     room = None
     if tables is not None:
         room = tables - tables_used[:, :tables].sum(axis=1)
-    new_slot = _fill(cu, cf, value[cu, cf], free_u, free_f, left_u, left_f, room)
+    new_slot, solver = _fill(cu, cf, value[cu, cf], free_u, free_f, left_u, left_f, room)
     chosen = new_slot >= 0
     nu, nf, nsl = cu[chosen], cf[chosen], new_slot[chosen]
 
@@ -159,22 +157,21 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     out = out.sort_values(["slot", "table", "umkm_id"], na_position="last", kind="stable")
     info = {"held": int((status == HELD).sum()), "unchanged": int((status == UNCHANGED).sum()),
             "cancelled": int(this_time.sum()), "new": int(chosen.sum()),
-            "candidates": len(cu), "slots_left": int(future.sum()),
+            "candidates": len(cu), "slots_left": int(future.sum()), "solver": solver,
             "seconds": time.perf_counter() - t0}
     return out.reset_index(drop=True), info
 
 
-def _fill(cu, cf, v, free_u, free_f, left_u, left_f, room) -> np.ndarray:
-    """Slot (-1 = none) per candidate pair maximising the value of new meetings."""
+def _fill(cu, cf, v, free_u, free_f, left_u, left_f, room) -> tuple[np.ndarray, str]:
+    """Slot (-1 = none) per candidate pair maximising the value of new meetings, and the
+    solver's status."""
     n_c = len(cu)
     slot = np.full(n_c, -1, dtype=np.int64)
-    if n_c == 0:
-        return slot
     allowed = free_u[cu] & free_f[cf]
     c, s = np.nonzero(allowed)
     k = len(c)
     if k == 0:
-        return slot
+        return slot, "nothing to fill"
     n_u, n_s = free_u.shape
     n_f = free_f.shape[0]
     x = np.arange(k)
@@ -189,18 +186,10 @@ def _fill(cu, cf, v, free_u, free_f, left_u, left_f, room) -> np.ndarray:
     if room is not None:
         blocks.append(sp.csr_matrix((ones, (s, x)), shape=(n_s, k)))
         upper.append(np.maximum(room, 0))
-    A = sp.vstack(blocks, format="csr")
-    keep = A.getnnz(axis=1) > 0  # rows without variables only slow the solver down
     # earlier slots break ties between equally valuable plans
-    cost = -(v[c] * (1 + 1e-6) - 1e-9 * s * np.abs(v).max())
-    res = milp(cost, constraints=LinearConstraint(A[keep], -np.inf,
-                                                  np.concatenate(upper).astype(float)[keep]),
-               integrality=np.ones(k), bounds=(0, 1),
-               options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": 1e-6})
-    if res.x is None:
-        raise RuntimeError(f"re-planning solver failed: {res.message}")
-    on = res.x > 0.5
+    cost = -(v[c] - 1e-9 * s * np.abs(v).max())
+    on, status = solve_binary(cost, sp.vstack(blocks, format="csr"), np.concatenate(upper))
     slot[c[on]] = s[on]
-    return slot
+    return slot, status
 
 

@@ -320,16 +320,33 @@ def _milp_slots(u, f, allowed: np.ndarray, room: np.ndarray | None,
     if room is not None:
         blocks.append(sp.csr_matrix((np.ones(k), (s, x)), shape=(n_s, k)))
         upper.append(np.maximum(room, 0).astype(float))
-    A = sp.vstack(blocks, format="csr")
-    res = milp(cost, constraints=LinearConstraint(A, -np.inf, np.concatenate(upper)),
-               integrality=np.ones(k), bounds=(0, 1),
-               options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": min(1e-6, 0.25 / (m + 1))})
+    x_on, status = solve_binary(cost, sp.vstack(blocks, format="csr"), np.concatenate(upper),
+                                gap=min(1e-6, 0.25 / (m + 1)))
+    slot[e[x_on]] = s[x_on]
+    return slot, status
+
+
+def solve_binary(cost: np.ndarray, A: sp.csr_matrix, upper: np.ndarray,
+                 gap: float = 1e-6) -> tuple[np.ndarray, str]:
+    """min cost @ x subject to A x <= upper, x binary; returns (x > 0.5, status text).
+
+    The LP relaxation is solved first: these packing problems usually have an integral LP
+    optimum, which is then the integer optimum too (proven by the LP bound) at a fraction of
+    the MILP's cost. Otherwise the MILP (HiGHS branch and bound) runs, with a time limit
+    whose hitting is reported in the status, never silent.
+    """
+    keep = A.getnnz(axis=1) > 0  # rows without variables only slow the solver down
+    A, upper = A[keep], np.asarray(upper, float)[keep]
+    constraint = LinearConstraint(A, -np.inf, upper)
+    lp = milp(cost, constraints=constraint, integrality=np.zeros(len(cost)), bounds=(0, 1))
+    if lp.x is not None and np.all((lp.x < 1e-7) | (lp.x > 1 - 1e-7)):
+        return lp.x > 0.5, "optimal (integral LP)"
+    res = milp(cost, constraints=constraint, integrality=np.ones(len(cost)), bounds=(0, 1),
+               options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": gap, "presolve": False})
     if res.x is None:
         raise RuntimeError(f"timetable solver failed: {res.message}")
-    chosen = res.x > 0.5
-    slot[e[chosen]] = s[chosen]
     status = "optimal" if res.status == 0 else f"not proven optimal ({res.message})"
-    return slot, status
+    return res.x > 0.5, status
 
 
 def assign_tables(f, slot, n_f: int, tables: int | None, taken: np.ndarray | None = None,
@@ -401,14 +418,15 @@ def pair_positions(frame: pd.DataFrame, u_ids: list[str], f_ids: list[str],
     return u.astype(np.int64), f.astype(np.int64)
 
 
-def day_length(day: Day, availability: pd.DataFrame | None) -> int | None:
-    """Slots in the day: until ``day.end``, else until the last availability window ends,
+def day_length(day: Day, availability: pd.DataFrame | None, busiest: int = 0) -> int | None:
+    """Slots in the day: until ``day.end``; else, with availability windows, until the last
+    window closes plus ``busiest`` slots (participants without windows are free all day);
     else open (as many as the timetable needs)."""
     if day.end is not None:
         return len(day.slots())
     if availability is not None and len(availability):
-        return len(Day(day.start, day.slot_minutes, day.breaks,
-                       int(availability["to"].max())).slots())
+        return busiest + len(Day(day.start, day.slot_minutes, day.breaks,
+                                 int(availability["to"].max())).slots())
     return None
 
 
@@ -424,7 +442,7 @@ def schedule_plan(plan: pd.DataFrame, event: pd.DataFrame, day: Day = Day(), *,
 
     u_ids, f_ids = event_sides(event)
     u, f = pair_positions(plan, u_ids, f_ids, "plan")
-    n_slots = day_length(day, availability)
+    n_slots = day_length(day, availability, max_degree(u, f))
     free_u = free_f = None
     if availability is not None and len(availability):
         times = day.slots(n_slots)
@@ -463,6 +481,8 @@ def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
         "note": [notes.get(r, "") for r in reason],
     })
     out.loc[~placed, ["slot", "table"]] = pd.NA
+    if "chance" in plan:  # a calibrated chance, when the plan carries one, goes along
+        out["chance"] = pd.to_numeric(plan["chance"], errors="coerce").to_numpy()
     return (out.sort_values(["slot", "table", "umkm_id"], na_position="last", kind="stable")
             .reset_index(drop=True))
 

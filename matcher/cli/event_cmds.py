@@ -175,17 +175,20 @@ def _add_pack(p: argparse.ArgumentParser) -> None:
     add_registry(p)
 
 
-def _write_pack(args, frame, event, umkm, firms) -> None:
-    """The printable pack with the lists to act on (scored by the registry's model)."""
+def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> None:
+    """The printable pack with the lists to act on (scored by ``service``, else the
+    registry's model)."""
     from matcher.data.event_files import load_preferences
     from matcher.event_lists import event_action_lists
     from matcher.event_pack import write_pack
     from matcher.preferences import unmet_wishes, wish_tally
     from matcher.service import MatchService
 
-    prefs = load_preferences(args.preferences, event) if args.preferences else None
-    with console.status("loading model"):
-        service = MatchService.from_registry(args.registry, umkm, firms)
+    if prefs is None and args.preferences:
+        prefs = load_preferences(args.preferences, event)
+    if service is None:
+        with console.status("loading model"):
+            service = MatchService.from_registry(args.registry, umkm, firms)
     with console.status("writing the printable pack"):
         held = frame[frame["status"] != "cancelled"]
         firm_lists, umkm_lists = event_action_lists(service, event, held, prefs)
@@ -335,7 +338,7 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
                                 firms=firms, explain=service.explain)
     _write_table(new, args.out)
     if args.pack:
-        _write_pack(args, new, event, umkm, firms)
+        _write_pack(args, new, event, umkm, firms, service, prefs)
     table = Table(title=f"Re-planned timetable -> {args.out}", show_header=False)
     for key, label in (("held", "held (before --now)"), ("unchanged", "unchanged"),
                        ("cancelled", "cancelled (absent)"), ("new", "new meetings")):
@@ -367,4 +370,7 @@ def _read_schedule(path: str):
     for c in ("slot", "table"):
         frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce").astype("Int64")
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
-    return frame.loc[:, list(SCHEDULE_COLUMNS)]
+    extra = ["chance"] if "chance" in frame else []
+    if extra:
+        frame["chance"] = pd.to_numeric(frame["chance"], errors="coerce")
+    return frame.loc[:, list(SCHEDULE_COLUMNS) + extra]
