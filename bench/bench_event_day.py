@@ -34,11 +34,14 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import demo_files, load_average, timer  # noqa: E402
-from matcher.event_pack import write_pack  # noqa: E402
+from matcher.event_pack import match_texts, write_pack  # noqa: E402
 from matcher.ranking import MatchModel  # noqa: E402
 from matcher.replan import replan_schedule  # noqa: E402
 from matcher.schedule import Day, event_sides, schedule_plan  # noqa: E402
 from matcher.service import MatchService  # noqa: E402
+
+
+REPEAT = 3
 
 
 def rooms(files, seed: int) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
@@ -102,10 +105,14 @@ def run_room(name, event, walk, service, files, seed, render: Path | None) -> li
     now = int(Day().slots(3)[2, 0])
     with timer() as t_score:
         scores = service.score_matrix(u_ids, f_ids)
-    new, info = replan_schedule(sched, full, scores, now, absent, umkm=files.umkm,
-                                firms=files.firms, explain=service.explain)
+    best = np.inf
+    for _ in range(REPEAT):  # the fastest of a few runs: the machine is shared
+        new, info = replan_schedule(sched, full, scores, now, absent, umkm=files.umkm,
+                                    firms=files.firms, explain=service.explain)
+        best = min(best, info["seconds"])
+    info["seconds"] = best
     rows.append(f"| | re-plan at slot 3: 3 firms + 5 UMKM absent, 2 walk-in firms | "
-                f"{info['seconds']:.3f} s (+ {t_score():.2f} s scoring) | {info['held']} held, "
+                f"{info['seconds']:.3f} s (best of {REPEAT}; {info['solver']}) (+ {t_score():.2f} s scoring) | {info['held']} held, "
                 f"{info['cancelled']} cancelled, {info['new']} new, {info['unchanged']} "
                 f"unchanged | {info['candidates']:,} candidate pairs |")
     if render is not None:
@@ -120,8 +127,9 @@ def render_pack(schedule: pd.DataFrame, files, png: Path) -> str:
         with timer() as t:
             write_pack(schedule, d / "pack.xlsx", files.umkm, files.firms,
                        title="Temu Bisnis UMKM – Investor (demo)")
-        firms = schedule["firm_id"].drop_duplicates().head(3)
-        sample = schedule[schedule["firm_id"].isin(firms)]
+        busiest = schedule["firm_id"].value_counts().index[:3]
+        sample = schedule.assign(match=match_texts(schedule)[0])  # ranks among all meetings
+        sample = sample[sample["firm_id"].isin(busiest)]
         write_pack(sample, d / "sample.xlsx", files.umkm, files.firms,
                    title="Temu Bisnis UMKM – Investor (demo)")
         soffice = shutil.which("soffice") or shutil.which("libreoffice")
@@ -138,9 +146,10 @@ def render_pack(schedule: pd.DataFrame, files, png: Path) -> str:
             ["pdftotext", "-f", str(k), "-l", str(k), str(d / "sample.pdf"), "-"],
             capture_output=True, text=True, check=True).stdout)
         png.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", str(page), "-l", str(page),
-                        "-singlefile", str(d / "sample.pdf"), str(png.with_suffix(""))],
-                       check=True)
+        # the top half of the page at 80 dpi: small enough to commit, large enough to read
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page),
+                        "-W", "935", "-H", "330", "-singlefile", str(d / "sample.pdf"),
+                        str(png.with_suffix(""))], check=True)
         return (f"| | printed pack | {t():.2f} s for {schedule['firm_id'].nunique()} firm + "
                 f"{schedule['umkm_id'].nunique()} UMKM agendas | sample page {page} of "
                 f"{pages} -> {png} | |")

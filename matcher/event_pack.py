@@ -148,7 +148,9 @@ def pack_workbook(schedule: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFram
                   unmet: pd.DataFrame | None = None, lang: str | None = None) -> Workbook:
     """The printed pack (module docstring) for a schedule frame (``SCHEDULE_COLUMNS``)."""
     s = schedule.reset_index(drop=True).copy()
-    s["match"], note = match_texts(s, lang)
+    texts, note = match_texts(s, lang)
+    if "match" not in s:  # a part of a bigger schedule brings its own labels
+        s["match"] = texts
     s = s.join(umkm.set_index("umkm_id")[["products", "regency", "province"]], on="umkm_id")
     s = s.join(firms.set_index("firm_id")[["needs", "investment_type"]], on="firm_id")
     live = s["slot"].notna() & (s["status"] != "cancelled")
