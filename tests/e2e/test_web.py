@@ -156,6 +156,8 @@ def test_an_event_is_planned_from_the_page_and_its_workbook_downloads(visitor, w
     assert "pertemuan direncanakan" in v.page.locator("#rencana .notice").inner_text()
     assert v.page.locator(".plan-firm").count() >= 1
     assert v.page.locator(".plan-umkm tbody tr").count() >= 1
+    first_slot = v.page.locator(".schedule tbody tr").first.inner_text()
+    assert "09:00" in first_slot  # the timetable starts the day
     v.shot("acara")
     with v.page.expect_download() as info:
         v.page.click("#workbook")

@@ -23,6 +23,7 @@ from matcher.data.errors import DataValidationError
 from matcher.data.loaders import parse_event, read_table
 from matcher.export import plan_workbook
 from matcher.i18n import t
+from matcher.schedule import Day, schedule_plan
 
 router = APIRouter(include_in_schema=False)
 _IDS = re.compile(r"[\s,;]+")
@@ -122,7 +123,7 @@ def event_page(request: Request, event_id: str, viewer: ViewerDep, session: Sess
     lang = viewer.lang
     event = _visible_event(session, viewer, event_id)
     people = participants(session, event_id)
-    by_firm, by_umkm, summary = [], [], None
+    by_firm, by_umkm, summary, schedule = [], [], None, []
     if rencana:
         plan, service = _plan(session, viewer, holder, event_id)
         umkm = service.umkm.set_index("umkm_id")
@@ -139,10 +140,24 @@ def event_page(request: Request, event_id: str, viewer: ViewerDep, session: Sess
         n_umkm = sum(p.party == "umkm" for p in people)
         summary = t("web.event.summary", lang, pairs=len(plan), firms=len(by_firm),
                     umkm=len(by_umkm), umkm_total=n_umkm)
+        schedule = _schedule(plan, people, service, lang) if len(plan) else []
     return render(request, viewer, "event.html", event=event,
                   n_umkm=sum(p.party == "umkm" for p in people),
                   n_firms=sum(p.party == "firm" for p in people),
-                  planned=bool(rencana), by_firm=by_firm, by_umkm=by_umkm, summary=summary)
+                  planned=bool(rencana), by_firm=by_firm, by_umkm=by_umkm, summary=summary,
+                  schedule=schedule)
+
+
+def _schedule(plan: pd.DataFrame, people, service, lang: str) -> list[dict]:
+    """The day's timetable for the plan (the CLI's ``schedule-event`` with its default day:
+    20-minute slots from 09:00, lunch 12:00-13:00), one row per meeting in time order."""
+    event = pd.DataFrame({"party": [p.party for p in people], "id": [p.participant_id for p in people],
+                          "capacity": [p.capacity for p in people]})
+    frame, _ = schedule_plan(plan, event, Day(), umkm=service.umkm, firms=service.firms, lang=lang)
+    return [{"time": f"{r.start}–{r.end}" if r.start else "–",
+             "table": "–" if pd.isna(r.table) else int(r.table),
+             "umkm_id": r.umkm_id, "umkm": r.umkm_name, "firm": r.firm_name, "note": r.note}
+            for r in frame.itertuples(index=False)]
 
 
 @router.post("/acara/{event_id}/rencana", dependencies=[CsrfDep])
