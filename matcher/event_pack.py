@@ -11,7 +11,7 @@ landscape at 100 % so fit-to-width never shrinks the text, row heights are set f
 wrapped text, the header row repeats on every printed page.
 
 The match is never shown as a raw model number. When the schedule carries a calibrated
-``chance`` column it is shown in words and percent (:func:`matcher.i18n.chance_text`);
+chance of a contract (``p_contract``, or ``chance``) it is shown in words and percent (:func:`matcher.i18n.chance_text`);
 otherwise the score is shown as a rank label within this event ("kecocokan tinggi,
 peringkat 3 dari 168") and the summary says that it is a ranking, not a chance.
 
@@ -52,10 +52,11 @@ def _label(key: str, lang: str | None, **kw) -> str:
 
 def match_texts(schedule: pd.DataFrame, lang: str | None = None) -> tuple[pd.Series, str]:
     """How good each meeting is, in words, and the summary's note on what that means."""
-    if "chance" in schedule and schedule["chance"].notna().any():
-        text = schedule["chance"].map(
-            lambda p: chance_text(float(p), "contract", lang) if pd.notna(p) else "")
-        return text, _label("chance_note", lang)
+    for column in ("p_contract", "chance"):  # the calibrated chance of a contract
+        if column in schedule and schedule[column].notna().any():
+            text = schedule[column].map(
+                lambda p: chance_text(float(p), "contract", lang) if pd.notna(p) else "")
+            return text, _label("chance_note", lang)
     score = schedule["score"].astype(float)
     rank = score.rank(ascending=False, method="min")
     n = int(score.notna().sum())

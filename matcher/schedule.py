@@ -395,6 +395,8 @@ def assign_tables(f, slot, n_f: int, tables: int | None, taken: np.ndarray | Non
 SCHEDULE_COLUMNS = ("slot", "start", "end", "table", "umkm_id", "umkm_name", "firm_id",
                     "firm_name", "score", "reasons", "status", "note")
 SCHEDULED, UNPLACED = "scheduled", "unplaced"
+# optional columns of a plan that a schedule keeps (calibrated chances of each stage)
+CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr", "chance")
 
 
 def event_sides(event: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -481,8 +483,9 @@ def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
         "note": [notes.get(r, "") for r in reason],
     })
     out.loc[~placed, ["slot", "table"]] = pd.NA
-    if "chance" in plan:  # a calibrated chance, when the plan carries one, goes along
-        out["chance"] = pd.to_numeric(plan["chance"], errors="coerce").to_numpy()
+    for column in CHANCE_COLUMNS:  # calibrated chances, when the plan carries them, go along
+        if column in plan:
+            out[column] = pd.to_numeric(plan[column], errors="coerce").to_numpy()
     return (out.sort_values(["slot", "table", "umkm_id"], na_position="last", kind="stable")
             .reset_index(drop=True))
 

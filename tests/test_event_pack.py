@@ -58,7 +58,7 @@ def test_pack_says_match_in_words_never_a_raw_score(room):
     ws = wb[wb.sheetnames[2]]
     match = [r[5] for r in ws.iter_rows(min_row=4, values_only=True) if r[1]]
     assert match and all("kecocokan" in m and "peringkat" in m for m in match)
-    texts, note = match_texts(schedule.assign(chance=0.34))
+    texts, note = match_texts(schedule.assign(p_contract=0.34))
     assert texts.iloc[0] == "peluang kontrak 34% (sedang)" and "Peluang" in note
     cells = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row]
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)

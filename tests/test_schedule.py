@@ -168,3 +168,12 @@ def test_free_slots_unlisted_participants_are_free():
     slots = np.array([[540, 560], [600, 620], [620, 640]])
     free = free_slots(windows, ["U0", "U1"], "umkm", slots)
     assert free.tolist() == [[True, True, True], [False, True, True]]
+
+
+def test_schedule_keeps_the_plans_calibrated_chances():
+    event = _event(2, 1)
+    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"], "score": [0.5, 0.4],
+                         "reasons": "", "p_contract": ["0.3", ""]})
+    frame, _ = schedule_plan(plan, event, Day())
+    assert frame.set_index("umkm_id")["p_contract"].to_dict() == pytest.approx(
+        {"U0": 0.3, "U1": np.nan}, nan_ok=True)

@@ -360,7 +360,7 @@ def _read_schedule(path: str):
 
     from matcher.data.errors import MatcherError
     from matcher.data.loaders import read_table
-    from matcher.schedule import SCHEDULE_COLUMNS
+    from matcher.schedule import CHANCE_COLUMNS, SCHEDULE_COLUMNS
 
     frame = read_table(path)
     missing = [c for c in SCHEDULE_COLUMNS if c not in frame.columns]
@@ -370,7 +370,7 @@ def _read_schedule(path: str):
     for c in ("slot", "table"):
         frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce").astype("Int64")
     frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
-    extra = ["chance"] if "chance" in frame else []
-    if extra:
-        frame["chance"] = pd.to_numeric(frame["chance"], errors="coerce")
+    extra = [c for c in CHANCE_COLUMNS if c in frame]
+    for c in extra:
+        frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce")
     return frame.loc[:, list(SCHEDULE_COLUMNS) + extra]
