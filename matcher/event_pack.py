@@ -58,6 +58,8 @@ def match_texts(schedule: pd.DataFrame, lang: str | None = None) -> tuple[pd.Ser
                 lambda p: chance_text(float(p), "contract", lang) if pd.notna(p) else "")
             return text, _label("chance_note", lang)
     score = schedule["score"].astype(float)
+    if "status" in schedule:  # ranked among the meetings that take place
+        score = score.where(~schedule["status"].isin(["cancelled", "unplaced"]))
     rank = score.rank(ascending=False, method="min")
     n = int(score.notna().sum())
     band = np.where(rank <= math.ceil(n / 3), "high",
