@@ -138,3 +138,14 @@ def test_tally_without_preferences_is_zero():
     plan = pd.DataFrame({"umkm_id": ["U0"], "firm_id": ["F0"]})
     assert wish_tally(None, plan)["umkm_wishes"] == 0
     assert unmet_wishes(None, plan).empty
+
+
+def test_a_planned_wish_without_a_slot_is_reported_as_no_slot():
+    event = pd.DataFrame({"party": ["umkm", "umkm", "firm"], "id": ["U0", "U1", "F0"],
+                          "capacity": [1, 1, 2]})
+    prefs = _prefs([("umkm", "U0", "F0", "ingin"), ("umkm", "U1", "F0", "ingin")], event)
+    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"]})
+    schedule = plan.assign(slot=pd.array([1, None], dtype="Int64"))
+    unmet = unmet_wishes(prefs, plan, schedule=schedule)
+    assert unmet[["from_id", "reason"]].values.tolist() == [["U1", "no_slot"]]
+    assert wish_tally(prefs, plan)["umkm_wishes_met"] == 2

@@ -92,3 +92,16 @@ def test_replan_fills_with_the_optimum_not_the_first_pair():
     added = new[new["status"] == NEW]
     assert added["umkm_id"].tolist() == ["U2"] and added["slot"].tolist() == [2]
     assert added["table"].tolist() == new.loc[new["status"] == HELD, "table"].tolist()
+
+
+def test_replan_never_proposes_a_vetoed_pair():
+    event = _event(3, 1, cap_f=2)
+    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"],
+                         "score": [0.5, 0.5], "reasons": ""})
+    schedule, _ = schedule_plan(plan, event, Day(breaks=()))
+    absent = schedule.loc[schedule["slot"] == 2, "umkm_id"].item()
+    scores = np.array([[0.5], [0.5], [0.9]])
+    vetoed = np.array([[False], [False], [True]])
+    new, info = replan_schedule(schedule, event, scores, now=9 * 60 + 5, absent=[absent],
+                                vetoed=vetoed)
+    assert info["new"] == 0 and "U2" not in set(new["umkm_id"])
