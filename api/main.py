@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
         from training.retrain import RetrainJobs  # the training stack loads at startup, not import
 
         store = await run_in_threadpool(open_store, settings)
-        source = model_source or RegistryModelSource(settings.registry)
+        source = model_source or RegistryModelSource(settings.resolved_registry())
         holder = ServiceHolder(store, source, settings.reload_interval_s)
         app.state.settings, app.state.store, app.state.holder = settings, store, holder
         app.state.retrain_jobs = RetrainJobs()  # one retrain at a time, per server process

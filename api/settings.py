@@ -3,7 +3,7 @@
 ``MATCHER_HOME`` is the service's working folder (default ``./.matcher``): the embedded
 SQLite database lives there unless ``MATCHER_DATABASE_URL`` points elsewhere (for example
 ``postgresql+psycopg://user@host/db``). ``MATCHER_REGISTRY`` is the model registry folder
-(default ``./models``, the same default as ``matcher train``).
+(default ``<home>/models``, the same as every command's: :mod:`matcher.home`).
 """
 from __future__ import annotations
 
@@ -12,15 +12,17 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher.home import DEFAULT_HOME, REGISTRY_DIR, store_file
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
-    home: Path = Field(Path(".matcher"), description="working folder; holds matcher.db")
+    home: Path = Field(Path(DEFAULT_HOME), description="working folder; holds matcher.db and models/")
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file <home>/matcher.db"
     )
-    registry: Path = Field(Path("models"), description="model registry folder")
+    registry: Path | None = Field(None, description="model registry folder; default <home>/models")
     reload_interval_s: float = Field(
         2.0,
         ge=0,
@@ -35,4 +37,7 @@ class Settings(BaseSettings):
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
-        return f"sqlite:///{(Path(self.home) / 'matcher.db').resolve()}"
+        return f"sqlite:///{store_file(self.home).resolve()}"
+
+    def resolved_registry(self) -> Path:
+        return Path(self.registry) if self.registry else Path(self.home) / REGISTRY_DIR

@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -370,7 +371,12 @@ def test_cli_uses_registry_from_environment(registry, capsys, monkeypatch):
     assert json.loads((registry.root / "CURRENT").read_text())["version"] == version
 
 
-def test_default_root_is_models_folder(monkeypatch):
+def test_default_root_is_models_folder_in_the_home(monkeypatch):
     monkeypatch.delenv("MATCHER_REGISTRY", raising=False)
-    assert str(Registry().root) == "models"
+    monkeypatch.delenv("MATCHER_HOME", raising=False)
+    assert Registry().root == Path(".matcher") / "models"  # where `matcher demo` puts its model
+    monkeypatch.setenv("MATCHER_HOME", "elsewhere")
+    assert Registry().root == Path("elsewhere") / "models"
+    monkeypatch.setenv("MATCHER_REGISTRY", "reg")
+    assert Registry().root == Path("reg")
     assert os.fspath(Registry("x").root) == "x"

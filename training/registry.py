@@ -1,6 +1,7 @@
 """The local model registry: versioned, checksummed artifacts and an atomic "current" pointer.
 
-Layout under the registry root (default ``$MATCHER_REGISTRY``, else ``./models``)::
+Layout under the registry root (default ``$MATCHER_REGISTRY``, else ``$MATCHER_HOME/models``,
+``.matcher/models`` when neither is set)::
 
     versions/v0001-20261127T203000Z/model.joblib        the fitted model (any picklable object)
                                    /manifest.json       what it is, how it was made, checksums
@@ -44,14 +45,14 @@ import pandas as pd
 
 from matcher.data.errors import MatcherError
 from matcher.atomic import fsync_dir, fsync_file, write_bytes_atomic
+from matcher.home import REGISTRY_ENV, registry_dir
 
 try:  # POSIX only; elsewhere writers rely on os.replace alone (still atomic, last one wins)
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
-ENV_VAR = "MATCHER_REGISTRY"
-DEFAULT_ROOT = "models"
+ENV_VAR = REGISTRY_ENV
 ARTIFACT_FILE = "model.joblib"
 MANIFEST_FILE = "manifest.json"
 VALIDATION_FILE = "validation.parquet"
@@ -71,8 +72,8 @@ class RegistryError(MatcherError):
 
 
 def default_root() -> Path:
-    """``$MATCHER_REGISTRY`` if set, else ``./models``."""
-    return Path(os.environ.get(ENV_VAR) or DEFAULT_ROOT)
+    """``$MATCHER_REGISTRY`` if set, else ``models`` under the matcher home (:mod:`matcher.home`)."""
+    return registry_dir()
 
 
 def library_versions() -> dict[str, str]:

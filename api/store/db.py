@@ -5,6 +5,11 @@ foreign keys enforced; PostgreSQL is used when a ``postgresql+psycopg://`` URL i
 The schema is owned by the Alembic migrations shipped in ``api/migrations`` and brought to
 ``head`` when a :class:`Store` is opened, so a new install and an upgraded one end up with
 the same tables.
+
+:func:`open_store` is how commands and the server open it: a store is created only when
+asked (``matcher init``, ``demo``, ``import``), so a mistyped home or URL is an error naming
+the path rather than a new empty store; set-up mistakes (driver not installed, server down,
+database missing, ``postgres://`` URL) become one-line :class:`StoreError` messages.
 """
 from __future__ import annotations
 
@@ -15,9 +20,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from matcher.data.errors import MatcherError
+from matcher.i18n import t
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -84,9 +93,88 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(settings) -> Store:
-    """The store named by :class:`api.settings.Settings`."""
-    return Store(settings.resolved_database_url())
+class StoreError(MatcherError):
+    """The store cannot be opened because of how it is set up (a user's fix, not a bug)."""
+
+
+def open_store(settings, *, create: bool = False) -> Store:
+    """The store named by :class:`api.settings.Settings`, schema brought to head.
+
+    Without ``create`` a store that does not exist yet (no SQLite file, or a database
+    without matcher's tables) is a :class:`StoreError` naming where it looked.
+    """
+    return connect(settings.resolved_database_url(), create=create)
+
+
+def display_url(url: str) -> str:
+    """``url`` without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def store_exists(url: str) -> bool:
+    """Whether ``url`` names a SQLite file that exists (other databases: always True)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return True  # not ours to judge here: connect() says what is wrong with it
+    return (parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:")
+            or Path(parsed.database).exists())
+
+
+def connect(url: str, *, create: bool = False) -> Store:
+    parsed = _parse(url)
+    shown = display_url(url)
+    if not create and not store_exists(url):
+        raise StoreError(t("cli.store.missing", path=parsed.database))
+    with _setup_errors(parsed, shown):
+        store = Store(url, migrate=False)
+        try:
+            if not create and not inspect(store.engine).has_table("alembic_version"):
+                raise StoreError(t("cli.store.not_initialised", url=shown))
+            upgrade(store.engine)
+        except BaseException:
+            store.dispose()
+            raise
+    return store
+
+
+def _parse(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StoreError(t("cli.store.bad_url", url=url, reason=exc)) from None
+    # postgres:// is not a SQLAlchemy name; postgresql:// means psycopg2, which we do not ship
+    if parsed.drivername in ("postgres", "postgresql") or parsed.drivername.startswith("postgres+"):
+        raise StoreError(t("cli.store.bad_scheme", url=parsed.render_as_string(hide_password=True)))
+    return parsed
+
+
+@contextmanager
+def _setup_errors(parsed: URL, shown: str) -> Iterator[None]:
+    """Turn a driver or connection failure into one line saying how to fix it."""
+    where = {"host": parsed.host or "localhost", "port": parsed.port or 5432}
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] in ("psycopg", "psycopg2", "psycopg_binary"):
+            raise StoreError(t("cli.store.no_driver")) from None
+        raise
+    except NoSuchModuleError:
+        raise StoreError(t("cli.store.bad_scheme", url=shown)) from None
+    except OperationalError as exc:
+        text = str(exc.orig or exc)
+        if "does not exist" in text and "role" in text or "authentication failed" in text:
+            key = "cli.store.auth"
+        elif "does not exist" in text and "database" in text:
+            key = "cli.store.no_database"
+        elif any(w in text.lower() for w in ("connect", "refused", "timeout", "host name", "no route")):
+            key = "cli.store.unreachable"
+        else:
+            raise StoreError(t("cli.store.other", url=shown, reason=text.strip().splitlines()[0])) from None
+        raise StoreError(t(key, database=parsed.database, user=parsed.username, **where)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover - developer tool

@@ -1,8 +1,13 @@
-"""Shared CLI pieces: profile loading with a status line, registry option, tables."""
+"""Shared CLI pieces: where things live (home, registry, store: defined once here), profile
+loading with a status line, tables.
+
+Every command that reads a model or the store takes its locations from
+:func:`add_locations`; the defaults come from :mod:`matcher.home` (``MATCHER_HOME``, default
+``.matcher``, holding ``models/``, ``matcher.db`` and ``results/``), the same as the server's.
+"""
 from __future__ import annotations
 
 import argparse
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -15,9 +20,69 @@ console = Console(stderr=True)
 out = Console()
 
 
+def add_locations(p: argparse.ArgumentParser, *, registry: bool = True, store: bool = False) -> None:
+    """``--home`` and, as asked, ``--registry`` and ``--database-url``: one definition for
+    every command. Read them back with :func:`registry_dir`, :func:`settings`, :func:`open_store`."""
+    p.add_argument("--home", metavar="DIR", default=None,
+                   help="matcher home: holds models/, matcher.db and results/ "
+                        "(default: $MATCHER_HOME, else ./.matcher)")
+    if registry:
+        p.add_argument("--registry", metavar="DIR", default=None,
+                       help="model registry folder (default: $MATCHER_REGISTRY, else HOME/models)")
+    if store:
+        p.add_argument("--database-url", metavar="URL", default=None,
+                       help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://USER@HOST/DB "
+                            "(default: $MATCHER_DATABASE_URL, else SQLite HOME/matcher.db)")
+
+
+def locations_parent(*, registry: bool = True, store: bool = False) -> argparse.ArgumentParser:
+    """:func:`add_locations` as a parent parser, for command groups that share it."""
+    parent = argparse.ArgumentParser(add_help=False)
+    add_locations(parent, registry=registry, store=store)
+    return parent
+
+
 def add_registry(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--registry", default=None,
-                   help="model registry folder (default: $MATCHER_REGISTRY or ./models)")
+    """Kept for command modules not yet on :func:`add_locations` (same options)."""
+    add_locations(p)
+
+
+def home_dir(args) -> Path:
+    """``--home``, else ``$MATCHER_HOME``, else ./.matcher."""
+    from matcher.home import home_dir as resolve
+
+    return resolve(getattr(args, "home", None))
+
+
+def registry_dir(args) -> Path:
+    """``--registry``, else ``$MATCHER_REGISTRY``, else HOME/models."""
+    from matcher.home import registry_dir as resolve
+
+    return resolve(getattr(args, "registry", None), home_dir(args))
+
+
+def settings(args, **extra):
+    """The server's settings with this command's ``--home/--registry/--database-url`` on top."""
+    from api.settings import Settings
+
+    given = {"home": getattr(args, "home", None), "database_url": getattr(args, "database_url", None),
+             "registry": getattr(args, "registry", None), **extra}
+    return Settings(**{k: v for k, v in given.items() if v is not None})
+
+
+def open_store(args, *, create: bool = False):
+    """The store these options name. Without ``create`` a missing store is an error naming
+    where it looked; with it, a new one is created and the command says so."""
+    from api.store.db import display_url, open_store as open_, store_exists
+    from matcher.i18n import t
+
+    conf = settings(args)
+    url = conf.resolved_database_url()
+    existed = store_exists(url)
+    store = open_(conf, create=create)
+    if create and not existed:
+        say(t("cli.store.created", url=display_url(url)))
+    return store
 
 
 def add_profiles(p: argparse.ArgumentParser, outcomes: bool = False) -> None:
@@ -65,6 +130,3 @@ def print_table(df: pd.DataFrame, title: str | None = None, floats: str = "{:.3f
         t.add_row(*[floats.format(v) if isinstance(v, float) else str(v) for v in row])
     out.print(t)
 
-
-def home_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("MATCHER_HOME") or ".matcher")

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import time
 
-from matcher.cli._common import add_registry, console, home_dir, out, print_table, say
+from matcher.i18n import t
+
+from matcher.cli._common import add_locations, console, home_dir, open_store, out, print_table, registry_dir, say
 
 PAMEKASAN = "3528"
 
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="run the whole job on a demo world (generate, train, recommend, plan)")
-    p.add_argument("--home", default=None, help="working folder (default: $MATCHER_HOME or ./.matcher)")
-    add_registry(p)
+    add_locations(p)
     p.add_argument("--retrain", action="store_true", help="train a new model even if one is current")
     p.add_argument("--umkm", type=int, default=3000, help="UMKM in a newly generated world")
     p.add_argument("--firms", type=int, default=300, help="firms in a newly generated world")
@@ -34,9 +35,9 @@ def cmd_demo(args) -> int:
     from training.train import train_and_register
 
     started = time.perf_counter()
-    home = home_dir(args.home)
+    home = home_dir(args)
     data = home / "demo-data"
-    registry = Registry(args.registry or home / "models")
+    registry = Registry(registry_dir(args))
     if not (data / "umkm.csv").exists():
         with console.status(f"generating a demo world ({args.umkm:,} UMKM, {args.firms:,} firms)"):
             write_world(generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed), data)
@@ -54,7 +55,7 @@ def cmd_demo(args) -> int:
         out.print(f"model {result.version}: {'current' if result.decision.promote else 'not promoted'}"
                   f" — {result.decision.reason}")
     service = MatchService.from_registry(registry, umkm, firms)
-    store_url = _load_store(home, data)
+    store_url = _load_store(args, data)
 
     pamekasan = umkm[umkm["regency_code"] == PAMEKASAN]
     sample = (pamekasan if len(pamekasan) else umkm).iloc[0]
@@ -75,21 +76,38 @@ def cmd_demo(args) -> int:
               f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), total score "
               f"{plan['score'].sum():.1f}; plan in {results / 'event-plan.csv'} and "
               f"{results / 'event-plan.xlsx'}")
-    out.print(f"done in {time.perf_counter() - started:.0f} s (model {service.model_version}, "
-              f"registry {registry.root}, store {store_url})")
-    out.print(f"serve it: MATCHER_HOME={home} MATCHER_REGISTRY={registry.root} matcher serve "
-              "(create a key first with `matcher accounts add NAME --role admin`)")
+    out.print(t("cli.demo.done", seconds=f"{time.perf_counter() - started:.0f}",
+                version=service.model_version, registry=registry.root, store=store_url), markup=False)
+    out.print(t("cli.demo.serve_hint", matcher=_matcher_exe(), opts=_location_opts(args), umkm=data / "umkm.csv",
+                firms=data / "firms.csv", umkm_id=sample["umkm_id"],
+                out=results / f"{sample['umkm_id']}.xlsx"), markup=False, highlight=False)
     return 0
 
 
-def _load_store(home, data) -> str:
+def _matcher_exe() -> str:
+    """``.venv/bin/matcher`` when run that way (it is not on PATH), else ``matcher``."""
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.argv[0])
+    return str(exe) if exe.name == "matcher" and not exe.is_absolute() else "matcher"
+
+
+def _location_opts(args) -> str:
+    """The ``--home``/``--registry`` given to the demo, to repeat on the next commands."""
+    import shlex
+
+    return "".join(f" --{flag} {shlex.quote(str(getattr(args, flag)))}"
+                   for flag in ("home", "registry") if getattr(args, flag, None))
+
+
+def _load_store(args, data) -> str:
     """Put the demo profiles and outcomes in the embedded SQLite store, once, so
     `matcher serve` works on the same world right after the demo."""
-    from api.settings import Settings
-    from api.store import open_store
+    from api.store.db import display_url
     from api.store.importer import import_file
 
-    store = open_store(Settings(home=str(home)))
+    store = open_store(args, create=True)
     try:
         with store.session() as s:
             from api.store import FIRMS, load_frame
@@ -99,6 +117,6 @@ def _load_store(home, data) -> str:
             with console.status("loading the demo world into the SQLite store"):
                 for kind in ("umkm", "firms", "outcomes"):
                     import_file(store, kind, data / f"{kind}.csv")
-        return store.url
+        return display_url(store.url)
     finally:
         store.dispose()

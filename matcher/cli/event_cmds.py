@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from matcher.cli._common import add_profiles, add_registry, console, load_profiles, out, print_warnings
+from matcher.cli._common import (add_locations, add_profiles, console, load_profiles, out,
+                                 print_warnings, registry_dir)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="participants: columns party (umkm|firm), id, capacity (optional)")
     p.add_argument("--out", required=True, metavar="PLAN",
                    help="plan file; .csv/.parquet (umkm_id, firm_id, score, reasons) or .xlsx")
-    add_registry(p)
+    add_locations(p)
     p.add_argument("--report", metavar="DIR", help="also write DIR/report.md with PNG charts")
     p.add_argument("--min-score", type=float, metavar="X",
                    help="never plan a pair scoring below X (must-include pairs excepted)")
@@ -69,7 +70,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             prefs = load_preferences(args.preferences, event)
             print_warnings(prefs.attrs.get("warnings", []))
     with console.status("loading model"):
-        service = MatchService.from_registry(args.registry, umkm, firms)
+        service = MatchService.from_registry(registry_dir(args), umkm, firms)
     n_u = int((event["party"] == "umkm").sum())
     n_f = len(event) - n_u
     with console.status(f"scoring {n_u:,} x {n_f:,} pairs and planning"):
@@ -172,7 +173,7 @@ def _add_pack(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preferences", metavar="FILE", help="the preferences used for the plan "
                    "(for the pack: wishes met and unmet, vetoes kept out of the options)")
     p.add_argument("--title", metavar="TEXT", help="the pack's title")
-    add_registry(p)
+    add_locations(p)
 
 
 def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> None:
@@ -188,7 +189,7 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
         prefs = load_preferences(args.preferences, event)
     if service is None:
         with console.status("loading model"):
-            service = MatchService.from_registry(args.registry, umkm, firms)
+            service = MatchService.from_registry(registry_dir(args), umkm, firms)
     with console.status("writing the printable pack"):
         held = frame[frame["status"] != "cancelled"]
         firm_lists, umkm_lists = event_action_lists(service, event, held, prefs)
@@ -327,7 +328,7 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
         schedule = _read_schedule(args.schedule)
         prefs = load_preferences(args.preferences, event) if args.preferences else None
     with console.status("loading model"):
-        service = MatchService.from_registry(args.registry, umkm, firms)
+        service = MatchService.from_registry(registry_dir(args), umkm, firms)
     u_ids, f_ids = event_sides(event)
     with console.status("scoring the room"):
         scores = service.score_matrix(u_ids, f_ids)

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.cli._common import (add_profiles, add_registry, console, load_profiles, out, print_table,
-                                 print_warnings, progress_bar, say)
+from matcher.cli._common import (add_locations, add_profiles, console, load_profiles, out, print_table,
+                                 print_warnings, progress_bar, registry_dir, say)
 from matcher.data.errors import MatcherError
 
 
 def register(sub) -> None:
     p = sub.add_parser("train", help="train a model on outcomes, evaluate it and register it")
     add_profiles(p, outcomes=True)
-    add_registry(p)
+    add_locations(p)
     p.add_argument("--test-share", type=float, default=0.2, help="share of outcomes (latest events) held out")
     p.set_defaults(handler=cmd_train)
 
@@ -23,7 +23,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("recommend", help="top-k firms for UMKM (all, or those given)")
     add_profiles(p)
-    add_registry(p)
+    add_locations(p)
     p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all)")
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
@@ -34,7 +34,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
     add_profiles(p)
-    add_registry(p)
+    add_locations(p)
     p.add_argument("--firm-id", required=True)
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
@@ -51,7 +51,7 @@ def cmd_train(args) -> int:
     from training.train import train_and_register
 
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
-    result = train_and_register(umkm, firms, outcomes, Registry(args.registry),
+    result = train_and_register(umkm, firms, outcomes, Registry(registry_dir(args)),
                                 test_share=args.test_share, progress=say)
     print_table(result.table.round(3), title="held-out evaluation")
     state = "now current" if result.decision.promote else "registered, not promoted"
@@ -88,7 +88,7 @@ def cmd_recommend(args) -> int:
         return _recommend_whole_file(args)
     umkm, firms = load_profiles(args)
     # UMKM are encoded chunk by chunk: memory does not grow with their number
-    service = MatchService.from_registry(args.registry, umkm, firms, encode_umkm_upfront=False)
+    service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
     n = len(args.umkm_id)
     with progress_bar("scoring UMKM", n) as advance:
         if args.engine == "dask":
@@ -119,7 +119,7 @@ def _recommend_whole_file(args) -> int:
     print_warnings(warnings)
     print_warnings(firms.attrs.get("warnings", []))
     # firm-side: the UMKM come as profiles, chunk by chunk
-    service = MatchService.from_registry(args.registry, None, firms)
+    service = MatchService.from_registry(registry_dir(args), None, firms)
     frames = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
     with progress_bar("scoring UMKM", n) as advance:
         if args.engine == "dask":
@@ -142,7 +142,7 @@ def cmd_recommend_umkm(args) -> int:
 
     _check_k(args.k)
     umkm, firms = load_profiles(args)
-    service = MatchService.from_registry(args.registry, umkm, firms)
+    service = MatchService.from_registry(registry_dir(args), umkm, firms)
     recs = service.recommend_umkm(args.firm_id, args.k)
     write_table(recs[["umkm_id", "firm_id", "rank", "score", "reasons"]], args.out)
     out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")

@@ -14,38 +14,38 @@ from matcher.data.errors import MatcherError
 
 
 def register(subparsers) -> None:
-    from matcher.cli.service_cmds import store_options
+    from matcher.cli._common import locations_parent
 
-    common = store_options()
+    common = locations_parent(registry=False, store=True)
     p = subparsers.add_parser("outcomes", help="outcomes in the store: history, correct, void")
     sub = p.add_subparsers(dest="outcomes_command", metavar="ACTION", required=True)
 
     h = sub.add_parser("history", parents=[common],
                        help="every outcome of a pair with its corrections, and its follow-ups")
-    h.add_argument("umkm_id")
-    h.add_argument("firm_id")
+    h.add_argument("umkm_id", help="the UMKM's ID")
+    h.add_argument("firm_id", help="the firm's ID")
     h.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
     h.set_defaults(handler=_history)
 
     c = sub.add_parser("correct", parents=[common],
                        help="correct an outcome (only the values given change); the old value stays in the history")
-    c.add_argument("outcome_id", type=int)
+    c.add_argument("outcome_id", type=int, help="outcome number, as `outcomes history` shows it")
     c.add_argument("--reason", required=True, help="why (kept in the history)")
     c.add_argument("--by", help="who asks for the change (default: your login name)")
-    c.add_argument("--stage")
+    c.add_argument("--stage", help="the corrected furthest stage")
     c.add_argument("--date", type=_date, help="YYYY-MM-DD")
-    c.add_argument("--contract-value", type=float, dest="contract_value_idr")
-    c.add_argument("--realised-value", type=float, dest="realised_value_idr")
-    c.add_argument("--scheme")
-    c.add_argument("--event", dest="event_id")
-    c.add_argument("--declined-by", choices=["umkm", "firm"])
+    c.add_argument("--contract-value", type=float, dest="contract_value_idr", help="contract value in rupiah")
+    c.add_argument("--realised-value", type=float, dest="realised_value_idr", help="realised value in rupiah")
+    c.add_argument("--scheme", help="the partnership scheme")
+    c.add_argument("--event", dest="event_id", help="the event the pair met at")
+    c.add_argument("--declined-by", choices=["umkm", "firm"], help="which side said no")
     c.set_defaults(handler=_correct)
 
     v = sub.add_parser("void", parents=[common],
                        help="void an outcome (it stops counting; the record and the reason stay)")
-    v.add_argument("outcome_id", type=int)
-    v.add_argument("--reason", required=True)
-    v.add_argument("--by")
+    v.add_argument("outcome_id", type=int, help="outcome number, as `outcomes history` shows it")
+    v.add_argument("--reason", required=True, help="why (kept in the history)")
+    v.add_argument("--by", help="who asks for the change (default: your login name)")
     v.set_defaults(handler=_void)
 
 
@@ -62,12 +62,12 @@ def _by(args) -> str:
 
 def _history(args) -> int:
     from api.store.outcomes import followups_frame, pair_history
-    from matcher.cli.service_cmds import open_cli_store
+    from matcher.cli._common import open_store
     from matcher.i18n import t
     from matcher.outcome_words import status_name, values_text
 
     lang = args.lang
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.session() as session:
             states = pair_history(session, args.umkm_id, args.firm_id)
@@ -111,7 +111,7 @@ def vars_of(row) -> dict:
 
 def _correct(args) -> int:
     from api.store.outcomes import correct_outcome, outcome_state
-    from matcher.cli.service_cmds import open_cli_store
+    from matcher.cli._common import open_store
     from matcher.i18n import t
 
     fields = ("stage", "date", "contract_value_idr", "realised_value_idr", "scheme", "event_id",
@@ -120,7 +120,7 @@ def _correct(args) -> int:
     if not changes:
         raise MatcherError("nothing to correct: give at least one of --stage, --date, "
                            "--contract-value, --realised-value, --scheme, --event, --declined-by")
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.transaction() as session:
             correct_outcome(session, args.outcome_id, reason=args.reason, by=_by(args), **changes)
@@ -133,10 +133,10 @@ def _correct(args) -> int:
 
 def _void(args) -> int:
     from api.store.outcomes import outcome_state, void_outcome
-    from matcher.cli.service_cmds import open_cli_store
+    from matcher.cli._common import open_store
     from matcher.i18n import t
 
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.transaction() as session:
             void_outcome(session, args.outcome_id, reason=args.reason, by=_by(args))

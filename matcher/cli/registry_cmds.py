@@ -13,7 +13,8 @@ import numbers
 from rich.console import Console
 from rich.table import Table
 
-from training.registry import ENV_VAR, Registry
+from matcher.cli._common import locations_parent, open_store, registry_dir
+from training.registry import Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
 DEFAULT_METRIC_SUFFIXES = ("ndcg@10", "coverage")
@@ -21,11 +22,7 @@ MAX_DEFAULT_METRIC_COLUMNS = 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--registry", metavar="DIR", default=None,
-        help=f"registry folder (default: ${ENV_VAR}, else ./models)",
-    )
+    common = locations_parent()
     models = subparsers.add_parser(
         "models", help="list, inspect, promote and roll back trained model versions",
         description="Manage the local model registry: which trained versions exist and "
@@ -56,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_rollback)
 
     p = subparsers.add_parser(
-        "retrain", parents=[common],
+        "retrain", parents=[locations_parent(store=True)],
         help="train a challenger on all outcomes; promote it only if it beats the current model",
         description="Champion vs challenger: fit a new model on the outcomes (from files, or "
                     "from the store when no files are given), compare it with the current model "
@@ -70,10 +67,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     files.add_argument("--firms", help="firm profiles")
     files.add_argument("--outcomes", help="outcomes; optional extra column recommended_by_engine "
                                           "or source feeds the report's engine share")
-    store = p.add_argument_group("from the store (default)")
-    store.add_argument("--database-url", help="SQLAlchemy URL (default $MATCHER_DATABASE_URL, "
-                                              "else SQLite in the matcher home)")
-    store.add_argument("--home", help="matcher home folder (default $MATCHER_HOME or ./.matcher)")
     p.add_argument("--report", metavar="DIR", help="write retrain.md with PNG plots to DIR")
     p.add_argument("--tolerance", type=float, default=0.01,
                    help="challenger may trail the champion by this much NDCG@10 (default 0.01)")
@@ -90,7 +83,7 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    registry = Registry(args.registry)
+    registry = Registry(registry_dir(args))
     versions = registry.versions()
     console = _console()
     if not versions:
@@ -117,7 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    registry = Registry(args.registry)
+    registry = Registry(registry_dir(args))
     version = registry.resolve(args.version)
     manifest = registry.manifest(version)
     console = _console()
@@ -128,7 +121,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_promote(args: argparse.Namespace) -> int:
-    registry = Registry(args.registry)
+    registry = Registry(registry_dir(args))
     previous = registry.promote(args.version, reason=args.reason)
     was = f"(was {previous})" if previous else "(first promotion)"
     if previous == args.version:
@@ -138,7 +131,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    registry = Registry(args.registry)
+    registry = Registry(registry_dir(args))
     before = registry.current_version()
     target = registry.rollback(reason=args.reason)
     _console().print(f"rolled back: current model is {target} (was {before})")
@@ -148,7 +141,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def cmd_retrain(args: argparse.Namespace) -> int:
     from matcher.cli._common import load_profiles, say
     from matcher.data.errors import MatcherError
-    from training.retrain import file_provenance, load_from_store, retrain
+    from training.retrain import file_provenance, read_store, retrain
 
     given = [name for name in ("umkm", "firms", "outcomes") if getattr(args, name)]
     if given and len(given) < 3:
@@ -159,11 +152,15 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         umkm, firms, outcomes = load_profiles(args, outcomes=True)
         provenance, source = file_provenance(args.outcomes), f"file {args.outcomes}"
     else:
-        data = load_from_store(args.database_url, args.home)
+        store = open_store(args)
+        try:
+            data = read_store(store)
+        finally:
+            store.dispose()
         umkm, firms, outcomes, provenance, source = (
             data.umkm, data.firms, data.outcomes, data.provenance, data.source)
     say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} outcomes from {source}")
-    outcome = retrain(umkm, firms, outcomes, Registry(args.registry), report_dir=args.report,
+    outcome = retrain(umkm, firms, outcomes, Registry(registry_dir(args)), report_dir=args.report,
                       tolerance=args.tolerance, baseline_margin=args.baseline_margin,
                       test_share=args.test_share, provenance=provenance, progress=say)
     print(outcome.message)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from matcher.cli.service_cmds import store_options
+    from matcher.cli._common import locations_parent
 
     p = subparsers.add_parser("report", help="reports: programme (outcomes per event, region, firm, scheme)")
     sub = p.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     prog = sub.add_parser(
-        "programme", parents=[store_options()],
+        "programme", parents=[locations_parent(registry=False, store=True)],
         help="per event, region, firm and scheme: values at signing, contracted and realised, "
              "counts per stage, share contracted, pairs needing follow-up",
     )
@@ -48,9 +48,9 @@ def _programme(args) -> int:
     else:
         from api.store import FIRMS, UMKM, load_frame
         from api.store.outcomes import current_outcomes, followups_frame
-        from matcher.cli.service_cmds import open_cli_store
+        from matcher.cli._common import open_store
 
-        store = open_cli_store(args)
+        store = open_store(args)
         try:
             with store.session() as session:
                 umkm, firms = load_frame(session, UMKM), load_frame(session, FIRMS)

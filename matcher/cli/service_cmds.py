@@ -1,7 +1,8 @@
-"""``matcher serve``, ``matcher import``, ``matcher accounts``: the facilitator service.
+"""``matcher init``, ``serve``, ``import``, ``accounts``: the facilitator service.
 
 Every command reads the same settings as the server (``MATCHER_HOME``,
-``MATCHER_DATABASE_URL``, ``MATCHER_REGISTRY``); the options below override them.
+``MATCHER_DATABASE_URL``, ``MATCHER_REGISTRY``); the options below override them. Only
+``init`` and ``import`` (and ``demo``) create a store; the others refuse a missing one.
 """
 from __future__ import annotations
 
@@ -11,40 +12,28 @@ from rich.console import Console
 from rich.table import Table
 
 
-def store_options() -> argparse.ArgumentParser:
-    """The --home / --database-url options every store command takes (argparse parent)."""
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", help="matcher home folder (default $MATCHER_HOME or ./.matcher)")
-    common.add_argument("--database-url", help="SQLAlchemy URL (default: SQLite in the home folder)")
-    return common
-
-
-def _settings(args: argparse.Namespace, **extra):
-    from api.settings import Settings
-
-    given = {"home": args.home, "database_url": args.database_url, **extra}
-    return Settings(**{k: v for k, v in given.items() if v is not None})
-
-
-def open_cli_store(args):
-    """The store named by the command's --home / --database-url (else the settings)."""
-    from api.store import open_store
-
-    return open_store(_settings(args))
+from matcher.cli._common import locations_parent, open_store, settings
 
 
 def register(subparsers) -> None:
-    common = store_options()
+    common = locations_parent(registry=False, store=True)
 
-    serve = subparsers.add_parser("serve", parents=[common], help="run the HTTP API (docs at /docs)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--registry", help="model registry folder (default $MATCHER_REGISTRY or ./models)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    init = subparsers.add_parser("init", parents=[common],
+                                 help="create the store (SQLite in the home, or the --database-url "
+                                      "database) and bring its tables up to date")
+    init.set_defaults(handler=_init)
+
+    serve = subparsers.add_parser("serve", parents=[locations_parent(store=True)],
+                                  help="run the HTTP API (docs at /docs)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
+                       help="server log detail (default info)")
     serve.set_defaults(handler=_serve)
 
     imp = subparsers.add_parser("import", parents=[common],
-                                help="validate a file and load it into the store (all rows or none)")
+                                help="validate a file and load it into the store (all rows or none); "
+                                     "creates the store if there is none yet")
     imp.add_argument("kind", choices=["umkm", "firms", "outcomes", "followups"])
     imp.add_argument("file", help="CSV, Parquet or Excel file per the data contract")
     imp.set_defaults(handler=_import)
@@ -52,15 +41,25 @@ def register(subparsers) -> None:
     acc = subparsers.add_parser("accounts", help="API accounts: add, list, revoke")
     acc_sub = acc.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc_sub.add_parser("add", parents=[common], help="make an account and print its key once")
-    add.add_argument("name")
+    add.add_argument("name", help="account name (a person or an office)")
     add.add_argument("--role", required=True, choices=["facilitator", "admin"])
     add.add_argument("--region", help="PROVINCE or PROVINCE/REGENCY a facilitator is limited to")
     add.set_defaults(handler=_accounts_add)
     lst = acc_sub.add_parser("list", parents=[common], help="list accounts (keys are never shown)")
     lst.set_defaults(handler=_accounts_list)
     rev = acc_sub.add_parser("revoke", parents=[common], help="revoke an account's key")
-    rev.add_argument("name")
+    rev.add_argument("name", help="account name, as shown by `matcher accounts list`")
     rev.set_defaults(handler=_accounts_revoke)
+
+
+def _init(args) -> int:
+    from api.store.db import display_url
+    from matcher.i18n import t
+
+    store = open_store(args, create=True)
+    store.dispose()
+    print(t("cli.store.ready", url=display_url(store.url)))
+    return 0
 
 
 def _serve(args) -> int:
@@ -70,10 +69,10 @@ def _serve(args) -> int:
 
     from matcher.i18n import t
 
-    settings = _settings(args, registry=args.registry)
+    open_store(args).dispose()  # a missing or unreachable store: one line here, not a traceback later
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(t("web.serve.open", url=f"http://{host}:{args.port}/"), flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    uvicorn.run(create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
@@ -81,7 +80,7 @@ def _import(args) -> int:
     from api.store.importer import import_file
 
     console = Console(stderr=True)
-    store = open_cli_store(args)
+    store = open_store(args, create=True)
     try:
         with console.status(f"validating and importing {args.file} ..."):
             result = import_file(store, args.kind, args.file)
@@ -108,7 +107,7 @@ def _accounts_add(args) -> int:
     from api.store.regions import Region
 
     region = Region.parse(args.region) if args.region else None
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.transaction() as session:
             account, key = create_account(session, args.name, args.role, region)
@@ -124,7 +123,7 @@ def _accounts_add(args) -> int:
 def _accounts_list(args) -> int:
     from api.store.accounts import list_accounts
 
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.session() as session:
             accounts = list_accounts(session)
@@ -142,7 +141,7 @@ def _accounts_list(args) -> int:
 def _accounts_revoke(args) -> int:
     from api.store.accounts import revoke_account
 
-    store = open_cli_store(args)
+    store = open_store(args)
     try:
         with store.transaction() as session:
             revoke_account(session, args.name)

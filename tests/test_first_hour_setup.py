@@ -1,0 +1,97 @@
+"""The first hour (issue 16): one home for every command, store set-up mistakes as one line
+with the fix (exit 2), and no store created by a mistyped path."""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from matcher.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.out + cap.err
+
+
+def test_missing_store_is_an_error_naming_the_path_and_nothing_is_created(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    home = tmp_path / "typo"
+    code, text = _run(capsys, "accounts", "list", "--home", str(home))
+    assert code == 2
+    assert str(home / "matcher.db") in text and "matcher init" in text
+    assert "Traceback" not in text
+    assert not home.exists()  # a typo does not leave a new empty store behind
+
+
+def test_init_creates_the_store_and_then_commands_find_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "h"))
+    code, text = _run(capsys, "init")
+    assert code == 0 and (tmp_path / "h" / "matcher.db").exists()
+    code, _ = _run(capsys, "accounts", "list")
+    assert code == 0
+
+
+def test_import_creates_the_store_and_says_so(tmp_path, capsys, monkeypatch):
+    from tests.conftest import TINY_UMKM
+
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    path = tmp_path / "umkm.csv"
+    TINY_UMKM.to_csv(path, index=False)
+    code, text = _run(capsys, "import", "umkm", str(path), "--home", str(tmp_path / "h"))
+    assert code == 0
+    assert "created a new store" in text and (tmp_path / "h" / "matcher.db").exists()
+    code, text = _run(capsys, "import", "umkm", str(path), "--home", str(tmp_path / "h"))
+    assert code == 0 and "created a new store" not in text
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://u@127.0.0.1/db", "postgresql+psycopg://"),
+    ("postgresql://u@127.0.0.1/db", "postgresql+psycopg://"),
+    ("postgresql+psycopg://postgres@127.0.0.1:1/test", "127.0.0.1:1"),  # nothing listens on port 1
+    ("not a url", "sqlite:///"),
+])
+def test_postgres_setup_mistakes_are_one_line_with_the_fix(url, expected, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    code, text = _run(capsys, "accounts", "list", "--database-url", url)
+    assert code == 2
+    assert expected in text and "Traceback" not in text
+    assert len(text.strip().splitlines()) == 1
+
+
+def test_missing_psycopg_says_install_the_postgres_extra(capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ModuleNotFoundError
+    code, text = _run(capsys, "accounts", "list", "--database-url",
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    assert code == 2 and "[postgres]" in text and len(text.strip().splitlines()) == 1
+
+
+def test_missing_postgres_database_says_create_it(postgres_base_url, capsys):
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_base_url).set(database="matcher_no_such_db_16")
+    code, text = _run(capsys, "accounts", "list", "--database-url",
+                      url.render_as_string(hide_password=False))
+    assert code == 2 and "createdb" in text and "matcher_no_such_db_16" in text
+
+
+def test_one_home_for_registry_store_and_server(tmp_path, monkeypatch):
+    from api.settings import Settings
+    from matcher.home import registry_dir, results_dir
+
+    monkeypatch.delenv("MATCHER_REGISTRY", raising=False)
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path))
+    s = Settings()
+    assert s.resolved_registry() == registry_dir() == tmp_path / "models"
+    assert s.resolved_database_url().endswith(str(tmp_path / "matcher.db"))
+    assert results_dir() == tmp_path / "results"
+
+
+def test_no_model_message_names_where_it_looked(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATCHER_REGISTRY", raising=False)
+    code, text = _run(capsys, "models", "show", "--home", str(tmp_path / "h"))
+    assert code == 2 and str(tmp_path / "h" / "models") in text
