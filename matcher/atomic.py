@@ -4,6 +4,10 @@ Every writer goes to a temporary file in the *same directory* (so the final
 :func:`os.replace` is a rename within one filesystem, which POSIX and Windows make atomic),
 flushes and fsyncs it, renames it over the target, then fsyncs the directory so the rename
 itself survives a power cut.
+
+The temporary files and folders are made with the user's umask applied (``tempfile`` makes
+them 0600/0700), so a result ends up readable by colleagues and by a server running as
+another user exactly as a file written in place would.
 """
 from __future__ import annotations
 
@@ -27,6 +31,39 @@ def fsync_dir(path: str | Path) -> None:
         os.close(fd)
 
 
+def current_umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read by setting, then restore at once
+    os.umask(mask)
+    return mask
+
+
+def follow_umask(path: str | Path, *, folder: bool = False) -> Path:
+    """Give ``path`` the mode a newly created file (0666) or folder (0777) would get."""
+    os.chmod(path, (0o777 if folder else 0o666) & ~current_umask())
+    return Path(path)
+
+
+def temp_beside(path: str | Path) -> Path:
+    """A new empty temporary file next to ``path`` (same filesystem), with the umask's mode."""
+    path = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return follow_umask(tmp_name)
+
+
+def temp_folder(parent: str | Path, prefix: str) -> Path:
+    """A new temporary folder in ``parent``, with the umask's mode."""
+    return follow_umask(tempfile.mkdtemp(prefix=prefix, dir=parent), folder=True)
+
+
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` to produce the content, then move it to ``path`` atomically.
 
@@ -36,9 +73,7 @@ def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = temp_beside(path)
     try:
         write(tmp)
         fsync_file(tmp)

@@ -65,7 +65,8 @@ def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) ->
 def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int,
                    out_path: str | Path, *, scheduler: str | None = None,
                    chunk_size: int = 2048, n_workers: int = 2,
-                   progress: Callable[[int], None] | None = None) -> int:
+                   progress: Callable[[int], None] | None = None,
+                   decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None) -> int:
     """Top-k firms for ``umkm_ids`` (all UMKM when None) written to ``out_path`` via Dask.
 
     ``scheduler``: address of a running Dask scheduler; None starts a local cluster of
@@ -76,18 +77,21 @@ def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int
     chunks = service.chunk_positions(umkm_ids, chunk_size)
     frames = (service.umkm.iloc[c] for c in chunks)
     return recommend_dask_frames(service.firm_side(), frames, k, out_path, scheduler=scheduler,
-                                 n_workers=n_workers, progress=progress)
+                                 n_workers=n_workers, progress=progress, decorate=decorate)
 
 
 def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataFrame],
                           k: int, out_path: str | Path, *, scheduler: str | None = None,
-                          n_workers: int = 2, progress: Callable[[int], None] | None = None) -> int:
+                          n_workers: int = 2, progress: Callable[[int], None] | None = None,
+                          decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None) -> int:
     """Top-k firms for UMKM profile frames (canonical, one chunk each, in order) via Dask.
 
     ``frames`` may be read lazily from a file (the CLI streams it), so the driver holds
     only the chunks in flight. ``firms_service`` is a firm-side service
     (:meth:`MatchService.firm_side`), shipped once to every worker. ``progress(n)`` is
-    called as each chunk of n UMKM is written. Returns the number of rows written.
+    called as each chunk of n UMKM is written. ``decorate(recs, umkm_rows)``, if given,
+    adds columns on the driver before a chunk is written (the CLI adds names). Returns the
+    number of rows written.
     """
     try:
         from distributed import Client, LocalCluster, as_completed
@@ -107,19 +111,20 @@ def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataF
         shared = client.scatter(firms_service, broadcast=True, hash=False)
         window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
         per_umkm = min(k, len(firms_service.firm_index))
-        asked: dict[int, np.ndarray] = {}  # chunk number -> its UMKM IDs, while in flight
+        asked: dict[int, pd.DataFrame] = {}  # chunk number -> its UMKM rows, while in flight
 
         def submit(i: int):
             rows = next(frames, None)
             if rows is None:
                 return None
-            asked[i] = rows["umkm_id"].to_numpy(dtype=object)
+            asked[i] = rows
             return client.submit(score_chunk, shared, rows, k, pure=False)
 
         for i, frame in _in_order(submit, window, as_completed):
-            ids = asked.pop(i)
+            rows = asked.pop(i)
+            ids = rows["umkm_id"].to_numpy(dtype=object)
             _check_chunk(frame, ids, per_umkm)
-            writer.write(frame)
+            writer.write(decorate(frame, rows) if decorate else frame)
             if progress is not None:
                 progress(len(ids))
     return writer.rows

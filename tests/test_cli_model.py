@@ -43,7 +43,9 @@ def test_recommend_writes_the_contract_format(world_dir, registry, tmp_path):
                  "--k", "5", "--out", str(out), "--registry", str(registry), "--chunk-size", "64"])
     assert code == 0
     recs = pd.read_csv(out)
-    assert list(recs.columns) == ["umkm_id", "firm_id", "rank", "score", "reasons"]
+    assert list(recs.columns) == ["umkm_id", "umkm_name", "umkm_province", "firm_id", "firm_name",
+                                  "investment_type", "firm_province", "rank", "score", "reasons"]
+    assert recs["umkm_name"].notna().all() and recs["investment_type"].isin(["PMA", "PMDN"]).all()
     assert recs["umkm_id"].nunique() == 500 and len(recs) == 2500
     for _, g in recs.groupby("umkm_id"):
         assert g["rank"].tolist() == [1, 2, 3, 4, 5]
@@ -100,7 +102,7 @@ def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--k", "0"], "--k must be at least 1"),
-    (["--umkm-id", "NOPE"], "unknown umkm id"),
+    (["--umkm-id", "NOPE"], "NOPE"),
 ])
 def test_user_mistakes_exit_2_and_write_nothing(world_dir, registry, tmp_path, capsys, args, message):
     out = tmp_path / "x.csv"
@@ -136,3 +138,30 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert list(plan.columns) == ["umkm_id", "firm_id", "score", "reasons"]
     assert plan["umkm_id"].is_unique  # each UMKM at most once (capacity 1)
     assert (home / "results" / "event-plan.xlsx").exists()
+
+
+def test_recommend_writes_a_spreadsheet_with_names(world_dir, registry, tmp_path):
+    out = tmp_path / "recs.xlsx"
+    assert main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
+                 "--umkm-id", "UMKM-00007", "--k", "3", "--out", str(out), "--registry", str(registry)]) == 0
+    sheet = pd.read_excel(out)
+    assert sheet["umkm_id"].tolist() == ["UMKM-00007"] * 3 and sheet["rank"].tolist() == [1, 2, 3]
+    assert sheet["firm_name"].notna().all() and sheet["umkm_province"].notna().all()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "recs.txt"], "recs.txt"),                        # wrong extension
+    (["--out", "no/such/folder/recs.csv"], "does not exist"),   # missing folder
+])
+def test_arguments_are_checked_before_any_file_is_read(tmp_path, capsys, args, message):
+    code = main(["recommend", "--umkm", str(tmp_path / "missing-umkm.csv"),
+                 "--firms", str(tmp_path / "missing-firms.csv"), *args])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "missing-umkm" not in err
+
+
+def test_unknown_umkm_id_is_reported_before_firms_and_model_load(world_dir, tmp_path, capsys):
+    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(tmp_path / "missing.csv"),
+                 "--umkm-id", "UMKM-NOPE", "--out", str(tmp_path / "x.csv"), "--registry", str(tmp_path / "none")])
+    err = capsys.readouterr().err
+    assert code == 2 and "UMKM-NOPE" in err and "missing.csv" not in err

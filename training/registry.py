@@ -32,7 +32,6 @@ import os
 import platform
 import re
 import shutil
-import tempfile
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -44,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from matcher.atomic import fsync_dir, fsync_file, write_bytes_atomic
+from matcher.atomic import fsync_dir, fsync_file, temp_folder, write_bytes_atomic
 from matcher.home import REGISTRY_ENV, registry_dir
 
 try:  # POSIX only; elsewhere writers rely on os.replace alone (still atomic, last one wins)
@@ -195,7 +194,7 @@ class Registry:
         staging_parent = self.root / ".staging"
         staging_parent.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix="v-", dir=staging_parent))
+        staging = temp_folder(staging_parent, "v-")
         try:
             artifact = staging / ARTIFACT_FILE
             joblib.dump(model, artifact)

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from matcher.data.errors import MatcherError
+from matcher.data.errors import DataValidationError, MatcherError
 
 # Command-group modules, in the order they appear in --help. A module that is not
 # present yet is skipped, so groups can land one by one.
@@ -53,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         return int(args.handler(args) or 0)
+    except DataValidationError as exc:  # grouped by kind unless --all-errors
+        print(f"error: {exc.summary(all_problems=getattr(args, 'all_errors', False))}", file=sys.stderr)
+        return 2
     except MatcherError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,8 +16,18 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-console = Console(stderr=True)
-out = Console()
+PIPED_WIDTH = 200  # columns when output is not a terminal (rich would assume 80)
+
+
+def make_console(stderr: bool = False) -> Console:
+    """A rich console; when piped or redirected, wide enough that tables keep whole headers
+    and cells (rich otherwise cuts them to 80 columns: "segme…")."""
+    c = Console(stderr=stderr)
+    return c if c.is_terminal else Console(stderr=stderr, width=max(c.width, PIPED_WIDTH))
+
+
+console = make_console(stderr=True)
+out = make_console()
 
 
 def add_locations(p: argparse.ArgumentParser, *, registry: bool = True, store: bool = False) -> None:
@@ -85,7 +95,14 @@ def open_store(args, *, create: bool = False):
     return store
 
 
+def add_all_errors(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--all-errors", action="store_true",
+                   help="list every problem found in an input file (default: grouped by kind, "
+                        "with counts and a few examples each)")
+
+
 def add_profiles(p: argparse.ArgumentParser, outcomes: bool = False) -> None:
+    add_all_errors(p)
     p.add_argument("--umkm", required=True, help="UMKM profiles (.csv, .parquet or .xlsx)")
     p.add_argument("--firms", required=True, help="firm profiles (.csv, .parquet or .xlsx)")
     if outcomes:
@@ -105,9 +122,17 @@ def load_profiles(args, outcomes: bool = False):
 
 
 def print_warnings(warnings, most: int = 5) -> None:
-    """The first ``most`` warnings of one input (the rest are left out)."""
-    for w in list(warnings)[:most]:
-        console.print(f"[yellow]warning:[/] {w}")
+    """One input's warnings: each one when at most ``most``, else grouped by kind with a
+    count and two examples each, so a long list never floods the terminal."""
+    from matcher.data.errors import format_problems
+
+    warnings = list(warnings)
+    if len(warnings) <= most:
+        for w in warnings:
+            console.print(f"[yellow]warning:[/] {w}", highlight=False)
+        return
+    for line in format_problems(warnings, warnings=True, up_to=most, examples=2):
+        console.print(line, markup=False, highlight=False, style="yellow")
 
 
 def say(msg: str) -> None:
@@ -125,7 +150,7 @@ def progress_bar(description: str, total: int):
 def print_table(df: pd.DataFrame, title: str | None = None, floats: str = "{:.3f}") -> None:
     t = Table(title=title)
     for c in df.columns:
-        t.add_column(str(c))
+        t.add_column(str(c), min_width=len(str(c)))  # a header is never cut
     for row in df.itertuples(index=False):
         t.add_row(*[floats.format(v) if isinstance(v, float) else str(v) for v in row])
     out.print(t)

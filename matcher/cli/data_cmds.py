@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import argparse
 
-from rich.console import Console
 from rich.table import Table
 
+from matcher.cli._common import add_all_errors, make_console
 from matcher.data import loaders
 from matcher.data.errors import MatcherError
 from matcher.data.schema import KINDS
@@ -26,11 +26,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--kind", required=True, choices=KINDS, help="what FILE holds")
     p.add_argument("--umkm", metavar="U", help="UMKM profiles (outcomes: optional; event: required)")
     p.add_argument("--firms", metavar="F", help="firm profiles (outcomes: optional; event: required)")
+    add_all_errors(p)
     p.set_defaults(handler=validate)
 
 
 def validate(args: argparse.Namespace) -> int:
-    console = Console()
+    console = make_console()
     notes: list[str] = []
     if args.kind == "event" and not (args.umkm and args.firms):
         raise MatcherError("--kind event needs --umkm and --firms (participants must exist there)")

@@ -21,7 +21,7 @@ def register(sub) -> None:
     p.add_argument("--retrain", action="store_true", help="train a new model even if one is current")
     p.add_argument("--umkm", type=int, default=3000, help="UMKM in a newly generated world")
     p.add_argument("--firms", type=int, default=300, help="firms in a newly generated world")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of a newly generated world (default 0)")
     p.set_defaults(handler=cmd_demo)
 
 

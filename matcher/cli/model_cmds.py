@@ -6,6 +6,7 @@ import numpy as np
 from matcher.cli._common import (add_locations, add_profiles, console, load_profiles, out, print_table,
                                  print_warnings, progress_bar, registry_dir, say)
 from matcher.data.errors import MatcherError
+from matcher.i18n import t
 
 
 def register(sub) -> None:
@@ -18,26 +19,29 @@ def register(sub) -> None:
     p = sub.add_parser("evaluate", help="time-split evaluation of the model against baselines")
     add_profiles(p, outcomes=True)
     p.add_argument("--report", default=None, help="folder for a Markdown report with PNG plots")
-    p.add_argument("--test-share", type=float, default=0.2)
+    p.add_argument("--test-share", type=float, default=0.2,
+                   help="share of outcomes (latest events) held out (default 0.2)")
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("recommend", help="top-k firms for UMKM (all, or those given)")
     add_profiles(p)
     add_locations(p)
     p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all)")
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    p.add_argument("--k", type=int, default=10, help="firms per UMKM (default 10)")
+    p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx (a spreadsheet); "
+                                                "rows carry UMKM and firm names, provinces and PMA/PMDN")
     p.add_argument("--chunk-size", type=int, default=2048, help="UMKM per chunk (bounds memory)")
-    p.add_argument("--engine", choices=("local", "dask"), default="local")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="score on this machine (default) or on a Dask cluster (the `scale` extra)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
     p.set_defaults(handler=cmd_recommend)
 
     p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
     add_profiles(p)
     add_locations(p)
-    p.add_argument("--firm-id", required=True)
-    p.add_argument("--k", type=int, default=10)
-    p.add_argument("--out", required=True, help="output file (.csv or .parquet)")
+    p.add_argument("--firm-id", required=True, help="the firm's ID in the firm file")
+    p.add_argument("--k", type=int, default=10, help="UMKM to list (default 10)")
+    p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
     p.set_defaults(handler=cmd_recommend_umkm)
 
 
@@ -77,16 +81,32 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def _check_ids(ids, frame, column: str, path) -> None:
+    """Every ID given on the command line is in the file (before any slow work)."""
+    unknown = [i for i in dict.fromkeys(ids) if i not in set(frame[column])]
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" (+{len(unknown) - 5})" if len(unknown) > 5 else "")
+        raise MatcherError(t("cli.args.unknown_id", column=column, ids=shown, path=path))
+
+
 def cmd_recommend(args) -> int:
-    from matcher.output import TableWriter
+    from matcher.data.loaders import load_firms, load_umkm
+    from matcher.output import TableWriter, check_output_path, with_names
     from matcher.service import MatchService
 
     _check_k(args.k)
     if args.chunk_size < 1:
         raise MatcherError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+    check_output_path(args.out)
     if not args.umkm_id:
         return _recommend_whole_file(args)
-    umkm, firms = load_profiles(args)
+    with console.status("loading UMKM profiles"):
+        umkm = load_umkm(args.umkm)
+    _check_ids(args.umkm_id, umkm, "umkm_id", args.umkm)
+    with console.status("loading firm profiles"):
+        firms = load_firms(args.firms)
+    for df in (umkm, firms):
+        print_warnings(df.attrs.get("warnings", []))
     # UMKM are encoded chunk by chunk: memory does not grow with their number
     service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
     n = len(args.umkm_id)
@@ -95,11 +115,12 @@ def cmd_recommend(args) -> int:
             from matcher.scale import recommend_dask
 
             recommend_dask(service, args.umkm_id, args.k, args.out, scheduler=args.scheduler,
-                           chunk_size=args.chunk_size, progress=advance)
+                           chunk_size=args.chunk_size, progress=advance,
+                           decorate=lambda recs, rows: with_names(recs, rows, firms))
         else:
             with TableWriter(args.out) as w:
                 for chunk in service.iter_recommend_firms(args.umkm_id, args.k, chunk_size=args.chunk_size):
-                    w.write(chunk)
+                    w.write(with_names(chunk, umkm, firms))
                     advance(chunk["umkm_id"].nunique())
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
     return 0
@@ -110,7 +131,7 @@ def _recommend_whole_file(args) -> int:
     and the chunks in flight, whatever the number of UMKM (with Dask, on the driver too).
     The file is checked whole first: nothing is scored or written for a bad file."""
     from matcher.data.loaders import iter_umkm, load_firms, scan_umkm
-    from matcher.output import TableWriter
+    from matcher.output import TableWriter, with_names
     from matcher.service import MatchService
 
     with console.status("checking UMKM profiles"):
@@ -126,24 +147,26 @@ def _recommend_whole_file(args) -> int:
             from matcher.scale import recommend_dask_frames
 
             recommend_dask_frames(service, frames, args.k, args.out, scheduler=args.scheduler,
-                                  progress=advance)
+                                  progress=advance, decorate=lambda recs, rows: with_names(recs, rows, firms))
         else:
             with TableWriter(args.out) as w:
                 for chunk in frames:
-                    w.write(service.match_profile(chunk, args.k))
+                    w.write(with_names(service.match_profile(chunk, args.k), chunk, firms))
                     advance(len(chunk))
     out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
     return 0
 
 
 def cmd_recommend_umkm(args) -> int:
-    from matcher.output import write_table
+    from matcher.output import check_output_path, with_names, write_table
     from matcher.service import MatchService
 
     _check_k(args.k)
+    check_output_path(args.out)
     umkm, firms = load_profiles(args)
+    _check_ids([args.firm_id], firms, "firm_id", args.firms)
     service = MatchService.from_registry(registry_dir(args), umkm, firms)
     recs = service.recommend_umkm(args.firm_id, args.k)
-    write_table(recs[["umkm_id", "firm_id", "rank", "score", "reasons"]], args.out)
+    write_table(with_names(recs[["umkm_id", "firm_id", "rank", "score", "reasons"]], umkm, firms), args.out)
     out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")
     return 0

@@ -10,10 +10,9 @@ import argparse
 import json
 import numbers
 
-from rich.console import Console
 from rich.table import Table
 
-from matcher.cli._common import locations_parent, open_store, registry_dir
+from matcher.cli._common import locations_parent, make_console, open_store, registry_dir
 from training.registry import Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
@@ -85,7 +84,7 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     versions = registry.versions()
-    console = _console()
+    console = make_console()
     if not versions:
         console.print(f"no model yet in {registry.root}: run `matcher train ...` to create one")
         return 0
@@ -113,7 +112,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     version = registry.resolve(args.version)
     manifest = registry.manifest(version)
-    console = _console()
+    console = make_console()
     marker = " (current)" if version == registry.current_version() else ""
     console.print(f"[bold]{version}[/bold]{marker}  {registry.root / 'versions' / version}")
     console.print_json(json.dumps(manifest))
@@ -126,7 +125,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     was = f"(was {previous})" if previous else "(first promotion)"
     if previous == args.version:
         was = "(already current: nothing changed)"
-    _console().print(f"current model: {args.version} {was}")
+    make_console().print(f"current model: {args.version} {was}")
     return 0
 
 
@@ -134,7 +133,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     before = registry.current_version()
     target = registry.rollback(reason=args.reason)
-    _console().print(f"rolled back: current model is {target} (was {before})")
+    make_console().print(f"rolled back: current model is {target} (was {before})")
     return 0
 
 
@@ -190,12 +189,6 @@ def _default_metric_keys(flat: list[dict[str, float]]) -> list[str]:
                 keys.append(key)
     keys.sort(key=lambda k: k.count("."))  # stable: first-seen order within a depth
     return keys[:MAX_DEFAULT_METRIC_COLUMNS]
-
-
-def _console() -> Console:
-    """Rich console; when piped (not a terminal) wide enough not to cut table cells."""
-    console = Console()
-    return console if console.is_terminal else Console(width=max(console.width, 160))
 
 
 def _short_time(iso: str) -> str:

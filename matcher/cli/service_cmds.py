@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 
-from rich.console import Console
 from rich.table import Table
 
 
-from matcher.cli._common import locations_parent, open_store, settings
+from matcher.cli._common import (add_all_errors, locations_parent, make_console, open_store, print_warnings,
+                                 settings)
 
 
 def register(subparsers) -> None:
@@ -34,15 +34,17 @@ def register(subparsers) -> None:
     imp = subparsers.add_parser("import", parents=[common],
                                 help="validate a file and load it into the store (all rows or none); "
                                      "creates the store if there is none yet")
-    imp.add_argument("kind", choices=["umkm", "firms", "outcomes", "followups"])
+    imp.add_argument("kind", choices=["umkm", "firms", "outcomes", "followups"], help="what FILE holds")
     imp.add_argument("file", help="CSV, Parquet or Excel file per the data contract")
+    add_all_errors(imp)
     imp.set_defaults(handler=_import)
 
     acc = subparsers.add_parser("accounts", help="API accounts: add, list, revoke")
     acc_sub = acc.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc_sub.add_parser("add", parents=[common], help="make an account and print its key once")
     add.add_argument("name", help="account name (a person or an office)")
-    add.add_argument("--role", required=True, choices=["facilitator", "admin"])
+    add.add_argument("--role", required=True, choices=["facilitator", "admin"],
+                     help="facilitator (matches, outcomes, events) or admin (also accounts and models)")
     add.add_argument("--region", help="PROVINCE or PROVINCE/REGENCY a facilitator is limited to")
     add.set_defaults(handler=_accounts_add)
     lst = acc_sub.add_parser("list", parents=[common], help="list accounts (keys are never shown)")
@@ -79,18 +81,14 @@ def _serve(args) -> int:
 def _import(args) -> int:
     from api.store.importer import import_file
 
-    console = Console(stderr=True)
+    console = make_console(stderr=True)
     store = open_store(args, create=True)
     try:
         with console.status(f"validating and importing {args.file} ..."):
             result = import_file(store, args.kind, args.file)
     finally:
         store.dispose()
-    for w in result.warnings[:10]:
-        console.print(f"[yellow]warning:[/] {w}")
-    if len(result.warnings) > 10:
-        console.print(f"[yellow]… and {len(result.warnings) - 10} more warnings[/] "
-                      "(`matcher validate FILE --kind KIND` lists them all)")
+    print_warnings(result.warnings, most=10)
     for line in result.conflicts[:20]:
         console.print(f"[yellow]not imported:[/] {line}", highlight=False)
     if len(result.conflicts) > 20:
@@ -134,7 +132,7 @@ def _accounts_list(args) -> int:
         region = "/".join(p for p in (a.province, a.regency) if p) or "(all)"
         table.add_row(a.name, a.role, region, a.key_prefix + "…", f"{a.created_at:%Y-%m-%d %H:%M}",
                       f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "")
-    Console().print(table)
+    make_console().print(table)
     return 0
 
 

@@ -5,7 +5,22 @@ row at pandas position ``i`` is reported as row ``i + 2``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from matcher.i18n import format_number, t
+
+# Up to this many problems are listed one by one; more are grouped by kind with a few
+# examples each (``--all-errors`` lists every one).
+LIST_ALL_UP_TO = 10
+EXAMPLES_PER_GROUP = 3
+# By problem kind (``Problem.kind``), message keys in matcher.i18n: the group's heading
+# (default: the column) and advice printed under it. A module that records a kind of
+# problem with a known fix adds its entries, e.g.
+# ``KIND_LABELS["unknown_umkm"] = "outcomes.kind.unknown_umkm"`` ("outcomes name UMKM that
+# are not in the store") and ``KIND_HINTS["unknown_umkm"] = "outcomes.hint.import_first"``.
+KIND_LABELS: dict[str, str] = {}
+KIND_HINTS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -17,6 +32,15 @@ class Problem:
     column: str | None
     value: object
     expected: str
+    # What sort of problem this is, for grouping (default: by column); see KIND_HINTS.
+    kind: str | None = field(default=None, compare=False)
+
+    def group_key(self) -> tuple[str, str]:
+        if self.kind:
+            return (self.file, f"kind:{self.kind}")
+        if self.row is None or self.column is None:  # whole-file problems: each its own kind
+            return (self.file, f"{self.column}: {self.expected}")
+        return (self.file, f"column '{self.column}'")
 
     def __str__(self) -> str:
         where = self.file
@@ -27,6 +51,56 @@ class Problem:
         if self.row is None and self.value in (None, ""):
             return f"{where}: {self.expected}"
         return f"{where}: value {self.value!r} — expected {self.expected}"
+
+
+@dataclass
+class ProblemGroup:
+    """Problems of one kind in one file (e.g. every bad 'province' cell)."""
+
+    file: str
+    label: str
+    problems: list[Problem]
+
+    @property
+    def kind(self) -> str | None:
+        return self.problems[0].kind
+
+
+def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
+    """Problems grouped by file and kind, in order of first appearance."""
+    groups: dict[tuple[str, str], ProblemGroup] = {}
+    for p in problems:
+        key = p.group_key()
+        if key not in groups:
+            groups[key] = ProblemGroup(key[0], key[1], [])
+        groups[key].problems.append(p)
+    return list(groups.values())
+
+
+def format_problems(problems: list[Problem], *, all_problems: bool = False,
+                    examples: int = EXAMPLES_PER_GROUP, up_to: int = LIST_ALL_UP_TO,
+                    warnings: bool = False, lang: str | None = None) -> list[str]:
+    """Lines describing ``problems`` (errors, or ``warnings``): every one when at most
+    ``up_to`` (or ``all_problems``), else one heading per kind with its count, a few
+    examples and the kind's advice."""
+    problems = list(problems)
+    if all_problems or len(problems) <= up_to:
+        return [f"  - {p}" for p in problems]
+    heading, more = (("cli.problems.group_warnings", "cli.problems.more_warnings") if warnings
+                     else ("cli.problems.group", "cli.problems.more"))
+    lines: list[str] = []
+    for g in group_problems(problems):
+        what = t(KIND_LABELS[g.kind], lang) if g.kind in KIND_LABELS else (
+            f"column '{g.problems[0].column}'" if g.kind else g.label)
+        lines.append("  - " + t(heading, lang, n=format_number(len(g.problems), lang=lang),
+                                file=g.file, what=what))
+        lines += [f"      {p}" for p in g.problems[:examples]]
+        if len(g.problems) > examples:
+            lines.append("      " + t(more, lang,
+                                          n=format_number(len(g.problems) - examples, lang=lang)))
+        if g.kind in KIND_HINTS:
+            lines.append("      " + t(KIND_HINTS[g.kind], lang))
+    return lines
 
 
 class MatcherError(Exception):
@@ -42,10 +116,11 @@ class DataValidationError(MatcherError):
     def __post_init__(self) -> None:
         super().__init__(self.summary())
 
-    def summary(self) -> str:
+    def summary(self, all_problems: bool = False) -> str:
+        """Every problem when few or ``all_problems``; else grouped by kind (see :func:`format_problems`)."""
         n = len(self.problems)
-        head = f"{n} problem{'s' if n != 1 else ''} found; nothing was written"
-        return head + "\n" + "\n".join(f"  - {p}" for p in self.problems)
+        head = f"{n:,} problem{'s' if n != 1 else ''} found; nothing was written"
+        return head + "\n" + "\n".join(format_problems(self.problems, all_problems=all_problems))
 
     def __str__(self) -> str:  # dataclass would otherwise print the repr
         return self.summary()
