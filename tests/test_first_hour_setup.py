@@ -95,3 +95,20 @@ def test_no_model_message_names_where_it_looked(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("MATCHER_REGISTRY", raising=False)
     code, text = _run(capsys, "models", "show", "--home", str(tmp_path / "h"))
     assert code == 2 and str(tmp_path / "h" / "models") in text
+
+
+def test_the_data_contract_lives_in_the_projects_docs():
+    import re
+    from pathlib import Path
+
+    from matcher.data.schema import DECLINED_BY, EVENT_COLUMNS, STAGES
+
+    root = Path(__file__).resolve().parent.parent
+    for doc in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        outside = re.findall(r"\]\((\.\./[^)]*)\)", doc.read_text(encoding="utf-8"))
+        assert not outside, f"{doc.name} links outside the repository: {outside}"
+    data = (root / "docs" / "data.md").read_text(encoding="utf-8")
+    assert "## The data contract" in data
+    for word in (*STAGES, *DECLINED_BY, *EVENT_COLUMNS, "umkm_id", "needed_kbli", "max_partners",
+                 "monthly_capacity_idr", "required_certifications", "umkm_name", "investment_type"):
+        assert f"`{word}`" in data or f"| {word} |" in data or f"{word}," in data, word

@@ -150,3 +150,36 @@ def test_inputs_are_not_modified():
 def test_invalid_parameters_raise():
     with pytest.raises(ValueError):
         decide_promotion(None, challenger(), min_coverage_ratio=2)
+
+
+# -- noise allowance (issue 16): a shortfall chance explains does not keep the champion --
+def test_shortfall_within_the_held_out_noise_promotes_and_says_why():
+    new = challenger()
+    new["heldout"]["ndcg@10"] = 0.576  # 0.024 below the champion: beyond the 0.01 tolerance
+    assert not decide_promotion(champion(), new).promote  # without a paired difference
+    new["heldout_vs_champion"] = {"mean": -0.024, "se": 0.02, "n": 180}  # allowance 0.0329
+    d = decide_promotion(champion(), new)
+    assert d.promote, d.reason
+    assert "within chance" in d.reason and "180 held-out UMKM" in d.reason
+
+
+def test_a_clearly_worse_challenger_is_still_kept_out():
+    new = challenger()
+    new["heldout"]["ndcg@10"] = 0.575  # 0.025 below; allowance 1.645 x 0.01 = 0.016
+    new["heldout_vs_champion"] = {"mean": -0.025, "se": 0.01, "n": 900}
+    d = decide_promotion(champion(), new)
+    assert [c.name for c in d.failed] == ["heldout_vs_champion"]
+
+
+def test_small_noise_never_shrinks_the_tolerance():
+    new = challenger()
+    new["heldout"]["ndcg@10"] = 0.592  # 0.008 below, tolerance 0.01, 1.645 x se = 0.0016
+    new["heldout_vs_champion"] = {"mean": -0.008, "se": 0.001, "n": 5000}
+    assert decide_promotion(champion(), new).promote
+
+
+def test_noise_allowance_does_not_widen_the_baseline_margin():
+    new = challenger()
+    new["baselines"]["rule"]["ndcg@10"] = 0.62  # challenger 0.63: only +0.01 over the rule
+    new["heldout_vs_champion"] = {"mean": 0.03, "se": 0.05, "n": 50}
+    assert [c.name for c in decide_promotion(champion(), new).failed] == ["beats_baseline:rule"]

@@ -113,6 +113,8 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
 
     Returns a long DataFrame: method, segment, n_umkm, ndcg@5, ndcg@10, recall@10, mrr,
     coverage (share of firms in any held-out UMKM's top 10), gini (exposure concentration).
+    ``table.attrs["per_umkm"]`` holds each scorer's per-UMKM NDCG@10 over the "all" segment
+    (same UMKM, same order for every scorer), for paired comparisons (:func:`paired_difference`).
     """
     test_ids = pd.unique(split.test["umkm_id"])
     u_idx = pd.Index(umkm["umkm_id"]).get_indexer(test_ids)
@@ -122,9 +124,11 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
     has_pos = rel.max(axis=1) > 0
     seen = np.isin(test_ids, split.train["umkm_id"].unique())
     rows = []
+    per_umkm = {}
     for name, scorer in scorers.items():
         scores = scorer.score_block(umkm, firms, u_idx)
         m = score_metrics(scores, rel)
+        per_umkm[name] = m["ndcg@10"][has_pos]
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         exposure = np.bincount(top.ravel(), minlength=len(firms))
         for seg, mask in (("all", has_pos), ("seen", has_pos & seen), ("unseen", has_pos & ~seen)):
@@ -134,7 +138,20 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
             row["coverage"] = float((exposure > 0).mean())
             row["gini"] = gini(exposure)
             rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    table.attrs["per_umkm"] = per_umkm
+    return table
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict:
+    """Mean of ``a - b`` over the same held-out UMKM and its standard error: how far two
+    models' NDCG@10 differ, and how much of that a different draw of a few hundred
+    held-out UMKM could move by chance."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    d = d[np.isfinite(d)]
+    n = len(d)
+    se = float(d.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+    return {"mean": float(d.mean()) if n else float("nan"), "se": se, "n": int(n)}
 
 
 def fit_baselines(umkm, firms, train_outcomes, random_state=0) -> dict:

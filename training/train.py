@@ -20,7 +20,8 @@ import pandas as pd
 
 from matcher.features.pairs import FEATURE_NAMES
 from matcher.ranking import MatchModel
-from training.evaluate import METRICS, ModelScorer, Split, evaluate_scorers, fit_baselines, time_split
+from training.evaluate import (METRICS, ModelScorer, Split, evaluate_scorers, fit_baselines, paired_difference,
+                               time_split)
 from training.gating import Decision, decide_promotion
 from training.registry import Registry, fingerprint_frames
 
@@ -117,6 +118,10 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         frozen = registry.frozen_validation(champion_id)
         challenger_metrics["frozen"] = _frozen_score(challenger, umkm, firms, frozen)
         champion_manifest = registry.manifest(champion_id)
+        per_umkm = table.attrs.get("per_umkm") or {}
+        if "model" in per_umkm and "champion" in per_umkm:
+            challenger_metrics["heldout_vs_champion"] = paired_difference(
+                per_umkm["model"], per_umkm["champion"])
         champion_metrics = {
             "heldout": _section(table, "champion"),
             "frozen": (_validated_frozen(champion_manifest)

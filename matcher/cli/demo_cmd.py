@@ -6,13 +6,17 @@ for a sample Pamekasan UMKM, and plans the demo signing event (CSV + printable w
 """
 from __future__ import annotations
 
+import json
 import time
 
+from matcher.atomic import write_atomic, write_bytes_atomic
 from matcher.i18n import t
 
 from matcher.cli._common import add_locations, console, home_dir, open_store, out, print_table, registry_dir, say
 
 PAMEKASAN = "3528"
+WORLD_FILE = "world.json"                        # how the demo world was generated
+NEXT_OUTCOMES_FILE = "next-event-outcomes.csv"   # the demo event's simulated outcomes
 
 
 def register(sub) -> None:
@@ -41,6 +45,8 @@ def cmd_demo(args) -> int:
     if not (data / "umkm.csv").exists():
         with console.status(f"generating a demo world ({args.umkm:,} UMKM, {args.firms:,} firms)"):
             write_world(generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed), data)
+            write_bytes_atomic(data / WORLD_FILE, json.dumps(
+                {"n_umkm": args.umkm, "n_firms": args.firms, "seed": args.seed}).encode())
         say(f"demo world written to {data}")
     with console.status("loading and validating the demo files"):
         umkm = load_umkm(data / "umkm.csv")
@@ -49,7 +55,8 @@ def cmd_demo(args) -> int:
         event = load_event(data / "event.csv", umkm, firms)
     say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} past outcomes")
 
-    if args.retrain or registry.current_version() is None:
+    trained = args.retrain or registry.current_version() is None
+    if trained:
         result = train_and_register(umkm, firms, outcomes, registry, progress=say)
         print_table(result.table.round(3), title="held-out evaluation (latest events)")
         out.print(f"model {result.version}: {'current' if result.decision.promote else 'not promoted'}"
@@ -71,6 +78,8 @@ def cmd_demo(args) -> int:
     results.mkdir(parents=True, exist_ok=True)
     write_plan(plan, results / "event-plan.csv")
     write_plan(plan, results / "event-plan.xlsx", umkm=umkm, firms=firms)
+    if trained:  # the learning loop, once per trained model: record the event, retrain
+        _learning_loop(args, data, umkm, firms, outcomes, plan, registry)
     s = event_summary(plan, umkm, firms, event)
     out.print(f"\n[bold]Signing event[/]: {s['umkm_participants']} UMKM, {s['firm_participants']} "
               f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), total score "
@@ -82,6 +91,50 @@ def cmd_demo(args) -> int:
                 firms=data / "firms.csv", umkm_id=sample["umkm_id"],
                 out=results / f"{sample['umkm_id']}.xlsx"), markup=False, highlight=False)
     return 0
+
+
+def _learning_loop(args, data, umkm, firms, outcomes, plan, registry) -> None:
+    """What a facilitator does after the event, on the demo world: the planned pairs meet,
+    their outcomes (drawn from the world's truth, like its history) are recorded in the
+    store, and a challenger trained on all outcomes is gated against the model just used.
+    Prints whether it was promoted and why."""
+    import pandas as pd
+
+    from matcher.data.loaders import load_outcomes
+    from matcher.demo import generate_world
+    from matcher.demo.history import next_event_outcomes
+    from training.retrain import retrain
+
+    path = data / NEXT_OUTCOMES_FILE
+    fresh = not path.exists()
+    if fresh:
+        try:
+            spec = json.loads((data / WORLD_FILE).read_text())
+        except (OSError, ValueError):
+            say(t("cli.demo.loop_skipped", path=data))
+            return
+        with console.status(t("cli.demo.loop_simulating", n=len(plan))):
+            world = generate_world(n_umkm=spec["n_umkm"], n_firms=spec["n_firms"], seed=spec["seed"])
+            raw = next_event_outcomes(world, plan["umkm_id"], plan["firm_id"])
+            write_atomic(path, lambda tmp: raw.to_csv(tmp, index=False))
+    new = load_outcomes(path, umkm, firms)
+    stages = new["stage"].value_counts()
+    out.print("\n" + t("cli.demo.loop_recorded", n=len(new), path=path,
+                       declined=int(stages.get("declined", 0)),
+                       contracts=int(stages.get("contract_signed", 0))), markup=False, highlight=False)
+    outcome = retrain(umkm, firms, pd.concat([outcomes, new], ignore_index=True), registry,
+                      progress=say)
+    key = "cli.demo.loop_promoted" if outcome.promoted else "cli.demo.loop_kept"
+    out.print(t(key, version=outcome.version, champion=outcome.champion), markup=False, highlight=False)
+    out.print(f"  {outcome.message}", markup=False, highlight=False)
+    if fresh:
+        from api.store.importer import import_file
+
+        store = open_store(args, create=True)
+        try:
+            import_file(store, "outcomes", path)
+        finally:
+            store.dispose()
 
 
 def _matcher_exe() -> str:

@@ -2,7 +2,7 @@
 
 ``read_table`` turns a CSV / Parquet / Excel file into a frame of raw strings (nothing is
 inferred, so KBLI ``01079`` keeps its leading zero). ``parse_umkm``, ``parse_firms``,
-``parse_outcomes``, ``parse_followups`` and ``parse_event`` check every rule of ``shared/data-contract.md`` on
+``parse_outcomes``, ``parse_followups`` and ``parse_event`` check every rule of the data contract (``docs/data.md``) on
 such a frame — a file's or an API request body's — and return the canonical frame of
 :mod:`matcher.data.schema`. They collect *every* problem before raising one
 :class:`DataValidationError`; warnings ride on ``frame.attrs["warnings"]``.

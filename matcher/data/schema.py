@@ -1,4 +1,4 @@
-"""The data contract (``shared/data-contract.md``) as code, and the canonical frames.
+"""The data contract (``docs/data.md``) as code, and the canonical frames.
 
 Loaders (:mod:`matcher.data.loaders`) turn a raw file into a *canonical frame*: a pandas
 DataFrame with exactly the columns below (extra input columns are dropped after

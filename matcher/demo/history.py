@@ -91,7 +91,6 @@ def _propose(world: World, firms: np.ndarray, attendees: np.ndarray,
 
 def simulate_history(world: World, rng: np.random.Generator) -> pd.DataFrame:
     """Outcomes of every pair proposed at the past events, in the contract's raw format."""
-    U, F = world.latent_umkm, world.latent_firms
     parts = []
     for (event_id, day), f_share, u_share in zip(EVENTS, FIRM_ATTENDANCE, UMKM_ATTENDANCE):
         firms = np.flatnonzero(rng.random(world.n_firms) < f_share)
@@ -99,16 +98,27 @@ def simulate_history(world: World, rng: np.random.Generator) -> pd.DataFrame:
         if not len(firms) or not len(attendees):
             continue
         u, f = _propose(world, firms, attendees, rng)
-        grade = draw_grade(world.utility(u, f), rng)
-        lo, hi = np.array(STAGE_LAG_DAYS).T
-        lag = np.floor(rng.uniform(lo[grade], hi[grade] + 1)).astype("timedelta64[D]")
-        parts.append(pd.DataFrame({"u": u, "f": f, "grade": grade, "event_id": event_id,
-                                   "date": np.datetime64(day) + lag}))
-    cols = ["umkm_id", "firm_id", "stage", "contract_value_idr", "date", "event_id",
-            "declined_by"]
+        parts.append(_attempts(world, u, f, event_id, day, rng))
     if not parts:
+        cols = ["umkm_id", "firm_id", "stage", "contract_value_idr", "date", "event_id",
+                "declined_by"]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    h = pd.concat(parts, ignore_index=True)
+    return _outcome_frame(world, pd.concat(parts, ignore_index=True), rng)
+
+
+def _attempts(world: World, u: np.ndarray, f: np.ndarray, event_id: str, day: str,
+              rng: np.random.Generator) -> pd.DataFrame:
+    """Pairs that met at one event: each one's furthest stage (grade) and when it was reached."""
+    grade = draw_grade(world.utility(u, f), rng)
+    lo, hi = np.array(STAGE_LAG_DAYS).T
+    lag = np.floor(rng.uniform(lo[grade], hi[grade] + 1)).astype("timedelta64[D]")
+    return pd.DataFrame({"u": u, "f": f, "grade": grade, "event_id": event_id,
+                         "date": np.datetime64(day) + lag})
+
+
+def _outcome_frame(world: World, h: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Attempts as outcomes in the contract's raw format (who declined, contract values)."""
+    U, F = world.latent_umkm, world.latent_firms
     u, f, grade = h["u"].to_numpy(), h["f"].to_numpy(), h["grade"].to_numpy()
 
     # Who said no: the firm when the UMKM plainly falls short of its terms, else either.
@@ -179,3 +189,19 @@ def upcoming_event(world: World, rng: np.random.Generator) -> pd.DataFrame:
         "capacity": pd.array(np.concatenate([capacity, np.full(len(umkm), np.nan)]),
                              dtype="Int64"),
     })
+
+
+# The demo's signing event, held after every past outcome date (latest event + max lag).
+NEXT_EVENT = ("EVT-DEMO-NEXT", "2025-11-12")
+
+
+def next_event_outcomes(world: World, umkm_ids, firm_ids, seed: int = 0) -> pd.DataFrame:
+    """What happened after the demo's signing event to the pairs that met there (raw
+    ``outcomes`` format), drawn from the world's truth as the past events were: the demo's
+    stand-in for the outcomes facilitators record after a real event."""
+    rng = np.random.default_rng([world.seed, seed, 16])
+    u = pd.Index(world.umkm["umkm_id"]).get_indexer(list(umkm_ids))
+    f = pd.Index(world.firms["firm_id"]).get_indexer(list(firm_ids))
+    if (u < 0).any() or (f < 0).any():
+        raise ValueError("next_event_outcomes: pairs must come from this world")
+    return _outcome_frame(world, _attempts(world, u, f, *NEXT_EVENT, rng), rng)
