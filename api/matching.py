@@ -118,23 +118,62 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
     return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
 
 
-@scoring
-def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> schemas.PlanOut:
-    """Optimal capacity-respecting pairs for an event's participants (the service plans)."""
+def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> pd.DataFrame:
+    """The plan of the whole event, as ``matcher plan-event`` makes it (quotas included)."""
+    from matcher.planning import parse_quota
+
     _require_all_loaded(snapshot, participants)
     event = pd.DataFrame({
         "party": [p.party for p in participants],
         "id": [p.participant_id for p in participants],
         "capacity": [p.capacity for p in participants],
     })
-    plan = snapshot.service.plan_event(event, min_score=request.min_score,
-                                       must_include=request.must_include, exclude=request.exclude)
+    for spec in request.quotas:  # a typo is a 400 before any scoring
+        parse_quota(spec, snapshot.service.umkm)
+    return snapshot.service.plan_event(
+        event, min_score=request.min_score, quotas=request.quotas,
+        must_include=[p.as_tuple() for p in request.must_include],
+        exclude=[p.as_tuple() for p in request.exclude])
+
+
+def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
+    """The pairs of UMKM the caller may see (all of them for an unscoped caller)."""
+    return plan if visible is None else plan[plan["umkm_id"].isin(visible)]
+
+
+@scoring
+def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest,
+                   visible: set[str] | None = None, note: str | None = None) -> schemas.PlanOut:
+    """Optimal capacity-respecting pairs for an event's participants (the service plans).
+
+    The whole event is planned; a caller scoped to a region (``visible``: the UMKM it may
+    see) gets its own UMKM's pairs and the count of the others, with ``note`` saying so."""
+    plan = _event_plan(snapshot, participants, request)
+    shown = _shown(plan, visible)
     pairs = [
         schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r))
-        for u, f, s, r in zip(plan["umkm_id"], plan["firm_id"], plan["score"], plan["reasons"])
+        for u, f, s, r in zip(shown["umkm_id"], shown["firm_id"], shown["score"], shown["reasons"])
     ]
+    hidden = len(plan) - len(shown)
     return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
-                           pairs=pairs)
+                           pairs=pairs, hidden_pairs=hidden, note=note if hidden else None)
+
+
+@scoring
+def plan_workbook(snapshot: Snapshot, participants, request: schemas.PlanRequest,
+                  visible: set[str] | None = None) -> bytes:
+    """The printable event workbook (``matcher plan-event --out plan.xlsx``) as bytes."""
+    import tempfile
+    from pathlib import Path
+
+    from matcher.export import write_plan
+
+    plan = _shown(_event_plan(snapshot, participants, request), visible)
+    service = snapshot.service
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "plan.xlsx"
+        write_plan(plan.reset_index(drop=True), path, umkm=service.umkm, firms=service.firms)
+        return path.read_bytes()
 
 
 def _require_all_loaded(snapshot: Snapshot, participants) -> None:

@@ -363,14 +363,42 @@ class EventOut(BaseModel):
     date: dt.date | None
     created_by: str | None
     participants: list[ParticipantOut]
+    hidden_umkm: int = Field(0, description="UMKM participants outside the caller's region, not shown")
+    note: str | None = Field(None, description="why some participants are not shown, if any are not")
+
+
+class PairIn(RequestBody):
+    """A (UMKM, firm) pair: ``{"umkm_id": "U1", "firm_id": "F1"}`` or ``["U1", "F1"]``."""
+
+    umkm_id: Id
+    firm_id: Id
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_pair(cls, value):
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ValueError("a pair is [umkm_id, firm_id] or {\"umkm_id\": ..., \"firm_id\": ...}")
+            return {"umkm_id": value[0], "firm_id": value[1]}
+        return value
+
+    def as_tuple(self) -> tuple[str, str]:
+        return (self.umkm_id, self.firm_id)
 
 
 class PlanRequest(RequestBody):
-    min_score: float | None = None
-    must_include: list[tuple[Id, Id]] = Field(default_factory=list, max_length=rules.PARTICIPANTS_MAX,
-                                              description="(umkm_id, firm_id) pairs")
-    exclude: list[tuple[Id, Id]] = Field(default_factory=list, max_length=rules.PARTICIPANTS_MAX,
-                                         description="(umkm_id, firm_id) pairs")
+    min_score: float | None = Field(None, description="never plan a pair scoring below this "
+                                                       "(must-include pairs excepted)")
+    must_include: list[PairIn] = Field(
+        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+        description='pairs that must be planned, each {"umkm_id": "U1", "firm_id": "F1"} or ["U1", "F1"]')
+    exclude: list[PairIn] = Field(
+        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+        description="pairs that must not be planned, in either form")
+    quotas: list[ShortText] = Field(
+        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+        description="'REGION:N': at least N matched UMKM from a province ('Jawa Timur', 'Jatim', "
+                    "'35') or kabupaten/kota ('Pamekasan'), as `plan-event --quota`")
 
 
 class PlanPair(BaseModel):
@@ -384,6 +412,9 @@ class PlanOut(BaseModel):
     event_id: str
     model_version: str | None
     pairs: list[PlanPair]
+    hidden_pairs: int = Field(0, description="pairs of UMKM outside the caller's region, planned "
+                                             "but not shown")
+    note: str | None = Field(None, description="why some of the event is not shown, if it is not")
 
 
 # -- models ----------------------------------------------------------------------------

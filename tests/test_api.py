@@ -286,7 +286,10 @@ def test_events_are_created_with_default_capacities_and_scoped(api):
     assert caps == {("umkm", "U1"): 1, ("umkm", "U2"): 1, ("firm", "F1"): 2, ("firm", "F3"): 1}
     assert api.post("/events", who="jatim", json=body).status_code == 409
     assert api.get("/events/E1", who="jatim").status_code == 200
-    assert api.get("/events/E1", who="pamekasan").status_code == 404  # U2 is outside Pamekasan
+    scoped = api.get("/events/E1", who="pamekasan")  # U2 is outside Pamekasan: shown without it
+    assert scoped.status_code == 200 and scoped.json()["hidden_umkm"] == 1
+    assert [p["id"] for p in scoped.json()["participants"] if p["party"] == "umkm"] == ["U1"]
+    assert scoped.json()["note"]
     outside = dict(body, event_id="E2", participants=body["participants"] + [{"party": "umkm", "id": "U3"}])
     resp = api.post("/events", who="jatim", json=outside)
     assert resp.status_code == 422 and resp.json()["detail"] == "no UMKM with id 'U3'"
@@ -315,6 +318,30 @@ def test_event_plan_respects_capacities_and_constraints(api):
     assert [(p["umkm_id"], p["firm_id"]) for p in high["pairs"]] == [("U2", "F1")]
     bad = api.post("/events/E1/plan", json={"exclude": [["U3", "F1"]]})
     assert bad.status_code == 400 and "participants" in bad.json()["detail"]
+    # the natural object form is accepted too, and means the same
+    as_objects = api.post("/events/E1/plan", json={"must_include": [{"umkm_id": "U2", "firm_id": "F1"}]}).json()
+    assert as_objects["pairs"] == forced["pairs"]
+    assert api.post("/events/E1/plan", json={"exclude": [["U1"]]}).status_code == 422
+
+
+def test_event_plan_quotas_workbook_and_region_scope(api):
+    import io
+
+    import openpyxl
+
+    body = {"event_id": "E1", "name": "Temu", "participants": [
+        {"party": "umkm", "id": "U1"}, {"party": "umkm", "id": "U2"},
+        {"party": "firm", "id": "F1", "capacity": 1}, {"party": "firm", "id": "F3", "capacity": 1}]}
+    assert api.post("/events", json=body).status_code == 201
+    assert api.post("/events/E1/plan", json={"quotas": ["Atlantis:1"]}).status_code == 400
+    assert api.post("/events/E1/plan", json={"quotas": ["Pamekasan:1"]}).status_code == 200
+    resp = api.post("/events/E1/plan.xlsx")
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/vnd.openxml")
+    book = openpyxl.load_workbook(io.BytesIO(resp.content))
+    assert len(book.sheetnames) >= 2  # a summary and a sheet per firm
+    scoped = api.post("/events/E1/plan", who="pamekasan").json()
+    assert {p["umkm_id"] for p in scoped["pairs"]} == {"U1"}
+    assert scoped["hidden_pairs"] == 1 and scoped["note"]
 
 
 def test_an_unexpected_failure_is_a_json_500(prepared, fake_source):

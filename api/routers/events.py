@@ -1,4 +1,4 @@
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from api import matching, schemas
@@ -8,27 +8,41 @@ from api.store.events import create_event, get_event, participants
 from api.store.models import Firm
 from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
 from matcher.data.schema import DEFAULT_MAX_PARTNERS
+from matcher.i18n import t
 
 router = APIRouter(prefix="/events", tags=["events"])
 
 
-def _event_out(session, event) -> schemas.EventOut:
+WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _event_out(session, event, visible: set[str] | None = None) -> schemas.EventOut:
+    everyone = participants(session, event.event_id)
+    shown = [p for p in everyone if visible is None or p.party != "umkm" or p.participant_id in visible]
+    hidden = len(everyone) - len(shown)
     return schemas.EventOut(
         event_id=event.event_id, name=event.name, date=event.date, created_by=event.created_by,
-        participants=[schemas.ParticipantOut.model_validate(p) for p in participants(session, event.event_id)],
+        participants=[schemas.ParticipantOut.model_validate(p) for p in shown],
+        hidden_umkm=hidden, note=t("cli.events.hidden_umkm", n=hidden) if hidden else None,
     )
 
 
 def _visible_event(session, principal: Principal, event_id: str):
-    """An event is visible to a scoped facilitator only when all its UMKM are in its region."""
+    """The event and the UMKM the caller may see in it (None: all of them).
+
+    A facilitator scoped to a region sees an event that has at least one of its region's
+    UMKM, with its own UMKM only (the response says how many others are hidden); an event
+    with none of them does not exist for it (404, so nothing leaks)."""
     event = get_event(session, event_id)
+    visible = None
     if event is not None and principal.region is not None:
         umkm_ids = [p.participant_id for p in participants(session, event_id) if p.party == "umkm"]
-        if len(_visible_ids(session, principal, umkm_ids)) != len(umkm_ids):
+        visible = _visible_ids(session, principal, umkm_ids)
+        if not visible:
             event = None
     if event is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id!r}")
-    return event
+    return event, visible
 
 
 def _visible_ids(session, principal: Principal, umkm_ids: list[str]) -> set[str]:
@@ -75,13 +89,31 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
 
 @router.get("/{event_id}", response_model=schemas.EventOut, summary="One event and its participants")
 def read_event(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
-    return _event_out(session, _visible_event(session, principal, event_id))
+    event, visible = _visible_event(session, principal, event_id)
+    return _event_out(session, event, visible)
 
 
 @router.post("/{event_id}/plan", response_model=schemas.PlanOut,
-             summary="Optimal pairs for the event: best total score within every capacity")
+             summary="Optimal pairs for the event: best total score within every capacity",
+             description="Pairs in `must_include`/`exclude` are written either as objects "
+                         '`{"umkm_id": "U1", "firm_id": "F1"}` or as pairs `["U1", "F1"]`; '
+                         "`quotas` take `REGION:N` as `matcher plan-event --quota`. A facilitator "
+                         "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.")
 def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
          body: schemas.PlanRequest | None = None):
-    _visible_event(session, principal, event_id)
+    _, visible = _visible_event(session, principal, event_id)
     return matching.plan_for_event(snapshot, participants(session, event_id),
-                                   body or schemas.PlanRequest())
+                                   body or schemas.PlanRequest(), visible,
+                                   note=t("cli.events.hidden_pairs"))
+
+
+@router.post("/{event_id}/plan.xlsx", response_class=Response,
+             responses={200: {"content": {WORKBOOK_TYPE: {}}, "description": "the printable workbook"}},
+             summary="The plan as the printable workbook `matcher plan-event --out plan.xlsx` writes")
+def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
+                  body: schemas.PlanRequest | None = None):
+    _, visible = _visible_event(session, principal, event_id)
+    data = matching.plan_workbook(snapshot, participants(session, event_id),
+                                  body or schemas.PlanRequest(), visible)
+    return Response(content=data, media_type=WORKBOOK_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'})
