@@ -101,3 +101,18 @@ def test_plot_drift_writes_a_png(tmp_path):
     out = plot_drift(table, tmp_path / "drift.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["drift.png"]  # no temp file left
+
+
+def test_drift_chart_shows_the_top_features_at_a_readable_size(tmp_path):
+    """Issue 16: 60 features gave an 840x2370 chart of invisible bars; now the 15 that moved
+    most, with the thresholds, at a size a person can read."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    before = pd.DataFrame({f"f{i:02d}": rng.normal(size=400) for i in range(60)})
+    after = before.copy()
+    after["f07"] = after["f07"] + 2.0  # one feature drifts hard
+    table = drift_table(before, after)
+    out = plot_drift(table, tmp_path / "drift.png")
+    width, height = Image.open(out).size
+    assert width <= 1100 and height <= 1100 and height >= 300

@@ -24,6 +24,7 @@ from matcher.atomic import write_atomic
 
 WATCH_THRESHOLD = 0.1
 DRIFT_THRESHOLD = 0.2
+TOP_FEATURES = 15  # bars in the drift chart: the features that moved most
 EPSILON = 1e-4
 MISSING = "<missing>"
 
@@ -109,24 +110,42 @@ def plot_drift(
     *,
     watch: float = WATCH_THRESHOLD,
     flag: float = DRIFT_THRESHOLD,
-    title: str = "Feature drift (PSI)",
+    title: str | None = None,
+    top: int = TOP_FEATURES,
+    lang: str | None = None,
 ) -> Path:
-    """Horizontal bar chart of a :func:`drift_table` as a PNG, written atomically."""
+    """The ``top`` features by PSI of a :func:`drift_table` as a horizontal bar chart with
+    the watch and drift thresholds, labelled in Indonesian (``lang``), as a PNG written
+    atomically. The axis always reaches past the drift line, so small PSI values still
+    show as bars beside it, and each bar carries its value."""
     # Figure + Agg canvas directly: no pyplot global state, no GUI backend needed.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    from matcher.i18n import format_number, t
+
     colours = {"stable": "#4c9f70", "watch": "#e0a030", "drift": "#c8403a"}
-    shown = table.iloc[::-1]  # worst at the top
-    fig = Figure(figsize=(7, max(2.0, 0.35 * len(shown) + 1.2)))
+    ranked = table.sort_values("psi", ascending=False, kind="stable")
+    shown = ranked.head(top).iloc[::-1]  # worst at the top
+    fig = Figure(figsize=(8, max(2.5, 0.4 * len(shown) + 1.6)))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    ax.barh(shown["feature"].astype(str), shown["psi"],
+    psi_values = shown["psi"].to_numpy(dtype=float)
+    ax.barh(shown["feature"].astype(str), psi_values,
             color=[colours.get(s, "grey") for s in shown["status"]])
-    ax.axvline(watch, color=colours["watch"], linestyle="--", linewidth=1, label=f"watch {watch:g}")
-    ax.axvline(flag, color=colours["drift"], linestyle="--", linewidth=1, label=f"drift {flag:g}")
-    ax.set_xlabel("population stability index")
-    ax.set_title(title)
+    right = max(flag * 1.5, float(np.nanmax(psi_values)) * 1.15 if len(shown) else 0.0)
+    ax.set_xlim(0, right)
+    for y, v in enumerate(psi_values):
+        ax.text(v + right * 0.01, y, format_number(v, 3, lang=lang), va="center", fontsize=8)
+    ax.axvline(watch, color=colours["watch"], linestyle="--", linewidth=1,
+               label=t("drift.watch_line", lang, value=format_number(watch, 2, lang=lang)))
+    ax.axvline(flag, color=colours["drift"], linestyle="--", linewidth=1,
+               label=t("drift.drift_line", lang, value=format_number(flag, 2, lang=lang)))
+    ax.set_xlabel(t("drift.axis", lang))
+    heading = title or t("drift.title", lang)
+    if len(ranked) > len(shown):
+        heading += "\n" + t("drift.top_of", lang, shown=len(shown), total=len(ranked))
+    ax.set_title(heading)
     ax.legend(loc="lower right")
     fig.tight_layout()
     return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=120))

@@ -172,7 +172,7 @@ def write_retrain_report(out_dir: str | Path, *, result, table: pd.DataFrame, um
     ], ignore_index=True)
     if not drift.empty:
         drift = drift.sort_values("psi", ascending=False, kind="stable").reset_index(drop=True)
-        plot_drift(drift, out / "drift.png", title="Drift since the champion's data (PSI)")
+        plot_drift(drift, out / "drift.png")
 
     compare = comparison_table(table)
     _plot_segments(compare, out / "metrics_by_segment.png")
