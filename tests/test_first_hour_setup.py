@@ -112,3 +112,46 @@ def test_the_data_contract_lives_in_the_projects_docs():
     for word in (*STAGES, *DECLINED_BY, *EVENT_COLUMNS, "umkm_id", "needed_kbli", "max_partners",
                  "monthly_capacity_idr", "required_certifications", "umkm_name", "investment_type"):
         assert f"`{word}`" in data or f"| {word} |" in data or f"{word}," in data, word
+
+
+def test_outputs_and_model_folders_follow_the_umask(tmp_path):
+    import os
+
+    import pandas as pd
+
+    from matcher.atomic import write_bytes_atomic
+    from matcher.output import write_table
+    from training.registry import Registry
+
+    old = os.umask(0o022)
+    try:
+        write_bytes_atomic(tmp_path / "a.bin", b"x")
+        for name in ("r.csv", "r.parquet", "r.xlsx"):
+            write_table(pd.DataFrame({"umkm_id": ["U1"], "score": [0.5]}), tmp_path / name)
+        reg = Registry(tmp_path / "models")
+        version = reg.register({"model": 1}, metrics={}, features=["f"], data_fingerprint="x")
+        modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir() if p.is_file()}
+        assert set(modes.values()) == {0o644}, modes  # not 0600 as temp files are made
+        assert (reg.versions_dir / version).stat().st_mode & 0o777 == 0o755  # not 0700
+        os.umask(0o002)  # a group-shared set-up gets group-writable files
+        write_bytes_atomic(tmp_path / "b.bin", b"x")
+        assert (tmp_path / "b.bin").stat().st_mode & 0o777 == 0o664
+    finally:
+        os.umask(old)
+
+
+def test_the_demo_events_outcomes_come_after_all_history_and_are_reproducible():
+    import pandas as pd
+
+    from matcher.demo import generate_world
+    from matcher.demo.history import NEXT_EVENT, next_event_outcomes
+
+    world = generate_world(n_umkm=300, n_firms=40, seed=1)
+    pairs = world.event  # any participants will do: pair them up in order
+    u = pairs.loc[pairs["party"] == "umkm", "id"].head(20).tolist()
+    f = (pairs.loc[pairs["party"] == "firm", "id"].tolist() * 20)[:20]
+    a = next_event_outcomes(world, u, f)
+    assert a.equals(next_event_outcomes(world, u, f))
+    assert len(a) == 20 and set(a["event_id"]) == {NEXT_EVENT[0]}
+    assert pd.to_datetime(a["date"]).min() > pd.to_datetime(world.outcomes["date"]).max()
+    assert set(zip(a["umkm_id"], a["firm_id"])) == set(zip(u, f))

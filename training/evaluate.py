@@ -108,12 +108,12 @@ def score_metrics(scores: np.ndarray, rel: np.ndarray) -> dict:
 
 
 def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, split: Split,
-                     k: int = 10) -> pd.DataFrame:
+                     k: int = 10, per_umkm: dict | None = None) -> pd.DataFrame:
     """Metrics per scorer and segment (all / seen / unseen) on the held-out slice.
 
     Returns a long DataFrame: method, segment, n_umkm, ndcg@5, ndcg@10, recall@10, mrr,
     coverage (share of firms in any held-out UMKM's top 10), gini (exposure concentration).
-    ``table.attrs["per_umkm"]`` holds each scorer's per-UMKM NDCG@10 over the "all" segment
+    ``per_umkm``, when given, receives each scorer's per-UMKM NDCG@10 over the "all" segment
     (same UMKM, same order for every scorer), for paired comparisons (:func:`paired_difference`).
     """
     test_ids = pd.unique(split.test["umkm_id"])
@@ -124,11 +124,11 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
     has_pos = rel.max(axis=1) > 0
     seen = np.isin(test_ids, split.train["umkm_id"].unique())
     rows = []
-    per_umkm = {}
     for name, scorer in scorers.items():
         scores = scorer.score_block(umkm, firms, u_idx)
         m = score_metrics(scores, rel)
-        per_umkm[name] = m["ndcg@10"][has_pos]
+        if per_umkm is not None:
+            per_umkm[name] = m["ndcg@10"][has_pos]
         top = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         exposure = np.bincount(top.ravel(), minlength=len(firms))
         for seg, mask in (("all", has_pos), ("seen", has_pos & seen), ("unseen", has_pos & ~seen)):
@@ -138,9 +138,7 @@ def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, spl
             row["coverage"] = float((exposure > 0).mean())
             row["gini"] = gini(exposure)
             rows.append(row)
-    table = pd.DataFrame(rows)
-    table.attrs["per_umkm"] = per_umkm
-    return table
+    return pd.DataFrame(rows)
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray) -> dict:

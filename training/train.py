@@ -100,7 +100,8 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         champion = registry.load(champion_id)
         scorers["champion"] = ModelScorer(champion)
     say("evaluating on the held-out events")
-    table = evaluate_scorers(scorers, umkm, firms, split)
+    per_umkm: dict = {}
+    table = evaluate_scorers(scorers, umkm, firms, split, per_umkm=per_umkm)
     if on_heldout is not None:
         on_heldout(scorers, split)
 
@@ -118,7 +119,6 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         frozen = registry.frozen_validation(champion_id)
         challenger_metrics["frozen"] = _frozen_score(challenger, umkm, firms, frozen)
         champion_manifest = registry.manifest(champion_id)
-        per_umkm = table.attrs.get("per_umkm") or {}
         if "model" in per_umkm and "champion" in per_umkm:
             challenger_metrics["heldout_vs_champion"] = paired_difference(
                 per_umkm["model"], per_umkm["champion"])

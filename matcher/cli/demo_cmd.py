@@ -12,7 +12,8 @@ import time
 from matcher.atomic import write_atomic, write_bytes_atomic
 from matcher.i18n import t
 
-from matcher.cli._common import add_locations, console, home_dir, open_store, out, print_table, registry_dir, say
+from matcher.cli._common import (add_locations, console, home_dir, open_store, out, print_table, print_warnings,
+                                 registry_dir, say)
 
 PAMEKASAN = "3528"
 WORLD_FILE = "world.json"                        # how the demo world was generated
@@ -53,6 +54,8 @@ def cmd_demo(args) -> int:
         firms = load_firms(data / "firms.csv")
         outcomes = load_outcomes(data / "outcomes.csv", umkm, firms)
         event = load_event(data / "event.csv", umkm, firms)
+    for frame in (umkm, firms, outcomes, event):  # summarised: a few lines whatever their number
+        print_warnings(frame.attrs.get("warnings", []))
     say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} past outcomes")
 
     trained = args.retrain or registry.current_version() is None
