@@ -30,3 +30,15 @@ def test_location_defaults_say_the_home():
         for action in parser._actions:
             if "--registry" in action.option_strings:
                 assert "HOME/models" in action.help, path
+
+
+def test_tables_keep_whole_headers_when_piped(capsys):
+    import pandas as pd
+
+    from matcher.cli._common import make_console, print_table
+
+    assert not make_console().is_terminal and make_console().width >= 200
+    wide = pd.DataFrame([[0.1234] * 9], columns=[f"segment_ndcg@10_{i}" for i in range(9)])
+    print_table(wide)
+    text = capsys.readouterr().out
+    assert all(f"segment_ndcg@10_{i}" in text for i in range(9)) and "…" not in text
