@@ -312,6 +312,10 @@ def test_retrain_from_an_empty_store_is_a_clear_error(tmp_path, capsys):
     from matcher.cli import main
 
     url = f"sqlite:///{tmp_path / 'empty.db'}"
+    # no store there at all: the error names where it looked, and none is created
+    assert main(["retrain", "--database-url", url, "--registry", str(tmp_path / "models")]) == 2
+    assert str(tmp_path / "empty.db") in capsys.readouterr().err and not (tmp_path / "empty.db").exists()
+    assert main(["init", "--database-url", url]) == 0
     assert main(["retrain", "--database-url", url, "--registry", str(tmp_path / "models")]) == 2
     assert "no outcomes yet" in capsys.readouterr().err
 
