@@ -62,7 +62,7 @@ def prepare_home(home: Path, n_umkm: int, n_firms: int, train_umkm: int) -> str:
           f"{model.ranker_.n_iter_} trees: request time grows with them)")
     registry = Registry(home / "models")
     registry.promote(registry.register(model, metrics={}, features=[], data_fingerprint="bench"))
-    store = open_store(Settings(home=home))
+    store = open_store(Settings(home=home), create=True)
     with timer() as t:
         import_file(store, "umkm", files.path("umkm"))
         import_file(store, "firms", files.path("firms"))
