@@ -57,7 +57,7 @@ MANIFEST_FILE = "manifest.json"
 VALIDATION_FILE = "validation.parquet"
 CURRENT_FILE = "CURRENT"
 HISTORY_FILE = "history.jsonl"
-TRAIN_HINT = "run `matcher train ...` to create one"
+TRAIN_HINT = "run `matcher train ...` (or `matcher demo`) to create one, or point --home/--registry at the right folder"
 
 VERSION_RE = re.compile(r"^v(\d{4,})-(\d{8}T\d{6}Z)$")
 # Libraries whose versions decide whether a pickle can be trusted to behave the same.
@@ -347,7 +347,7 @@ class Registry:
                 f"no model is current in {self.root} ({len(known)} registered, none promoted): "
                 f"run `matcher models promote {known[-1]}`"
             )
-        raise RegistryError(f"no model yet in {self.root}: {TRAIN_HINT}")
+        raise RegistryError(f"no model yet in {self.root.absolute()}: {TRAIN_HINT}")
 
     def history(self) -> list[dict]:
         """The audit log of promotions and rollbacks, oldest first."""

@@ -13,7 +13,7 @@ import numbers
 from rich.table import Table
 
 from matcher.cli._common import locations_parent, make_console, open_store, registry_dir
-from training.registry import Registry
+from training.registry import TRAIN_HINT, Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
 DEFAULT_METRIC_SUFFIXES = ("ndcg@10", "coverage")
@@ -86,7 +86,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     versions = registry.versions()
     console = make_console()
     if not versions:
-        console.print(f"no model yet in {registry.root}: run `matcher train ...` to create one")
+        console.print(f"no model yet in {registry.root.absolute()}: {TRAIN_HINT}")
         return 0
     flat = [_flatten(v.get("metrics") or {}) for v in versions]
     keys = args.metric or _default_metric_keys(flat)
