@@ -28,6 +28,11 @@ def _event_out(session, event, visible: set[str] | None = None) -> schemas.Event
 
 
 def _visible_event(session, principal: Principal, event_id: str):
+    """The event, if the caller may see it (see :func:`_event_scope`); else 404."""
+    return _event_scope(session, principal, event_id)[0]
+
+
+def _event_scope(session, principal: Principal, event_id: str):
     """The event and the UMKM the caller may see in it (None: all of them).
 
     A facilitator scoped to a region sees an event that has at least one of its region's
@@ -89,7 +94,7 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
 
 @router.get("/{event_id}", response_model=schemas.EventOut, summary="One event and its participants")
 def read_event(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
-    event, visible = _visible_event(session, principal, event_id)
+    event, visible = _event_scope(session, principal, event_id)
     return _event_out(session, event, visible)
 
 
@@ -101,7 +106,7 @@ def read_event(event_id: schemas.IdPath, session: SessionDep, principal: Princip
                          "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.")
 def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
          body: schemas.PlanRequest | None = None):
-    _, visible = _visible_event(session, principal, event_id)
+    _, visible = _event_scope(session, principal, event_id)
     return matching.plan_for_event(snapshot, participants(session, event_id),
                                    body or schemas.PlanRequest(), visible,
                                    note=t("cli.events.hidden_pairs"))
@@ -112,7 +117,7 @@ def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
              summary="The plan as the printable workbook `matcher plan-event --out plan.xlsx` writes")
 def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
                   body: schemas.PlanRequest | None = None):
-    _, visible = _visible_event(session, principal, event_id)
+    _, visible = _event_scope(session, principal, event_id)
     data = matching.plan_workbook(snapshot, participants(session, event_id),
                                   body or schemas.PlanRequest(), visible)
     return Response(content=data, media_type=WORKBOOK_TYPE,
