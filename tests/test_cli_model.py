@@ -134,6 +134,9 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert main(["demo", "--home", str(home), "--umkm", "500", "--firms", "70"]) == 0
     out = capsys.readouterr().out
     assert "Top 10 firms" in out and "Signing event" in out
+    # the learning loop: the event's outcomes recorded, a retrain, its decision and why
+    assert (home / "demo-data" / "next-event-outcomes.csv").exists()
+    assert "promoted v0002" in out or "kept v0001" in out
     plan = pd.read_csv(home / "results" / "event-plan.csv")
     assert list(plan.columns) == ["umkm_id", "firm_id", "score", "reasons"]
     assert plan["umkm_id"].is_unique  # each UMKM at most once (capacity 1)

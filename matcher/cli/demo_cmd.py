@@ -81,15 +81,15 @@ def cmd_demo(args) -> int:
     results.mkdir(parents=True, exist_ok=True)
     write_plan(plan, results / "event-plan.csv")
     write_plan(plan, results / "event-plan.xlsx", umkm=umkm, firms=firms)
-    if trained:  # the learning loop, once per trained model: record the event, retrain
-        _learning_loop(args, data, umkm, firms, outcomes, plan, registry)
     s = event_summary(plan, umkm, firms, event)
     out.print(f"\n[bold]Signing event[/]: {s['umkm_participants']} UMKM, {s['firm_participants']} "
               f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), total score "
               f"{plan['score'].sum():.1f}; plan in {results / 'event-plan.csv'} and "
               f"{results / 'event-plan.xlsx'}")
+    if trained:  # the learning loop, once per trained model: record the event, retrain
+        _learning_loop(args, data, umkm, firms, outcomes, plan, registry)
     out.print(t("cli.demo.done", seconds=f"{time.perf_counter() - started:.0f}",
-                version=service.model_version, registry=registry.root, store=store_url), markup=False)
+                version=registry.current_version(), registry=registry.root, store=store_url), markup=False)
     out.print(t("cli.demo.serve_hint", matcher=_matcher_exe(), opts=_location_opts(args), umkm=data / "umkm.csv",
                 firms=data / "firms.csv", umkm_id=sample["umkm_id"],
                 out=results / f"{sample['umkm_id']}.xlsx"), markup=False, highlight=False)
