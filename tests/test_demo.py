@@ -220,7 +220,8 @@ def test_stages_follow_the_latent_utility(world):
     u, f = _pair_index(world)
     truth = world.true_relevance(u, f)
     by_stage = pd.Series(truth).groupby(world.outcomes["stage"].to_numpy()).mean()
-    assert list(by_stage.reindex(STAGES)) == sorted(by_stage)  # increasing with the stage
+    simulated = [s for s in STAGES if s in by_stage.index]  # the demo records no realisation
+    assert list(by_stage.reindex(simulated)) == sorted(by_stage)  # increasing with the stage
     assert by_stage["contract_signed"] > by_stage["declined"] + 1.5
 
 
