@@ -219,3 +219,39 @@ def test_retrain_without_a_registry_is_an_error_page_not_json(web):
     token = sign_in(web, "admin")
     resp = web.post("/admin/model/latih", data={"csrf_token": token})
     assert resp.status_code == 501 and "<h1>" in resp.text
+
+
+def test_an_outcome_is_corrected_and_voided_with_its_audit_lines(web):
+    token = sign_in(web)
+    web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "pertemuan",
+                                      "date": "2026-01-05", "value": ""})
+    html = web.get("/usaha/U1").text
+    oid = re.search(r'data-outcome="(\d+)"', html).group(1)
+    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
+        "csrf_token": token, "stage": "mou_signed", "date": "2026-01-05", "value": "150000000", "reason": ""})
+    assert resp.status_code == 422 and "tidak disimpan" in resp.text  # a reason is required
+    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
+        "csrf_token": token, "stage": "mou_signed", "date": "2026-01-05", "value": "150000000",
+        "reason": "salah tahap"}, follow_redirects=False)
+    assert resp.status_code == 303
+    html = web.get("/usaha/U1").text
+    assert "MoU ditandatangani" in html and "Rp150 juta" in html
+    assert "Dikoreksi oleh ani" in html and "pertemuan → MoU ditandatangani" in html
+    web.post(f"/usaha/U1/hasil/{oid}/batal", data={"csrf_token": token, "reason": "pasangan keliru"})
+    html = web.get("/usaha/U1").text
+    assert "Dibatalkan oleh ani" in html and "pasangan keliru" in html
+    # the same outcome twice is one entry
+    for _ in range(2):
+        web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F3", "stage": "meeting",
+                                          "date": "2026-01-06", "value": ""})
+    assert web.get("/usaha/U1").text.count('class="history-row"') == 2
+
+
+def test_another_umkms_outcome_cannot_be_corrected_through_this_page(web):
+    token = sign_in(web, "admin")
+    web.post("/usaha/U3/hasil", data={"csrf_token": token, "firm_id": "F2", "stage": "meeting",
+                                      "date": "2026-01-05", "value": ""})
+    oid = re.search(r'data-outcome="(\d+)"', web.get("/usaha/U3").text).group(1)
+    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
+        "csrf_token": token, "stage": "declined", "date": "2026-01-05", "reason": "x"})
+    assert resp.status_code == 404

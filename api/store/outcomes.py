@@ -274,6 +274,12 @@ def pair_history(session: Session, umkm_id: str, firm_id: str) -> list[OutcomeSt
     return _states(session, rows)
 
 
+def umkm_history(session: Session, umkm_id: str) -> list[OutcomeState]:
+    """Every outcome of a UMKM in the order recorded, each with its revisions (the web
+    page's history)."""
+    return _states(session, list_outcomes(session, umkm_id))
+
+
 def list_outcomes(session: Session, umkm_id: str) -> list[Outcome]:
     """A UMKM's outcomes in the order they were recorded (as first recorded)."""
     return list(session.scalars(

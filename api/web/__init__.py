@@ -28,7 +28,7 @@ def install(app: FastAPI) -> None:
     """Mount the pages, their static files and an offline ``/docs`` on ``app``
     (created with ``docs_url=None``)."""
     from api.web import base
-    from api.web.routers import admin, auth, events, firms, search, umkm
+    from api.web.routers import admin, auth, events, firms, programme, search, umkm
 
     app.mount("/static/web", StaticFiles(directory=HERE / "static"), name="web-static")
     app.mount("/static/docs", StaticFiles(directory=_swagger_static()), name="docs-static")
@@ -43,5 +43,5 @@ def install(app: FastAPI) -> None:
         )
 
     base.install_handlers(app)
-    for module in (auth, search, umkm, firms, events, admin):
+    for module in (auth, search, umkm, firms, events, programme, admin):
         app.include_router(module.router)

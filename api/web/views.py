@@ -15,7 +15,7 @@ from matcher.data.reference import kbli_title
 from matcher.features.geo import haversine_km
 from matcher.i18n import chance_text, format_idr, format_number, format_percent, t
 
-STAGES = ("meeting", "mou_signed", "contract_signed", "declined")
+STAGES = ("meeting", "mou_signed", "contract_signed", "realised", "declined")  # the ladder, most used first
 CHANCE_STAGES = (("p_meeting", "meeting"), ("p_mou", "mou"), ("p_contract", "contract"))
 MIN_CHANCE_CHOICES = (0.1, 0.3, 0.6)
 
@@ -134,22 +134,6 @@ def firm_match_rows(matches, umkm: dict, firms: pd.DataFrame, filters: MatchFilt
 
 def stage_choices(lang: str) -> list[tuple[str, str]]:
     return [(s, t(f"common.stage.{s}", lang)) for s in STAGES]
-
-
-def outcome_rows(outcomes, firm_names: dict[str, str], lang: str) -> list[dict]:
-    """History lines, newest first."""
-    rows = []
-    for o in outcomes:
-        rows.append({
-            "id": o.id, "firm_id": o.firm_id, "firm": firm_names.get(o.firm_id, o.firm_id),
-            "stage": o.stage, "stage_label": t(f"common.stage.{o.stage}", lang),
-            "date": o.date.isoformat(),
-            "value": None if _missing(o.contract_value_idr) else format_idr(o.contract_value_idr, lang),
-            "recorded_by": o.recorded_by or "–",
-            "recorded_at": o.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            "source": o.source,
-        })
-    return rows[::-1]
 
 
 def problem_rows(problems, lang: str) -> list[dict]:

@@ -44,6 +44,18 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
     assert firm_name in row.inner_text()
     assert "pertemuan" in row.inner_text() and "ani" in row.inner_text()
 
+    row.locator("details.fix summary").click()
+    row.locator("select[name=stage]").select_option("mou_signed")
+    row.locator("form[action$='/koreksi'] input[name=reason]").fill("salah pilih tahap; sebenarnya MoU")
+    row.locator("form[action$='/koreksi'] button[type=submit]").click()
+    page.wait_for_url(re.compile(r"corrected="))
+    row = page.locator(".history-row").first
+    assert row.locator("strong").first.inner_text() == "MoU ditandatangani"
+    audit = row.locator(".audit").inner_text()
+    assert "Dikoreksi oleh ani" in audit and "pertemuan → MoU ditandatangani" in audit
+    assert "salah pilih tahap" in audit
+    v.shot("umkm-riwayat")
+
 
 def test_a_umkm_outside_the_region_is_not_found_and_nothing_leaks(visitor, world):
     v = visitor()
@@ -173,7 +185,8 @@ def test_every_main_page_renders_for_its_user(visitor, world):
     v = visitor()
     v.sign_in("ani")
     for name, path, heading in (("perusahaan", f"/perusahaan/{firm}", None),
-                                ("cari-perusahaan", "/cari/perusahaan?investment_type=PMA", "Cari perusahaan")):
+                                ("cari-perusahaan", "/cari/perusahaan?investment_type=PMA", "Cari perusahaan"),
+                                ("program", "/program", "Dasbor program kemitraan")):
         assert v.go(path).status == 200, path
         if heading:
             assert v.page.locator("h1").inner_text() == heading

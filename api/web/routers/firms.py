@@ -1,16 +1,18 @@
 """The firm page: needs, the best matching UMKM in the facilitator's region, partnerships."""
 from __future__ import annotations
 
+import pandas as pd
 from fastapi import APIRouter, HTTPException, Request
 
 from api import matching
 from api.access import existing_firm
 from api.deps import HolderDep, SessionDep
 from api.engine import ServiceUnavailable
-from api.store.profiles import FIRMS, record
+from api.store.outcomes import current_outcomes
+from api.store.profiles import FIRMS, UMKM, get_profile, record
 from api.web.base import ViewerDep, not_found_as_page, render
 from api.web.views import place, profile_rows
-from matcher.i18n import t
+from matcher.i18n import format_idr, t
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 10
@@ -52,4 +54,17 @@ def _chance(match, lang: str) -> str | None:
 
 
 def partnership_rows(session, firm_id: str, viewer, lang: str) -> list[dict]:
-    return []
+    """The firm's outcomes in force (corrections applied, voids left out), newest first,
+    with UMKM in the viewer's region only."""
+    frame = current_outcomes(session)
+    frame = frame[frame["firm_id"] == firm_id].sort_values(["date", "id"], ascending=False)
+    rows = []
+    for r in frame.itertuples(index=False):
+        umkm = get_profile(session, UMKM, r.umkm_id, viewer.principal.region)
+        if umkm is None:
+            continue
+        value = r.realised_value_idr if r.stage == "realised" else r.contract_value_idr
+        rows.append({"umkm_id": r.umkm_id, "umkm": umkm.name, "date": pd.Timestamp(r.date).date().isoformat(),
+                     "stage_label": t(f"common.stage.{r.stage}", lang),
+                     "value": None if pd.isna(value) else format_idr(float(value), lang)})
+    return rows
