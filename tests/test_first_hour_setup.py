@@ -155,3 +155,15 @@ def test_the_demo_events_outcomes_come_after_all_history_and_are_reproducible():
     assert len(a) == 20 and set(a["event_id"]) == {NEXT_EVENT[0]}
     assert pd.to_datetime(a["date"]).min() > pd.to_datetime(world.outcomes["date"]).max()
     assert set(zip(a["umkm_id"], a["firm_id"])) == set(zip(u, f))
+
+
+def test_a_failed_first_import_leaves_no_empty_store(tmp_path, capsys, monkeypatch):
+    import pandas as pd
+
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    path = tmp_path / "outcomes.csv"
+    pd.DataFrame({"umkm_id": ["U9"], "firm_id": ["F9"], "stage": ["meeting"],
+                  "date": ["2025-01-10"]}).to_csv(path, index=False)
+    code, text = _run(capsys, "import", "outcomes", str(path), "--home", str(tmp_path / "h"))
+    assert code == 2 and "U9" in text
+    assert not (tmp_path / "h" / "matcher.db").exists()

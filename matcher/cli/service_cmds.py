@@ -81,13 +81,21 @@ def _serve(args) -> int:
 def _import(args) -> int:
     from api.store.importer import import_file
 
+    from api.store.db import store_exists
+
     console = make_console(stderr=True)
+    url = settings(args).resolved_database_url()
+    new = not store_exists(url)
     store = open_store(args, create=True)
     try:
         with console.status(f"validating and importing {args.file} ..."):
             result = import_file(store, args.kind, args.file)
-    finally:
+    except BaseException:
         store.dispose()
+        if new:  # a failed first import leaves no empty store behind to be mistaken for data
+            _remove_sqlite(url)
+        raise
+    store.dispose()
     print_warnings(result.warnings, most=10)
     for line in result.conflicts[:20]:
         console.print(f"[yellow]not imported:[/] {line}", highlight=False)
@@ -98,6 +106,16 @@ def _import(args) -> int:
     clashes = f", {len(result.conflicts)} not imported (conflicting)" if result.conflicts else ""
     print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}")
     return 0
+
+
+def _remove_sqlite(url: str) -> None:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    path = Path(make_url(url).database or "")
+    for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        p.unlink(missing_ok=True)
 
 
 def _accounts_add(args) -> int:
