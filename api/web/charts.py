@@ -52,7 +52,8 @@ def bar_chart(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]
               fmt: Callable[[float], str], width: int = 420) -> Markup:
     """Horizontal bars: one block per group, one bar per series (label, values per group).
     Long group names get their own line above the bars, so the chart reads on a phone."""
-    bar_h, gap, label_h, top = 16, 12, 18, 28
+    bar_h, gap, label_h = 16, 12, 18
+    top = 28 + 20 * len(series)  # title, then one legend line per series
     block = label_h + bar_h * len(series) + gap
     height = top + block * len(groups) + 8
     biggest = max([v for _, vals in series for v in vals] + [0]) or 1
@@ -60,6 +61,10 @@ def bar_chart(groups: Sequence[str], series: Sequence[tuple[str, Sequence[float]
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
              f"<title>{escape(title)}</title>",
              f'<text x="0" y="16" font-weight="600">{escape(title)}</text>']
+    for s, (name, _) in enumerate(series):  # legend: what each colour means
+        y = 28 + 20 * s
+        parts.append(f'<rect x="0" y="{y}" width="12" height="12" fill="{PALETTE[s % len(PALETTE)]}"/>'
+                     f'<text x="18" y="{y + 11}">{escape(name)}</text>')
     for g, group in enumerate(groups):
         y0 = top + g * block
         parts.append(f'<text x="0" y="{y0 + 13}" font-weight="600">{escape(group)}</text>')

@@ -76,7 +76,7 @@ def _build_world(root: Path) -> dict:
                                 features=[], data_fingerprint="e2e")
     registry.promote(version)
     settings = Settings(home=root / "home", registry=root / "models")
-    store = open_store(settings)
+    store = open_store(settings, create=True)
     for kind in ("umkm", "firms", "outcomes"):
         import_file(store, kind, paths[kind])
     keys = {}
