@@ -11,14 +11,14 @@ from math import isnan
 
 import numpy as np
 
+from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES
 from matcher.features.text import glossary
 
 _F = {n: i for i, n in enumerate(FEATURE_NAMES)}
 _GROUPS = list(FEATURE_GROUPS)
-CERT_LABEL = {"halal": "halal", "pirt": "PIRT", "bpom": "BPOM", "sni": "SNI", "iso9001": "ISO 9001",
-              "haccp": "HACCP", "svlk": "SVLK", "organik": "organik"}
+CERT_LABEL = {c: certificates.label(c) for c in CERTIFICATIONS}
 LEVEL_PHRASE = {5: "sama persis dengan", 4: "satu subgolongan dengan", 3: "satu golongan dengan",
                 2: "satu golongan pokok dengan"}
 MAX_ITEMS = 6

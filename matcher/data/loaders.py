@@ -24,19 +24,25 @@ import numpy as np
 import pandas as pd
 
 from matcher.data import lifecycle
+from matcher.data import certificates as certs
+from matcher.data import parsing
 from matcher.data import reference as ref
 from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.schema import (
-    CERTIFICATIONS, DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
+    DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
     FOLLOWUP_COLUMNS, INVESTMENT_TYPES, OUTCOME_COLUMNS, PARTIES, SCALE_REVENUE_LIMITS, SCALES,
-    STAGE_GRADE, UMKM_COLUMNS,
+    STAGE_GRADE, UMKM_COLUMNS, VOCABULARY_ALIASES,
 )
 
 READERS = (".csv", ".parquet", ".xlsx")
 # what a yes/no cell may say (lower-cased); shared with training.retrain's outcome markers
 BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
-             "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0}
+            "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0,
+            "iya": 1.0, "y": 1.0, "benar": 1.0, "betul": 1.0, "ada": 1.0, "pernah": 1.0,
+            "sudah": 1.0, "sdh": 1.0, "v": 1.0, "\u2713": 1.0, "\u221a": 1.0, "ok": 1.0,
+            "tdk": 0.0, "n": 0.0, "salah": 0.0, "belum": 0.0, "blm": 0.0, "tidak ada": 0.0,
+            "belum pernah": 0.0, "tidak pernah": 0.0, "-": 0.0, "nihil": 0.0}
 _KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
 _KNOWN_COLUMNS = (*UMKM_COLUMNS, *FIRM_COLUMNS, *OUTCOME_COLUMNS, *EVENT_COLUMNS)
 
@@ -75,8 +81,9 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
         raise MatcherError(f"{path.name}: {size / 2**20:.0f} MB is larger than the "
                            f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it")
     try:
-        if ext == ".csv":
-            options = dict(_CSV_OPTIONS, **_csv_header(path))
+        if ext == ".csv":  # `;` (Excel in an Indonesian locale), tab or comma
+            options = dict(_CSV_OPTIONS, sep=parsing.sniff_delimiter(path))
+            options.update(_csv_header(path, options))
             yield from ([pd.read_csv(path, **options)] if rows is None
                         else pd.read_csv(path, chunksize=rows, **options))
         elif ext == ".xlsx":
@@ -115,9 +122,9 @@ def _distinct_names(header: list) -> list[str]:
     return names
 
 
-def _csv_header(path: Path) -> dict:
+def _csv_header(path: Path, options: dict) -> dict:
     """read_csv options that keep a doubled header name visible (nothing when none is)."""
-    head = pd.read_csv(path, header=None, nrows=1, **_CSV_OPTIONS)
+    head = pd.read_csv(path, header=None, nrows=1, **options)
     header = head.iloc[0].tolist() if len(head) else []
     names = _distinct_names(header)
     if names == [str(h) for h in header]:
@@ -265,6 +272,18 @@ class _Checker:
         self.fail((s != "") & words.isna(), column, f"one of {lifecycle.describe(kind)}")
         return words.where(s != "", None)
 
+    def warn_items(self, items: pd.Series, column: str, expected_for) -> None:
+        """One warning per distinct item of list cells (tuples), at its first row, with a count."""
+        flat = items.explode().dropna()
+        if flat.empty:
+            return
+        rows = self.rows[self.df.index.get_indexer(flat.index)]
+        counts = flat.value_counts()
+        for v, r in zip(flat[~flat.duplicated().to_numpy()], rows[~flat.duplicated().to_numpy()]):
+            n = int(counts[v])
+            self.warnings.append(Problem(self.source, int(r), column, v,
+                                         expected_for(v) + (f" ({n} rows)" if n > 1 else "")))
+
     # ---- columns
     def has(self, column: str) -> bool:
         return column in self.df.columns
@@ -318,9 +337,23 @@ class _Checker:
 
     def number(self, column: str, *, minimum: float | None = 0.0, integer: bool = False,
                maximum: float | None = None, rule: str | None = None) -> pd.Series:
-        """Optional number (NaN when empty); "1500000.0" is fine, "1.500.000" is not."""
+        """Optional number (NaN when empty), read as offices write it (see
+        :mod:`matcher.data.parsing`): "1.500.000", "1500000.0", "Rp 1,5 juta" in a money
+        column (``*_idr``), "-7,15" in ``lat``/``lon``, "12 orang" for a count."""
         s = self.col(column)
-        values = pd.to_numeric(s.where(s != "", None), errors="coerce").astype(float)
+        if column in ("lat", "lon"):
+            values = parsing.map_unique(s, parsing.read_decimal).astype(float)
+        else:
+            period = _PERIODS.get(column)
+            read = parsing.map_unique(s, lambda v: parsing.read_number(
+                v, money=column.endswith("_idr"), period=period))
+            values = read.str[0].astype(float)
+            notes = read.str[1]
+            noted = notes.notna().to_numpy()
+            if noted.any():
+                note_of = dict(zip(s[noted], zip(notes[noted], values[noted])))
+                self.warn_once(noted, column, lambda v: f"a figure {note_of[v][0]} "
+                                                        f"(read as {note_of[v][1]:.0f})")
         filled = (s != "").to_numpy()
         bad = filled & ~np.isfinite(values.to_numpy())
         implicit_max = integer and maximum is None  # integers fit their (32-bit) column
@@ -342,33 +375,45 @@ class _Checker:
                 rule = f"{kind} >= {minimum:g}"
             else:
                 rule = kind
-            rule += " (plain digits, no thousands separators)"
+            rule += (" (e.g. 1500000, 1.500.000, Rp 1,5 juta, Rp1,5 M)" if column.endswith("_idr")
+                     else " (e.g. 1200 or 1.200)")
         self.fail(bad, column, rule)
         return values.where(~bad, np.nan)
 
-    def vocabulary(self, column: str, allowed: tuple[str, ...], *, upper: bool = False) -> pd.Series:
-        """Optional choice from ``allowed`` (any case); None when empty."""
+    def vocabulary(self, column: str, allowed: tuple[str, ...], *, upper: bool = False,
+                   reader=None, also: str = "") -> pd.Series:
+        """Optional choice from ``allowed`` (any case, spacing or punctuation), or one of
+        the words offices write for it (``schema.VOCABULARY_ALIASES``: "perusahaan" is a
+        firm, "usaha mikro" is mikro); None when empty. ``reader``: a custom
+        value -> canonical function (stages); ``also``: examples of accepted words for
+        the error text."""
         s = self.col(column)
-        norm = s.str.upper() if upper else s.str.lower()
-        bad = (s != "") & ~norm.isin(allowed)
-        self.fail(bad, column, f"one of {', '.join(allowed)}")
+        read = reader or parsing.vocabulary_reader(allowed, VOCABULARY_ALIASES.get(allowed, {}),
+                                                   upper=upper)
+        norm = parsing.map_unique(s, read)
+        bad = (s != "") & norm.isna()
+        self.fail(bad, column, f"one of {', '.join(allowed)}" + (f" (or {also})" if also else ""))
         return norm.astype(object).where((s != "") & ~bad, None)
 
-    def vocabulary_list(self, column: str, allowed: tuple[str, ...]) -> pd.Series:
-        """';'-separated choices (case, spaces and '-' ignored: "ISO 9001" = iso9001) -> tuples."""
-        items = self.col(column).str.lower().str.replace(r"[\s\-]+", "", regex=True).str.split(";")
-        flat = items.explode()
-        unknown = flat[(flat != "") & ~flat.isin(allowed)]
-        if len(unknown):
-            bad_items = unknown.groupby(level=0).agg(", ".join)
-            expected = (bad_items.radd("';'-separated values from: " + ", ".join(allowed) + "; not: ")
-                        .reindex(self.df.index))
-            self.fail(self.df.index.isin(bad_items.index), column, expected)
-        return pd.Series([tuple(dict.fromkeys(x for x in lst if x)) for lst in items],
-                         index=self.df.index, dtype=object)
+    def certificates(self, column: str) -> pd.Series:
+        """Certificate cells as written ("Halal MUI, SPP-IRT", "BPOM MD", "SNI 3556") ->
+        tuples of canonical tokens (:mod:`matcher.data.certificates`). An item naming no
+        known certificate is kept as written and warned about; one applied for or lapsed
+        ("halal (proses)") is left out and warned about. Never an error."""
+        s = self.col(column)
+        readings = parsing.map_unique(s, certs.read_cell)
+        self.warn_items(readings.map(lambda r: r.unknown), column,
+                        lambda v: f"a known certificate ({certs.known_summary()}); "
+                                  "kept as written, not used in matching")
+        self.warn_items(readings.map(lambda r: r.guessed), column,
+                        lambda v: "a certificate spelt as usual; read as the one after the arrow")
+        self.warn_items(readings.map(lambda r: r.not_held), column,
+                        lambda v: "a certificate held; this one is applied for or lapsed, "
+                                  "so it is not counted")
+        return readings.map(lambda r: r.tokens).astype(object)
 
     def boolean(self, column: str) -> pd.Series:
-        s = self.col(column).str.lower()
+        s = self.col(column).str.lower().str.strip(" .!").str.replace(r"\s+", " ", regex=True)
         values = s.map(BOOLEANS)
         bad = (s != "") & values.isna()
         self.fail(bad, column, "true/false, 1/0 or ya/tidak")
@@ -469,6 +514,10 @@ def _shown(value: str, width: int = 80) -> str:
     return text + (f"… ({len(value)} characters)" if len(value) > width else "")
 
 
+# the period a money column counts in, for "Rp 10 juta/bulan" in an annual column
+_PERIODS = {"annual_revenue_idr": "year", "monthly_capacity_idr": "month"}
+
+
 def _none_where_empty(s: pd.Series) -> pd.Series:
     """Text column as object dtype with None for empty cells (the canonical "str|None")."""
     return s.astype(object).where(s != "", None)
@@ -537,7 +586,7 @@ def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
         **c.location(),
         "employees": c.number("employees", integer=True),
         "monthly_capacity_idr": c.number("monthly_capacity_idr"),
-        "certifications": c.vocabulary_list("certifications", CERTIFICATIONS),
+        "certifications": c.certificates("certifications"),
         "year_founded": c.number("year_founded", minimum=1900, maximum=_dt.date.today().year,
                                  integer=True),
         "export_experience": c.boolean("export_experience"),
@@ -589,7 +638,7 @@ def parse_firms(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         "needs": c.required("needs"),
         "needed_kbli": c.kbli("needed_kbli", required=False),
         **c.location(),
-        "required_certifications": c.vocabulary_list("required_certifications", CERTIFICATIONS),
+        "required_certifications": c.certificates("required_certifications"),
         "preferred_scale": c.vocabulary("preferred_scale", SCALES),
         "budget_idr": c.number("budget_idr"),
         "max_partners": max_partners.fillna(DEFAULT_MAX_PARTNERS).astype(np.int64),
@@ -709,7 +758,7 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
     c = _Checker(raw, source)
     c.require_columns(("party", "id"))
     c.required("party")
-    party = c.vocabulary("party", PARTIES)
+    party = c.vocabulary("party", PARTIES, also="perusahaan, UMKM")
     ids = excel_integer_text(c.required("id"))
     is_umkm, is_firm = (party == "umkm").to_numpy(), (party == "firm").to_numpy()
     c.fail(is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(), "id",

@@ -41,8 +41,15 @@ Canonical event frame (``EVENT_COLUMNS``)
 """
 from __future__ import annotations
 
-CERTIFICATIONS = ("halal", "pirt", "bpom", "sni", "iso9001", "haccp", "svlk", "organik")
+# Base certificate tokens, in feature order (the first eight are the original contract's).
+# Cells may hold sub-typed tokens ("halal:self_declare", "bpom:md", "sni:3556"), any
+# "iso<number>", and unknown items kept as written: see matcher.data.certificates and
+# matcher/data/vocab/certificates.psv (aliases and sources).
+CERTIFICATIONS = ("halal", "pirt", "bpom", "sni", "iso9001", "haccp", "svlk", "organik",
+                  "nkv", "cppob", "cpotb", "cpkb", "iso22000", "fssc22000", "iso14001", "slhs")
 SCALES = ("mikro", "kecil", "menengah")
+NIB_SCALES = ("mikro", "kecil", "menengah", "besar")  # the NIB may say "usaha besar"
+LEGAL_FORMS = ("perorangan", "cv", "pt", "koperasi", "kub")
 INVESTMENT_TYPES = ("PMA", "PMDN")
 from matcher.data.lifecycle import FOLLOWUP_STATUSES, SCHEMES, STAGE_GRADE, STAGES  # noqa: F401  (one owner)
 
@@ -52,6 +59,34 @@ DEFAULT_MAX_PARTNERS = 3
 
 # PP 7/2021 annual sales thresholds (rupiah): mikro <= 2 M, kecil <= 15 M, menengah <= 50 M.
 SCALE_REVENUE_LIMITS = (("mikro", 2e9), ("kecil", 15e9), ("menengah", 50e9))
+# PP 7/2021 business capital (modal usaha, without land and buildings): mikro <= 1 M,
+# kecil <= 5 M, menengah <= 10 M.
+SCALE_CAPITAL_LIMITS = (("mikro", 1e9), ("kecil", 5e9), ("menengah", 10e9))
+
+# Words offices write for each vocabulary (folded: case, punctuation and spacing ignored).
+_SCALE_WORDS = {"micro": "mikro", "usaha mikro": "mikro", "umi": "mikro", "small": "kecil",
+                "usaha kecil": "kecil", "medium": "menengah", "usaha menengah": "menengah"}
+VOCABULARY_ALIASES: dict[tuple[str, ...], dict[str, str]] = {
+    SCALES: _SCALE_WORDS,
+    NIB_SCALES: {**_SCALE_WORDS, "large": "besar", "usaha besar": "besar"},
+    INVESTMENT_TYPES: {
+        "asing": "PMA", "modal asing": "PMA", "penanaman modal asing": "PMA", "foreign": "PMA",
+        "fdi": "PMA", "dalam negeri": "PMDN", "modal dalam negeri": "PMDN",
+        "penanaman modal dalam negeri": "PMDN", "domestik": "PMDN", "domestic": "PMDN"},
+    PARTIES: {
+        "perusahaan": "firm", "company": "firm", "investor": "firm", "pma": "firm",
+        "pmdn": "firm", "pt": "firm", "industri besar": "firm", "ukm": "umkm", "umk": "umkm",
+        "ikm": "umkm", "msme": "umkm", "sme": "umkm", "usaha": "umkm", "pelaku usaha": "umkm"},
+    LEGAL_FORMS: {
+        "perseorangan": "perorangan", "usaha perorangan": "perorangan", "pribadi": "perorangan",
+        "individu": "perorangan", "individual": "perorangan", "ud": "perorangan",
+        "usaha dagang": "perorangan", "pd": "perorangan", "perusahaan dagang": "perorangan",
+        "sole proprietorship": "perorangan", "persekutuan komanditer": "cv",
+        "commanditaire vennootschap": "cv", "perseroan terbatas": "pt", "pt perorangan": "pt",
+        "pt perseorangan": "pt", "perseroan perorangan": "pt", "kop": "koperasi",
+        "ksu": "koperasi", "ksp": "koperasi", "kud": "koperasi", "kopwan": "koperasi",
+        "cooperative": "koperasi", "kelompok usaha bersama": "kub"},
+}
 
 UMKM_COLUMNS = (
     "umkm_id", "name", "nib", "kbli", "products", "province", "province_code", "regency",

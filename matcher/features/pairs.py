@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.geo import haversine_km
 from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices, stacked
@@ -39,15 +40,20 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
     "prior": ("prior_fit",),
 }
 FEATURE_NAMES: tuple[str, ...] = tuple(n for names in FEATURE_GROUPS.values() for n in names)
-FOOD_CERTS = np.array([c in ("halal", "bpom", "pirt", "haccp") for c in CERTIFICATIONS])
+FOOD_CERTS = np.array([certificates.table()[c].food for c in CERTIFICATIONS])
 _SCALE_ORD = {s: i + 1 for i, s in enumerate(SCALES)}
 
 
-def _cert_matrix(lists) -> np.ndarray:
+def _cert_matrix(lists, held: bool) -> np.ndarray:
+    """(entity x base certificate) matrix. Sub-typed tokens count as their base
+    ("bpom:md" is bpom); a held certificate also holds what it implies (FSSC 22000 ->
+    ISO 22000 -> HACCP); unknown items kept as written count as nothing."""
     idx = {c: i for i, c in enumerate(CERTIFICATIONS)}
     out = np.zeros((len(lists), len(CERTIFICATIONS)), dtype=bool)
     for i, certs in enumerate(lists):
-        for c in certs or ():
+        bases = (certificates.held_bases(certs) if held
+                 else {certificates.base(c) for c in certs or ()})
+        for c in bases:
             if c in idx:
                 out[i, idx[c]] = True
     return out
@@ -160,7 +166,8 @@ class PairFeatureBuilder(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ encoding
-    def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str) -> dict:
+    def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str,
+                       held: bool) -> dict:
         text = self.text_.transform(df[text_col].fillna("").astype(str).tolist())
         codes = level_matrices(df["kbli"].tolist())
         return dict(
@@ -174,13 +181,13 @@ class PairFeatureBuilder(BaseEstimator):
             lon=_num(df["lon"]),
             province=df["province_code"].fillna("").astype(str).to_numpy(),
             regency=df["regency_code"].fillna("").astype(str).to_numpy(),
-            certs=_cert_matrix(df[certs_col].tolist()),
+            certs=_cert_matrix(df[certs_col].tolist(), held),
             kbli_lists=df["kbli"].to_numpy(dtype=object),
         )
 
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
-        common = self._encode_common(umkm, "products", "certifications")
+        common = self._encode_common(umkm, "products", "certifications", held=True)
         year = pd.Timestamp.now().year
         num = {
             "scale": umkm["scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
@@ -194,7 +201,7 @@ class PairFeatureBuilder(BaseEstimator):
 
     def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
-        common = self._encode_common(firms, "needs", "required_certifications")
+        common = self._encode_common(firms, "needs", "required_certifications", held=False)
         needed = level_matrices(firms["needed_kbli"].tolist())
         activity = level_matrices([tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])])
         budget = _num(firms["budget_idr"])
