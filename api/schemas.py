@@ -100,6 +100,9 @@ class UmkmOut(BaseModel):
     certifications: list[str]
     year_founded: float | None
     export_experience: float | None
+    modal_usaha_idr: float | None = None
+    nib_scale: str | None = None
+    legal_form: str | None = None
 
 
 class FirmOut(BaseModel):
@@ -144,6 +147,9 @@ class UmkmProfileIn(RequestBody):
                                               max_length=rules.K_MAX)
     year_founded: Annotated[int, Field(ge=1900, le=2100)] | None = None
     export_experience: bool | None = None
+    modal_usaha_idr: float | None = None
+    nib_scale: str | None = None
+    legal_form: str | None = None
 
     def to_raw_row(self) -> dict[str, Any]:
         """The profile as one row of an umkm file (lists ';'-joined, blanks empty)."""

@@ -216,3 +216,39 @@ def test_a_one_letter_slip_is_read_and_warned():
     df = loaders.parse_umkm(umkm_raw(1, certifications="halall, Hacpp, garam"), "u")
     assert df.loc[0, "certifications"] == ("halal", "haccp", "garam")
     assert [w.value for w in df.attrs["warnings"]] == ["garam", "halall -> halal", "Hacpp -> HACCP"]
+
+
+def test_normalised_file_holds_canonical_values_and_reads_back_the_same(tmp_path, capsys):
+    path, out = tmp_path / "umkm.csv", tmp_path / "clean.csv"
+    umkm_raw(
+        2, name=["CV Garam Madura", "Bu Sri"], province=["Jatim", "jawa timur"],
+        regency=["Kab. Pamekasan", ""], kbli=["10774", "10794"], lat=["", "-7,25"], lon=["", "112,75"],
+        certifications=["Halal MUI; BPOM MD", "sni 3556"], annual_revenue_idr=["Rp 1,5 juta", ""],
+        modal_usaha_idr=["Rp 500 jt", ""], legal_form=["", "UD"], nib_scale=["Usaha Mikro", ""],
+    ).to_csv(path, index=False, sep=";")
+    assert main(["validate", str(path), "--kind", "umkm", "--normalised", str(out)]) == 0
+    clean = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    first = clean.iloc[0]
+    assert (first["province"], first["province_code"]) == ("Jawa Timur", "35")
+    assert (first["regency"], first["regency_code"]) == ("Kabupaten Pamekasan", "3528")
+    assert first["certifications"] == "halal;bpom:md" and clean.loc[1, "certifications"] == "sni:3556"
+    assert first["annual_revenue_idr"] == "1500000" and first["modal_usaha_idr"] == "500000000"
+    assert first["legal_form"] == "cv" and clean.loc[1, "legal_form"] == "perorangan"
+    assert first["nib_scale"] == "mikro" and first["lat"] == "" and clean.loc[1, "lat"] == "-7.25"
+    assert "location_precision" not in clean.columns
+    again = loaders.load_umkm(out)
+    pd.testing.assert_frame_equal(again, loaders.load_umkm(path))
+
+
+def test_contract_additions_and_scale_disagreements():
+    df = loaders.parse_umkm(umkm_raw(
+        4, name=["PT A", "KUB Garam", "Koperasi Serba Usaha Tani", "Bu Sri"],
+        legal_form=["", "", "", "Perseorangan"], scale=["mikro", "", "", "kecil"],
+        nib_scale=["", "Usaha Kecil", "", "mikro"], annual_revenue_idr=["Rp 5 M", "", "", ""],
+        modal_usaha_idr=["", "Rp 3 miliar", "Rp 12 miliar", ""]), "u")
+    assert df["legal_form"].tolist() == ["pt", "kub", "koperasi", "perorangan"]
+    assert df["scale"].tolist() == ["mikro", "kecil", None, "kecil"]  # stated wins; warned
+    assert df["nib_scale"].tolist() == [None, "kecil", None, "mikro"]
+    assert df["modal_usaha_idr"].tolist()[1:3] == [3e9, 12e9]
+    got = {(w.row, w.column) for w in df.attrs["warnings"]}
+    assert got == {(2, "scale"), (4, "modal_usaha_idr"), (5, "nib_scale")}

@@ -62,6 +62,9 @@ class Umkm(_Location, Base):
     certifications: Mapped[str] = mapped_column(Text, default="")
     year_founded: Mapped[float | None] = mapped_column(Float)
     export_experience: Mapped[float | None] = mapped_column(Float)
+    modal_usaha_idr: Mapped[float | None] = mapped_column(Float)
+    nib_scale: Mapped[str | None] = mapped_column(String(16))
+    legal_form: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

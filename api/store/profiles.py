@@ -43,7 +43,7 @@ UMKM = ProfileKind(
     table=Umkm, id_column="umkm_id", columns=UMKM_COLUMNS,
     list_columns=("kbli", "certifications"),
     float_columns=("lat", "lon", "annual_revenue_idr", "employees", "monthly_capacity_idr",
-                   "year_founded", "export_experience"),
+                   "year_founded", "export_experience", "modal_usaha_idr"),
     int_columns=(),
     kbli_columns=("kbli",), certificate_column="certifications", scale_column="scale",
     text_columns=("name", "products"),

@@ -12,6 +12,7 @@ from rich.table import Table
 from matcher.cli._common import add_all_errors, make_console
 from matcher.data import loaders
 from matcher.data.errors import MatcherError
+from matcher.data.normalised import write_normalised
 from matcher.data.schema import KINDS
 
 
@@ -27,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--umkm", metavar="U", help="UMKM profiles (outcomes: optional; event: required)")
     p.add_argument("--firms", metavar="F", help="firm profiles (outcomes: optional; event: required)")
     add_all_errors(p)
+    p.add_argument("--normalised", metavar="OUT.csv",
+                   help="also write the cleaned rows (canonical names with province_code and "
+                        "regency_code, KBLI codes, certificate tokens, plain numbers) to OUT.csv")
     p.set_defaults(handler=validate)
 
 
@@ -56,6 +60,9 @@ def validate(args: argparse.Namespace) -> int:
     else:
         frame = loaders.parse_event(raw, source, umkm, firms)
 
+    if args.normalised:
+        write_normalised(frame, args.normalised)
+        notes.append(f"cleaned rows written to {args.normalised}")
     warnings = frame.attrs.get("warnings", [])
     table = Table(title=f"{source}: valid {args.kind} file", show_header=False)
     table.add_row("rows in file", str(len(raw)))

@@ -31,8 +31,9 @@ from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.schema import (
     DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
-    FOLLOWUP_COLUMNS, INVESTMENT_TYPES, OUTCOME_COLUMNS, PARTIES, SCALE_REVENUE_LIMITS, SCALES,
-    STAGE_GRADE, UMKM_COLUMNS, VOCABULARY_ALIASES,
+    FOLLOWUP_COLUMNS, INVESTMENT_TYPES, LEGAL_FORMS, NIB_SCALES, OUTCOME_COLUMNS, PARTIES,
+    SCALE_CAPITAL_LIMITS, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE, UMKM_COLUMNS,
+    VOCABULARY_ALIASES,
 )
 
 READERS = (".csv", ".parquet", ".xlsx")
@@ -592,8 +593,11 @@ def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
         "export_experience": c.boolean("export_experience"),
     }
     revenue = c.number("annual_revenue_idr")
+    capital = c.number("modal_usaha_idr")
     data["annual_revenue_idr"] = revenue
-    data["scale"] = _scale(c, revenue)
+    data["modal_usaha_idr"] = capital
+    data["scale"], data["nib_scale"] = _scale(c, revenue, capital)
+    data["legal_form"] = _legal_form(c)
     return c.finish(_frame(UMKM_COLUMNS, data, len(c)))
 
 
@@ -607,19 +611,79 @@ def _nib(c: _Checker) -> pd.Series:
     return _none_where_empty(s)
 
 
-def _scale(c: _Checker, revenue: pd.Series) -> pd.Series:
-    """Given scale, else derived from revenue per PP 7/2021; revenue > 50 billion warns."""
-    given = c.vocabulary("scale", SCALES)
-    derived = pd.Series(None, index=revenue.index, dtype=object)
+def _derived_scale(amount: pd.Series, limits) -> pd.Series:
+    """PP 7/2021 class of an amount (None when unknown or above the menengah limit)."""
+    derived = pd.Series(None, index=amount.index, dtype=object)
     lower = -np.inf
-    for label, limit in SCALE_REVENUE_LIMITS:
-        derived[(revenue > lower) & (revenue <= limit)] = label
+    for label, limit in limits:
+        derived[(amount > lower) & (amount <= limit)] = label
         lower = limit
-    too_big = (revenue > SCALE_REVENUE_LIMITS[-1][1]).to_numpy()
-    c._record(c.warnings, too_big, "annual_revenue_idr",
-              "at most 50 billion rupiah for an UMKM (PP 7/2021); this is a large business")
-    scale = given.where(given.notna(), derived).astype(object)
-    return scale.where(scale.notna(), None)
+    return derived
+
+
+_PP7 = {"annual_revenue_idr": "annual sales: mikro <= Rp2 miliar, kecil <= Rp15 miliar, "
+                              "menengah <= Rp50 miliar",
+        "modal_usaha_idr": "business capital without land and buildings: mikro <= Rp1 miliar, "
+                           "kecil <= Rp5 miliar, menengah <= Rp10 miliar"}
+
+
+def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(scale, nib_scale). The scale is the one given, else the NIB's, else derived from
+    revenue, else from capital (PP 7/2021). A stated scale that disagrees with revenue or
+    capital, a NIB scale that disagrees with the stated one, and amounts above the
+    UMKM limits are warnings: the facilitator decides which figure is wrong."""
+    given = c.vocabulary("scale", SCALES)
+    nib_scale = c.vocabulary("nib_scale", NIB_SCALES)
+    by = {"annual_revenue_idr": _derived_scale(revenue, SCALE_REVENUE_LIMITS),
+          "modal_usaha_idr": _derived_scale(capital, SCALE_CAPITAL_LIMITS)}
+    for column, amount, limits in (("annual_revenue_idr", revenue, SCALE_REVENUE_LIMITS),
+                                   ("modal_usaha_idr", capital, SCALE_CAPITAL_LIMITS)):
+        too_big = (amount > limits[-1][1]).to_numpy()
+        c._record(c.warnings, too_big, column,
+                  f"at most Rp{limits[-1][1] / 1e9:.0f} miliar for an UMKM (PP 7/2021 "
+                  f"{_PP7[column]}); this is a large business")
+    nib_umkm = nib_scale.where(nib_scale.isin(SCALES), None)
+    stated = given.where(given.notna(), nib_umkm)
+    for column, derived in by.items():
+        clash = (stated.notna() & derived.notna() & (stated != derived)).to_numpy()
+        expected = ("a scale agreeing with " + column + " (" + derived.fillna("") + " by PP 7/2021 "
+                    + _PP7[column] + "); kept as stated")
+        from_given = given.notna().to_numpy()
+        c._record(c.warnings, clash & from_given, "scale", expected, values=stated)
+        c._record(c.warnings, clash & ~from_given, "nib_scale", expected, values=stated)
+    both = (given.notna() & nib_scale.notna() & (given != nib_scale)).to_numpy()
+    c._record(c.warnings, both, "nib_scale", "the same scale as the scale column ("
+              + given.fillna("") + "); the scale column is used")
+    nib_large = (nib_scale == "besar").to_numpy()
+    c._record(c.warnings, nib_large, "nib_scale",
+              "mikro, kecil or menengah: the NIB says usaha besar, which is not an UMKM")
+    scale = stated
+    for derived in by.values():
+        scale = scale.where(scale.notna(), derived)
+    return scale.astype(object).where(scale.notna(), None), nib_scale
+
+
+def _legal_form(c: _Checker) -> pd.Series:
+    """legal_form as written ("CV", "Perseroan Terbatas", "UD", "Koperasi Serba Usaha"),
+    else read from the name ("CV Maju Jaya", "KUB Garam Rakyat"); an unknown form is a
+    warning (the column is informative, not worth refusing a file for)."""
+    read = parsing.vocabulary_reader(LEGAL_FORMS, VOCABULARY_ALIASES[LEGAL_FORMS])
+
+    def form(value: str) -> str | None:
+        hit = read(value)
+        if hit is None and "koperasi" in parsing.fold_word(value).split():
+            return "koperasi"
+        return hit
+
+    s = c.col("legal_form")
+    written = parsing.map_unique(s, form)
+    c.warn_once(((s != "") & written.isna()).to_numpy(), "legal_form",
+                lambda v: f"one of {', '.join(LEGAL_FORMS)} (or PT Perorangan, UD, KSU...); left empty")
+    first_word = c.col("name").str.split(n=1).str[0].fillna("").str.rstrip(".").str.lower()
+    from_name = first_word.map({"pt": "pt", "cv": "cv", "ud": "perorangan", "koperasi": "koperasi",
+                                "kop": "koperasi", "kub": "kub"})
+    out = written.where(s != "", from_name)
+    return out.astype(object).where(out.notna(), None)
 
 
 def parse_firms(raw: pd.DataFrame, source: str) -> pd.DataFrame:

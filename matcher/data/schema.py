@@ -14,7 +14,11 @@ Canonical UMKM frame (``UMKM_COLUMNS``)
     "province"), scale str|None ("mikro", "kecil", "menengah"; derived from
     annual_revenue_idr when absent), annual_revenue_idr float (NaN = unknown),
     employees float (NaN = unknown), monthly_capacity_idr float, certifications
-    tuple[str, ...], year_founded float, export_experience float (1.0, 0.0, NaN = unknown).
+    tuple[str, ...], year_founded float, export_experience float (1.0, 0.0, NaN = unknown),
+    modal_usaha_idr float (business capital without land and buildings, NaN = unknown),
+    nib_scale str|None (the scale printed on the NIB: mikro, kecil, menengah, besar),
+    legal_form str|None (perorangan, cv, pt, koperasi, kub; read from the name's "PT"/"CV"/
+    "UD"/"Koperasi"/"KUB" when the column is empty).
 
 Canonical firm frame (``FIRM_COLUMNS``)
     firm_id str, name str, investment_type str ("PMA"|"PMDN"), country str|None,
@@ -92,6 +96,7 @@ UMKM_COLUMNS = (
     "umkm_id", "name", "nib", "kbli", "products", "province", "province_code", "regency",
     "regency_code", "lat", "lon", "location_precision", "scale", "annual_revenue_idr",
     "employees", "monthly_capacity_idr", "certifications", "year_founded", "export_experience",
+    "modal_usaha_idr", "nib_scale", "legal_form",
 )
 FIRM_COLUMNS = (
     "firm_id", "name", "investment_type", "country", "kbli", "needs", "needed_kbli",

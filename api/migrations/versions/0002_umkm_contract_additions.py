@@ -1,0 +1,33 @@
+"""UMKM contract additions: business capital, the scale on the NIB, the legal form.
+
+Revision ID: 0002
+Revises: 0001
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0002'
+down_revision: Union[str, Sequence[str], None] = '0001'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    with op.batch_alter_table('umkm', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('modal_usaha_idr', sa.Float(), nullable=True))
+        batch_op.add_column(sa.Column('nib_scale', sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column('legal_form', sa.String(length=16), nullable=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table('umkm', schema=None) as batch_op:
+        batch_op.drop_column('legal_form')
+        batch_op.drop_column('nib_scale')
+        batch_op.drop_column('modal_usaha_idr')
