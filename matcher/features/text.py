@@ -83,11 +83,16 @@ def glossary() -> GlossaryTables:
     rows = [line.split("|") for line in raw.strip().splitlines()]
     df = pd.DataFrame(rows[1:], columns=rows[0])
     phrases: dict[tuple[str, ...], int] = {}
+    clashes: list[str] = []
     for pos, row in enumerate(df.itertuples(index=False)):
         for term in (row.terms_id + ";" + row.terms_en).split(";"):
             key = tuple(normalise_text(term).split())
-            if key and key not in phrases:  # first concept listed wins an ambiguous phrase
+            if key in phrases and phrases[key] != pos:
+                clashes.append(f"{' '.join(key)!r}: {df['concept'].iat[phrases[key]]} and {row.concept}")
+            elif key:
                 phrases[key] = pos
+    if clashes:  # a phrase with two meanings would silently take the first one's
+        raise ValueError("glossary phrases claimed by two concepts: " + "; ".join(clashes))
     concepts = pd.DataFrame(
         {
             "concept": df["concept"],
@@ -159,6 +164,42 @@ def analyse(text: object) -> tuple[list[int], str]:
         out.append(table.concepts.at[concept, "label_en"].replace(" ", "_"))
         i += n
     return found, " ".join(out)
+
+
+# filler kept inside a need's context ("krupuk untuk kantin"); other filler is dropped
+_CONNECTORS = frozenset("untuk bagi dari di ke dengan for from to with".split())
+_CLAUSE = re.compile(r"[,;:.()\n/]+|\s-\s")
+
+
+@lru_cache(maxsize=16_384)
+def surface_terms(text: object, context: int = 0) -> dict[int, str]:
+    """Concept position -> the words ``text`` used for it, first mention wins:
+    "Kerupuk puli dan rengginang" -> {snack: "kerupuk puli"}. ``context`` more words of the
+    same clause follow the phrase (request filler such as "supplier" or "our" dropped,
+    connectors kept), so a need reads "krupuk untuk kantin karyawan". For reasons: only explained rows
+    call it, and each distinct text is read once."""
+    table = glossary()
+    out: dict[int, str] = {}
+    for clause in _CLAUSE.split(str(text or "")):
+        tokens = normalise_text(clause).split()
+        i = 0
+        while i < len(tokens):
+            hit = _lookup(tokens, i, table)
+            if hit is None:
+                i += 1
+                continue
+            concept, n = hit
+            words = tokens[i : i + n]
+            j = i + n
+            while j < len(tokens) and len(words) < n + context:
+                if tokens[j] not in STOPWORDS or tokens[j] in _CONNECTORS:
+                    words.append(tokens[j])
+                j += 1
+            while len(words) > n and words[-1] in STOPWORDS:
+                words.pop()
+            out.setdefault(concept, " ".join(words))
+            i += n
+    return out
 
 
 def concept_matrix(concept_lists: list[list[int]], n_concepts: int) -> sp.csr_matrix:
