@@ -1,49 +1,76 @@
-"""Reasons a facilitator can read out to both sides, in Bahasa Indonesia.
+"""Reasons a facilitator can read out to both sides: the one template module.
 
-Built from a pair's actual feature values, ordered by how much each feature group moved
-the score (see :meth:`matcher.ranking.MatchModel.contributions`): what fits first, then
-what is missing (``kurang: ...``). Only the top-k rows of a recommendation are explained,
-so the per-row string assembly here is not on the scoring path.
+Every phrase comes from the ``reasons`` domain of the message catalogue
+(``matcher/i18n/messages/reasons.toml``; Indonesian by default, English on request) and
+every number from :mod:`matcher.i18n.fmt` (``Rp105 juta``, ``1.250 km``). A reason string
+is items joined with ``"; "``:
+
+* strengths first, ordered by how much each feature group moved the score (see
+  :meth:`matcher.ranking.MatchModel.contributions`): the products in the UMKM's own words
+  against the firm's need in its words ("produk cocok: kerupuk puli ↔ krupuk untuk
+  kantin karyawan"), KBLI codes with their short titles ("KBLI 10774 (pengolahan garam)
+  sama dengan yang dicari"), certificates held, scale, capacity;
+* distance is a neutral fact ("satu provinsi, jarak 150 km"), except beyond
+  :data:`LOCAL_KM` for a need that must be local (fresh food, on-site services: glossary
+  locality >= :data:`LOCAL_NEED`), where it is a weaker point; the same distance is
+  therefore never a strength in one row and a weakness in the next for the same need;
+* ``perlu dilengkapi:`` certificates the firm requires and the UMKM lacks, and the halal
+  certificate a food or drink UMKM must hold by law (UU 33/2014, PP 39/2021, PP 42/2024:
+  medium and large firms since October 2024, micro and small since October 2026);
+* ``catatan:`` weaker points.
+
+No model number is ever shown. Only the top-k rows of a recommendation are explained;
+everything numeric is computed for those rows at once and the per-row loop only chooses
+and formats phrases.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from math import isnan
 
 import numpy as np
 
 from matcher.data import certificates
+from matcher.data import reference as ref
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES
-from matcher.features.text import glossary
+from matcher.features.text import glossary, surface_terms
+from matcher.i18n import catalogue, current_lang, format_idr, format_number
 
 _F = {n: i for i, n in enumerate(FEATURE_NAMES)}
 _GROUPS = list(FEATURE_GROUPS)
-CERT_LABEL = {c: certificates.label(c) for c in CERTIFICATIONS}
-LEVEL_PHRASE = {5: "sama persis dengan", 4: "satu subgolongan dengan", 3: "satu golongan dengan",
-                2: "satu golongan pokok dengan"}
 MAX_ITEMS = 6
+LOCAL_KM = 300.0  # beyond this, a need that must be local is far
+LOCAL_NEED = 0.6  # glossary locality from which a need must be local
+NEED_CONTEXT_WORDS = 3  # words of the firm's need shown after its matched phrase
+FOOD_KBLI_DIVISIONS = ("10", "11", "56")  # food, drink, food service: halal is mandatory
+_HALAL = CERTIFICATIONS.index("halal")
 # thresholds as the float32 values the features and contributions are compared in
 _F32_0_05, _F32_0_2 = float(np.float32(0.05)), float(np.float32(0.2))
-GROUP_LABEL = {
-    "salt": "garam", "tobacco": "tembakau", "textile": "tekstil", "garment": "pakaian",
-    "leather": "produk kulit", "wood": "produk kayu", "craft": "kerajinan", "beverage": "minuman",
-    "herbal": "herbal", "spice": "rempah", "food_processed": "makanan olahan",
-    "food_snack": "makanan ringan", "fresh_produce": "hasil segar", "bakery": "roti dan kue",
-    "crops": "hasil pertanian", "seafood": "hasil laut", "meat": "daging",
-    "dairy_egg": "susu dan telur", "catering": "jasa boga", "agri_input": "sarana pertanian",
-    "agriculture": "hasil pertanian", "livestock": "peternakan", "packaging": "kemasan",
-    "paper": "kertas", "printing": "percetakan", "plastic": "plastik dan karet", "metal": "logam",
-    "services_tech": "jasa teknik", "manufacturing": "manufaktur", "construction": "konstruksi",
-    "services_local": "jasa setempat", "logistics": "logistik", "recycling": "daur ulang",
-    "chemical": "kimia dan kosmetik", "energy": "energi", "digital": "jasa digital",
-    "tourism": "pariwisata", "trade": "perdagangan", "health": "kesehatan",
-}
 
 
-def _rupiah(x: float) -> str:
-    if x >= 1e9:
-        return f"Rp {x / 1e9:.1f} miliar".replace(".", ",")
-    return f"Rp {x / 1e6:.0f} juta"
+def _templates(lang: str) -> dict[str, str]:
+    """Every ``reasons.*`` message in ``lang``, keyed without the prefix (looked up once per call)."""
+    return {k[len("reasons."):]: v[lang] for k, v in catalogue().items() if k.startswith("reasons.")}
+
+
+@lru_cache(maxsize=4096)
+def kbli_short_title(code: str) -> str | None:
+    """A KBLI title as a reader says it: "Industri Pengolahan Garam" -> "pengolahan garam"
+    (leading "Industri" dropped, capitalised words lower-cased, acronyms kept, long titles
+    cut at a word)."""
+    title = ref.kbli_title(code)
+    if not title:
+        return None
+    title = re.sub(r"^(Industri|Kegiatan)\s+", "", title.strip())
+    words = [w if (w.isupper() and len(w) > 1) else w.lower() for w in title.split()]
+    out = ""
+    for w in words:
+        if len(out) + len(w) + 1 > 48:
+            return out + " …"
+        out = f"{out} {w}" if out else w
+    return out
 
 
 def _matching_code(u_codes, f_codes, level: int) -> str | None:
@@ -54,16 +81,34 @@ def _matching_code(u_codes, f_codes, level: int) -> str | None:
     return None
 
 
-def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
-    """One ``;``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i]).
+def _kbli_text(tpl: dict, key: str, code: str, **extra) -> str:
+    title = kbli_short_title(code) if code else None
+    return tpl[key].format(code=code, title=f" ({title})" if title else "", **extra)
 
-    Everything numeric is computed for all rows at once and handed to the per-row
-    assembly as Python lists (indexing NumPy scalars one by one costs more than the
-    strings themselves); the loop only chooses and formats phrases.
-    """
+
+def _product_items(tpl, u_text, f_text, shared, shared_groups, concept_group, labels):
+    """(pairs of shared concepts, pairs within a shared family) in the sides' own words."""
+    u_terms = surface_terms(u_text) if u_text is not None else {}
+    f_terms = surface_terms(f_text, NEED_CONTEXT_WORDS) if f_text is not None else {}
+    pairs = [f"{u_terms.get(j, labels[j])} ↔ {f_terms.get(j, labels[j])}" for j in shared[:2]]
+    family = []
+    if not pairs and shared_groups:
+        g = shared_groups[0]
+        u_j = next((j for j in u_terms if concept_group[j] == g), None)
+        f_j = next((j for j in f_terms if concept_group[j] == g), None)
+        if u_j is not None and f_j is not None:
+            family = [g, f"{u_terms[u_j]} ↔ {f_terms[f_j]}"]
+    return pairs, family
+
+
+def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> list[str]:
+    """One ``"; "``-separated reason string per row of ``X`` (pairs u_idx[i], f_idx[i])."""
+    lang = current_lang(lang)
+    tpl = _templates(lang)
     table = glossary()
-    labels = table.concepts["label_id"].to_numpy()
-    group_labels = [GROUP_LABEL.get(g, g) for g in table.groups]
+    labels = table.concepts["label_id"].tolist()
+    concept_group = table.groups.get_indexer(table.concepts["group"]).tolist()
+    group_words = [tpl.get(f"group.{g}", g) for g in table.groups]
     shared = U.text.concepts[u_idx].multiply(F.text.concepts[f_idx]).tocsr()
     shared_groups = U.text.groups[u_idx].multiply(F.text.groups[f_idx]).tocsr()
     held = U.certs[u_idx].tolist()
@@ -72,87 +117,104 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx) -> list[str]:
     contribs = contrib.tolist()
     kms = np.expm1(X[:, _F["log_distance_km"]]).tolist()
     caps = (np.expm1(U.num["log_capacity_year"][u_idx]) / 12).tolist()
+    u_scale = U.num["scale"][u_idx].tolist()
+    need_locality = np.nan_to_num(F.text.locality[f_idx], nan=0.0).tolist()
     u_kbli, f_kbli, f_needed = U.kbli_lists[u_idx], F.kbli_lists[f_idx], F.needed_lists[f_idx]
+    u_texts = U.texts[u_idx] if U.texts is not None else [None] * len(rows)
+    f_texts = F.texts[f_idx] if F.texts is not None else [None] * len(rows)
     f_word, f_char, f_need, f_lvl, f_own, f_aff = (
         _F[n] for n in ("word_cos", "char_cos", "n_need_concepts", "kbli_need_level",
                         "kbli_own_level", "aff_division"))
     f_reg, f_prov, f_pref, f_gap, f_ratio, f_pma = (
         _F[n] for n in ("same_regency", "same_province", "preferred_scale", "scale_gap",
                         "log_capacity_to_budget", "pma_x_export"))
+    cert_names = [certificates.label(c, lang) for c in CERTIFICATIONS]
     out = []
     for i, x in enumerate(rows):
         items: list[tuple[float, str]] = []  # (weight for ordering, text)
         missing: list[str] = []
+        notes: list[str] = []
         c = dict(zip(_GROUPS, contribs[i]))
 
-        # products vs needs
-        names = [labels[j] for j in shared.indices[shared.indptr[i] : shared.indptr[i + 1]]]
-        groups = [group_labels[j] for j in shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]]]
-        similar = max(x[f_word], x[f_char])
-        if names:
-            items.append((c["text"], "produk sesuai kebutuhan: " + ", ".join(names[:3])))
-        elif groups:
-            items.append((c["text"], "produk sejenis kebutuhan: " + ", ".join(groups[:2])))
-        elif similar >= _F32_0_2:
-            items.append((c["text"], f"deskripsi produk mirip kebutuhan ({similar:.2f})"))
+        # products vs needs, in each side's own words
+        s_concepts = shared.indices[shared.indptr[i] : shared.indptr[i + 1]].tolist()
+        s_groups = shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]].tolist()
+        pairs, family = _product_items(tpl, u_texts[i], f_texts[i], s_concepts, s_groups,
+                                       concept_group, labels)
+        if pairs:
+            items.append((c["text"], tpl["product_match"].format(pairs=", ".join(pairs))))
+        elif family:
+            items.append((c["text"], tpl["product_family"].format(
+                family=group_words[family[0]], pairs=family[1])))
+        elif max(x[f_word], x[f_char]) >= _F32_0_2:
+            items.append((c["text"], tpl["product_similar"]))
         elif x[f_need] > 0:
-            missing.append("produk belum jelas sesuai kebutuhan")
+            notes.append(tpl["product_unclear"])
 
-        # KBLI
-        lvl = int(x[f_lvl])
-        own = int(x[f_own])
+        # KBLI, with short titles
+        lvl, own = int(x[f_lvl]), int(x[f_own])
         if lvl >= 2:
             code = _matching_code(u_kbli[i], f_needed[i], lvl) or ""
-            items.append((c["kbli"], f"KBLI {code} {LEVEL_PHRASE[lvl]} kebutuhan"))
+            items.append((c["kbli"], _kbli_text(tpl, "kbli_need", code, level=tpl[f"kbli_level.{lvl}"])))
         elif own >= 3:
             code = _matching_code(u_kbli[i], f_kbli[i], own) or ""
-            items.append((c["kbli"], f"KBLI {code} sebidang dengan usaha perusahaan"))
+            items.append((c["kbli"], _kbli_text(tpl, "kbli_own", code)))
         elif x[f_aff] > _F32_0_05:
-            items.append((c["kbli"], "bidang usaha sering bermitra dengan perusahaan sejenis"))
+            items.append((c["kbli"], tpl["kbli_affinity"]))
         elif lvl == 0:
-            missing.append("KBLI tidak sesuai kebutuhan")
+            notes.append(tpl["kbli_mismatch"])
 
-        # geography
-        km = kms[i]
-        where = "satu kabupaten/kota, " if x[f_reg] else ("satu provinsi, " if x[f_prov] else "")
-        if c["geo"] < -_F32_0_05 and km > 300:
-            missing.append(f"jarak jauh ({km:,.0f} km)".replace(",", "."))
+        # geography: a fact, a weaker point only when a local need is far
+        km = format_number(kms[i], 0, lang)
+        if need_locality[i] >= LOCAL_NEED and kms[i] > LOCAL_KM:
+            notes.append(tpl["far_for_local"].format(km=km, limit=format_number(LOCAL_KM, 0, lang)))
+        elif x[f_reg]:
+            items.append((c["geo"], tpl["same_regency"]))
+        elif x[f_prov]:
+            items.append((c["geo"], tpl["same_province"].format(km=km)))
         else:
-            items.append((c["geo"], f"{where}jarak {km:,.0f} km".replace(",", ".")))
+            items.append((c["geo"], tpl["distance"].format(km=km)))
 
-        # certificates
-        if any(req[i]):
-            for j, cert in enumerate(CERTIFICATIONS):
-                if req[i][j]:
-                    if held[i][j]:
-                        items.append((c["cert"], f"sertifikat {CERT_LABEL[cert]} dimiliki"))
-                    else:
-                        missing.append(f"sertifikat {CERT_LABEL[cert]}")
+        # certificates: held, still needed, and halal for food and drink
+        has = [cert_names[j] for j in range(len(CERTIFICATIONS)) if req[i][j] and held[i][j]]
+        if has:
+            items.append((c["cert"], tpl["certs_held"].format(certs=", ".join(has))))
+        food = any(code[:2] in FOOD_KBLI_DIVISIONS for code in u_kbli[i])
+        if food and not held[i][_HALAL]:
+            scale = u_scale[i]
+            band = "any" if isnan(scale) else ("small" if scale <= 2 else "medium")
+            missing.append(tpl[f"halal_required.{band}"])
+        missing.extend(tpl["cert_missing"].format(cert=cert_names[j])
+                       for j in range(len(CERTIFICATIONS))
+                       if req[i][j] and not held[i][j] and not (j == _HALAL and food))
 
         # scale and capacity
         pref = x[f_pref]
         if not isnan(pref):
             want = SCALES[int(pref) - 1]
             if x[f_gap] == 0:
-                items.append((c["scale"], f"skala {want} sesuai preferensi"))
+                items.append((c["scale"], tpl["scale_fit"].format(scale=want)))
             elif not isnan(x[f_gap]):
-                missing.append(f"perusahaan mencari skala {want}")
+                notes.append(tpl["scale_other"].format(scale=want))
         ratio = x[f_ratio]
         if not isnan(ratio):
+            money = format_idr(caps[i], lang)
             if ratio < -1.0:
-                missing.append(f"kapasitas {_rupiah(caps[i])}/bulan di bawah kebutuhan")
+                notes.append(tpl["capacity_low"].format(money=money))
             elif c["capacity"] > 0:
-                items.append((c["capacity"], f"kapasitas {_rupiah(caps[i])}/bulan memadai"))
+                items.append((c["capacity"], tpl["capacity_ok"].format(money=money)))
 
         # type and history
         if x[f_pma] > 0:
-            items.append((c["type"], "berpengalaman ekspor, cocok dengan mitra PMA"))
+            items.append((c["type"], tpl["export_pma"]))
         if c["history"] > _F32_0_05:
-            items.append((c["history"], "perusahaan aktif bermitra di acara sebelumnya"))
+            items.append((c["history"], tpl["history"]))
 
         items.sort(key=lambda t: -t[0])
-        parts = [t for _, t in items[: MAX_ITEMS - min(len(missing), 2)]]
+        parts = [t for _, t in items[: MAX_ITEMS - bool(missing) - bool(notes)]]
         if missing:
-            parts.append("kurang: " + ", ".join(missing[:3]))
+            parts.append(tpl["missing"].format(items=", ".join(missing[:3])))
+        if notes:
+            parts.append(tpl["note"].format(items=", ".join(notes[:3])))
         out.append("; ".join(parts))
     return out

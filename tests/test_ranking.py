@@ -57,8 +57,8 @@ def test_reasons_name_the_product_and_missing_certificate():
     f.at[0, "required_certifications"] = ("bpom",)  # salt buyer now requires BPOM
     service = MatchService(tiny_model(), u, f)
     text = service.explain(["U100"], ["F00"])[0]
-    assert "produk sesuai kebutuhan: garam" in text
-    assert "kurang:" in text and "sertifikat BPOM" in text
+    assert "produk cocok: garam rakyat ↔ sea salt for food" in text
+    assert "perlu dilengkapi: sertifikat BPOM" in text
 
 
 @pytest.fixture(scope="module")

@@ -86,6 +86,7 @@ class EncodedSide:
     certs: np.ndarray  # (n, n_certs) bool: held (UMKM) or required (firm)
     num: dict  # named numeric per-entity arrays
     kbli_lists: np.ndarray  # object array of code tuples (for reasons)
+    texts: np.ndarray | None = None  # object array of the products / needs text (for reasons)
     # firm only
     needed_lists: np.ndarray | None = None
     needed: dict | None = None
@@ -183,6 +184,7 @@ class PairFeatureBuilder(BaseEstimator):
             regency=df["regency_code"].fillna("").astype(str).to_numpy(),
             certs=_cert_matrix(df[certs_col].tolist(), held),
             kbli_lists=df["kbli"].to_numpy(dtype=object),
+            texts=df[text_col].fillna("").astype(str).to_numpy(dtype=object),
         )
 
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
@@ -420,6 +422,7 @@ def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
         num={k: v[idx] for k, v in side.num.items()}, needed=rows(side.needed),
         has_needed=None if side.has_needed is None else side.has_needed[idx],
         activity=rows(side.activity), kbli_lists=side.kbli_lists[idx],
+        texts=None if side.texts is None else side.texts[idx],
         needed_lists=None if side.needed_lists is None else side.needed_lists[idx],
     )
 
