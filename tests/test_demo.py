@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from matcher.cli import main
-from matcher.data import loaders
+from matcher.data import certificates, loaders
 from matcher.data.schema import (
     CERTIFICATIONS, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE, STAGES,
 )
@@ -93,10 +93,13 @@ def test_cells_follow_the_contract_formats(world):
     assert kbli.explode().str.fullmatch(r"\d{5}").all()
     assert um["nib"].dropna().str.fullmatch(r"\d{13}").all()
     assert 0.3 < um["nib"].notna().mean() < 0.95
-    held = um["certifications"].dropna().str.split(";").explode()
-    assert set(held) <= set(CERTIFICATIONS)
-    required = fi["required_certifications"].dropna().str.split(";").explode()
-    assert set(required) <= set(CERTIFICATIONS)
+    for cells in (um["certifications"], fi["required_certifications"]):  # as offices write them
+        readings = cells.dropna().map(certificates.read_cell)
+        assert not readings.map(lambda r: r.unknown or r.not_held).any()
+        assert set(readings.map(lambda r: r.tokens).explode().map(certificates.base)) <= set(CERTIFICATIONS)
+    assert um["certifications"].isin(["Halal MUI", "Halal BPJPH"]).any() or \
+        um["certifications"].str.contains("Halal MUI|BPOM MD", na=False).any()
+    assert um["monthly_capacity_idr"].str.startswith("Rp", na=False).any()
     for frame in (um, fi):
         assert (frame["lat"].isna() == frame["lon"].isna()).all()
         assert frame["lat"].dropna().between(-11.5, 6.5).all()

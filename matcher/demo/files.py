@@ -24,9 +24,14 @@ FORMATS = ("csv", "parquet", "xlsx")
 FILES = ("umkm", "firms", "outcomes", "event")
 
 
+# The firm file is written as Excel in an Indonesian locale saves CSV, `;`-separated, so
+# the demo goes through the delimiter detection every office file needs.
+CSV_SEPARATORS = {"firms": ";"}
+
+
 def _write_frame(frame: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "csv":
-        frame.to_csv(path, index=False, encoding="utf-8")
+        frame.to_csv(path, index=False, encoding="utf-8", sep=CSV_SEPARATORS.get(path.stem, ","))
     elif fmt == "parquet":
         frame.to_parquet(path, index=False)
     else:

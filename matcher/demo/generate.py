@@ -16,6 +16,7 @@ import pandas as pd
 from matcher.data import reference
 from matcher.data.errors import MatcherError
 from matcher.data.schema import SCALES
+from matcher.i18n import format_number
 from matcher.demo.catalogue import (
     ARCHETYPES, CONCEPT_INDEX, CONCEPTS, MADURA_OTHER, PAMEKASAN, PMA_COUNTRIES,
     RELATED_FAMILIES,
@@ -195,11 +196,44 @@ def _bool_cells(values: np.ndarray, known: np.ndarray, rng: np.random.Generator)
     return [spell[bool(v)][s] if k else None for v, k, s in zip(values, known, style)]
 
 
+# How offices write each certificate (matcher.data.certificates reads every one back to
+# the same base token); the spelling is chosen by row position, not drawn, so the world's
+# random draws and truth do not depend on it.
+CERT_SPELLINGS = {
+    "halal": ("halal", "Halal MUI", "Halal BPJPH", "sertifikat halal"),
+    "pirt": ("pirt", "P-IRT", "SPP-IRT"), "bpom": ("bpom", "BPOM MD", "BPOM"),
+    "sni": ("sni", "SNI"), "iso9001": ("iso9001", "ISO 9001:2015"), "haccp": ("haccp", "HACCP"),
+    "svlk": ("svlk", "V-Legal", "SVLK"), "organik": ("organik", "Organik"),
+}
+
+
 def _cert_cells(masks: np.ndarray) -> np.ndarray:
-    """Certificate bitmasks -> "halal;pirt" cells (None when none held)."""
-    table = np.array([";".join(c for c, bit in CERT_BITS.items() if m & bit) or None
-                      for m in range(1 << len(CERT_BITS))], dtype=object)
-    return table[masks]
+    """Certificate bitmasks -> cells as offices write them ("Halal MUI; P-IRT", "halal,
+    BPOM MD"; None when none held), the spelling varying with the row."""
+    out = np.empty(len(masks), dtype=object)
+    for i, m in enumerate(masks.tolist()):
+        names = [CERT_SPELLINGS.get(c, (c,))[(i + k) % len(CERT_SPELLINGS.get(c, (c,)))]
+                 for k, (c, bit) in enumerate(CERT_BITS.items()) if m & bit]
+        out[i] = ("; " if i % 3 else ", ").join(names) or None
+    return out
+
+
+def _money_cells(values: np.ndarray) -> np.ndarray:
+    """Rupiah amounts (multiples of Rp100.000) as offices write them, by row position:
+    plain digits, "12.500.000", "Rp 12,5 juta" or "Rp1,25 M" (all exact); None when unknown."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values.tolist()):
+        if not np.isfinite(v):
+            out[i] = None
+        elif i % 4 == 0:
+            out[i] = f"{v:.0f}"
+        elif i % 4 == 1:
+            out[i] = format_number(v, 0, "id")
+        elif i % 4 == 2 or v < 1e9:
+            out[i] = f"Rp {format_number(v / 1e6, 1, 'id', trim=True)} juta"
+        else:
+            out[i] = f"Rp{format_number(v / 1e9, 4, 'id', trim=True)} M"
+    return out
 
 
 def _loguniform(rng: np.random.Generator, low, high, size=None) -> np.ndarray:
@@ -340,7 +374,7 @@ def make_umkm(n: int, rng: np.random.Generator,
         "scale": [SCALES[s] if k else None for s, k in zip(scale, scale_known)],
         "annual_revenue_idr": np.where(revenue_known, revenue, np.nan),
         "employees": pd.array(np.where(rng.random(n) < 0.85, employees, np.nan), dtype="Int64"),
-        "monthly_capacity_idr": np.where(rng.random(n) < 0.8, monthly_capacity, np.nan),
+        "monthly_capacity_idr": _money_cells(np.where(rng.random(n) < 0.8, monthly_capacity, np.nan)),
         "certifications": _cert_cells(certs),
         "year_founded": pd.array(np.where(rng.random(n) < 0.85, year_founded, np.nan),
                                  dtype="Int64"),
