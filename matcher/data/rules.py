@@ -49,8 +49,11 @@ FILE_MAX_BYTES = 1024 * 2**20
 
 TEXT_MAX: dict[str, int] = {
     "umkm_id": ID_MAX, "firm_id": ID_MAX, "event_id": ID_MAX, "id": ID_MAX,
-    "country": 64, "province": 128, "regency": 128, "investment_type": 16,
-    "stage": 32, "scale": 32, "preferred_scale": 32, "declined_by": 16, "party": 16,
+    "country": 64, "province": 128, "regency": 128,
+    # a choice may be written in its long Indonesian form ("Penanaman Modal Asing",
+    # "Kontrak ditandatangani"); what is stored is the short canonical value
+    "investment_type": 64, "stage": 64, "scale": 64, "preferred_scale": 64,
+    "declined_by": 64, "party": 64, "nib_scale": 64, "legal_form": 64,
     "name": NAME_MAX, "products": FREE_TEXT_MAX, "needs": FREE_TEXT_MAX,
 }
 
