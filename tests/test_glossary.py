@@ -40,6 +40,7 @@ def concepts(text):
     # the conflicts of issue 12, each now with one meaning
     ("minyak atsiri", "essential_oil"), ("essential oils", "essential_oil"),
     ("sepatu", "shoe_sandal"), ("sandal jepit", "shoe_sandal"), ("footwear", "shoe_sandal"),
+    ("sepatu kulit", "leather"), ("leather shoes", "leather"),  # leather goods all the same
     ("masks", "medical_supply"), ("topeng kayu", "handicraft"), ("keripik pisang", "snack"),
     ("terasi", "sauce_condiment"), ("kambing", "livestock"), ("daging kambing", "meat_poultry"),
     ("goodie bags", "bag"), ("garam meja", "salt"),
