@@ -33,7 +33,7 @@ import pandas as pd
 
 from matcher.data.errors import MatcherError
 from matcher.data.lifecycle import COMMITTED_GRADE, CONTRACTED_GRADE, STAGE_GRADE, STAGES
-from matcher.i18n import format_idr, format_percent, t
+from matcher.i18n import format_idr, format_number, format_percent, t
 from matcher.outcome_words import scheme_name, stage_name, status_name
 
 #: a committed, unrealised pair with no news (outcome or follow-up) for this long needs follow-up
@@ -269,12 +269,15 @@ def _summary_lines(report: ProgrammeReport, lang: str | None) -> list[str]:
     return [
         t("programme.summary.scope", lang,
           scope=", ".join(scope) or t("programme.scope.all", lang), date=f"{report.today:%Y-%m-%d}"),
-        t("programme.summary.pairs", lang, pairs=tot["pairs"], committed=tot["committed"],
-          contracted=tot["contracted"], share=format_percent(tot["share_contracted"], lang=lang)),
+        t("programme.summary.pairs", lang, pairs=format_number(tot["pairs"], lang=lang),
+          committed=format_number(tot["committed"], lang=lang),
+          contracted=format_number(tot["contracted"], lang=lang),
+          share=format_percent(tot["share_contracted"], lang=lang)),
         t("programme.summary.values", lang, potential=format_idr(tot["potential_value_idr"], lang),
           contract=format_idr(tot["contract_value_idr"], lang),
           realised=format_idr(tot["realised_value_idr"], lang)),
-        t("programme.summary.follow_up", lang, n=tot["needs_follow_up"], days=SILENT_DAYS),
+        t("programme.summary.follow_up", lang, n=format_number(tot["needs_follow_up"], lang=lang),
+          days=SILENT_DAYS),
     ]
 
 
@@ -284,6 +287,8 @@ def _display_table(table: pd.DataFrame, totals: dict, lang: str | None) -> pd.Da
                      ignore_index=True)
     shown = pd.DataFrame({_header(c, lang) if c != "group" else t("programme.col.group", lang):
                           rows[c] for c in TABLE_COLUMNS})
+    for c in COUNT_COLUMNS:
+        shown[_header(c, lang)] = rows[c].map(lambda v: format_number(v, lang=lang))
     for c in VALUE_COLUMNS:
         shown[_header(c, lang)] = rows[c].map(lambda v: format_idr(v, lang))
     shown[_header("share_contracted", lang)] = rows["share_contracted"].map(
