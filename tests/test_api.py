@@ -168,12 +168,12 @@ def test_match_ranks_firms_for_an_adhoc_profile(api):
 
 
 def test_match_validates_the_profile_with_the_contract_rules(api):
-    profile = {"kbli": ["1079"], "products": "keripik", "province": "Jawa Timor", "certifications": ["halall"]}
+    profile = {"kbli": ["1111"], "products": "keripik", "province": "Jawa Timor", "certifications": ["halall"]}
     resp = api.post("/match", json={"profile": profile})
     assert resp.status_code == 422
     fields = [e["loc"] for e in resp.json()["errors"]]
     assert fields == [["profile", "kbli"], ["profile", "province"]]  # "halall": a warning, read as halal
-    assert "did you mean 01079" in resp.json()["detail"]
+    assert "01111" in resp.json()["detail"]  # the lost leading zero, suggested
     missing = api.post("/match", json={"profile": {"kbli": "10792"}})
     assert missing.status_code == 422
     assert "profile.products: Field required" in missing.json()["detail"]

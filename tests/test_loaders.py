@@ -10,6 +10,7 @@ import pytest
 
 from matcher.cli import main
 from matcher.data import loaders
+from matcher.data import reference as ref
 from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.schema import EVENT_COLUMNS, FIRM_COLUMNS, OUTCOME_COLUMNS, UMKM_COLUMNS
 
@@ -99,7 +100,8 @@ def test_valid_umkm_gives_the_canonical_frame():
     assert first["province"] == "Jawa Timur" and first["province_code"] == "35"
     assert first["regency"] == "Kabupaten Pamekasan" and first["regency_code"] == "3528"
     assert first["location_precision"] == "regency"
-    assert (first["lat"], first["lon"]) == (-7.1568, 113.4746)
+    pamekasan = ref.regencies().set_index("code").loc["3528"]
+    assert (first["lat"], first["lon"]) == (pamekasan["lat"], pamekasan["lon"])
     assert second["location_precision"] == "exact" and (second["lat"], second["lon"]) == (-7.3, 112.7)
     assert second["nib"] is None and second["regency"] is None
     assert first["scale"] == "mikro" and second["scale"] == "menengah"
@@ -115,10 +117,10 @@ def test_location_falls_back_to_province_centroid():
     assert (df.loc[0, "lat"], df.loc[0, "lon"]) == (-7.7956, 110.3695)
 
 
-def test_regency_without_shipped_centroid_uses_province_centroid():
+def test_every_regency_has_its_own_centroid():
     df = loaders.parse_umkm(umkm_raw(1, province="Aceh", regency="Kab. Aceh Besar"), "b")
     assert df.loc[0, "regency_code"] == "1106"
-    assert df.loc[0, "location_precision"] == "province" and df.loc[0, "lat"] == 5.5483
+    assert df.loc[0, "location_precision"] == "regency" and df.loc[0, "lat"] != 5.5483
 
 
 def test_unrecognised_regency_is_a_warning_with_suggestion():
@@ -158,9 +160,11 @@ def test_blank_rows_are_skipped_but_still_counted(tmp_path):
     ("nib", "12345", "1234567890123", "13 digits"),
     ("nib", "1.23457E+12", "1234567890123.0", "scientific notation"),
     ("kbli", "", "10794", "non-empty"),
-    ("kbli", "107941", "10794", "5-digit"),
-    ("kbli", "04123", "03111", "division 04 does not exist"),
-    ("kbli", "1079", "01079", "did you mean 01079"),
+    ("kbli", "107941", "10794", "3–5 digit"),
+    ("kbli", "04123", "03111", "04123 tidak ada di KBLI 2020 maupun KBLI 2025"),
+    ("kbli", "99999", "99000", "mungkin: 99000"),   # a real code as suggestion
+    ("kbli", "1111", "01111", "maksudnya 01111?"),  # the leading zero lost in Excel
+    ("kbli", "10", "107", "golongan pokok"),         # too broad
     ("province", "Jawa Timor", "jawa timur", "closest: Jawa Timur"),
     ("province", "", "Jatim", "non-empty"),
     ("scale", "besar", "Menengah", "mikro, kecil, menengah"),
@@ -212,7 +216,7 @@ def test_duplicate_id_is_an_error_naming_both_rows():
 
 @pytest.mark.parametrize("ext", [".csv", ".parquet", ".xlsx"])
 def test_a_file_read_in_chunks_equals_the_file_read_whole(tmp_path, ext):
-    raw = umkm_raw(23, kbli=["10794", "10611"] * 11 + ["10794"])  # 10611: a warning
+    raw = umkm_raw(23, kbli=["10391", "10307"] * 11 + ["10794"])  # 10307: KBLI 2025, a warning
     raw.loc[9] = ""  # a blank row: skipped, still counted
     path = tmp_path / f"u{ext}"
     {".csv": lambda: raw.to_csv(path, index=False), ".parquet": lambda: raw.to_parquet(path),
@@ -259,23 +263,44 @@ def test_pairs_skip_blank_rows_and_name_the_row_of_an_outsider():
     assert loaders.parse_pairs(raw.iloc[:2], "pairs.csv", event) == [("U1", "F1")]
 
 
-def test_well_formed_kbli_outside_shipped_list_is_a_warning():
-    df = loaders.parse_umkm(umkm_raw(3, kbli=["10111", "10111;10794", "10794"]), "b")
-    assert df["kbli"].tolist() == [("10111",), ("10111", "10794"), ("10794",)]
+def test_a_kbli_2025_code_in_a_2020_file_is_translated_with_a_warning():
+    df = loaders.parse_umkm(umkm_raw(3, kbli=["10307", "10307;10794", "10391"]), "b")
+    assert df["kbli"].tolist() == [("10391",), ("10391", "10794"), ("10391",)]  # tempe
     [w] = df.attrs["warnings"]
-    assert (w.row, w.column, w.value) == (2, "kbli", "10111") and "(2 rows)" in w.expected
+    assert (w.row, w.column, w.value) == (2, "kbli", "10307") and "(2 rows)" in w.expected
+
+
+@pytest.mark.parametrize("codes, level", [("107", 3), ("1079", 4), ("10774", 5)])
+def test_kbli_codes_are_accepted_at_their_level(codes, level):
+    df = loaders.parse_umkm(umkm_raw(1, kbli=codes), "b")
+    assert df.loc[0, "kbli"] == (codes,) and df.attrs["warnings"] == []
+    assert ref.kbli_lookup(codes).level == level
+
+
+def test_a_file_of_kbli_2025_codes_is_read_as_2025_with_one_warning():
+    # 10772 is garam in 2025 (bumbu in 2020); 10307 tempe exists only in 2025
+    df = loaders.parse_umkm(umkm_raw(2, kbli=["10772", "10307"]), "b")
+    assert df["kbli"].tolist() == [("10774",), ("10391",)]
+    assert any(w.row is None and "KBLI 2025" in w.expected for w in df.attrs["warnings"])
+
+
+def test_kbli_version_column_says_which_version_a_row_uses():
+    df = loaders.parse_umkm(umkm_raw(2, kbli=["10772", "10772"], kbli_version=["2025", ""]), "b")
+    assert df["kbli"].tolist() == [("10774",), ("10772",)]  # garam 2025 -> 2020; bumbu 2020
+    [p] = problems_of(loaders.parse_umkm, umkm_raw(1, kbli_version="2019"))
+    assert p.column == "kbli_version" and "2020 atau 2025" in p.expected
 
 
 def test_excel_four_digit_kbli_from_a_real_xlsx(tmp_path):
-    """A KBLI column typed as numbers in Excel loses its leading zero: 01079 -> 1079."""
+    """A KBLI column typed as numbers in Excel loses its leading zero: 01111 -> 1111."""
     path = tmp_path / "u.xlsx"
-    raw = umkm_raw(2).assign(kbli=[1079, 10794])  # numeric cells, as Excel stores them
+    raw = umkm_raw(2).assign(kbli=[1111, 10794])  # numeric cells, as Excel stores them
     raw.to_excel(path, index=False)
     with pytest.raises(DataValidationError) as info:
         loaders.load_umkm(path)
     [p] = info.value.problems
-    assert (p.row, p.column, p.value) == (2, "kbli", "1079")
-    assert "did you mean 01079" in p.expected and "format the column as text" in p.expected
+    assert (p.row, p.column, p.value) == (2, "kbli", "1111")
+    assert "01111" in p.expected and "Excel" in p.expected
 
 
 def test_harmless_variation_is_tolerated():
@@ -303,7 +328,7 @@ def test_in_memory_body_with_lists_and_numbers_parses():
 
 def test_five_problems_are_all_reported_in_reading_order():
     raw = umkm_raw(
-        3, umkm_id=["U1", "U2", "U3"], kbli=["10794", "1079", "10794"],
+        3, umkm_id=["U1", "U2", "U3"], kbli=["10794", "1111", "10794"],
         province=["Jatim", "Jatim", "Mars"], employees=["3", "x", "3"],
         year_founded=["2000", "2000", "1800"], nib=["123", "", ""],
     )
@@ -334,8 +359,8 @@ def test_valid_firms_canonical_with_default_max_partners():
     ("max_partners", "0", "1", "an integer >= 1"),
     ("max_partners", "2.5", "2", "an integer"),
     ("budget_idr", "-5", "5", ">= 0"),
-    ("needed_kbli", "1079", "01079", "did you mean 01079"),
-    ("kbli", "99", "99000", "5-digit"),
+    ("needed_kbli", "1111", "01111", "maksudnya 01111?"),
+    ("kbli", "99", "99000", "golongan pokok"),
     ("preferred_scale", "besar", "mikro", "mikro, kecil, menengah"),
     ("province", "Java", "Jawa Barat", "38 provinces"),
 ])
@@ -436,7 +461,7 @@ def test_event_participant_listed_twice(profiles):
 def test_validate_reports_every_error_and_exits_2_without_traceback(tmp_path, capsys):
     path = tmp_path / "umkm.csv"
     umkm_raw(
-        3, kbli=["10794", "1079", "10794"], province=["Jatim", "Jatim", "Mars"],
+        3, kbli=["10794", "1111", "10794"], province=["Jatim", "Jatim", "Mars"],
         employees=["3", "x", "3"], year_founded=["", "", "1800"], nib=["123", "", ""],
     ).to_csv(path, index=False)
     assert main(["validate", str(path), "--kind", "umkm"]) == 2

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "matcher.cli.service_cmds",   # serve, import, accounts
     "matcher.cli.outcome_cmds",   # outcomes history|correct|void
     "matcher.cli.report_cmds",    # report programme
+    "matcher.cli.reference_cmds", # reference kbli
 )
 
 

@@ -17,6 +17,7 @@ Rows in problems are spreadsheet rows: header = 1, first data row = 2.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from matcher.data import parsing
 from matcher.data import reference as ref
 from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
+from matcher.i18n import t
 from matcher.data.schema import (
     DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
     FOLLOWUP_COLUMNS, INVESTMENT_TYPES, LEGAL_FORMS, NIB_SCALES, OUTCOME_COLUMNS, PARTIES,
@@ -44,7 +46,6 @@ BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.
             "sudah": 1.0, "sdh": 1.0, "v": 1.0, "\u2713": 1.0, "\u221a": 1.0, "ok": 1.0,
             "tdk": 0.0, "n": 0.0, "salah": 0.0, "belum": 0.0, "blm": 0.0, "tidak ada": 0.0,
             "belum pernah": 0.0, "tidak pernah": 0.0, "-": 0.0, "nihil": 0.0}
-_KBLI_RULE = "5-digit KBLI 2020 code(s), ';'-separated"
 _KNOWN_COLUMNS = (*UMKM_COLUMNS, *FIRM_COLUMNS, *OUTCOME_COLUMNS, *EVENT_COLUMNS)
 
 
@@ -421,39 +422,67 @@ class _Checker:
         return values.astype(float)
 
     def kbli(self, column: str, *, required: bool) -> pd.Series:
-        """';'-separated 5-digit KBLI 2020 codes -> tuples, checking each item's division.
+        """';'-separated KBLI codes (3 to 5 digits, any level) -> tuples of KBLI 2020 codes.
 
-        Each *distinct* item is judged once; only bad items are then located by row.
+        A row's version is its ``kbli_version`` cell (2020 by default); without that column,
+        a file whose codes only make sense as KBLI 2025 is read as 2025 (one warning). Codes
+        of the other version are translated to 2020 through the derived correspondence, so
+        features always compare codes within one version. Each *distinct* item is judged
+        once; only bad items are then located by row.
         """
         s = self.required(column) if required else self.col(column)
+        version = self.kbli_versions()
         lists = s.str.split(";")
         items = lists.explode().str.strip()
         items = items[items != ""]
-        verdict = _judge_kbli_items(pd.Series(items.unique(), dtype=object))
-        item_norm = items.map(verdict["code"])
-        bad = items.map(verdict["error"]).notna()
+        item_version = version.reindex(items.index)
+        pairs = pd.Series(list(zip(items, item_version)), index=items.index, dtype=object)
+        verdict = _judge_kbli_items(dict.fromkeys(pairs))
+        result = pairs.map(lambda p: verdict[p][0])
+        error = pairs.map(lambda p: verdict[p][1])
+        warning = pairs.map(lambda p: verdict[p][2])
+        bad = error.notna().to_numpy()
         if bad.any():
-            pos = self.df.index.get_indexer(items.index[bad.to_numpy()])
+            pos = self.df.index.get_indexer(items.index[bad])
             self.errors.extend(Problem(self.source, int(self.rows[p]), column, v, r)
-                               for p, v, r in zip(pos, items[bad], items[bad].map(verdict["error"])))
-        good = item_norm[~bad]
-        unknown = good[~good.map(ref.kbli_code_known).astype(bool)]
-        if len(unknown):
-            first = ~unknown.duplicated()
-            counts = unknown.value_counts()
-            pos = self.df.index.get_indexer(unknown.index[first.to_numpy()])
-            for p, v in zip(pos, unknown[first]):
+                               for p, v, r in zip(pos, items[bad], error[bad]))
+        warn = warning.notna().to_numpy() & ~bad
+        if warn.any():
+            first = ~items[warn].duplicated().to_numpy()
+            counts = items[warn].value_counts()
+            pos = self.df.index.get_indexer(items.index[warn][first])
+            for p, v, r in zip(pos, items[warn][first], warning[warn][first]):
                 n = int(counts[v])
-                self.warnings.append(Problem(
-                    self.source, int(self.rows[p]), column, v,
-                    f"a code in the shipped partial KBLI list; accepted anyway since "
-                    f"division {v[:2]} ({ref.kbli_title(v[:2])}) exists"
-                    + (f" ({n} rows)" if n > 1 else "")))
-        valid = {raw: code for raw, code, err in zip(verdict.index, verdict["code"], verdict["error"])
-                 if pd.isna(err)}
-        return pd.Series(
-            [tuple(dict.fromkeys(valid[x] for x in map(str.strip, lst) if x in valid)) for lst in lists],
-            index=self.df.index, dtype=object)
+                self.warnings.append(Problem(self.source, int(self.rows[p]), column, v,
+                                             r + (f" ({n} rows)" if n > 1 else "")))
+        per_row: dict[object, list[str]] = {}
+        for idx, codes in zip(result.index[~bad], result[~bad]):
+            per_row.setdefault(idx, []).extend(codes)
+        return pd.Series([tuple(dict.fromkeys(per_row.get(i, ()))) for i in self.df.index],
+                         index=self.df.index, dtype=object)
+
+    def kbli_versions(self) -> pd.Series:
+        """Each row's KBLI version: its ``kbli_version`` cell, else the file's (detected once)."""
+        if getattr(self, "_kbli_versions", None) is not None:
+            return self._kbli_versions
+        default = ref.KBLI_DEFAULT_VERSION
+        if self.has("kbli_version"):
+            cell = excel_integer_text(self.col("kbli_version")).str.replace(r"(?i)^kbli\s*", "", regex=True)
+            known = cell.isin([str(v) for v in ref.KBLI_VERSIONS])
+            self.fail((cell != "") & ~known, "kbli_version", t("reference.kbli.version_rule"))
+            version = cell.where(known, str(default)).astype(int)
+        else:
+            codes = pd.concat([self.col(c) for c in ("kbli", "needed_kbli") if self.has(c)] or
+                              [pd.Series([], dtype=object)])
+            distinct = excel_integer_text(codes.str.split(";").explode().str.strip()).dropna().unique()
+            other = ref.kbli_detect_version(distinct, default)
+            if other is not None:
+                only = [c for c in distinct if ref.kbli_exists(c, other) and not ref.kbli_exists(c, default)]
+                self.warnings.append(Problem(self.source, None, "kbli", "", t(
+                    "reference.kbli.file_version", other=other, examples=", ".join(sorted(only)[:3]))))
+            version = pd.Series(other or default, index=self.df.index, dtype=int)
+        self._kbli_versions = version
+        return version
 
     def location(self) -> dict[str, pd.Series]:
         """province (required), regency, lat, lon -> the canonical location columns."""
@@ -465,22 +494,32 @@ class _Checker:
             self.fail(unknown, "province", expected.reindex(self.df.index))
         names = ref.lookup_column(codes, "provinces", "name").astype(object)
 
-        reg_raw = self.col("regency")
-        reg_codes = ref.regency_codes(reg_raw, codes.where(codes.notna(), None))
-        unrecognised = (reg_raw != "") & reg_codes.isna() & codes.notna()
-        if unrecognised.any():
-            prov_of = dict(zip(reg_raw[unrecognised], codes[unrecognised]))
-            self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
-        reg_names = ref.lookup_column(reg_codes, "regencies", "name").astype(object)
-        reg_names = reg_names.where(reg_codes.notna(), None)
-
         lat = self.number("lat", minimum=-11.5, maximum=6.5, rule="latitude in -11.5..6.5 (Indonesia)")
         lon = self.number("lon", minimum=94.5, maximum=141.5, rule="longitude in 94.5..141.5 (Indonesia)")
         lat_given, lon_given = self.col("lat") != "", self.col("lon") != ""
         self.fail(lat_given & ~lon_given, "lon", "lon as well, since lat is given (both or neither)")
         self.fail(lon_given & ~lat_given, "lat", "lat as well, since lon is given (both or neither)")
 
+        reg_raw = self.col("regency")
+        resolved = ref.resolve_regencies(reg_raw, codes.where(codes.notna(), None), lat, lon)
+        reg_codes = resolved["code"]
+        twins = (reg_raw != "") & reg_codes.isna() & (resolved["candidates"].map(len) > 1)
+        unrecognised = (reg_raw != "") & reg_codes.isna() & codes.notna() & ~twins
+        if unrecognised.any():
+            prov_of = dict(zip(reg_raw[unrecognised], codes[unrecognised]))
+            self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
+        if twins.any():
+            cands_of = dict(zip(reg_raw[twins], resolved["candidates"][twins]))
+            self.warn_once(twins, "regency", lambda v: t(
+                "reference.regency.ambiguous", names=f" {t('reference.regency.or')} ".join(
+                    ref.regency_name(c) for c in cands_of[v])))
+        reg_names = ref.lookup_column(reg_codes, "regencies", "name").astype(object)
+        reg_names = reg_names.where(reg_codes.notna(), None)
+
         r_lat, r_lon = (ref.lookup_column(reg_codes, "regencies", c) for c in ("lat", "lon"))
+        # an ambiguous twin (Kabupaten/Kota Malang): the point between the two
+        r_lat = r_lat.where(~twins, ref.candidates_point(resolved["candidates"], "lat"))
+        r_lon = r_lon.where(~twins, ref.candidates_point(resolved["candidates"], "lon"))
         p_lat, p_lon = (ref.lookup_column(codes, "provinces", c) for c in ("lat", "lon"))
         exact = lat.notna() & lon.notna()
         at_regency = ~exact & r_lat.notna()
@@ -529,20 +568,43 @@ def excel_integer_text(s: pd.Series) -> pd.Series:
     return s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
-def _judge_kbli_items(items: pd.Series) -> pd.DataFrame:
-    """Distinct raw KBLI items -> frame indexed by item: ``code`` (normalised), ``error`` (None if ok)."""
-    code = excel_integer_text(items)
-    is5 = code.str.fullmatch(r"\d{5}")
-    division_ok = code.str[:2].map(ref.kbli_division_exists).astype(bool)
-    lost_zero = code.str.fullmatch(r"\d{4}") & ("0" + code.str[:1]).map(ref.kbli_division_exists).astype(bool)
-    error = pd.Series(None, index=items.index, dtype=object)
-    error[~is5] = _KBLI_RULE
-    error[is5 & ~division_ok] = ("a KBLI 2020 code; division " + code.str[:2]
-                                 + " does not exist in KBLI 2020")
-    error[lost_zero] = ("a 5-digit code: did you mean 0" + code + "? The leading zero "
-                        "was probably lost in Excel; format the column as text")
-    return pd.DataFrame({"code": code.to_numpy(), "error": error.to_numpy()},
-                        index=pd.Index(items.to_numpy(), dtype=object))
+def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
+    """Distinct (raw item, version) pairs -> ``{pair: (codes, error, warning)}``: the KBLI
+    2020 codes the item stands for, and the error / warning text (None when there is none)."""
+    out = {}
+    engine = ref.KBLI_DEFAULT_VERSION
+    for pair in items:
+        raw, version = pair
+        code = excel_integer_text(pd.Series([raw])).iat[0]
+        code = re.sub(r"(?i)^kbli\s*", "", code).strip()
+        other = next(v for v in ref.KBLI_VERSIONS if v != version)
+        codes, error, warning = (), None, None
+        if not re.fullmatch(r"\d{2,5}", code):
+            error = t("reference.kbli.rule")
+        elif len(code) == 2:
+            title = ref.kbli_title(code, version) or ref.kbli_title(code, other) or "?"
+            error = t("reference.kbli.too_broad", code=code, title=title)
+        elif version != engine and ref.kbli_exists(code, engine) and not ref.kbli_exists(code, version):
+            codes = (code,)  # declared 2025 but a 2020-only code: the engine's own version
+        elif ref.kbli_exists(code, version):
+            codes = (code,) if version == engine else ref.kbli_translate(code, version, engine)
+            if version != engine and not codes:
+                warning = t("reference.kbli.untranslated", version=engine, other=version, code=code,
+                            title=ref.kbli_title(code, version))
+        elif len(code) == 4 and ref.kbli_exists("0" + code, version):
+            error = t("reference.kbli.lost_zero", suggestion="0" + code)
+        elif ref.kbli_exists(code, other):
+            codes = ref.kbli_translate(code, other, version) if version == engine else ()
+            key = "reference.kbli.translated" if codes else "reference.kbli.untranslated"
+            warning = t(key, version=version, other=other, code=code,
+                        title=ref.kbli_title(code, other), targets=", ".join(codes))
+        else:
+            near = ref.kbli_suggest(code, version)
+            hint = t("reference.kbli.hint", codes=", ".join(
+                f"{c} ({ref.kbli_title(c, version)})" for c in near)) if near else ""
+            error = t("reference.kbli.unknown", version=version, code=code, hint=hint)
+        out[pair] = (codes, error, warning)
+    return out
 
 
 def _province_expectation(value: str) -> str:

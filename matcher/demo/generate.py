@@ -61,7 +61,8 @@ class _Geography:
     reg_code: np.ndarray
     reg_prov: np.ndarray
     reg_name: np.ndarray
-    reg_bare_ok: np.ndarray  # the bare name ("Pamekasan") is unambiguous in its province
+    reg_bare: np.ndarray  # the name as people write it: "Pamekasan", "Jakarta Selatan"
+    reg_bare_ok: np.ndarray  # the bare name is unambiguous in its province
     reg_lat: np.ndarray
     reg_lon: np.ndarray
 
@@ -82,7 +83,7 @@ def _geography() -> _Geography:
     offset = np.random.default_rng(20_21).normal(0.0, 0.35, size=centre.shape)
     point = reg[["lat", "lon"]].to_numpy()
     point = np.where(np.isnan(point), centre + offset, point)
-    bare = reg["name"].str.replace(r"^(Kabupaten|Kota)\s+", "", regex=True)
+    bare = reg["code"].map(reference.regency_short_name)
     bare_ok = ~pd.Series(list(zip(reg["province_code"], bare))).duplicated(keep=False)
     return _Geography(
         prov_code=prov["code"].to_numpy(str),
@@ -91,6 +92,7 @@ def _geography() -> _Geography:
         reg_code=reg["code"].to_numpy(str),
         reg_prov=reg["province_code"].to_numpy(str),
         reg_name=reg["name"].to_numpy(str),
+        reg_bare=bare.to_numpy(str),
         reg_bare_ok=bare_ok.to_numpy(),
         reg_lat=np.clip(point[:, 0], *LAT_RANGE),
         reg_lon=np.clip(point[:, 1], *LON_RANGE),
@@ -157,7 +159,7 @@ def _regency_cells(geo: _Geography, reg_pos: np.ndarray, written: np.ndarray,
         elif s < 0.65:
             out.append(name.replace("Kabupaten ", "Kab. "))
         elif s < 0.85 and geo.reg_bare_ok[r]:
-            out.append(name.split(" ", 1)[1])
+            out.append(geo.reg_bare[r])
         else:
             out.append(geo.reg_code[r])
     return out
@@ -176,6 +178,24 @@ def _related_concepts() -> list[np.ndarray]:
 
 def _kbli_int(codes) -> list[int]:
     return [int(c) for c in codes]
+
+
+@lru_cache(maxsize=None)
+def _siblings(code: int) -> tuple[int, ...]:
+    """The other KBLI 2020 kelompok of ``code``'s subgolongan (real codes only)."""
+    text = f"{code:05d}"
+    table = reference.kbli_codes()
+    return tuple(int(c) for c in table["code"] if c[:4] == text[:4] and c != text)
+
+
+def _real_siblings(codes: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Each code replaced by a sibling picked by ``draws`` (itself when it has none)."""
+    out = codes.copy()
+    for i, (code, d) in enumerate(zip(codes, draws)):
+        sib = _siblings(int(code))
+        if sib:
+            out[i] = sib[int(d) % len(sib)]
+    return out
 
 
 def _join_codes(rows: np.ndarray) -> np.ndarray:
@@ -306,8 +326,8 @@ def make_umkm(n: int, rng: np.random.Generator,
     rel_pick = np.array([rng.choice(related[c]) if len(related[c]) else c
                          for c in range(len(CONCEPTS))])
     kbli[neighbour, 0] = first_codes[rel_pick[concepts[neighbour, 0]]]
-    sibling = (slip >= 0.08) & (slip < 0.13)  # a sibling subclass in the same class
-    kbli[sibling, 0] = kbli[sibling, 0] // 10 * 10 + rng.integers(1, 10, sibling.sum())
+    sibling = (slip >= 0.08) & (slip < 0.13)  # a sibling kelompok in the same subgolongan
+    kbli[sibling, 0] = _real_siblings(kbli[sibling, 0], rng.integers(1, 10, sibling.sum()))
     for j in (1, 2):  # drop duplicates of an earlier column
         dup = (kbli[:, j] == kbli[:, 0]) | ((j == 2) & (kbli[:, 2] == kbli[:, 1]))
         kbli[dup, j] = -1

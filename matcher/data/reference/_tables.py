@@ -1,0 +1,33 @@
+"""Shared helpers of the reference package: reading the shipped CSVs and the name key."""
+from __future__ import annotations
+
+import re
+from importlib import resources
+
+import pandas as pd
+
+from matcher.data.errors import MatcherError
+
+_PUNCT = re.compile(r"[^\w]+")
+
+
+class UnknownReferenceError(MatcherError, ValueError):
+    """A value that is not in a shipped reference table; carries the closest valid names."""
+
+    def __init__(self, what: str, value: object, suggestions: list[str]):
+        self.what = what
+        self.value = value
+        self.suggestions = suggestions
+        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
+        super().__init__(f"unknown {what} {value!r}{hint}")
+
+
+def key(value: object) -> str:
+    """Lower-case, punctuation to space, single spaces: the matching key for names."""
+    return " ".join(_PUNCT.sub(" ", str(value).lower()).replace("_", " ").split())
+
+
+def read_csv(name: str, **kwargs) -> pd.DataFrame:
+    path = resources.files("matcher.data") / "reference" / name
+    with path.open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, keep_default_na=False, **kwargs)
