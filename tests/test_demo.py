@@ -11,6 +11,7 @@ import pytest
 
 from matcher.cli import main
 from matcher.data import certificates, loaders
+from matcher.data import reference as ref
 from matcher.data.schema import (
     CERTIFICATIONS, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE, STAGES,
 )
@@ -357,3 +358,36 @@ def test_generator_does_not_read_the_feature_glossary():
         imports = re.compile(r"^\s*(from|import)\s+(matcher\.features|\.\.features)", re.M)
         assert not imports.search(source.read_text()), source
     assert len(CONCEPTS) >= 30
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_demo_files_raise_no_kbli_or_regency_warnings(seed):
+    """The demo writes real KBLI 2020 codes (garam 10774, ukiran 16293, rumput laut 03217,
+    siblings drawn from the real subgolongan) and regency spellings the loaders know."""
+    from tests.worlds import demo_frames
+
+    umkm, firms, *_ = demo_frames(n_umkm=600, n_firms=80, seed=seed)
+    for frame in (umkm, firms):
+        noisy = [w for w in frame.attrs["warnings"] if w.column in ("kbli", "needed_kbli", "regency")]
+        assert noisy == []
+    codes = {c for t in umkm["kbli"] for c in t} | {c for t in firms["needed_kbli"] for c in t}
+    assert all(ref.kbli_exists(c) for c in codes)
+
+
+def test_demo_catalogue_and_glossary_codes_are_real_kbli_2020():
+    from matcher.demo.catalogue import ARCHETYPES
+    from matcher.features.text import glossary
+
+    for c in CONCEPTS:
+        assert all(ref.kbli_exists(k) for k in c.kbli), c
+    for a in ARCHETYPES:
+        assert all(ref.kbli_exists(k) for k in a.kbli), a
+    by_name = {c.key: c.kbli for c in CONCEPTS}
+    assert by_name["garam"][0] == "10774" and by_name["ukiran"] == ("16293",)
+    assert by_name["rumput_laut"][0] == "03217"
+    g = glossary().concepts.set_index("concept")["kbli"]
+    assert all(ref.kbli_exists(k) for codes in g for k in codes)
+    assert "10774" in g["salt"] and "10779" not in g["salt"]
+    assert {"10391", "10392"} <= set(g["tempe_tofu"])
+    assert "03217" in g["seaweed"] and "10298" in g["seaweed"]
+    assert "10531" in g["ice_cream"] and "10520" not in g["ice_cream"]

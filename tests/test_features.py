@@ -50,6 +50,15 @@ def test_kbli_agreement_levels():
     np.testing.assert_array_equal(agreement_level(stacked(a), b_T, has), [[4, 5, 1, -1], [1, 1, 1, -1]])
 
 
+def test_kbli_codes_of_three_and_four_digits_agree_at_their_level():
+    """A UMKM registered as subgolongan 1079 or golongan 107 meets a firm needing 10794 at
+    that level, never deeper; a kategori of its own is found for every level."""
+    a = level_matrices([("1079",), ("107",), ("10774",)])
+    b = level_matrices([("10794",), ("1077",)])
+    b_T = stacked(b, weighted=True).T.tocsr()
+    np.testing.assert_array_equal(agreement_level(stacked(a), b_T), [[4, 3], [3, 3], [3, 4]])
+
+
 def test_kbli_affinity_learns_who_signs_with_whom():
     u = level_matrices([("10794",), ("13134",)])
     f = level_matrices([("46311",), ("47711",)])

@@ -124,8 +124,14 @@ def kbli_category(code: object, version: int = DEFAULT_VERSION) -> str | None:
     """Kategori letter of a code of any level; for a well-formed code absent from the table,
     the letter of its golongan pokok (None when that does not exist either)."""
     code = str(code).strip()
-    entry = kbli_lookup(code, version) or (kbli_lookup(code[:2], version) if len(code) > 2 else None)
-    return entry.category if entry else None
+    cats = _categories(version)
+    return cats.get(code) or (cats.get(code[:2]) if len(code) > 2 else None)
+
+
+@lru_cache(maxsize=None)
+def _categories(version: int) -> dict[str, str]:
+    t = _table(version)
+    return dict(zip(t["code"], t["category"]))
 
 
 def kbli_versions_of(code: object) -> tuple[int, ...]:
