@@ -317,3 +317,7 @@ def test_kbli_versions_and_correspondence():
     c = ref.kbli_correspondence()
     assert c["code_2020"].map(ref.kbli_exists).all()
     assert c["code_2025"].map(lambda x: ref.kbli_exists(x, 2025)).all()
+
+
+def test_closest_regencies_names_both_twins_first():
+    assert ref.closest_regencies("Malang", "35")[:2] == ["Kabupaten Malang", "Kota Malang"]

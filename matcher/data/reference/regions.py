@@ -272,13 +272,15 @@ def normalise_regency(value: object, province_code: str | None = None,
 
 
 def closest_regencies(value: object, province_code: str | None = None, n: int = 3) -> list[str]:
-    """Canonical names of the regencies (in ``province_code`` when given) most like ``value``."""
+    """Canonical names of the regencies (in ``province_code`` when given) most like ``value``;
+    both twins first when ``value`` is a bare name shared by a kabupaten and a kota."""
+    twins = [_regency_names()[c] for c in regency_candidates(value, province_code)]
     reg = _regencies()
     if province_code is not None:
         reg = reg[reg["province_code"] == province_code]
     by_bare = {_split_regency(name)[0]: name for name in reg["name"]}
     hits = difflib.get_close_matches(_split_regency(value)[0], list(by_bare), n=n, cutoff=0.6)
-    return [by_bare[h] for h in hits]
+    return list(dict.fromkeys(twins + [by_bare[h] for h in hits]))[:max(n, len(twins))]
 
 
 def resolve_regencies(values: pd.Series, province_codes_: pd.Series,
