@@ -102,7 +102,7 @@ def _write(tmp_path, name, rows):
 def test_import_of_a_bad_file_changes_nothing_and_lists_every_problem(filled, database_url, tmp_path, capsys):
     bad = _write(tmp_path, "umkm_bad.csv", [
         dict(umkm_id="U1", name="Renamed", kbli="10792", products="x", province="Jawa Timur"),
-        dict(umkm_id="U7", name="New", kbli="1079", products="y", province="Jawa Timor"),
+        dict(umkm_id="U7", name="New", kbli="1111", products="y", province="Jawa Timor"),
     ])
     with filled.session() as s:
         before, rev = load_frame(s, UMKM), profile_revision(s)

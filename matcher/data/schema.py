@@ -6,8 +6,8 @@ validation), typed as stated, one row per entity, in file order. Everything down
 (features, ranking, planning, the store) consumes canonical frames and nothing else.
 
 Canonical UMKM frame (``UMKM_COLUMNS``)
-    umkm_id str, name str, nib str|None, kbli tuple[str, ...] (5-digit codes, leading
-    zeros kept), products str, province str (official name, e.g. "Jawa Timur"),
+    umkm_id str, name str, nib str|None, kbli tuple[str, ...] (KBLI 2020 codes of 3-5
+    digits, leading zeros kept; 2025 codes arrive translated), products str, province str (official name, e.g. "Jawa Timur"),
     province_code str (2-digit Kemendagri), regency str|None (canonical name when known),
     regency_code str|None (4-digit), lat float, lon float (always filled: exact, else the
     regency's then the province's centroid), location_precision str ("exact", "regency",
