@@ -43,6 +43,40 @@ def split_reasons(text: str) -> list[str]:
     return [part.strip() for part in str(text).split(";") if part.strip()]
 
 
+def _filters(service, filters: schemas.MatchFilters | None) -> dict:
+    """The service's keyword filters for a request's MatchFilters (province spellings as
+    the loaders read them; an unknown one is a 422 naming it)."""
+    if filters is None:
+        return {}
+    province_code = None
+    if filters.province:
+        from fastapi import HTTPException, status
+
+        from matcher.data.reference import UnknownReferenceError, normalise_province
+
+        try:
+            province_code, _ = normalise_province(filters.province)
+        except UnknownReferenceError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"province: {exc}") from None
+    return {"firm_mask": service.firm_mask(filters.investment_type, province_code),
+            "min_chance": filters.min_chance}
+
+
+def fed(snapshot: Snapshot, outcomes: pd.DataFrame | None, include_declined: bool = False):
+    """The snapshot's service answering with the store's outcomes as they are now."""
+    return snapshot.service.with_outcomes(outcomes, include_declined=include_declined)
+
+
+def chance_fields(recs: pd.DataFrame) -> list[dict]:
+    """Per row: p_meeting, p_mou, p_contract, expected_value_idr (None where unknown)."""
+    from matcher.service import CHANCE_COLUMNS
+
+    cols = [c for c in CHANCE_COLUMNS if c in recs.columns]
+    block = recs[cols].astype(float)
+    values = block.where(block.notna(), None).to_dict("records") if len(cols) else [{}] * len(recs)
+    return [{k: (None if v is None or v != v else float(v)) for k, v in row.items()} for row in values]
+
+
 def _names(frame: pd.DataFrame, index, ids) -> list[str]:
     return frame["name"].to_numpy()[index.to_index(list(ids))].tolist()
 
@@ -58,10 +92,11 @@ def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
 
 
 @scoring
-def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int) -> schemas.UmkmMatches:
+def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int, filters: schemas.MatchFilters | None = None,
+                   outcomes: pd.DataFrame | None = None) -> schemas.UmkmMatches:
     _require_loaded(snapshot, "umkm", umkm_id)
-    service = snapshot.service
-    recs = service.recommend_firms([umkm_id], k)
+    service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
+    recs = service.recommend_firms([umkm_id], k, **_filters(service, filters))
     return schemas.UmkmMatches(
         umkm_id=umkm_id, model_version=snapshot.model_version,
         matches=_firm_matches(service, recs),
@@ -71,31 +106,38 @@ def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int) -> schemas.UmkmMatc
 def _firm_matches(service, recs: pd.DataFrame) -> list[schemas.FirmMatch]:
     names = _names(service.firms, service.firm_index, recs["firm_id"])
     return [
-        schemas.FirmMatch(rank=int(r), firm_id=f, name=n, score=float(s), reasons=split_reasons(x))
-        for r, f, n, s, x in zip(recs["rank"], recs["firm_id"], names, recs["score"], recs["reasons"])
+        schemas.FirmMatch(rank=int(r), firm_id=f, name=n, score=float(s), reasons=split_reasons(x),
+                          status=st, **c)
+        for r, f, n, s, x, st, c in zip(recs["rank"], recs["firm_id"], names, recs["score"], recs["reasons"],
+                                        recs["status"], chance_fields(recs))
     ]
 
 
 @scoring
-def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | None) -> schemas.FirmMatches:
+def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | None,
+                  filters: schemas.MatchFilters | None = None,
+                  outcomes: pd.DataFrame | None = None) -> schemas.FirmMatches:
     """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
     _require_loaded(snapshot, "firm", firm_id)
-    service = snapshot.service
+    service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
     pool = None if region is None else service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
-    recs = service.recommend_umkm(firm_id, k, umkm_ids=pool)
+    recs = service.recommend_umkm(firm_id, k, umkm_ids=pool,
+                                  min_chance=filters.min_chance if filters else None)
     umkm_ids, scores, reasons = recs["umkm_id"], recs["score"], recs["reasons"]
     names = _names(service.umkm, service.umkm_index, umkm_ids)
     matches = [
-        schemas.UmkmMatch(rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x))
-        for i, (u, n, s, x) in enumerate(zip(umkm_ids, names, scores, reasons))
+        schemas.UmkmMatch(rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x), status=st, **c)
+        for i, (u, n, s, x, st, c) in enumerate(zip(umkm_ids, names, scores, reasons, recs["status"],
+                                                    chance_fields(recs)))
     ]
     return schemas.FirmMatches(firm_id=firm_id, model_version=snapshot.model_version, matches=matches)
 
 
 @scoring
-def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int) -> schemas.UmkmMatches:
+def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int,
+                  filters: schemas.MatchFilters | None = None) -> schemas.UmkmMatches:
     service = snapshot.service
-    recs = service.match_profile(profile, k)
+    recs = service.match_profile(profile, k, **_filters(service, filters))
     return schemas.UmkmMatches(
         umkm_id=str(profile["umkm_id"].iloc[0]), model_version=snapshot.model_version,
         matches=_firm_matches(service, recs),
@@ -118,7 +160,8 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
     return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
 
 
-def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest) -> pd.DataFrame:
+def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest,
+                outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """The plan of the whole event, as ``matcher plan-event`` makes it (quotas included)."""
     from matcher.planning import parse_quota
 
@@ -130,8 +173,8 @@ def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest) 
     })
     for spec in request.quotas:  # a typo is a 400 before any scoring
         parse_quota(spec, snapshot.service.umkm)
-    return snapshot.service.plan_event(
-        event, min_score=request.min_score, quotas=request.quotas,
+    return fed(snapshot, outcomes, request.include_declined).plan_event(
+        event, min_score=request.min_score, min_chance=request.min_chance, quotas=request.quotas,
         must_include=[p.as_tuple() for p in request.must_include],
         exclude=[p.as_tuple() for p in request.exclude])
 
@@ -143,16 +186,18 @@ def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
 
 @scoring
 def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                   visible: set[str] | None = None, note: str | None = None) -> schemas.PlanOut:
+                   visible: set[str] | None = None, note: str | None = None,
+                   outcomes: pd.DataFrame | None = None) -> schemas.PlanOut:
     """Optimal capacity-respecting pairs for an event's participants (the service plans).
 
     The whole event is planned; a caller scoped to a region (``visible``: the UMKM it may
     see) gets its own UMKM's pairs and the count of the others, with ``note`` saying so."""
-    plan = _event_plan(snapshot, participants, request)
+    plan = _event_plan(snapshot, participants, request, outcomes)
     shown = _shown(plan, visible)
     pairs = [
-        schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r))
-        for u, f, s, r in zip(shown["umkm_id"], shown["firm_id"], shown["score"], shown["reasons"])
+        schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r), **c)
+        for u, f, s, r, c in zip(shown["umkm_id"], shown["firm_id"], shown["score"], shown["reasons"],
+                                 chance_fields(shown))
     ]
     hidden = len(plan) - len(shown)
     return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
@@ -161,14 +206,14 @@ def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanReques
 
 @scoring
 def plan_workbook(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                  visible: set[str] | None = None) -> bytes:
+                  visible: set[str] | None = None, outcomes: pd.DataFrame | None = None) -> bytes:
     """The printable event workbook (``matcher plan-event --out plan.xlsx``) as bytes."""
     import tempfile
     from pathlib import Path
 
     from matcher.export import write_plan
 
-    plan = _shown(_event_plan(snapshot, participants, request), visible)
+    plan = _shown(_event_plan(snapshot, participants, request, outcomes), visible)
     service = snapshot.service
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "plan.xlsx"

@@ -162,13 +162,36 @@ class UmkmProfileIn(RequestBody):
         return {k: ("" if v is None else v) for k, v in row.items()}
 
 
-class MatchRequest(RequestBody):
+class MatchFilters(BaseModel):
+    """What a match request may narrow: firm type, firm province, minimum chance; and
+    whether pairs declined before are shown (flagged) instead of left out."""
+
+    investment_type: Literal["PMA", "PMDN"] | None = Field(None, description="only PMA or only PMDN firms")
+    province: str | None = Field(None, description="only firms in this province: name, short form (Jatim) or code")
+    min_chance: float | None = Field(None, ge=0, le=1, description="only pairs whose contract chance is at least this (0-1)")
+    include_declined: bool = Field(False, description="also show pairs declined before (flagged)")
+
+
+class MatchRequest(MatchFilters):
+    model_config = RequestBody.model_config
+
     profile: UmkmProfileIn
     k: int = Field(10, ge=1, le=rules.K_MAX)
 
 
 # -- matches ---------------------------------------------------------------------------
-class FirmMatch(BaseModel):
+class Chances(BaseModel):
+    """Calibrated chances of a proposed pair (None when the served model has none)."""
+
+    p_meeting: float | None = Field(None, description="chance of at least a meeting (0-1)")
+    p_mou: float | None = Field(None, description="chance of at least an MoU (0-1)")
+    p_contract: float | None = Field(None, description="chance of a contract (0-1)")
+    expected_value_idr: float | None = Field(
+        None, description="p_contract x predicted contract value (IDR), within the firm's budget per partner")
+
+
+class FirmMatch(Chances):
+    status: str = Field("", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''")
     rank: int
     firm_id: str
     name: str
@@ -176,7 +199,8 @@ class FirmMatch(BaseModel):
     reasons: list[str]
 
 
-class UmkmMatch(BaseModel):
+class UmkmMatch(Chances):
+    status: str = Field("", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''")
     rank: int
     umkm_id: str
     name: str
@@ -395,6 +419,8 @@ class PairIn(RequestBody):
 class PlanRequest(RequestBody):
     min_score: float | None = Field(None, description="never plan a pair scoring below this "
                                                        "(must-include pairs excepted)")
+    min_chance: float | None = Field(None, ge=0, le=1, description="skip pairs whose chance of a meeting is below this (default 0.1)")
+    include_declined: bool = Field(False, description="allow pairs declined before")
     must_include: list[PairIn] = Field(
         default_factory=list, max_length=rules.PARTICIPANTS_MAX,
         description='pairs that must be planned, each {"umkm_id": "U1", "firm_id": "F1"} or ["U1", "F1"]')
@@ -407,7 +433,7 @@ class PlanRequest(RequestBody):
                     "'35') or kabupaten/kota ('Pamekasan'), as `plan-event --quota`")
 
 
-class PlanPair(BaseModel):
+class PlanPair(Chances):
     umkm_id: str
     firm_id: str
     score: float

@@ -7,6 +7,18 @@ best plan under the truth (the same optimal planner fed the true relevance). The
 facilitator's rule and TF-IDF, planned by the same optimal planner, are the references
 measured in the same run.
 
+Two planners on the same calibrated model (``training.train.fit_calibrated``, what
+``matcher train`` registers):
+
+- ``model``: the planner before calibrated chances, maximising the sum of raw scores;
+- ``model_ev``: today's ``MatchService.plan_event``, maximising expected value (stage
+  weights 1, 2, 4 on the calibrated chances of a meeting, an MoU and a contract) and
+  skipping pairs whose chance of a meeting is below 10 %.
+
+Each is scored against two truths: the expected grade (``grade``; every stage counts 1,
+as this benchmark always measured) and the expected value under the planner's own stage
+weights computed from the world's *true* stage probabilities (``ev``).
+
     python bench/bench_event_quality.py [--seeds 0 1 2]
 """
 from __future__ import annotations
@@ -21,9 +33,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher.planning import plan_event  # noqa: E402
-from matcher.ranking import MatchModel  # noqa: E402
+from matcher.demo.utility import GRADE_THRESHOLDS, NOISE_SD  # noqa: E402
+from matcher.planning import DEFAULT_STAGE_WEIGHTS, plan_event, stage_values  # noqa: E402
+from matcher.service import MatchService  # noqa: E402
+from scipy.special import ndtr  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
+from training.train import fit_calibrated  # noqa: E402
 from bench.common import demo_files, print_seed_table  # noqa: E402
 
 
@@ -38,13 +53,25 @@ def run(seed: int, n_umkm: int, n_firms: int) -> dict:
     cap_f = event.loc[~is_u, "capacity"].to_numpy()
     truth = world.true_relevance_matrix(u_pos)[:, f_pos]
     best = plan_event(truth, cap_u, cap_f).objective
-    model = MatchModel().fit(umkm, firms, outcomes)
+    mu = world.utility(u_pos[:, None], f_pos[None, :])
+    true_chances = np.stack([ndtr((mu - t) / NOISE_SD) for t in GRADE_THRESHOLDS[:3]], axis=-1)
+    truth_ev = stage_values(true_chances, DEFAULT_STAGE_WEIGHTS)
+    best_ev = plan_event(truth_ev, cap_u, cap_f).objective
+    model = fit_calibrated(umkm, firms, outcomes)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, outcomes)}
     row = {"seed": seed, "umkm": int(is_u.sum()), "firms": int((~is_u).sum()), "best_value": round(best, 1)}
     for name, scorer in scorers.items():
         scores = scorer.score_block(umkm, firms, u_pos)[:, f_pos]
         pairs = plan_event(scores, cap_u, cap_f).pairs
         row[name] = truth[pairs[:, 0], pairs[:, 1]].sum() / best
+        if name == "model":
+            row["model_ev_truth"] = truth_ev[pairs[:, 0], pairs[:, 1]].sum() / best_ev
+    plan = MatchService(model, umkm, firms).plan_event(event)
+    i = pd.Index(event.loc[is_u, "id"]).get_indexer(plan["umkm_id"])
+    j = pd.Index(event.loc[~is_u, "id"]).get_indexer(plan["firm_id"])
+    row["model_ev"] = truth[i, j].sum() / best
+    row["model_ev_ev_truth"] = truth_ev[i, j].sum() / best_ev
+    row["ev_pairs"] = len(plan)
     return row
 
 
@@ -54,8 +81,15 @@ def main(argv=None):
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
     args = ap.parse_args(argv)
+    rows = [run(s, args.umkm, args.firms) for s in args.seeds]
     print_seed_table("share of the best plan's true value captured (optimal planner on each scorer's scores)",
-                     [run(s, args.umkm, args.firms) for s in args.seeds])
+                     rows)
+    table = pd.DataFrame(rows)
+    print("planners on the same calibrated model, mean share of the best plan's true value:")
+    print(f"  truth = expected grade:           score planner {table['model'].mean():.3f}   "
+          f"expected-value planner {table['model_ev'].mean():.3f}")
+    print(f"  truth = expected value (1, 2, 4): score planner {table['model_ev_truth'].mean():.3f}   "
+          f"expected-value planner {table['model_ev_ev_truth'].mean():.3f}")
 
 
 if __name__ == "__main__":

@@ -5,10 +5,11 @@
 of participating UMKM matched, share of firm capacity used, breakdowns by UMKM province and
 by investment type (PMA / PMDN), and the expected contract value.
 
-Expected contract value of a pair = score x the firm's ``budget_idr / max_partners``
-(:func:`matcher.planning.expected_contract_value`): the score is read as the chance the
-pair signs, and a firm is assumed to spread its yearly partnership budget evenly over its
-partners. Pairs whose firm states no budget are counted separately, not guessed.
+Expected contract value of a pair = its calibrated chance of a contract x its predicted
+contract value (the plan's ``expected_value_idr``, from :meth:`MatchService.plan_event`:
+the value is capped by the firm's budget per partner, and a firm's pairs are scaled so
+its total never exceeds its budget). The total is the sum over planned pairs; pairs
+without a value (a model without chances) are counted separately, not guessed.
 Charts are drawn with matplotlib's object API (``Figure``, Agg canvas), so no GUI backend
 or global pyplot state is involved.
 """
@@ -21,7 +22,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from matcher.atomic import write_atomic
-from matcher.planning import expected_contract_value
 
 REPORT_NAME = "report.md"
 
@@ -58,9 +58,9 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
     """The report's figures as plain data (also used for the CLI summary table)."""
     umkm_part = event[event["party"] == "umkm"]
     firm_part = event[event["party"] == "firm"]
-    pairs = plan_df.merge(firms[["firm_id", "investment_type", "budget_idr", "max_partners"]],
-                          on="firm_id", how="left")
-    value = expected_contract_value(pairs["score"].to_numpy(float)[None, :], pairs)[0]
+    pairs = plan_df.merge(firms[["firm_id", "investment_type"]], on="firm_id", how="left")
+    value = (pairs["expected_value_idr"].to_numpy(float) if "expected_value_idr" in pairs
+             else np.full(len(pairs), np.nan))
     pairs = pairs.assign(expected_value=value)
 
     by_province = (
@@ -98,6 +98,10 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
         "mean_score": float(plan_df["score"].mean()) if len(plan_df) else float("nan"),
         "expected_value_idr": float(value[known].sum()),
         "pairs_without_budget": int((~known).sum()),
+        "mean_p_contract": (float(plan_df["p_contract"].mean())
+                            if "p_contract" in plan_df and len(plan_df) else float("nan")),
+        "unmatched_umkm": plan_df.attrs.get("unmatched_umkm"),
+        "unused_firms": plan_df.attrs.get("unused_firms"),
         "by_province": by_province,
         "by_type": by_type,
     }
@@ -118,9 +122,9 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
         write_atomic(out / name, lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
 
     value_line = (f"- Expected contract value: **{_rupiah(s['expected_value_idr'])}** "
-                  f"(score x firm budget / max partners)")
+                  f"(sum over planned pairs of chance of a contract x predicted contract value)")
     if s["pairs_without_budget"]:
-        value_line += f"; {s['pairs_without_budget']} pair(s) whose firm states no budget " \
+        value_line += f"; {s['pairs_without_budget']} pair(s) without a calibrated chance " \
                       "are not counted"
     province = s["by_province"].rename(columns={
         "province": "Province", "participants": "UMKM attending", "matched": "UMKM matched",
@@ -137,10 +141,11 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
         f"({s['firm_capacity_used_share']:.0%}) across {s['firm_participants']} firms",
         f"- Mean score of planned pairs: {s['mean_score']:.3f}",
         value_line, "",
-        "The expected value reads the score as the chance that a pair signs and assumes each "
-        "firm spreads its yearly partnership budget (`budget_idr`) evenly over its "
-        "`max_partners` partners. It is an order of magnitude for planning, not a forecast.",
-        "", "## By UMKM province", "", _md_table(province), "",
+        "A pair's predicted contract value is learned from past contract values by firm, KBLI "
+        "division and scale, and never exceeds the firm's budget per partner; a firm's pairs "
+        "together never exceed its yearly budget (`budget_idr`). It is an order of magnitude "
+        "for planning, not a forecast.",
+        "", *_left_out_md(s), "## By UMKM province", "", _md_table(province), "",
         "![UMKM matched by province](matched_by_province.png)", "",
         "## By investment type", "", _md_table(by_type), "",
         "![Firm capacity by investment type](capacity_by_type.png)", "",
@@ -148,6 +153,19 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
     ]
     text = "\n".join(lines)
     return write_atomic(out / REPORT_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _left_out_md(s: dict) -> list[str]:
+    lines = []
+    for heading, key, cols in (
+            ("UMKM left without a worthwhile meeting", "unmatched_umkm", ["umkm_id", "alternatives"]),
+            ("Firms with unused capacity", "unused_firms", ["firm_id", "unused", "alternatives"])):
+        frame = s.get(key)
+        if frame is not None and len(frame):
+            lines += [f"## {heading} ({len(frame)})", "",
+                      "Best alternatives a facilitator could still try:", "",
+                      _md_table(frame[cols]), ""]
+    return lines
 
 
 # --------------------------------------------------------------------------- charts

@@ -28,8 +28,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from matcher.atomic import write_atomic
 from matcher.data.errors import MatcherError
+from matcher.service import CHANCE_COLUMNS
 
 PLAN_COLUMNS = ("umkm_id", "firm_id", "score", "reasons")
+# written after score when the plan has them (chances, expected value, partnership status)
+OPTIONAL_COLUMNS = (*CHANCE_COLUMNS, "status")
 PLAN_FORMATS = (".csv", ".parquet", ".xlsx")
 
 SUMMARY_SHEET = "Ringkasan"
@@ -48,7 +51,7 @@ FIRM_SHEET_COLUMNS = (
     ("Kabupaten/Kota", 20, True),
     ("Provinsi", 16, True),
     ("Produk", 40, True),
-    ("Skor", 7, False),
+    ("Peluang", 22, True),
     ("Alasan", 50, True),
     ("Kontak (nama)", 20, False),
     ("Telepon", 16, False),
@@ -131,7 +134,9 @@ def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | 
     missing = [c for c in PLAN_COLUMNS if c not in plan_df.columns]
     if missing:
         raise ValueError(f"plan frame lacks columns {missing}")
-    plan = plan_df.loc[:, list(PLAN_COLUMNS)].reset_index(drop=True)
+    columns = ["umkm_id", "firm_id", "score", *[c for c in OPTIONAL_COLUMNS if c in plan_df.columns], "reasons"]
+    plan = plan_df.loc[:, columns].reset_index(drop=True)
+    plan.attrs = dict(plan_df.attrs)
     ext = path.suffix.lower()
     if ext == ".csv":
         return write_atomic(path, lambda tmp: plan.to_csv(tmp, index=False, encoding="utf-8"))
@@ -173,6 +178,7 @@ def plan_workbook(plan: pd.DataFrame, umkm: pd.DataFrame | None = None,
     names = sheet_names(firm_order["firm_name"].astype(str).tolist())
     wb = Workbook()
     _summary_sheet(wb.active, rows, firm_order, names, title)
+    _left_out(wb.active, plan.attrs)
     for (_, firm), sheet in zip(firm_order.iterrows(), names):
         block = rows[rows["firm_id"] == firm["firm_id"]].sort_values("score", ascending=False)
         _firm_sheet(wb.create_sheet(sheet), firm, block)
@@ -188,8 +194,14 @@ def _summary_sheet(ws: Worksheet, rows: pd.DataFrame, firm_order: pd.DataFrame,
         ("Pasangan direncanakan", len(rows)),
         ("UMKM terjadwal", rows["umkm_id"].nunique()),
         ("Perusahaan", rows["firm_id"].nunique()),
-        ("Skor rata-rata", round(float(rows["score"].mean()), 3) if len(rows) else None),
     ]
+    if "expected_value_idr" in rows and rows["expected_value_idr"].notna().any():
+        from matcher.i18n import format_idr, format_percent
+
+        totals += [
+            ("Peluang kontrak rata-rata", format_percent(float(rows["p_contract"].mean()), 0)),
+            ("Nilai kontrak yang diharapkan", format_idr(float(rows["expected_value_idr"].sum()))),
+        ]
     for r, pair in enumerate(totals, start=3):
         _write_row(ws, r, pair)
     r = len(totals) + 4
@@ -228,7 +240,7 @@ def _firm_sheet(ws: Worksheet, firm: pd.Series, block: pd.DataFrame) -> None:
     for n, (_, r) in enumerate(block.iterrows(), start=1):
         _write_row(ws, header_row + n, [
             n, r["umkm_id"], r["umkm_name"], r["regency"], r["province"], r["products"],
-            round(float(r["score"]), 3), r["reasons"], None, None, None,
+            _chance_cell(r), r["reasons"], None, None, None,
         ])
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
@@ -237,9 +249,36 @@ def _firm_sheet(ws: Worksheet, firm: pd.Series, block: pd.DataFrame) -> None:
         ws.column_dimensions[letter].width = width
         for cell in ws[letter][header_row:]:
             cell.alignment = wrap if wraps else top
-    for cell in ws[get_column_letter(7)][header_row:]:
-        cell.number_format = "0.00"
     _print_setup(ws, header_row=header_row)
+
+
+def _chance_cell(row: pd.Series) -> str:
+    """The contract chance in words and percent; '–' for a plan without chances."""
+    from matcher.i18n import chance_text
+
+    p = row.get("p_contract")
+    return chance_text(float(p)) if p is not None and np.isfinite(p) else "–"
+
+
+def _left_out(ws: Worksheet, attrs: dict) -> None:
+    """Below the summary: UMKM left without a worthwhile meeting and firms with places
+    left, each with the best alternatives a facilitator could still try."""
+    sections = (
+        ("UMKM tanpa pertemuan yang layak", attrs.get("unmatched_umkm"),
+         ["ID UMKM", "Alternatif terbaik (perusahaan)"], lambda r: [r["umkm_id"], r["alternatives"]]),
+        ("Perusahaan dengan tempat kosong", attrs.get("unused_firms"),
+         ["ID perusahaan", "Tempat kosong", "Alternatif terbaik (UMKM)"],
+         lambda r: [r["firm_id"], int(r["unused"]), r["alternatives"]]),
+    )
+    r = ws.max_row + 2
+    for heading, frame, header, cells in sections:
+        if frame is None or not len(frame):
+            continue
+        _write_row(ws, r, [f"{heading} ({len(frame)})"], bold=True)
+        _write_row(ws, r + 1, header, bold=True)
+        for k, (_, row) in enumerate(frame.iterrows(), start=r + 2):
+            _write_row(ws, k, cells(row))
+        r += len(frame) + 3
 
 
 def _print_setup(ws: Worksheet, header_row: int | None) -> None:

@@ -5,10 +5,12 @@ columns): it never scores pairs itself, so it works with any model and is easy t
 
 Problem solved by :func:`plan_event` (a weighted bipartite *b-matching*)::
 
-    maximise    sum_ij v_ij x_ij                 v = ``values`` if given, else ``scores``
+    maximise    sum_ij w_ij v_ij x_ij            v = ``values`` if given, else ``scores``;
+                                                 w = ``weights`` (default 1; 0 = veto)
     subject to  sum_j x_ij <= umkm_capacity_i    every UMKM
                 sum_i x_ij <= firm_capacity_j    every firm
-                x_ij = 0  if excluded, score < min_score, or v_ij <= 0 (unless must-include)
+                x_ij = 0  if excluded, not ``allowed``, score < min_score, or w v <= 0
+                          (unless must-include)
                 x_ij = 1  if must-include
                 #{matched UMKM in region q} >= N_q   every quota q
                 x_ij in {0, 1}
@@ -129,13 +131,18 @@ def _capacity(cap, n: int, what: str) -> np.ndarray:
 
 
 def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude,
-             values, ids=None) -> _Problem:
+             values, ids=None, weights=None, allowed=None) -> _Problem:
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D (UMKM x firm) matrix, got shape {scores.shape}")
     value = scores if values is None else np.asarray(values, dtype=float)
     if value.shape != scores.shape:
         raise ValueError(f"values shape {value.shape} differs from scores shape {scores.shape}")
+    if weights is not None:
+        weights = np.asarray(weights, dtype=float)
+        if weights.shape != scores.shape:
+            raise ValueError(f"weights shape {weights.shape} differs from scores shape {scores.shape}")
+        value = value * weights
     cap_u = _capacity(umkm_capacity, scores.shape[0], "umkm_capacity")
     cap_f = _capacity(firm_capacity, scores.shape[1], "firm_capacity")
     forced = _pair_array(must_include, scores.shape, "must_include")
@@ -145,6 +152,11 @@ def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, excl
     eligible = finite & (value > 0)
     if min_score is not None:
         eligible &= scores >= min_score
+    if allowed is not None:
+        allowed = np.asarray(allowed, dtype=bool)
+        if allowed.shape != scores.shape:
+            raise ValueError(f"allowed shape {allowed.shape} differs from scores shape {scores.shape}")
+        eligible &= allowed
     eligible[banned[:, 0], banned[:, 1]] = False
 
     _check_forced(forced, banned, cap_u, cap_f, ids)
@@ -206,12 +218,17 @@ def plan_event(
     exclude=(),
     quotas: Sequence[Quota] = (),
     values: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
     initial_columns: int | None = None,
     ids: tuple[Sequence[str], Sequence[str]] | None = None,
 ) -> Plan:
     """Optimal plan: the pairs with the largest total value that respect every constraint.
 
-    ``must_include`` / ``exclude`` are (i, j) position pairs. ``initial_columns`` is how many
+    ``values`` (default: ``scores``) is each pair's value, e.g. :func:`stage_values` of
+    calibrated chances; ``weights`` multiplies it per pair (facilitators' preferences;
+    0 vetoes a pair); ``allowed`` is a boolean mask of pairs that may be planned at all
+    (e.g. a minimum chance). ``must_include`` / ``exclude`` are (i, j) position pairs. ``initial_columns`` is how many
     best pairs per UMKM and per firm seed the column generation (default: from the
     capacities); it changes speed, never the answer. ``ids`` = (UMKM IDs, firm IDs) in row /
     column order lets error messages name participants instead of positions. Raises
@@ -219,7 +236,7 @@ def plan_event(
     """
     t0 = time.perf_counter()
     problem = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include,
-                       exclude, values, ids)
+                       exclude, values, ids, weights, allowed)
     quotas = [q for q in quotas if q.min_count > 0]
     _check_quotas(problem, quotas)
     if not problem.eligible.any():
@@ -421,11 +438,14 @@ def greedy_plan(
     must_include=(),
     exclude=(),
     values: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    allowed: np.ndarray | None = None,
 ) -> Plan:
     """Reference baseline (tests and benchmarks only): forced pairs, then the best
     remaining pair while both sides have room. Ignores quotas; not optimal."""
     t0 = time.perf_counter()
-    p = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude, values)
+    p = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude, values,
+                 None, weights, allowed)
     left_u, left_f = p.cap_u.copy(), p.cap_f.copy()
     np.subtract.at(left_u, p.forced[:, 0], 1)
     np.subtract.at(left_f, p.forced[:, 1], 1)
@@ -484,13 +504,51 @@ def parse_quota(spec: str, umkm: pd.DataFrame) -> Quota:
     return region_quota(umkm, region.strip(), n)
 
 
-def expected_contract_value(scores: np.ndarray, firms: pd.DataFrame) -> np.ndarray:
-    """Score x the firm's budget per partner (``budget_idr / max_partners``), in rupiah.
+# --------------------------------------------------------------------------- value
 
-    Assumes the score approximates the chance that the pair signs, and that a firm spreads
-    its yearly partnership budget evenly over its ``max_partners`` partners. NaN where the
-    firm states no budget. ``firms`` rows align with the score matrix's columns.
+#: Relative value of reaching each stage (meeting, MoU, contract): a pair's value is
+#: sum_k w_k P(reach stage k), so a likely contract (0.9, 0.8, 0.7 -> 5.3) outweighs two
+#: likely meetings that go no further (0.9, 0.3, 0.1 -> 1.9 each).
+DEFAULT_STAGE_WEIGHTS = (1.0, 2.0, 4.0)
+#: Pairs whose chance of even a meeting is below this are not planned: a slot spent on them
+#: is a slot a facilitator could use better (``--min-chance``).
+DEFAULT_MIN_CHANCE = 0.1
+
+
+def stage_values(chances: np.ndarray, stage_weights=DEFAULT_STAGE_WEIGHTS) -> np.ndarray:
+    """Expected value of pairs from their chances (..., 3) [p_meeting, p_mou, p_contract]:
+    ``sum_k w_k p_k``. NaN chances (a model without calibration) give NaN."""
+    w = np.asarray(stage_weights, dtype=float)
+    if w.shape != (3,) or (w < 0).any() or not np.isfinite(w).all():
+        raise MatcherError(f"stage weights must be 3 numbers >= 0 (meeting, MoU, contract), got {stage_weights!r}")
+    return np.asarray(chances, dtype=float) @ w
+
+
+def parse_stage_weights(text: str) -> tuple[float, float, float]:
+    """``"1,2,4"`` -> (1.0, 2.0, 4.0), with a clear error for anything else."""
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
+    try:
+        w = tuple(float(p) for p in parts)
+    except ValueError:
+        w = ()
+    if len(w) != 3 or any(not np.isfinite(x) or x < 0 for x in w):
+        raise MatcherError(f"stage weights {text!r}: expected three numbers >= 0 for meeting, MoU "
+                           "and contract, e.g. '1,2,4'")
+    return w
+
+
+def firm_capped_values(values: np.ndarray, firm_pos: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Per-pair expected values scaled so no firm's total exceeds its budget.
+
+    ``values`` (m,) per planned pair, ``firm_pos`` (m,) the pair's firm, ``budget`` per firm
+    (NaN = unknown: left as is). A firm whose pairs add up to more than its yearly budget
+    cannot sign them all at those values; its pairs are scaled down in proportion, so each
+    firm's total is at most its budget and the plan's total is the sum over its pairs.
     """
-    per_partner = (firms["budget_idr"].to_numpy(float)
-                   / firms["max_partners"].to_numpy(float).clip(min=1))
-    return np.asarray(scores, float) * per_partner[None, :]
+    values = np.asarray(values, dtype=float)
+    firm_pos = np.asarray(firm_pos, dtype=np.int64)
+    known = np.isfinite(values)
+    total = np.bincount(firm_pos[known], weights=values[known], minlength=len(budget))
+    cap = np.asarray(budget, dtype=float)
+    scale = np.where(np.isfinite(cap) & (total > cap) & (total > 0), cap / np.where(total > 0, total, 1), 1.0)
+    return values * scale[firm_pos]

@@ -14,6 +14,12 @@ features. At serving time they are learned from all outcomes.
 Scoring large firm sets uses a shortlist: a linear model distilled from the ranker's own
 scores picks each UMKM's top candidates from the full feature block, and only those are
 scored by the boosted trees (see :meth:`MatchModel.top_firms`).
+
+The score only orders pairs. The chances a facilitator reads (``p_meeting``, ``p_mou``,
+``p_contract``) come from a :class:`~matcher.calibration.StageCalibrator` fitted on
+held-out outcomes and stored on the model (``calibrator_``; see
+:func:`training.train.fit_calibrated`), and a contract's likely size from a
+:class:`~matcher.calibration.ContractValueModel` fitted here on past contract values.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
+from matcher.calibration import STAGES, ContractValueModel, StageCalibrator
 from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder, prior_fit
 from matcher.reasons import explain_rows
 from matcher.service import top_k_rows
@@ -184,7 +191,47 @@ class MatchModel(BaseEstimator):
         self.shortlister_ = Ridge(alpha=1.0).fit(Xs, pred)
         self.feature_names_ = FEATURE_NAMES
         self.n_training_pairs_ = int(len(y))
+        self.value_model_ = ContractValueModel().fit(umkm, firms, outcomes)
+        self.calibrator_ = None  # set from held-out outcomes: calibrate() / fit_calibrated
         return self
+
+    # ------------------------------------------------------------------ chances
+    def fit_calibrator(self, umkm: pd.DataFrame, firms: pd.DataFrame, heldout: pd.DataFrame) -> StageCalibrator:
+        """A stage calibrator for *this* model's scores, fitted on ``heldout`` outcomes
+        (outcomes the model did not train on: the time split's validation events)."""
+        scores, grades = self.outcome_scores(umkm, firms, heldout)
+        return StageCalibrator().fit(scores, grades)
+
+    def outcome_scores(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame):
+        """(scores, grades) of the outcome pairs whose both sides are in the frames."""
+        umkm, firms = umkm.reset_index(drop=True), firms.reset_index(drop=True)
+        u = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
+        f = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
+        keep = (u >= 0) & (f >= 0)
+        U, F = self.encode_umkm(umkm), self.encode_firms(firms)
+        scores = self.score_pairs(U, F, u[keep], f[keep])
+        return scores, outcomes["grade"].to_numpy(float)[keep]
+
+    @property
+    def is_calibrated(self) -> bool:
+        return getattr(self, "calibrator_", None) is not None
+
+    def chances(self, scores) -> np.ndarray:
+        """(n, 3) chances [p_meeting, p_mou, p_contract] for scores; NaN when the model
+        carries no calibrator (an artifact trained before chances existed)."""
+        s = np.asarray(scores, dtype=float).ravel()
+        if not self.is_calibrated:
+            return np.full((len(s), len(STAGES)), np.nan, dtype=np.float32)
+        return self.calibrator_.predict(s)
+
+    def contract_values(self, umkm: pd.DataFrame, firms: pd.DataFrame, u_idx=None, f_idx=None) -> np.ndarray:
+        """Predicted contract value (IDR) of pairs (``umkm`` row ``u_idx[i]``, ``firms`` row
+        ``f_idx[i]``; aligned rows when None), capped by the firm's budget per partner;
+        NaN when nothing is known."""
+        vm = getattr(self, "value_model_", None)
+        if vm is None:
+            return np.full(len(firms) if f_idx is None else len(f_idx), np.nan)
+        return vm.predict(umkm, firms, u_idx, f_idx)
 
     def _impute(self, X):
         return np.where(np.isnan(X), self.shortlist_mean_[None, :], X)

@@ -22,14 +22,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+import copy
+
 import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.feedback import DECLINED, PairStatus, status_words
 from matcher.data.schema import UMKM_COLUMNS
 from matcher.index import IdIndex
 
-RECOMMENDATION_COLUMNS = ("umkm_id", "firm_id", "rank", "score", "reasons")
+CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr")
+# status: "partner" (MoU or beyond: sudah bermitra), "declined" (only when asked for), ""
+RECOMMENDATION_COLUMNS = ("umkm_id", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons")
+
+
+def chance_texts(p: np.ndarray, stage: str = "contract", lang: str | None = None) -> np.ndarray:
+    """:func:`matcher.i18n.chance_text` for many chances: one text per distinct per-mille
+    value (at most 1,001 formatted), looked up for every row."""
+    from matcher.i18n import chance_text, t
+
+    p = np.asarray(p, dtype=float)
+    out = np.full(len(p), t("chances.unknown", lang), dtype=object)
+    ok = np.isfinite(p)
+    if ok.any():
+        keys, inverse = np.unique(np.rint(p[ok] * 1000).astype(np.int64), return_inverse=True)
+        texts = np.array([chance_text(k / 1000, stage, lang) for k in keys], dtype=object)
+        out[ok] = texts[inverse]
+    return out
 
 
 def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,9 +76,11 @@ class MatchService:
     """Recommend firms for UMKM, UMKM for firms, and score event rooms."""
 
     model_version: str | None = None
+    include_declined: bool = False  # default for every question (see with_outcomes)
 
     def __init__(self, model, umkm: pd.DataFrame | None, firms: pd.DataFrame, *,
-                 encode_umkm_upfront: bool = True, encoded_firms=None):
+                 encode_umkm_upfront: bool = True, encoded_firms=None,
+                 outcomes: pd.DataFrame | None = None):
         """``umkm=None`` binds the firms only: a firm-side service that answers for UMKM
         profiles handed in (:meth:`match_profile`; what batch engines ship and stream).
         ``encode_umkm_upfront=False`` (batch runs) encodes UMKM chunk by chunk in
@@ -74,11 +96,22 @@ class MatchService:
         upfront = encode_umkm_upfront and umkm is not None
         self._U_all = model.encode_umkm(self.umkm) if upfront else None
         self._F = model.encode_firms(self.firms) if encoded_firms is None else encoded_firms
+        self.status = PairStatus(outcomes)
+
+    def with_outcomes(self, outcomes: pd.DataFrame | None, include_declined: bool = False) -> "MatchService":
+        """The same service (encodings shared, nothing re-encoded) answering with these
+        recorded outcomes: e.g. the store's, read for each request. ``include_declined``
+        shows declined pairs (flagged) instead of leaving them out, for every question."""
+        other = copy.copy(self)
+        other.status = PairStatus(outcomes)
+        other.include_declined = include_declined
+        return other
 
     def firm_side(self) -> "MatchService":
         """This service's model and firms (encodings shared), without its UMKM."""
         service = MatchService(self.model, None, self.firms, encoded_firms=self._F)
         service.model_version = self.model_version
+        service.status, service.include_declined = self.status, self.include_declined
         return service
 
     @property
@@ -118,11 +151,11 @@ class MatchService:
 
     # -- recommendations -----------------------------------------------------------
     def iter_recommend_firms(
-        self, umkm_ids: Sequence[str] | None = None, k: int = 10, chunk_size: int = 2048
+        self, umkm_ids: Sequence[str] | None = None, k: int = 10, chunk_size: int = 2048, **filters
     ) -> Iterator[pd.DataFrame]:
         """Top-k firms per UMKM, yielded chunk by chunk so memory stays bounded."""
         for u_idx in self.chunk_positions(umkm_ids, chunk_size):
-            yield self.recommend_chunk(u_idx, k)
+            yield self.recommend_chunk(u_idx, k, **filters)
 
     def chunk_positions(self, umkm_ids: Sequence[str] | None, chunk_size: int) -> list[np.ndarray]:
         """UMKM positions per chunk, in input order: the unit every batch engine scores."""
@@ -132,62 +165,122 @@ class MatchService:
                  else self.umkm_index.to_index(list(umkm_ids)))
         return [u_all[s : s + chunk_size] for s in range(0, len(u_all), chunk_size)]
 
-    def recommend_chunk(self, u_idx: np.ndarray, k: int = 10) -> pd.DataFrame:
+    def firm_mask(self, investment_type: str | None = None, province_code: str | None = None) -> np.ndarray | None:
+        """Firms a match request may return: of this investment type (PMA / PMDN) and in
+        this province (2-digit code); None when there is no filter."""
+        if investment_type is None and province_code is None:
+            return None
+        mask = np.ones(len(self.firms), dtype=bool)
+        if investment_type is not None:
+            mask &= (self.firms["investment_type"].astype(str).str.upper() == investment_type.upper()).to_numpy()
+        if province_code is not None:
+            mask &= (self.firms["province_code"].astype(str) == str(province_code)).to_numpy()
+        return mask
+
+    def recommend_chunk(self, u_idx: np.ndarray, k: int = 10, *, firm_mask: np.ndarray | None = None,
+                        min_chance: float | None = None, include_declined: bool | None = None) -> pd.DataFrame:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
         engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
-        for row."""
+        for row.
+
+        Declined pairs (recorded outcomes) are left out unless ``include_declined``; only
+        firms in ``firm_mask`` (see :meth:`firm_mask`) and pairs whose contract chance is
+        at least ``min_chance`` are returned (so fewer than k when few qualify)."""
         u_idx = np.asarray(u_idx, dtype=np.int64)
         if self._U_all is None:  # batch mode: encode just this chunk
             U, local = self.model.encode_umkm(self.umkm.iloc[u_idx]), np.arange(len(u_idx))
         else:
             U, local = self._U_all, u_idx
-        cols, vals, X = self.model.top_firms(U, self._F, local, k, return_features=True)
-        return self._frame(u_idx, cols, vals, X, U, local)
+        if include_declined is None:
+            include_declined = self.include_declined
+        # fetch enough candidates that k remain after the filters
+        extra = 0 if include_declined else self.status.max_declined(self.umkm["umkm_id"].to_numpy()[u_idx])
+        if firm_mask is not None:
+            extra += int((~firm_mask).sum())
+        cols, vals, X = self.model.top_firms(U, self._F, local, k + extra, return_features=True)
+        frame = self._frame(u_idx, cols, vals, X, U, local)
+        if not extra and min_chance is None:
+            return frame
+        keep = np.ones(len(frame), dtype=bool)
+        if not include_declined:
+            keep &= (frame["status"] != DECLINED).to_numpy()
+        if firm_mask is not None:
+            keep &= firm_mask[cols.ravel()]
+        if min_chance is not None:
+            keep &= (frame["p_contract"].to_numpy(float) >= min_chance)
+        frame = frame[keep]
+        frame = frame[frame.groupby("umkm_id", sort=False).cumcount().to_numpy() < k].copy()
+        frame["rank"] = frame.groupby("umkm_id", sort=False).cumcount().to_numpy() + 1
+        return frame.reset_index(drop=True)
 
-    def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10) -> pd.DataFrame:
-        parts = list(self.iter_recommend_firms(umkm_ids, k))
+    def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10, **filters) -> pd.DataFrame:
+        parts = list(self.iter_recommend_firms(umkm_ids, k, **filters))
         if not parts:
             return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
         return pd.concat(parts, ignore_index=True)
 
-    def recommend_umkm(self, firm_id: str, k: int = 10, umkm_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    def recommend_umkm(self, firm_id: str, k: int = 10, umkm_ids: Sequence[str] | None = None, *,
+                       min_chance: float | None = None, include_declined: bool | None = None) -> pd.DataFrame:
         """Top-k UMKM for one firm (the reverse question), best first; among ``umkm_ids``
-        only when given (e.g. the UMKM of a facilitator's region)."""
+        only when given (e.g. the UMKM of a facilitator's region). Declined pairs are left
+        out unless ``include_declined``; ``min_chance``: contract chance at least this."""
         f = self.firm_index.to_index([firm_id])
         pool = (np.arange(len(self.umkm_index)) if umkm_ids is None
                 else self.umkm_index.to_index(list(umkm_ids)))
+        include_declined = self.include_declined if include_declined is None else include_declined
+        if len(pool) and not include_declined and self.status.max_declined([firm_id], side="firm"):
+            status = self.status.lookup(self.umkm["umkm_id"].to_numpy()[pool], np.repeat(firm_id, len(pool)))
+            pool = pool[status != DECLINED]
         if len(pool) == 0:
-            return pd.DataFrame(columns=["firm_id", "umkm_id", "rank", "score", "reasons"])
+            return pd.DataFrame(columns=["firm_id", "umkm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons"])
         scores = self.model.score_block(self._U, self._F, pool, f)[:, 0]
+        if min_chance is not None:
+            p = self._model_chances(scores)[:, 2]
+            scores = np.where(p >= min_chance, scores, -np.inf)
         rows, vals = top_k_rows(scores[None, :], k)
+        rows, vals = rows[:, np.isfinite(vals[0])], vals[:, np.isfinite(vals[0])]
         u = pool[rows[0]]
-        reasons = self.model.explain_pairs(self._U, self._F, u, np.repeat(f, len(u)))
+        ff = np.repeat(f, len(u))
+        reasons = self.model.explain_pairs(self._U, self._F, u, ff)
         return pd.DataFrame(
             {
                 "firm_id": firm_id,
                 "umkm_id": self.umkm_index.to_ids(u),
                 "rank": np.arange(1, len(u) + 1),
                 "score": vals[0],
-                "reasons": reasons,
+                **self.chances(vals[0], u, ff, reasons),
             }
         )
 
     def plan_event(self, event: pd.DataFrame, *, min_score: float | None = None,
                    must_include: Sequence[tuple[str, str]] = (), exclude: Sequence[tuple[str, str]] = (),
-                   quotas: Sequence[str] = (),
+                   quotas: Sequence[str] = (), min_chance: float | None = None,
+                   stage_weights=None, weights: np.ndarray | None = None,
+                   include_declined: bool | None = None,
                    preferences: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Optimal capacity-aware plan for an event (canonical event frame).
+        """Plan an event (canonical event frame) for the largest expected value.
 
-        Scores every (UMKM, firm) pair among the participants, solves the assignment with
-        :func:`matcher.planning.plan_event` and explains the chosen pairs. ``must_include``
-        and ``exclude`` are (umkm_id, firm_id) pairs; ``quotas`` are ``"REGION:N"`` specs
-        (at least N matched UMKM from that province or kabupaten/kota). ``preferences``
+        Scores every (UMKM, firm) pair among the participants, turns the scores into
+        calibrated chances, values each pair as ``sum_k w_k P(stage k)``
+        (:func:`matcher.planning.stage_values`, ``stage_weights`` default
+        ``DEFAULT_STAGE_WEIGHTS``), skips pairs whose chance of a meeting is below
+        ``min_chance`` (default ``DEFAULT_MIN_CHANCE``) and solves the assignment with
+        :func:`matcher.planning.plan_event`. ``weights`` (UMKM x firm, participants in
+        event order) multiplies each pair's value (preferences; 0 = veto). Pairs declined
+        in the recorded outcomes are not planned unless ``include_declined``. A model without
+        calibration plans on its raw scores, as before. ``must_include`` and ``exclude``
+        are (umkm_id, firm_id) pairs; ``quotas`` are ``"REGION:N"`` specs. ``preferences``
         (:func:`matcher.data.event_files.parse_preferences`): vetoes are never planned and
-        wishes weigh in (:mod:`matcher.preferences`); the plan's ``attrs`` then carry
-        ``wishes`` (tally) and ``unmet_wishes``. Returns the event plan format: umkm_id,
-        firm_id, score, reasons (firm, then score order).
+        wishes multiply the pair's value (:mod:`matcher.preferences`); the plan's ``attrs``
+        then carry ``wishes`` (tally) and ``unmet_wishes``.
+
+        Returns the event plan format: umkm_id, firm_id, score, p_meeting, p_mou,
+        p_contract, expected_value_idr (per firm never above its budget), reasons; firm,
+        then score order. ``attrs``: ``plan_info``, ``unmatched_umkm`` and ``unused_firms``
+        (each with the best alternatives still open).
         """
-        from matcher.planning import parse_quota, plan_event
+        from matcher.planning import (DEFAULT_MIN_CHANCE, DEFAULT_STAGE_WEIGHTS, firm_capped_values,
+                                      parse_quota, plan_event, stage_values)
         from matcher.preferences import preference_matrices, unmet_wishes, wish_tally
 
         is_u = event["party"] == "umkm"
@@ -206,54 +299,175 @@ class MatchService:
                 raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
             return np.stack([i, j], axis=1)
 
-        room = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
+        n_u, n_f = scores.shape
+        chances = self._model_chances(scores.ravel()).reshape(n_u, n_f, 3)
+        calibrated = bool(np.isfinite(chances).all()) and n_u * n_f > 0
+        min_chance = DEFAULT_MIN_CHANCE if min_chance is None else float(min_chance)
+        if not 0.0 <= min_chance <= 1.0:
+            raise MatcherError(f"minimum chance must be between 0 and 1 (e.g. 0.1 = 10%), got {min_chance}")
+        if calibrated:
+            values = stage_values(chances, DEFAULT_STAGE_WEIGHTS if stage_weights is None else stage_weights)
+            allowed = chances[:, :, 0] >= min_chance
+        else:  # an artifact from before chances: plan on the raw scores
+            values, allowed = None, np.ones((n_u, n_f), dtype=bool)
+        not_declined = np.ones((n_u, n_f), dtype=bool)
+        include_declined = self.include_declined if include_declined is None else include_declined
+        if len(self.status) and not include_declined:  # a declined pair is not proposed again
+            not_declined = (self.status.lookup(np.repeat(u_ids, n_f), np.tile(f_ids, n_u)) != DECLINED).reshape(n_u, n_f)
+        allowed &= not_declined
         prefs = preference_matrices(preferences, u_ids, f_ids)
+        excluded = np.vstack([positions(exclude, "excluded"), prefs.veto_pairs()]).astype(np.int64)
+        if preferences is not None:  # wishes weigh in beside the caller's own weights
+            weights = prefs.multiplier() * (1.0 if weights is None else np.asarray(weights, float))
+        room = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
+        cap_u = event.loc[is_u, "capacity"].to_numpy(dtype=np.int64)
+        cap_f = event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64)
         plan = plan_event(
-            scores,
-            event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
-            event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64),
+            scores, cap_u, cap_f,
             min_score=min_score,
             must_include=positions(must_include, "must-include"),
-            exclude=np.vstack([positions(exclude, "excluded"), prefs.veto_pairs()]),
+            exclude=excluded,
             quotas=[parse_quota(q, room) for q in quotas],
-            values=scores * prefs.multiplier() if preferences is not None else None,
+            values=values, weights=weights, allowed=allowed,
             ids=(u_ids, f_ids),
         )
-        u_sel = np.asarray(u_ids, dtype=object)[plan.pairs[:, 0]]
-        f_sel = np.asarray(f_ids, dtype=object)[plan.pairs[:, 1]]
-        out = pd.DataFrame({
-            "umkm_id": u_sel, "firm_id": f_sel,
-            "score": scores[plan.pairs[:, 0], plan.pairs[:, 1]],
-            "reasons": self.explain(list(u_sel), list(f_sel)),
-        })
+        i, j = plan.pairs[:, 0], plan.pairs[:, 1]
+        u_sel = np.asarray(u_ids, dtype=object)[i]
+        f_sel = np.asarray(f_ids, dtype=object)[j]
+        u_glob = self.umkm_index.to_index(list(u_sel))
+        f_glob = self.firm_index.to_index(list(f_sel))
+        cols = self.chances(scores[i, j], u_glob, f_glob, self.explain(list(u_sel), list(f_sel)))
+        budgets = self.firms["budget_idr"].to_numpy(float)[self.firm_index.to_index(f_ids)]
+        cols["expected_value_idr"] = firm_capped_values(cols["expected_value_idr"], j, budgets)
+        out = pd.DataFrame({"umkm_id": u_sel, "firm_id": f_sel, "score": scores[i, j], **cols})
         out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")
+        out.attrs["plan_info"] = {**plan.info, "objective": "expected value" if calibrated else "score",
+                                  "min_chance": min_chance if calibrated else None}
+        value = values if calibrated else scores
+        ok = np.isfinite(value) & (value > 0) & not_declined
+        ok[excluded[:, 0], excluded[:, 1]] = False
+        if weights is not None:
+            ok &= np.asarray(weights, float) > 0
+        alt = _Alternatives(np.where(ok, value, -np.inf), chances[:, :, 2] if calibrated else None,
+                            plan.pairs, cap_u, cap_f, u_ids, f_ids, min_chance if calibrated else None,
+                            chances[:, :, 0] if calibrated else None)
+        out.attrs["unmatched_umkm"] = alt.unmatched_umkm()
+        out.attrs["unused_firms"] = alt.unused_firms()
         out = out.reset_index(drop=True)
-        out.attrs["plan_info"] = plan.info
         if preferences is not None:
-            ok = np.argwhere(np.isfinite(scores) & (scores > 0) & (
-                scores >= min_score if min_score is not None else True))
-            eligible = pd.DataFrame({"umkm_id": np.asarray(u_ids, object)[ok[:, 0]],
-                                     "firm_id": np.asarray(f_ids, object)[ok[:, 1]]})
+            ok_pairs = np.argwhere(ok & allowed & ((scores >= min_score) if min_score is not None else True))
+            eligible = pd.DataFrame({"umkm_id": np.asarray(u_ids, object)[ok_pairs[:, 0]],
+                                     "firm_id": np.asarray(f_ids, object)[ok_pairs[:, 1]]})
             out.attrs["wishes"] = wish_tally(preferences, out)
             out.attrs["unmet_wishes"] = unmet_wishes(preferences, out, eligible=eligible)
         return out
 
-    def match_profile(self, profile: pd.DataFrame, k: int = 10) -> pd.DataFrame:
+    def _model_chances(self, scores: np.ndarray) -> np.ndarray:
+        if hasattr(self.model, "chances"):
+            return np.asarray(self.model.chances(scores), dtype=float)
+        return np.full((len(scores), 3), np.nan)
+
+    def match_profile(self, profile: pd.DataFrame, k: int = 10, **filters) -> pd.DataFrame:
         """Top-k firms for ad-hoc UMKM profiles (canonical frame) not in this service."""
         other = MatchService(self.model, profile, self.firms, encoded_firms=self._F)
-        return other.recommend_firms(None, k)
+        other.status, other.include_declined = self.status, self.include_declined
+        return other.recommend_firms(None, k, **filters)
 
     def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local) -> pd.DataFrame:
         """Rows for UMKM ``u`` (global positions; ``local`` are their rows in ``U``)."""
         k = cols.shape[1]
         uu = np.repeat(u, k)
         ff = cols.ravel()
+        reasons = self.model.explain_features(X, U, self._F, np.repeat(local, k), ff)
         return pd.DataFrame(
             {
                 "umkm_id": self.umkm_index.to_ids(uu),
                 "firm_id": self.firm_index.to_ids(ff),
                 "rank": np.tile(np.arange(1, k + 1), len(u)),
                 "score": vals.ravel(),
-                "reasons": self.model.explain_features(X, U, self._F, np.repeat(local, k), ff),
+                **self.chances(vals.ravel(), uu, ff, reasons),
             }
         )
+
+    def chances(self, scores: np.ndarray, u: np.ndarray, f: np.ndarray, reasons=None) -> dict:
+        """Columns p_meeting, p_mou, p_contract, expected_value_idr (and reasons led by the
+        contract chance in words, when ``reasons`` are given) for aligned pairs at UMKM
+        positions ``u`` and firm positions ``f`` of this service."""
+        scores = np.asarray(scores, dtype=float)
+        p = self._model_chances(scores)
+        if hasattr(self.model, "contract_values"):  # models from before chances have neither
+            # each UMKM and firm once, then combined per pair
+            uu, ui = np.unique(np.asarray(u, np.int64), return_inverse=True)
+            fu, fi = np.unique(np.asarray(f, np.int64), return_inverse=True)
+            value = self.model.contract_values(self.umkm.iloc[uu].reset_index(drop=True),
+                                               self.firms.iloc[fu].reset_index(drop=True), ui, fi)
+        else:
+            value = np.full(len(scores), np.nan)
+        status = self.status.lookup(self.umkm["umkm_id"].to_numpy()[np.asarray(u, np.int64)],
+                                    self.firms["firm_id"].to_numpy()[np.asarray(f, np.int64)])
+        cols = {"p_meeting": p[:, 0], "p_mou": p[:, 1], "p_contract": p[:, 2],
+                "expected_value_idr": p[:, 2] * value, "status": status}
+        if reasons is not None:  # led by "sudah bermitra" and the contract chance in words
+            lead = np.where(np.isfinite(p[:, 2]), chance_texts(p[:, 2]), "")
+            flag = status_words(status)
+            cols["reasons"] = ["; ".join(x for x in parts if x) for parts in zip(flag, lead, reasons)]
+        return cols
+
+
+class _Alternatives:
+    """Who a plan leaves out, and the best pairs a facilitator could still try.
+
+    ``value`` is the planner's pair value (-inf = not possible); a UMKM without a planned
+    pair gets the best firms that still have room (any firm when none has), and a firm with
+    places left gets the best UMKM not planned with it, those still free first."""
+
+    N_ALTERNATIVES = 3
+
+    def __init__(self, value, p_contract, pairs, cap_u, cap_f, u_ids, f_ids, min_chance, p_meeting):
+        self.value, self.p_contract, self.p_meeting = value, p_contract, p_meeting
+        self.cap_u, self.cap_f = np.asarray(cap_u), np.asarray(cap_f)
+        self.u_ids, self.f_ids = np.asarray(u_ids, dtype=object), np.asarray(f_ids, dtype=object)
+        self.min_chance = min_chance
+        n_u, n_f = value.shape
+        self.used_u = np.bincount(pairs[:, 0], minlength=n_u)
+        self.used_f = np.bincount(pairs[:, 1], minlength=n_f)
+        self.planned = np.zeros((n_u, n_f), dtype=bool)
+        self.planned[pairs[:, 0], pairs[:, 1]] = True
+
+    def _label(self, ids, i, j) -> str:
+        if self.p_contract is None:
+            return str(ids)
+        from matcher.i18n import chance_text
+
+        return f"{ids} ({chance_text(float(self.p_contract[i, j]))})"
+
+    def _best(self, matrix, rows, axis) -> list[str]:
+        out = []
+        for r in rows:  # only the participants left out: a handful
+            line = matrix[r] if axis == 0 else matrix[:, r]
+            cand = np.flatnonzero(np.isfinite(line))
+            cand = cand[np.argsort(-line[cand], kind="stable")][: self.N_ALTERNATIVES]
+            if axis == 0:
+                out.append(", ".join(self._label(self.f_ids[c], r, c) for c in cand))
+            else:
+                out.append(", ".join(self._label(self.u_ids[c], c, r) for c in cand))
+        return out
+
+    def unmatched_umkm(self) -> pd.DataFrame:
+        rows = np.flatnonzero((self.used_u == 0) & (self.cap_u > 0))
+        room = self.cap_f - self.used_f > 0
+        open_firms = np.where(room[None, :] if room.any() else True, self.value, -np.inf)
+        best_meeting = (np.nanmax(self.p_meeting[rows], axis=1, initial=0.0)
+                        if self.p_meeting is not None and len(rows) else np.full(len(rows), np.nan))
+        return pd.DataFrame({"umkm_id": self.u_ids[rows], "best_p_meeting": best_meeting,
+                             "alternatives": self._best(open_firms, rows, 0)})
+
+    def unused_firms(self) -> pd.DataFrame:
+        cols = np.flatnonzero(self.used_f < self.cap_f)
+        free = self.cap_u - self.used_u > 0
+        # UMKM still free first: their value is ranked above every UMKM already booked
+        lift = np.where(free, 0.0, -1e9)[:, None]
+        candidates = np.where(self.planned, -np.inf, self.value + lift)
+        return pd.DataFrame({"firm_id": self.f_ids[cols], "capacity": self.cap_f[cols],
+                             "planned": self.used_f[cols], "unused": self.cap_f[cols] - self.used_f[cols],
+                             "alternatives": self._best(candidates, cols, 1)})

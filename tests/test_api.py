@@ -105,6 +105,27 @@ def test_umkm_matches_rank_firms_with_scores_and_reasons(api):
     assert _ids(api.get("/umkm/U1/matches", params={"k": 1}), "firm_id") == ["F1"]
 
 
+def test_outcomes_feed_back_into_the_next_matches_at_once(api):
+    assert api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F1", "stage": "declined",
+                                       "date": "2025-05-01"}).status_code == 201
+    assert api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F3", "stage": "contract_signed",
+                                       "date": "2025-05-02"}).status_code == 201
+    body = api.get("/umkm/U1/matches").json()
+    assert [(m["firm_id"], m["status"]) for m in body["matches"]] == [("F3", "partner"), ("F2", "")]
+    assert body["matches"][0]["reasons"][0] == "sudah bermitra"
+    shown = api.get("/umkm/U1/matches", params={"include_declined": "true"}).json()["matches"]
+    assert [(m["firm_id"], m["status"]) for m in shown][0] == ("F1", "declined")
+    assert "U1" not in _ids(api.get("/firms/F1/matches"), "umkm_id")
+
+
+def test_match_requests_filter_by_firm_type_and_province(api):
+    assert _ids(api.get("/umkm/U1/matches", params={"investment_type": "PMA"}), "firm_id") == ["F1", "F3"]
+    assert _ids(api.get("/umkm/U1/matches", params={"province": "Jabar"}), "firm_id") == ["F3"]
+    resp = api.get("/umkm/U1/matches", params={"province": "Atlantis"})
+    assert resp.status_code == 422 and "province" in resp.json()["detail"]
+    assert api.get("/umkm/U1/matches", params={"min_chance": 2}).status_code == 422
+
+
 def test_bad_k_is_a_readable_422(api):
     resp = api.get("/umkm/U1/matches", params={"k": 0})
     assert resp.status_code == 422

@@ -44,9 +44,14 @@ def test_recommend_writes_the_contract_format(world_dir, registry, tmp_path):
     assert code == 0
     recs = pd.read_csv(out)
     assert list(recs.columns) == ["umkm_id", "umkm_name", "umkm_province", "firm_id", "firm_name",
-                                  "investment_type", "firm_province", "rank", "score", "reasons"]
+                                  "investment_type", "firm_province", "rank", "score", "p_meeting", "p_mou",
+                                  "p_contract", "expected_value_idr", "status", "reasons"]
     assert recs["umkm_name"].notna().all() and recs["investment_type"].isin(["PMA", "PMDN"]).all()
     assert recs["umkm_id"].nunique() == 500 and len(recs) == 2500
+    # a trained model carries calibrated chances: probabilities, later stages never likelier
+    p = recs[["p_meeting", "p_mou", "p_contract"]].to_numpy()
+    assert ((p >= 0) & (p <= 1)).all() and (np.diff(p, axis=1) <= 1e-7).all()
+    assert recs["reasons"].str.startswith("peluang kontrak ").all()
     for _, g in recs.groupby("umkm_id"):
         assert g["rank"].tolist() == [1, 2, 3, 4, 5]
         assert (np.diff(g["score"]) <= 1e-6).all()

@@ -51,7 +51,8 @@ def test_plan_respects_capacities_quota_and_min_score(world, tmp_path):
     firm_cap = event[event["party"] == "firm"].set_index("id")["capacity"].astype(int)
     assert main(_args(world, tmp_path / "plan.csv", "--min-score", "0.2", "--quota", "Jatim:3")) == 0
     plan = pd.read_csv(tmp_path / "plan.csv")
-    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "reasons"]
+    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "p_meeting", "p_mou", "p_contract",
+                                  "expected_value_idr", "status", "reasons"]
     assert plan["umkm_id"].is_unique  # UMKM capacity defaults to 1
     per_firm = plan["firm_id"].value_counts()
     assert (per_firm.to_numpy() <= firm_cap[per_firm.index].to_numpy()).all()

@@ -1,6 +1,7 @@
 """Plan files: data-contract CSV/Parquet, the printable workbook, formula-injection safety."""
 from __future__ import annotations
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ PLAN = pd.DataFrame({
     "umkm_id": ["u1", "u2", "u3", "u4"],
     "firm_id": ["f1", "f1", "f2", "f3"],
     "score": [0.91, 0.52, 0.73, 0.40],
+    "p_contract": [0.34, 0.05, 0.2, np.nan],
     "reasons": ["KBLI cocok", HOSTILE[0], HOSTILE[2], "lokasi dekat"],
 })
 UMKM = pd.DataFrame({
@@ -89,8 +91,7 @@ def test_firm_sheet_details_numbers_and_empty_contact_columns(workbook):
     first = [c for c in ws[4]]
     assert [c.value for c in first[:8]] == [
         1, "u1", "'" + HOSTILE[3], "Kabupaten Pamekasan", "Jawa Timur", "'" + HOSTILE[4],
-        0.91, "KBLI cocok"]
-    assert first[6].data_type == "n"  # the score stays a number
+        "peluang kontrak 34% (sedang)", "KBLI cocok"]  # the chance in words, never the raw score
     assert all(c.value is None for c in first[8:])  # Kontak (nama), Telepon, Catatan
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -123,13 +124,16 @@ def test_sheet_names_are_valid_unique_and_short():
 
 
 def test_csv_and_parquet_hold_exactly_the_contract_columns(tmp_path):
-    extra = PLAN.assign(rank=1)
+    extra = PLAN.drop(columns="p_contract").assign(rank=1)
     csv = pd.read_csv(write_plan(extra, tmp_path / "plan.csv"), keep_default_na=False)
     parquet = pd.read_parquet(write_plan(extra, tmp_path / "plan.parquet"))
     for back in (csv, parquet):
         assert list(back.columns) == list(PLAN_COLUMNS)
         assert back["reasons"].tolist() == PLAN["reasons"].tolist()
         assert back["score"].tolist() == PLAN["score"].tolist()
+    # chances, when the plan has them, come right after the score
+    back = pd.read_csv(write_plan(PLAN, tmp_path / "chances.csv"))
+    assert list(back.columns) == ["umkm_id", "firm_id", "score", "p_contract", "reasons"]
 
 
 def test_unsupported_extension_is_a_user_error(tmp_path):

@@ -9,7 +9,7 @@ from scipy.optimize import linprog
 
 from matcher.data.errors import MatcherError
 from matcher.planning import (
-    PlanInfeasibleError, Quota, expected_contract_value, greedy_plan, parse_quota, plan_event,
+    PlanInfeasibleError, Quota, firm_capped_values, greedy_plan, parse_stage_weights, stage_values, parse_quota, plan_event,
     region_quota,
 )
 
@@ -255,11 +255,37 @@ def test_parse_quota_syntax_and_unknown_region():
         parse_quota("Atlantis:2", UMKM_FRAME)
 
 
-def test_expected_contract_value():
-    firms = pd.DataFrame({"budget_idr": [600e6, np.nan], "max_partners": [3, 2]})
-    v = expected_contract_value(np.array([[0.5, 0.9]]), firms)
-    assert v[0, 0] == pytest.approx(100e6)  # 0.5 * 600 M / 3
-    assert np.isnan(v[0, 1])
+def test_stage_values_make_a_likely_contract_outweigh_two_likely_meetings():
+    chances = np.array([[0.9, 0.8, 0.7], [0.9, 0.3, 0.1]])
+    v = stage_values(chances)
+    assert v[0] > 2 * v[1]
+    # one firm, capacity 2; UMKM 0 is likely to sign, UMKM 1 and 2 likely only to meet;
+    # the UMKM 0 pair beats either meeting-only pair, so it must be planned
+    plan = plan_event(np.zeros((3, 1)), [1, 1, 1], [1], values=stage_values(chances[[1, 0, 1]])[:, None])
+    assert plan.pairs.tolist() == [[1, 0]]
+    assert stage_values(chances, (1, 1, 1)) == pytest.approx([2.4, 1.3])
+    assert parse_stage_weights("1; 2; 4") == (1.0, 2.0, 4.0)
+    with pytest.raises(MatcherError, match="three numbers"):
+        parse_stage_weights("1,2")
+
+
+def test_weights_and_allowed_compose_with_values():
+    scores = np.array([[0.9, 0.2], [0.8, 0.7]])
+    # a zero weight vetoes a pair; not allowed pairs are never planned
+    plan = plan_event(scores, [1, 1], [1, 1], weights=np.array([[0.0, 1.0], [1.0, 1.0]]))
+    assert [0, 0] not in plan.pairs.tolist()
+    plan = plan_event(scores, [1, 1], [1, 1], allowed=scores >= 0.75)
+    assert plan.pairs.tolist() == [[0, 0]]
+
+
+def test_firm_capped_values_never_exceed_the_budget_and_sum_to_the_total():
+    values = np.array([400e6, 300e6, 100e6, 50e6])
+    firm = np.array([0, 0, 1, 2])
+    budget = np.array([500e6, 1e9, np.nan])
+    capped = firm_capped_values(values, firm, budget)
+    per_firm = np.bincount(firm, weights=capped)
+    assert per_firm[0] == pytest.approx(500e6) and per_firm[1] == 100e6 and per_firm[2] == 50e6
+    assert capped[0] / capped[1] == pytest.approx(4 / 3)  # scaled in proportion
 
 
 def test_overlapping_quotas_solved_as_milp_match_brute_force():

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.service import MatchService
+from matcher.service import RECOMMENDATION_COLUMNS, MatchService
 from tests.worlds import LINES, demo_frames, tiny_model, line_world
 
 
@@ -37,7 +37,7 @@ def test_scores_sorted_and_ranks_contiguous(service):
     for _, g in recs.groupby("umkm_id"):
         assert g["rank"].tolist() == list(range(1, 8))
         assert (np.diff(g["score"].to_numpy()) <= 1e-7).all()
-    assert set(recs.columns) == {"umkm_id", "firm_id", "rank", "score", "reasons"}
+    assert set(recs.columns) == set(RECOMMENDATION_COLUMNS)
 
 
 def test_batch_equals_single(service):

@@ -7,7 +7,9 @@ One function, :func:`train_and_register`, serves ``matcher train``, ``matcher re
 2. fit a model on the earlier outcomes and score it, the baselines and — when there is one —
    the current model (champion) on the held-out slice; the challenger is also scored on
    the champion's frozen validation slice;
-3. refit on all outcomes (the latest events are the most valuable labels) and register
+3. fit the stage calibrator (score -> chance of a meeting / MoU / contract) on the
+   challenger's scores of the held-out slice, never on training rows; refit on all outcomes
+   (the latest events are the most valuable labels), attach the calibrator and register
    that model with the held-out metrics and its held-out slice frozen for later checks;
 4. promote by the gating rule of :mod:`training.gating`.
 """
@@ -20,7 +22,7 @@ import pandas as pd
 
 from matcher.features.pairs import FEATURE_NAMES
 from matcher.ranking import MatchModel
-from training.evaluate import (METRICS, ModelScorer, Split, evaluate_scorers, fit_baselines, paired_difference,
+from training.evaluate import (METRICS, ModelScorer, Split, crossfit_calibration, evaluate_scorers, fit_baselines, paired_difference,
                                time_split)
 from training.gating import Decision, decide_promotion
 from training.registry import Registry, fingerprint_frames
@@ -132,8 +134,12 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     decision = decide_promotion(champion_metrics, challenger_metrics, tolerance=tolerance,
                                 baseline_margin=baseline_margin)
 
+    say("calibrating chances on the held-out events")
+    calibrator = challenger.fit_calibrator(umkm, firms, split.test)
+    challenger_metrics["calibration"] = crossfit_calibration(challenger, umkm, firms, split.test)
     say("refitting on all outcomes")
     final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
+    final.calibrator_ = calibrator
     version = registry.register(
         final,
         metrics=challenger_metrics,
@@ -150,3 +156,22 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         registry.promote(version, reason=decision.reason)
     return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
                        champion=champion_id)
+
+
+def fit_calibrated(umkm, firms, outcomes, *, params: dict | None = None, test_share: float = 0.2,
+                   progress=None) -> MatchModel:
+    """A model fitted on all outcomes whose chances are calibrated on held-out events.
+
+    The same recipe as :func:`train_and_register` without the registry: time split, fit on
+    the earlier outcomes, calibrate on the latest events, refit on all and attach the
+    calibrator. For benchmarks, notebooks and tests that need chances.
+    """
+    say = progress or (lambda msg: None)
+    params = params or {}
+    split = time_split(outcomes, test_share)
+    say("fitting on the earlier outcomes to calibrate chances")
+    calibrator = MatchModel(**params).fit(umkm, firms, split.train).fit_calibrator(umkm, firms, split.test)
+    say("refitting on all outcomes")
+    model = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
+    model.calibrator_ = calibrator
+    return model

@@ -5,6 +5,7 @@ from api import matching, schemas
 from api.deps import PrincipalDep, SessionDep, SnapshotDep, StoreDep
 from api.store.accounts import Principal
 from api.store.events import create_event, get_event, participants
+from api.store.outcomes import outcomes_frame
 from api.store.models import Firm
 from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
 from matcher.data.schema import DEFAULT_MAX_PARTNERS
@@ -109,7 +110,7 @@ def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
     _, visible = _event_scope(session, principal, event_id)
     return matching.plan_for_event(snapshot, participants(session, event_id),
                                    body or schemas.PlanRequest(), visible,
-                                   note=t("cli.events.hidden_pairs"))
+                                   note=t("cli.events.hidden_pairs"), outcomes=outcomes_frame(session))
 
 
 @router.post("/{event_id}/plan.xlsx", response_class=Response,
@@ -119,6 +120,6 @@ def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: Prin
                   body: schemas.PlanRequest | None = None):
     _, visible = _event_scope(session, principal, event_id)
     data = matching.plan_workbook(snapshot, participants(session, event_id),
-                                  body or schemas.PlanRequest(), visible)
+                                  body or schemas.PlanRequest(), visible, outcomes_frame(session))
     return Response(content=data, media_type=WORKBOOK_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'})

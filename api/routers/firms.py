@@ -6,6 +6,7 @@ from api import matching, schemas
 from api.access import existing_firm
 from api.deps import PrincipalDep, SessionDep, SnapshotDep
 from api.routers.listing import ListParams
+from api.store.outcomes import outcomes_frame
 from api.store.profiles import FIRMS, record, search_profiles
 
 router = APIRouter(prefix="/firms", tags=["firms"])
@@ -29,6 +30,8 @@ def get_firm(firm_id: schemas.IdPath, session: SessionDep, _: PrincipalDep):
 @router.get("/{firm_id}/matches", response_model=schemas.FirmMatches,
             summary="UMKM ranked for this firm (a scoped facilitator: only its region's UMKM)")
 def firm_matches(firm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
-                 snapshot: SnapshotDep, k: K = 10):
+                 snapshot: SnapshotDep, filters: Annotated[schemas.MatchFilters, Query()], k: K = 10):
+    """Declined pairs left out unless ``include_declined``; ``min_chance`` applies; the
+    firm-type and province filters concern firms and are ignored here."""
     existing_firm(session, firm_id)
-    return matching.umkm_for_firm(snapshot, firm_id, k, principal.region)
+    return matching.umkm_for_firm(snapshot, firm_id, k, principal.region, filters, outcomes_frame(session))

@@ -24,4 +24,4 @@ def match(body: schemas.MatchRequest, principal: PrincipalDep, snapshot: Snapsho
             f"your account is scoped to {region}; this profile is in "
             f"{row['province']}{'/' + row['regency'] if row['regency'] else ''}",
         )
-    return matching.match_profile(snapshot, profile, body.k)
+    return matching.match_profile(snapshot, profile, body.k, body)

@@ -6,7 +6,7 @@ from api import matching, schemas
 from api.access import visible_umkm
 from api.deps import PrincipalDep, SessionDep, SnapshotDep
 from api.routers.listing import ListParams
-from api.store.outcomes import list_outcomes
+from api.store.outcomes import list_outcomes, outcomes_frame
 from api.store.profiles import UMKM, record, search_profiles
 
 router = APIRouter(prefix="/umkm", tags=["umkm"])
@@ -30,9 +30,11 @@ def get_umkm(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalD
 @router.get("/{umkm_id}/matches", response_model=schemas.UmkmMatches,
             summary="Firms ranked for this UMKM, with scores and reasons")
 def umkm_matches(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
-                 snapshot: SnapshotDep, k: K = 10):
+                 snapshot: SnapshotDep, filters: Annotated[schemas.MatchFilters, Query()], k: K = 10):
+    """Pairs declined before (recorded outcomes) are left out unless ``include_declined``;
+    pairs already in partnership are marked ``status: partner`` ("sudah bermitra")."""
     visible_umkm(session, principal, umkm_id)
-    return matching.firms_for_umkm(snapshot, umkm_id, k)
+    return matching.firms_for_umkm(snapshot, umkm_id, k, filters, outcomes_frame(session))
 
 
 @router.get("/{umkm_id}/outcomes", response_model=list[schemas.OutcomeOut],

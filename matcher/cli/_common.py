@@ -109,6 +109,27 @@ def add_profiles(p: argparse.ArgumentParser, outcomes: bool = False) -> None:
         p.add_argument("--outcomes", required=True, help="past outcomes (.csv, .parquet or .xlsx)")
 
 
+def add_feedback(p: argparse.ArgumentParser) -> None:
+    """--outcomes / --include-declined: recorded outcomes change the answer at once."""
+    p.add_argument("--outcomes", default=None, metavar="FILE",
+                   help="recorded outcomes: pairs declined are left out, partners are marked "
+                   "'sudah bermitra'")
+    p.add_argument("--include-declined", action="store_true",
+                   help="show declined pairs too (flagged 'pernah ditolak')")
+
+
+def with_feedback(service, args, umkm=None, firms=None):
+    """``service`` answering with the outcomes of ``--outcomes`` (when given)."""
+    from matcher.data.loaders import load_outcomes
+
+    if not args.outcomes:
+        return service.with_outcomes(None, include_declined=args.include_declined)
+    with console.status("loading outcomes"):
+        outcomes = load_outcomes(args.outcomes, umkm, firms if firms is not None else service.firms)
+    print_warnings(outcomes.attrs.get("warnings", []))
+    return service.with_outcomes(outcomes, include_declined=args.include_declined)
+
+
 def load_profiles(args, outcomes: bool = False):
     from matcher.data.loaders import load_firms, load_outcomes, load_umkm
 

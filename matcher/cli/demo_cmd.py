@@ -35,6 +35,7 @@ def cmd_demo(args) -> int:
     from matcher.demo import generate_world, write_world
     from matcher.event_report import event_summary
     from matcher.export import write_plan
+    from matcher.i18n import format_idr
     from matcher.service import MatchService
     from training.registry import Registry
     from training.train import train_and_register
@@ -73,7 +74,7 @@ def cmd_demo(args) -> int:
     recs = recs.merge(firms[["firm_id", "name", "investment_type"]], on="firm_id")
     out.print(f"\n[bold]Top 10 firms for {sample['umkm_id']} — {sample['name']}[/] "
               f"({sample['regency'] or sample['province']}): {sample['products']}")
-    print_table(recs[["rank", "firm_id", "name", "investment_type", "score", "reasons"]])
+    print_table(recs[["rank", "firm_id", "name", "investment_type", "reasons"]])
 
     with console.status("planning the demo signing event"):
         plan = service.plan_event(event)
@@ -83,8 +84,8 @@ def cmd_demo(args) -> int:
     write_plan(plan, results / "event-plan.xlsx", umkm=umkm, firms=firms)
     s = event_summary(plan, umkm, firms, event)
     out.print(f"\n[bold]Signing event[/]: {s['umkm_participants']} UMKM, {s['firm_participants']} "
-              f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), total score "
-              f"{plan['score'].sum():.1f}; plan in {results / 'event-plan.csv'} and "
+              f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), expected "
+              f"contract value {format_idr(s['expected_value_idr'])}; plan in {results / 'event-plan.csv'} and "
               f"{results / 'event-plan.xlsx'}")
     if trained:  # the learning loop, once per trained model: record the event, retrain
         _learning_loop(args, data, umkm, firms, outcomes, plan, registry)

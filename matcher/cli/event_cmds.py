@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rich.table import Table
 
-from matcher.cli._common import (add_locations, add_profiles, console, load_profiles, out,
-                                 print_warnings, registry_dir)
+from matcher.cli._common import (add_feedback, add_locations, add_profiles, console, load_profiles, out,
+                                 print_warnings, registry_dir, with_feedback)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="plan who meets whom at an event: optimal, within every participant's capacity",
         description=(
             "Score every UMKM x firm pair among the event's participants and choose the pairs "
-            "with the largest total score such that no participant exceeds its capacity. "
+            "with the largest total expected value (the chances of a meeting, an MoU and a "
+            "contract, weighted by --stage-weights) such that no participant exceeds its "
+            "capacity, skipping pairs whose chance of a meeting is below --min-chance. "
             "Writes the plan (.csv, .parquet, or a printable .xlsx workbook with one sheet "
             "per firm) and optionally a Markdown report with charts."),
     )
@@ -35,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--report", metavar="DIR", help="also write DIR/report.md with PNG charts")
     p.add_argument("--min-score", type=float, metavar="X",
                    help="never plan a pair scoring below X (must-include pairs excepted)")
+    p.add_argument("--min-chance", type=float, metavar="P", default=None,
+                   help="never plan a pair whose chance of a meeting is below P "
+                   "(0-1; default 0.1 = 10%%)")
+    p.add_argument("--stage-weights", metavar="M,O,C", default=None,
+                   help="value of reaching a meeting, an MoU and a contract (default 1,2,4: a "
+                   "likely contract outweighs two likely meetings)")
     p.add_argument("--include", metavar="PAIRS", help="file of pairs (umkm_id, firm_id) that "
                    "must be in the plan")
     p.add_argument("--exclude", metavar="PAIRS", help="file of pairs (umkm_id, firm_id) that "
@@ -45,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--preferences", metavar="FILE", help="who wants to meet whom: columns "
                    "from_party (umkm|firm), from_id, to_id, preference (ingin|tidak); a "
                    "'tidak' is a veto, never planned; wishes count more when mutual")
+    add_feedback(p)
     p.set_defaults(handler=cmd_plan_event)
     register_schedule(subparsers)
 
@@ -53,7 +62,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
     from matcher.data.loaders import load_event, load_pairs
     from matcher.event_report import event_summary, write_event_report
     from matcher.export import write_plan
-    from matcher.planning import parse_quota
+    from matcher.planning import parse_quota, parse_stage_weights
     from matcher.service import MatchService
 
     umkm, firms = load_profiles(args)
@@ -61,6 +70,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
         event = load_event(args.event, umkm, firms)
         for spec in args.quota:  # fail on a typo before the slow steps
             parse_quota(spec, umkm)
+        weights = parse_stage_weights(args.stage_weights) if args.stage_weights else None
         must = load_pairs(args.include, event) if args.include else []
         banned = load_pairs(args.exclude, event) if args.exclude else []
         prefs = None
@@ -71,11 +81,13 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             print_warnings(prefs.attrs.get("warnings", []))
     with console.status("loading model"):
         service = MatchService.from_registry(registry_dir(args), umkm, firms)
+    service = with_feedback(service, args, umkm, firms)
     n_u = int((event["party"] == "umkm").sum())
     n_f = len(event) - n_u
     with console.status(f"scoring {n_u:,} x {n_f:,} pairs and planning"):
         plan = service.plan_event(event, min_score=args.min_score, must_include=must,
-                                  exclude=banned, quotas=args.quota, preferences=prefs)
+                                  exclude=banned, quotas=args.quota, preferences=prefs,
+                                  min_chance=args.min_chance, stage_weights=weights)
     with console.status("writing plan"):
         write_plan(plan, args.out, umkm=umkm, firms=firms)
         report = (write_event_report(plan, umkm, firms, event, args.report)
@@ -89,9 +101,19 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
                                   f"({s['umkm_matched_share']:.0%})")
     table.add_row("firm capacity used", f"{s['pairs']:,} of {s['firm_capacity']:,} places "
                                         f"({s['firm_capacity_used_share']:.0%})")
-    table.add_row("mean score", f"{s['mean_score']:.3f}")
-    if s["expected_value_idr"]:
-        table.add_row("expected contract value", f"Rp {s['expected_value_idr']:,.0f}")
+    if s["mean_p_contract"] == s["mean_p_contract"]:  # not NaN: the model has chances
+        from matcher.i18n import chance_text, format_idr
+
+        table.add_row("mean chance", chance_text(s["mean_p_contract"]))
+        table.add_row("expected contract value", format_idr(s["expected_value_idr"])
+                      + " (per firm within its budget)")
+    else:
+        table.add_row("mean score", f"{s['mean_score']:.3f}")
+    for label, key in (("UMKM without a worthwhile meeting", "unmatched_umkm"),
+                       ("firms with unused places", "unused_firms")):
+        frame = s.get(key)
+        if frame is not None and len(frame):
+            table.add_row(label, f"{len(frame):,} (best alternatives in the workbook/report)")
     for label, n in (("must-include pairs", len(must)), ("excluded pairs", len(banned))):
         if n:
             table.add_row(label, f"{n:,}")

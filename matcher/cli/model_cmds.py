@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.cli._common import (add_locations, add_profiles, console, load_profiles, out, print_table,
-                                 print_warnings, progress_bar, registry_dir, say)
+from matcher.cli._common import (add_feedback, add_locations, add_profiles, console, load_profiles, out, print_table,
+                                 print_warnings, progress_bar, registry_dir, say,
+                                 with_feedback)
 from matcher.data.errors import MatcherError
 from matcher.i18n import t
 
@@ -34,6 +35,7 @@ def register(sub) -> None:
     p.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="score on this machine (default) or on a Dask cluster (the `scale` extra)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    add_feedback(p)
     p.set_defaults(handler=cmd_recommend)
 
     p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
@@ -42,6 +44,7 @@ def register(sub) -> None:
     p.add_argument("--firm-id", required=True, help="the firm's ID in the firm file")
     p.add_argument("--k", type=int, default=10, help="UMKM to list (default 10)")
     p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
+    add_feedback(p)
     p.set_defaults(handler=cmd_recommend_umkm)
 
 
@@ -65,7 +68,7 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from matcher.ranking import MatchModel
-    from training.evaluate import ModelScorer, evaluate_scorers, fit_baselines, time_split
+    from training.evaluate import ModelScorer, evaluate_calibration, evaluate_scorers, fit_baselines, time_split
     from training.report import write_evaluation_report
 
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
@@ -75,8 +78,10 @@ def cmd_evaluate(args) -> int:
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, split.train)}
     table = evaluate_scorers(scorers, umkm, firms, split)
     print_table(table.round(3), title="held-out evaluation")
+    check = evaluate_calibration(umkm, firms, split, progress=say)
+    print_table(_calibration_rows(check), title="calibration of the chances on the held-out events (ECE, 10 equal-count bins)", floats="{:.4f}")
     if args.report:
-        path = write_evaluation_report(table, split, args.report)
+        path = write_evaluation_report(table, split, args.report, calibration=check)
         out.print(f"report written to {path}")
     return 0
 
@@ -87,6 +92,14 @@ def _check_ids(ids, frame, column: str, path) -> None:
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" (+{len(unknown) - 5})" if len(unknown) > 5 else "")
         raise MatcherError(t("cli.args.unknown_id", column=column, ids=shown, path=path))
+
+
+def _calibration_rows(check):
+    import pandas as pd
+
+    return pd.DataFrame([{"UMKM": seg, "stage": stage, "n": r["n"], "ece": round(r["ece"], 4),
+                          "mean predicted": round(r["mean_predicted"], 3), "observed": round(r["observed"], 3)}
+                         for seg, stages in check.report.items() for stage, r in stages.items()])
 
 
 def cmd_recommend(args) -> int:
@@ -109,6 +122,7 @@ def cmd_recommend(args) -> int:
         print_warnings(df.attrs.get("warnings", []))
     # UMKM are encoded chunk by chunk: memory does not grow with their number
     service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
+    service = with_feedback(service, args, umkm, firms)
     n = len(args.umkm_id)
     with progress_bar("scoring UMKM", n) as advance:
         if args.engine == "dask":
@@ -140,7 +154,7 @@ def _recommend_whole_file(args) -> int:
     print_warnings(warnings)
     print_warnings(firms.attrs.get("warnings", []))
     # firm-side: the UMKM come as profiles, chunk by chunk
-    service = MatchService.from_registry(registry_dir(args), None, firms)
+    service = with_feedback(MatchService.from_registry(registry_dir(args), None, firms), args, None, firms)
     frames = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
     with progress_bar("scoring UMKM", n) as advance:
         if args.engine == "dask":
@@ -159,14 +173,14 @@ def _recommend_whole_file(args) -> int:
 
 def cmd_recommend_umkm(args) -> int:
     from matcher.output import check_output_path, with_names, write_table
-    from matcher.service import MatchService
+    from matcher.service import CHANCE_COLUMNS, MatchService
 
     _check_k(args.k)
     check_output_path(args.out)
     umkm, firms = load_profiles(args)
     _check_ids([args.firm_id], firms, "firm_id", args.firms)
-    service = MatchService.from_registry(registry_dir(args), umkm, firms)
+    service = with_feedback(MatchService.from_registry(registry_dir(args), umkm, firms), args, umkm, firms)
     recs = service.recommend_umkm(args.firm_id, args.k)
-    write_table(with_names(recs[["umkm_id", "firm_id", "rank", "score", "reasons"]], umkm, firms), args.out)
+    write_table(with_names(recs[["umkm_id", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons"]], umkm, firms), args.out)
     out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")
     return 0

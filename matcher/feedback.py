@@ -1,0 +1,84 @@
+"""What recorded outcomes change in what a facilitator sees, at once (no retraining).
+
+From the latest outcome per pair (the canonical outcomes frame holds one row per pair,
+see :mod:`matcher.data.schema`):
+
+- a pair whose latest stage is ``declined`` is *declined*: not recommended or planned
+  again unless asked for (``include_declined``), and flagged when shown;
+- a pair whose latest stage is an MoU or beyond (``mou_signed``, ``contract_signed``,
+  ``realised``) is *partner*: shown as "sudah bermitra" (already partners).
+
+:class:`PairStatus` looks statuses up for many pairs at once (a hashed pair key, no loop
+per pair), so recommendations and plans stay vectorised.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+DECLINED, PARTNER = "declined", "partner"
+#: the grade from which a pair counts as partners (mou_signed = 2: a commitment signed)
+PARTNER_GRADE = 2
+DECLINED_GRADE = 0
+
+
+def _keys(umkm_ids, firm_ids) -> np.ndarray:
+    """A hash per (UMKM, firm) pair, vectorised."""
+    u = pd.util.hash_array(np.asarray(umkm_ids, dtype=object).astype(str).astype(object))
+    f = pd.util.hash_array(np.asarray(firm_ids, dtype=object).astype(str).astype(object))
+    return u * np.uint64(1_000_003) ^ f
+
+
+class PairStatus:
+    """Declined and partner pairs from canonical outcomes (one row per pair)."""
+
+    def __init__(self, outcomes: pd.DataFrame | None = None):
+        if outcomes is None or not len(outcomes):
+            self._keys = np.empty(0, np.uint64)
+            self._codes = np.empty(0, dtype=object)
+            self.declined_per_umkm = pd.Series(dtype=np.int64)
+            self.declined_per_firm = pd.Series(dtype=np.int64)
+            return
+        grade = pd.to_numeric(outcomes["grade"], errors="coerce").to_numpy(float)
+        code = np.where(grade == DECLINED_GRADE, DECLINED, np.where(grade >= PARTNER_GRADE, PARTNER, ""))
+        keep = code != ""
+        rows = outcomes[keep]
+        self._keys = _keys(rows["umkm_id"], rows["firm_id"])
+        self._codes = code[keep].astype(object)
+        order = np.argsort(self._keys, kind="stable")
+        self._keys, self._codes = self._keys[order], self._codes[order]
+        declined = rows[code[keep] == DECLINED]
+        self.declined_per_umkm = declined["umkm_id"].astype(str).value_counts()
+        self.declined_per_firm = declined["firm_id"].astype(str).value_counts()
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def lookup(self, umkm_ids, firm_ids) -> np.ndarray:
+        """Status per aligned pair: "declined", "partner" or ""."""
+        keys = _keys(umkm_ids, firm_ids)
+        out = np.full(len(keys), "", dtype=object)
+        if len(self._keys) and len(keys):
+            pos = np.searchsorted(self._keys, keys).clip(max=len(self._keys) - 1)
+            hit = self._keys[pos] == keys
+            out[hit] = self._codes[pos[hit]]
+        return out
+
+    def max_declined(self, ids, side: str = "umkm") -> int:
+        """The most declined pairs any of ``ids`` has (how many extra candidates to fetch)."""
+        counts = self.declined_per_umkm if side == "umkm" else self.declined_per_firm
+        if not len(counts):
+            return 0
+        found = counts.reindex(pd.Index(np.asarray(ids, dtype=object).astype(str))).fillna(0)
+        return int(found.max()) if len(found) else 0
+
+
+def status_words(status: np.ndarray, lang: str | None = None) -> np.ndarray:
+    """"sudah bermitra" / "pernah ditolak" / "" per status (the facilitator's words)."""
+    from matcher.i18n import t
+
+    status = np.asarray(status, dtype=object)
+    out = np.full(len(status), "", dtype=object)
+    out[status == PARTNER] = t("chances.partner_flag.partner", lang)
+    out[status == DECLINED] = t("chances.partner_flag.declined", lang)
+    return out
