@@ -182,3 +182,24 @@ def test_outcomes_stored_before_the_rule_are_left_out_of_training(tmp_path, tiny
         frame = outcomes_frame(s)
     assert frame["umkm_id"].tolist() == ["U1"]
     store.dispose()
+
+
+# -- the CLI: a user mistake is exit 2 with a message, never a traceback ----------------------
+def test_validate_and_import_of_a_far_future_date_exit_2(tmp_path, matcher_home, capsys, tiny_world):
+    from matcher.cli import main
+
+    umkm, firms = tmp_path / "umkm.csv", tmp_path / "firms.csv"
+    TINY_UMKM.to_csv(umkm, index=False)
+    TINY_FIRMS.to_csv(firms, index=False)
+    assert main(["import", "umkm", str(umkm)]) == 0
+    assert main(["import", "firms", str(firms)]) == 0
+    for date in ("2300-01-01", "9999-12-31"):
+        path = tmp_path / f"outcomes_{date}.csv"
+        _outcomes(date).to_csv(path, index=False)
+        assert main(["validate", str(path), "--kind", "outcomes"]) == 2
+        assert main(["import", "outcomes", str(path)]) == 2
+    err = capsys.readouterr()
+    assert "2000-01-01" in err.out + err.err and "Traceback" not in err.out + err.err
+    long_name = tmp_path / ("hasil_temu_bisnis_" + "x" * 60 + ".csv")  # label import:<name> > 64
+    _outcomes("2024-02-03").to_csv(long_name, index=False)
+    assert main(["import", "outcomes", str(long_name)]) == 0

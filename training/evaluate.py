@@ -19,6 +19,7 @@ from training.baselines import BASELINES, SeededScorer
 from training.metrics import gini, mrr, ndcg_at_k, recall_at_k
 
 METRICS = ("ndcg@5", "ndcg@10", "recall@10", "mrr")
+MIN_OUTCOMES = 10
 
 
 @dataclass
@@ -27,6 +28,14 @@ class Split:
     test: pd.DataFrame
     cutoff: pd.Timestamp
     test_events: list = field(default_factory=list)
+    no_heldout: str | None = None
+    """Why nothing could be held out (one event only, ...): then ``train`` holds every
+    outcome, ``test`` is empty, and a model is fitted without a held-out evaluation."""
+
+
+def _without_heldout(outcomes: pd.DataFrame, why: str) -> Split:
+    return Split(train=outcomes.reset_index(drop=True), test=outcomes.iloc[0:0].reset_index(drop=True),
+                 cutoff=pd.NaT, test_events=[], no_heldout=why)
 
 
 def event_key(outcomes: pd.DataFrame) -> pd.Series:
@@ -47,10 +56,17 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
     Within those events, outcomes dated up to ``after`` (an old event recorded late) are
     not held out either: the current model may have trained on them.
     """
-    if len(outcomes) < 10:
-        raise MatcherError(f"need at least 10 outcomes to evaluate, got {len(outcomes)}")
+    if len(outcomes) < MIN_OUTCOMES:
+        raise MatcherError(f"need at least {MIN_OUTCOMES} outcomes to train or evaluate, got "
+                           f"{len(outcomes)}; record more outcomes (matcher import outcomes FILE)")
+    if not (outcomes["grade"] > 0).any():
+        raise MatcherError(f"all {len(outcomes)} outcomes are 'declined': a model needs at least "
+                           "one pair that reached a meeting, MoU or contract to learn from")
     key = event_key(outcomes)
     when = outcomes.groupby(key)["date"].max().sort_values(ascending=False)
+    if len(when) < 2:
+        return _without_heldout(outcomes, f"all {len(outcomes)} outcomes come from one event "
+                                f"({when.index[0]}); a held-out evaluation needs a later event")
     sizes = outcomes.groupby(key).size()
     held, n = [], 0
     for ev in when.index:
@@ -68,6 +84,11 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
         test_mask = test_mask & (outcomes["date"] > after).to_numpy()
     cutoff = outcomes.loc[test_mask, "date"].min()
     train = outcomes[~test_mask & (outcomes["date"] < cutoff).to_numpy()]
+    test = outcomes[test_mask]
+    if not (train["grade"] > 0).any() or not (test["grade"] > 0).any():
+        side = "earlier" if not (train["grade"] > 0).any() else "held-out"
+        return _without_heldout(outcomes, f"the {side} events have no meeting, MoU or contract, "
+                                "so a held-out evaluation would measure nothing")
     return Split(train=train.reset_index(drop=True), test=outcomes[test_mask].reset_index(drop=True),
                  cutoff=cutoff, test_events=held)
 

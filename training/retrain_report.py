@@ -158,6 +158,8 @@ def write_retrain_report(out_dir: str | Path, *, result, table: pd.DataFrame, um
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if result.split.no_heldout:
+        return _write_unmeasured(out, result, message)
     champion = result.champion
     manifest = registry.manifest(champion) if champion else None
     frozen = registry.frozen_validation(champion) if champion else None
@@ -180,6 +182,21 @@ def write_retrain_report(out_dir: str | Path, *, result, table: pd.DataFrame, um
 
     md = _markdown(result, message, compare, table, volumes, outcomes, known, manifest, drift,
                    share, provenance is not None)
+    path = out / "retrain.md"
+    write_atomic(path, lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
+    return path
+
+
+def _write_unmeasured(out: Path, result, message: str) -> Path:
+    """The report of a retrain that could hold nothing out: what was done, and why."""
+    md = "\n".join([
+        f"# Retrain report — {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+        f"**Decision:** {message}", "",
+        f"**No held-out evaluation:** {result.split.no_heldout}. The challenger "
+        f"{result.version} was fitted on all {len(result.split.train):,} outcomes; its quality "
+        "is unmeasured until outcomes of a later event are recorded and the next retrain can "
+        "hold that event out.", "",
+    ])
     path = out / "retrain.md"
     write_atomic(path, lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
     return path

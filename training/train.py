@@ -24,7 +24,7 @@ from matcher.features.pairs import FEATURE_NAMES
 from matcher.ranking import MatchModel
 from training.evaluate import (METRICS, ModelScorer, Split, crossfit_calibration, evaluate_scorers, fit_baselines, paired_difference,
                                time_split)
-from training.gating import Decision, decide_promotion
+from training.gating import Check, Decision, decide_promotion
 from training.registry import Registry, fingerprint_frames
 
 
@@ -91,6 +91,9 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         trained_until = pd.Timestamp(stamp) if stamp else None
     # hold out what the champion has not seen, when there is enough of it
     split = time_split(outcomes, test_share, after=trained_until)
+    if split.no_heldout:
+        return _train_without_heldout(umkm, firms, outcomes, registry, split, params=params,
+                                      champion_id=champion_id, notes=notes, say=say, promote=promote)
     say(f"time split: {len(split.train):,} training outcomes before {split.cutoff:%Y-%m-%d}, "
         f"{len(split.test):,} held out ({', '.join(map(str, split.test_events))})")
     say("fitting the challenger on the earlier outcomes")
@@ -175,3 +178,36 @@ def fit_calibrated(umkm, firms, outcomes, *, params: dict | None = None, test_sh
     model = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
     model.calibrator_ = calibrator
     return model
+
+
+def _train_without_heldout(umkm, firms, outcomes, registry: Registry, split: Split, *, params,
+                           champion_id, notes, say, promote) -> TrainResult:
+    """Fit on everything and say plainly that nothing was held out. The first model of an
+    office is promoted (something must serve); over a champion, an unmeasured challenger
+    is registered but not promoted."""
+    say(f"NO HELD-OUT EVALUATION: {split.no_heldout}; fitting on all {len(outcomes):,} outcomes")
+    final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
+    finite = bool(np.isfinite(ModelScorer(final).score_block(
+        umkm, firms, np.arange(min(len(umkm), 200)))).all())
+    if champion_id is None and finite:
+        decision = Decision(True, f"promote first model without a held-out evaluation: {split.no_heldout}",
+                            [Check("heldout", True, f"not measured: {split.no_heldout}")])
+    else:
+        why = "scores are not finite" if not finite else f"no held-out evaluation ({split.no_heldout})"
+        decision = Decision(False, f"keep {champion_id or 'none'}: {why}",
+                            [Check("heldout", False, f"not measured: {split.no_heldout}")])
+    metrics = {"heldout": {}, "no_heldout": split.no_heldout, "scores_finite": finite,
+               "features": list(FEATURE_NAMES)}
+    version = registry.register(
+        final, metrics=metrics, features=list(FEATURE_NAMES),
+        data_fingerprint=fingerprint_frames(umkm, firms, outcomes), frozen_validation=None,
+        notes=notes,
+        extra={"params": final.get_params(), "champion": champion_id, "decision": decision.to_dict(),
+               "test_events": [], "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)),
+               "n_firms": int(len(firms)), "trained_until": outcomes["date"].max().isoformat()},
+    )
+    if promote and decision.promote:
+        registry.promote(version, reason=decision.reason)
+    table = pd.DataFrame(columns=["method", "segment", "n_umkm", *METRICS, "coverage", "gini"])
+    return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
+                       champion=champion_id)

@@ -60,7 +60,11 @@ def cmd_train(args) -> int:
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
     result = train_and_register(umkm, firms, outcomes, Registry(registry_dir(args)),
                                 test_share=args.test_share, progress=say)
-    print_table(result.table.round(3), title="held-out evaluation")
+    if result.split.no_heldout:
+        out.print(f"NO HELD-OUT EVALUATION: {result.split.no_heldout}. The model was fitted on "
+                  "every outcome; its quality is unmeasured until a later event is recorded.")
+    else:
+        print_table(result.table.round(3), title="held-out evaluation")
     state = "now current" if result.decision.promote else "registered, not promoted"
     out.print(f"model {result.version}: {state} — {result.decision.reason}")
     return 0
@@ -73,6 +77,9 @@ def cmd_evaluate(args) -> int:
 
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
     split = time_split(outcomes, args.test_share)
+    if split.no_heldout:
+        raise MatcherError(f"cannot evaluate: {split.no_heldout}. `matcher train` still fits a "
+                           "model on everything (and says it is unmeasured)")
     say(f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}")
     model = MatchModel().fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, split.train)}

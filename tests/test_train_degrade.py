@@ -1,0 +1,80 @@
+"""Training with little data: one event fits on everything and says there is no held-out
+evaluation; too little data is refused with a message; never a NaT or NaN crash."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from matcher.data.errors import MatcherError
+from tests.worlds import line_world
+from training.evaluate import time_split
+from training.registry import Registry
+from training.train import train_and_register
+
+PARAMS = {"max_iter": 20, "n_negatives": 4, "random_state": 0}
+
+
+def _one_event():
+    u, f, o = line_world()
+    o = o.copy()
+    o["event_id"], o["date"] = "E-first", pd.Timestamp("2024-05-01")
+    return u, f, o
+
+
+def test_one_event_gives_a_split_without_held_out_and_says_why():
+    _, _, o = _one_event()
+    split = time_split(o)
+    assert "one event" in split.no_heldout and len(split.train) == len(o) and split.test.empty
+
+
+def test_held_out_events_without_any_positive_are_not_an_evaluation():
+    _, _, o = line_world()
+    o = o.copy()
+    latest = o["event_id"] == o.loc[o["date"].idxmax(), "event_id"]
+    o.loc[latest, ["stage", "grade"]] = ["declined", 0]
+    split = time_split(o, test_share=0.05)
+    assert split.no_heldout and "held-out events have no meeting" in split.no_heldout
+
+
+def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_path):
+    u, f, o = _one_event()
+    said = []
+    result = train_and_register(u, f, o, Registry(tmp_path / "reg"), params=PARAMS, progress=said.append)
+    assert result.decision.promote and "without a held-out evaluation" in result.decision.reason
+    assert any("NO HELD-OUT EVALUATION" in s for s in said)
+    reg = Registry(tmp_path / "reg")
+    assert reg.current_version() == result.version
+    assert reg.manifest(result.version)["metrics"]["no_heldout"].startswith("all")
+    # a second one-event challenger is registered but does not replace a champion
+    again = train_and_register(u, f, o, reg, params=PARAMS)
+    assert not again.decision.promote and reg.current_version() == result.version
+
+
+def test_retrain_on_one_event_writes_a_plain_report(tmp_path):
+    from training.retrain import retrain
+
+    u, f, o = _one_event()
+    outcome = retrain(u, f, o, Registry(tmp_path / "reg"), report_dir=tmp_path / "rep", params=PARAMS)
+    assert outcome.promoted
+    assert "No held-out evaluation" in (tmp_path / "rep" / "retrain.md").read_text()
+
+
+@pytest.mark.parametrize("n, declined, message", [(5, False, "at least 10 outcomes"),
+                                                  (40, True, "all 40 outcomes are 'declined'")])
+def test_too_little_to_learn_from_is_refused(tmp_path, n, declined, message):
+    u, f, o = line_world()
+    o = o.head(n).copy()
+    if declined:
+        o[["stage", "grade"]] = ["declined", 0]
+    with pytest.raises(MatcherError, match=message):
+        train_and_register(u, f, o, Registry(tmp_path / "reg"), params=PARAMS)
+
+
+def test_two_events_give_finite_metrics(tmp_path):
+    u, f, o = line_world()
+    o = o[o["event_id"].isin(["E0", "E8"])].copy()
+    result = train_and_register(u, f, o, Registry(tmp_path / "reg"), params=PARAMS)
+    all_rows = result.table[result.table["segment"] == "all"]
+    assert not result.split.no_heldout
+    assert np.isfinite(all_rows[["ndcg@10", "mrr"]].to_numpy()).all()
