@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from matcher import csvsafe
 from matcher.atomic import write_atomic
 from matcher.data.errors import MatcherError
 from matcher.service import CHANCE_COLUMNS
@@ -124,8 +125,12 @@ def sheet_names(names: Sequence[str], reserved: Iterable[str] = (SUMMARY_SHEET,)
 # --------------------------------------------------------------------------- plan files
 
 def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | None = None,
-               firms: pd.DataFrame | None = None, title: str | None = None) -> Path:
+               firms: pd.DataFrame | None = None, title: str | None = None,
+               formula_safe: bool | None = None) -> Path:
     """Write the event plan by extension (.csv, .parquet, .xlsx), atomically.
+
+    A .csv has its text cells made formula-safe (:mod:`matcher.csvsafe`) unless
+    ``formula_safe=False``.
 
     ``umkm`` / ``firms`` (canonical frames) enrich the workbook with names, locations and
     products; without them its sheets show IDs only. They are not used for .csv/.parquet.
@@ -139,7 +144,8 @@ def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | 
     plan.attrs = dict(plan_df.attrs)
     ext = path.suffix.lower()
     if ext == ".csv":
-        return write_atomic(path, lambda tmp: plan.to_csv(tmp, index=False, encoding="utf-8"))
+        safe = csvsafe.formula_safe(plan, formula_safe)
+        return write_atomic(path, lambda tmp: safe.to_csv(tmp, index=False, encoding="utf-8"))
     if ext == ".parquet":
         return write_atomic(path, lambda tmp: plan.to_parquet(tmp, index=False))
     if ext == ".xlsx":

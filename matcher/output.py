@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher import csvsafe
 from matcher.atomic import fsync_dir, fsync_file, temp_beside
 from matcher.data.errors import MatcherError
 
@@ -35,9 +36,12 @@ def check_output_path(path: str | Path) -> Path:
 class TableWriter:
     """Context manager: ``with TableWriter(path) as w: w.write(chunk)``."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, *, formula_safe: bool | None = None):
+        """``formula_safe``: escape text cells that Excel would run as formulas (CSV only;
+        default on, see :mod:`matcher.csvsafe`)."""
         self.path = check_output_path(path)
         self.kind = self.path.suffix.lower()
+        self.formula_safe = formula_safe
         self.rows = 0
         self._parquet = None
         self._frames: list[pd.DataFrame] = []
@@ -49,6 +53,7 @@ class TableWriter:
 
     def write(self, chunk: pd.DataFrame) -> None:
         if self.kind == ".csv":
+            chunk = csvsafe.formula_safe(chunk, self.formula_safe)
             chunk.to_csv(self._tmp, mode="w" if self._first else "a", header=self._first, index=False)
         elif self.kind == ".xlsx":
             if self.rows + len(chunk) > XLSX_MAX_ROWS:
@@ -128,7 +133,7 @@ def with_names(recs: pd.DataFrame, umkm: pd.DataFrame | None, firms: pd.DataFram
     return recs[front + [c for c in recs.columns if c not in front]]
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
-    with TableWriter(path) as w:
+def write_table(df: pd.DataFrame, path: str | Path, *, formula_safe: bool | None = None) -> Path:
+    with TableWriter(path, formula_safe=formula_safe) as w:
         w.write(df)
     return Path(path)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from matcher import csvsafe
 from matcher.cli._common import (add_feedback, add_locations, add_profiles, console, load_profiles, out,
                                  print_warnings, registry_dir, with_feedback)
 
@@ -35,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="plan file; .csv/.parquet (umkm_id, firm_id, score, reasons) or .xlsx")
     add_locations(p)
     p.add_argument("--report", metavar="DIR", help="also write DIR/report.md with PNG charts")
+    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
     p.add_argument("--min-score", type=float, metavar="X",
                    help="never plan a pair scoring below X (must-include pairs excepted)")
     p.add_argument("--min-chance", type=float, metavar="P", default=None,
@@ -59,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_plan_event(args: argparse.Namespace) -> int:
+    csvsafe.use_raw(args.raw_csv)
     from matcher.data.loaders import load_event, load_pairs
     from matcher.event_report import event_summary, write_event_report
     from matcher.export import write_plan

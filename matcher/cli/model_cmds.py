@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from matcher import csvsafe
 from matcher.cli._common import (add_feedback, add_locations, add_profiles, console, load_profiles, out, print_table,
                                  print_warnings, progress_bar, registry_dir, say,
                                  with_feedback)
@@ -36,6 +37,7 @@ def register(sub) -> None:
                    help="score on this machine (default) or on a Dask cluster (the `scale` extra)")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
     add_feedback(p)
+    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
     p.set_defaults(handler=cmd_recommend)
 
     p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
@@ -45,6 +47,7 @@ def register(sub) -> None:
     p.add_argument("--k", type=int, default=10, help="UMKM to list (default 10)")
     p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
     add_feedback(p)
+    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
     p.set_defaults(handler=cmd_recommend_umkm)
 
 
@@ -110,6 +113,7 @@ def _calibration_rows(check):
 
 
 def cmd_recommend(args) -> int:
+    csvsafe.use_raw(args.raw_csv)
     from matcher.data.loaders import load_firms, load_umkm
     from matcher.output import TableWriter, check_output_path, with_names
     from matcher.service import MatchService
@@ -179,6 +183,7 @@ def _recommend_whole_file(args) -> int:
 
 
 def cmd_recommend_umkm(args) -> int:
+    csvsafe.use_raw(args.raw_csv)
     from matcher.output import check_output_path, with_names, write_table
     from matcher.service import CHANCE_COLUMNS, MatchService
 
