@@ -5,17 +5,21 @@ so a client can highlight the field.
 """
 from __future__ import annotations
 
+import logging
 import math
 import re
 
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from api.engine import ServiceUnavailable
 from api.store.outcomes import OutcomeConflict, OutcomeNotFound
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.index import UnknownIdError
+
+log = logging.getLogger(__name__)
 
 
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[/\\][^/\\\s'\"]+){2,}[/\\]?")
@@ -89,6 +93,23 @@ def install(app: FastAPI) -> None:
     async def _unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
         return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
                             content={"detail": scrub_paths(str(exc))}, headers={"Retry-After": "5"})
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
+        # a locked SQLite file or a PostgreSQL lock/connection timeout: the write did not
+        # happen and may simply be retried; never a 500
+        log.warning("database busy or unreachable: %s", exc.orig)
+        return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                            content={"detail": "the database is busy (another write is running); "
+                                               "nothing was written, retry in a few seconds"},
+                            headers={"Retry-After": "2"})
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("write conflict: %s", exc.orig)
+        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
+                            content={"detail": "a concurrent write changed the same record; "
+                                               "nothing was written, reload and retry"})
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:  # logged with its traceback

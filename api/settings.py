@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         "the UMKM's top-k under the current model",
     )
 
+    db_busy_timeout_s: float = Field(
+        10.0, gt=0, le=120,
+        description="how long a write waits for another one (a big import's merge) before "
+        "the API answers 503 with Retry-After",
+    )
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -89,3 +89,29 @@ def test_server_paths_never_reach_an_answer(api):
     body = api.client.get("/health").json()
     assert "/srv" not in body["problem"] and "model.joblib" in body["problem"]
     assert scrub_paths(r"C:\Users\x\models\v1\model.joblib bad") == "…/model.joblib bad"
+
+
+def test_a_write_that_finds_the_database_locked_is_503_with_retry_after(prepared, fake_source):
+    """Another process holds SQLite's write lock longer than the busy timeout: the outcome
+    is not written and the answer says to retry (it used to be a 500 after 30 s)."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    settings, keys = prepared
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite's file lock")
+    settings = settings.model_copy(update={"db_busy_timeout_s": 0.3})
+    with TestClient(create_app(settings, model_source=fake_source)) as client:
+        blocker = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            resp = client.post("/outcomes", json=_outcome(), headers={"X-API-Key": keys["admin"]})
+        finally:
+            blocker.rollback()
+            blocker.close()
+        assert resp.status_code == 503 and resp.headers["Retry-After"] == "2", resp.text
+        assert client.post("/outcomes", json=_outcome(),
+                           headers={"X-API-Key": keys["admin"]}).status_code == 201

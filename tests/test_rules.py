@@ -203,3 +203,45 @@ def test_validate_and_import_of_a_far_future_date_exit_2(tmp_path, matcher_home,
     long_name = tmp_path / ("hasil_temu_bisnis_" + "x" * 60 + ".csv")  # label import:<name> > 64
     _outcomes("2024-02-03").to_csv(long_name, index=False)
     assert main(["import", "outcomes", str(long_name)]) == 0
+
+
+# -- writes that wait their turn ------------------------------------------------------------
+def test_a_big_import_is_staged_and_lets_outcome_writes_through(tmp_path, tiny_world):
+    """While a 12,000-row import runs, outcomes posted through the store still land (no
+    30-second lock), and the import is all-or-nothing."""
+    import threading
+    import time
+
+    from api.store import FIRMS, UMKM, Store, upsert_profiles
+    from api.store.importer import import_file
+    from api.store.outcomes import append_outcome
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    store = Store(url)
+    umkm, firms = tiny_world
+    with store.transaction() as s:
+        upsert_profiles(s, umkm, UMKM)
+        upsert_profiles(s, firms, FIRMS)
+    big = pd.concat([TINY_UMKM] * 4000, ignore_index=True)
+    big["umkm_id"] = [f"B{i:05d}" for i in range(len(big))]
+    path = tmp_path / "big.csv"
+    big.to_csv(path, index=False)
+    result, waits = {}, []
+    worker = threading.Thread(target=lambda: result.update(r=import_file(store, "umkm", path)))
+    worker.start()
+    while worker.is_alive():
+        t0 = time.perf_counter()
+        with store.transaction() as s:
+            append_outcome(s, umkm_id="U1", firm_id="F1", stage="meeting", date=dt.date(2024, 1, 2),
+                           recorded_by="t", source="api")
+        waits.append(time.perf_counter() - t0)
+        time.sleep(0.05)
+    worker.join()
+    assert result["r"].rows_written == 12_000 and waits and max(waits) < 10
+    from sqlalchemy import func, inspect, select
+
+    from api.store.models import Umkm
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Umkm)) == 12_003
+    assert not [t for t in inspect(store.engine).get_table_names() if t.startswith("staging_")]
+    store.dispose()

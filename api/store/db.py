@@ -31,14 +31,18 @@ from matcher.i18n import t
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout (a writer
+    waits that long for another's transaction, then fails: the API answers 503); PostgreSQL
+    gets the same bound as its lock timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, connect_args={
+            "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"} if "options" not in (
+                parsed.query or {}) else {})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
@@ -70,9 +74,9 @@ def upgrade(engine: Engine) -> None:
 class Store:
     """One database: an engine, a session factory, and the schema kept at ``head``."""
 
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True, busy_timeout_s: float = 30.0):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout_s)
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -103,7 +107,8 @@ def open_store(settings, *, create: bool = False) -> Store:
     Without ``create`` a store that does not exist yet (no SQLite file, or a database
     without matcher's tables) is a :class:`StoreError` naming where it looked.
     """
-    return connect(settings.resolved_database_url(), create=create)
+    return connect(settings.resolved_database_url(), create=create,
+                   busy_timeout_s=getattr(settings, "db_busy_timeout_s", 30.0))
 
 
 def display_url(url: str) -> str:
@@ -124,13 +129,13 @@ def store_exists(url: str) -> bool:
             or Path(parsed.database).exists())
 
 
-def connect(url: str, *, create: bool = False) -> Store:
+def connect(url: str, *, create: bool = False, busy_timeout_s: float = 30.0) -> Store:
     parsed = _parse(url)
     shown = display_url(url)
     if not create and not store_exists(url):
         raise StoreError(t("cli.store.missing", path=parsed.database))
     with _setup_errors(parsed, shown):
-        store = Store(url, migrate=False)
+        store = Store(url, migrate=False, busy_timeout_s=busy_timeout_s)
         try:
             if not create and not inspect(store.engine).has_table("alembic_version"):
                 raise StoreError(t("cli.store.not_initialised", url=shown))

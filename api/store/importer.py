@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from api.store.db import Store
 from api.store.outcomes import append_imported_followups, append_imported_outcomes
-from api.store.profiles import FIRMS, UMKM, upsert_profiles
+from api.store.profiles import FIRMS, UMKM, stage_and_merge, upsert_profiles
 from matcher.data import rules
 from matcher.data.loaders import load_firms, load_followups, load_outcomes, load_umkm
 
 IMPORT_KINDS = ("umkm", "firms", "outcomes", "followups")
+STAGE_ABOVE = 5_000
+"""Files with more profiles than this are written through a staging table."""
 
 
 @dataclass
@@ -37,8 +39,11 @@ def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | No
     if kind == "umkm" or kind == "firms":
         profile_kind = UMKM if kind == "umkm" else FIRMS
         frame = load_umkm(path) if kind == "umkm" else load_firms(path)
-        with store.transaction() as session:
-            written = upsert_profiles(session, frame, profile_kind)
+        if len(frame) > STAGE_ABOVE:  # a big file: short transactions, one atomic merge
+            written = stage_and_merge(store, frame, profile_kind)
+        else:
+            with store.transaction() as session:
+                written = upsert_profiles(session, frame, profile_kind)
     elif kind in ("outcomes", "followups"):
         with store.transaction() as session:
             umkm_ids = pd.DataFrame({"umkm_id": list(session.scalars(select(UMKM.table.umkm_id)))})

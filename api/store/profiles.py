@@ -135,6 +135,51 @@ def upsert_profiles(session: Session, frame: pd.DataFrame, kind: ProfileKind) ->
     return len(records)
 
 
+def stage_and_merge(store, frame: pd.DataFrame, kind: ProfileKind, batch: int = 20_000) -> int:
+    """Upsert a large frame without holding the write lock for long, atomically as a whole.
+
+    The rows go into a staging table of their own in short transactions (other writers —
+    an outcome posted meanwhile — get the database between batches), then one short
+    transaction merges the staging table into the profiles and bumps the revision: readers
+    see all of the file or none of it. The staging table is dropped whatever happens.
+    """
+    import uuid
+
+    from sqlalchemy import Column, MetaData, Table, true
+
+    check_frame(kind.table, frame[list(kind.columns)])
+    target = kind.table.__table__
+    md = MetaData()
+    staging = Table(f"staging_{kind.table.__tablename__}_{uuid.uuid4().hex[:10]}", md,
+                    *(Column(c.name, c.type) for c in target.columns if c.name in kind.columns))
+    md.create_all(store.engine)
+    try:
+        for start in range(0, len(frame), batch):
+            records = _records_for_db(frame.iloc[start : start + batch], kind)
+            with store.transaction() as session:
+                session.execute(staging.insert(), records)
+        with store.transaction() as session:
+            insert = _insert(session)
+            cols = list(kind.columns)
+            source = select(*(staging.c[c] for c in cols), _now_literal()).where(true())
+            stmt = insert(target).from_select([*cols, "updated_at"], source)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[kind.id_column],
+                set_={c: stmt.excluded[c] for c in (*cols, "updated_at") if c != kind.id_column},
+            )
+            session.execute(stmt)
+            bump_revision(session)
+    finally:
+        md.drop_all(store.engine)
+    return len(frame)
+
+
+def _now_literal():
+    from sqlalchemy import DateTime, literal
+
+    return literal(utcnow(), DateTime(timezone=True))
+
+
 def bump_revision(session: Session) -> None:
     session.execute(
         update(ProfileRevision)
