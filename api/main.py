@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from api import errors, web
+from api import errors, middleware, web
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
 from api.routers import events, firms, followups, health, match, models, outcomes, reports, umkm
 from api.settings import Settings
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
     app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan,
                   docs_url=None, redoc_url=None)  # /docs is served offline by api.web
     errors.install(app)
+    middleware.install(app, settings)
     for module in (health, umkm, firms, match, outcomes, followups, events, models, reports):
         app.include_router(module.router)
     web.install(app)

@@ -40,6 +40,15 @@ class Settings(BaseSettings):
         "the API answers 503 with Retry-After",
     )
 
+    # -- limits (api.middleware) --
+    max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; more is 413")
+    write_rate_per_minute: float = Field(
+        300, gt=0, description="writes (POST ...) per API key per minute; more is 429 + Retry-After")
+    write_burst: int = Field(60, ge=1, description="writes a key may make at once before the rate applies")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed cross-origin (JSON list); empty = "
+        "closed, the web app's own pages are same-origin and need none")
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
