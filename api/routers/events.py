@@ -79,8 +79,9 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
         if problems:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
         if get_event(session, body.event_id) is not None:
+            # the same answer whoever's event holds the ID: it names no region, no owner
             raise HTTPException(status.HTTP_409_CONFLICT,
-                                f"event {body.event_id!r} already exists; choose another event_id")
+                                f"event_id {body.event_id!r} is not available; choose another")
         max_partners = dict(session.execute(
             select(Firm.firm_id, Firm.max_partners).where(Firm.firm_id.in_(firm_ids))).all())
         rows = [
