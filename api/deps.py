@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.cache import RankCache
 from api.engine import ServiceHolder, Snapshot
 from api.settings import Settings
 from api.store import Store
@@ -38,6 +39,10 @@ async def get_holder(request: Request) -> ServiceHolder:
     return request.app.state.holder
 
 
+async def get_cache(request: Request) -> RankCache:
+    return request.app.state.rank_cache
+
+
 def get_session(store: StoreDep) -> Iterator[Session]:
     with store.session() as session:
         yield session
@@ -47,6 +52,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SessionDep = Annotated[Session, Depends(get_session)]
 HolderDep = Annotated[ServiceHolder, Depends(get_holder)]
+CacheDep = Annotated[RankCache, Depends(get_cache)]
 
 
 def get_principal(

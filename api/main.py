@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, middleware, web
+from api.cache import RankCache
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
 from api.routers import events, firms, followups, health, match, models, outcomes, reports, umkm
 from api.settings import Settings
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
         source = model_source or RegistryModelSource(settings.resolved_registry())
         holder = ServiceHolder(store, source, settings.reload_interval_s)
         app.state.settings, app.state.store, app.state.holder = settings, store, holder
+        app.state.rank_cache = RankCache(settings.rank_cache_size)
         app.state.retrain_jobs = RetrainJobs()  # one retrain at a time, per server process
         try:
             await run_in_threadpool(holder.refresh)

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
         "the API answers 503 with Retry-After",
     )
 
+    rank_cache_size: int = Field(20_000, ge=0, description="ranked lists kept per served snapshot")
+
     # -- limits (api.middleware) --
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; more is 413")
     write_rate_per_minute: float = Field(

@@ -1,0 +1,84 @@
+"""Ranked lists cached per served snapshot, so concurrent reads of the same UMKM are cheap.
+
+A cached answer is exactly what the service returned (the response object, whatever it
+carries: scores, reasons, chances), keyed by what it depends on:
+
+* **the snapshot** — a snapshot is one model version over one profile revision; a new
+  model, or any profile or firm written, builds a new snapshot (see
+  :class:`api.engine.ServiceHolder`) and with it an empty cache, swapped in atomically
+  with the service it belongs to (the old cache goes when the last request using the old
+  snapshot finishes);
+* **the UMKM and k** within it;
+* **its outcomes** — recording an outcome for a UMKM drops that UMKM's entries
+  (:meth:`RankCache.forget_umkm`), so anything outcome-dependent is recomputed.
+
+Bounded (least recently used out); one cache per server process.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class _Lru:
+    def __init__(self, size: int):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def drop(self, predicate) -> None:
+        with self.lock:
+            for key in [k for k in self.items if predicate(k)]:
+                del self.items[key]
+
+
+class RankCache:
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self._per_snapshot: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def _lru(self, snapshot) -> _Lru:
+        lru = self._per_snapshot.get(snapshot)
+        if lru is None:
+            with self._lock:
+                lru = self._per_snapshot.setdefault(snapshot, _Lru(self.size))
+        return lru
+
+    def get_or_compute(self, snapshot, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """The cached answer for ``key`` under ``snapshot``, computing it on a miss.
+        Two requests missing together both compute (no lock held while scoring)."""
+        lru = self._lru(snapshot)
+        value = lru.get(key)
+        if value is not None:
+            self.hits += 1
+            return value
+        self.misses += 1
+        value = compute()
+        lru.put(key, value)
+        return value
+
+    def forget_umkm(self, umkm_id: str) -> None:
+        """Drop every cached answer about ``umkm_id`` (its outcomes changed)."""
+        with self._lock:
+            lrus = list(self._per_snapshot.values())
+        for lru in lrus:
+            lru.drop(lambda k: len(k) > 1 and k[0] == "umkm" and k[1] == umkm_id)
