@@ -9,8 +9,9 @@ carries: scores, reasons, chances), keyed by what it depends on:
   with the service it belongs to (the old cache goes when the last request using the old
   snapshot finishes);
 * **the UMKM and k** within it;
-* **its outcomes** — recording an outcome for a UMKM drops that UMKM's entries
-  (:meth:`RankCache.forget_umkm`), so anything outcome-dependent is recomputed.
+* **its outcomes** — the key carries the id of the UMKM's newest outcome, so an outcome
+  recorded through any path (API, web form, import) or any server process makes the next
+  read recompute.
 
 Bounded (least recently used out); one cache per server process.
 """
@@ -43,11 +44,6 @@ class _Lru:
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
-    def drop(self, predicate) -> None:
-        with self.lock:
-            for key in [k for k in self.items if predicate(k)]:
-                del self.items[key]
-
 
 class RankCache:
     def __init__(self, size: int = 20_000):
@@ -75,10 +71,3 @@ class RankCache:
         value = compute()
         lru.put(key, value)
         return value
-
-    def forget_umkm(self, umkm_id: str) -> None:
-        """Drop every cached answer about ``umkm_id`` (its outcomes changed)."""
-        with self._lock:
-            lrus = list(self._per_snapshot.values())
-        for lru in lrus:
-            lru.drop(lambda k: len(k) > 1 and k[0] == "umkm" and k[1] == umkm_id)

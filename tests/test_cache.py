@@ -16,7 +16,7 @@ def test_repeat_reads_hit_and_changes_invalidate(api, tiny_world):
     cache = api.app.state.rank_cache
     first = _firms(api)
     assert _firms(api) == first and cache.hits == 1
-    # an outcome for this UMKM drops its entries
+    # an outcome for this UMKM (any path) makes the next read recompute
     api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"})
     misses = cache.misses
     assert _firms(api) == first and cache.misses == misses + 1

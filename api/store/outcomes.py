@@ -280,6 +280,13 @@ def umkm_history(session: Session, umkm_id: str) -> list[OutcomeState]:
     return _states(session, list_outcomes(session, umkm_id))
 
 
+def latest_outcome_id(session: Session, umkm_id: str) -> int:
+    """The id of the UMKM's newest outcome row (0 if none): changes whenever one is added."""
+    from sqlalchemy import func
+
+    return int(session.scalar(select(func.max(Outcome.id)).where(Outcome.umkm_id == umkm_id)) or 0)
+
+
 def list_outcomes(session: Session, umkm_id: str) -> list[Outcome]:
     """A UMKM's outcomes in the order they were recorded (as first recorded)."""
     return list(session.scalars(
