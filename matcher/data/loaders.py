@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def _read_whole(path: str | Path) -> pd.DataFrame:
     return next(_read_parts(path, None))
 
 
-_CSV_OPTIONS = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False)
+_CSV_OPTIONS = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False,
+                    index_col=False)  # a row longer than the header is refused, not shifted
 
 
 def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
@@ -82,6 +84,12 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
     if size > rules.FILE_MAX_BYTES:
         raise MatcherError(f"{path.name}: {size / 2**20:.0f} MB is larger than the "
                            f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        yield from _read_checked(path, ext, rows)
+
+
+def _read_checked(path: Path, ext: str, rows: int | None) -> Iterator[pd.DataFrame]:
     try:
         if ext == ".csv":  # `;` (Excel in an Indonesian locale), tab or comma
             options = dict(_CSV_OPTIONS, sep=parsing.sniff_delimiter(path))
@@ -103,6 +111,10 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
                 yield batch.to_pandas()
             if empty:
                 yield pd.read_parquet(path)
+    except pd.errors.ParserWarning as exc:
+        raise MatcherError(f"{path}: cannot read as csv: a row has more cells than the header "
+                           "has column names (an unquoted comma, or a column without a name); "
+                           f"{exc}") from exc
     except UnicodeDecodeError as exc:
         raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
                            "save the file as 'CSV UTF-8'") from exc

@@ -1,0 +1,177 @@
+"""Load on a running server: many concurrent clients, reads and writes, a promotion mid-way.
+
+Builds a home (SQLite store with a demo world, a registry with two model versions, one
+admin key per client), starts ``matcher serve`` as a subprocess, and drives it from THIS
+process (asyncio + httpx, keep-alive connections):
+
+* first a **single client** for ``--reference-s`` seconds: the reference measured in the
+  same run;
+* then ``--clients`` concurrent clients for ``--seconds``: 90% ``GET /umkm/{id}/matches``
+  (k=10, UMKM drawn uniformly from the store), 10% ``POST /outcomes`` (a random pair);
+  half-way one client promotes the other model version (``POST /models/{v}/promote``).
+
+Prints throughput, p50/p99 per route and every failed request (transport errors and
+5xx; 429/503 are counted apart, they say "retry"). Targets: 0 failed, >= 500 match
+reads/s, p99 <= 100 ms for reads.
+
+    .venv/bin/python bench/bench_load.py [--umkm 3000] [--firms 300] [--clients 50] [--seconds 60]
+    .venv/bin/python bench/bench_load.py --firms 20000 --umkm 2000
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import free_port, prepare_home, start_server, wait_ready  # noqa: E402
+from common import load_average, timer  # noqa: E402
+
+TARGET_READS_S, TARGET_P99_MS = 500.0, 100.0
+READ, WRITE, PROMOTE = "GET /umkm/{id}/matches", "POST /outcomes", "POST /models/{v}/promote"
+
+
+def add_clients_and_version(home: Path, n_clients: int) -> tuple[list[str], str]:
+    """One admin key per client (write limits are per key) and a second model version to
+    promote mid-run; returns (keys, that version)."""
+    from api.settings import Settings
+    from api.store import open_store
+    from api.store.accounts import create_account
+    from training.registry import Registry
+
+    registry = Registry(home / "models")
+    model = registry.load()
+    challenger = registry.register(model, metrics={}, features=[], data_fingerprint="bench-2")
+    store = open_store(Settings(home=home))
+    keys = []
+    with store.transaction() as s:
+        for i in range(n_clients):
+            keys.append(create_account(s, f"load{i}", "admin")[1])
+    store.dispose()
+    return keys, challenger
+
+
+class Tally:
+    def __init__(self):
+        self.ms = defaultdict(list)
+        self.codes = defaultdict(lambda: defaultdict(int))
+        self.failures: list[str] = []
+
+    def add(self, route: str, ms: float, code: int | str) -> None:
+        self.ms[route].append(ms)
+        self.codes[route][code] += 1
+        if not isinstance(code, int) or code >= 500 and code != 503:
+            if len(self.failures) < 20:
+                self.failures.append(f"{route}: {code}")
+
+    def failed(self) -> int:
+        return sum(n for r in self.codes.values() for c, n in r.items()
+                   if not isinstance(c, int) or (c >= 500 and c != 503))
+
+    def retry(self) -> int:
+        return sum(n for r in self.codes.values() for c, n in r.items() if c in (429, 503))
+
+
+async def client_loop(base: str, key: str, umkm_ids, firm_ids, until: float, tally: Tally,
+                      seed: int, promote_at: float | None = None, version: str | None = None):
+    rng = np.random.default_rng(seed)
+    today = dt.date.today().isoformat()
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=30) as c:
+        while time.monotonic() < until:
+            if promote_at is not None and time.monotonic() >= promote_at:
+                promote_at = None
+                route, call = PROMOTE, c.post(f"/models/{version}/promote")
+            elif rng.random() < 0.9:
+                route, call = READ, c.get(f"/umkm/{rng.choice(umkm_ids)}/matches?k=10")
+            else:
+                route, call = WRITE, c.post("/outcomes", json={
+                    "umkm_id": str(rng.choice(umkm_ids)), "firm_id": str(rng.choice(firm_ids)),
+                    "stage": "meeting", "date": today})
+            t0 = time.perf_counter()
+            try:
+                code = (await call).status_code
+            except httpx.HTTPError as exc:
+                code = type(exc).__name__
+            tally.add(route, (time.perf_counter() - t0) * 1000, code)
+
+
+async def run(base, keys, umkm_ids, firm_ids, seconds, version=None) -> tuple[Tally, float]:
+    tally = Tally()
+    start = time.monotonic()
+    until = start + seconds
+    tasks = [client_loop(base, key, umkm_ids, firm_ids, until, tally, seed=i,
+                         promote_at=start + seconds / 2 if (i == 0 and version) else None,
+                         version=version)
+             for i, key in enumerate(keys)]
+    await asyncio.gather(*tasks)
+    return tally, time.monotonic() - start
+
+
+def report(title: str, tally: Tally, elapsed: float) -> None:
+    print(f"\n{title}: {elapsed:.0f} s, load average {load_average():.1f}")
+    print(f"{'route':<28}{'requests':>9}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}  status codes")
+    for route, ms in tally.ms.items():
+        ms = np.asarray(ms)
+        codes = ", ".join(f"{c}: {n}" for c, n in sorted(tally.codes[route].items(), key=str))
+        print(f"{route:<28}{len(ms):>9}{len(ms) / elapsed:>8.1f}{np.percentile(ms, 50):>9.1f}"
+              f"{np.percentile(ms, 99):>9.1f}  {codes}")
+    print(f"failed requests (transport errors, 5xx except 503): {tally.failed()}; "
+          f"asked to retry (429/503): {tally.retry()}")
+    for f in tally.failures:
+        print(f"  failed: {f}")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--umkm", type=int, default=3_000)
+    p.add_argument("--firms", type=int, default=300)
+    p.add_argument("--train-umkm", type=int, default=300)
+    p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--reference-s", type=float, default=10)
+    p.add_argument("--port", type=int, default=0, help="default: any free port")
+    args = p.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        home = Path(tmp)
+        prepare_home(home, args.umkm, args.firms, args.train_umkm)
+        keys, version = add_clients_and_version(home, args.clients)
+        port = args.port or free_port()
+        proc = start_server(home, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(base_url=base, headers={"X-API-Key": keys[0]}, timeout=60) as c:
+                with timer() as t:
+                    health = wait_ready(c, proc)
+                print(f"server ready: model {health['model_version']}, {health['umkm']:,} UMKM, "
+                      f"{health['firms']:,} firms ({t():.1f} s)")
+                umkm_ids = [u["umkm_id"] for off in range(0, args.umkm, 500)
+                            for u in c.get("/umkm", params={"limit": 500, "offset": off}).json()["items"]]
+                firm_ids = [f["firm_id"] for f in c.get("/firms", params={"limit": 500}).json()["items"]]
+            ref, ref_s = asyncio.run(run(base, keys[:1], umkm_ids, firm_ids, args.reference_s))
+            report("single client (reference)", ref, ref_s)
+            load, load_s = asyncio.run(run(base, keys, umkm_ids, firm_ids, args.seconds, version))
+            report(f"{args.clients} concurrent clients, promotion of {version} half-way", load, load_s)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    reads = np.asarray(load.ms[READ])
+    rate, p99 = len(reads) / load_s, float(np.percentile(reads, 99))
+    ok = load.failed() == 0 and rate >= TARGET_READS_S and p99 <= TARGET_P99_MS
+    print(f"\n{'meets' if ok else 'MISSES'} the targets: 0 failed (got {load.failed()}), "
+          f">= {TARGET_READS_S:.0f} reads/s (got {rate:.0f}), read p99 <= {TARGET_P99_MS:.0f} ms "
+          f"(got {p99:.0f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
