@@ -55,9 +55,11 @@ def test_control_characters_in_a_match_profile_are_422(api, regency):
     assert resp.status_code == 422 and "control characters" in resp.text
 
 
-def test_a_10_mb_product_cell_is_422_before_scoring(api):
-    resp = api.post("/match", json={"profile": {**PROFILE, "products": "x" * 5_000_000}})
+def test_an_over_long_product_cell_is_422_before_scoring_and_a_huge_body_413(api):
+    resp = api.post("/match", json={"profile": {**PROFILE, "products": "x" * 100_000}})
     assert resp.status_code == 422 and "4000" in resp.text
+    resp = api.post("/match", json={"profile": {**PROFILE, "products": "x" * 10_000_000}})
+    assert resp.status_code == 413
 
 
 @pytest.mark.parametrize("query", ["offset=9223372036854775808", "offset=1000000001",
