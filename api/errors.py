@@ -70,7 +70,38 @@ def _jsonable(value):
     return value if isinstance(value, (int, float, bool, type(None))) else str(value)[:200]
 
 
+VALIDATION_ERROR_SCHEMA = {
+    "title": "HTTPValidationError",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string", "description": "every problem, readable in one line"},
+        "errors": {"type": "array", "items": {
+            "type": "object",
+            "properties": {"loc": {"type": "array", "items": {"anyOf": [{"type": "string"},
+                                                                        {"type": "integer"}]}},
+                           "msg": {"type": "string"}, "input": {}},
+        }},
+    },
+}
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """The OpenAPI schema shows the 422 body this module actually sends."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            schema.get("components", {}).get("schemas", {})["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi
+
+
 def install(app: FastAPI) -> None:
+    _document_validation_errors(app)
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         entries = [
