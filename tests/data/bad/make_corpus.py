@@ -8,19 +8,15 @@ Dates are judged with today frozen at 2026-03-10 (see tests/test_bad_inputs.py).
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
-UMKM = pd.DataFrame([
-    dict(umkm_id="U1", name="Keripik Pamekasan", kbli="10792", products="keripik singkong",
-         province="Jawa Timur", regency="Pamekasan", certifications="halal;pirt"),
-    dict(umkm_id="U2", name="Kerupuk Surabaya", kbli="10792", products="kerupuk ikan",
-         province="Jatim", regency="Kota Surabaya", certifications="halal"),
-    dict(umkm_id="U3", name="Tenun Aceh", kbli="13121", products="kain tenun songket",
-         province="Aceh", regency="", certifications=""),
-])
+sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere
+from tests.conftest import TINY_UMKM  # noqa: E402
+UMKM = TINY_UMKM  # the three-UMKM world every test knows
 FIRMS = pd.DataFrame([
     dict(firm_id="F1", name="Snack Jatim PMA", investment_type="PMA", needs="keripik, kerupuk",
          needed_kbli="10792", province="Jawa Timur", max_partners="2", country="Japan"),
