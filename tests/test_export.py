@@ -125,7 +125,7 @@ def test_sheet_names_are_valid_unique_and_short():
 
 def test_csv_and_parquet_hold_exactly_the_contract_columns(tmp_path):
     extra = PLAN.drop(columns="p_contract").assign(rank=1)
-    csv = pd.read_csv(write_plan(extra, tmp_path / "plan.csv"), keep_default_na=False)
+    csv = pd.read_csv(write_plan(extra, tmp_path / "plan.csv", formula_safe=False), keep_default_na=False)
     parquet = pd.read_parquet(write_plan(extra, tmp_path / "plan.parquet"))
     for back in (csv, parquet):
         assert list(back.columns) == list(PLAN_COLUMNS)
@@ -134,6 +134,9 @@ def test_csv_and_parquet_hold_exactly_the_contract_columns(tmp_path):
     # chances, when the plan has them, come right after the score
     back = pd.read_csv(write_plan(PLAN, tmp_path / "chances.csv"))
     assert list(back.columns) == ["umkm_id", "firm_id", "score", "p_contract", "reasons"]
+    # by default a CSV is formula-safe: reasons starting with = + - @ get a leading quote
+    safe = pd.read_csv(write_plan(extra, tmp_path / "safe.csv"), keep_default_na=False)
+    assert safe["reasons"].tolist() == [("'" + r if r[:1] in "=+-@" else r) for r in PLAN["reasons"]]
 
 
 def test_unsupported_extension_is_a_user_error(tmp_path):
