@@ -47,11 +47,11 @@ def test_writes_beyond_the_rate_are_429_with_retry_after_per_key(client_for):
     body = {"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"}
     codes = [client.post("/outcomes", json=body, headers={"X-API-Key": keys["admin"]}).status_code
              for _ in range(3)]
-    assert codes == [201, 201, 429]
+    assert codes[2] == 429 and all(c in (200, 201) for c in codes[:2])  # a repeat is 200 (idempotent)
     resp = client.post("/outcomes", json=body, headers={"X-API-Key": keys["admin"]})
     assert resp.status_code == 429 and int(resp.headers["retry-after"]) >= 1
     # another key has its own bucket, and reads are not metered
-    assert client.post("/outcomes", json=body, headers={"X-API-Key": keys["jatim"]}).status_code == 201
+    assert client.post("/outcomes", json=body, headers={"X-API-Key": keys["jatim"]}).status_code in (200, 201)
     assert client.get("/umkm", headers={"X-API-Key": keys["admin"]}).status_code == 200
 
 
