@@ -110,7 +110,7 @@ CELL = [
     ("outcomes_event_id_65", "outcomes", "event_id", "E" * 65, "error", "event_id", "at most 64"),
     ("outcomes_event_id_nul", "outcomes", "event_id", "E\x001", "error", "event_id", "control characters"),
     # -- event participants
-    ("event_party_unknown", "event", "party", "investor", "error", "party", "one of"),
+    ("event_party_unknown", "event", "party", "penonton", "error", "party", "one of"),
     ("event_id_unknown", "event", "id", "U99", "error", "id", "present in the UMKM"),
     ("event_capacity_zero", "event", "capacity", "0", "error", "capacity", ">= 1"),
     ("event_capacity_overflow", "event", "capacity", str(2**31), "error", "capacity", "2147483647"),
