@@ -143,7 +143,10 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert (home / "demo-data" / "next-event-outcomes.csv").exists()
     assert "promoted v0002" in out or "kept v0001" in out
     plan = pd.read_csv(home / "results" / "event-plan.csv")
-    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "reasons"]
+    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "p_meeting", "p_mou", "p_contract",
+                                  "expected_value_idr", "status", "reasons"]
+    assert plan[["p_meeting", "p_mou", "p_contract"]].notna().all().all()
+    assert (plan["p_meeting"] >= plan["p_mou"]).all() and (plan["p_mou"] >= plan["p_contract"]).all()
     assert plan["umkm_id"].is_unique  # each UMKM at most once (capacity 1)
     assert (home / "results" / "event-plan.xlsx").exists()
 
