@@ -3,6 +3,8 @@ acknowledged; an import killed half-way leaves the store as it was (all or nothi
 from __future__ import annotations
 
 import os
+import itertools
+from datetime import date, timedelta
 import signal
 import socket
 import subprocess
@@ -34,7 +36,7 @@ def _port() -> int:
 
 def _home(tmp_path, tiny_world) -> tuple[Path, str]:
     home = tmp_path / "home"
-    store = open_store(Settings(home=home))
+    store = open_store(Settings(home=home), create=True)
     umkm, firms = tiny_world
     with store.transaction() as s:
         upsert_profiles(s, umkm, UMKM)
@@ -66,6 +68,7 @@ def test_server_killed_under_write_load_keeps_every_acknowledged_outcome(tmp_pat
     proc = subprocess.Popen([sys.executable, "-m", "matcher", "serve", "--port", str(port),
                              "--log-level", "warning"], env=_env(home), cwd=tmp_path)
     acked, stop = [], threading.Event()
+    days = itertools.count()  # a new date per post: the same outcome posted twice is one row (200, not 201)
 
     def writer(i: int) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key},
@@ -73,7 +76,8 @@ def test_server_killed_under_write_load_keeps_every_acknowledged_outcome(tmp_pat
             while not stop.is_set():
                 try:
                     r = c.post("/outcomes", json={"umkm_id": f"U{1 + i % 3}", "firm_id": "F1",
-                                                  "stage": "meeting", "date": "2025-01-02"})
+                                                  "stage": "meeting",
+                                                  "date": str(date(2020, 1, 1) + timedelta(days=next(days) % 1800))})
                 except httpx.HTTPError:
                     time.sleep(0.05)
                     continue
