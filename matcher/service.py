@@ -337,7 +337,8 @@ class MatchService:
         u_glob = self.umkm_index.to_index(list(u_sel))
         f_glob = self.firm_index.to_index(list(f_sel))
         cols = self.chances(scores[i, j], u_glob, f_glob, self.explain(list(u_sel), list(f_sel)))
-        budgets = self.firms["budget_idr"].to_numpy(float)[self.firm_index.to_index(f_ids)]
+        budget = self.firms["budget_idr"] if "budget_idr" in self.firms else pd.Series(np.nan, index=self.firms.index)
+        budgets = budget.to_numpy(float)[self.firm_index.to_index(f_ids)]  # no budget known: no cap
         cols["expected_value_idr"] = firm_capped_values(cols["expected_value_idr"], j, budgets)
         out = pd.DataFrame({"umkm_id": u_sel, "firm_id": f_sel, "score": scores[i, j], **cols})
         out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")

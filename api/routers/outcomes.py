@@ -4,15 +4,21 @@ Every route calls the store's function API (:mod:`api.store.outcomes`), the same
 CLI and the web pages use. A scoped facilitator works only on outcomes of UMKM in its
 region (others look absent: 404).
 """
-from fastapi import APIRouter, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, status
 
 from api import matching, schemas
 from api.access import existing_firm, visible_umkm
 from api.deps import HolderDep, PrincipalDep, SessionDep, SettingsDep, StoreDep
+from matcher.data.rules import INT32_MAX
 from api.store.outcomes import (
     OutcomeState, correct_outcome, followups_frame, outcome_state, pair_history, record_outcome,
     void_outcome,
 )
+
+# outcome IDs are 32-bit database integers: a larger one is a 422, never an overflow in the store
+OutcomeId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
@@ -60,14 +66,14 @@ def _visible_state(session, principal, outcome_id: int) -> OutcomeState:
 
 @router.get("/{outcome_id}", response_model=schemas.OutcomeHistoryOut,
             summary="One outcome: as recorded, its corrections and voids, its current value")
-def get_outcome(outcome_id: int, session: SessionDep, principal: PrincipalDep):
+def get_outcome(outcome_id: OutcomeId, session: SessionDep, principal: PrincipalDep):
     return history_out(_visible_state(session, principal, outcome_id))
 
 
 @router.post("/{outcome_id}/corrections", response_model=schemas.OutcomeHistoryOut,
              status_code=status.HTTP_201_CREATED,
              summary="Correct an outcome: the fields given change; who, when and why are kept")
-def correct(outcome_id: int, body: schemas.CorrectionIn, principal: PrincipalDep, store: StoreDep):
+def correct(outcome_id: OutcomeId, body: schemas.CorrectionIn, principal: PrincipalDep, store: StoreDep):
     with store.transaction() as session:
         _visible_state(session, principal, outcome_id)
         correct_outcome(session, outcome_id, reason=body.reason, by=principal.name, **body.changes())
@@ -77,7 +83,7 @@ def correct(outcome_id: int, body: schemas.CorrectionIn, principal: PrincipalDep
 @router.post("/{outcome_id}/void", response_model=schemas.OutcomeHistoryOut,
              status_code=status.HTTP_201_CREATED,
              summary="Void an outcome (it stops counting; the record and the reason stay)")
-def void(outcome_id: int, body: schemas.VoidIn, principal: PrincipalDep, store: StoreDep):
+def void(outcome_id: OutcomeId, body: schemas.VoidIn, principal: PrincipalDep, store: StoreDep):
     with store.transaction() as session:
         _visible_state(session, principal, outcome_id)
         void_outcome(session, outcome_id, reason=body.reason, by=principal.name)
