@@ -58,3 +58,5 @@ def test_chance_in_words():
     assert chance_words(0.02, "id") == "sangat rendah"
     assert chance_text(0.34, "contract", "id") == "peluang kontrak 34% (sedang)"
     assert chance_text(0.34, "contract", "en") == "contract chance 34% (medium)"
+    # the band follows the percent shown: 9.6 % prints as 10 % and is "rendah", like 10 %
+    assert chance_text(0.096, "contract", "id") == chance_text(0.10, "contract", "id") == "peluang kontrak 10% (rendah)"
