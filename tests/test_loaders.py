@@ -270,6 +270,14 @@ def test_a_kbli_2025_code_in_a_2020_file_is_translated_with_a_warning():
     assert (w.row, w.column, w.value) == (2, "kbli", "10307") and "(2 rows)" in w.expected
 
 
+def test_a_kbli_2015_code_from_an_older_nib_is_read_as_its_2020_successor_with_a_warning():
+    df = loaders.parse_umkm(umkm_raw(2, kbli=["77301", "74100;10774"]), "b")
+    assert df["kbli"].tolist() == [("77391",), ("741", "10774")]
+    assert [(w.row, w.column, w.value) for w in df.attrs["warnings"]] == [
+        (2, "kbli", "77301"), (3, "kbli", "74100")]
+    assert all("KBLI 2015" in w.expected for w in df.attrs["warnings"])
+
+
 @pytest.mark.parametrize("codes, level", [("107", 3), ("1079", 4), ("10774", 5)])
 def test_kbli_codes_are_accepted_at_their_level(codes, level):
     df = loaders.parse_umkm(umkm_raw(1, kbli=codes), "b")
@@ -496,3 +504,17 @@ def test_validate_event_needs_profiles(tmp_path, capsys):
     pd.DataFrame({"party": ["umkm"], "id": ["U1"]}).to_csv(e, index=False)
     assert main(["validate", str(e), "--kind", "event"]) == 2
     assert "--umkm and --firms" in capsys.readouterr().err
+
+
+def test_a_regency_under_its_pre_split_province_moves_with_a_warning():
+    raw = umkm_raw(3)
+    raw["province"] = ["Papua", "Kalimantan Timur", "Jawa Timur"]
+    raw["regency"] = ["Kab. Merauke", "Tarakan", "Pamekasan"]
+    df = loaders.parse_umkm(raw, "b")
+    assert df["province_code"].tolist() == ["93", "65", "35"]
+    assert df["regency_code"].tolist() == ["9301", "6571", "3528"]
+    assert df["province"].tolist()[:2] == ["Papua Selatan", "Kalimantan Utara"]
+    assert (df["location_precision"] == "regency").all()
+    warned = [(w.row, w.value) for w in df.attrs["warnings"]]
+    assert warned == [(2, "Kab. Merauke"), (3, "Tarakan")]
+    assert "Papua Selatan" in df.attrs["warnings"][0].expected and "2022" in df.attrs["warnings"][0].expected

@@ -259,13 +259,23 @@ def test_kbli_2020_is_complete_and_consistent():
     t = ref.kbli_table(2020)
     stats = ref.kbli_stats(2020)
     assert stats["kategori"] == 21 and stats["golongan pokok"] == 88
-    assert stats["kelompok"] >= 1790 and stats["subgolongan"] > 500 and stats["golongan"] > 240
+    assert stats == ref.KBLI_PUBLISHED_COUNTS[2020]  # 21 / 88 / 245 / 567 / 1,790
     assert t["code"].is_unique
     parents = set(t["code"])
     assert t.loc[t["parent"] != "", "parent"].isin(parents).all()
     deep = t[t["code"].str.len() > 2]
     assert (deep["code"].str[:-1] == deep["parent"]).where(deep["code"].str.len() < 5, True).all()
     assert (t["code"].str.len() == 5).sum() == stats["kelompok"]
+
+
+def test_kbli_2015_codes_oss_still_lists_are_not_2020_codes_but_are_read_as_their_successors():
+    for old, successors in [("74100", ("741",)), ("7410", ("741",)), ("7730", ("773",)),
+                            ("77301", ("77391",))]:
+        assert not ref.kbli_exists(old, 2020)
+        title, codes = ref.kbli_legacy(old)
+        assert codes == successors and title and all(ref.kbli_exists(c, 2020) for c in codes)
+    assert ref.kbli_legacy("10774") is None
+    assert ref.kbli_exists("4942", 2020) and ref.kbli_exists("92000", 2020)  # real, added by us
 
 
 def test_kbli_2025_matches_the_published_counts():
@@ -321,3 +331,18 @@ def test_kbli_versions_and_correspondence():
 
 def test_closest_regencies_names_both_twins_first():
     assert ref.closest_regencies("Malang", "35")[:2] == ["Kabupaten Malang", "Kota Malang"]
+
+
+@pytest.mark.parametrize("province, regency, code", [
+    ("Papua", "Kab. Merauke", "9301"), ("Papua", "Jayawijaya", "9501"), ("Papua Barat", "Raja Ampat", "9603"),
+    ("Irian Jaya", "Nabire", "9401"), ("Kalimantan Timur", "Tarakan", "6571"), ("Jawa Barat", "Kota Serang", "3673"),
+])
+def test_a_regency_named_under_its_former_province_resolves_to_the_current_one(province, regency, code):
+    r = ref.normalise_region(province, regency)
+    assert (r.regency_code, r.province_code) == (code, code[:2])
+    assert r.province == ref.province_name(code[:2])
+
+
+def test_a_regency_of_neither_the_province_nor_its_successors_stays_unresolved():
+    assert ref.normalise_region("Papua", "Pamekasan").regency_code is None
+    assert ref.moved_regency("Merauke", "35") is None

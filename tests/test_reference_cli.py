@@ -42,3 +42,10 @@ def test_stats_print_counts_per_level(capsys):
     assert main(["reference", "kbli", "--stats"]) == 0
     out = capsys.readouterr().out
     assert "kategori             21" in out and "golongan pokok       88" in out
+    assert "1790" in out and "567" in out and "BERBEDA" not in out and "sesuai" in out
+
+
+def test_a_kbli_2015_code_names_what_it_became(capsys):
+    assert main(["reference", "kbli", "77301"]) == 1
+    out = capsys.readouterr().out
+    assert "KBLI 2015" in out and "77391" in out

@@ -66,6 +66,11 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
                 print(t("reference.cli.translation", lang, other=version, codes=", ".join(
                     f"{c} ({ref.kbli_title(c, version)})" for c in linked)))
                 return 1
+        legacy = ref.kbli_legacy(code) if version == ref.KBLI_DEFAULT_VERSION else None
+        if legacy is not None:
+            print(t("reference.cli.legacy", lang, code=code, title=legacy[0], codes=", ".join(
+                f"{c} ({ref.kbli_title(c, version)})" for c in legacy[1])))
+            return 1
         near = ref.kbli_suggest(code, version)
         if near:
             print(t("reference.cli.did_you_mean", lang, codes=", ".join(

@@ -515,6 +515,27 @@ class _Checker:
         reg_raw = self.col("regency")
         resolved = ref.resolve_regencies(reg_raw, codes.where(codes.notna(), None), lat, lon)
         reg_codes = resolved["code"]
+        lost = (reg_raw != "") & codes.notna() & (resolved["candidates"].map(len) == 0)
+        if lost.any():  # named under the province it left in a split ("Papua, Merauke")
+            pair = list(zip(reg_raw[lost], codes[lost]))
+            moved_of = {k: ref.moved_regency(*k) for k in dict.fromkeys(pair)}
+            found = pd.Series([(moved_of[k] or (None,))[0] for k in pair], index=reg_raw[lost].index,
+                              dtype=object)
+            found = found[found.notna()]
+            if len(found):
+                moved = pd.Series(False, index=self.df.index)
+                moved[found.index] = True
+                note = {v: (f, names[i]) for i, v, f in zip(found.index, reg_raw[found.index], found)}
+                reg_codes = reg_codes.astype(object).copy()
+                reg_codes[found.index] = found
+                codes = codes.astype(object).copy()
+                codes[found.index] = found.str[:2]
+                names = names.copy()
+                names[found.index] = codes[found.index].map(ref.province_name)
+                self.warn_once(moved, "regency", lambda v: t(
+                    "reference.regency.moved", regency=ref.regency_name(note[v][0]),
+                    old=note[v][1], new=ref.province_name(note[v][0][:2]),
+                    year=ref.FORMER_PROVINCE[note[v][0][:2]][1]))
         twins = (reg_raw != "") & reg_codes.isna() & (resolved["candidates"].map(len) > 1)
         unrecognised = (reg_raw != "") & reg_codes.isna() & codes.notna() & ~twins
         if unrecognised.any():
@@ -605,6 +626,10 @@ def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
                             title=ref.kbli_title(code, version))
         elif len(code) == 4 and ref.kbli_exists("0" + code, version):
             error = t("reference.kbli.lost_zero", suggestion="0" + code)
+        elif version == engine and ref.kbli_legacy(code) is not None:
+            title, codes = ref.kbli_legacy(code)
+            warning = t("reference.kbli.legacy", version=version, code=code, title=title,
+                        targets=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in codes))
         elif ref.kbli_exists(code, other):
             codes = ref.kbli_translate(code, other, version) if version == engine else ()
             key = "reference.kbli.translated" if codes else "reference.kbli.untranslated"

@@ -195,7 +195,7 @@ CONCEPTS: tuple[Concept, ...] = (
              "pergudangan"),
             ("trucking", "logistics services", "delivery", "warehousing"),
             (0.85, 120.0), {"iso9001": 0.03}, {"iso9001": 0.1}, 0.0, 0.6, 1, {}),
-    Concept("desain", "creative", ("73100", "74100"),
+    Concept("desain", "creative", ("73100", "74130"),
             ("jasa desain grafis", "pembuatan website", "fotografi produk",
              "konten media sosial"),
             ("graphic design", "web development", "product photography",

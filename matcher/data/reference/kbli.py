@@ -25,8 +25,8 @@ REGULATION = {2020: "Peraturan BPS No. 2 Tahun 2020", 2025: "Peraturan BPS No. 7
 # Counts per level stated by the published sources the tables were checked against (see
 # the reference README); None where no published figure was found.
 PUBLISHED_COUNTS = {
-    2020: {"kategori": 21, "golongan pokok": 88, "golongan": None, "subgolongan": None,
-           "kelompok": None},
+    2020: {"kategori": 21, "golongan pokok": 88, "golongan": 245, "subgolongan": 567,
+           "kelompok": 1790},
     2025: {"kategori": 22, "golongan pokok": 87, "golongan": 257, "subgolongan": 519,
            "kelompok": 1559},
 }
@@ -222,6 +222,21 @@ def kbli_translate(code: object, source: int, target: int) -> tuple[str, ...]:
     c = _correspondence()
     src, dst = f"code_{source}", f"code_{target}"
     return tuple(dict.fromkeys(c.loc[c[src] == code, dst]))
+
+
+@lru_cache(maxsize=None)
+def _legacy() -> dict[str, tuple[str, tuple[str, ...], str]]:
+    df = read_csv("kbli_2015_legacy.csv", dtype=str)
+    return {c: (t, tuple(x.split(";")), b)
+            for c, t, x, b in zip(df["code"], df["title"], df["codes_2020"], df["basis"])}
+
+
+def kbli_legacy(code: object) -> tuple[str, tuple[str, ...]] | None:
+    """A KBLI 2015 code that KBLI 2020 split or renumbered, still printed on older NIBs and
+    listed by OSS: ``(its 2015 title, the KBLI 2020 codes it became)``; None for any other
+    code. The 2020 codes are a golongan when the split has no single successor."""
+    found = _legacy().get(str(code).strip())
+    return None if found is None else (found[0], found[1])
 
 
 def kbli_detect_version(codes, declared: int = DEFAULT_VERSION) -> int | None:

@@ -38,6 +38,14 @@ _WORD_FIX = {"kep": "kepulauan", "kepl": "kepulauan", "tj": "tanjung", "tg": "ta
 _COMPOUND = re.compile(r"\s*(?:[,;/|()\[\]]|\s-\s)\s*")
 # A point decides between twin regencies when it is this much nearer one of them.
 _DECISIVE_RATIO = 0.6
+# Provinces formed by splitting another (Kemendagri codes: new -> the province it left, and
+# the year of the law). Older files still name the former province: "Papua, Merauke" is now
+# Papua Selatan (UU 14/2022), "Kalimantan Timur, Tarakan" Kalimantan Utara (UU 20/2012).
+FORMER_PROVINCE = {
+    "19": ("16", 2000), "21": ("14", 2002), "36": ("32", 2000), "65": ("64", 2012),
+    "75": ("71", 2000), "76": ("73", 2004), "82": ("81", 1999), "92": ("91", 2003),
+    "93": ("91", 2022), "94": ("91", 2022), "95": ("91", 2022), "96": ("92", 2022),
+}
 
 # --------------------------------------------------------------------------- tables
 
@@ -271,6 +279,31 @@ def normalise_regency(value: object, province_code: str | None = None,
     return None if m.code is None else (m.code, m.name)
 
 
+def _successors(province_code: str) -> tuple[str, ...]:
+    """Every province split off ``province_code``, directly or in turn (Papua -> Papua Barat
+    -> Papua Barat Daya)."""
+    out: list[str] = []
+    frontier = [province_code]
+    while frontier:
+        parent = frontier.pop()
+        kids = [c for c, (p, _) in FORMER_PROVINCE.items() if p == parent]
+        out.extend(kids)
+        frontier.extend(kids)
+    return tuple(out)
+
+
+def moved_regency(value: object, province_code: str | None) -> tuple[str, int] | None:
+    """A regency named under the province it belonged to before a split: ``(its code, the
+    year it moved)``, or None when ``value`` is no unique regency of a successor province."""
+    if province_code is None:
+        return None
+    found = {c for s in _successors(province_code) for c in regency_candidates(value, s)}
+    if len(found) != 1:
+        return None
+    code = found.pop()
+    return code, FORMER_PROVINCE[code[:2]][1]
+
+
 def closest_regencies(value: object, province_code: str | None = None, n: int = 3) -> list[str]:
     """Canonical names of the regencies (in ``province_code`` when given) most like ``value``;
     both twins first when ``value`` is a bare name shared by a kabupaten and a kota."""
@@ -343,6 +376,11 @@ def normalise_region(province: object, regency: object = None,
     """
     p_code, p_name = normalise_province(province)
     m = resolve_regency("" if regency is None else regency, p_code, lat, lon)
+    if not m.candidates and regency is not None:
+        moved = moved_regency(regency, p_code)
+        if moved is not None:  # named under its former province: the current one
+            code = moved[0]
+            return Region(code[:2], province_name(code[:2]), code, _regency_names()[code], (code,))
     return Region(p_code, p_name, m.code, m.name, m.candidates)
 
 
