@@ -44,6 +44,7 @@ Name = _text("name")
 FreeText = _text("products")
 ShortText = _text("country")
 Cell = _text("")
+Note = _text("note")
 Province = _text("province")
 Regency = _text("regency")
 Count = Annotated[int, Field(ge=0, le=rules.INT32_MAX)]
@@ -234,6 +235,7 @@ class OutcomeIn(RequestBody):
     scheme: Scheme | None = Field(None, description="partnership form of PP 7/2021")
     event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
+    note: Note | None = Field(None, description="the facilitator's note (who met whom, what was agreed)")
 
     @model_validator(mode="after")
     def _declined_by_only_when_declined(self) -> "OutcomeIn":
@@ -258,6 +260,7 @@ class OutcomeOut(BaseModel):
     scheme: str | None = None
     event_id: str | None
     declined_by: str | None
+    note: str | None = None
     recorded_by: str | None
     recorded_at: dt.datetime
     source: str
@@ -278,6 +281,7 @@ class CorrectionIn(RequestBody):
     scheme: Scheme | None = None
     event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
+    note: Note | None = Field(None, description="a new note (an explicit null or \"\" clears it)")
 
     def changes(self) -> dict:
         """The fields the caller set (an explicit null clears a value)."""
@@ -298,6 +302,7 @@ class OutcomeValues(BaseModel):
     scheme: str | None
     event_id: str | None
     declined_by: str | None
+    note: str | None = None
 
 
 class RevisionOut(BaseModel):
@@ -313,6 +318,7 @@ class RevisionOut(BaseModel):
     scheme: str | None
     event_id: str | None
     declined_by: str | None
+    note: str | None = None
     reason: str
     revised_by: str | None
     revised_at: dt.datetime
@@ -343,7 +349,7 @@ class FollowupIn(RequestBody):
     person: Annotated[ShortText, StringConstraints(max_length=128)] | None = None
     next_step: FreeText | None = None
     next_date: NextDate | None = Field(None, description="planned date of the next step (up to 3 years ahead)")
-    note: FreeText | None = None
+    note: Note | None = None
     date: PastDate = Field(default_factory=rules.today, description="when this was written")
 
 

@@ -233,6 +233,39 @@ def test_bad_corrections_are_refused(store, changes, message):
             void_outcome(s, o.id, reason="  ", by="budi")
 
 
+def test_a_note_is_stored_corrected_and_kept_apart_from_training(store, tmp_path):
+    from matcher.data import rules
+
+    with store.transaction() as s:
+        o, created = _rec(s, note="  bertemu di pameran; tunggu sampel  ")
+        assert created and o.note == "bertemu di pameran; tunggu sampel"
+        again, created = _rec(s, note="bertemu di pameran; tunggu sampel")
+        assert (again.id, created) == (o.id, False)  # the same outcome again: one row
+    with pytest.raises(OutcomeConflict, match=f"correct outcome #{o.id}"):
+        with store.transaction() as s:  # another note for the same pair, stage and date
+            _rec(s, note="lain")
+    with store.transaction() as s:
+        correct_outcome(s, o.id, reason="sampel sudah dikirim", by="budi", note="sampel dikirim")
+        correct_outcome(s, o.id, reason="tahap salah", by="budi", stage="mou_signed")
+    with store.session() as s:
+        (state,) = pair_history(s, "U1", "F1")
+        assert state.outcome.note == "bertemu di pameran; tunggu sampel"  # as first recorded
+        assert [r.note for r in state.revisions] == ["sampel dikirim", "sampel dikirim"]
+        assert state.current["note"] == "sampel dikirim" and state.current["stage"] == "mou_signed"
+        assert "note" not in outcomes_frame(s).columns
+    # the limit is the field rules' (matcher.data.rules), the same as the API's
+    limit = rules.max_length("note")
+    with pytest.raises(OutcomeError, match=f"note: expected at most {limit} characters"):
+        with store.transaction() as s:
+            _rec(s, date=dt.date(2025, 1, 11), note="x" * (limit + 1))
+    with store.transaction() as s:
+        _rec(s, date=dt.date(2025, 1, 11), note="x" * limit)
+    # a file carries no note: importing a stored outcome's row again adds nothing
+    path = _write(tmp_path, "out.csv", [dict(umkm_id="U1", firm_id="F1", stage="meeting",
+                                             date="2025-01-11")])
+    assert import_file(store, "outcomes", path).rows_written == 0
+
+
 def test_revisions_and_followups_are_append_only_in_the_database(store):
     with store.transaction() as s:
         o, _ = _rec(s)
@@ -358,6 +391,29 @@ def test_api_correct_void_and_history(api):
     assert api.get(f"/outcomes/{oid}", who="pamekasan").status_code == 200
     assert api.post("/outcomes", who="pamekasan", json={
         "umkm_id": "U2", "firm_id": "F1", "stage": "meeting", "date": "2025-01-01"}).status_code == 404
+
+
+def test_api_records_and_corrects_a_note_within_the_field_rule(api):
+    from matcher.data import rules
+
+    body = {"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-03-01",
+            "note": "bertemu di pameran"}
+    first = api.post("/outcomes", json=body)
+    assert first.status_code == 201 and first.json()["note"] == "bertemu di pameran"
+    oid = first.json()["id"]
+    assert api.post("/outcomes", json=body).status_code == 200
+    assert api.post("/outcomes", json={**body, "note": "lain"}).status_code == 409
+    too_long = api.post("/outcomes", json={**body, "date": "2025-03-02",
+                                           "note": "x" * (rules.max_length("note") + 1)})
+    assert too_long.status_code == 422 and too_long.json()["detail"].startswith("note")
+    fixed = api.post(f"/outcomes/{oid}/corrections", json={"reason": "tambah", "note": "sampel dikirim"})
+    assert fixed.status_code == 201, fixed.text
+    assert fixed.json()["current"]["note"] == "sampel dikirim"
+    assert fixed.json()["revisions"][0]["note"] == "sampel dikirim"
+    assert fixed.json()["outcome"]["note"] == "bertemu di pameran"
+    cleared = api.post(f"/outcomes/{oid}/corrections", json={"reason": "hapus catatan", "note": None})
+    assert cleared.status_code == 201 and cleared.json()["current"]["note"] is None
+    assert api.get(f"/outcomes/{oid}").json()["current"]["note"] is None
 
 
 def test_api_programme_report_follows_corrections_and_scope(api):

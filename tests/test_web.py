@@ -247,6 +247,34 @@ def test_an_outcome_is_corrected_and_voided_with_its_audit_lines(web):
     assert web.get("/usaha/U1").text.count('class="history-row"') == 2
 
 
+def test_an_outcomes_note_is_stored_shown_corrected_and_bounded(web):
+    from matcher.data import rules
+
+    token = sign_in(web)
+    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
+                                             "date": "2026-01-05", "value": "",
+                                             "note": "bertemu di pameran; tunggu sampel"},
+                    follow_redirects=False)
+    assert resp.status_code == 303
+    html = web.get("/usaha/U1").text
+    row = html[html.index('class="history-row"'):]
+    assert "Catatan: bertemu di pameran; tunggu sampel" in row[:900]
+    oid = re.search(r'data-outcome="(\d+)"', html).group(1)
+    assert f'maxlength="{rules.max_length("note")}"' in html  # the field rule, in the form too
+    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
+        "csrf_token": token, "stage": "meeting", "date": "2026-01-05", "value": "",
+        "note": "sampel sudah dikirim", "reason": "kabar baru"}, follow_redirects=False)
+    assert resp.status_code == 303
+    html = web.get("/usaha/U1").text
+    assert "Catatan: sampel sudah dikirim" in html
+    assert "catatan “bertemu di pameran; tunggu sampel” → “sampel sudah dikirim”" in html
+    too_long = "x" * (rules.max_length("note") + 1)
+    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F3", "stage": "meeting",
+                                             "date": "2026-01-06", "value": "", "note": too_long})
+    assert resp.status_code == 422 and "tidak disimpan" in resp.text and "note" in resp.text
+    assert web.get("/usaha/U1").text.count('class="history-row"') == 1
+
+
 def test_another_umkms_outcome_cannot_be_corrected_through_this_page(web):
     token = sign_in(web, "admin")
     web.post("/usaha/U3/hasil", data={"csrf_token": token, "firm_id": "F2", "stage": "meeting",

@@ -70,24 +70,29 @@ def get_outcome(outcome_id: OutcomeId, session: SessionDep, principal: Principal
     return history_out(_visible_state(session, principal, outcome_id))
 
 
+def _revised(store, principal, outcome_id: int, revise) -> schemas.OutcomeHistoryOut:
+    """Correct or void: ``revise(session)`` on a visible outcome, in one transaction; the
+    outcome's history after it."""
+    with store.transaction() as session:
+        _visible_state(session, principal, outcome_id)
+        revise(session)
+        return history_out(outcome_state(session, outcome_id))
+
+
 @router.post("/{outcome_id}/corrections", response_model=schemas.OutcomeHistoryOut,
              status_code=status.HTTP_201_CREATED,
              summary="Correct an outcome: the fields given change; who, when and why are kept")
 def correct(outcome_id: OutcomeId, body: schemas.CorrectionIn, principal: PrincipalDep, store: StoreDep):
-    with store.transaction() as session:
-        _visible_state(session, principal, outcome_id)
-        correct_outcome(session, outcome_id, reason=body.reason, by=principal.name, **body.changes())
-        return history_out(outcome_state(session, outcome_id))
+    return _revised(store, principal, outcome_id, lambda session: correct_outcome(
+        session, outcome_id, reason=body.reason, by=principal.name, **body.changes()))
 
 
 @router.post("/{outcome_id}/void", response_model=schemas.OutcomeHistoryOut,
              status_code=status.HTTP_201_CREATED,
              summary="Void an outcome (it stops counting; the record and the reason stay)")
 def void(outcome_id: OutcomeId, body: schemas.VoidIn, principal: PrincipalDep, store: StoreDep):
-    with store.transaction() as session:
-        _visible_state(session, principal, outcome_id)
-        void_outcome(session, outcome_id, reason=body.reason, by=principal.name)
-        return history_out(outcome_state(session, outcome_id))
+    return _revised(store, principal, outcome_id, lambda session: void_outcome(
+        session, outcome_id, reason=body.reason, by=principal.name))
 
 
 @router.get("/history/{umkm_id}/{firm_id}", response_model=schemas.PairHistoryOut,

@@ -111,6 +111,8 @@ class Outcome(Base):
     # hash of pair, stage and date: the same outcome posted twice collides here (NULL on rows
     # recorded before revision 0002, which the store checks by value instead)
     natural_key: Mapped[str | None] = mapped_column(String(200))
+    # the facilitator's note (revision 0004; at most rules.max_length("note") characters)
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class OutcomeRevision(Base):
@@ -129,6 +131,7 @@ class OutcomeRevision(Base):
     scheme: Mapped[str | None] = mapped_column(String(32))
     event_id: Mapped[str | None] = mapped_column(String(64))
     declined_by: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
     revised_by: Mapped[str | None] = mapped_column(String(64))
     revised_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

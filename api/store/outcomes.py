@@ -39,7 +39,10 @@ from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, 
 
 #: the values of an outcome that a correction may change (pair and provenance are fixed)
 VALUE_FIELDS = ("stage", "date", "contract_value_idr", "realised_value_idr", "scheme",
-                "event_id", "declined_by")
+                "event_id", "declined_by", "note")
+#: the values an outcomes file carries (it has no note: a file row matches a stored outcome
+#: whatever note the facilitator wrote beside it)
+FILE_VALUE_FIELDS = tuple(f for f in VALUE_FIELDS if f != "note")
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +103,12 @@ def _clean_values(values: dict) -> dict:
         if stage != "declined":
             raise OutcomeError(f"declined_by is only for stage 'declined', not {stage!r}")
     out["event_id"] = out.get("event_id") or None
+    note = (out.get("note") or "").strip() or None
+    if note is not None:
+        problem = rules.text_problem(note, "note")
+        if problem:
+            raise OutcomeError(f"note: expected {problem}")
+    out["note"] = note
     return {k: out.get(k) for k in VALUE_FIELDS}
 
 
@@ -156,7 +165,7 @@ def record_outcome(
     session: Session, *, umkm_id: str, firm_id: str, stage: str, date: dt.date,
     contract_value_idr: float | None = None, realised_value_idr: float | None = None,
     scheme: str | None = None, event_id: str | None = None, declined_by: str | None = None,
-    recorded_by: str | None, source: str, recommended_by_engine: bool | None = None,
+    note: str | None = None, recorded_by: str | None, source: str, recommended_by_engine: bool | None = None,
     model_version: str | None = None,
 ) -> tuple[Outcome, bool]:
     """Record one outcome; ``(row, created)``. Idempotent: the same outcome again returns
@@ -165,7 +174,7 @@ def record_outcome(
     or as first recorded before a correction or void changed it)."""
     values = _clean_values(dict(stage=stage, date=date, contract_value_idr=contract_value_idr,
                                 realised_value_idr=realised_value_idr, scheme=scheme,
-                                event_id=event_id, declined_by=declined_by))
+                                event_id=event_id, declined_by=declined_by, note=note))
     existing = _matching(session, umkm_id, firm_id, values)
     if existing is not None:
         return existing, False
@@ -374,14 +383,16 @@ def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by:
     ``conflicts`` (correct the stored outcome instead). Repeats inside the file count once.
     """
     key_cols = ["umkm_id", "firm_id", "stage", "date"]
-    value_cols = [c for c in VALUE_FIELDS if c not in ("stage", "date")]
+    value_cols = [c for c in FILE_VALUE_FIELDS if c not in ("stage", "date")]
     rows = frame.assign(file_row=frame.attrs.get("rows") or [i + 2 for i in range(len(frame))])
     rows = rows.drop_duplicates(key_cols + value_cols, keep="first")
     stored = current_outcomes(session)
     firsts = pd.DataFrame([tuple(r) for r in session.execute(
-        select(Outcome.id, *(getattr(Outcome, c) for c in ("umkm_id", "firm_id", *VALUE_FIELDS))))],
-        columns=["id", "umkm_id", "firm_id", *VALUE_FIELDS])
+        select(Outcome.id, *(getattr(Outcome, c) for c in ("umkm_id", "firm_id", *FILE_VALUE_FIELDS))))],
+        columns=["id", "umkm_id", "firm_id", *FILE_VALUE_FIELDS])
     firsts["date"] = pd.to_datetime(firsts["date"]).astype("datetime64[ns]")
+    for money in ("contract_value_idr", "realised_value_idr"):  # all NULL reads as object
+        firsts[money] = pd.to_numeric(firsts[money], errors="coerce").astype(float)
     known = pd.concat([stored[["id", *key_cols, *value_cols]], firsts[["id", *key_cols, *value_cols]]])
     known = known.drop_duplicates(key_cols + value_cols)
     same = rows.merge(known[key_cols + value_cols].drop_duplicates(), how="left",

@@ -143,7 +143,7 @@ def problem_rows(problems, lang: str) -> list[dict]:
             for p in problems]
 
 
-_AUDITED = ("stage", "date", "contract_value_idr", "realised_value_idr")
+_AUDITED = ("stage", "date", "contract_value_idr", "realised_value_idr", "note")
 
 
 def _value_text(field: str, value, lang: str) -> str:
@@ -153,6 +153,8 @@ def _value_text(field: str, value, lang: str) -> str:
         return t(f"common.stage.{value}", lang)
     if field == "date":
         return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if field == "note":
+        return f"“{value}”"
     return format_idr(float(value), lang)
 
 
@@ -187,6 +189,7 @@ def history_rows(states, firm_names: dict[str, str], lang: str) -> list[dict]:
             "date_iso": shown["date"].isoformat() if hasattr(shown["date"], "isoformat") else "",
             "value": None if _missing(value) else format_idr(float(value), lang),
             "value_raw": "" if _missing(value) else f"{float(value):.0f}",
+            "note": shown.get("note"),
             "voided": current is None,
             "recorded_by": o.recorded_by or "–",
             "recorded_at": o.recorded_at.strftime("%Y-%m-%d %H:%M"),

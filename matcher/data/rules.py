@@ -55,6 +55,8 @@ TEXT_MAX: dict[str, int] = {
     "investment_type": 64, "stage": 64, "scale": 64, "preferred_scale": 64,
     "declined_by": 64, "party": 64, "nib_scale": 64, "legal_form": 64,
     "name": NAME_MAX, "products": FREE_TEXT_MAX, "needs": FREE_TEXT_MAX,
+    # a facilitator's note on an outcome or a follow-up ("bertemu di pameran, tunggu sampel")
+    "note": FREE_TEXT_MAX,
 }
 
 _CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"

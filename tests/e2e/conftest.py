@@ -64,15 +64,17 @@ def _build_world(root: Path) -> dict:
     from api.store.importer import import_file
     from matcher.data.loaders import load_firms, load_outcomes, load_umkm
     from matcher.demo import generate_world, write_world
-    from matcher.ranking import MatchModel
     from training.registry import Registry
+    from training.train import fit_calibrated
 
     paths = write_world(generate_world(n_umkm=240, n_firms=30, seed=3), root / "data")
     umkm, firms = load_umkm(paths["umkm"]), load_firms(paths["firms"])
     outcomes = load_outcomes(paths["outcomes"], umkm, firms)
     registry = Registry(root / "models")
-    model = MatchModel(max_iter=20, n_negatives=3, min_samples_leaf=3, n_folds=2)
-    version = registry.register(model.fit(umkm, firms, outcomes), metrics={"ndcg@10": 0.5},
+    # calibrated on held-out events, as `matcher train` does, so the pages show chances
+    model = fit_calibrated(umkm, firms, outcomes,
+                           params=dict(max_iter=20, n_negatives=3, min_samples_leaf=3, n_folds=2))
+    version = registry.register(model, metrics={"ndcg@10": 0.5},
                                 features=[], data_fingerprint="e2e")
     registry.promote(version)
     settings = Settings(home=root / "home", registry=root / "models")

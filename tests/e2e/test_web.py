@@ -34,15 +34,27 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
     firm_name = first.locator("h3").inner_text()
     assert first.locator(".reasons li").count() >= 1
     assert re.search(r"jarak [\d.]+ km", first.locator(".meta").first.inner_text())
+    # every match leads with a chance in words and an Indonesian percent, never a raw score
+    for card in matches.all():
+        chance = card.locator(".chance strong").inner_text()
+        assert re.fullmatch(r"peluang kontrak \d{1,3}% \((tinggi|sedang|rendah|sangat rendah)\)", chance), chance
+        detail = card.locator(".chance .meta").inner_text()
+        assert re.fullmatch(r"\(pertemuan \d{1,3}%, MoU \d{1,3}%, kontrak \d{1,3}%\)", detail), detail
+        shown = card.inner_text()
+        # a decimal that is not a thousands group ("1.626 km" is) would be a model number
+        raw = r"\b0[.,]\d+|\b\d+[.,](?!\d{3}(?:\D|$))\d+|\bskor\b|\bscore\b"
+        assert not re.search(raw, shown, re.IGNORECASE), shown
     v.shot("umkm")
 
     first.locator("summary").click()
     first.locator("select[name=stage]").select_option("meeting")
+    first.locator("textarea[name=note]").fill("bertemu di pameran; tunggu sampel")
     first.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"recorded=1"))
     row = page.locator(".history-row").first
     assert firm_name in row.inner_text()
     assert "pertemuan" in row.inner_text() and "ani" in row.inner_text()
+    assert row.locator(".note").inner_text() == "Catatan: bertemu di pameran; tunggu sampel"
 
     row.locator("details.fix summary").click()
     row.locator("select[name=stage]").select_option("mou_signed")
@@ -54,6 +66,7 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
     audit = row.locator(".audit").inner_text()
     assert "Dikoreksi oleh ani" in audit and "pertemuan → MoU ditandatangani" in audit
     assert "salah pilih tahap" in audit
+    assert row.locator(".note").inner_text() == "Catatan: bertemu di pameran; tunggu sampel"  # kept
     v.shot("umkm-riwayat")
 
 

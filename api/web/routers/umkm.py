@@ -32,6 +32,7 @@ from api.web.views import (
     profile_summary,
     stage_choices,
 )
+from matcher.data import rules
 from matcher.data.errors import DataValidationError
 from matcher.data.loaders import parse_outcomes
 from matcher.data.reference import provinces
@@ -84,7 +85,7 @@ def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: Sessio
         provinces=provinces()["name"].tolist(),
         min_chances=[(c, format_percent(c, 0, lang)) for c in MIN_CHANCE_CHOICES],
         history=history, stages=stage_choices(lang), today=dt.date.today().isoformat(),
-        form_error=form_error, form=form or {},
+        form_error=form_error, form=form or {}, note_max=rules.max_length("note"),
     )
 
 
@@ -116,14 +117,15 @@ def _again(request, umkm_id, viewer, session, holder, error: Exception, form: di
 def record_from_page(request: Request, umkm_id: str, viewer: ViewerDep, store: StoreDep,
                      holder: HolderDep, settings: SettingsDep, session: SessionDep,
                      firm_id: Annotated[str, Form()], stage: Annotated[str, Form()],
-                     date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = ""):
+                     date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
+                     note: Annotated[str, Form()] = ""):
     """Stored as ``POST /outcomes`` stores it (idempotent: the same outcome twice is one row)."""
     _visible(session, viewer, umkm_id)  # who may see the pair is settled before any scoring
     try:
         existing_firm(session, firm_id)
     except HTTPException as exc:
         raise not_found_as_page(exc) from None
-    form = {"firm_id": firm_id, "stage": stage, "date": date, "value": value}
+    form = {"firm_id": firm_id, "stage": stage, "date": date, "value": value, "note": note}
     try:
         values = _checked(viewer, umkm_id, firm_id, stage, date, value)
     except DataValidationError as exc:
@@ -132,7 +134,7 @@ def record_from_page(request: Request, umkm_id: str, viewer: ViewerDep, store: S
                                                        settings.recommended_k)
     try:
         with store.transaction() as tx:
-            record_outcome(tx, umkm_id=umkm_id, firm_id=firm_id, **values,
+            record_outcome(tx, umkm_id=umkm_id, firm_id=firm_id, **values, note=note,
                            recorded_by=viewer.principal.name, source="web",
                            recommended_by_engine=recommended, model_version=version)
     except OutcomeError as exc:
@@ -156,14 +158,18 @@ def _own_outcome(session, viewer, umkm_id: str, outcome_id: int):
 def correct_from_page(request: Request, umkm_id: str, outcome_id: int, viewer: ViewerDep,
                       store: StoreDep, session: SessionDep, holder: HolderDep,
                       stage: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
-                      date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = ""):
-    """A correction: the values given replace the current ones; who, when and why are kept."""
+                      date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
+                      note: Annotated[str, Form()] = ""):
+    """A correction: the values given replace the current ones (an emptied note clears it);
+    who, when and why are kept."""
     state = _own_outcome(session, viewer, umkm_id, outcome_id)
-    form = {"fix": outcome_id, "stage": stage, "date": date, "value": value, "reason": reason}
+    form = {"fix": outcome_id, "stage": stage, "date": date, "value": value, "note": note,
+            "reason": reason}
     try:
         values = _checked(viewer, umkm_id, state.outcome.firm_id, stage, date, value)
         with store.transaction() as tx:
-            correct_outcome(tx, outcome_id, reason=reason, by=viewer.principal.name, **values)
+            correct_outcome(tx, outcome_id, reason=reason, by=viewer.principal.name, note=note,
+                            **values)
     except (DataValidationError, OutcomeError) as exc:
         return _again(request, umkm_id, viewer, session, holder, exc, form)
     return RedirectResponse(f"/usaha/{umkm_id}?corrected={outcome_id}#riwayat", status_code=303)
