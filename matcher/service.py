@@ -374,6 +374,48 @@ class MatchService:
         other.status, other.include_declined = self.status, self.include_declined
         return other.recommend_firms(None, k, **filters)
 
+    def score_profiles(self, profiles: pd.DataFrame, k: int = 10, *, owners: Sequence[str] | None = None,
+                       chunk_size: int = 2048, progress=None) -> pd.DataFrame:
+        """Top-k firms with chances, without reasons, for ad-hoc UMKM profiles: "what if"
+        variants of profiles (:mod:`matcher.advice`), scored as one batch.
+
+        Rows: ``row`` (the profile's position in ``profiles``), firm_id, rank, score,
+        p_meeting, p_mou, p_contract, expected_value_idr, status. The candidates, order,
+        chances and declined-pair rule are those of :meth:`recommend_chunk`, so a profile's
+        rows are what ``recommend`` gives for it. ``owners``: per profile, the UMKM whose
+        recorded outcomes apply (default: its umkm_id; variants share their UMKM's).
+        ``progress(n)`` is called with the profiles done after each chunk."""
+        profiles = profiles.reset_index(drop=True)
+        if chunk_size < 1:
+            raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
+        owners = np.asarray(profiles["umkm_id"] if owners is None else owners, dtype=object).astype(str)
+        firm_ids = self.firms["firm_id"].to_numpy()
+        parts = []
+        for s in range(0, len(profiles), chunk_size):
+            chunk = profiles.iloc[s : s + chunk_size].reset_index(drop=True)
+            own = owners[s : s + chunk_size]
+            extra = 0 if self.include_declined else self.status.max_declined(own)
+            U = self.model.encode_umkm(chunk)
+            local = np.arange(len(chunk))
+            cols, vals = self.model.top_firms(U, self._F, local, k + extra)
+            kk = cols.shape[1]
+            rows, ff, sc = np.repeat(local, kk), cols.ravel(), vals.ravel()
+            side = MatchService(self.model, chunk.assign(umkm_id=[f"#{i}" for i in local]), self.firms,
+                                encode_umkm_upfront=False, encoded_firms=self._F)
+            cols_ = side.chances(sc, rows, ff)
+            cols_["status"] = self.status.lookup(own[rows], firm_ids[ff])
+            frame = pd.DataFrame({"row": rows + s, "firm_id": firm_ids[ff], "score": sc, **cols_})
+            if extra:
+                frame = frame[(frame["status"] != DECLINED).to_numpy()]
+                frame = frame[frame.groupby("row", sort=False).cumcount().to_numpy() < k]
+            frame.insert(2, "rank", frame.groupby("row", sort=False).cumcount().to_numpy() + 1)
+            parts.append(frame)
+            if progress is not None:
+                progress(len(chunk))
+        if not parts:
+            return pd.DataFrame(columns=["row", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status"])
+        return pd.concat(parts, ignore_index=True)
+
     def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local) -> pd.DataFrame:
         """Rows for UMKM ``u`` (global positions; ``local`` are their rows in ``U``)."""
         k = cols.shape[1]

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "matcher.cli.outcome_cmds",   # outcomes history|correct|void
     "matcher.cli.report_cmds",    # report programme
     "matcher.cli.reference_cmds", # reference kbli
+    "matcher.cli.advice_cmds",    # advise
 )
 
 
