@@ -1,17 +1,21 @@
 """Ranked lists cached per served snapshot, so concurrent reads of the same UMKM are cheap.
 
-A cached answer is exactly what the service returned (the response object, whatever it
-carries: scores, reasons, chances), keyed by what it depends on:
+A cached answer is exactly what the service returned (the response's JSON bytes, whatever
+they carry: scores, reasons, chances, statuses), keyed by everything it depends on:
 
-* **the snapshot** — a snapshot is one model version over one profile revision; a new
-  model, or any profile or firm written, builds a new snapshot (see
-  :class:`api.engine.ServiceHolder`) and with it an empty cache, swapped in atomically
-  with the service it belongs to (the old cache goes when the last request using the old
-  snapshot finishes);
-* **the UMKM and k** within it;
-* **its outcomes** — the key carries the id of the UMKM's newest outcome, so an outcome
-  recorded through any path (API, web form, import) or any server process makes the next
-  read recompute.
+* **the snapshot** — a snapshot is one model version over one profile revision (every
+  UMKM and firm profile); a promotion, or any profile or firm written, builds a new
+  snapshot (see :class:`api.engine.ServiceHolder`) and with it an empty cache, swapped in
+  atomically with the service it belongs to (the old cache goes when the last request
+  using the old snapshot finishes). Several server processes each hold their own snapshot
+  and cache; each notices a promotion or profile write through the registry's pointer and
+  the store's profile revision, so none keeps answering from a superseded one;
+* **the UMKM, k and the filters** within it;
+* **its outcomes** — the key carries :func:`api.store.outcomes.outcomes_version`: the
+  count and newest id of the UMKM's outcome rows *and of their revisions*, so an outcome
+  recorded, corrected or voided through any path (API, web form, import, CLI) or any
+  server process makes the next read recompute. Both tables are append-only, so the
+  version never repeats.
 
 Bounded (least recently used out); one cache per server process.
 """

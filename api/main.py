@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
@@ -46,6 +47,11 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
     async def lifespan(app: FastAPI):
         from training.retrain import RetrainJobs  # the training stack loads at startup, not import
 
+        # one worker thread per request let in (api.middleware.InFlightLimit), and two
+        # pooled connections per such request (Settings.db_pool_size): with anyio's 40
+        # threads, no bound and a pool of 15, 50 clients left every thread waiting 30 s
+        # for a connection (pool timeouts, then 500s)
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
         store = await run_in_threadpool(open_store, settings)
         source = model_source or RegistryModelSource(settings.resolved_registry())
         holder = ServiceHolder(store, source, settings.reload_interval_s)

@@ -12,8 +12,12 @@ import threading
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from fastapi import Response
+
 from api import schemas
+from api.cache import RankCache
 from api.engine import ServiceUnavailable, Snapshot
+from api.store.outcomes import outcomes_frame, outcomes_version
 from api.store.regions import Region
 from matcher.index import UnknownIdError
 
@@ -89,6 +93,22 @@ def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
             f"{kind} {id_!r} was added after the running model loaded its profiles; "
             "it is being loaded now, retry in a few seconds"
         )
+
+
+def cached_firms_for_umkm(snapshot: Snapshot, cache: RankCache, session, umkm_id: str, k: int,
+                          filters: schemas.MatchFilters) -> Response:
+    """``GET /umkm/{id}/matches`` as JSON bytes, from the rank cache when nothing it depends
+    on changed (see :mod:`api.cache`): the snapshot (model and profiles), the question (k,
+    filters) and the UMKM's outcomes with their corrections and voids
+    (:func:`~api.store.outcomes.outcomes_version`, one indexed query). On a miss only this
+    UMKM's outcomes are read: its pairs' statuses are all the answer needs of them."""
+    key = ("umkm", umkm_id, k, filters.model_dump_json(), outcomes_version(session, umkm_id=umkm_id))
+
+    def compute() -> bytes:
+        answer = firms_for_umkm(snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id))
+        return answer.model_dump_json().encode()
+
+    return Response(cache.get_or_compute(snapshot, key, compute), media_type="application/json")
 
 
 @scoring

@@ -11,6 +11,10 @@
   of API answers by shared caches. The CSP only forbids framing by other sites and
   plugins, so the web app's own pages (same origin) and ``/docs`` keep working.
 * CORS stays closed unless ``settings.cors_origins`` lists origins (see :func:`install`).
+* :class:`InFlightLimit` — at most ``settings.threads`` requests are inside the app at once;
+  the rest wait their turn on the event loop (holding nothing). A request holds a database
+  connection while it waits for a worker thread, so without this bound 50 clients once held
+  every connection while every thread waited 30 s for one (pool timeouts, then 500s).
 
 Limits come from :class:`api.settings.Settings` (``MATCHER_MAX_BODY_BYTES`` ...).
 """
@@ -147,6 +151,19 @@ class WriteRateLimit:
         return await self.app(scope, receive, send)
 
 
+class InFlightLimit:
+    def __init__(self, app, limit: int):
+        import asyncio
+
+        self.app, self.slots = app, asyncio.Semaphore(limit)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        async with self.slots:
+            return await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     def __init__(self, app):
         self.app = app
@@ -169,6 +186,7 @@ class SecurityHeaders:
 
 def install(app: FastAPI, settings) -> None:
     """Add the middlewares (outermost first: headers on every answer, even a 413/429)."""
+    app.add_middleware(InFlightLimit, limit=settings.threads)  # innermost: refusals skip the queue
     if settings.cors_origins:  # closed by default: same-origin pages need no CORS
         from fastapi.middleware.cors import CORSMiddleware
 

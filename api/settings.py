@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     )
 
     rank_cache_size: int = Field(20_000, ge=0, description="ranked lists kept per served snapshot")
+    threads: int = Field(
+        16, ge=1, le=256,
+        description="requests let into the app at once per server process (and its thread "
+        "pool); the rest queue on the event loop. The database pool holds two connections per "
+        "such request, so no request ever waits for a connection another request holds")
 
     # -- limits (api.middleware) --
     max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; more is 413")
@@ -50,6 +55,12 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="origins allowed cross-origin (JSON list); empty = "
         "closed, the web app's own pages are same-origin and need none")
+
+    @property
+    def db_pool_size(self) -> int:
+        """Connections per process: two per request let in at once (a route may open a
+        transaction beside its session), plus the service rebuild and a retrain."""
+        return 2 * self.threads + 2
 
     def resolved_database_url(self) -> str:
         if self.database_url:

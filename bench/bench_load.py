@@ -138,6 +138,9 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--reference-s", type=float, default=10)
     p.add_argument("--port", type=int, default=0, help="default: any free port")
+    p.add_argument("--hot", type=int, default=0,
+                   help="draw reads from only this many UMKM (0: all): every read a cache hit, "
+                        "the ceiling of the HTTP stack")
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -156,6 +159,8 @@ def main() -> int:
                 umkm_ids = [u["umkm_id"] for off in range(0, args.umkm, 500)
                             for u in c.get("/umkm", params={"limit": 500, "offset": off}).json()["items"]]
                 firm_ids = [f["firm_id"] for f in c.get("/firms", params={"limit": 500}).json()["items"]]
+            if args.hot:
+                umkm_ids = umkm_ids[: args.hot]
             ref, ref_s = asyncio.run(run(base, keys[:1], umkm_ids, firm_ids, args.reference_s))
             report("single client (reference)", ref, ref_s)
             load, load_s = asyncio.run(run(base, keys, umkm_ids, firm_ids, args.seconds, version))

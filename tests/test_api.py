@@ -305,9 +305,11 @@ def test_events_are_created_with_default_capacities_and_scoped(api):
     assert resp.status_code == 201, resp.text
     caps = {(p["party"], p["id"]): p["capacity"] for p in resp.json()["participants"]}
     assert caps == {("umkm", "U1"): 1, ("umkm", "U2"): 1, ("firm", "F1"): 2, ("firm", "F3"): 1}
+    full_id = resp.json()["event_id"]  # in jatim's namespace (see api.store.events)
+    assert full_id.startswith("E1@")
     assert api.post("/events", who="jatim", json=body).status_code == 409
-    assert api.get("/events/E1", who="jatim").status_code == 200
-    scoped = api.get("/events/E1", who="pamekasan")  # U2 is outside Pamekasan: shown without it
+    assert api.get("/events/E1", who="jatim").json()["event_id"] == full_id
+    scoped = api.get(f"/events/{full_id}", who="pamekasan")  # U2 is outside Pamekasan: shown without it
     assert scoped.status_code == 200 and scoped.json()["hidden_umkm"] == 1
     assert [p["id"] for p in scoped.json()["participants"] if p["party"] == "umkm"] == ["U1"]
     assert scoped.json()["note"]

@@ -34,3 +34,79 @@ def test_repeat_reads_hit_and_changes_invalidate(api, tiny_world):
     _firms(api)  # notices the new profile revision, rebuilds in the background
     api.holder.wait_for_rebuild(10)
     assert "F4" in _firms(api)
+
+
+def _statuses(api, umkm="U1", **params):
+    resp = api.get(f"/umkm/{umkm}/matches", params={"k": 3, **params})
+    assert resp.status_code == 200, resp.text
+    return [(m["firm_id"], m["status"]) for m in resp.json()["matches"]]
+
+
+def _outcome(api, firm, stage, date="2025-05-01"):
+    resp = api.post("/outcomes", json={"umkm_id": "U1", "firm_id": firm, "stage": stage, "date": date})
+    assert resp.status_code == 201, resp.text
+    return resp.json()["id"]
+
+
+def test_a_correction_and_a_void_change_the_served_list_at_once(api):
+    cache = api.app.state.rank_cache
+    declined = _outcome(api, "F1", "declined")
+    signed = _outcome(api, "F3", "contract_signed")
+    assert _statuses(api) == [("F3", "partner"), ("F2", "")]
+    assert _statuses(api) == [("F3", "partner"), ("F2", "")] and cache.hits >= 1  # served from the cache
+    # the decline was a typo: corrected to a meeting, F1 is back at the top at once
+    resp = api.post(f"/outcomes/{declined}/corrections", json={"reason": "salah ketik", "stage": "meeting"})
+    assert resp.status_code == 201, resp.text
+    assert _statuses(api) == [("F1", ""), ("F3", "partner"), ("F2", "")]
+    # the contract was entered for the wrong pair: voided, the partner flag goes at once
+    resp = api.post(f"/outcomes/{signed}/void", json={"reason": "pasangan keliru"})
+    assert resp.status_code == 201, resp.text
+    assert _statuses(api) == [("F1", ""), ("F3", ""), ("F2", "")]
+
+
+def test_a_revision_written_outside_the_server_invalidates_too(api):
+    """A correction through the store (the CLI, the web form, another server process)
+    changes no row the server saw an id of, only adds a revision: the key still moves."""
+    from api.store.outcomes import correct_outcome, void_outcome
+
+    declined = _outcome(api, "F1", "declined")
+    assert _statuses(api) == [("F3", ""), ("F2", "")]
+    store = api.app.state.store
+    with store.transaction() as s:
+        correct_outcome(s, declined, reason="dikoreksi di kantor", by="cli", stage="contract_signed")
+    assert _statuses(api) == [("F1", "partner"), ("F3", ""), ("F2", "")]
+    with store.transaction() as s:
+        void_outcome(s, declined, reason="batal", by="cli")
+    assert _statuses(api) == [("F1", ""), ("F3", ""), ("F2", "")]
+
+
+def test_another_umkms_outcomes_do_not_invalidate_and_are_not_read(api):
+    from api.store.outcomes import outcomes_frame, outcomes_version
+
+    cache = api.app.state.rank_cache
+    _statuses(api)
+    resp = api.post("/outcomes", json={"umkm_id": "U2", "firm_id": "F1", "stage": "declined",
+                                       "date": "2025-05-01"})
+    assert resp.status_code == 201
+    hits = cache.hits
+    assert _statuses(api) == [("F1", ""), ("F3", ""), ("F2", "")] and cache.hits == hits + 1
+    with api.app.state.store.session() as s:
+        assert outcomes_frame(s, umkm_id="U1").empty
+        assert outcomes_frame(s, umkm_id="U2")["firm_id"].tolist() == ["F1"]
+        assert outcomes_frame(s, firm_id="F1")["umkm_id"].tolist() == ["U2"]
+        assert outcomes_version(s, umkm_id="U1") == (0, 0, 0, 0)
+        assert outcomes_version(s, umkm_id="U2")[0] == 1
+
+
+def test_a_profile_change_serves_the_new_ranking(api, tiny_world):
+    from api.store import UMKM
+
+    assert _firms(api)[0] == "F1"
+    umkm, _ = tiny_world
+    weaver = umkm[umkm["umkm_id"] == "U1"].copy()
+    weaver["kbli"] = [("13121",)]  # U1 now weaves: the Aceh textile firm fits it
+    with api.app.state.store.transaction() as s:
+        upsert_profiles(s, weaver, UMKM)
+    _firms(api)  # notices the new profile revision; the old snapshot answers meanwhile
+    api.holder.wait_for_rebuild(10)
+    assert _firms(api)[0] == "F2"

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from api import matching, schemas
 from api.deps import PrincipalDep, SessionDep, SnapshotDep, StoreDep
 from api.store.accounts import Principal
-from api.store.events import create_event, get_event, participants
+from api.store.events import EventIdError, check_new_event_id, create_event, event_id_taken, get_event, participants
 from api.store.outcomes import outcomes_frame
 from api.store.models import Firm
 from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
@@ -39,10 +39,10 @@ def _event_scope(session, principal: Principal, event_id: str):
     A facilitator scoped to a region sees an event that has at least one of its region's
     UMKM, with its own UMKM only (the response says how many others are hidden); an event
     with none of them does not exist for it (404, so nothing leaks)."""
-    event = get_event(session, event_id)
+    event = get_event(session, event_id, principal.region)
     visible = None
     if event is not None and principal.region is not None:
-        umkm_ids = [p.participant_id for p in participants(session, event_id) if p.party == "umkm"]
+        umkm_ids = [p.participant_id for p in participants(session, event.event_id) if p.party == "umkm"]
         visible = _visible_ids(session, principal, umkm_ids)
         if not visible:
             event = None
@@ -69,6 +69,10 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
         problems.append(f"listed twice: {', '.join(dupes)}")
     if not umkm_ids or not firm_ids:
         problems.append("an event needs at least one umkm and one firm participant")
+    try:
+        check_new_event_id(body.event_id, principal.region)
+    except EventIdError as exc:
+        problems.append(str(exc))
     with store.transaction() as session:
         missing_u = [u for u in umkm_ids if u not in _visible_ids(session, principal, umkm_ids)]
         missing_f = [f for f in firm_ids if f not in existing_ids(session, FIRMS, firm_ids)]
@@ -78,8 +82,9 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
             problems.append(f"no firm with id {', '.join(map(repr, missing_f))}")
         if problems:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
-        if get_event(session, body.event_id) is not None:
-            # the same answer whoever's event holds the ID: it names no region, no owner
+        if event_id_taken(session, body.event_id, principal.region):
+            # only the caller's own namespace is looked at (api.store.events): another
+            # region's event of that name is invisible here, and changes nothing
             raise HTTPException(status.HTTP_409_CONFLICT,
                                 f"event_id {body.event_id!r} is not available; choose another")
         max_partners = dict(session.execute(
@@ -90,7 +95,7 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
             for p in body.participants
         ]
         event = create_event(session, event_id=body.event_id, name=body.name, date=body.date,
-                             participants=rows, created_by=principal.name)
+                             participants=rows, created_by=principal.name, region=principal.region)
         return _event_out(session, event)
 
 
@@ -108,8 +113,8 @@ def read_event(event_id: schemas.IdPath, session: SessionDep, principal: Princip
                          "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.")
 def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
          body: schemas.PlanRequest | None = None):
-    _, visible = _event_scope(session, principal, event_id)
-    return matching.plan_for_event(snapshot, participants(session, event_id),
+    event, visible = _event_scope(session, principal, event_id)
+    return matching.plan_for_event(snapshot, participants(session, event.event_id),
                                    body or schemas.PlanRequest(), visible,
                                    note=t("cli.events.hidden_pairs"), outcomes=outcomes_frame(session))
 
@@ -119,8 +124,8 @@ def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
              summary="The plan as the printable workbook `matcher plan-event --out plan.xlsx` writes")
 def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
                   body: schemas.PlanRequest | None = None):
-    _, visible = _event_scope(session, principal, event_id)
-    data = matching.plan_workbook(snapshot, participants(session, event_id),
+    event, visible = _event_scope(session, principal, event_id)
+    data = matching.plan_workbook(snapshot, participants(session, event.event_id),
                                   body or schemas.PlanRequest(), visible, outcomes_frame(session))
     return Response(content=data, media_type=WORKBOOK_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'})

@@ -34,4 +34,5 @@ def firm_matches(firm_id: schemas.IdPath, session: SessionDep, principal: Princi
     """Declined pairs left out unless ``include_declined``; ``min_chance`` applies; the
     firm-type and province filters concern firms and are ignored here."""
     existing_firm(session, firm_id)
-    return matching.umkm_for_firm(snapshot, firm_id, k, principal.region, filters, outcomes_frame(session))
+    return matching.umkm_for_firm(snapshot, firm_id, k, principal.region, filters,
+                                 outcomes_frame(session, firm_id=firm_id))

@@ -6,7 +6,7 @@ from api import matching, schemas
 from api.access import visible_umkm
 from api.deps import CacheDep, PrincipalDep, SessionDep, SnapshotDep
 from api.routers.listing import ListParams
-from api.store.outcomes import latest_outcome_id, list_outcomes, outcomes_frame
+from api.store.outcomes import list_outcomes
 from api.store.profiles import UMKM, record, search_profiles
 
 router = APIRouter(prefix="/umkm", tags=["umkm"])
@@ -35,11 +35,7 @@ def umkm_matches(umkm_id: schemas.IdPath, session: SessionDep, principal: Princi
     """Pairs declined before (recorded outcomes) are left out unless ``include_declined``;
     pairs already in partnership are marked ``status: partner`` ("sudah bermitra")."""
     visible_umkm(session, principal, umkm_id)
-    # cached per snapshot, filters and the UMKM's newest outcome: an outcome recorded by any
-    # path or process makes the next read recompute
-    key = ("umkm", umkm_id, k, filters.model_dump_json(), latest_outcome_id(session, umkm_id))
-    return cache.get_or_compute(snapshot, key, lambda: matching.firms_for_umkm(
-        snapshot, umkm_id, k, filters, outcomes_frame(session)))
+    return matching.cached_firms_for_umkm(snapshot, cache, session, umkm_id, k, filters)
 
 
 @router.get("/{umkm_id}/outcomes", response_model=list[schemas.OutcomeOut],

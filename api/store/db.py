@@ -31,18 +31,23 @@ from matcher.i18n import t
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+def make_engine(url: str, busy_timeout_s: float = 30.0, pool_size: int | None = None) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout (a writer
     waits that long for another's transaction, then fails: the API answers 503); PostgreSQL
-    gets the same bound as its lock timeout."""
+    gets the same bound as its lock timeout. ``pool_size``: connections kept (the server
+    sizes it to its worker threads, so no request waits for a connection another holds)."""
     parsed = make_url(url)
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 4, "pool_timeout": 60}
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, connect_args={
+        return create_engine(url, pool_pre_ping=True, **pool, connect_args={
             "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"} if "options" not in (
                 parsed.query or {}) else {})
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s})
+    if parsed.database in (None, "", ":memory:"):
+        pool = {}  # an in-memory database is one connection (SingletonThreadPool/StaticPool)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
+                           **pool)
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
@@ -74,9 +79,10 @@ def upgrade(engine: Engine) -> None:
 class Store:
     """One database: an engine, a session factory, and the schema kept at ``head``."""
 
-    def __init__(self, url: str, *, migrate: bool = True, busy_timeout_s: float = 30.0):
+    def __init__(self, url: str, *, migrate: bool = True, busy_timeout_s: float = 30.0,
+                 pool_size: int | None = None):
         self.url = url
-        self.engine = make_engine(url, busy_timeout_s)
+        self.engine = make_engine(url, busy_timeout_s, pool_size)
         if migrate:
             upgrade(self.engine)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -108,7 +114,8 @@ def open_store(settings, *, create: bool = False) -> Store:
     without matcher's tables) is a :class:`StoreError` naming where it looked.
     """
     return connect(settings.resolved_database_url(), create=create,
-                   busy_timeout_s=getattr(settings, "db_busy_timeout_s", 30.0))
+                   busy_timeout_s=getattr(settings, "db_busy_timeout_s", 30.0),
+                   pool_size=getattr(settings, "db_pool_size", None))
 
 
 def display_url(url: str) -> str:
@@ -129,13 +136,14 @@ def store_exists(url: str) -> bool:
             or Path(parsed.database).exists())
 
 
-def connect(url: str, *, create: bool = False, busy_timeout_s: float = 30.0) -> Store:
+def connect(url: str, *, create: bool = False, busy_timeout_s: float = 30.0,
+            pool_size: int | None = None) -> Store:
     parsed = _parse(url)
     shown = display_url(url)
     if not create and not store_exists(url):
         raise StoreError(t("cli.store.missing", path=parsed.database))
     with _setup_errors(parsed, shown):
-        store = Store(url, migrate=False, busy_timeout_s=busy_timeout_s)
+        store = Store(url, migrate=False, busy_timeout_s=busy_timeout_s, pool_size=pool_size)
         try:
             if not create and not inspect(store.engine).has_table("alembic_version"):
                 raise StoreError(t("cli.store.not_initialised", url=shown))

@@ -289,11 +289,26 @@ def umkm_history(session: Session, umkm_id: str) -> list[OutcomeState]:
     return _states(session, list_outcomes(session, umkm_id))
 
 
-def latest_outcome_id(session: Session, umkm_id: str) -> int:
-    """The id of the UMKM's newest outcome row (0 if none): changes whenever one is added."""
+def outcomes_version(session: Session, umkm_id: str | None = None,
+                     firm_id: str | None = None) -> tuple[int, int, int, int]:
+    """A value that changes whenever an outcome of this UMKM (or firm) is recorded,
+    corrected or voided: (count, newest id) of its outcome rows and of their revisions.
+
+    Both tables are append-only (the database's triggers refuse updates and deletes), so
+    the counts only grow; the count also catches a row whose id is lower than one already
+    seen (PostgreSQL sequences hand out ids before commit). One indexed query."""
     from sqlalchemy import func
 
-    return int(session.scalar(select(func.max(Outcome.id)).where(Outcome.umkm_id == umkm_id)) or 0)
+    owned = [] if umkm_id is None else [Outcome.umkm_id == umkm_id]
+    owned += [] if firm_id is None else [Outcome.firm_id == firm_id]
+    ids = select(Outcome.id).where(*owned)
+    row = session.execute(select(*(
+        select(agg).where(*where).scalar_subquery()
+        for agg, where in ((func.count(Outcome.id), owned), (func.max(Outcome.id), owned),
+                           (func.count(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]),
+                           (func.max(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]))
+    ))).one()
+    return tuple(int(v or 0) for v in row)
 
 
 def list_outcomes(session: Session, umkm_id: str) -> list[Outcome]:
@@ -307,16 +322,23 @@ _REVISED = ("stage", "grade", "date", "contract_value_idr", "realised_value_idr"
             "event_id", "declined_by")
 
 
-def current_outcomes(session: Session) -> pd.DataFrame:
+def current_outcomes(session: Session, umkm_id: str | None = None,
+                     firm_id: str | None = None) -> pd.DataFrame:
     """Every outcome's current value, voided ones left out, in recording order: the
-    canonical outcome columns plus ``id``, ``recommended_by_engine`` and ``revised``."""
+    canonical outcome columns plus ``id``, ``recommended_by_engine`` and ``revised``.
+    ``umkm_id`` / ``firm_id`` read only that UMKM's (firm's) outcomes (a match request
+    needs no others)."""
     base_cols = ["id", *OUTCOME_COLUMNS, "recommended_by_engine"]
-    rows = session.execute(select(*(getattr(Outcome, c) for c in base_cols)).order_by(Outcome.id)).all()
+    owned = [] if umkm_id is None else [Outcome.umkm_id == umkm_id]
+    owned += [] if firm_id is None else [Outcome.firm_id == firm_id]
+    rows = session.execute(select(*(getattr(Outcome, c) for c in base_cols)).where(*owned)
+                           .order_by(Outcome.id)).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=base_cols)
     rev_cols = ["outcome_id", "action", *_REVISED]
-    revs = pd.DataFrame([tuple(r) for r in session.execute(
-        select(*(getattr(OutcomeRevision, c) for c in rev_cols)).order_by(OutcomeRevision.id))],
-        columns=rev_cols)
+    revised = select(*(getattr(OutcomeRevision, c) for c in rev_cols)).order_by(OutcomeRevision.id)
+    if owned:
+        revised = revised.where(OutcomeRevision.outcome_id.in_(select(Outcome.id).where(*owned)))
+    revs = pd.DataFrame([tuple(r) for r in session.execute(revised)], columns=rev_cols)
     last = revs.drop_duplicates("outcome_id", keep="last").set_index("outcome_id")
     frame["revised"] = frame["id"].isin(last.index)
     if len(last):
@@ -348,11 +370,12 @@ def current_outcomes(session: Session) -> pd.DataFrame:
     return frame
 
 
-def outcomes_frame(session: Session) -> pd.DataFrame:
+def outcomes_frame(session: Session, umkm_id: str | None = None,
+                   firm_id: str | None = None) -> pd.DataFrame:
     """The canonical outcomes frame for training: every outcome's current value (corrected,
     voided ones left out), then one row per pair, the latest date winning (on a tie, the
-    later recorded outcome)."""
-    return latest_per_pair(current_outcomes(session))[list(OUTCOME_COLUMNS)]
+    later recorded outcome). ``umkm_id`` / ``firm_id``: only that UMKM's (firm's) pairs."""
+    return latest_per_pair(current_outcomes(session, umkm_id, firm_id))[list(OUTCOME_COLUMNS)]
 
 
 def outcomes_provenance(session: Session) -> pd.DataFrame:

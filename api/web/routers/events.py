@@ -122,7 +122,7 @@ def event_page(request: Request, event_id: str, viewer: ViewerDep, session: Sess
                holder: HolderDep, rencana: int = 0):
     lang = viewer.lang
     event = _visible_event(session, viewer, event_id)
-    people = participants(session, event_id)
+    people = participants(session, event.event_id)
     by_firm, by_umkm, summary, schedule = [], [], None, []
     if rencana:
         plan, service = _plan(session, viewer, holder, event_id)
