@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, middleware, web
 from api.cache import RankCache
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
-from api.routers import events, firms, followups, health, match, models, outcomes, reports, umkm
+from api.routers import advice, events, firms, followups, health, match, models, outcomes, reports, umkm
 from api.settings import Settings
 from api.store import open_store
 
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
                   docs_url=None, redoc_url=None)  # /docs is served offline by api.web
     errors.install(app)
     middleware.install(app, settings)
-    for module in (health, umkm, firms, match, outcomes, followups, events, models, reports):
+    for module in (health, umkm, firms, match, outcomes, followups, events, models, reports, advice):
         app.include_router(module.router)
     web.install(app)
     return app

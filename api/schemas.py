@@ -489,3 +489,61 @@ class RetrainJobOut(BaseModel):
     version: str | None = Field(None, description="the challenger version this retrain registered")
     promoted: bool | None = Field(None, description="whether the challenger became current")
     report: str | None = Field(None, description="folder of the retrain report on the server")
+
+
+# -- "naik kelas" advice (matcher.advice) ------------------------------------------------
+class AdviceParams(BaseModel):
+    """What an advice request may set (query parameters)."""
+
+    k: int = Field(10, ge=1, le=rules.K_MAX, description="top firms a change is measured on")
+    lang: Literal["id", "en"] | None = Field(None, description="language of the texts (default id)")
+
+
+class RegionAdviceParams(AdviceParams):
+    region: str | None = Field(None, max_length=rules.max_length("province") + rules.max_length("regency") + 1,
+                               description="PROVINCE or PROVINCE/REGENCY (a scoped account: its own "
+                                           "region by default, never wider)")
+
+
+class AdviceItem(BaseModel):
+    """One change a UMKM could make and what it adds to its top k firms."""
+
+    rank: int
+    change_key: str = Field(description="catalogue key: halal, pirt, bpom, sni, iso9001, haccp, svlk, "
+                                        "capacity, scale, cooperative, kbli")
+    change: str = Field(description="the change, in words")
+    firms_gained: int = Field(description="firms newly in the top k")
+    gained_firms: list[str] = Field(description="their names")
+    gained_firm_ids: list[str]
+    p_contract_gain: float | None = Field(description="summed contract chance over the top k, after minus now")
+    expected_value_gain_idr: float | None = Field(description="summed expected value over the top k, after minus now")
+    programme: str
+    how: str = Field(description="the programme that helps, in words")
+
+
+class UmkmAdvice(BaseModel):
+    umkm_id: str
+    name: str
+    model_version: str | None
+    k: int
+    suggestions: list[AdviceItem]
+
+
+class ProgrammeAdvice(BaseModel):
+    """One programme across a region's UMKM: what it adds if run for every UMKM it helps."""
+
+    programme: str
+    summary: str = Field(description="e.g. 'sertifikasi halal untuk 40 UMKM (terbanyak: industri makanan)'")
+    umkm: int = Field(description="UMKM it helps")
+    firms_gained: int
+    p_contract_gain: float | None
+    expected_value_gain_idr: float | None
+    how: str
+
+
+class RegionAdvice(BaseModel):
+    region: str | None
+    model_version: str | None
+    umkm: int = Field(description="UMKM of the region advised")
+    best: str | None = Field(description="the programme adding the most expected value, in words")
+    programmes: list[ProgrammeAdvice]

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from api import matching
+from api.advice import page_advice
 from api.access import existing_firm, visible_umkm
 from api.deps import HolderDep, SessionDep, SettingsDep, StoreDep
 from api.engine import ServiceUnavailable
@@ -86,6 +87,7 @@ def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: Sessio
         min_chances=[(c, format_percent(c, 0, lang)) for c in MIN_CHANCE_CHOICES],
         history=history, stages=stage_choices(lang), today=dt.date.today().isoformat(),
         form_error=form_error, form=form or {}, note_max=rules.max_length("note"),
+        advice=page_advice(holder, session, umkm_id, lang),  # "Saran naik kelas" (_advice.html)
     )
 
 
