@@ -19,7 +19,11 @@ Each is scored against two truths: the expected grade (``grade``; every stage co
 as this benchmark always measured) and the expected value under the planner's own stage
 weights computed from the world's *true* stage probabilities (``ev``).
 
-    python bench/bench_event_quality.py [--seeds 0 1 2]
+    python bench/bench_event_quality.py [--seeds 0 1 2] [--worlds demo pasar]
+
+``--worlds`` (default: the demo world and the second, differently built ``pasar`` world;
+``demo-messy``/``pasar-messy`` also exist, see matcher/demo/variants.py) reports each world,
+then the worlds side by side.
 """
 from __future__ import annotations
 
@@ -39,12 +43,13 @@ from matcher.service import MatchService  # noqa: E402
 from scipy.special import ndtr  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
 from training.train import fit_calibrated  # noqa: E402
-from bench.common import demo_files, print_seed_table  # noqa: E402
+from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
+from matcher.demo.variants import WORLDS  # noqa: E402
 
 
-def run(seed: int, n_umkm: int, n_firms: int) -> dict:
+def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
     with tempfile.TemporaryDirectory() as d:  # the contract files, as a facilitator gets them
-        files = demo_files(d, n_umkm, n_firms, seed)
+        files = demo_files(d, n_umkm, n_firms, seed, world_name)
     world, umkm, firms, outcomes, event = files.world, files.umkm, files.firms, files.outcomes, files.event
     is_u = event["party"] == "umkm"
     u_pos = pd.Index(umkm["umkm_id"]).get_indexer(event.loc[is_u, "id"])
@@ -59,7 +64,7 @@ def run(seed: int, n_umkm: int, n_firms: int) -> dict:
     best_ev = plan_event(truth_ev, cap_u, cap_f).objective
     model = fit_calibrated(umkm, firms, outcomes)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, outcomes)}
-    row = {"seed": seed, "umkm": int(is_u.sum()), "firms": int((~is_u).sum()), "best_value": round(best, 1)}
+    row = {"world": world_name, "seed": seed, "umkm": int(is_u.sum()), "firms": int((~is_u).sum()), "best_value": round(best, 1)}
     for name, scorer in scorers.items():
         scores = scorer.score_block(umkm, firms, u_pos)[:, f_pos]
         pairs = plan_event(scores, cap_u, cap_f).pairs
@@ -80,10 +85,20 @@ def main(argv=None):
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
+    ap.add_argument("--worlds", nargs="+", default=["demo", "pasar"], choices=WORLDS)
     args = ap.parse_args(argv)
-    rows = [run(s, args.umkm, args.firms) for s in args.seeds]
-    print_seed_table("share of the best plan's true value captured (optimal planner on each scorer's scores)",
-                     rows)
+    all_rows = []
+    for world in args.worlds:
+        all_rows += (rows := [run(s, args.umkm, args.firms, world) for s in args.seeds])
+        report(world, rows)
+    if len(args.worlds) > 1:
+        print_world_table("\nshare of the best plan's true value, mean over seeds, worlds side by side",
+                          all_rows, ("model", "model_ev", "facilitator_rule", "tfidf_cosine", "random"))
+
+
+def report(world: str, rows: list[dict]) -> None:
+    print_seed_table(f"[{world}] share of the best plan's true value captured (optimal planner on each "
+                     "scorer's scores)", rows)
     table = pd.DataFrame(rows)
     print("planners on the same calibrated model, mean share of the best plan's true value:")
     print(f"  truth = expected grade:           score planner {table['model'].mean():.3f}   "

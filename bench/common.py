@@ -33,13 +33,15 @@ class DemoFiles:
         return self.folder / f"{name}.csv"
 
 
-def demo_files(folder: str | Path, n_umkm: int, n_firms: int, seed: int = 0) -> DemoFiles:
-    """Generate a demo world, write its contract CSV files into ``folder``, load them back."""
+def demo_files(folder: str | Path, n_umkm: int, n_firms: int, seed: int = 0,
+               world: str = "demo") -> DemoFiles:
+    """Generate a world (``world``: a variant of matcher.demo.variants.WORLDS), write its
+    contract CSV files into ``folder``, load them back."""
     from matcher.data.loaders import load_event, load_firms, load_outcomes, load_umkm
     from matcher.demo import generate_world, write_world
 
     folder = Path(folder)
-    world = generate_world(n_umkm, n_firms, seed=seed)
+    world = generate_world(n_umkm, n_firms, seed=seed, world=world)
     write_world(world, folder)
     umkm = load_umkm(folder / "umkm.csv")
     firms = load_firms(folder / "firms.csv")
@@ -94,3 +96,12 @@ def print_seed_table(title: str, rows: list[dict]) -> None:
     print(title)
     print(table.round(3).to_string(index=False))
     print("mean:", "  ".join(f"{c}={table[c].mean():.3f}" for c in SCORERS))
+
+
+def print_world_table(title: str, rows: list[dict], scorers=SCORERS) -> None:
+    """Worlds side by side: one row per world with each scorer's mean over the seeds."""
+    table = pd.DataFrame(rows)
+    cols = [c for c in scorers if c in table]
+    means = table.groupby("world", sort=False)[cols].mean()
+    print(title)
+    print(means.round(3).to_string())

@@ -24,6 +24,8 @@ from matcher.demo.catalogue import (
 from matcher.demo.history import simulate_history, upcoming_event
 from matcher.demo.text import TextMaker
 from matcher.demo.utility import TASTE_SD
+from matcher.demo.variants import Variant, variant as get_variant
+
 from matcher.demo.world import CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent, World
 
 # Share of UMKM in Pamekasan and in the rest of Madura (the programme's home ground);
@@ -46,6 +48,9 @@ SECOND_PRODUCT_P = 0.35
 SECOND_NEED_P = 0.45
 STATED_NEEDED_KBLI_P = 0.45
 PREFERRED_SCALE_P = 0.35
+# Generic KBLI 2020 trade codes people register when unsure what they do: wholesale of
+# many goods, minimarket retail, retail not in shops n.e.c.
+GENERIC_TRADE_KBLI = np.array([46900, 47111, 47999])
 LAT_RANGE, LON_RANGE = (-11.5, 6.5), (94.5, 141.5)
 
 
@@ -279,8 +284,9 @@ def _concept_probs(key: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- UMKM
 
-def make_umkm(n: int, rng: np.random.Generator,
-              text: TextMaker) -> tuple[pd.DataFrame, UmkmLatent]:
+def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
+              v: Variant | None = None) -> tuple[pd.DataFrame, UmkmLatent]:
+    v = v or Variant()
     geo = _geography()
     # Where: Pamekasan, the rest of Madura, then the provinces.
     prov_w = np.array([PROVINCE_WEIGHTS.get(c, DEFAULT_WEIGHT) for c in geo.prov_code])
@@ -331,6 +337,20 @@ def make_umkm(n: int, rng: np.random.Generator,
     for j in (1, 2):  # drop duplicates of an earlier column
         dup = (kbli[:, j] == kbli[:, 0]) | ((j == 2) & (kbli[:, 2] == kbli[:, 1]))
         kbli[dup, j] = -1
+    # What the file shows (a variant only): no code at all, or an unrelated product's code
+    # registered by mistake; the registered truth (``kbli``) stays what the business does.
+    shown_kbli = kbli
+    if v.umkm_kbli_unrelated_p or v.umkm_kbli_missing_p:
+        shown_kbli = kbli.copy()
+        other = (concepts[:, 0] + rng.integers(1, len(CONCEPTS), n)) % len(CONCEPTS)
+        wrong = rng.random(n) < v.umkm_kbli_unrelated_p
+        shown_kbli[wrong, 0] = first_codes[other[wrong]]
+        # the contract requires a code: a business that does not know its own registers a
+        # generic trade code (retail/wholesale of many goods), not its products'
+        generic = rng.choice(GENERIC_TRADE_KBLI, size=n)
+        vague = rng.random(n) < v.umkm_kbli_missing_p
+        shown_kbli[vague] = -1
+        shown_kbli[vague, 0] = generic[vague]
 
     # Size: PP 7/2021 class, revenue inside its band, capacity, staff, age.
     size = np.array([c.size for c in CONCEPTS])[concepts[:, 0]]
@@ -381,7 +401,7 @@ def make_umkm(n: int, rng: np.random.Generator,
         "umkm_id": [f"UMKM-{i + 1:0{width}d}" for i in range(n)],
         "name": [text.umkm_name(CONCEPTS[c], p) for c, p in zip(concepts[:, 0].tolist(), place)],
         "nib": [f"{lead}{x}" if h else None for lead, x, h in zip(nib_lead, nib, has_nib)],
-        "kbli": _join_codes(kbli),
+        "kbli": _join_codes(shown_kbli),
         "products": [
             text.product_text(CONCEPTS[c1], c2, p, m, y)
             for c1, c2, p, m, y in zip(concepts[:, 0].tolist(), second_concepts, place,
@@ -405,8 +425,9 @@ def make_umkm(n: int, rng: np.random.Generator,
 
 # --------------------------------------------------------------------------- firms
 
-def make_firms(m: int, rng: np.random.Generator,
-               text: TextMaker) -> tuple[pd.DataFrame, FirmLatent]:
+def make_firms(m: int, rng: np.random.Generator, text: TextMaker,
+               v: Variant | None = None) -> tuple[pd.DataFrame, FirmLatent]:
+    v = v or Variant()
     geo = _geography()
     arche_w = np.array([a.weight for a in ARCHETYPES])
     arche = rng.choice(len(ARCHETYPES), size=m, p=arche_w / arche_w.sum())
@@ -453,6 +474,11 @@ def make_firms(m: int, rng: np.random.Generator,
             sub = rows[needs[rows, 0] == ci]
             for cert, p in {**CONCEPTS[ci].buyer_requires, **a.extra_required}.items():
                 required[sub[rng.random(len(sub)) < p]] |= CERT_BITS[cert]
+    # Firm-wide requirements (a variant only): asked of every partner, whatever it supplies.
+    for ai, a in enumerate(ARCHETYPES):
+        rows = np.flatnonzero(arche == ai)
+        for cert, p in v.firm_wide_required.get(a.key, {}).items():
+            required[rows[rng.random(len(rows)) < p]] |= CERT_BITS[cert]
     budget = (budget * np.where(is_pma, 1.4, 1.0) / 1e6).round() * 1e6
     max_partners = rng.choice(np.arange(2, 9), size=m, p=[0.1, 0.2, 0.22, 0.18, 0.14, 0.1, 0.06])
 
@@ -478,7 +504,7 @@ def make_firms(m: int, rng: np.random.Generator,
     if width > 1:
         main[:, 1] = np.where(main_codes[needs[:, 1]] != main[:, 0], main_codes[needs[:, 1]], -1)
     stated = np.where((rng.random(m) < 0.3)[:, None], need_kbli, main)
-    stated[rng.random(m) >= STATED_NEEDED_KBLI_P] = -1
+    stated[rng.random(m) >= v.stated_needed_kbli_p] = -1
     # The facilitators' rule reads the stated codes, else the firm's own activities.
     own = np.full_like(need_kbli, -1)
     k = min(2, width)
@@ -494,8 +520,10 @@ def make_firms(m: int, rng: np.random.Generator,
 
     lang_roll = rng.random(m)
     # PMA: 70 % English, 15 % mixed, 15 % Indonesian; PMDN: 75 % Indonesian, 15 % mixed.
-    pma_lang = np.where(lang_roll < 0.7, "en", np.where(lang_roll < 0.85, "mixed", "id"))
-    pmdn_lang = np.where(lang_roll < 0.75, "id", np.where(lang_roll < 0.9, "mixed", "en"))
+    pma_lang = np.where(lang_roll < v.pma_lang[0], "en",
+                        np.where(lang_roll < v.pma_lang[1], "mixed", "id"))
+    pmdn_lang = np.where(lang_roll < v.pmdn_lang[0], "id",
+                         np.where(lang_roll < v.pmdn_lang[1], "mixed", "en"))
     lang = np.where(is_pma, pma_lang, pmdn_lang)
     place = [geo.reg_name[r].split(" ", 1)[1] for r in reg_pos]
     required_names = [[c for c, bit in CERT_BITS.items() if r & bit] for r in required]
@@ -535,16 +563,66 @@ def check_sizes(n_umkm: int, n_firms: int) -> None:
                            f"(got {n_umkm} UMKM, {n_firms} firms)")
 
 
-def generate_world(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0) -> World:
-    """A reproducible demo world: same arguments, identical frames and truth."""
+def _mess_text(texts: pd.Series, rng: np.random.Generator) -> pd.Series:
+    """Texts as badly kept spreadsheets hold them: cut after a few words (20 %), shouted
+    (15 %), a letter dropped from a word (30 %)."""
+    out = texts.astype(object).copy()
+    cut, shout, typo = (rng.random(len(out)) for _ in range(3))
+    pos = rng.random(len(out))
+    for i, t in enumerate(out.tolist()):
+        if not isinstance(t, str) or not t:
+            continue
+        words = t.split(" ")
+        if cut[i] < 0.2:
+            words = words[:3]
+        if typo[i] < 0.3:
+            k = int(pos[i] * len(words))
+            w = words[k]
+            if len(w) > 4:
+                j = 1 + int(pos[i] * 997) % (len(w) - 2)
+                words[k] = w[:j] + w[j + 1:]
+        t = " ".join(words)
+        out.iat[i] = t.upper() if shout[i] < 0.15 else t
+    return out
+
+
+def _mess(world: World, rng: np.random.Generator) -> None:
+    """Degrade the files (not the truth): texts, a third of the KBLI cells, coordinates and
+    a quarter of the regencies."""
+    for frame, text_col, code_cols in ((world.umkm, "products", ("kbli",)),
+                                       (world.firms, "needs", ("kbli", "needed_kbli"))):
+        n = len(frame)
+        frame[text_col] = _mess_text(frame[text_col], rng)
+        for col in code_cols:  # UMKM must give a code: theirs becomes a generic trade code
+            blank = rng.random(n) < 1 / 3
+            fill = "46900" if col == "kbli" and frame is world.umkm else None
+            frame[col] = frame[col].where(~blank, fill)
+        keep = rng.random(n) >= 0.5
+        frame["lat"] = frame["lat"].where(keep)
+        frame["lon"] = frame["lon"].where(keep)
+        frame["regency"] = frame["regency"].where(rng.random(n) >= 0.25, None)
+
+
+def generate_world(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0,
+                   world: str = "demo") -> World:
+    """A reproducible world: same arguments, identical frames and truth.
+
+    ``world`` picks the variant (:data:`matcher.demo.variants.WORLDS`): ``"demo"`` is the
+    team's development world; ``"pasar"`` a second, differently built one; ``-messy`` the
+    same world with degraded files.
+    """
     check_sizes(n_umkm, n_firms)
+    v = get_variant(world)
     r_umkm, r_firms, r_history, r_event, r_text = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(5))
+        np.random.default_rng(s) for s in np.random.SeedSequence(
+            [seed, 7] if v.name.startswith("pasar") else seed).spawn(5))
     text_seeds = r_text.integers(2**63, size=2)
-    umkm, latent_umkm = make_umkm(int(n_umkm), r_umkm, TextMaker(int(text_seeds[0])))
-    firms, latent_firms = make_firms(int(n_firms), r_firms, TextMaker(int(text_seeds[1])))
-    world = World(umkm=umkm, firms=firms, outcomes=pd.DataFrame(), event=pd.DataFrame(),
-                  seed=seed, latent_umkm=latent_umkm, latent_firms=latent_firms)
-    world.outcomes = simulate_history(world, r_history)
-    world.event = upcoming_event(world, r_event)
-    return world
+    umkm, latent_umkm = make_umkm(int(n_umkm), r_umkm, TextMaker(int(text_seeds[0]), v), v)
+    firms, latent_firms = make_firms(int(n_firms), r_firms, TextMaker(int(text_seeds[1]), v), v)
+    out = World(umkm=umkm, firms=firms, outcomes=pd.DataFrame(), event=pd.DataFrame(),
+                seed=seed, latent_umkm=latent_umkm, latent_firms=latent_firms, variant=v.name)
+    out.outcomes = simulate_history(out, r_history)
+    out.event = upcoming_event(out, r_event)
+    if v.messy:
+        _mess(out, np.random.default_rng([seed, 99]))
+    return out

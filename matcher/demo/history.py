@@ -61,7 +61,9 @@ def _propose(world: World, firms: np.ndarray, attendees: np.ndarray,
     U, F = world.latent_umkm, world.latent_firms
     k = rng.integers(PROPOSALS_PER_FIRM[0], PROPOSALS_PER_FIRM[1] + 1, len(firms))
     f = np.repeat(firms, k)
-    mode = rng.choice(3, size=len(f), p=RULE_MODES)
+    from matcher.demo.variants import variant
+
+    mode = rng.choice(3, size=len(f), p=variant(world.variant).rule_modes)
 
     # KBLI pools over every (attendee, registered code): by exact code and by division.
     codes = U.kbli[attendees]

@@ -17,6 +17,7 @@ from matcher.demo.catalogue import (
     COUNTRY_NAME_WORDS, FAMILY_TERMS, PMDN_NAME_WORDS, UMKM_NAME_WORDS, UMKM_PREFIXES,
     Archetype, Concept,
 )
+from matcher.demo.variants import ABBREVIATIONS, EXTRA_TERMS, Variant
 
 # Common spelling variants (Indonesian writers use them interchangeably).
 SPELLING_VARIANTS = {
@@ -62,23 +63,29 @@ FOOD_FAMILIES = {"snack", "seasoning", "fish", "meat", "beverage", "plantation",
 class TextMaker:
     """Draws names and descriptions; one instance per world keeps output reproducible."""
 
-    def __init__(self, seed: int):
+    def __init__(self, seed: int, variant: Variant | None = None):
         self.r = random.Random(seed)
+        self.v = variant or Variant()
 
     # ------------------------------------------------------------------ helpers
     def _pick(self, options):
         return options[int(self.r.random() * len(options))]
 
     def _term(self, concept: Concept, lang: str) -> str:
+        # extra draws only in a variant that has extra words: the demo's stream is unchanged
+        if self.v.extra_term_p and concept.key in EXTRA_TERMS and self.r.random() < self.v.extra_term_p:
+            return self._pick(EXTRA_TERMS[concept.key][1 if lang == "en" else 0])
         return self._pick(concept.en_terms if lang == "en" else concept.id_terms)
 
     def _noisy(self, text: str) -> str:
         """Spelling variants (15%) and a random typo in one word (8%)."""
-        r = self.r
+        r, v = self.r, self.v
         words = text.split(" ")
-        if r.random() < 0.15:
+        if r.random() < v.spelling_p:
             words = [SPELLING_VARIANTS.get(w, w) for w in words]
-        if r.random() < 0.08:
+        if v.abbreviate_p and r.random() < v.abbreviate_p:
+            words = [ABBREVIATIONS.get(w, w) for w in words]
+        if r.random() < v.typo_p:
             i = r.randrange(len(words))
             w = words[i]
             if len(w) > 4 and w.isalpha():
@@ -108,7 +115,8 @@ class TextMaker:
                      madura: bool, year: int) -> str:
         """What a UMKM writes in its `products` cell."""
         pick, roll = self._pick, self.r.random()
-        lang = "en" if roll < 0.1 else ("mixed" if roll < 0.2 else "id")
+        en, mixed = self.v.umkm_en_p, self.v.umkm_en_p + self.v.umkm_mixed_p
+        lang = "en" if roll < en else ("mixed" if roll < mixed else "id")
         family = primary.family
         food = family in FOOD_FAMILIES
         mod = pick(MODIFIERS_ID + (FOOD_MODIFIERS_ID if food else ())
@@ -176,7 +184,7 @@ class TextMaker:
 
     def _need_phrase(self, concept: Concept, lang: str) -> str:
         """The firm's words for one need: the concept's own term, or 25% its family's."""
-        if self.r.random() < 0.25:
+        if self.r.random() < self.v.family_term_p:
             ids, ens = FAMILY_TERMS[concept.family]
             return self._pick(ens if lang == "en" else ids)
         return self._term(concept, lang)

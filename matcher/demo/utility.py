@@ -80,6 +80,7 @@ def mean_utility(
     capacity_ratio: np.ndarray,
     pma_export: np.ndarray,
     taste: np.ndarray,
+    missing_cert_factor: float = MISSING_CERT_FACTOR,
 ) -> np.ndarray:
     """Mean latent utility ``mu`` of pairs from their features (all arrays broadcast).
 
@@ -90,7 +91,7 @@ def mean_utility(
     fit = (
         match
         * geo_factor(distance_km, locality_strength, locality_km)
-        * np.where(missing_cert, MISSING_CERT_FACTOR, 1.0)
+        * np.where(missing_cert, missing_cert_factor, 1.0)
         * np.asarray(SCALE_GAP_FACTORS)[np.asarray(scale_gap, dtype=np.int64)]
         * capacity_factor(capacity_ratio)
     )

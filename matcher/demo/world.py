@@ -110,6 +110,7 @@ class World:
     seed: int
     latent_umkm: UmkmLatent = field(repr=False)
     latent_firms: FirmLatent = field(repr=False)
+    variant: str = "demo"  # matcher.demo.variants.WORLDS
 
     @property
     def n_umkm(self) -> int:
@@ -118,6 +119,24 @@ class World:
     @property
     def n_firms(self) -> int:
         return len(self.firms)
+
+    @cached_property
+    def _variant_tables(self) -> dict:
+        """Locality per concept, the certificates that apply to each concept (bitmask) and
+        the missing-certificate factor, by the world's variant."""
+        from matcher.demo.variants import variant
+
+        v = variant(self.variant)
+        strength, km = LOCALITY_STRENGTH.copy(), LOCALITY_KM.copy()
+        applies = np.full(N_CONCEPTS + 1, -1, dtype=np.int64)  # every bit: applies to all
+        for i, c in enumerate(CONCEPTS):
+            if c.family in v.locality:
+                strength[i], km[i] = v.locality[c.family]
+            if v.cert_applies is not None:
+                applies[i] = sum(CERT_BITS[cert] for cert, fams in v.cert_applies.items()
+                                 if c.family in fams)
+        return {"strength": strength, "km": km, "applies": applies,
+                "cert_factor": v.missing_cert_factor}
 
     @cached_property
     def _lookup(self) -> dict[str, np.ndarray]:
@@ -146,7 +165,7 @@ class World:
         """The inputs of :func:`matcher.demo.utility.mean_utility` for broadcast index arrays."""
         u = np.asarray(umkm_idx, dtype=np.int64)
         f = np.asarray(firm_idx, dtype=np.int64)
-        U, F, T = self.latent_umkm, self.latent_firms, self._lookup
+        U, F, T, V = self.latent_umkm, self.latent_firms, self._lookup, self._variant_tables
         sim = np.maximum(T["concept"][f, U.concepts[u, 0]],
                          SECONDARY_PRODUCT_WEIGHT * T["concept"][f, U.concepts[u, 1]])
         kbli = T["kbli"][f, T["u_kbli"][u, 0]]
@@ -159,9 +178,10 @@ class World:
             "concept_sim": sim,
             "kbli_score": kbli,
             "distance_km": _chord_km(T["u_xyz"], u, T["f_xyz"], f),
-            "locality_strength": LOCALITY_STRENGTH[primary],
-            "locality_km": LOCALITY_KM[primary],
-            "missing_cert": (F.required[f] & ~U.certs[u]) != 0,
+            "locality_strength": V["strength"][primary],
+            "locality_km": V["km"][primary],
+            "missing_cert": (F.required[f] & ~U.certs[u] & V["applies"][primary]) != 0,
+            "missing_cert_factor": V["cert_factor"],
             "scale_gap": np.where(pref < 0, 0, np.abs(U.scale[u] - pref)),
             "capacity_ratio": 12.0 * U.monthly_capacity_idr[u] / per_partner,
             "pma_export": (F.is_pma[f] & U.export[u]).astype(float),
