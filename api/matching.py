@@ -181,8 +181,10 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
 
 
 def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The plan of the whole event, as ``matcher plan-event`` makes it (quotas included)."""
+                outcomes: pd.DataFrame | None = None,
+                preferences: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The plan of the whole event, as ``matcher plan-event`` makes it (quotas and the
+    event's stored preferences included)."""
     from matcher.planning import parse_quota
 
     _require_all_loaded(snapshot, participants)
@@ -196,7 +198,7 @@ def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest,
     return fed(snapshot, outcomes, request.include_declined).plan_event(
         event, min_score=request.min_score, min_chance=request.min_chance, quotas=request.quotas,
         must_include=[p.as_tuple() for p in request.must_include],
-        exclude=[p.as_tuple() for p in request.exclude])
+        exclude=[p.as_tuple() for p in request.exclude], preferences=preferences)
 
 
 def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
@@ -207,12 +209,15 @@ def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
 @scoring
 def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest,
                    visible: set[str] | None = None, note: str | None = None,
-                   outcomes: pd.DataFrame | None = None) -> schemas.PlanOut:
+                   outcomes: pd.DataFrame | None = None, preferences: pd.DataFrame | None = None,
+                   lang: str | None = None) -> schemas.PlanOut:
     """Optimal capacity-respecting pairs for an event's participants (the service plans).
 
     The whole event is planned; a caller scoped to a region (``visible``: the UMKM it may
-    see) gets its own UMKM's pairs and the count of the others, with ``note`` saying so."""
-    plan = _event_plan(snapshot, participants, request, outcomes)
+    see) gets its own UMKM's pairs and the count of the others, with ``note`` saying so.
+    With ``preferences``, vetoes are never planned, wishes weigh in, and the answer says
+    how many wishes of each side are met and why the others are not (of the caller's UMKM)."""
+    plan = _event_plan(snapshot, participants, request, outcomes, preferences)
     shown = _shown(plan, visible)
     pairs = [
         schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r), **c)
@@ -220,20 +225,43 @@ def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanReques
                                  chance_fields(shown))
     ]
     hidden = len(plan) - len(shown)
+    wishes, unmet = _wishes(plan, preferences, visible, lang)
     return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
-                           pairs=pairs, hidden_pairs=hidden, note=note if hidden else None)
+                           pairs=pairs, hidden_pairs=hidden, note=note if hidden else None,
+                           wishes=wishes, unmet_wishes=unmet)
+
+
+def _wishes(plan: pd.DataFrame, preferences: pd.DataFrame | None, visible: set[str] | None,
+            lang: str | None) -> tuple[schemas.WishTally | None, list[schemas.UnmetWish]]:
+    """Wishes met per side and the unmet ones, over the preferences about ``visible`` UMKM."""
+    from matcher.i18n import t
+    from matcher.preferences import wish_tally
+
+    if preferences is None:
+        return None, []
+    mine = preferences if visible is None else preferences[preferences["umkm_id"].isin(visible)]
+    unmet = plan.attrs.get("unmet_wishes")
+    rows = []
+    if unmet is not None and len(unmet):
+        umkm_of = unmet["from_id"].where(unmet["from_party"] == "umkm", unmet["to_id"])
+        keep = unmet[umkm_of.isin(set(mine["umkm_id"]))]
+        rows = [schemas.UnmetWish(from_party=r.from_party, from_id=r.from_id, to_id=r.to_id,
+                                  reason=r.reason, explanation=t(f"event.wish_unmet.{r.reason}", lang))
+                for r in keep.itertuples(index=False)]
+    return schemas.WishTally(**wish_tally(mine, plan)), rows
 
 
 @scoring
 def plan_workbook(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                  visible: set[str] | None = None, outcomes: pd.DataFrame | None = None) -> bytes:
+                  visible: set[str] | None = None, outcomes: pd.DataFrame | None = None,
+                  preferences: pd.DataFrame | None = None) -> bytes:
     """The printable event workbook (``matcher plan-event --out plan.xlsx``) as bytes."""
     import tempfile
     from pathlib import Path
 
     from matcher.export import write_plan
 
-    plan = _shown(_event_plan(snapshot, participants, request, outcomes), visible)
+    plan = _shown(_event_plan(snapshot, participants, request, outcomes, preferences), visible)
     service = snapshot.service
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "plan.xlsx"

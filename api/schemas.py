@@ -439,6 +439,56 @@ class PlanRequest(RequestBody):
                     "'35') or kabupaten/kota ('Pamekasan'), as `plan-event --quota`")
 
 
+# -- event preferences (the preferences file of `matcher plan-event --preferences`) -------
+class PreferenceIn(RequestBody):
+    """One side's preference about one partner: the preferences file's four columns."""
+
+    from_party: ShortText = Field(description="who states it: umkm or firm (perusahaan ... understood)",
+                                  examples=["umkm"])
+    from_id: Id = Field(description="a participant of the event of that party")
+    to_id: Id = Field(description="a participant of the other party")
+    preference: ShortText = Field(description="ingin (wants to meet) or tidak (veto: never planned); "
+                                              "mau/ya, tolak/veto are understood", examples=["ingin"])
+
+
+class PreferencesIn(RequestBody):
+    preferences: list[PreferenceIn] = Field(max_length=rules.PARTICIPANTS_MAX)
+
+
+class PreferenceOut(BaseModel):
+    from_party: str
+    from_id: str
+    to_id: str
+    preference: Literal["ingin", "tidak"]
+
+
+class PreferencesOut(BaseModel):
+    event_id: str
+    preferences: list[PreferenceOut]
+    hidden: int = Field(0, description="preferences about UMKM outside the caller's region, not shown")
+    warnings: list[str] = Field(default_factory=list, description="words read with a guess "
+                                                                  "(e.g. 'mau' read as 'ingin')")
+
+
+class WishTally(BaseModel):
+    """How many wishes (``ingin``) each side stated and how many the plan meets."""
+
+    umkm_wishes: int
+    umkm_wishes_met: int
+    firm_wishes: int
+    firm_wishes_met: int
+    mutual_pairs: int = Field(description="pairs both sides want")
+    mutual_pairs_met: int
+
+
+class UnmetWish(BaseModel):
+    from_party: str
+    from_id: str
+    to_id: str
+    reason: Literal["veto", "not_eligible", "capacity", "no_slot"]
+    explanation: str
+
+
 class PlanPair(Chances):
     umkm_id: str
     firm_id: str
@@ -453,6 +503,10 @@ class PlanOut(BaseModel):
     hidden_pairs: int = Field(0, description="pairs of UMKM outside the caller's region, planned "
                                              "but not shown")
     note: str | None = Field(None, description="why some of the event is not shown, if it is not")
+    wishes: WishTally | None = Field(None, description="when the event has preferences "
+                                                       "(PUT /events/{id}/preferences): wishes met per side")
+    unmet_wishes: list[UnmetWish] = Field(default_factory=list,
+                                          description="each wish the plan does not meet, and why")
 
 
 # -- models ----------------------------------------------------------------------------

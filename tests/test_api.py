@@ -28,6 +28,9 @@ class Api:
     def post(self, path, who="admin", **kw):
         return self.client.post(path, headers=self._auth(who), **kw)
 
+    def put(self, path, who="admin", **kw):
+        return self.client.put(path, headers=self._auth(who), **kw)
+
     def _auth(self, who):
         return {"X-API-Key": self.keys[who]} if who else {}
 

@@ -1,13 +1,23 @@
-from fastapi import APIRouter, HTTPException, Response, status
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+import pandas as pd
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
 from sqlalchemy import select
 
 from api import matching, schemas
 from api.deps import PrincipalDep, SessionDep, SnapshotDep, StoreDep
 from api.store.accounts import Principal
+from api.errors import validation_response
 from api.store.events import EventIdError, check_new_event_id, create_event, event_id_taken, get_event, participants
+from api.store.preferences import preferences_frame, replace_preferences
 from api.store.outcomes import outcomes_frame
 from api.store.models import Firm
 from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
+from matcher.data.errors import DataValidationError
+from matcher.data.event_files import parse_preferences
+from matcher.data.loaders import read_table
 from matcher.data.schema import DEFAULT_MAX_PARTNERS
 from matcher.i18n import t
 
@@ -112,11 +122,13 @@ def read_event(event_id: schemas.IdPath, session: SessionDep, principal: Princip
                          "`quotas` take `REGION:N` as `matcher plan-event --quota`. A facilitator "
                          "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.")
 def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
-         body: schemas.PlanRequest | None = None):
+         body: schemas.PlanRequest | None = None,
+         lang: Annotated[Literal["id", "en"] | None, Query(description="language of the explanations")] = None):
     event, visible = _event_scope(session, principal, event_id)
     return matching.plan_for_event(snapshot, participants(session, event.event_id),
                                    body or schemas.PlanRequest(), visible,
-                                   note=t("cli.events.hidden_pairs"), outcomes=outcomes_frame(session))
+                                   note=t("cli.events.hidden_pairs", lang), outcomes=outcomes_frame(session),
+                                   preferences=preferences_frame(session, event.event_id), lang=lang)
 
 
 @router.post("/{event_id}/plan.xlsx", response_class=Response,
@@ -126,6 +138,106 @@ def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: Prin
                   body: schemas.PlanRequest | None = None):
     event, visible = _event_scope(session, principal, event_id)
     data = matching.plan_workbook(snapshot, participants(session, event.event_id),
-                                  body or schemas.PlanRequest(), visible, outcomes_frame(session))
+                                  body or schemas.PlanRequest(), visible, outcomes_frame(session),
+                                  preferences_frame(session, event.event_id))
     return Response(content=data, media_type=WORKBOOK_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'})
+
+
+# -- preferences ---------------------------------------------------------------------------
+# Who wants to meet whom (`ingin`) and who vetoes whom (`tidak`): the preferences file of
+# `matcher plan-event --preferences`, checked by the same parser. The event's plans use
+# them. A facilitator scoped to a region states and sees its own UMKM's preferences only.
+
+_PREFERENCES_422 = {422: {"description": "bad rows: each error names the row, column and value"}}
+
+
+def _preference_event(session, principal: Principal, event_id: str):
+    """(the event's stored ID, visible UMKM or None, the participants a caller may name as
+    the parser's event frame)."""
+    event, visible = _event_scope(session, principal, event_id)
+    people = [p for p in participants(session, event.event_id)
+              if visible is None or p.party != "umkm" or p.participant_id in visible]
+    return event.event_id, visible, pd.DataFrame({"party": [p.party for p in people],
+                                                  "id": [p.participant_id for p in people],
+                                                  "capacity": [p.capacity for p in people]})
+
+
+def _preferences_out(session, principal: Principal, event_id: str, warnings=()) -> schemas.PreferencesOut:
+    key, visible, _ = _preference_event(session, principal, event_id)
+    frame = preferences_frame(session, key)
+    if frame is None:
+        return schemas.PreferencesOut(event_id=key, preferences=[], warnings=list(warnings))
+    shown = frame if visible is None else frame[frame["umkm_id"].isin(visible)]
+    return schemas.PreferencesOut(
+        event_id=key, hidden=len(frame) - len(shown), warnings=list(warnings),
+        preferences=[schemas.PreferenceOut(from_party=r.from_party, from_id=r.from_id, to_id=r.to_id,
+                                           preference=r.preference)
+                     for r in shown.itertuples(index=False)])
+
+
+def store_preferences(store, principal: Principal, event_id: str, raw: pd.DataFrame,
+                      source: str) -> schemas.PreferencesOut:
+    """Parse ``raw`` with the preferences file's rules and replace the caller's preferences
+    (the API's routes and the web app's Acara page); DataValidationError naming every bad
+    row, nothing stored, otherwise."""
+    with store.transaction() as session:
+        key, visible, event = _preference_event(session, principal, event_id)
+        frame = parse_preferences(raw, source, event)
+        replace_preferences(session, key, frame, umkm_ids=visible, stated_by=principal.name)
+        return _preferences_out(session, principal, event_id,
+                                [str(w) for w in frame.attrs.get("warnings", [])])
+
+
+def _store_preferences(store, principal: Principal, event_id: str, raw: pd.DataFrame, source: str,
+                       where) -> schemas.PreferencesOut | Response:
+    """:func:`store_preferences`, bad rows a 422 naming each one's ``where(problem)``
+    location, column and value."""
+    try:
+        return store_preferences(store, principal, event_id, raw, source)
+    except DataValidationError as exc:
+        return validation_response([
+            {"loc": [*where(p), *([p.column] if p.column else [])], "row": p.row,
+             "msg": f"expected {p.expected}" if p.value not in (None, "") else p.expected,
+             "input": p.value}
+            for p in exc.problems])
+
+
+@router.put("/{event_id}/preferences", response_model=schemas.PreferencesOut, responses=_PREFERENCES_422,
+            summary="Set the event's preferences: who wants to meet whom (ingin), who vetoes whom (tidak)",
+            description="Replaces the event's preferences (a facilitator scoped to a region: those "
+                        "about its own UMKM). The event's plans then never plan a veto and weigh "
+                        "wishes, mutual ones most. A bad row is a 422 naming its index, column "
+                        "and value; nothing is stored. `PUT .../preferences/file` takes the same "
+                        "as a CSV or Excel file.")
+def put_preferences(event_id: schemas.IdPath, body: schemas.PreferencesIn, principal: PrincipalDep,
+                    store: StoreDep):
+    raw = pd.DataFrame([p.model_dump() for p in body.preferences],
+                       columns=["from_party", "from_id", "to_id", "preference"], dtype=str)
+    # the parser counts spreadsheet rows (header = 1): item i of the list is row i + 2
+    return _store_preferences(store, principal, event_id, raw, "preferences",
+                              lambda p: ["preferences", (p.row or 2) - 2])
+
+
+@router.put("/{event_id}/preferences/file", response_model=schemas.PreferencesOut,
+            responses=_PREFERENCES_422,
+            summary="Set the event's preferences from a file (CSV or Excel: from_party, from_id, "
+                    "to_id, preference)")
+def put_preferences_file(event_id: schemas.IdPath, file: Annotated[UploadFile, File()],
+                         principal: PrincipalDep, store: StoreDep):
+    name = Path(file.filename or "preferensi.csv").name
+    suffix = Path(name).suffix.lower() or ".csv"
+    with store.session() as session:
+        _event_scope(session, principal, event_id)  # 404 before reading anything
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"upload{suffix}"
+        path.write_bytes(file.file.read())
+        raw = read_table(path)
+    return _store_preferences(store, principal, event_id, raw, name,
+                              lambda p: ["file", f"row {p.row}"] if p.row else ["file"])
+
+
+@router.get("/{event_id}/preferences", response_model=schemas.PreferencesOut,
+            summary="The event's preferences (a scoped facilitator: about its own UMKM)")
+def get_preferences(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
+    return _preferences_out(session, principal, event_id)

@@ -177,6 +177,24 @@ class EventParticipant(Base):
     capacity: Mapped[int] = mapped_column(Integer)
 
 
+class EventPreference(Base):
+    """One side's preference about one partner at an event (revision 0005): ``ingin``
+    (wants to meet) or ``tidak`` (veto). ``umkm_id`` is the pair's UMKM (``from_id`` or
+    ``to_id``), for region scoping."""
+
+    __tablename__ = "event_preferences"
+    __table_args__ = (Index("ix_event_preferences_umkm", "event_id", "umkm_id"),)
+
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.event_id"), primary_key=True)
+    from_party: Mapped[str] = mapped_column(String(8), primary_key=True)  # "umkm" | "firm"
+    from_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    to_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    preference: Mapped[str] = mapped_column(String(8))  # "ingin" | "tidak"
+    umkm_id: Mapped[str] = mapped_column(String(64))
+    stated_by: Mapped[str | None] = mapped_column(String(64))
+    stated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Account(Base):
     __tablename__ = "accounts"
 

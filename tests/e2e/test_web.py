@@ -177,8 +177,30 @@ def test_an_event_is_planned_from_the_page_and_its_workbook_downloads(visitor, w
     v.page.fill("#firm_ids", ", ".join(world.firms["firm_id"].head(4)))
     v.page.click("form[action='/acara'] button[type=submit]")
     assert v.page.locator("h1").inner_text() == "Temu Bisnis Pamekasan"
+    # preferences (#13): the first UMKM vetoes the first firm, the second wants to meet it;
+    # a row naming a non-participant is refused with its row, and nothing is stored
+    umkm_a, umkm_b = pamekasan.iloc[0], pamekasan.iloc[1]
+    firm_a = world.firms["firm_id"].iloc[0]
+    prefs = tmp_path / "preferensi.csv"
+    prefs.write_text("from_party,from_id,to_id,preference\n"
+                     f"umkm,{umkm_a},{firm_a},tidak\numkm,{umkm_b},{firm_a},ingin\n"
+                     f"umkm,{umkm_b},BUKAN-PESERTA,ingin\n")
+    v.page.set_input_files("#preferences-file", str(prefs))
+    v.page.click("form[action$='/preferensi'] button[type=submit]")
+    (bad,) = v.page.locator("#preferensi table.problems tbody tr").all_inner_texts()
+    assert "4" in bad and "to_id" in bad and "BUKAN-PESERTA" in bad
+    prefs.write_text("\n".join(prefs.read_text().splitlines()[:3]) + "\n")
+    v.page.set_input_files("#preferences-file", str(prefs))
+    v.page.click("form[action$='/preferensi'] button[type=submit]")
+    assert "2 preferensi tersimpan: 1 ingin bertemu, 1 veto" in v.page.locator(".pref-count").inner_text()
     v.page.click("text=Susun rencana pertemuan")
     assert "pertemuan direncanakan" in v.page.locator("#rencana .notice").inner_text()
+    wishes = v.page.locator(".wishes").inner_text()
+    assert re.search(r"Keinginan UMKM terpenuhi: [01] dari 1", wishes), wishes
+    assert "Keinginan perusahaan terpenuhi: 0 dari 0" in wishes
+    api = v.context.request.post(f"{world.base}/events/{v.page.url.split('/acara/')[1].split('?')[0]}/plan",
+                                 headers={"X-API-Key": world.keys["ani"]})
+    assert [umkm_a, firm_a] not in [[p["umkm_id"], p["firm_id"]] for p in api.json()["pairs"]]
     assert v.page.locator(".plan-firm").count() >= 1
     assert v.page.locator(".plan-umkm tbody tr").count() >= 1
     first_slot = v.page.locator(".schedule tbody tr").first.inner_text()

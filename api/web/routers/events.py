@@ -19,7 +19,7 @@ from api.routers import events as event_api
 from api.store.events import list_events, participants
 from api.web.base import CsrfDep, ViewerDep, not_found_as_page, render
 from api.web.views import place, problem_rows
-from matcher.data.errors import DataValidationError
+from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.loaders import parse_event, read_table
 from matcher.export import plan_workbook
 from matcher.i18n import t
@@ -108,24 +108,60 @@ def create_event(request: Request, viewer: ViewerDep, store: StoreDep, session: 
 
 
 def _plan(session, viewer, holder, event_id: str):
-    """(plan frame with names, served service) for a visible event."""
+    """(plan frame with names, served service, the API's answer) for a visible event; the
+    event's stored preferences are used (vetoes never planned, wishes weigh in)."""
     snapshot = holder.current()
-    out = event_api.plan(event_id, session, viewer.principal, snapshot, schemas.PlanRequest())
+    out = event_api.plan(event_id, session, viewer.principal, snapshot, schemas.PlanRequest(),
+                         lang=viewer.lang)
     plan = pd.DataFrame([{"umkm_id": p.umkm_id, "firm_id": p.firm_id, "score": p.score,
                           "reasons": "; ".join(p.reasons)} for p in out.pairs],
                         columns=["umkm_id", "firm_id", "score", "reasons"])
-    return plan, snapshot.service
+    return plan, snapshot.service, out
+
+
+def _wish_lines(out, service, lang: str) -> tuple[list[str], list[dict]]:
+    """The plan's wishes met per side (lines) and each unmet wish with names and why."""
+    if out.wishes is None:
+        return [], []
+    w = out.wishes
+    lines = [f"{t(key, lang)}: {t('event.pack.of', lang, a=met, b=stated)}"
+             for key, met, stated in (
+                 ("event.pack.fact.wishes_umkm", w.umkm_wishes_met, w.umkm_wishes),
+                 ("event.pack.fact.wishes_firm", w.firm_wishes_met, w.firm_wishes),
+                 ("event.pack.fact.wishes_mutual", w.mutual_pairs_met, w.mutual_pairs))]
+    names = {**dict(zip(service.umkm["umkm_id"], service.umkm["name"])),
+             **dict(zip(service.firms["firm_id"], service.firms["name"]))}
+    unmet = [{"from": names.get(u.from_id, u.from_id), "to": names.get(u.to_id, u.to_id),
+              "why": u.explanation, "reason": u.reason} for u in out.unmet_wishes]
+    return lines, unmet
+
+
+def _preference_counts(session, viewer, event_id: str, lang: str) -> str:
+    stored = event_api._preferences_out(session, viewer.principal, event_id).preferences
+    if not stored:
+        return t("web.event.preferences_none", lang)
+    wishes = sum(p.preference == "ingin" for p in stored)
+    return t("web.event.preferences_stored", lang, n=len(stored), wishes=wishes,
+             vetoes=len(stored) - wishes)
 
 
 @router.get("/acara/{event_id}")
 def event_page(request: Request, event_id: str, viewer: ViewerDep, session: SessionDep,
-               holder: HolderDep, rencana: int = 0):
+               holder: HolderDep, rencana: int = 0, preferensi: int | None = None):
+    saved = (t("web.event.preferences_saved", viewer.lang, n=preferensi)
+             if preferensi is not None else None)
+    return _event_view(request, event_id, viewer, session, holder, bool(rencana), pref_saved=saved)
+
+
+def _event_view(request: Request, event_id: str, viewer, session, holder, rencana: bool,
+                status: int = 200, **extra):
     lang = viewer.lang
     event = _visible_event(session, viewer, event_id)
     people = participants(session, event.event_id)
-    by_firm, by_umkm, summary, schedule = [], [], None, []
+    by_firm, by_umkm, summary, schedule, wishes, unmet = [], [], None, [], [], []
     if rencana:
-        plan, service = _plan(session, viewer, holder, event_id)
+        plan, service, out = _plan(session, viewer, holder, event_id)
+        wishes, unmet = _wish_lines(out, service, lang)
         umkm = service.umkm.set_index("umkm_id")
         firms = service.firms.set_index("firm_id")
         for firm_id, block in plan.groupby("firm_id", sort=False):
@@ -141,11 +177,43 @@ def event_page(request: Request, event_id: str, viewer: ViewerDep, session: Sess
         summary = t("web.event.summary", lang, pairs=len(plan), firms=len(by_firm),
                     umkm=len(by_umkm), umkm_total=n_umkm)
         schedule = _schedule(plan, people, service, lang) if len(plan) else []
-    return render(request, viewer, "event.html", event=event,
+    return render(request, viewer, "event.html", status=status, event=event,
                   n_umkm=sum(p.party == "umkm" for p in people),
                   n_firms=sum(p.party == "firm" for p in people),
                   planned=bool(rencana), by_firm=by_firm, by_umkm=by_umkm, summary=summary,
-                  schedule=schedule)
+                  schedule=schedule, wishes=wishes, unmet=unmet,
+                  preferences=_preference_counts(session, viewer, event_id, lang), **extra)
+
+
+@router.post("/acara/{event_id}/preferensi", dependencies=[CsrfDep])
+def upload_preferences(request: Request, event_id: str, viewer: ViewerDep, store: StoreDep,
+                       session: SessionDep, holder: HolderDep,
+                       file: Annotated[UploadFile | None, File()] = None):
+    """A preferences file (``from_party, from_id, to_id, preference``) replaces the event's
+    preferences (a scoped facilitator's: its own UMKM's), as ``PUT /events/{id}/preferences/file``;
+    every bad row is shown as a table row and nothing is stored."""
+    lang = viewer.lang
+    _visible_event(session, viewer, event_id)
+    if file is None or not file.filename:
+        return _event_view(request, event_id, viewer, session, holder, False, status=422,
+                          pref_error=t("web.event.preferences_choose", lang))
+    name = Path(file.filename).name
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / f"upload{Path(name).suffix.lower() or '.csv'}"
+        path.write_bytes(file.file.read())
+        try:
+            out = event_api.store_preferences(store, viewer.principal, event_id, read_table(path), name)
+        except DataValidationError as exc:
+            return _event_view(request, event_id, viewer, session, holder, False, status=422,
+                              problems=problem_rows(exc.problems, lang),
+                              pref_error=t("web.event.preferences_refused", lang, file=name))
+        except MatcherError as exc:
+            return _event_view(request, event_id, viewer, session, holder, False, status=422,
+                              pref_error=t("web.event.preferences_refused", lang, file=name)
+                              + f" {exc}")
+    session.expire_all()  # the page reads what was just stored
+    return RedirectResponse(f"/acara/{event_id}?preferensi={len(out.preferences)}#preferensi",
+                            status_code=303)
 
 
 def _schedule(plan: pd.DataFrame, people, service, lang: str) -> list[dict]:
@@ -169,7 +237,7 @@ def run_plan(event_id: str, viewer: ViewerDep, session: SessionDep):
 @router.get("/acara/{event_id}/rencana.xlsx")
 def download_workbook(event_id: str, viewer: ViewerDep, session: SessionDep, holder: HolderDep):
     event = _visible_event(session, viewer, event_id)
-    plan, service = _plan(session, viewer, holder, event_id)
+    plan, service, _ = _plan(session, viewer, holder, event_id)
     workbook = plan_workbook(plan, service.umkm, service.firms, event.name)
     buffer = io.BytesIO()
     workbook.save(buffer)
