@@ -130,3 +130,17 @@ def test_a_scoped_facilitator_states_and_sees_only_its_own_umkms_preferences(eve
     assert api.get("/events/E2/preferences", who="pamekasan").status_code == 404
     assert api.put("/events/E2/preferences", who="pamekasan",
                    json={"preferences": []}).status_code == 404
+
+
+def test_a_scoped_facilitators_own_event_takes_preferences_by_its_short_id(event):
+    api = event  # its events are stored under a region-tagged ID; the short one finds them
+    mine = {"event_id": "E3", "name": "Pamekasan", "participants": [
+        {"party": "umkm", "id": "U1"}, {"party": "firm", "id": "F1"}, {"party": "firm", "id": "F3"}]}
+    assert api.post("/events", who="pamekasan", json=mine).status_code == 201
+    resp = api.put("/events/E3/preferences", who="pamekasan",
+                   json={"preferences": [_pref("umkm", "U1", "F1", "tidak")]})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["event_id"].startswith("E3@")
+    plan = api.post("/events/E3/plan", who="pamekasan").json()
+    assert _pairs(plan) == {("U1", "F3")}  # F1 scores higher but U1 vetoed it
+    assert api.get("/events/E3/preferences", who="pamekasan").json()["preferences"][0]["to_id"] == "F1"
