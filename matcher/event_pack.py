@@ -240,13 +240,23 @@ def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
             continue
         sh.gap()
         sh.line([_label(f"{key}_title", lang)], bold=True, span=True)
-        id_col = "firm_id" if key == "firm_lists" else "umkm_id"
-        extra = "free" if key == "firm_lists" else "meetings"
-        sh.table([_label("col.name", lang), _label(f"col.{extra}", lang),
+        id_col, extra, col = (("firm_id", "unused", "free") if key == "firm_lists"
+                              else ("umkm_id", "meetings", "meetings"))
+        sh.table([_label("col.name", lang), _label(f"col.{col}", lang),
                   _label("col.options", lang)],
                   [[names.get(r[id_col], r[id_col]), int(r[extra]),
-                    "; ".join(other.get(i, i) for i in r["option_ids"])
-                    or _label("no_options", lang)] for _, r in lists.iterrows()], repeat=False)
+                    _options_text(r, other, lang) or _label("no_options", lang)]
+                   for _, r in lists.iterrows()], repeat=False)
+
+
+def _options_text(row, names, lang) -> str:
+    """'Name (peluang kontrak 34% (sedang)); ...' for a row of the lists to act on
+    (:class:`matcher.service.Alternatives`): names instead of IDs, the chance in words."""
+    chances = row.get("option_p_contract")
+    if chances is None or not isinstance(chances, (list, tuple, np.ndarray)):
+        chances = [float("nan")] * len(row["option_ids"])
+    return "; ".join(names.get(i, i) + (f" ({chance_text(float(p), lang=lang)})" if np.isfinite(p) else "")
+                     for i, p in zip(row["option_ids"], chances))
 
 
 def _name(pid, u_name, f_name) -> str:

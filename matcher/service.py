@@ -279,56 +279,26 @@ class MatchService:
         then score order. ``attrs``: ``plan_info``, ``unmatched_umkm`` and ``unused_firms``
         (each with the best alternatives still open).
         """
-        from matcher.planning import (DEFAULT_MIN_CHANCE, DEFAULT_STAGE_WEIGHTS, firm_capped_values,
-                                      parse_quota, plan_event, stage_values)
-        from matcher.preferences import preference_matrices, unmet_wishes, wish_tally
+        from matcher.planning import DEFAULT_MIN_CHANCE, firm_capped_values, parse_quota, plan_event
+        from matcher.preferences import unmet_wishes, wish_tally
 
-        is_u = event["party"] == "umkm"
-        u_ids = event.loc[is_u, "id"].astype(str).tolist()
-        f_ids = event.loc[~is_u, "id"].astype(str).tolist()
-        scores = self.score_matrix(u_ids, f_ids)
-        u_pos, f_pos = pd.Index(u_ids), pd.Index(f_ids)
-
-        def positions(pairs, what):
-            if len(pairs) == 0:
-                return np.empty((0, 2), dtype=np.int64)
-            a = np.asarray(pairs, dtype=object).reshape(-1, 2)
-            i, j = u_pos.get_indexer(a[:, 0]), f_pos.get_indexer(a[:, 1])
-            bad = (i < 0) | (j < 0)
-            if bad.any():
-                raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
-            return np.stack([i, j], axis=1)
-
-        n_u, n_f = scores.shape
-        chances = self._model_chances(scores.ravel()).reshape(n_u, n_f, 3)
-        calibrated = bool(np.isfinite(chances).all()) and n_u * n_f > 0
+        room = self._room(event, stage_weights=stage_weights, include_declined=include_declined,
+                          preferences=preferences, exclude=exclude, weights=weights)
+        u_ids, f_ids, scores, chances = room.u_ids, room.f_ids, room.scores, room.chances
         min_chance = DEFAULT_MIN_CHANCE if min_chance is None else float(min_chance)
         if not 0.0 <= min_chance <= 1.0:
             raise MatcherError(f"minimum chance must be between 0 and 1 (e.g. 0.1 = 10%), got {min_chance}")
-        if calibrated:
-            values = stage_values(chances, DEFAULT_STAGE_WEIGHTS if stage_weights is None else stage_weights)
-            allowed = chances[:, :, 0] >= min_chance
-        else:  # an artifact from before chances: plan on the raw scores
-            values, allowed = None, np.ones((n_u, n_f), dtype=bool)
-        not_declined = np.ones((n_u, n_f), dtype=bool)
-        include_declined = self.include_declined if include_declined is None else include_declined
-        if len(self.status) and not include_declined:  # a declined pair is not proposed again
-            not_declined = (self.status.lookup(np.repeat(u_ids, n_f), np.tile(f_ids, n_u)) != DECLINED).reshape(n_u, n_f)
-        allowed &= not_declined
-        prefs = preference_matrices(preferences, u_ids, f_ids)
-        excluded = np.vstack([positions(exclude, "excluded"), prefs.veto_pairs()]).astype(np.int64)
-        if preferences is not None:  # wishes weigh in beside the caller's own weights
-            weights = prefs.multiplier() * (1.0 if weights is None else np.asarray(weights, float))
-        room = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
-        cap_u = event.loc[is_u, "capacity"].to_numpy(dtype=np.int64)
-        cap_f = event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64)
+        allowed = room.not_declined.copy()
+        if room.calibrated:
+            allowed &= chances[:, :, 0] >= min_chance
+        umkm_rows = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
         plan = plan_event(
-            scores, cap_u, cap_f,
+            scores, room.cap_u, room.cap_f,
             min_score=min_score,
-            must_include=positions(must_include, "must-include"),
-            exclude=excluded,
-            quotas=[parse_quota(q, room) for q in quotas],
-            values=values, weights=weights, allowed=allowed,
+            must_include=room.positions(must_include, "must-include"),
+            exclude=room.excluded,
+            quotas=[parse_quota(q, umkm_rows) for q in quotas],
+            values=room.value if room.calibrated else None, weights=room.weights, allowed=allowed,
             ids=(u_ids, f_ids),
         )
         i, j = plan.pairs[:, 0], plan.pairs[:, 1]
@@ -342,26 +312,63 @@ class MatchService:
         cols["expected_value_idr"] = firm_capped_values(cols["expected_value_idr"], j, budgets)
         out = pd.DataFrame({"umkm_id": u_sel, "firm_id": f_sel, "score": scores[i, j], **cols})
         out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")
-        out.attrs["plan_info"] = {**plan.info, "objective": "expected value" if calibrated else "score",
-                                  "min_chance": min_chance if calibrated else None}
-        value = values if calibrated else scores
-        ok = np.isfinite(value) & (value > 0) & not_declined
-        ok[excluded[:, 0], excluded[:, 1]] = False
-        if weights is not None:
-            ok &= np.asarray(weights, float) > 0
-        alt = _Alternatives(np.where(ok, value, -np.inf), chances[:, :, 2] if calibrated else None,
-                            plan.pairs, cap_u, cap_f, u_ids, f_ids, min_chance if calibrated else None,
-                            chances[:, :, 0] if calibrated else None)
+        out.attrs["plan_info"] = {**plan.info, "objective": "expected value" if room.calibrated else "score",
+                                  "min_chance": min_chance if room.calibrated else None}
+        alt = room.alternatives(plan.pairs)
         out.attrs["unmatched_umkm"] = alt.unmatched_umkm()
         out.attrs["unused_firms"] = alt.unused_firms()
         out = out.reset_index(drop=True)
         if preferences is not None:
-            ok_pairs = np.argwhere(ok & allowed & ((scores >= min_score) if min_score is not None else True))
+            ok_pairs = np.argwhere(np.isfinite(room.open_value()) & allowed
+                                   & ((scores >= min_score) if min_score is not None else True))
             eligible = pd.DataFrame({"umkm_id": np.asarray(u_ids, object)[ok_pairs[:, 0]],
                                      "firm_id": np.asarray(f_ids, object)[ok_pairs[:, 1]]})
             out.attrs["wishes"] = wish_tally(preferences, out)
             out.attrs["unmet_wishes"] = unmet_wishes(preferences, out, eligible=eligible)
         return out
+
+    def event_alternatives(self, event: pd.DataFrame, meetings: pd.DataFrame, *,
+                           preferences: pd.DataFrame | None = None, stage_weights=None,
+                           include_declined: bool | None = None) -> "Alternatives":
+        """The lists a facilitator acts on for an event whose ``meetings`` (umkm_id, firm_id
+        rows: a plan, or a schedule's meetings that take place) are fixed: the same
+        :class:`Alternatives` :meth:`plan_event` attaches to its plan, valued the same way
+        (expected value when calibrated, declined pairs and vetoes never suggested)."""
+        room = self._room(event, stage_weights=stage_weights, include_declined=include_declined,
+                          preferences=preferences)
+        pairs = room.positions(list(zip(meetings["umkm_id"].astype(str), meetings["firm_id"].astype(str))),
+                               "meeting")
+        return room.alternatives(pairs)
+
+    def _room(self, event: pd.DataFrame, *, stage_weights=None, include_declined: bool | None = None,
+              preferences: pd.DataFrame | None = None, exclude=(), weights=None) -> "_Room":
+        """Scores, chances and pair values of an event's participants (one owner for what
+        the planner and the lists to act on agree on)."""
+        from matcher.planning import DEFAULT_STAGE_WEIGHTS, stage_values
+        from matcher.preferences import preference_matrices
+
+        is_u = (event["party"] == "umkm").to_numpy()
+        u_ids = event.loc[is_u, "id"].astype(str).tolist()
+        f_ids = event.loc[~is_u, "id"].astype(str).tolist()
+        scores = self.score_matrix(u_ids, f_ids)
+        n_u, n_f = scores.shape
+        chances = self._model_chances(scores.ravel()).reshape(n_u, n_f, 3)
+        calibrated = bool(np.isfinite(chances).all()) and n_u * n_f > 0
+        value = (stage_values(chances, DEFAULT_STAGE_WEIGHTS if stage_weights is None else stage_weights)
+                 if calibrated else scores)
+        not_declined = np.ones((n_u, n_f), dtype=bool)
+        include_declined = self.include_declined if include_declined is None else include_declined
+        if len(self.status) and not include_declined:  # a declined pair is not proposed again
+            not_declined = (self.status.lookup(np.repeat(u_ids, n_f), np.tile(f_ids, n_u)) != DECLINED).reshape(n_u, n_f)
+        room = _Room(u_ids, f_ids, scores, chances if calibrated else None, value, not_declined,
+                     event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
+                     event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64))
+        prefs = preference_matrices(preferences, u_ids, f_ids)
+        room.excluded = np.vstack([room.positions(exclude, "excluded"), prefs.veto_pairs()]).astype(np.int64)
+        if preferences is not None:  # wishes weigh in beside the caller's own weights
+            weights = prefs.multiplier() * (1.0 if weights is None else np.asarray(weights, float))
+        room.weights = weights
+        return room
 
     def _model_chances(self, scores: np.ndarray) -> np.ndarray:
         if hasattr(self.model, "chances"):
@@ -457,60 +464,119 @@ class MatchService:
         return cols
 
 
-class _Alternatives:
-    """Who a plan leaves out, and the best pairs a facilitator could still try.
+class _Room:
+    """An event's participants as the planner sees them: scores, chances (None when the
+    model is not calibrated), the planner's pair value, and which pairs may be suggested."""
 
-    ``value`` is the planner's pair value (-inf = not possible); a UMKM without a planned
-    pair gets the best firms that still have room (any firm when none has), and a firm with
-    places left gets the best UMKM not planned with it, those still free first."""
+    def __init__(self, u_ids, f_ids, scores, chances, value, not_declined, cap_u, cap_f):
+        self.u_ids, self.f_ids = u_ids, f_ids
+        self.scores, self.chances, self.value = scores, chances, value
+        self.not_declined, self.cap_u, self.cap_f = not_declined, cap_u, cap_f
+        self.excluded = np.empty((0, 2), dtype=np.int64)
+        self.weights = None
+
+    @property
+    def calibrated(self) -> bool:
+        return self.chances is not None
+
+    def positions(self, pairs, what: str) -> np.ndarray:
+        """(i, j) positions of (umkm_id, firm_id) pairs; a pair outside the event is named."""
+        if len(pairs) == 0:
+            return np.empty((0, 2), dtype=np.int64)
+        a = np.asarray(pairs, dtype=object).reshape(-1, 2)
+        i, j = pd.Index(self.u_ids).get_indexer(a[:, 0]), pd.Index(self.f_ids).get_indexer(a[:, 1])
+        bad = (i < 0) | (j < 0)
+        if bad.any():
+            raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
+        return np.stack([i, j], axis=1).astype(np.int64)
+
+    def open_value(self) -> np.ndarray:
+        """The planner's value where a pair may be suggested at all, -inf elsewhere: not
+        declined, not excluded or vetoed, a positive weight, a positive finite value."""
+        ok = np.isfinite(self.value) & (self.value > 0) & self.not_declined
+        ok[self.excluded[:, 0], self.excluded[:, 1]] = False
+        if self.weights is not None:
+            ok &= np.asarray(self.weights, float) > 0
+        return np.where(ok, self.value, -np.inf)
+
+    def alternatives(self, pairs: np.ndarray) -> "Alternatives":
+        ch = self.chances
+        return Alternatives(self.open_value(), pairs, self.cap_u, self.cap_f, self.u_ids, self.f_ids,
+                            p_meeting=None if ch is None else ch[:, :, 0],
+                            p_contract=None if ch is None else ch[:, :, 2])
+
+
+class Alternatives:
+    """Who a plan leaves out, and the best pairs a facilitator could still try: the one
+    owner of the lists to act on (plan summary, event report, workbook, printed pack).
+
+    ``value`` (UMKM x firm) is the planner's pair value, -inf where a pair may not be
+    suggested (declined, vetoed, excluded); ``pairs`` (m, 2) are the meetings that take
+    place. A UMKM with capacity and no meeting gets the best firms that still have room
+    (any firm when none has); a firm with places left gets the best UMKM not yet meeting
+    it, those with room of their own first. Each list row carries ``option_ids`` and
+    ``option_p_contract`` (lists, best first; NaN chances when the model has none) and
+    ``alternatives``, the same options as text ("F12 (peluang kontrak 34% (sedang))")."""
 
     N_ALTERNATIVES = 3
 
-    def __init__(self, value, p_contract, pairs, cap_u, cap_f, u_ids, f_ids, min_chance, p_meeting):
-        self.value, self.p_contract, self.p_meeting = value, p_contract, p_meeting
+    def __init__(self, value, pairs, cap_u, cap_f, u_ids, f_ids, *, p_meeting=None, p_contract=None,
+                 k: int = N_ALTERNATIVES):
+        self.value, self.p_contract, self.p_meeting = np.asarray(value, float), p_contract, p_meeting
         self.cap_u, self.cap_f = np.asarray(cap_u), np.asarray(cap_f)
         self.u_ids, self.f_ids = np.asarray(u_ids, dtype=object), np.asarray(f_ids, dtype=object)
-        self.min_chance = min_chance
-        n_u, n_f = value.shape
+        self.k = k
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        n_u, n_f = self.value.shape
         self.used_u = np.bincount(pairs[:, 0], minlength=n_u)
         self.used_f = np.bincount(pairs[:, 1], minlength=n_f)
         self.planned = np.zeros((n_u, n_f), dtype=bool)
         self.planned[pairs[:, 0], pairs[:, 1]] = True
 
-    def _label(self, ids, i, j) -> str:
-        if self.p_contract is None:
-            return str(ids)
+    def _options(self, matrix: np.ndarray, rows: np.ndarray, p_contract) -> dict:
+        """Best ``k`` finite entries of each of ``matrix``'s rows (vectorised): ids and
+        contract chances as lists, and the text a facilitator reads."""
+        cols, vals = top_k_rows(matrix, self.k)
+        ok = np.isfinite(vals)
+        ids = [list(c[m]) for c, m in zip(cols, ok)]
+        if p_contract is None:
+            chances = [[float("nan")] * len(c) for c in ids]
+        else:
+            chances = [[float(x) for x in p_contract[r, c]] for r, c in zip(rows, ids)]
+        return ids, chances
+
+    def _frame(self, base: dict, other_ids, ids, chances) -> pd.DataFrame:
         from matcher.i18n import chance_text
 
-        return f"{ids} ({chance_text(float(self.p_contract[i, j]))})"
-
-    def _best(self, matrix, rows, axis) -> list[str]:
-        out = []
-        for r in rows:  # only the participants left out: a handful
-            line = matrix[r] if axis == 0 else matrix[:, r]
-            cand = np.flatnonzero(np.isfinite(line))
-            cand = cand[np.argsort(-line[cand], kind="stable")][: self.N_ALTERNATIVES]
-            if axis == 0:
-                out.append(", ".join(self._label(self.f_ids[c], r, c) for c in cand))
-            else:
-                out.append(", ".join(self._label(self.u_ids[c], c, r) for c in cand))
-        return out
+        names = [[other_ids[c] for c in row] for row in ids]
+        text = [", ".join(n if not np.isfinite(p) else f"{n} ({chance_text(p)})" for n, p in zip(ns, ps))
+                for ns, ps in zip(names, chances)]
+        return pd.DataFrame({**base, "option_ids": names, "option_p_contract": chances,
+                             "alternatives": text})
 
     def unmatched_umkm(self) -> pd.DataFrame:
+        """UMKM without a meeting: umkm_id, meetings (0), best_p_meeting (the best chance
+        of a meeting among all its pairs), option_ids, option_p_contract, alternatives."""
         rows = np.flatnonzero((self.used_u == 0) & (self.cap_u > 0))
         room = self.cap_f - self.used_f > 0
-        open_firms = np.where(room[None, :] if room.any() else True, self.value, -np.inf)
+        open_firms = np.where(room[None, :] if room.any() else True, self.value, -np.inf)[rows]
         best_meeting = (np.nanmax(self.p_meeting[rows], axis=1, initial=0.0)
                         if self.p_meeting is not None and len(rows) else np.full(len(rows), np.nan))
-        return pd.DataFrame({"umkm_id": self.u_ids[rows], "best_p_meeting": best_meeting,
-                             "alternatives": self._best(open_firms, rows, 0)})
+        ids, chances = self._options(open_firms, rows, self.p_contract)
+        return self._frame({"umkm_id": self.u_ids[rows], "meetings": self.used_u[rows],
+                            "best_p_meeting": best_meeting}, self.f_ids, ids, chances)
 
     def unused_firms(self) -> pd.DataFrame:
+        """Firms with places left: firm_id, capacity, planned, unused, option_ids,
+        option_p_contract, alternatives (UMKM with room of their own first)."""
         cols = np.flatnonzero(self.used_f < self.cap_f)
         free = self.cap_u - self.used_u > 0
-        # UMKM still free first: their value is ranked above every UMKM already booked
-        lift = np.where(free, 0.0, -1e9)[:, None]
-        candidates = np.where(self.planned, -np.inf, self.value + lift)
-        return pd.DataFrame({"firm_id": self.f_ids[cols], "capacity": self.cap_f[cols],
-                             "planned": self.used_f[cols], "unused": self.cap_f[cols] - self.used_f[cols],
-                             "alternatives": self._best(candidates, cols, 1)})
+        # a UMKM with room ranks above every UMKM already booked, whatever their values
+        finite = self.value[np.isfinite(self.value)]
+        lift = (np.ptp(finite) + 1.0) if finite.size else 0.0
+        candidates = np.where(self.planned, -np.inf, self.value + np.where(free, lift, 0.0)[:, None])
+        ids, chances = self._options(candidates[:, cols].T, cols,
+                                     None if self.p_contract is None else self.p_contract.T)
+        return self._frame({"firm_id": self.f_ids[cols], "capacity": self.cap_f[cols],
+                            "planned": self.used_f[cols], "unused": self.cap_f[cols] - self.used_f[cols]},
+                           self.u_ids, ids, chances)

@@ -6,7 +6,6 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from matcher.event_lists import action_lists
 from matcher.event_pack import PAGE_WIDTH_CHARS, match_texts, pack_workbook
 from matcher.schedule import Day, schedule_plan
 from tests.worlds import demo_frames
@@ -65,18 +64,61 @@ def test_pack_says_match_in_words_never_a_raw_score(room):
 
 
 def test_action_lists_known_answer():
-    scores = np.array([[0.9, 0.8, 0.1],
-                       [0.7, 0.6, 0.5],
-                       [0.2, 0.3, 0.4]])
+    from matcher.service import Alternatives
+
+    value = np.array([[0.9, 0.8, 0.1],
+                      [0.7, -np.inf, 0.5],  # U1-F1 vetoed: never suggested
+                      [0.2, 0.3, 0.4]])
+    p_contract = np.full((3, 3), 0.34)
     pairs = np.array([[0, 0]])  # U0 meets F0; F0 (capacity 1) is full
-    vetoed = np.zeros((3, 3), bool)
-    vetoed[1, 1] = True
-    firms, lonely = action_lists(scores, ["U0", "U1", "U2"], ["F0", "F1", "F2"], pairs,
-                                 [1, 1, 1], [1, 2, 1], vetoed=vetoed, k=2)
+    alt = Alternatives(value, pairs, [1, 1, 1], [1, 2, 1], ["U0", "U1", "U2"], ["F0", "F1", "F2"],
+                       p_contract=p_contract, k=2)
+    firms, lonely = alt.unused_firms(), alt.unmatched_umkm()
     assert firms["firm_id"].tolist() == ["F1", "F2"]
-    assert firms["option_ids"].tolist() == [["U2"], ["U1", "U2"]]  # U0 full, U1-F1 vetoed
+    assert firms["unused"].tolist() == [2, 1]
+    # UMKM with room first (U2 for F1 although U0 scores higher: U0 is booked)
+    assert firms["option_ids"].tolist() == [["U2", "U0"], ["U1", "U2"]]
     assert lonely["umkm_id"].tolist() == ["U1", "U2"]
-    assert lonely["option_ids"].tolist() == [["F2"], ["F2", "F1"]]
-    _, lonely = action_lists(scores, ["U0", "U1", "U2"], ["F0", "F1", "F2"], pairs,
-                             [1, 1, 1], [1, 2, 1], min_score=0.95)
-    assert "U0" in lonely["umkm_id"].tolist()  # its only meeting is not worthwhile
+    assert lonely["option_ids"].tolist() == [["F2"], ["F2", "F1"]]  # F0 is full
+    assert lonely["alternatives"].iloc[0] == "F2 (peluang kontrak 34% (sedang))"
+    # when every firm is full, a UMKM still gets the best firms to ask
+    full = Alternatives(value, np.array([[0, 0], [2, 1], [2, 2]]), [1, 1, 2], [1, 1, 1],
+                        ["U0", "U1", "U2"], ["F0", "F1", "F2"], k=2)
+    assert full.unmatched_umkm()["option_ids"].tolist() == [["F0", "F2"]]
+    assert full.unused_firms().empty
+
+
+def test_pack_lists_show_names_and_chances(room):
+    from matcher.service import Alternatives
+
+    umkm, firms, event, schedule = room
+    u = event.loc[event["party"] == "umkm", "id"].tolist()
+    f = event.loc[event["party"] == "firm", "id"].tolist()
+    value = np.tile(np.linspace(1.0, 0.5, len(f)), (len(u), 1))
+    alt = Alternatives(value, np.empty((0, 2)), [1] * len(u), [3] * len(f), u, f,
+                       p_contract=np.full(value.shape, 0.34), k=1)
+    wb = pack_workbook(schedule, umkm, firms, firm_lists=alt.unused_firms(),
+                       umkm_lists=alt.unmatched_umkm())
+    cells = [c.value for row in wb["Ringkasan"].iter_rows() for c in row if isinstance(c.value, str)]
+    name = firms.set_index("firm_id")["name"][f[0]]
+    assert f"{name} (peluang kontrak 34% (sedang))" in cells
+
+
+def test_the_pack_lists_are_the_plans_lists():
+    """One owner: for the plan's own meetings, the lists the pack prints
+    (MatchService.event_alternatives) are exactly those the planner attached to the plan."""
+    from matcher.ranking import MatchModel
+    from matcher.service import MatchService
+
+    umkm, firms, outcomes, event, _ = demo_frames(120, 12, seed=3)
+    service = MatchService(MatchModel(max_iter=20).fit(umkm, firms, outcomes), umkm, firms)
+    event = event.assign(capacity=np.where(event["party"] == "firm", 1, event["capacity"]))
+    plan = service.plan_event(event)
+    lists = service.event_alternatives(event, plan)
+    assert len(plan.attrs["unmatched_umkm"]) > 0
+    pd.testing.assert_frame_equal(lists.unmatched_umkm(), plan.attrs["unmatched_umkm"])
+    pd.testing.assert_frame_equal(lists.unused_firms(), plan.attrs["unused_firms"])
+    # a meeting that does not take place frees both sides: they appear in the lists
+    lists = service.event_alternatives(event, plan.iloc[1:])
+    assert plan["umkm_id"].iloc[0] in set(lists.unmatched_umkm()["umkm_id"])
+    assert plan["firm_id"].iloc[0] in set(lists.unused_firms()["firm_id"])

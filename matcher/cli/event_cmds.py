@@ -205,7 +205,6 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
     """The printable pack with the lists to act on (scored by ``service``, else the
     registry's model)."""
     from matcher.data.event_files import load_preferences
-    from matcher.event_lists import event_action_lists
     from matcher.event_pack import write_pack
     from matcher.preferences import unmet_wishes, wish_tally
     from matcher.service import MatchService
@@ -217,7 +216,9 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
             service = MatchService.from_registry(registry_dir(args), umkm, firms)
     with console.status("writing the printable pack"):
         held = frame[frame["status"] != "cancelled"]
-        firm_lists, umkm_lists = event_action_lists(service, event, held, prefs)
+        # meetings with a slot take place; the lists are the planner's (one owner)
+        lists = service.event_alternatives(event, held[held["slot"].notna()], preferences=prefs)
+        firm_lists, umkm_lists = lists.unused_firms(), lists.unmatched_umkm()
         plan = held[["umkm_id", "firm_id"]]
         write_pack(frame, args.pack, umkm, firms, title=args.title, firm_lists=firm_lists,
                    umkm_lists=umkm_lists,
