@@ -1,7 +1,8 @@
 """What recorded outcomes change in what a facilitator sees, at once (no retraining).
 
-From the latest outcome per pair (the canonical outcomes frame holds one row per pair,
-see :mod:`matcher.data.schema`):
+From the latest outcome per pair (:func:`matcher.data.outcome_state.latest_per_pair`
+owns the rule; a frame with several outcomes of a pair, e.g. the store's whole ladder, is
+reduced by it first):
 
 - a pair whose latest stage is ``declined`` is *declined*: not recommended or planned
   again unless asked for (``include_declined``), and flagged when shown;
@@ -30,9 +31,15 @@ def _keys(umkm_ids, firm_ids) -> np.ndarray:
 
 
 class PairStatus:
-    """Declined and partner pairs from canonical outcomes (one row per pair)."""
+    """Declined and partner pairs from outcomes (the latest per pair counts)."""
 
     def __init__(self, outcomes: pd.DataFrame | None = None):
+        if outcomes is not None and len(outcomes) and "date" in outcomes:
+            keys = _keys(outcomes["umkm_id"], outcomes["firm_id"])
+            if len(np.unique(keys)) < len(keys):  # several outcomes of a pair: the latest counts
+                from matcher.data.outcome_state import latest_per_pair
+
+                outcomes = latest_per_pair(outcomes)
         if outcomes is None or not len(outcomes):
             self._keys = np.empty(0, np.uint64)
             self._codes = np.empty(0, dtype=object)

@@ -83,10 +83,15 @@ def _last_value(rows: pd.DataFrame, column: str, *, first: bool = False) -> pd.S
 def pair_table(outcomes: pd.DataFrame, followups: pd.DataFrame | None, umkm: pd.DataFrame,
                firms: pd.DataFrame, today: dt.date) -> pd.DataFrame:
     """One row per pair from every outcome row (current values) and the follow-ups."""
+    from matcher.data.outcome_state import latest_per_pair
+
     o = outcomes.assign(order=np.arange(len(outcomes)))
     o = o.sort_values(["date", "order"], kind="stable")
     g = o.groupby(_KEYS, sort=False)
-    pairs = g.tail(1).set_index(_KEYS)[["stage", "date"]].rename(columns={"date": "last_date"})
+    # the pair's stage now: the latest outcome per pair (one owner for the rule), in the
+    # order the pairs first appear by date
+    now = latest_per_pair(outcomes).set_index(_KEYS)[["stage", "date"]]
+    pairs = now.reindex(g.size().index).rename(columns={"date": "last_date"})
     pairs["highest_grade"] = g["grade"].max()
     pairs["event_id"] = _last_value(o, "event_id", first=True)
     pairs["scheme"] = _last_value(o, "scheme")

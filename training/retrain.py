@@ -238,6 +238,7 @@ def file_provenance(path: str | Path) -> pd.DataFrame | None:
     reduced like the canonical frame (one per pair, latest date wins).
     """
     from matcher.data.loaders import BOOLEANS, excel_integer_text, read_table
+    from matcher.data.outcome_state import latest_per_pair
 
     raw = read_table(path)  # stripped text, lower-case headers
     if not {"umkm_id", "firm_id", "date"} <= set(raw.columns):
@@ -253,8 +254,7 @@ def file_provenance(path: str | Path) -> pd.DataFrame | None:
                           "firm_id": excel_integer_text(raw["firm_id"]),
                           "date": raw["date"].str[:10],
                           "recommended_by_engine": marker})
-    frame = frame.sort_values("date", kind="stable")
-    frame = frame.drop_duplicates(["umkm_id", "firm_id"], keep="last")
+    frame = latest_per_pair(frame)  # the rule training's outcomes follow (one owner)
     return frame.drop(columns="date").reset_index(drop=True)
 
 

@@ -34,7 +34,7 @@ from api.store.guard import check_records
 from api.store.models import Followup, Outcome, OutcomeRevision
 from matcher.data import lifecycle, rules
 from matcher.data.errors import MatcherError
-from matcher.data.loaders import latest_per_pair
+from matcher.data.outcome_state import apply_revisions, latest_per_pair
 from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
 
 #: the values of an outcome that a correction may change (pair and provenance are fixed)
@@ -339,19 +339,7 @@ def current_outcomes(session: Session, umkm_id: str | None = None,
     if owned:
         revised = revised.where(OutcomeRevision.outcome_id.in_(select(Outcome.id).where(*owned)))
     revs = pd.DataFrame([tuple(r) for r in session.execute(revised)], columns=rev_cols)
-    last = revs.drop_duplicates("outcome_id", keep="last").set_index("outcome_id")
-    frame["revised"] = frame["id"].isin(last.index)
-    if len(last):
-        voided = last.index[last["action"] == "void"]
-        frame = frame[~frame["id"].isin(voided)].reset_index(drop=True)
-        corrections = revs[revs["action"] == "correct"].drop_duplicates("outcome_id", keep="last")
-        corrections = corrections.set_index("outcome_id")[list(_REVISED)]
-        hit = frame["id"].isin(corrections.index).to_numpy()
-        if hit.any():
-            new = corrections.loc[frame.loc[hit, "id"]]
-            for c in _REVISED:
-                frame[c] = frame[c].astype(object)
-                frame.loc[hit, c] = new[c].to_numpy()
+    frame = apply_revisions(frame, revs, _REVISED)  # the core owns the rule (voids, corrections)
     # rows stored before the date rule existed (an outcome dated 2300 once crashed every
     # retrain, and one dated 2099 hid every later stage of its pair) are left out, loudly
     bad = frame["date"].map(lambda d: rules.date_problem(d) is not None).astype(bool)

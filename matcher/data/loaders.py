@@ -31,6 +31,7 @@ from matcher.data import parsing
 from matcher.data import reference as ref
 from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
+from matcher.data.outcome_state import latest_per_pair  # noqa: F401  (one owner; re-exported)
 from matcher.i18n import t
 from matcher.data.schema import (
     DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
@@ -814,7 +815,7 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
     """Raw outcomes -> canonical outcomes (``schema.OUTCOME_COLUMNS``).
 
     ``latest_only`` (training's view): one row per pair, the latest date wins (ties: the
-    later row). Without it every row is kept in file order (the store's import keeps the
+    later row; :func:`matcher.data.outcome_state.latest_per_pair` owns the rule). Without it every row is kept in file order (the store's import keeps the
     whole ladder of a pair). When ``umkm`` / ``firms`` canonical frames are given, every
     pair must exist in them; each missing ID is reported once, with its row count.
     Files in the contract's first form (no ``scheme`` / ``realised_value_idr``) still load.
@@ -849,15 +850,6 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
     else:
         frame.attrs["rows"] = c.rows.tolist()  # spreadsheet row of each frame row
     return c.finish(frame)
-
-
-def latest_per_pair(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per (umkm_id, firm_id): the latest date, on a tie the later row; file order kept."""
-    latest = (frame.reset_index().sort_values(["date", "index"], kind="stable")
-              .drop_duplicates(["umkm_id", "firm_id"], keep="last").sort_values("index"))
-    out = latest.drop(columns="index").reset_index(drop=True)
-    out.attrs = dict(frame.attrs)
-    return out
 
 
 def _known_ids(c: _Checker, ids: pd.Series, column: str, profiles: pd.DataFrame | None,

@@ -1,0 +1,88 @@
+"""What is true now about facilitated pairs: one owner for "the latest outcome per pair wins".
+
+Outcomes are corrected, never lost: a record stays as first written and *revisions* (a
+correction with new values, or a void) are added after it. Every place that needs the
+state of a pair now — training's one row per pair, the store's outcomes frame, the pair
+status that hides declined pairs and marks partners, the programme report, retraining's
+provenance — goes through this module, so they cannot disagree.
+
+The rule, in two steps:
+
+1. :func:`apply_revisions` — an outcome's current value is its **latest revision**: the
+   last correction's values, or gone if the last revision is a void (a correction after a
+   void restores the outcome). Revisions are ordered as recorded.
+2. :func:`latest_per_pair` — of a pair's outcomes in force, the one with the **latest
+   date** wins; **on the same date, the one recorded later wins** (a higher ``id`` when
+   the frame has one, else the later row: a file's row order is its recording order).
+   So a "meeting" and a "declined" entered the same day leave the pair declined if the
+   decline was entered second, and a mistaken entry is fixed by correcting or voiding it,
+   not by entering another one.
+
+:func:`current_per_pair` does both. Rows keep their columns; the result is in recording
+order (the order of the input), one row per (umkm_id, firm_id).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEYS = ("umkm_id", "firm_id")
+#: actions a revision may carry
+CORRECT, VOID = "correct", "void"
+
+
+def _recording_order(frame: pd.DataFrame) -> np.ndarray:
+    """Position of each row in recording order: by ``id`` when present, else row order."""
+    if "id" in frame.columns:
+        ids = pd.to_numeric(frame["id"], errors="coerce").to_numpy(float)
+        if np.isfinite(ids).all():
+            return np.argsort(np.argsort(ids, kind="stable"), kind="stable")
+    return np.arange(len(frame))
+
+
+def apply_revisions(outcomes: pd.DataFrame, revisions: pd.DataFrame | None,
+                    fields=None) -> pd.DataFrame:
+    """Outcomes with their current values: voided ones left out, corrected ones carrying
+    the last correction's ``fields`` (default: every revision column but ``outcome_id`` and
+    ``action``). ``outcomes`` needs an ``id``; ``revisions`` has ``outcome_id``, ``action``
+    ("correct" / "void") and the new values, in the order recorded. Adds ``revised``
+    (True when an outcome has any revision). Row order is kept."""
+    out = outcomes.reset_index(drop=True).copy()
+    if revisions is None or not len(revisions):
+        out["revised"] = False
+        return out
+    fields = [c for c in (fields or revisions.columns) if c not in ("outcome_id", "action")]
+    last = revisions.drop_duplicates("outcome_id", keep="last").set_index("outcome_id")
+    out["revised"] = out["id"].isin(last.index)
+    voided = last.index[last["action"] == VOID]
+    out = out[~out["id"].isin(voided)].reset_index(drop=True)
+    corrections = (revisions[revisions["action"] == CORRECT]
+                   .drop_duplicates("outcome_id", keep="last").set_index("outcome_id")[fields])
+    hit = out["id"].isin(corrections.index).to_numpy()
+    if hit.any():
+        new = corrections.loc[out.loc[hit, "id"]]
+        for c in fields:
+            out[c] = out[c].astype(object)
+            out.loc[hit, c] = new[c].to_numpy()
+    return out
+
+
+def latest_per_pair(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (umkm_id, firm_id): the latest ``date``; on the same date the one
+    recorded later (higher ``id``, else the later row). Input order kept, attrs kept."""
+    order = _recording_order(frame)
+    dates = pd.to_datetime(frame["date"], errors="coerce").to_numpy("datetime64[ns]")
+    ranked = np.lexsort((order, dates))  # by date, then recording order: the winner is last
+    keys = frame.iloc[ranked][list(KEYS)].astype(str)
+    winners = np.sort(ranked[~keys.duplicated(keep="last").to_numpy()])
+    out = frame.iloc[winners].reset_index(drop=True)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def current_per_pair(outcomes: pd.DataFrame, revisions: pd.DataFrame | None = None,
+                     fields=None) -> pd.DataFrame:
+    """The state of every pair now: :func:`apply_revisions`, then :func:`latest_per_pair`."""
+    if revisions is not None:
+        outcomes = apply_revisions(outcomes, revisions, fields)
+    return latest_per_pair(outcomes)
