@@ -98,6 +98,8 @@ class ServiceHolder:
         self._last_check = 0.0
         self._failed_key: tuple | None = None
         self.last_error: str | None = None
+        self._watcher: threading.Thread | None = None
+        self._stop_watching = threading.Event()
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -171,6 +173,36 @@ class ServiceHolder:
             self.refresh()
         except Exception:  # keep serving the old snapshot; the error is kept for /health
             log.exception("rebuilding the match service failed; still serving the old one")
+
+    def watch(self) -> None:
+        """Check for a new model or profiles every ``reload_interval_s`` in a background
+        thread too, not only when a request comes: a server process that answers nothing
+        but ``/health`` (or one of several workers that another one's promotion did not
+        reach) is current within one interval, and the rebuild is usually done before a
+        request needs it. With ``reload_interval_s == 0`` every request checks; no thread."""
+        if self.reload_interval_s <= 0 or self._watcher is not None:
+            return
+        self._stop_watching.clear()
+        self._watcher = threading.Thread(target=self._watch_loop, name="service-watch", daemon=True)
+        self._watcher.start()
+
+    def stop_watching(self) -> None:
+        self._stop_watching.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+            self._watcher = None
+
+    def _watch_loop(self) -> None:
+        while not self._stop_watching.wait(self.reload_interval_s):
+            try:
+                snap, key = self._snapshot, self._state_key()
+                if key == self._failed_key:
+                    continue
+                if snap is None or key != (snap.model_token, snap.profile_revision):
+                    self._last_check = time.monotonic()
+                    self._rebuild_quietly()
+            except Exception:  # the database away for a moment: try again next time
+                log.exception("checking for a new model or profiles failed")
 
     def wait_for_rebuild(self, timeout: float | None = None) -> None:
         """Block until a background rebuild (if any) ends; for tests and shutdown."""

@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
             await run_in_threadpool(holder.refresh)
         except Exception as exc:  # serve lists/outcomes anyway; /health says why
             log.warning("no match service yet: %s", exc)
+        holder.watch()  # follow promotions and profile writes even when no request comes
         yield
+        holder.stop_watching()
         holder.wait_for_rebuild(timeout=30)
         store.dispose()
 

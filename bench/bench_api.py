@@ -73,13 +73,13 @@ def prepare_home(home: Path, n_umkm: int, n_firms: int, train_umkm: int) -> str:
     return key
 
 
-def start_server(home: Path, port: int) -> subprocess.Popen:
+def start_server(home: Path, port: int, workers: int = 1) -> subprocess.Popen:
     env = dict(os.environ, MATCHER_HOME=str(home), MATCHER_REGISTRY=str(home / "models"),
                PYTHONPATH=str(REPO))
     env.pop("MATCHER_DATABASE_URL", None)
     return subprocess.Popen(
         [sys.executable, "-m", "matcher", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
+         "--log-level", "warning", "--workers", str(workers)],
         env=env, cwd=home,
     )
 

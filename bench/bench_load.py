@@ -16,12 +16,15 @@ reads/s, p99 <= 100 ms for reads.
 
     .venv/bin/python bench/bench_load.py [--umkm 3000] [--firms 300] [--clients 50] [--seconds 60]
     .venv/bin/python bench/bench_load.py --firms 20000 --umkm 2000
+    .venv/bin/python bench/bench_load.py --workers 2      # two server processes
+    .venv/bin/python bench/bench_load.py --hot 100        # reads of 100 UMKM only: all cache hits
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import datetime as dt
+import os
 import sys
 import tempfile
 import time
@@ -115,6 +118,29 @@ async def run(base, keys, umkm_ids, firm_ids, seconds, version=None) -> tuple[Ta
     return tally, time.monotonic() - start
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(CPU seconds of the server process and its worker processes, of this process)."""
+    import resource
+
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    for stat in Path("/proc").glob("[0-9]*/stat"):  # its worker processes
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            pass
+    server = 0.0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        server += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return server, me.ru_utime + me.ru_stime
+
+
 def report(title: str, tally: Tally, elapsed: float) -> None:
     print(f"\n{title}: {elapsed:.0f} s, load average {load_average():.1f}")
     print(f"{'route':<28}{'requests':>9}{'per s':>8}{'p50 ms':>9}{'p99 ms':>9}  status codes")
@@ -138,6 +164,7 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--reference-s", type=float, default=10)
     p.add_argument("--port", type=int, default=0, help="default: any free port")
+    p.add_argument("--workers", type=int, default=1, help="server processes (matcher serve --workers)")
     p.add_argument("--hot", type=int, default=0,
                    help="draw reads from only this many UMKM (0: all): every read a cache hit, "
                         "the ceiling of the HTTP stack")
@@ -148,7 +175,7 @@ def main() -> int:
         prepare_home(home, args.umkm, args.firms, args.train_umkm)
         keys, version = add_clients_and_version(home, args.clients)
         port = args.port or free_port()
-        proc = start_server(home, port)
+        proc = start_server(home, port, args.workers)
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(base_url=base, headers={"X-API-Key": keys[0]}, timeout=60) as c:
@@ -163,8 +190,22 @@ def main() -> int:
                 umkm_ids = umkm_ids[: args.hot]
             ref, ref_s = asyncio.run(run(base, keys[:1], umkm_ids, firm_ids, args.reference_s))
             report("single client (reference)", ref, ref_s)
+            cpu = cpu_seconds(proc.pid)
             load, load_s = asyncio.run(run(base, keys, umkm_ids, firm_ids, args.seconds, version))
-            report(f"{args.clients} concurrent clients, promotion of {version} half-way", load, load_s)
+            server_cpu, client_cpu = (b - a for a, b in zip(cpu, cpu_seconds(proc.pid)))
+            report(f"{args.clients} concurrent clients, {args.workers} server process(es), "
+                   f"promotion of {version} half-way", load, load_s)
+            n_requests = sum(len(v) for v in load.ms.values())
+            per_request = server_cpu / max(n_requests, 1)
+            print(f"CPU used during the run: server {server_cpu:.0f} s, this client {client_cpu:.0f} s "
+                  f"(of {(os.cpu_count() or 1) * load_s:.0f} core-seconds; the rest went to other "
+                  f"processes)\nserver CPU per request: {per_request * 1000:.1f} ms, so at most "
+                  f"{(os.cpu_count() or 1) / per_request:.0f} requests/s if the server had every core")
+            time.sleep(3)  # every process checks the registry at least every 2 s
+            served = sorted({httpx.get(f"{base}/health", timeout=60).json()["model_version"]
+                             for _ in range(20)})  # a new connection each: any process may answer
+            print(f"served after the run (20 health checks over {args.workers} process(es)): "
+                  f"{', '.join(served)}{'' if served == [version] else '  <- NOT the promoted one'}")
         finally:
             proc.terminate()
             proc.wait(timeout=30)

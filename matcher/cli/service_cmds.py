@@ -29,6 +29,11 @@ def register(subparsers) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
                        help="server log detail (default info)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes sharing the port (default 1). Each holds its own "
+                            "copy of the model and ranked-list cache and follows promotions and "
+                            "profile changes through the registry and the store; more than the "
+                            "machine's cores does not help (see README, Reliability and security)")
     serve.set_defaults(handler=_serve)
 
     imp = subparsers.add_parser("import", parents=[common],
@@ -71,10 +76,24 @@ def _serve(args) -> int:
 
     from matcher.i18n import t
 
+    if args.workers < 1:
+        raise SystemExit("--workers: expected 1 or more")
     open_store(args).dispose()  # a missing or unreachable store: one line here, not a traceback later
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(t("web.serve.open", url=f"http://{host}:{args.port}/"), flush=True)
-    uvicorn.run(create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level)
+    if args.workers == 1:
+        uvicorn.run(create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level)
+        return 0
+    # several processes: each builds its app from the environment, so the options given
+    # here travel as MATCHER_* variables (the same settings every command reads)
+    import os
+
+    resolved = settings(args)
+    os.environ["MATCHER_HOME"] = str(resolved.home)
+    os.environ["MATCHER_DATABASE_URL"] = resolved.resolved_database_url()
+    os.environ["MATCHER_REGISTRY"] = str(resolved.resolved_registry())
+    uvicorn.run("api.main:create_app", factory=True, workers=args.workers, host=args.host,
+                port=args.port, log_level=args.log_level)
     return 0
 
 
