@@ -81,7 +81,8 @@ def page_advice(holder, session, umkm_id: str, lang: str, shown: int = 3) -> lis
     from matcher.i18n import format_idr, format_percent, t
 
     try:
-        answer = umkm_advice(holder.current(), umkm_id, schemas.AdviceParams(lang=lang), outcomes_frame(session))
+        answer = umkm_advice(holder.current(), umkm_id, schemas.AdviceParams(lang=lang),
+                             outcomes_frame(session, umkm_id))  # only this UMKM's pairs: one indexed read
     except ServiceUnavailable:
         return None
     cards = []

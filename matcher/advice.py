@@ -212,20 +212,29 @@ def apply_changes(profiles: pd.DataFrame, info: pd.DataFrame) -> pd.DataFrame:
     made: the one place a change is written into a profile (tests apply advice with it)."""
     out = profiles.reset_index(drop=True).copy()
     info = info.reset_index(drop=True)
-    for i, m in info.iterrows():  # a loop per changed profile, never per pair
-        kind = m["kind"]
-        if kind == "certificate":
-            out.at[i, "certifications"] = tuple(out.at[i, "certifications"]) + (m["token"],)
-        elif kind in ("capacity", "cooperative"):
-            out.at[i, "monthly_capacity_idr"] = float(m["capacity_after"])
-            if kind == "cooperative":
-                out.at[i, "legal_form"] = "kub"
-        elif kind == "scale":
-            out.at[i, "scale"] = m["scale_after"]
-            revenue = pd.to_numeric(pd.Series([out.at[i, "annual_revenue_idr"]]), errors="coerce").iloc[0]
-            out.at[i, "annual_revenue_idr"] = max(float(m["revenue_after"]), 0.0 if pd.isna(revenue) else revenue)
-        elif kind == "kbli":
-            out.at[i, "kbli"] = tuple(out.at[i, "kbli"]) + (m["kbli_code"],)
+    kind = info["kind"].to_numpy() if len(info) else np.array([], dtype=object)
+
+    def append(col: str, rows: np.ndarray, values) -> None:  # tuple cells: one list comprehension
+        out.loc[rows, col] = pd.Series([tuple(a) + (b,) for a, b in zip(out.loc[rows, col], values)],
+                                       index=rows, dtype=object)
+
+    rows = np.flatnonzero(kind == "certificate")
+    if len(rows):
+        append("certifications", rows, info.loc[rows, "token"])
+    rows = np.flatnonzero((kind == "capacity") | (kind == "cooperative"))
+    if len(rows):
+        out.loc[rows, "monthly_capacity_idr"] = info.loc[rows, "capacity_after"].astype(float).to_numpy()
+    rows = np.flatnonzero(kind == "cooperative")
+    if len(rows):
+        out.loc[rows, "legal_form"] = "kub"
+    rows = np.flatnonzero(kind == "scale")
+    if len(rows):
+        out.loc[rows, "scale"] = info.loc[rows, "scale_after"].to_numpy()
+        revenue = pd.to_numeric(out.loc[rows, "annual_revenue_idr"], errors="coerce").fillna(0.0).to_numpy(float)
+        out.loc[rows, "annual_revenue_idr"] = np.maximum(info.loc[rows, "revenue_after"].astype(float).to_numpy(), revenue)
+    rows = np.flatnonzero(kind == "kbli")
+    if len(rows):
+        append("kbli", rows, info.loc[rows, "kbli_code"])
     return out
 
 
@@ -300,9 +309,8 @@ def advise(service, umkm: pd.DataFrame | None = None, *, k: int = 10, lang: str 
     base = np.arange(n_u)
     owner_pos = np.concatenate([base, pd.Index(umkm["umkm_id"].astype(str)).get_indexer(info["umkm_id"].astype(str))])
     # firms in a changed profile's top k that are not in its UMKM's top k now
-    pair = pd.Series(owner_pos[row]).astype(str).to_numpy() + _SEP + top["firm_id"].astype(str).to_numpy()
-    now = set(pair[row < n_u])
-    new = (row >= n_u) & ~np.isin(pair, list(now))
+    pair = owner_pos[row].astype(np.int64) * len(firms) + service.firm_index.to_index(top["firm_id"].tolist())
+    new = (row >= n_u) & ~np.isin(pair, pair[row < n_u])
     gained_n = np.bincount(row[new], minlength=n_all)
     gained = top[new].assign(row=row[new])
     names = dict(zip(firms["firm_id"], firms["name"]))

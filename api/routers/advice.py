@@ -28,7 +28,7 @@ def umkm_advice(umkm_id: schemas.IdPath, session: SessionDep, principal: Princip
     """Each change is scored by re-scoring the changed profile against all firms with the
     served model; recorded outcomes apply (declined pairs stay out)."""
     visible_umkm(session, principal, umkm_id)
-    return advice.umkm_advice(snapshot, umkm_id, params, outcomes_frame(session))
+    return advice.umkm_advice(snapshot, umkm_id, params, outcomes_frame(session, umkm_id))
 
 
 @router.get("/region", response_model=schemas.RegionAdvice,

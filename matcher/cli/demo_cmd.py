@@ -75,6 +75,7 @@ def cmd_demo(args) -> int:
     out.print(f"\n[bold]Top 10 firms for {sample['umkm_id']} — {sample['name']}[/] "
               f"({sample['regency'] or sample['province']}): {sample['products']}")
     print_table(recs[["rank", "firm_id", "name", "investment_type", "reasons"]])
+    _advice(service, umkm[umkm["umkm_id"] == sample["umkm_id"]])
 
     with console.status("planning the demo signing event"):
         plan = service.plan_event(event)
@@ -95,6 +96,22 @@ def cmd_demo(args) -> int:
                 firms=data / "firms.csv", umkm_id=sample["umkm_id"],
                 out=results / f"{sample['umkm_id']}.xlsx"), markup=False, highlight=False)
     return 0
+
+
+def _advice(service, one) -> None:
+    """The sample UMKM's best "naik kelas" steps (`matcher advise`; under a second)."""
+    from matcher.advice import advise
+    from matcher.i18n import format_idr, format_percent
+
+    rows = advise(service, one).head(3)
+    out.print(f"\n[bold]{t('advice.web.title')}[/] — `matcher advise --umkm-id {one['umkm_id'].iloc[0]}`")
+    if rows.empty:
+        out.print(t("advice.web.none"))
+        return
+    print_table(rows.assign(
+        expected_value_gain_idr=rows["expected_value_gain_idr"].map(format_idr),
+        p_contract_gain=rows["p_contract_gain"].map(lambda p: format_percent(p)),
+    )[["rank", "change", "firms_gained", "p_contract_gain", "expected_value_gain_idr", "how"]])
 
 
 def _learning_loop(args, data, umkm, firms, outcomes, plan, registry) -> None:
