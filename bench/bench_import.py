@@ -86,7 +86,7 @@ def main() -> int:
         env.pop("MATCHER_DATABASE_URL", None)
         print(f"load average before: {load_average():.1f}")
         results = {}
-        for name, cmd in (("validate (reference)", ["validate", "umkm", str(path)]),
+        for name, cmd in (("validate (reference)", ["validate", "--kind", "umkm", str(path)]),
                           ("import", ["import", "umkm", str(path)])):
             wall, gb, code, last = run_child(cmd, env)
             results[name] = (wall, gb)

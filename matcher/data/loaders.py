@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -974,9 +974,13 @@ def iter_umkm(path: str | Path, chunk_rows: int = 50_000, *,
         yield parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
 
 
-def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Problem]]:
+def scan_umkm(path: str | Path, chunk_rows: int = 50_000,
+              on_chunk: Callable[[pd.DataFrame], None] | None = None) -> tuple[int, list[Problem]]:
     """Check a whole UMKM file chunk by chunk without keeping it: (number of UMKM,
-    warnings), or one DataValidationError listing the problems of every chunk."""
+    warnings), or one DataValidationError listing the problems of every chunk.
+
+    ``on_chunk`` gets each canonical chunk while no problem has been found yet (an import
+    stages them as it goes, and merges only when the scan ends without an error)."""
     seen: dict[str, int] = {}
     problems: list[Problem] = []
     whole_file: set[Problem] = set()
@@ -995,6 +999,8 @@ def scan_umkm(path: str | Path, chunk_rows: int = 50_000) -> tuple[int, list[Pro
             continue
         n += len(frame)
         warnings.extend(frame.attrs.get("warnings", []))
+        if on_chunk is not None and not problems:
+            on_chunk(frame)
     # a value warned about in several chunks is reported once, at its first row
     first: dict[tuple, Problem] = {}
     for w in warnings:
