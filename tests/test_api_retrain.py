@@ -27,7 +27,10 @@ from training.registry import Registry
 
 pytestmark = pytest.mark.slow  # trains two small models (~10-20 s)
 
-PARAMS = dict(max_iter=20, learning_rate=0.1, n_negatives=5, n_folds=2)
+# 60 trees: with 20 the challenger underfits this 400 x 30 world and beats the facilitator's
+# rule by only +0.019 of held-out NDCG@10 (13 UMKM), short of the gate's +0.02, so the
+# promotion this file tests never happened; with 60 it is 0.615 vs 0.578 and is promoted.
+PARAMS = dict(max_iter=60, learning_rate=0.1, n_negatives=5, n_folds=2)
 CHAMPION_EVENTS = ("EVT-2022-1", "EVT-2023-1", "EVT-2023-2")  # 3 of 6 events
 
 
@@ -93,10 +96,6 @@ def _poll(api, job_id: str, timeout: float = 120) -> dict:
         time.sleep(0.2)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known regression (2026-11-28, after the reference-data, glossary and calibration landings): on this "
-    "400 x 30 world the challenger beats the facilitator's rule by 0.019 of NDCG@10, short of the gate's "
-    "+0.02 margin, so it is kept, not promoted; to be investigated (small-world quality), see the closing note"))
 def test_retrain_promotes_and_the_served_model_switches_without_restart(api, served_world):
     settings, _, champion, umkm_id = served_world
     matches = f"/umkm/{umkm_id}/matches"
