@@ -590,7 +590,7 @@ class ProgrammeAdvice(BaseModel):
     summary: str = Field(description="e.g. 'sertifikasi halal untuk 40 UMKM (terbanyak: industri makanan)'")
     umkm: int = Field(description="UMKM it helps")
     firms_gained: int
-    p_contract_gain: float | None
+    p_contract_gain: float | None = Field(description="summed over the UMKM's top k: extra contracts expected")
     expected_value_gain_idr: float | None
     how: str
 

@@ -25,7 +25,8 @@ Only changes a UMKM could make are tried (:func:`variants`):
   partner slot / 12) that is at most ``max_factor`` times what it has now;
 * one step up in scale (PP 7/2021: annual sales at least the next class's lower bound);
 * joining a cooperative/KUB (micro only): capacity pooled with ``pool_factor`` members;
-* a KBLI sub-class firms need that its products already imply (the product glossary).
+* a KBLI sub-class firms need that its products already imply (the product glossary),
+  in a division (2 digits) of its registered codes when it has any.
 
 Location never changes. :func:`region_summary` adds a region's advice up per programme,
 so an office can see which single programme adds the most expected value.
@@ -195,7 +196,11 @@ def variants(umkm: pd.DataFrame, firms: pd.DataFrame) -> tuple[pd.DataFrame, pd.
                     continue
                 implied = _implied_kbli(str(umkm.at[i, "products"] or ""))
                 own = tuple(umkm.at[i, "kbli"])
-                cand = [c for c in need if c.startswith(implied) and c not in own] if implied else []
+                # implied by its products and, when it has KBLI codes, in one of their
+                # divisions (a glossary concept may span sectors: "batako" is not wood)
+                divs = _divisions(own)
+                cand = [c for c in need if c.startswith(implied) and c not in own
+                        and (not divs or c[:2] in divs)] if implied else []
                 if cand:
                     best = max(cand, key=lambda c: (need[c], c))
                     add(i, change, kbli_code=best)

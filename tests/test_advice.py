@@ -154,9 +154,16 @@ def test_only_changes_its_sector_and_scale_allow(world):
     for col in ("province_code", "regency_code", "lat", "lon"):
         a, b = profiles[col].to_numpy(), owners[col].to_numpy()
         assert ((a == b) | (pd.isna(a) & pd.isna(b))).all()
-    # a KBLI is only added when the products imply it
+    # a KBLI is only added when the products imply it, in a division the UMKM already works in
+    from matcher.advice import _implied_kbli
+
     kb = info[info["kind"] == "kbli"]
     assert len(kb) and kb["kbli_code"].str.len().eq(5).all()
+    products = dict(zip(umkm["umkm_id"], umkm["products"]))
+    for r in kb.itertuples(index=False):
+        assert r.kbli_code.startswith(_implied_kbli(products[r.umkm_id])), r
+        assert not sector[r.umkm_id] or r.kbli_code[:2] in {c[:2] for c in sector[r.umkm_id]}, r
+        assert r.kbli_code not in sector[r.umkm_id]
 
 
 def test_region_summary_adds_up_the_programmes(world, advised):

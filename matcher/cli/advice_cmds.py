@@ -54,7 +54,7 @@ def cmd_advise(args) -> int:
     from matcher.cli._common import load_profiles, out, print_table, progress_bar, registry_dir, with_feedback
     from matcher.cli.model_cmds import _check_ids
     from matcher.data.errors import MatcherError
-    from matcher.i18n import format_idr, format_percent, t
+    from matcher.i18n import format_idr, format_number, t
     from matcher.output import write_table
     from matcher.service import MatchService
 
@@ -105,7 +105,8 @@ def cmd_advise(args) -> int:
                     value=format_idr(best["expected_value_gain_idr"], lang), firms=int(best["firms_gained"])))
         shown = summary.assign(
             expected_value_gain_idr=summary["expected_value_gain_idr"].map(lambda v: format_idr(v, lang)),
-            p_contract_gain=summary["p_contract_gain"].map(lambda v: format_percent(v, lang=lang)),
+            # summed over UMKM and firms, a sum of chances is a number of contracts expected
+            p_contract_gain=summary["p_contract_gain"].map(lambda v: format_number(v, 1, lang)),
         )[["summary", "umkm", "firms_gained", "p_contract_gain", "expected_value_gain_idr"]]
         shown.columns = [t("advice.col.programme", lang), t("advice.col.umkm", lang),
                          t("advice.col.firms_gained", lang), t("advice.col.p_contract_gain", lang),
