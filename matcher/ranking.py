@@ -41,7 +41,8 @@ from matcher.service import top_k_rows
 # Domain knowledge the trees must respect whatever the sample says: a closer product
 # match never hurts, a missing required certificate never helps.
 MONOTONE = {"concept_cos": 1, "need_cover": 1, "primary_product_match": 1, "primary_need_match": 1, "word_cos": 1, "char_cos": 1, "prior_fit": 1,
-            "n_missing_certs": -1, "missing_food_cert": -1}
+            "inferred_need_match": 1, "mapped_match3": 1, "mapped_match4": 1,
+            "n_missing_certs": -1, "n_missing_relevant_certs": -1, "local_far": -1, "missing_food_cert": -1}
 
 
 def _strata(umkm, firms, U, F, users) -> tuple:

@@ -12,9 +12,15 @@ is items joined with ``"; "``:
   sama dengan yang dicari"), certificates held, scale, capacity;
 * distance is a neutral fact ("satu provinsi, jarak 150 km"), except beyond
   :data:`LOCAL_KM` for a need that must be local (fresh food, on-site services: glossary
-  locality >= :data:`LOCAL_NEED`), where it is a weaker point; the same distance is
-  therefore never a strength in one row and a weakness in the next for the same need;
-* ``perlu dilengkapi:`` certificates the firm requires and the UMKM lacks, and the halal
+  locality, or the UMKM's KBLI locality from ``features/data/locality.psv``, >=
+  :data:`LOCAL_NEED`), where it is a weaker point; the same distance is therefore never a
+  strength in one row and a weakness in the next for the same need. Where locality
+  matters it is said: "jasa setempat: jarak 12 km" (a local trade, near), "produk mudah
+  dikirim: jarak 900 km" (a trade that ships, far);
+* KBLI read from the words when a firm states no ``needed_kbli`` (or a UMKM's codes are
+  generic or contradicted by its products) is marked "perkiraan";
+* ``perlu dilengkapi:`` certificates the firm requires and the UMKM lacks *that apply to its
+  products* (``features/data/cert_scope.psv``; one that does not apply is a note), and the halal
   certificate a food or drink UMKM must hold by law (UU 33/2014, PP 39/2021, PP 42/2024:
   medium and large firms since October 2024, micro and small since October 2026);
 * ``catatan:`` weaker points.
@@ -42,7 +48,8 @@ _F = {n: i for i, n in enumerate(FEATURE_NAMES)}
 _GROUPS = list(FEATURE_GROUPS)
 MAX_ITEMS = 6
 LOCAL_KM = 300.0  # beyond this, a need that must be local is far
-LOCAL_NEED = 0.6  # glossary locality from which a need must be local
+LOCAL_NEED = 0.6  # locality (glossary or KBLI table) from which a need must be local
+SHIPS_ANYWHERE = 0.2  # KBLI locality up to which a product ships anywhere
 NEED_CONTEXT_WORDS = 3  # words of the firm's need shown after its matched phrase
 FOOD_KBLI_DIVISIONS = ("10", "11", "56")  # food, drink, food service: halal is mandatory
 _HALAL = CERTIFICATIONS.index("halal")
@@ -79,6 +86,29 @@ def _matching_code(u_codes, f_codes, level: int) -> str | None:
             if a[:level] == b[:level]:
                 return a
     return None
+
+
+def _class_code(u_row, f_row, classes) -> str | None:
+    """The KBLI golongan both sides' stated-or-inferred codes weigh most, if any."""
+    both = u_row.multiply(f_row)
+    if both.nnz == 0:
+        return None
+    return str(classes[both.indices[np.argmax(both.data)]])
+
+
+def _is_service(codes, inferred: bool, U, u: int, classes3) -> bool:
+    """Whether a UMKM's line is a service (KBLI sections from repair and utilities on,
+    divisions 33 and up, trade 45-47 aside): by its stated codes, else its words' reading."""
+    def service(code: str) -> bool:
+        return code[:2].isdigit() and int(code[:2]) >= 33 and code[:2] not in ("45", "46", "47")
+
+    stated = [str(c) for c in codes if str(c)[:2] not in ("45", "46", "47")]
+    if stated and not inferred:
+        return any(service(c) for c in stated)
+    row = U.kbli3[u] if U.kbli3 is not None else None
+    if row is None or row.nnz == 0 or classes3 is None:
+        return False
+    return service(str(classes3[row.indices[np.argmax(row.data)]]))
 
 
 def _kbli_text(tpl: dict, key: str, code: str, **extra) -> str:
@@ -118,13 +148,22 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
     kms = np.expm1(X[:, _F["log_distance_km"]]).tolist()
     caps = (np.expm1(U.num["log_capacity_year"][u_idx]) / 12).tolist()
     u_scale = U.num["scale"][u_idx].tolist()
-    need_locality = np.nan_to_num(F.text.locality[f_idx], nan=0.0).tolist()
+    need_locality = np.nan_to_num(F.text.locality[f_idx], nan=0.0)
+    supply = U.num.get("supply_locality")
+    supply = np.full(len(rows), np.nan) if supply is None else supply[u_idx]
+    need_locality = np.fmax(need_locality, np.nan_to_num(supply, nan=0.0)).tolist()
+    supply = supply.tolist()
+    applies = (np.ones((len(rows), len(CERTIFICATIONS))) if U.cert_applies is None
+               else U.cert_applies[u_idx]).tolist()
+    u_inferred = (np.zeros(len(rows), bool) if U.inferred is None else U.inferred[u_idx]).tolist()
+    f_inferred = (np.zeros(len(rows), bool) if F.inferred is None else F.inferred[f_idx]).tolist()
+    classes3 = None if U.kbli3 is None else U.kbli3_classes
     u_kbli, f_kbli, f_needed = U.kbli_lists[u_idx], F.kbli_lists[f_idx], F.needed_lists[f_idx]
     u_texts = U.texts[u_idx] if U.texts is not None else [None] * len(rows)
     f_texts = F.texts[f_idx] if F.texts is not None else [None] * len(rows)
-    f_word, f_char, f_need, f_lvl, f_own, f_aff = (
+    f_word, f_char, f_need, f_lvl, f_own, f_aff, f_inf = (
         _F[n] for n in ("word_cos", "char_cos", "n_need_concepts", "kbli_need_level",
-                        "kbli_own_level", "aff_division"))
+                        "kbli_own_level", "aff_division", "inferred_need_match"))
     f_reg, f_prov, f_pref, f_gap, f_ratio, f_pma = (
         _F[n] for n in ("same_regency", "same_province", "preferred_scale", "scale_gap",
                         "log_capacity_to_budget", "pma_x_export"))
@@ -156,6 +195,11 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
         if lvl >= 2:
             code = _matching_code(u_kbli[i], f_needed[i], lvl) or ""
             items.append((c["kbli"], _kbli_text(tpl, "kbli_need", code, level=tpl[f"kbli_level.{lvl}"])))
+        elif x[f_inf] >= 0.3 and (f_inferred[i] or u_inferred[i]) and classes3 is not None:
+            # read from the words, not stated: said as an estimate (perkiraan)
+            code = _class_code(U.kbli3[u_idx[i]], F.kbli3[f_idx[i]], classes3) or ""
+            key = "kbli_inferred.need" if f_inferred[i] else "kbli_inferred.product"
+            items.append((c["kbli"], _kbli_text(tpl, key, code)))
         elif own >= 3:
             code = _matching_code(u_kbli[i], f_kbli[i], own) or ""
             items.append((c["kbli"], _kbli_text(tpl, "kbli_own", code)))
@@ -166,8 +210,14 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
 
         # geography: a fact, a weaker point only when a local need is far
         km = format_number(kms[i], 0, lang)
+        local = supply[i] if not isnan(supply[i]) else None
         if need_locality[i] >= LOCAL_NEED and kms[i] > LOCAL_KM:
             notes.append(tpl["far_for_local"].format(km=km, limit=format_number(LOCAL_KM, 0, lang)))
+        elif local is not None and local >= LOCAL_NEED and kms[i] <= LOCAL_KM:
+            kind = "service" if _is_service(u_kbli[i], u_inferred[i], U, u_idx[i], classes3) else "goods"
+            items.append((max(c["geo"], 0.0), tpl[f"local_near.{kind}"].format(km=km)))
+        elif local is not None and local <= SHIPS_ANYWHERE and kms[i] > LOCAL_KM:
+            items.append((c["geo"], tpl["ships_anywhere"].format(km=km)))
         elif x[f_reg]:
             items.append((c["geo"], tpl["same_regency"]))
         elif x[f_prov]:
@@ -184,9 +234,12 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
             scale = u_scale[i]
             band = "any" if isnan(scale) else ("small" if scale <= 2 else "medium")
             missing.append(tpl[f"halal_required.{band}"])
+        lacking = [j for j in range(len(CERTIFICATIONS))
+                   if req[i][j] and not held[i][j] and not (j == _HALAL and food)]
         missing.extend(tpl["cert_missing"].format(cert=cert_names[j])
-                       for j in range(len(CERTIFICATIONS))
-                       if req[i][j] and not held[i][j] and not (j == _HALAL and food))
+                       for j in lacking if applies[i][j] >= 0.5)
+        notes.extend(tpl["cert_not_applicable"].format(cert=cert_names[j])
+                     for j in lacking if applies[i][j] < 0.5)
 
         # scale and capacity
         pref = x[f_pref]

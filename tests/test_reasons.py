@@ -24,6 +24,9 @@ UMKM = pd.DataFrame([
     dict(umkm_id="U3", name="Sayur Segar", kbli="01131", products="sayur segar hidroponik",
          province="Jawa Timur", regency="Pamekasan", lat=PAMEKASAN[0], lon=PAMEKASAN[1], scale="mikro",
          certifications="", monthly_capacity_idr=""),
+    dict(umkm_id="U4", name="Londri Bersih", kbli="96200", products="laundry kiloan dan cuci linen",
+         province="Jawa Timur", regency="Kota Surabaya", lat="-7.2900", lon="112.7300", scale="mikro",
+         certifications="", monthly_capacity_idr=""),
 ]).astype(str)
 FIRMS = pd.DataFrame([
     dict(firm_id="F1", name="PT Kantin", investment_type="PMDN", needs="Pemasok krupuk untuk kantin karyawan",
@@ -35,6 +38,9 @@ FIRMS = pd.DataFrame([
     dict(firm_id="F3", name="PT Katering", investment_type="PMDN", needs="sayuran segar untuk dapur katering",
          needed_kbli="", province="DKI Jakarta", regency="", lat=JAKARTA[0], lon=JAKARTA[1],
          required_certifications="", preferred_scale=""),
+    dict(firm_id="F4", name="PT Hotel Surabaya", investment_type="PMA", needs="laundry service for hotel linen",
+         needed_kbli="", province="Jawa Timur", regency="Kota Surabaya", lat=SURABAYA[0], lon=SURABAYA[1],
+         required_certifications="Halal MUI", preferred_scale=""),
 ]).astype(str)
 
 
@@ -66,8 +72,12 @@ def test_food_umkm_for_a_canteen(sides):
 
 
 def test_craft_far_away_is_a_plain_fact(sides):
-    # batik ships anywhere: 740 km is stated, not held against the UMKM
-    assert reasons(sides, 1, 1) == "produk cocok: batik tulis ↔ hand drawn batik fabric for hotel; jarak 740 km"
+    # batik ships anywhere: 740 km is said to be no obstacle, not held against the UMKM; the
+    # hotel states no needed_kbli, so the KBLI its words imply is said as an estimate
+    assert reasons(sides, 1, 1) == (
+        "produk cocok: batik tulis ↔ hand drawn batik fabric for hotel; perkiraan KBLI dari kebutuhan "
+        "perusahaan: golongan 131 (pemintalan, pertenunan dan penyempurnaan tekstil), sesuai usaha UMKM; "
+        "produk mudah dikirim: jarak 740 km tidak jadi soal")
 
 
 def test_fresh_produce_far_away_is_a_weaker_point(sides):
@@ -78,7 +88,20 @@ def test_fresh_produce_far_away_is_a_weaker_point(sides):
 
 def test_english_on_request(sides):
     assert reasons(sides, 1, 1, lang="en") == (
-        "products match: batik tulis ↔ hand drawn batik fabric for hotel; 740 km apart")
+        "products match: batik tulis ↔ hand drawn batik fabric for hotel; estimated KBLI (perkiraan) from "
+        "the firm's need: group 131 (pemintalan, pertenunan dan penyempurnaan tekstil), matching the UMKM's "
+        "business; product ships easily: 740 km is no obstacle")
+
+
+def test_local_service_near_and_a_requirement_that_does_not_apply(sides):
+    # a laundry 4 km from the hotel: a local service, near; the hotel's halal requirement is
+    # about food, not about its laundry supplier, so it is a note, not something to obtain
+    text = reasons(sides, 3, 3)
+    assert "jasa setempat: jarak 4 km" in text
+    assert "catatan: syarat halal perusahaan tidak berlaku untuk produk ini" in text
+    assert "perlu dilengkapi" not in text
+    # the same laundry for a Jakarta caterer's fresh-vegetable need: far for a local trade
+    assert "terlalu jauh" in reasons(sides, 3, 2)
 
 
 def test_no_raw_numbers_and_no_stray_full_stops(sides):

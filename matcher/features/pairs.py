@@ -11,18 +11,23 @@ kbli, geo, cert, scale, capacity, type, history.
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS, SCALES
 from matcher.features.geo import haversine_km
 from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices, stacked
+from matcher.features.kbli_text import KbliTextMapper
 from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
@@ -30,9 +35,12 @@ FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
              "primary_product_match", "primary_need_match", "related_group_cover",
              "n_need_concepts", "n_product_concepts", "aff_concept_group"),
     "kbli": ("kbli_need_level", "kbli_own_level", "need_text_kbli_level",
-             "product_text_kbli_level", "aff_division", "aff_group"),
-    "geo": ("log_distance_km", "same_province", "same_regency", "locality", "distance_x_locality"),
-    "cert": ("n_required_certs", "n_missing_certs", "missing_food_cert"),
+             "product_text_kbli_level", "aff_division", "aff_group",
+             "inferred_need_match", "mapped_match3", "mapped_match4", "need_inferred",
+             "product_inferred"),
+    "geo": ("log_distance_km", "same_province", "same_regency", "locality", "distance_x_locality",
+            "kbli_locality", "local_far"),
+    "cert": ("n_required_certs", "n_missing_certs", "missing_food_cert", "n_missing_relevant_certs"),
     "scale": ("umkm_scale", "preferred_scale", "scale_gap"),
     "capacity": ("log_capacity_to_budget", "umkm_log_revenue", "umkm_log_employees", "umkm_age"),
     "type": ("is_pma", "export_experience", "pma_x_export"),
@@ -56,6 +64,80 @@ def _cert_matrix(lists, held: bool) -> np.ndarray:
         for c in bases:
             if c in idx:
                 out[i, idx[c]] = True
+    return out
+
+
+@lru_cache(maxsize=1)
+def cert_scope() -> dict[str, tuple[str, ...]]:
+    """Certificate -> KBLI 2020 prefixes of the products it is about (``data/cert_scope.psv``,
+    with the regulation behind each row). A certificate absent from the table applies to
+    everything."""
+    raw = resources.files("matcher.features").joinpath("data/cert_scope.psv").read_text("utf-8")
+    rows = [line.split("|") for line in raw.strip().splitlines()[1:]]
+    return {cert: tuple(p for p in kbli.split(";") if p) for cert, kbli, *_ in rows}
+
+
+def _applies(code: str) -> np.ndarray:
+    """(n_certs,) bool: which certificates are about a product of KBLI ``code``."""
+    scope = cert_scope()
+    return np.array([c not in scope or any(code.startswith(p) for p in scope[c])
+                     for c in CERTIFICATIONS], dtype=bool)
+
+
+def cert_applicability(code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix,
+                       classes4: np.ndarray) -> np.ndarray:
+    """(n, n_certs) in [0, 1]: how far each certificate applies to what each UMKM supplies.
+
+    From its stated codes (any product it is registered for), or where those are missing,
+    generic or contradicted by its words (``inferred``), from the mapper's distribution over
+    subgolongan read from its products; 1 (as if it applied) when neither says anything."""
+    out = np.ones((len(code_lists), len(CERTIFICATIONS)), dtype=np.float32)
+    by_class = np.array([_applies(c) for c in classes4], dtype=np.float32).reshape(-1, len(CERTIFICATIONS))
+    from_text = np.asarray(mapped4 @ by_class)
+    read = np.diff(mapped4.indptr) > 0
+    for i, codes in enumerate(code_lists):
+        codes = [str(c) for c in codes or () if str(c)[:2] not in ("45", "46", "47")]
+        if codes and not inferred[i]:
+            out[i] = np.logical_or.reduce([_applies(c) for c in codes])
+        elif read[i]:
+            out[i] = from_text[i]
+    return out
+
+
+@lru_cache(maxsize=1)
+def locality_table() -> dict[str, float]:
+    """KBLI prefix -> how local its trade is, 0..1 (``data/locality.psv``, with reasons)."""
+    raw = resources.files("matcher.features").joinpath("data/locality.psv").read_text("utf-8")
+    rows = [line.split("|") for line in raw.strip().splitlines()[1:]]
+    return {code: float(value) for code, value, *_ in rows}
+
+
+def kbli_locality(code: str) -> float:
+    """Locality of KBLI ``code``: its longest listed prefix's value (NaN when none)."""
+    table = locality_table()
+    for n in range(min(len(code), 4), 1, -1):
+        hit = table.get(code[:n])
+        if hit is not None:
+            return hit
+    return float("nan")
+
+
+def supply_locality(code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix,
+                    classes4: np.ndarray) -> np.ndarray:
+    """(n,) how local what each UMKM supplies is: the mean over its stated codes, or where
+    those are missing, generic or contradicted by its words, the expectation under the
+    mapper's reading of its products; NaN when neither says anything."""
+    by_class = np.nan_to_num(np.array([kbli_locality(c) for c in classes4], dtype=np.float32), nan=0.5)
+    from_text = np.asarray(mapped4 @ by_class).ravel()
+    read = np.diff(mapped4.indptr) > 0
+    out = np.full(len(code_lists), np.nan, dtype=np.float32)
+    for i, codes in enumerate(code_lists):
+        vals = [kbli_locality(str(c)) for c in codes or () if str(c)[:2] not in ("45", "46", "47")]
+        vals = [v for v in vals if v == v]
+        if vals and not inferred[i]:
+            out[i] = np.mean(vals)
+        elif read[i]:
+            out[i] = from_text[i]
     return out
 
 
@@ -87,6 +169,14 @@ class EncodedSide:
     num: dict  # named numeric per-entity arrays
     kbli_lists: np.ndarray  # object array of code tuples (for reasons)
     texts: np.ndarray | None = None  # object array of the products / needs text (for reasons)
+    cert_applies: np.ndarray | None = None  # UMKM: (n, n_certs) how far each cert is about its products
+    # KBLI read from the text by the fitted mapper (level -> (n, classes) rows summing to 1)
+    mapped: dict | None = None
+    # level-3 codes the pair features use: stated where plausible, else the mapper's
+    # distribution ("perkiraan"); ``inferred`` marks the rows that use the mapper's
+    kbli3: sp.csr_matrix | None = None
+    inferred: np.ndarray | None = None
+    kbli3_classes: np.ndarray | None = None  # the golongan codes of kbli3's columns
     # firm only
     needed_lists: np.ndarray | None = None
     needed: dict | None = None
@@ -127,15 +217,19 @@ class PairFeatureBuilder(BaseEstimator):
         Text encoder; a default one when None.
     """
 
-    def __init__(self, affinity_smoothing=5.0, text=None):
+    def __init__(self, affinity_smoothing=5.0, text=None, kbli_mapper=None):
         self.affinity_smoothing = affinity_smoothing
         self.text = text
+        self.kbli_mapper = kbli_mapper
 
     # ------------------------------------------------------------------ fitting
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame | None = None):
         """Fit text vocabularies on both sides' texts and history statistics on outcomes."""
         texts = list(umkm["products"].fillna("")) + list(firms["needs"].fillna(""))
         self.text_ = (self.text or TextEncoder()).fit(texts)
+        # the mapper learns from the titles, the glossary and the codes these profiles state
+        labelled = list(umkm["kbli"]) + list(firms["needed_kbli"])
+        self.kbli_mapper_ = copy.deepcopy(self.kbli_mapper or KbliTextMapper()).fit(texts, labelled)
         self.feature_names_ = FEATURE_NAMES
         U, F = self.encode_umkm(umkm), self.encode_firms(firms)
         u_idx, f_idx, g = _outcome_positions(umkm, firms, outcomes)
@@ -187,9 +281,42 @@ class PairFeatureBuilder(BaseEstimator):
             texts=df[text_col].fillna("").astype(str).to_numpy(dtype=object),
         )
 
+    def _mapped(self, texts) -> dict:
+        m = self.kbli_mapper_
+        X = m.transform(texts)
+        return {lv: m.predict_proba(None, lv, X=X) for lv in (3, 4)}
+
+    def _kbli3(self, code_lists, mapped3, plausible_only: bool):
+        """Level-3 code rows for the pair features: the stated codes (row-normalised) where
+        there are any (for UMKM: and the text does not contradict them), else the mapper's
+        distribution. Returns (matrix over the mapper's level-3 classes, inferred flag)."""
+        classes = self.kbli_mapper_.classes_[3]
+        col = {c: i for i, c in enumerate(classes)}
+        rows, cols = [], []
+        for i, codes in enumerate(code_lists):
+            for c in {str(c)[:3] for c in codes or ()}:
+                j = col.get(c)
+                if j is not None:
+                    rows.append(i)
+                    cols.append(j)
+        stated = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                               shape=(len(code_lists), len(classes)))
+        stated.data[:] = 1.0
+        has = np.diff(stated.indptr) > 0
+        if plausible_only:
+            # implausible: the text is read with confidence and gives the codes no weight
+            support = np.asarray(stated.multiply(mapped3).sum(axis=1)).ravel()
+            read = np.diff(mapped3.indptr) > 0
+            has &= ~(read & (support < 0.02))
+        stated = normalize(stated, norm="l1")
+        use = sp.diags(has.astype(np.float32)) @ stated + sp.diags((~has).astype(np.float32)) @ mapped3
+        return use.tocsr().astype(np.float32), ~has
+
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
         common = self._encode_common(umkm, "products", "certifications", held=True)
+        mapped = self._mapped(common["texts"])
+        kbli3, inferred = self._kbli3(umkm["kbli"].tolist(), mapped[3], plausible_only=True)
         year = pd.Timestamp.now().year
         num = {
             "scale": umkm["scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
@@ -199,11 +326,18 @@ class PairFeatureBuilder(BaseEstimator):
             "age": year - _num(umkm["year_founded"]),
             "export": _num(umkm["export_experience"]),
         }
-        return EncodedSide(num=num, **common)
+        applies = cert_applicability(umkm["kbli"].tolist(), inferred, mapped[4],
+                                     self.kbli_mapper_.classes_[4])
+        num["supply_locality"] = supply_locality(umkm["kbli"].tolist(), inferred, mapped[4],
+                                                 self.kbli_mapper_.classes_[4])
+        return EncodedSide(num=num, mapped=mapped, kbli3=kbli3, inferred=inferred,
+                           kbli3_classes=self.kbli_mapper_.classes_[3], cert_applies=applies, **common)
 
     def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
         common = self._encode_common(firms, "needs", "required_certifications", held=False)
+        mapped = self._mapped(common["texts"])
+        kbli3, inferred = self._kbli3(firms["needed_kbli"].tolist(), mapped[3], plausible_only=False)
         needed = level_matrices(firms["needed_kbli"].tolist())
         activity = level_matrices([tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])])
         budget = _num(firms["budget_idr"])
@@ -214,7 +348,8 @@ class PairFeatureBuilder(BaseEstimator):
             "is_pma": (firms["investment_type"] == "PMA").to_numpy(dtype=np.float32),
         }
         return EncodedSide(
-            num=num, needed=needed, activity=activity,
+            num=num, needed=needed, activity=activity, mapped=mapped, kbli3=kbli3, inferred=inferred,
+            kbli3_classes=self.kbli_mapper_.classes_[3],
             needed_lists=firms["needed_kbli"].to_numpy(dtype=object),
             has_needed=np.array([len(c) > 0 for c in firms["needed_kbli"]], dtype=bool),
             **common,
@@ -285,6 +420,14 @@ class PairFeatureBuilder(BaseEstimator):
             cols[name] = aff.score({lv: rows(U.codes[lv])}, {lv: act_T}, transposed=True,
                                    firm_counts=firm_sums(f"activity{lv}", f.activity[lv]))
 
+        # KBLI read from the words (perkiraan): stated-or-inferred codes on both sides, and
+        # the two texts' mapped distributions at golongan and subgolongan level
+        cols["inferred_need_match"] = (rows(U.kbli3) @ f.T("kbli3", f.kbli3)).toarray()
+        cols["mapped_match3"] = (rows(U.mapped[3]) @ f.T("mapped3", f.mapped[3])).toarray()
+        cols["mapped_match4"] = (rows(U.mapped[4]) @ f.T("mapped4", f.mapped[4])).toarray()
+        cols["need_inferred"] = f.inferred[None, :]
+        cols["product_inferred"] = U.inferred[u_idx][:, None]
+
         # geography
         u_lat, u_lon = U.lat[u_idx], U.lon[u_idx]
         dist = haversine_km(u_lat, u_lon, f.lat, f.lon)
@@ -296,6 +439,10 @@ class PairFeatureBuilder(BaseEstimator):
         locality = np.fmax(U.text.locality[u_idx][:, None], ft.locality[None, :])  # NaN only if both unknown
         cols["locality"] = locality
         cols["distance_x_locality"] = log_dist * np.nan_to_num(locality, nan=0.5)
+        # how local the UMKM's trade is by its KBLI (data/locality.psv), against distance
+        supply = U.num["supply_locality"][u_idx]
+        cols["kbli_locality"] = supply[:, None]
+        cols["local_far"] = log_dist * np.nan_to_num(supply, nan=0.5)[:, None]
 
         # certificates: required by the firm and not held by the UMKM
         held = U.certs[u_idx].astype(np.float32)
@@ -306,6 +453,8 @@ class PairFeatureBuilder(BaseEstimator):
         cols["n_missing_certs"] = n_req[None, :] - held @ req_T
         n_food = f.memo("n_food", lambda: food_T.sum(axis=0))
         cols["missing_food_cert"] = (n_food[None, :] - held[:, FOOD_CERTS] @ food_T) > 0
+        # only what applies to the UMKM's products counts (halal for a caterer, not a laundry)
+        cols["n_missing_relevant_certs"] = (U.cert_applies[u_idx] * (1.0 - held)) @ req_T
 
         # scale and capacity
         u_num = {k: v[u_idx] for k, v in U.num.items()}
@@ -374,7 +523,7 @@ def prior_fit(cols: dict) -> np.ndarray:
     The partnership only works if every condition holds, so the factors multiply:
     the product meets the need (text, then KBLI), the distance is bearable *for this
     product* (local goods lose value with distance, crafts hardly), required certificates
-    are held, the scale is the one asked for and the UMKM can deliver what one partner
+    that apply to the product are held, the scale is the one asked for and the UMKM can deliver what one partner
     slot is worth. Constants are round domain guesses, not fitted; the trees learn how
     much to trust this prior next to the raw features.
     """
@@ -385,10 +534,16 @@ def prior_fit(cols: dict) -> np.ndarray:
     level = np.fmax.reduce([cols["kbli_need_level"], cols["need_text_kbli_level"],
                             cols["product_text_kbli_level"]]).astype(np.int64)
     match = 0.75 * np.clip(text, 0, 1) + 0.25 * _KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
-    s = np.nan_to_num(cols["locality"], nan=0.5)
+    # how local the trade is: by the UMKM's KBLI (data/locality.psv) where known, else by
+    # the glossary concepts of either text
+    s = np.where(np.isnan(cols["kbli_locality"]), np.nan_to_num(cols["locality"], nan=0.5),
+                 cols["kbli_locality"])
     dist = np.expm1(cols["log_distance_km"])
     geo = 1.0 - s + s * np.exp(-dist / 300.0)
-    cert = np.where(cols["n_missing_certs"] > 0, 0.1, 1.0)
+    # a missing certificate that applies to the UMKM's products (data/cert_scope.psv) nearly
+    # rules the pair out; one that does not apply to them is a smaller doubt
+    cert = np.where(cols["n_missing_relevant_certs"] > 0.5, 0.1,
+                    np.where(cols["n_missing_certs"] > 0, 0.3, 1.0))
     scale = 1.0 - 0.25 * np.nan_to_num(np.abs(cols["scale_gap"]), nan=0.0)
     cap = np.clip(np.exp(np.nan_to_num(cols["log_capacity_to_budget"], nan=0.0)), 0.1, 1.0) ** 0.5
     return (match * geo * cert * scale * cap).astype(np.float32)
@@ -419,9 +574,13 @@ def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
         n=len(idx), ids=side.ids[idx], text=text, codes=rows(side.codes), implied=rows(side.implied),
         has_codes=side.has_codes[idx], lat=side.lat[idx], lon=side.lon[idx],
         province=side.province[idx], regency=side.regency[idx], certs=side.certs[idx],
+        cert_applies=None if side.cert_applies is None else side.cert_applies[idx],
         num={k: v[idx] for k, v in side.num.items()}, needed=rows(side.needed),
         has_needed=None if side.has_needed is None else side.has_needed[idx],
         activity=rows(side.activity), kbli_lists=side.kbli_lists[idx],
+        mapped=rows(side.mapped), kbli3=None if side.kbli3 is None else _rows(side.kbli3, idx),
+        inferred=None if side.inferred is None else side.inferred[idx],
+        kbli3_classes=side.kbli3_classes,
         texts=None if side.texts is None else side.texts[idx],
         needed_lists=None if side.needed_lists is None else side.needed_lists[idx],
     )
