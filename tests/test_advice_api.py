@@ -113,3 +113,20 @@ def test_umkm_page_shows_saran_naik_kelas(app_client):
     assert "Saran naik kelas" in page
     section = page[page.index('id="naik-kelas"'):]
     assert "nilai harapan" in section and "Rp" in section and "Cara:" in section
+
+
+def test_a_declined_firm_leaves_the_advice_at_once(app_client):
+    """The answer is cached per snapshot, but an outcome recorded for the UMKM makes the next
+    read recompute: the firm it declined is no longer 'gained' by any change."""
+    umkm, firms, _, model = calibrated()
+    want = advise(MatchService(model, umkm, firms), _pamekasan(umkm))
+    row = want[want["firms_gained"] > 0].iloc[0]
+    u, firm = row["umkm_id"], row["gained_firm_ids"].split("; ")[0]
+    before = _get(app_client, f"/advice/umkm/{u}").json()
+    assert any(firm in s["gained_firm_ids"] for s in before["suggestions"])
+    assert _get(app_client, f"/advice/umkm/{u}").json() == before  # the same answer again
+    resp = app_client.post("/outcomes", headers={"X-API-Key": app_client.keys["ani"]},
+                           json={"umkm_id": u, "firm_id": firm, "stage": "declined"})
+    assert resp.status_code in (200, 201), resp.text
+    after = _get(app_client, f"/advice/umkm/{u}").json()
+    assert not any(firm in s["gained_firm_ids"] for s in after["suggestions"])

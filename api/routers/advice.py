@@ -13,9 +13,9 @@ from fastapi import APIRouter, HTTPException, Query, status
 
 from api import advice, schemas
 from api.access import visible_umkm
-from api.deps import PrincipalDep, SessionDep, SnapshotDep
+from api.deps import CacheDep, PrincipalDep, SessionDep, SnapshotDep
 from api.routers.reports import _region as scoped_region
-from api.store.outcomes import outcomes_frame
+from api.store.outcomes import outcomes_frame, outcomes_version
 
 router = APIRouter(prefix="/advice", tags=["advice"])
 
@@ -24,22 +24,28 @@ router = APIRouter(prefix="/advice", tags=["advice"])
             summary="Changes this UMKM could make (certificate, capacity, scale, cooperative, KBLI), "
                     "ranked by the expected value they add to its top firms")
 def umkm_advice(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
-                params: Annotated[schemas.AdviceParams, Query()]):
+                cache: CacheDep, params: Annotated[schemas.AdviceParams, Query()]):
     """Each change is scored by re-scoring the changed profile against all firms with the
-    served model; recorded outcomes apply (declined pairs stay out)."""
+    served model; recorded outcomes apply (declined pairs stay out). Cached per served
+    snapshot until an outcome of this UMKM is recorded, corrected or voided."""
     visible_umkm(session, principal, umkm_id)
-    return advice.umkm_advice(snapshot, umkm_id, params, outcomes_frame(session, umkm_id))
+    key = ("advice", umkm_id, params.model_dump_json(), outcomes_version(session, umkm_id))
+    return cache.get_or_compute(snapshot, key, lambda: advice.umkm_advice(
+        snapshot, umkm_id, params, outcomes_frame(session, umkm_id)))
 
 
 @router.get("/region", response_model=schemas.RegionAdvice,
             summary="Per programme, the expected value it adds across a region's UMKM, largest first")
-def region_advice(session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
+def region_advice(session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep, cache: CacheDep,
                   params: Annotated[schemas.RegionAdviceParams, Query()]):
     """Which single programme (e.g. halal certification for 40 food UMKM) adds the most
     expected value, so an office can plan its assistance budget. An account without a
-    region must name one."""
+    region must name one. Cached per served snapshot until any outcome changes (a
+    province's advice scores every changed profile of its UMKM: seconds, not milliseconds)."""
     region = scoped_region(principal, params.region)
     if region is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             "region: name a PROVINCE or PROVINCE/REGENCY (e.g. Jawa Timur/Pamekasan)")
-    return advice.region_advice(snapshot, region, params, outcomes_frame(session))
+    key = ("advice-region", str(region), params.k, params.lang, outcomes_version(session))
+    return cache.get_or_compute(snapshot, key, lambda: advice.region_advice(
+        snapshot, region, params, outcomes_frame(session)))
