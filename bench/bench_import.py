@@ -47,24 +47,29 @@ def write_file(path: Path, rows: int, seed: int = 0) -> None:
             part.to_csv(out, index=False, header=i == 0)
 
 
-def run_child(args: list[str], env: dict) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS GB, exit code, last output line) of one command."""
+def run_child(args: list[str], env: dict) -> tuple[float, float, float, int, str]:
+    """(wall seconds, CPU seconds, peak RSS GB, exit code, last output line) of one command.
+
+    CPU seconds (user + system, polled from /proc) say what the work costs whatever else
+    the machine runs; wall time on a shared machine says more about the neighbours."""
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "matcher", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    peak_kb = 0
-    status = Path(f"/proc/{proc.pid}/status")
+    peak_kb, cpu, tick = 0, 0.0, os.sysconf("SC_CLK_TCK")
+    status, stat = Path(f"/proc/{proc.pid}/status"), Path(f"/proc/{proc.pid}/stat")
     while proc.poll() is None:
         try:
             for line in status.read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak_kb = max(peak_kb, int(line.split()[1]))
-        except (FileNotFoundError, ProcessLookupError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cpu = (int(fields[11]) + int(fields[12])) / tick
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
             pass
         time.sleep(0.05)
     wall = time.perf_counter() - start
     out = proc.stdout.read().strip().splitlines()
-    return wall, peak_kb / 1024 / 1024, proc.returncode, (out[-1] if out else "")
+    return wall, cpu, peak_kb / 1024 / 1024, proc.returncode, (out[-1] if out else "")
 
 
 def main() -> int:
@@ -88,12 +93,13 @@ def main() -> int:
         results = {}
         for name, cmd in (("validate (reference)", ["validate", "--kind", "umkm", str(path)]),
                           ("import", ["import", "umkm", str(path)])):
-            wall, gb, code, last = run_child(cmd, env)
+            wall, cpu, gb, code, last = run_child(cmd, env)
             results[name] = (wall, gb)
-            print(f"{name:<22} {wall:7.1f} s  peak {gb:5.2f} GB  exit {code}  | {last[:100]}")
+            print(f"{name:<22} {wall:7.1f} s wall  {cpu:7.1f} s CPU  peak {gb:5.2f} GB  exit {code}  "
+                  f"| {last[:80]}")
         print(f"load average after: {load_average():.1f}")
     wall, gb = results["import"]
-    ok = wall < TARGET_S and gb < TARGET_GB
+    ok = wall < TARGET_S and gb < TARGET_GB  # wall time, as the issue states the target
     print(f"{'meets' if ok else 'MISSES'} the target: import < {TARGET_S:.0f} s (got {wall:.0f}), "
           f"peak < {TARGET_GB} GB (got {gb:.2f})")
     return 0
