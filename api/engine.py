@@ -100,6 +100,7 @@ class ServiceHolder:
         self.last_error: str | None = None
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
+        self.on_new_snapshot: list = []  # called with each snapshot once it is served
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -148,6 +149,11 @@ class ServiceHolder:
             raise
         self._snapshot = Snapshot(service, version, token, revision, time.time())
         self._failed_key, self.last_error = None, None
+        for listener in self.on_new_snapshot:
+            try:
+                listener(self._snapshot)
+            except Exception:  # a listener's failure must not undo the swap
+                log.exception("a new-snapshot listener failed")
         with self.store.transaction() as s:
             mirror_current_version(s, version, by="server")
         log.info("serving model %s on profile revision %s", version, revision)

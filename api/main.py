@@ -36,6 +36,32 @@ UMKM; admins see everything and may promote models.
 """
 
 
+def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Settings):
+    """A new-snapshot listener: fill the rank cache for it in a background thread
+    (:func:`api.matching.prewarm`), which stops when another snapshot replaces it."""
+    import threading
+    import time
+
+    from api.matching import prewarm
+
+    def run(snapshot) -> None:
+        started = time.monotonic()
+        try:
+            n = prewarm(snapshot, cache, store, current=lambda: holder.snapshot)
+        except Exception:  # the cache fills on demand instead
+            log.exception("prewarming the ranked lists failed")
+            return
+        log.info("prewarmed %d ranked lists for model %s in %.1f s", n, snapshot.model_version,
+                 time.monotonic() - started)
+
+    def listener(snapshot) -> None:
+        if len(snapshot.service.umkm_index) > min(settings.prewarm_max_umkm, settings.rank_cache_size):
+            return
+        threading.Thread(target=run, args=(snapshot,), name="prewarm", daemon=True).start()
+
+    return listener
+
+
 def create_app(settings: Settings | None = None, model_source: ModelSource | None = None) -> FastAPI:
     """An app for ``settings`` (default: from ``MATCHER_*`` variables).
 
@@ -57,6 +83,8 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
         holder = ServiceHolder(store, source, settings.reload_interval_s)
         app.state.settings, app.state.store, app.state.holder = settings, store, holder
         app.state.rank_cache = RankCache(settings.rank_cache_size)
+        if settings.prewarm:
+            holder.on_new_snapshot.append(_prewarmer(app.state.rank_cache, store, holder, settings))
         app.state.retrain_jobs = RetrainJobs()  # one retrain at a time, per server process
         try:
             await run_in_threadpool(holder.refresh)

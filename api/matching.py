@@ -95,6 +95,44 @@ def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
         )
 
 
+PREWARM_K = 10  # the question asked most: GET /umkm/{id}/matches with no parameters
+
+
+def _umkm_key(umkm_id: str, k: int, filters: schemas.MatchFilters, version: tuple) -> tuple:
+    return ("umkm", umkm_id, k, filters.model_dump_json(), version)
+
+
+@scoring
+def prewarm(snapshot: Snapshot, cache: RankCache, store, current=lambda: None, batch: int = 256) -> int:
+    """Compute every UMKM's default answer (k=10, no filters) for ``snapshot`` in batches
+    and store it in ``cache`` under the key a request would use; returns how many.
+
+    The outcome versions are read BEFORE the outcomes: an outcome recorded in between
+    leaves an entry under a version no request will ask for again (versions only grow),
+    never a stale answer under the new version. Stops as soon as ``current()`` names
+    another snapshot (a promotion or profile write superseded this one)."""
+    from api.store.outcomes import outcomes_versions
+
+    filters = schemas.MatchFilters()
+    with store.session() as session:
+        versions = outcomes_versions(session)
+        outcomes = outcomes_frame(session)
+    service = fed(snapshot, outcomes)
+    ids = service.umkm["umkm_id"].tolist()
+    done = 0
+    for start in range(0, len(ids), batch):
+        if current() is not snapshot:
+            break
+        recs = service.recommend_firms(ids[start : start + batch], PREWARM_K)
+        for umkm_id, part in recs.groupby("umkm_id", sort=False):
+            answer = schemas.UmkmMatches(umkm_id=umkm_id, model_version=snapshot.model_version,
+                                         matches=_firm_matches(service, part))
+            key = _umkm_key(umkm_id, PREWARM_K, filters, versions.get(umkm_id, (0, 0, 0, 0)))
+            cache.put(snapshot, key, answer.model_dump_json().encode())
+            done += 1
+    return done
+
+
 def cached_firms_for_umkm(snapshot: Snapshot, cache: RankCache, session, umkm_id: str, k: int,
                           filters: schemas.MatchFilters) -> Response:
     """``GET /umkm/{id}/matches`` as JSON bytes, from the rank cache when nothing it depends
@@ -102,7 +140,7 @@ def cached_firms_for_umkm(snapshot: Snapshot, cache: RankCache, session, umkm_id
     filters) and the UMKM's outcomes with their corrections and voids
     (:func:`~api.store.outcomes.outcomes_version`, one indexed query). On a miss only this
     UMKM's outcomes are read: its pairs' statuses are all the answer needs of them."""
-    key = ("umkm", umkm_id, k, filters.model_dump_json(), outcomes_version(session, umkm_id=umkm_id))
+    key = _umkm_key(umkm_id, k, filters, outcomes_version(session, umkm_id=umkm_id))
 
     def compute() -> bytes:
         answer = firms_for_umkm(snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id))

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     )
 
     rank_cache_size: int = Field(20_000, ge=0, description="ranked lists kept per served snapshot")
+    prewarm: bool = Field(
+        True, description="after each new model or profile revision is served, compute every "
+        "UMKM's default ranked list in the background (first reads are cache hits)")
+    prewarm_max_umkm: int = Field(
+        20_000, ge=0, description="skip the prewarm above this many UMKM (it would not fit the "
+        "cache, and takes about 10 ms of CPU per UMKM)")
     threads: int = Field(
         16, ge=1, le=256,
         description="requests let into the app at once per server process (and its thread "

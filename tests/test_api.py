@@ -41,7 +41,8 @@ class Api:
 
 def _settings(tmp_path, database_url) -> Settings:
     return Settings(home=tmp_path / "home", database_url=database_url,
-                    registry=tmp_path / "models", reload_interval_s=0, recommended_k=1)
+                    registry=tmp_path / "models", reload_interval_s=0, recommended_k=1,
+                    prewarm=False)  # the cache tests count hits and misses; tests/test_cache.py prewarms
 
 
 @pytest.fixture

@@ -110,3 +110,45 @@ def test_a_profile_change_serves_the_new_ranking(api, tiny_world):
     _firms(api)  # notices the new profile revision; the old snapshot answers meanwhile
     api.holder.wait_for_rebuild(10)
     assert _firms(api)[0] == "F2"
+
+
+def test_prewarmed_answers_are_exactly_the_computed_ones(api):
+    """The prewarm (every UMKM's default answer, batch-computed for a new snapshot) stores
+    byte for byte what a request computes, under the key a request looks up."""
+    from api.matching import prewarm
+
+    _outcome(api, "F1", "declined")
+    _outcome(api, "F3", "contract_signed", "2025-05-02")
+    cache, store = api.app.state.rank_cache, api.app.state.store
+    snapshot = api.holder.snapshot
+    computed = {u: api.get(f"/umkm/{u}/matches").content for u in ("U1", "U2", "U3")}
+    cache._per_snapshot.clear()
+    assert prewarm(snapshot, cache, store, current=lambda: snapshot) == 3
+    hits = cache.hits
+    for u, body in computed.items():
+        assert api.get(f"/umkm/{u}/matches").content == body
+    assert cache.hits == hits + 3
+    # a prewarm for a snapshot no longer served stops at once
+    assert prewarm(snapshot, cache, store, current=lambda: None) == 0
+
+
+def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    settings, keys = prepared
+    app = create_app(settings.model_copy(update={"prewarm": True}), model_source=fake_source)
+    with TestClient(app) as client:
+        cache = app.state.rank_cache
+        deadline = time.monotonic() + 10
+        while cache.hits + cache.misses == 0 and time.monotonic() < deadline:
+            snapshot = app.state.holder.snapshot
+            if snapshot is not None and cache._per_snapshot.get(snapshot) and \
+                    len(cache._per_snapshot[snapshot].items) == 3:
+                break
+            time.sleep(0.05)
+        resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})
+        assert resp.status_code == 200 and (cache.hits, cache.misses) == (1, 0)
