@@ -13,7 +13,16 @@ Two planners on the same calibrated model (``training.train.fit_calibrated``, wh
 - ``model``: the planner before calibrated chances, maximising the sum of raw scores;
 - ``model_ev``: today's ``MatchService.plan_event``, maximising expected value (stage
   weights 1, 2, 4 on the calibrated chances of a meeting, an MoU and a contract) and
-  skipping pairs whose chance of a meeting is below 10 %.
+  skipping pairs whose chance of a meeting is below 10 % (the default ``--min-chance``);
+- ``model_ev0``: the same with ``--min-chance 0``, so the cost of the floor is seen apart
+  from the objective (this benchmark gives a meeting no cost: any pair with a chance adds
+  true value, so a floor can only lose here; it exists to spare facilitators' time).
+
+- ``oracle_map``: the score planner on the best *monotone map* of the same scores, the
+  isotonic regression of the truth on the score fitted on this event's own pairs (it
+  reads the truth, so no planner can have it): how much any calibration of this score,
+  however good, could add to planning on the raw score. What it cannot reach is the
+  score's own ordering error.
 
 Each is scored against two truths: the expected grade (``grade``; every stage counts 1,
 as this benchmark always measured) and the expected value under the planner's own stage
@@ -41,6 +50,7 @@ from matcher.demo.utility import GRADE_THRESHOLDS, NOISE_SD  # noqa: E402
 from matcher.planning import DEFAULT_STAGE_WEIGHTS, plan_event, stage_values  # noqa: E402
 from matcher.service import MatchService  # noqa: E402
 from scipy.special import ndtr  # noqa: E402
+from sklearn.isotonic import IsotonicRegression  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
 from training.train import fit_calibrated  # noqa: E402
 from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
@@ -70,13 +80,21 @@ def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
         pairs = plan_event(scores, cap_u, cap_f).pairs
         row[name] = truth[pairs[:, 0], pairs[:, 1]].sum() / best
         if name == "model":
+            scores_model = scores
             row["model_ev_truth"] = truth_ev[pairs[:, 0], pairs[:, 1]].sum() / best_ev
-    plan = MatchService(model, umkm, firms).plan_event(event)
-    i = pd.Index(event.loc[is_u, "id"]).get_indexer(plan["umkm_id"])
-    j = pd.Index(event.loc[~is_u, "id"]).get_indexer(plan["firm_id"])
-    row["model_ev"] = truth[i, j].sum() / best
-    row["model_ev_ev_truth"] = truth_ev[i, j].sum() / best_ev
-    row["ev_pairs"] = len(plan)
+    s = scores_model.ravel()
+    for name, t in (("oracle_map", truth), ("oracle_map_ev_truth", truth_ev)):
+        mapped = IsotonicRegression().fit(s, t.ravel()).predict(s).reshape(t.shape)
+        pairs = plan_event(scores_model, cap_u, cap_f, values=mapped + 1e-9 * (scores_model - s.min())).pairs
+        row[name] = t[pairs[:, 0], pairs[:, 1]].sum() / (best if t is truth else best_ev)
+    service = MatchService(model, umkm, firms)
+    for name, min_chance in (("model_ev", None), ("model_ev0", 0.0)):
+        plan = service.plan_event(event, min_chance=min_chance)
+        i = pd.Index(event.loc[is_u, "id"]).get_indexer(plan["umkm_id"])
+        j = pd.Index(event.loc[~is_u, "id"]).get_indexer(plan["firm_id"])
+        row[name] = truth[i, j].sum() / best
+        row[f"{name}_ev_truth"] = truth_ev[i, j].sum() / best_ev
+        row[f"{name}_pairs"] = len(plan)
     return row
 
 
@@ -93,7 +111,8 @@ def main(argv=None):
         report(world, rows)
     if len(args.worlds) > 1:
         print_world_table("\nshare of the best plan's true value, mean over seeds, worlds side by side",
-                          all_rows, ("model", "model_ev", "facilitator_rule", "tfidf_cosine", "random"))
+                          all_rows, ("model", "model_ev", "model_ev0", "oracle_map", "facilitator_rule",
+                                     "tfidf_cosine", "random"))
 
 
 def report(world: str, rows: list[dict]) -> None:
@@ -101,10 +120,14 @@ def report(world: str, rows: list[dict]) -> None:
                      "scorer's scores)", rows)
     table = pd.DataFrame(rows)
     print("planners on the same calibrated model, mean share of the best plan's true value:")
-    print(f"  truth = expected grade:           score planner {table['model'].mean():.3f}   "
-          f"expected-value planner {table['model_ev'].mean():.3f}")
-    print(f"  truth = expected value (1, 2, 4): score planner {table['model_ev_truth'].mean():.3f}   "
-          f"expected-value planner {table['model_ev_ev_truth'].mean():.3f}")
+    for truth, suffix in (("expected grade:          ", ""), ("expected value (1, 2, 4):", "_ev_truth")):
+        score = table[f"model{suffix}"]
+        print(f"  truth = {truth} score planner {score.mean():.3f}   expected-value planner "
+              f"{table[f'model_ev{suffix}'].mean():.3f} (min chance 0: "
+              f"{table[f'model_ev0{suffix}'].mean():.3f}); seeds where it is ahead of the score "
+              f"planner: {int((table[f'model_ev{suffix}'] > score).sum())} "
+              f"({int((table[f'model_ev0{suffix}'] > score).sum())}) of {len(table)}; best monotone "
+              f"map of the score (oracle) {table[f'oracle_map{suffix}'].mean():.3f}")
 
 
 if __name__ == "__main__":

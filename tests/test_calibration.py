@@ -34,6 +34,29 @@ def test_calibrator_recovers_known_chances_and_keeps_stages_ordered():
         assert expected_calibration_error(p[:, k], g2 >= t) < 0.02
 
 
+def test_chances_rise_strictly_with_the_score_so_a_planner_keeps_the_order():
+    s, g, _ = _ordinal_sample(2_000)
+    p = StageCalibrator().fit(s, g).predict(np.linspace(-4, 4, 200))
+    # no flat steps or clamped ends where different scores would tie
+    assert (np.diff(p[:, 2]) > 0).all() and (np.diff(p[:, 0]) > 0).all()
+
+
+def test_a_stage_nobody_reached_gets_a_chance_near_zero():
+    rng = np.random.default_rng(0)
+    s = rng.normal(0, 1, 500)
+    g = (s > 0).astype(int)  # meetings, never an MoU or a contract
+    p = StageCalibrator().fit(s, g).predict(np.array([-2.0, 0.0, 2.0]))
+    assert np.isfinite(p).all()
+    assert p[2, 0] > 0.9 and p[0, 0] < 0.1
+    assert (p[:, 1:] < 0.01).all()
+
+
+def test_an_artifact_with_the_older_isotonic_curves_still_predicts():
+    cal = StageCalibrator()
+    cal.knots_ = [(np.array([0.0, 1.0]), np.array([0.2, 0.8]))] * 3  # as pickled before
+    assert cal.predict(np.array([0.5]))[0, 2] == pytest.approx(0.5)
+
+
 def test_ece_sees_a_miscalibrated_chance():
     rng = np.random.default_rng(0)
     y = rng.random(10_000) < 0.1
@@ -108,15 +131,17 @@ def test_event_plan_expected_value_is_honest_per_firm_and_in_total(calibrated):
     assert known.sum() > 10
     assert (per_firm[known] <= budget[known] * (1 + 1e-9)).all()
     assert (plan["p_meeting"] >= DEFAULT_MIN_CHANCE).all()
-    # everyone left out is listed, each with alternatives to try
-    is_u = event["party"] == "umkm"
-    left = set(event.loc[is_u, "id"]) - set(plan["umkm_id"])
-    unmatched = plan.attrs["unmatched_umkm"]
-    assert set(unmatched["umkm_id"]) == left
-    assert unmatched["alternatives"].str.contains("peluang kontrak").all()
-    cap = event.loc[~is_u].set_index("id")["capacity"]
-    used = plan["firm_id"].value_counts().reindex(cap.index, fill_value=0)
-    assert set(plan.attrs["unused_firms"]["firm_id"]) == set(cap.index[used < cap])
     # a stricter minimum chance plans no pair below it
     strict = service.plan_event(event, min_chance=0.3)
-    assert (strict["p_meeting"] >= 0.3).all() and len(strict) <= len(plan)
+    assert (strict["p_meeting"] >= 0.3).all() and len(strict) < len(plan)
+    # everyone left out is listed, each with alternatives to try
+    is_u = event["party"] == "umkm"
+    for p in (plan, strict):
+        left = set(event.loc[is_u, "id"]) - set(p["umkm_id"])
+        unmatched = p.attrs["unmatched_umkm"]
+        assert set(unmatched["umkm_id"]) == left
+        assert unmatched["alternatives"].astype(str).str.contains("peluang kontrak").all()
+        cap = event.loc[~is_u].set_index("id")["capacity"]
+        used = p["firm_id"].value_counts().reindex(cap.index, fill_value=0)
+        assert set(p.attrs["unused_firms"]["firm_id"]) == set(cap.index[used < cap])
+    assert len(strict.attrs["unmatched_umkm"]) > 0

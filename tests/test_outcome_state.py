@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import pytest
 
 from matcher.data.outcome_state import apply_revisions, current_per_pair, latest_per_pair
 from matcher.feedback import DECLINED, PARTNER, PairStatus
