@@ -35,7 +35,7 @@ def scrub_paths(text: str | None) -> str | None:
 
 def problem_entry(problem: Problem, prefix: str) -> dict:
     loc = [prefix] + ([problem.column] if problem.column else [])
-    msg = f"expected {problem.expected}" if problem.value not in (None, "") else problem.expected
+    msg = problem.expected_message() if problem.value not in (None, "") else problem.expected_in()
     return {"loc": loc, "msg": msg, "input": problem.value}
 
 

@@ -92,8 +92,8 @@ def test_a_bad_row_late_in_a_streamed_file_stops_before_anything_is_written(
                  "--out", str(out), "--registry", str(registry), "--chunk-size", "100"])
     err = capsys.readouterr().err
     assert code == 2
-    assert "row 452" in err and "also used in row 5" in err  # spreadsheet rows: header = 1
-    assert "row 472" in err and "Atlantis" in err
+    assert "baris 452" in err and "juga dipakai di baris 5" in err  # spreadsheet rows: header = 1
+    assert "baris 472" in err and "Atlantis" in err
     assert not out.exists() and not list(tmp_path.glob(".x.csv*"))
 
 

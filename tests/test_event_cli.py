@@ -72,7 +72,7 @@ def test_bad_pair_file_and_bad_quota_exit_2_and_write_nothing(world, tmp_path, c
     bad = tmp_path / "exclude.csv"
     bad.write_text("umkm_id,firm_id\nNOPE,FIRM-0001\n")
     assert main(_args(world, tmp_path / "plan.csv", "--exclude", str(bad))) == 2
-    assert "exclude.csv, row 2, column 'umkm_id': value 'NOPE'" in capsys.readouterr().err
+    assert "exclude.csv, baris 2, kolom 'umkm_id': nilai 'NOPE'" in capsys.readouterr().err  # Indonesian CLI
     assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim")) == 2
     assert "expected REGION:N" in capsys.readouterr().err
     assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim:1000")) == 2

@@ -62,7 +62,7 @@ def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):
     out = tmp_path / "schedule.csv"
     assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
                  "--availability", str(bad)]) == 2
-    assert "availability.csv, row 2, column 'id'" in capsys.readouterr().err
+    assert "availability.csv, baris 2, kolom 'id'" in capsys.readouterr().err
     assert not out.exists()
 
 

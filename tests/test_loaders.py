@@ -15,6 +15,12 @@ from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.schema import EVENT_COLUMNS, FIRM_COLUMNS, OUTCOME_COLUMNS, UMKM_COLUMNS
 
 
+
+def said(problem, fragment: str) -> bool:
+    """The problem says ``fragment`` in one of its languages (the rules' texts are pinned in
+    the language they were written in; tests/test_problem_language.py checks both)."""
+    return fragment in problem.expected_in("en") or fragment in problem.expected_in("id")
+
 def umkm_raw(n: int = 2, **columns) -> pd.DataFrame:
     """A valid raw UMKM table of strings; keyword columns override (scalar or list)."""
     base = {
@@ -182,7 +188,7 @@ def test_blank_rows_are_skipped_but_still_counted(tmp_path):
 def test_umkm_rule(column, bad, good, expected):
     [p] = problems_of(loaders.parse_umkm, umkm_raw(1, **{column: bad}))
     assert (p.file, p.row, p.column) == ("test.csv", 2, column)
-    assert p.value == bad and expected in p.expected
+    assert p.value == bad and said(p, expected)
     loaders.parse_umkm(umkm_raw(1, **{column: good}), "test.csv")  # passes
 
 
@@ -296,7 +302,7 @@ def test_kbli_version_column_says_which_version_a_row_uses():
     df = loaders.parse_umkm(umkm_raw(2, kbli=["10772", "10772"], kbli_version=["2025", ""]), "b")
     assert df["kbli"].tolist() == [("10774",), ("10772",)]  # garam 2025 -> 2020; bumbu 2020
     [p] = problems_of(loaders.parse_umkm, umkm_raw(1, kbli_version="2019"))
-    assert p.column == "kbli_version" and "2020 atau 2025" in p.expected
+    assert p.column == "kbli_version" and "2020 atau 2025" in p.expected_in("id")
 
 
 def test_excel_four_digit_kbli_from_a_real_xlsx(tmp_path):
@@ -374,7 +380,7 @@ def test_valid_firms_canonical_with_default_max_partners():
 ])
 def test_firm_rule(column, bad, good, expected):
     [p] = problems_of(loaders.parse_firms, firms_raw(1, **{column: bad}))
-    assert (p.row, p.column, p.value) == (2, column, bad) and expected in p.expected
+    assert (p.row, p.column, p.value) == (2, column, bad) and said(p, expected)
     loaders.parse_firms(firms_raw(1, **{column: good}), "b")
 
 
@@ -466,18 +472,24 @@ def test_event_participant_listed_twice(profiles):
 
 # --------------------------------------------------------------------------- CLI
 
-def test_validate_reports_every_error_and_exits_2_without_traceback(tmp_path, capsys):
+def test_validate_reports_every_error_and_exits_2_without_traceback(tmp_path, capsys, monkeypatch):
     path = tmp_path / "umkm.csv"
     umkm_raw(
         3, kbli=["10794", "1111", "10794"], province=["Jatim", "Jatim", "Mars"],
         employees=["3", "x", "3"], year_founded=["", "", "1800"], nib=["123", "", ""],
     ).to_csv(path, index=False)
     assert main(["validate", str(path), "--kind", "umkm"]) == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and "5 problems" in err
+    err = capsys.readouterr().err  # in Indonesian, the CLI's default language
+    assert "Traceback" not in err and "5 masalah ditemukan" in err
     for row, column in [(2, "nib"), (3, "kbli"), (3, "employees"), (4, "province"),
                         (4, "year_founded")]:
-        assert f"row {row}, column '{column}'" in err
+        assert f"baris {row}, kolom '{column}'" in err
+    assert "seharusnya salah satu dari 38 provinsi" in err
+    monkeypatch.setenv("MATCHER_LANG", "en")  # the same problems, in English
+    assert main(["validate", str(path), "--kind", "umkm"]) == 2
+    err = capsys.readouterr().err
+    assert "5 problems found" in err and "row 4, column 'province'" in err
+    assert "expected one of the 38 provinces" in err
 
 
 def test_validate_valid_file_prints_summary(tmp_path, capsys):

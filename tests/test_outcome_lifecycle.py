@@ -103,7 +103,7 @@ def test_old_form_files_still_load_and_new_columns_are_read(tiny_world):
                                                realised_value_idr="250000000"), "n.csv", *tiny_world)
     assert (new.loc[0, "stage"], new.loc[0, "grade"], new.loc[0, "scheme"]) == ("realised", 4, "rantai_pasok")
     assert new.loc[0, "realised_value_idr"] == 2.5e8
-    with pytest.raises(DataValidationError, match="one of inti_plasma"):
+    with pytest.raises(DataValidationError, match="salah satu dari inti_plasma"):
         loaders.parse_outcomes(_outcome_rows(scheme="barter"), "b.csv", *tiny_world)
 
 
@@ -114,7 +114,7 @@ def test_followups_read_indonesian_statuses(tiny_world):
     f = loaders.parse_followups(raw, "f.csv", *tiny_world)
     assert (f.loc[0, "status"], f.loc[0, "office"], f.loc[0, "next_date"]) == (
         "stalled", "Dinas Koperasi", pd.Timestamp("2027-01-15"))
-    with pytest.raises(DataValidationError, match="not in the future"):
+    with pytest.raises(DataValidationError, match="bukan di masa depan"):
         loaders.parse_followups(raw.assign(date=f"{TOMORROW_PLUS:%Y-%m-%d}"), "f.csv", *tiny_world)
 
 
@@ -315,7 +315,7 @@ def test_cli_import_of_a_future_dated_file_exits_2_naming_the_row(store, tmp_pat
     ])
     assert cli_main(["import", "outcomes", str(path), "--database-url", database_url]) == 2
     err = capsys.readouterr().err
-    assert "out.csv, row 3, column 'date': value '2030-01-10'" in err
+    assert "out.csv, baris 3, kolom 'date': nilai '2030-01-10'" in err
     with store.session() as s:
         assert s.query(Outcome).count() == 0
     assert cli_main(["validate", str(path), "--kind", "outcomes"]) == 2

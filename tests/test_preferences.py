@@ -124,11 +124,12 @@ def test_preferences_file_rules():
     event = pd.DataFrame({"party": ["umkm", "firm"], "id": ["U0", "F0"], "capacity": 1})
     prefs = _prefs([("UMKM", "U0", "F0", "Mau"), ("umkm", "U0", "F0", "ingin")], event)
     assert len(prefs) == 1 and prefs["preference"].item() == "ingin"
-    assert "read as 'ingin'" in str(prefs.attrs["warnings"][0])
+    assert "dibaca sebagai 'ingin'" in str(prefs.attrs["warnings"][0])  # Indonesian by default
+    assert "read as 'ingin'" in prefs.attrs["warnings"][0].text("en")
     with pytest.raises(DataValidationError) as err:
         _prefs([("umkm", "U0", "F0", "ingin"), ("umkm", "U0", "F0", "tidak"),
                 ("firm", "U0", "F0", "ingin"), ("umkm", "U0", "F0", "maybe")], event)
-    text = str(err.value)
+    text = err.value.summary(lang="en")
     assert "row 2, column 'preference'" in text and "both 'ingin' and 'tidak'" in text
     assert "row 4, column 'from_id': value 'U0'" in text
     assert "row 5, column 'preference': value 'maybe'" in text

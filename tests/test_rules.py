@@ -135,7 +135,7 @@ def test_workbook_with_a_doubled_column_is_refused(tmp_path):
     raw = TINY_UMKM.copy()
     raw.insert(2, "NAME ", raw["name"])
     raw.to_excel(path, index=False)
-    with pytest.raises(DataValidationError, match="each column name once"):
+    with pytest.raises(DataValidationError, match="setiap nama kolom sekali saja"):
         loaders.load_umkm(path)
 
 

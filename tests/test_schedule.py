@@ -158,7 +158,7 @@ def test_availability_file_errors_name_row_and_column():
                         "from": ["9:00", "09:00", "11:00"], "to": ["8:00", "10:00", "lunch"]})
     with pytest.raises(DataValidationError) as err:
         parse_availability(raw, "avail.csv", event)
-    text = str(err.value)
+    text = err.value.summary(lang="en")
     assert "row 2, column 'to'" in text and "row 3, column 'id'" in text
     assert "row 4, column 'to': value 'lunch'" in text
 

@@ -108,7 +108,7 @@ def test_import_of_a_bad_file_changes_nothing_and_lists_every_problem(filled, da
         before, rev = load_frame(s, UMKM), profile_revision(s)
     assert cli_main(["import", "umkm", str(bad), "--database-url", database_url]) == 2
     err = capsys.readouterr().err
-    assert "row 3, column 'kbli'" in err and "row 3, column 'province'" in err
+    assert "baris 3, kolom 'kbli'" in err and "baris 3, kolom 'province'" in err
     with filled.session() as s:
         pd.testing.assert_frame_equal(load_frame(s, UMKM), before)
         assert profile_revision(s) == rev

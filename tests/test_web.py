@@ -207,6 +207,30 @@ def test_admin_import_refuses_a_bad_file_whole_and_lists_every_problem(web, tmp_
     assert web.get("/umkm/U9", headers=headers).status_code == 200
 
 
+def test_import_problems_and_event_errors_read_in_the_viewers_language(web):
+    token = sign_in(web, "admin")
+    csv = "umkm_id,name,kbli,products,province\nU10,Salah,xx,keripik,Atlantis\n"
+
+    def upload():
+        return web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
+                        files={"file": ("umkm.csv", csv.encode(), "text/csv")}).text
+
+    html = upload()
+    assert "kode KBLI 3–5 digit" in html and "salah satu dari 38 provinsi" in html
+    assert "one of the 38 provinces" not in html
+    web.get("/bahasa/en")
+    html = upload()
+    assert "KBLI code(s) of 3 to 5 digits" in html and "one of the 38 provinces" in html
+    assert "salah satu dari 38 provinsi" not in html
+    resp = web.post("/acara", data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99",
+                                    "firm_ids": "F1"})
+    assert resp.status_code == 422 and "Event not created: no UMKM with id &#39;U99&#39;" in resp.text
+    web.get("/bahasa/id")
+    resp = web.post("/acara", data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99",
+                                    "firm_ids": "F1"})
+    assert "Acara tidak dibuat: tidak ada UMKM dengan ID &#39;U99&#39;" in resp.text
+
+
 def test_model_page_charts_metrics_and_promotes(web, fake_source):
     token = sign_in(web, "admin")
     html = web.get("/admin/model").text

@@ -19,7 +19,7 @@ from matcher.data.errors import DataValidationError
 from matcher.data.event_files import parse_preferences
 from matcher.data.loaders import read_table
 from matcher.data.schema import DEFAULT_MAX_PARTNERS
-from matcher.i18n import t
+from matcher.i18n import Message, t, text_in
 
 router = APIRouter(prefix="/events", tags=["events"])
 
@@ -67,6 +67,18 @@ def _visible_ids(session, principal: Principal, umkm_ids: list[str]) -> set[str]
     return {u for u in umkm_ids if get_profile(session, UMKM, u, principal.region) is not None}
 
 
+class EventProblems(HTTPException):
+    """Why an event cannot be created: the API answers the English text as before; the
+    web app renders ``messages`` in its viewer's language (:meth:`text`)."""
+
+    def __init__(self, status_code: int, messages: list):
+        super().__init__(status_code, "; ".join(map(str, messages)))
+        self.messages = messages
+
+    def text(self, lang: str | None = None) -> str:
+        return "; ".join(text_in(m, lang) for m in self.messages)
+
+
 @router.post("", response_model=schemas.EventOut, status_code=status.HTTP_201_CREATED,
              summary="Create a matchmaking event with its participants")
 def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
@@ -76,9 +88,9 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
     keys = [(p.party, p.id) for p in body.participants]
     dupes = sorted({f"{party} {id_}" for party, id_ in keys if keys.count((party, id_)) > 1})
     if dupes:
-        problems.append(f"listed twice: {', '.join(dupes)}")
+        problems.append(Message("api.event.listed_twice", ids=", ".join(dupes)))
     if not umkm_ids or not firm_ids:
-        problems.append("an event needs at least one umkm and one firm participant")
+        problems.append(Message("api.event.both_sides"))
     try:
         check_new_event_id(body.event_id, principal.region)
     except EventIdError as exc:
@@ -87,16 +99,16 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
         missing_u = [u for u in umkm_ids if u not in _visible_ids(session, principal, umkm_ids)]
         missing_f = [f for f in firm_ids if f not in existing_ids(session, FIRMS, firm_ids)]
         if missing_u:
-            problems.append(f"no UMKM with id {', '.join(map(repr, missing_u))}")
+            problems.append(Message("api.event.no_umkm", ids=", ".join(map(repr, missing_u))))
         if missing_f:
-            problems.append(f"no firm with id {', '.join(map(repr, missing_f))}")
+            problems.append(Message("api.event.no_firm", ids=", ".join(map(repr, missing_f))))
         if problems:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "; ".join(problems))
+            raise EventProblems(status.HTTP_422_UNPROCESSABLE_CONTENT, problems)
         if event_id_taken(session, body.event_id, principal.region):
             # only the caller's own namespace is looked at (api.store.events): another
             # region's event of that name is invisible here, and changes nothing
-            raise HTTPException(status.HTTP_409_CONFLICT,
-                                f"event_id {body.event_id!r} is not available; choose another")
+            raise EventProblems(status.HTTP_409_CONFLICT,
+                                [Message("api.event.taken", id=repr(body.event_id))])
         max_partners = dict(session.execute(
             select(Firm.firm_id, Firm.max_partners).where(Firm.firm_id.in_(firm_ids))).all())
         rows = [
@@ -198,7 +210,7 @@ def _store_preferences(store, principal: Principal, event_id: str, raw: pd.DataF
     except DataValidationError as exc:
         return validation_response([
             {"loc": [*where(p), *([p.column] if p.column else [])], "row": p.row,
-             "msg": f"expected {p.expected}" if p.value not in (None, "") else p.expected,
+             "msg": p.expected_message() if p.value not in (None, "") else p.expected_in(),
              "input": p.value}
             for p in exc.problems])
 

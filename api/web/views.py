@@ -139,7 +139,7 @@ def stage_choices(lang: str) -> list[tuple[str, str]]:
 def problem_rows(problems, lang: str) -> list[dict]:
     """Validation problems as the table a facilitator reads: row, column, value, expected."""
     return [{"file": p.file, "row": "–" if p.row is None else str(p.row), "column": p.column or "–",
-             "value": "" if p.value is None else str(p.value), "expected": p.expected}
+             "value": "" if p.value is None else str(p.value), "expected": p.expected_in(lang)}
             for p in problems]
 
 

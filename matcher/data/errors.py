@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from matcher.i18n import format_number, t
+from matcher.i18n import format_number, t, text_in
 
 # Up to this many problems are listed one by one; more are grouped by kind with a few
 # examples each (``--all-errors`` lists every one).
@@ -31,6 +31,8 @@ class Problem:
     row: int | None  # 1-based, header = 1; None for a whole-file problem (missing column)
     column: str | None
     value: object
+    # what was expected: a matcher.i18n.Message (a catalogue key + parameters, read as its
+    # English text) that every surface renders in its reader's language (expected_in)
     expected: str
     # What sort of problem this is, for grouping (default: by column); see KIND_HINTS.
     kind: str | None = field(default=None, compare=False)
@@ -42,15 +44,28 @@ class Problem:
             return (self.file, f"{self.column}: {self.expected}")
         return (self.file, f"column '{self.column}'")
 
-    def __str__(self) -> str:
+    def expected_in(self, lang: str | None = None) -> str:
+        """What was expected, in ``lang`` (default: ``$MATCHER_LANG``, else Indonesian)."""
+        return text_in(self.expected, lang)
+
+    def expected_message(self, lang: str | None = None) -> str:
+        """"expected …" in ``lang`` (an API error's message for this problem)."""
+        return t("data.problem.expected", lang, expected=self.expected_in(lang))
+
+    def text(self, lang: str | None = None) -> str:
+        """The whole problem in one line, in ``lang``: file, row, column, value, expectation."""
         where = self.file
         if self.row is not None:
-            where += f", row {self.row}"
+            where = t("data.problem.at_row", lang, where=where, row=self.row)
         if self.column is not None:
-            where += f", column '{self.column}'"
+            where = t("data.problem.at_column", lang, where=where, column=self.column)
         if self.row is None and self.value in (None, ""):
-            return f"{where}: {self.expected}"
-        return f"{where}: value {self.value!r} — expected {self.expected}"
+            return t("data.problem.whole", lang, where=where, expected=self.expected_in(lang))
+        return t("data.problem.value", lang, where=where, value=repr(self.value),
+                 expected=self.expected_in(lang))
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass
@@ -85,16 +100,21 @@ def format_problems(problems: list[Problem], *, all_problems: bool = False,
     examples and the kind's advice."""
     problems = list(problems)
     if all_problems or len(problems) <= up_to:
-        return [f"  - {p}" for p in problems]
+        return [f"  - {p.text(lang)}" for p in problems]
     heading, more = (("cli.problems.group_warnings", "cli.problems.more_warnings") if warnings
                      else ("cli.problems.group", "cli.problems.more"))
     lines: list[str] = []
     for g in group_problems(problems):
-        what = t(KIND_LABELS[g.kind], lang) if g.kind in KIND_LABELS else (
-            f"column '{g.problems[0].column}'" if g.kind else g.label)
+        first = g.problems[0]
+        if g.kind in KIND_LABELS:
+            what = t(KIND_LABELS[g.kind], lang)
+        elif g.kind or (first.row is not None and first.column is not None):
+            what = t("data.problem.column", lang, column=first.column)
+        else:  # a whole-file problem is its own group
+            what = f"{first.column}: {first.expected_in(lang)}"
         lines.append("  - " + t(heading, lang, n=format_number(len(g.problems), lang=lang),
                                 file=g.file, what=what))
-        lines += [f"      {p}" for p in g.problems[:examples]]
+        lines += [f"      {p.text(lang)}" for p in g.problems[:examples]]
         if len(g.problems) > examples:
             lines.append("      " + t(more, lang,
                                           n=format_number(len(g.problems) - examples, lang=lang)))
@@ -116,11 +136,14 @@ class DataValidationError(MatcherError):
     def __post_init__(self) -> None:
         super().__init__(self.summary())
 
-    def summary(self, all_problems: bool = False) -> str:
-        """Every problem when few or ``all_problems``; else grouped by kind (see :func:`format_problems`)."""
+    def summary(self, all_problems: bool = False, lang: str | None = None) -> str:
+        """Every problem when few or ``all_problems``; else grouped by kind (see
+        :func:`format_problems`); in ``lang`` (default ``$MATCHER_LANG``, else Indonesian)."""
         n = len(self.problems)
-        head = f"{n:,} problem{'s' if n != 1 else ''} found; nothing was written"
-        return head + "\n" + "\n".join(format_problems(self.problems, all_problems=all_problems))
+        head = t("data.problems.head_one" if n == 1 else "data.problems.head", lang,
+                 n=format_number(n, lang=lang))
+        return head + "\n" + "\n".join(format_problems(self.problems, all_problems=all_problems,
+                                                          lang=lang))
 
     def __str__(self) -> str:  # dataclass would otherwise print the repr
         return self.summary()

@@ -12,6 +12,7 @@ import pandas as pd
 
 from matcher.data.loaders import _Checker, _read_whole, excel_integer_text
 from matcher.data.schema import PARTIES
+from matcher.i18n import Message
 
 AVAILABILITY_COLUMNS = ("party", "id", "from", "to")
 PREFERENCE_COLUMNS = ("from_party", "from_id", "to_id", "preference", "umkm_id", "firm_id")
@@ -21,7 +22,7 @@ PREFERENCE_WORDS = {"ingin": "ingin", "mau": "ingin", "want": "ingin", "wish": "
                     "ya": "ingin", "yes": "ingin",
                     "tidak": "tidak", "tidak mau": "tidak", "tolak": "tidak", "veto": "tidak",
                     "no": "tidak"}
-_CLOCK_RULE = "a time HH:MM (e.g. 09:00 or 13.30)"
+_CLOCK_RULE = Message("data.rule.clock")
 
 
 def _minutes(c: _Checker, column: str) -> pd.Series:
@@ -39,7 +40,7 @@ def _participant(c: _Checker, party: pd.Series, column: str, event: pd.DataFrame
     known = set(zip(event["party"], event["id"].astype(str)))
     ok = [(p, i) in known for p, i in zip(party.fillna(""), ids)]
     c.fail((ids != "").to_numpy() & party.notna().to_numpy() & ~np.array(ok, dtype=bool),
-           column, "the id of a participant of the event (with this party)", values=ids)
+           column, Message("data.rule.participant"), values=ids)
     return ids
 
 
@@ -55,7 +56,7 @@ def parse_availability(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> p
     ids = _participant(c, party, "id", event)
     start, end = _minutes(c, "from"), _minutes(c, "to")
     c.fail((start.notna() & end.notna() & (end <= start)).to_numpy(), "to",
-           "a time after 'from'")
+           Message("data.rule.after_from"))
     frame = pd.DataFrame({"party": party, "id": ids, "from": start, "to": end})
     frame = c.finish(frame.reset_index(drop=True))
     return frame.astype({"from": np.int64, "to": np.int64})
@@ -100,14 +101,13 @@ def parse_preferences(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> pd
     to_id = _participant(c, other, "to_id", event)
     word = c.required("preference").str.lower().str.replace(r"\s+", " ", regex=True)
     pref = word.map(PREFERENCE_WORDS)
-    c.fail(((word != "") & pref.isna()).to_numpy(), "preference",
-           "ingin (wants to meet) or tidak (veto)")
+    c.fail(((word != "") & pref.isna()).to_numpy(), "preference", Message("data.rule.preference"))
     c.warn_once((pref.notna() & ~word.isin(PREFERENCES)).to_numpy(), "preference",
-                lambda v: f"ingin or tidak; read as '{PREFERENCE_WORDS[v.lower()]}'")
+                lambda v: Message("data.rule.preference_read", word=PREFERENCE_WORDS[v.lower()]))
     key = party.fillna("") + "\x00" + from_id + "\x00" + to_id
     both = pref.notna() & key.map(pref.groupby(key).nunique()).gt(1)
     c.fail(both.to_numpy(), "preference",
-           "one preference per pair and side (this pair is both 'ingin' and 'tidak')",
+           Message("data.rule.preference_both"),
            values=word)
     is_u = (party == "umkm").to_numpy()
     frame = pd.DataFrame({

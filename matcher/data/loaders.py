@@ -32,7 +32,7 @@ from matcher.data import reference as ref
 from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.outcome_state import latest_per_pair  # noqa: F401  (one owner; re-exported)
-from matcher.i18n import t
+from matcher.i18n import Message, t
 from matcher.data.schema import (
     DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
     FOLLOWUP_COLUMNS, INVESTMENT_TYPES, LEGAL_FORMS, NIB_SCALES, OUTCOME_COLUMNS, PARTIES,
@@ -211,7 +211,7 @@ class _Checker:
             seen[col] = seen.get(col, 0) + 1
         for col, n in seen.items():
             if n > 1:
-                self.errors.append(Problem(self.source, 1, col, col, "each column name once"))
+                self.errors.append(Problem(self.source, 1, col, col, Message("data.rule.column_once")))
         text = text.loc[:, ~text.columns.duplicated()]
         text = self._field_rules(text)
         blank = (text == "").all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
@@ -261,9 +261,8 @@ class _Checker:
         firsts = ~vals.duplicated().to_numpy()
         counts = vals.value_counts()
         for v, r in zip(vals[firsts], rows[firsts]):
-            n = int(counts[v])
-            more = f" ({n} rows)" if n > 1 else ""
-            self.warnings.append(Problem(self.source, int(r), column, v, expected_for(v) + more))
+            self.warnings.append(Problem(self.source, int(r), column, v,
+                                         _counted(expected_for(v), int(counts[v]))))
 
     def fail_grouped(self, mask, column: str, expected: str, values: pd.Series) -> None:
         """One error per distinct bad value (at its first row, with a count and the first
@@ -275,16 +274,18 @@ class _Checker:
         rows = pd.Series(self.rows[mask], index=vals.index)
         for v, where in rows.groupby(vals.to_numpy(), sort=False):
             n = len(where)
-            shown = ", ".join(map(str, where.iloc[:5]))
-            more = f" ({n} rows: {shown}{', …' if n > 5 else ''})" if n > 1 else ""
-            self.errors.append(Problem(self.source, int(where.iloc[0]), column, v, expected + more))
+            shown = ", ".join(map(str, where.iloc[:5])) + (", …" if n > 5 else "")
+            self.errors.append(Problem(self.source, int(where.iloc[0]), column, v,
+                                       Message("data.rule.counted_rows", text=expected, n=n, rows=shown)
+                                       if n > 1 else expected))
 
     def term(self, column: str, kind: str) -> pd.Series:
         """Optional word of a lifecycle vocabulary (``stage``, ``scheme``, ``status``), in
         any of the spellings :mod:`matcher.data.lifecycle` knows; None when empty."""
         s = self.col(column)
         words = lifecycle.canonical(kind, s)
-        self.fail((s != "") & words.isna(), column, f"one of {lifecycle.describe(kind)}")
+        self.fail((s != "") & words.isna(), column,
+                  Message("data.rule.one_of", choices=lifecycle.describe(kind)))
         return words.where(s != "", None)
 
     def warn_items(self, items: pd.Series, column: str, expected_for) -> None:
@@ -295,9 +296,8 @@ class _Checker:
         rows = self.rows[self.df.index.get_indexer(flat.index)]
         counts = flat.value_counts()
         for v, r in zip(flat[~flat.duplicated().to_numpy()], rows[~flat.duplicated().to_numpy()]):
-            n = int(counts[v])
             self.warnings.append(Problem(self.source, int(r), column, v,
-                                         expected_for(v) + (f" ({n} rows)" if n > 1 else "")))
+                                         _counted(expected_for(v), int(counts[v]))))
 
     # ---- columns
     def has(self, column: str) -> bool:
@@ -312,13 +312,13 @@ class _Checker:
         for column in columns:
             if not self.has(column):
                 self.errors.append(Problem(self.source, None, column, "",
-                                           f"required column '{column}' is missing"))
+                                           Message("data.rule.missing_column", column=column)))
 
     def required(self, column: str) -> pd.Series:
         """Non-empty text (missing column already reported)."""
         s = self.col(column)
         if self.has(column):
-            self.fail(s == "", column, "a non-empty value (required)")
+            self.fail(s == "", column, Message("data.rule.required"))
         return s
 
     def optional_text(self, column: str) -> pd.Series:
@@ -333,7 +333,7 @@ class _Checker:
             expected = pd.Series("", index=s.index, dtype=object)
             for i in np.flatnonzero(dup):
                 others = [r for r in rows_of[s.iat[i]] if r != self.rows[i]]
-                expected.iat[i] = f"a unique id; also used in row {', '.join(map(str, others))}"
+                expected.iat[i] = Message("data.rule.unique_id", rows=", ".join(map(str, others)))
             self.fail(dup, column, expected, values=s)
         if self.seen_ids is not None:
             self._unique_across_chunks(s, column)
@@ -345,7 +345,8 @@ class _Checker:
         dup = pd.notna(earlier) & (s != "").to_numpy()
         if dup.any():
             expected = pd.Series("", index=s.index, dtype=object)
-            expected[dup] = [f"a unique id; also used in row {int(r)}" for r in earlier[dup]]
+            for i in np.flatnonzero(dup):  # one by one: a list assignment would drop the Messages
+                expected.iat[i] = Message("data.rule.unique_id", rows=str(int(earlier[i])))
             self.fail(dup, column, expected, values=s)
         new = (~dup) & (s != "").to_numpy()
         seen.update(zip(s[new].tolist(), self.rows[new].tolist()))
@@ -367,8 +368,8 @@ class _Checker:
             noted = notes.notna().to_numpy()
             if noted.any():
                 note_of = dict(zip(s[noted], zip(notes[noted], values[noted])))
-                self.warn_once(noted, column, lambda v: f"a figure {note_of[v][0]} "
-                                                        f"(read as {note_of[v][1]:.0f})")
+                self.warn_once(noted, column, lambda v: Message(
+                    "data.rule.figure_read", note=note_of[v][0], value=f"{note_of[v][1]:.0f}"))
         filled = (s != "").to_numpy()
         bad = filled & ~np.isfinite(values.to_numpy())
         implicit_max = integer and maximum is None  # integers fit their (32-bit) column
@@ -381,17 +382,19 @@ class _Checker:
         if maximum is not None:
             bad |= filled & (values.to_numpy() > maximum)
         if rule is None:
-            kind = "an integer" if integer else "a number"
-            if implicit_max:
-                rule = kind + (f" >= {minimum:g}" if minimum is not None else "") + f" and <= {maximum}"
+            kind = Message("data.rule.an_integer" if integer else "data.rule.a_number")
+            examples = Message("data.rule.example_money" if column.endswith("_idr")
+                               else "data.rule.example_number")
+            if implicit_max and minimum is not None:
+                rule = Message("data.rule.number_min_max", kind=kind, min=f"{minimum:g}",
+                               max=str(maximum), examples=examples)
             elif minimum is not None and maximum is not None:
-                rule = f"{kind} in {minimum:g}..{maximum:g}"
+                rule = Message("data.rule.number_range", kind=kind, min=f"{minimum:g}",
+                               max=f"{maximum:g}", examples=examples)
             elif minimum is not None:
-                rule = f"{kind} >= {minimum:g}"
+                rule = Message("data.rule.number_min", kind=kind, min=f"{minimum:g}", examples=examples)
             else:
-                rule = kind
-            rule += (" (e.g. 1500000, 1.500.000, Rp 1,5 juta, Rp1,5 M)" if column.endswith("_idr")
-                     else " (e.g. 1200 or 1.200)")
+                rule = Message("data.rule.number_any", kind=kind, examples=examples)
         self.fail(bad, column, rule)
         return values.where(~bad, np.nan)
 
@@ -407,7 +410,8 @@ class _Checker:
                                                    upper=upper)
         norm = parsing.map_unique(s, read)
         bad = (s != "") & norm.isna()
-        self.fail(bad, column, f"one of {', '.join(allowed)}" + (f" (or {also})" if also else ""))
+        self.fail(bad, column, Message("data.rule.one_of_or", choices=", ".join(allowed), also=also)
+                  if also else Message("data.rule.one_of", choices=", ".join(allowed)))
         return norm.astype(object).where((s != "") & ~bad, None)
 
     def certificates(self, column: str) -> pd.Series:
@@ -418,20 +422,18 @@ class _Checker:
         s = self.col(column)
         readings = parsing.map_unique(s, certs.read_cell)
         self.warn_items(readings.map(lambda r: r.unknown), column,
-                        lambda v: f"a known certificate ({certs.known_summary()}); "
-                                  "kept as written, not used in matching")
+                        lambda v: Message("data.rule.cert_unknown", known=certs.known_summary()))
         self.warn_items(readings.map(lambda r: r.guessed), column,
-                        lambda v: "a certificate spelt as usual; read as the one after the arrow")
+                        lambda v: Message("data.rule.cert_guessed"))
         self.warn_items(readings.map(lambda r: r.not_held), column,
-                        lambda v: "a certificate held; this one is applied for or lapsed, "
-                                  "so it is not counted")
+                        lambda v: Message("data.rule.cert_not_held"))
         return readings.map(lambda r: r.tokens).astype(object)
 
     def boolean(self, column: str) -> pd.Series:
         s = self.col(column).str.lower().str.strip(" .!").str.replace(r"\s+", " ", regex=True)
         values = s.map(BOOLEANS)
         bad = (s != "") & values.isna()
-        self.fail(bad, column, "true/false, 1/0 or ya/tidak")
+        self.fail(bad, column, Message("data.rule.boolean"))
         return values.astype(float)
 
     def kbli(self, column: str, *, required: bool) -> pd.Series:
@@ -452,8 +454,9 @@ class _Checker:
         pairs = pd.Series(list(zip(items, item_version)), index=items.index, dtype=object)
         verdict = _judge_kbli_items(dict.fromkeys(pairs))
         result = pairs.map(lambda p: verdict[p][0])
-        error = pairs.map(lambda p: verdict[p][1])
-        warning = pairs.map(lambda p: verdict[p][2])
+        # messages stay Messages (a str-inferring map would turn them into plain English text)
+        error = pd.Series([verdict[p][1] for p in pairs], index=pairs.index, dtype=object)
+        warning = pd.Series([verdict[p][2] for p in pairs], index=pairs.index, dtype=object)
         bad = error.notna().to_numpy()
         if bad.any():
             pos = self.df.index.get_indexer(items.index[bad])
@@ -465,9 +468,8 @@ class _Checker:
             counts = items[warn].value_counts()
             pos = self.df.index.get_indexer(items.index[warn][first])
             for p, v, r in zip(pos, items[warn][first], warning[warn][first]):
-                n = int(counts[v])
                 self.warnings.append(Problem(self.source, int(self.rows[p]), column, v,
-                                             r + (f" ({n} rows)" if n > 1 else "")))
+                                             _counted(r, int(counts[v]))))
         per_row: dict[object, list[str]] = {}
         for idx, codes in zip(result.index[~bad], result[~bad]):
             per_row.setdefault(idx, []).extend(codes)
@@ -482,7 +484,7 @@ class _Checker:
         if self.has("kbli_version"):
             cell = excel_integer_text(self.col("kbli_version")).str.replace(r"(?i)^kbli\s*", "", regex=True)
             known = cell.isin([str(v) for v in ref.KBLI_VERSIONS])
-            self.fail((cell != "") & ~known, "kbli_version", t("reference.kbli.version_rule"))
+            self.fail((cell != "") & ~known, "kbli_version", Message("reference.kbli.version_rule"))
             version = cell.where(known, str(default)).astype(int)
         else:
             codes = pd.concat([self.col(c) for c in ("kbli", "needed_kbli") if self.has(c)] or
@@ -491,7 +493,7 @@ class _Checker:
             other = ref.kbli_detect_version(distinct, default)
             if other is not None:
                 only = [c for c in distinct if ref.kbli_exists(c, other) and not ref.kbli_exists(c, default)]
-                self.warnings.append(Problem(self.source, None, "kbli", "", t(
+                self.warnings.append(Problem(self.source, None, "kbli", "", Message(
                     "reference.kbli.file_version", other=other, examples=", ".join(sorted(only)[:3]))))
             version = pd.Series(other or default, index=self.df.index, dtype=int)
         self._kbli_versions = version
@@ -503,15 +505,16 @@ class _Checker:
         codes = ref.province_codes(prov_raw)
         unknown = (prov_raw != "") & codes.isna()
         if unknown.any():
-            expected = prov_raw[unknown].map(_province_expectation)
+            expected = pd.Series([_province_expectation(v) for v in prov_raw[unknown]],
+                                 index=prov_raw[unknown].index, dtype=object)
             self.fail(unknown, "province", expected.reindex(self.df.index))
         names = ref.lookup_column(codes, "provinces", "name").astype(object)
 
-        lat = self.number("lat", minimum=-11.5, maximum=6.5, rule="latitude in -11.5..6.5 (Indonesia)")
-        lon = self.number("lon", minimum=94.5, maximum=141.5, rule="longitude in 94.5..141.5 (Indonesia)")
+        lat = self.number("lat", minimum=-11.5, maximum=6.5, rule=Message("data.rule.latitude"))
+        lon = self.number("lon", minimum=94.5, maximum=141.5, rule=Message("data.rule.longitude"))
         lat_given, lon_given = self.col("lat") != "", self.col("lon") != ""
-        self.fail(lat_given & ~lon_given, "lon", "lon as well, since lat is given (both or neither)")
-        self.fail(lon_given & ~lat_given, "lat", "lat as well, since lon is given (both or neither)")
+        self.fail(lat_given & ~lon_given, "lon", Message("data.rule.lon_too"))
+        self.fail(lon_given & ~lat_given, "lat", Message("data.rule.lat_too"))
 
         reg_raw = self.col("regency")
         resolved = ref.resolve_regencies(reg_raw, codes.where(codes.notna(), None), lat, lon)
@@ -533,7 +536,7 @@ class _Checker:
                 codes[found.index] = found.str[:2]
                 names = names.copy()
                 names[found.index] = codes[found.index].map(ref.province_name)
-                self.warn_once(moved, "regency", lambda v: t(
+                self.warn_once(moved, "regency", lambda v: Message(
                     "reference.regency.moved", regency=ref.regency_name(note[v][0]),
                     old=note[v][1], new=ref.province_name(note[v][0][:2]),
                     year=ref.FORMER_PROVINCE[note[v][0][:2]][1]))
@@ -544,9 +547,8 @@ class _Checker:
             self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
         if twins.any():
             cands_of = dict(zip(reg_raw[twins], resolved["candidates"][twins]))
-            self.warn_once(twins, "regency", lambda v: t(
-                "reference.regency.ambiguous", names=f" {t('reference.regency.or')} ".join(
-                    ref.regency_name(c) for c in cands_of[v])))
+            self.warn_once(twins, "regency", lambda v: Message(
+                "reference.regency.ambiguous", names=_either(ref.regency_name(c) for c in cands_of[v])))
         reg_names = ref.lookup_column(reg_codes, "regencies", "name").astype(object)
         reg_names = reg_names.where(reg_codes.notna(), None)
 
@@ -614,49 +616,62 @@ def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
         other = next(v for v in ref.KBLI_VERSIONS if v != version)
         codes, error, warning = (), None, None
         if not re.fullmatch(r"\d{2,5}", code):
-            error = t("reference.kbli.rule")
+            error = Message("reference.kbli.rule")
         elif len(code) == 2:
             title = ref.kbli_title(code, version) or ref.kbli_title(code, other) or "?"
-            error = t("reference.kbli.too_broad", code=code, title=title)
+            error = Message("reference.kbli.too_broad", code=code, title=title)
         elif version != engine and ref.kbli_exists(code, engine) and not ref.kbli_exists(code, version):
             codes = (code,)  # declared 2025 but a 2020-only code: the engine's own version
         elif ref.kbli_exists(code, version):
             codes = (code,) if version == engine else ref.kbli_translate(code, version, engine)
             if version != engine and not codes:
-                warning = t("reference.kbli.untranslated", version=engine, other=version, code=code,
+                warning = Message("reference.kbli.untranslated", version=engine, other=version, code=code,
                             title=ref.kbli_title(code, version))
         elif len(code) == 4 and ref.kbli_exists("0" + code, version):
-            error = t("reference.kbli.lost_zero", suggestion="0" + code)
+            error = Message("reference.kbli.lost_zero", suggestion="0" + code)
         elif version == engine and ref.kbli_legacy(code) is not None:
             title, codes = ref.kbli_legacy(code)
-            warning = t("reference.kbli.legacy", version=version, code=code, title=title,
+            warning = Message("reference.kbli.legacy", version=version, code=code, title=title,
                         targets=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in codes))
         elif ref.kbli_exists(code, other):
             codes = ref.kbli_translate(code, other, version) if version == engine else ()
             key = "reference.kbli.translated" if codes else "reference.kbli.untranslated"
-            warning = t(key, version=version, other=other, code=code,
+            warning = Message(key, version=version, other=other, code=code,
                         title=ref.kbli_title(code, other), targets=", ".join(codes))
         else:
             near = ref.kbli_suggest(code, version)
-            hint = t("reference.kbli.hint", codes=", ".join(
+            hint = Message("reference.kbli.hint", codes=", ".join(
                 f"{c} ({ref.kbli_title(c, version)})" for c in near)) if near else ""
-            error = t("reference.kbli.unknown", version=version, code=code, hint=hint)
+            error = Message("reference.kbli.unknown", version=version, code=code, hint=hint)
         out[pair] = (codes, error, warning)
     return out
 
 
-def _province_expectation(value: str) -> str:
-    close = ref.closest_provinces(value)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    return ("one of the 38 provinces (name, short form like Jatim/DIY/Sulsel, "
-            f"or 2-digit Kemendagri code){hint}")
+def _counted(expected, n: int):
+    """An expectation reported once for ``n`` rows: with the count when more than one."""
+    return Message("data.rule.counted", text=expected, n=n) if n > 1 else expected
 
 
-def _regency_expectation(value: str, province_code: str) -> str:
-    close = ref.closest_regencies(value, province_code)
-    hint = f"; closest: {', '.join(close)}" if close else ""
-    return (f"a kabupaten/kota of {ref.province_name(province_code)} (name or 4-digit code); "
-            f"not recognised, so the province centroid is used{hint}")
+def _either(names) -> Message | str:
+    """"A or B" (or "A or B or C") in the reader's language."""
+    names = list(names)
+    out = names[-1]
+    for name in reversed(names[:-1]):
+        out = Message("data.list.or2", a=name, b=out)
+    return out
+
+
+def _closest(names) -> Message | str:
+    return Message("data.rule.closest", names=", ".join(names)) if names else ""
+
+
+def _province_expectation(value: str) -> Message:
+    return Message("data.rule.province", hint=_closest(ref.closest_provinces(value)))
+
+
+def _regency_expectation(value: str, province_code: str) -> Message:
+    return Message("data.rule.regency", province=ref.province_name(province_code),
+                   hint=_closest(ref.closest_regencies(value, province_code)))
 
 
 def _frame(columns: tuple[str, ...], data: dict[str, pd.Series], n: int) -> pd.DataFrame:
@@ -705,8 +720,8 @@ def _nib(c: _Checker) -> pd.Series:
     s = excel_integer_text(c.col("nib"))
     bad = (s != "") & ~s.str.fullmatch(r"\d{13}")
     sci = s.str.contains(r"[eE]\+", regex=True)
-    expected = pd.Series("13 digits (Nomor Induk Berusaha)", index=s.index, dtype=object)
-    expected[sci] = "13 digits; Excel shows it in scientific notation: format the column as text"
+    expected = pd.Series([Message("data.rule.nib")] * len(s), index=s.index, dtype=object)
+    expected[sci] = Message("data.rule.nib_scientific")
     c.fail(bad, "nib", expected, values=c.col("nib"))
     return _none_where_empty(s)
 
@@ -721,10 +736,7 @@ def _derived_scale(amount: pd.Series, limits) -> pd.Series:
     return derived
 
 
-_PP7 = {"annual_revenue_idr": "annual sales: mikro <= Rp2 miliar, kecil <= Rp15 miliar, "
-                              "menengah <= Rp50 miliar",
-        "modal_usaha_idr": "business capital without land and buildings: mikro <= Rp1 miliar, "
-                           "kecil <= Rp5 miliar, menengah <= Rp10 miliar"}
+_PP7 = {column: Message(f"data.rule.pp7.{column}") for column in ("annual_revenue_idr", "modal_usaha_idr")}
 
 
 def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -739,24 +751,23 @@ def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Seri
     for column, amount, limits in (("annual_revenue_idr", revenue, SCALE_REVENUE_LIMITS),
                                    ("modal_usaha_idr", capital, SCALE_CAPITAL_LIMITS)):
         too_big = (amount > limits[-1][1]).to_numpy()
-        c._record(c.warnings, too_big, column,
-                  f"at most Rp{limits[-1][1] / 1e9:.0f} miliar for an UMKM (PP 7/2021 "
-                  f"{_PP7[column]}); this is a large business")
+        c._record(c.warnings, too_big, column, Message(
+            "data.rule.scale_too_big", limit=f"{limits[-1][1] / 1e9:.0f}", law=_PP7[column]))
     nib_umkm = nib_scale.where(nib_scale.isin(SCALES), None)
     stated = given.where(given.notna(), nib_umkm)
     for column, derived in by.items():
         clash = (stated.notna() & derived.notna() & (stated != derived)).to_numpy()
-        expected = ("a scale agreeing with " + column + " (" + derived.fillna("") + " by PP 7/2021 "
-                    + _PP7[column] + "); kept as stated")
+        expected = pd.Series([Message("data.rule.scale_clash", column=column, derived=d, law=_PP7[column])
+                              for d in derived.fillna("")], index=derived.index, dtype=object)
         from_given = given.notna().to_numpy()
         c._record(c.warnings, clash & from_given, "scale", expected, values=stated)
         c._record(c.warnings, clash & ~from_given, "nib_scale", expected, values=stated)
     both = (given.notna() & nib_scale.notna() & (given != nib_scale)).to_numpy()
-    c._record(c.warnings, both, "nib_scale", "the same scale as the scale column ("
-              + given.fillna("") + "); the scale column is used")
+    c._record(c.warnings, both, "nib_scale", pd.Series(
+        [Message("data.rule.scale_twice", given=g) for g in given.fillna("")], index=given.index,
+        dtype=object))
     nib_large = (nib_scale == "besar").to_numpy()
-    c._record(c.warnings, nib_large, "nib_scale",
-              "mikro, kecil or menengah: the NIB says usaha besar, which is not an UMKM")
+    c._record(c.warnings, nib_large, "nib_scale", Message("data.rule.nib_large"))
     scale = stated
     for derived in by.values():
         scale = scale.where(scale.notna(), derived)
@@ -778,7 +789,7 @@ def _legal_form(c: _Checker) -> pd.Series:
     s = c.col("legal_form")
     written = parsing.map_unique(s, form)
     c.warn_once(((s != "") & written.isna()).to_numpy(), "legal_form",
-                lambda v: f"one of {', '.join(LEGAL_FORMS)} (or PT Perorangan, UD, KSU...); left empty")
+                lambda v: Message("data.rule.legal_form", forms=", ".join(LEGAL_FORMS)))
     first_word = c.col("name").str.split(n=1).str[0].fillna("").str.rstrip(".").str.lower()
     from_name = first_word.map({"pt": "pt", "cv": "cv", "ud": "perorangan", "koperasi": "koperasi",
                                 "kop": "koperasi", "kub": "kub"})
@@ -857,7 +868,8 @@ def _known_ids(c: _Checker, ids: pd.Series, column: str, profiles: pd.DataFrame 
     """IDs not in ``profiles`` (when given): one error per missing ID, with its row count."""
     if profiles is not None:
         c.fail_grouped((ids != "") & ~ids.isin(profiles[column]), column,
-                       f"an {column} present in the {label} profiles", ids)
+                       Message("data.rule.known_umkm" if label == "UMKM" else "data.rule.known_firm",
+                               column=column), ids)
 
 
 def parse_followups(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
@@ -897,13 +909,13 @@ def _iso_dates(c: _Checker, column: str, *, planned: bool = False) -> pd.Series:
     if planned:
         latest = rules.today() + rules.EVENT_HORIZON
         out_of_range = rules.dates_out_of_range(s, latest - _dt.timedelta(days=1))
-        rule = f"a date from {rules.DATE_MIN.isoformat()} to {latest.isoformat()}"
+        rule = Message("data.rule.date_range", start=rules.DATE_MIN.isoformat(), end=latest.isoformat())
     else:
         out_of_range, rule = rules.dates_out_of_range(s), rules.date_rule()
     parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & ~out_of_range, None),
                             format="%Y-%m-%d", errors="coerce")
     c.fail(out_of_range, column, rule)
-    c.fail((s != "") & parsed.isna() & ~out_of_range, column, "an ISO date YYYY-MM-DD")
+    c.fail((s != "") & parsed.isna() & ~out_of_range, column, Message("data.rule.iso_date"))
     return parsed.astype("datetime64[ns]")
 
 
@@ -917,12 +929,12 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
     ids = excel_integer_text(c.required("id"))
     is_umkm, is_firm = (party == "umkm").to_numpy(), (party == "firm").to_numpy()
     c.fail(is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(), "id",
-           "an umkm_id present in the UMKM profiles", values=ids)
+           Message("data.rule.known_umkm", column="umkm_id"), values=ids)
     c.fail(is_firm & (ids != "").to_numpy() & ~ids.isin(firms["firm_id"]).to_numpy(), "id",
-           "a firm_id present in the firm profiles", values=ids)
+           Message("data.rule.known_firm", column="firm_id"), values=ids)
     pair = party.fillna("") + "\x00" + ids
     dup = (pair.duplicated(keep="first") & (ids != "") & party.notna()).to_numpy()
-    c.fail(dup, "id", "each participant once per event", values=ids)
+    c.fail(dup, "id", Message("data.rule.once_per_event"), values=ids)
     capacity = c.number("capacity", minimum=1, integer=True)
     default = pd.Series(1.0, index=ids.index)
     default[is_firm] = ids[is_firm].map(firms.set_index("firm_id")["max_partners"]).astype(float)
@@ -941,7 +953,7 @@ def parse_pairs(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> list[tup
         ids[column] = excel_integer_text(c.required(column))
         allowed = event.loc[event["party"] == party, "id"].astype(str)
         c.fail((ids[column] != "").to_numpy() & ~ids[column].isin(allowed).to_numpy(), column,
-               f"the {column} of a {party} taking part in the event", values=ids[column])
+               Message("data.rule.in_event", column=column, party=party), values=ids[column])
     c.raise_errors()
     return list(zip(ids["umkm_id"], ids["firm_id"]))
 

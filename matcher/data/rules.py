@@ -36,6 +36,8 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from matcher.i18n.message import Message
+
 # -- text ----------------------------------------------------------------------------
 ID_MAX = 64
 """Width of every ID column (umkm_id, firm_id, event_id, participant id, model version)."""
@@ -75,9 +77,9 @@ def text_problem(value: str, column: str | None = None, max_len: int | None = No
     """What is wrong with one text value (None when it is fine)."""
     limit = max_len if max_len is not None else max_length(column or "")
     if _CONTROL_RE.search(value):
-        return "text without control characters (NUL, ESC ...); remove them"
+        return Message("data.rule.no_control")
     if len(value) > limit:
-        return f"at most {limit} characters (got {len(value)})"
+        return Message("data.rule.at_most_chars", limit=limit, got=len(value))
     return None
 
 
@@ -97,10 +99,10 @@ def text_problems(values: pd.Series, column: str) -> pd.Series:
     lengths = values.str.len()
     long_ = (lengths > limit).to_numpy()
     if long_.any():
-        out[long_] = [f"at most {limit} characters (got {n})" for n in lengths[long_]]
+        out[long_] = [Message("data.rule.at_most_chars", limit=limit, got=int(n)) for n in lengths[long_]]
     control = values.str.contains(CONTROL_PATTERN, regex=True).to_numpy()
     if control.any():
-        out[control] = "text without control characters (NUL, ESC ...); remove them"
+        out[control] = Message("data.rule.no_control")
     return out
 
 
@@ -171,7 +173,7 @@ def date_max(today_: dt.date | None = None) -> dt.date:
 
 
 def date_rule(today_: dt.date | None = None) -> str:
-    return f"a date from {DATE_MIN.isoformat()} to {date_max(today_).isoformat()} (not in the future)"
+    return Message("data.rule.date_past", start=DATE_MIN.isoformat(), end=date_max(today_).isoformat())
 
 
 def date_problem(value: dt.date | None, today_: dt.date | None = None) -> str | None:

@@ -20,8 +20,10 @@ from __future__ import annotations
 
 from matcher.i18n.catalogue import LANGUAGES, DEFAULT_LANG, catalogue, current_lang, t
 from matcher.i18n.fmt import chance_text, chance_words, format_idr, format_number, format_percent
+from matcher.i18n.message import Message, text_in
 
 __all__ = [
     "LANGUAGES", "DEFAULT_LANG", "catalogue", "current_lang", "t",
     "chance_text", "chance_words", "format_idr", "format_number", "format_percent",
+    "Message", "text_in",
 ]

@@ -159,7 +159,21 @@ def test_admin_import_with_two_bad_rows_shows_both_and_changes_nothing(visitor, 
     first, second = rows.nth(0).inner_text(), rows.nth(1).inner_text()
     assert "3" in first and "province" in first and "Atlantis" in first
     assert "5" in second and "kbli" in second and "abc" in second
+    # what was expected, in the page's language: Indonesian by default ...
+    expected = v.page.locator("table.problems tbody td:nth-child(4)").all_inner_texts()
+    assert expected[0].startswith("salah satu dari 38 provinsi"), expected
+    assert expected[1].startswith("kode KBLI 3–5 digit"), expected
     v.shot("admin-impor")
+    # ... and English after the switch, for the same file
+    v.page.click("a.lang")
+    v.go("/admin/impor")
+    v.page.select_option("#kind", "umkm")
+    v.page.set_input_files("#file", str(bad))
+    v.page.click("form[action='/admin/impor'] button[type=submit]")
+    expected = v.page.locator("table.problems tbody td:nth-child(4)").all_inner_texts()
+    assert expected[0].startswith("one of the 38 provinces"), expected
+    assert expected[1].startswith("KBLI code(s) of 3 to 5 digits"), expected
+    v.page.click("a.lang")  # back to Indonesian for the other tests of this browser
     assert snapshot() == before
     engine.dispose()
 

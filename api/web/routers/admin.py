@@ -62,7 +62,7 @@ def import_upload(request: Request, viewer: AdminViewerDep, store: StoreDep, hol
     done = t("web.import.done", lang, written=format_number(result.rows_written, lang=lang),
              rows=format_number(result.rows_in_file, lang=lang), file=file.filename)
     return render(request, viewer, "admin_import.html", kinds=IMPORT_KINDS, kind=kind, done=done,
-                  warnings=[str(w) for w in result.warnings[:20]])
+                  warnings=[w.text(lang) if hasattr(w, "text") else str(w) for w in result.warnings[:20]])
 
 
 # -- accounts ----------------------------------------------------------------------------

@@ -94,8 +94,9 @@ def create_event(request: Request, viewer: ViewerDep, store: StoreDep, session: 
                                    date=dt.date.fromisoformat(date) if date else None,
                                    participants=people)
             event_api.post_event(body, viewer.principal, store)
-        except HTTPException as exc:
-            error = t("web.event.not_created", lang, detail=exc.detail)
+        except HTTPException as exc:  # the API's reasons, in the viewer's language
+            detail = exc.text(lang) if isinstance(exc, event_api.EventProblems) else exc.detail
+            error = t("web.event.not_created", lang, detail=detail)
         except ValueError:
             error = t("web.event.need_participants", lang)
         else:

@@ -104,15 +104,16 @@ def _checked(viewer, umkm_id: str, firm_id: str, stage: str, date: str, value: s
     return values
 
 
-def _problem_text(exc: Exception) -> str:
+def _problem_text(exc: Exception, lang: str) -> str:
     if isinstance(exc, DataValidationError):
-        return "; ".join(f"{p.column}: {p.value!r} — {p.expected}" for p in exc.problems)
+        return "; ".join(f"{p.column}: {p.value!r} — {p.expected_in(lang)}" for p in exc.problems)
     return str(exc)
 
 
 def _again(request, umkm_id, viewer, session, holder, error: Exception, form: dict):
     return umkm_page(request, umkm_id, viewer, session, holder, status=422, form=form,
-                     form_error=t("web.outcome.invalid", viewer.lang, problems=_problem_text(error)))
+                     form_error=t("web.outcome.invalid", viewer.lang,
+                                 problems=_problem_text(error, viewer.lang)))
 
 
 @router.post("/usaha/{umkm_id}/hasil", dependencies=[CsrfDep])

@@ -1,0 +1,55 @@
+"""A message that still reads as text: a catalogue key with its parameters.
+
+Code that records something for a person to read later — a loader's problem ("expected one
+of the 38 provinces ..."), a field rule — does not know that person's language. It records
+a :class:`Message`; each surface renders it in its reader's language: the CLI in
+``$MATCHER_LANG`` (Indonesian by default), a web page in the viewer's choice, an API error
+in the server's. So a page, a terminal and an API answer say the same thing in the same
+words.
+
+A Message *is* a ``str`` (its English rendering), so code that only needs some text — a
+log line, an exception, ``"missing" in problem.expected`` — keeps working; :func:`text_in`
+renders any value (Message or plain text) for a reader. Parameters may be Messages
+themselves (a hint inside a rule) and are rendered in the same language.
+"""
+from __future__ import annotations
+
+from matcher.i18n.catalogue import t
+
+
+def _render(key: str, lang: str | None, params: dict) -> str:
+    return t(key, lang, **{k: text_in(v, lang) for k, v in params.items()})
+
+
+class Message(str):
+    """``Message("data.rule.required")``: the text of ``key`` with ``params``; as a ``str``,
+    the English text."""
+
+    key: str
+    params: dict
+
+    def __new__(cls, key: str, /, **params) -> "Message":
+        self = super().__new__(cls, _render(key, "en", params))
+        self.key, self.params = key, params
+        return self
+
+    def in_(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (default: :func:`matcher.i18n.current_lang`)."""
+        return _render(self.key, lang, self.params)
+
+    def __reduce__(self):  # pickles (multiprocessing, caches) as what it is
+        return (_rebuild, (self.key, self.params))
+
+    def __repr__(self) -> str:
+        return f"Message({self.key!r}, {str(self)!r})"
+
+
+def _rebuild(key: str, params: dict) -> Message:
+    return Message(key, **params)
+
+
+def text_in(value, lang: str | None = None) -> str:
+    """``value`` as its reader reads it: a Message in ``lang``, anything else as text."""
+    if isinstance(value, Message):
+        return value.in_(lang)
+    return value if isinstance(value, str) else str(value)
