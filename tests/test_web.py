@@ -295,7 +295,8 @@ def test_an_outcomes_note_is_stored_shown_corrected_and_bounded(web):
     too_long = "x" * (rules.max_length("note") + 1)
     resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F3", "stage": "meeting",
                                              "date": "2026-01-06", "value": "", "note": too_long})
-    assert resp.status_code == 422 and "tidak disimpan" in resp.text and "note" in resp.text
+    assert resp.status_code == 422 and "tidak disimpan" in resp.text
+    assert f"note: seharusnya paling banyak {rules.max_length('note')} karakter" in resp.text
     assert web.get("/usaha/U1").text.count('class="history-row"') == 1
 
 

@@ -35,6 +35,7 @@ from api.store.models import Followup, Outcome, OutcomeRevision
 from matcher.data import lifecycle, rules
 from matcher.data.errors import MatcherError
 from matcher.data.outcome_state import apply_revisions, latest_per_pair
+from matcher.i18n import Message
 from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
 
 #: the values of an outcome that a correction may change (pair and provenance are fixed)
@@ -107,7 +108,7 @@ def _clean_values(values: dict) -> dict:
     if note is not None:
         problem = rules.text_problem(note, "note")
         if problem:
-            raise OutcomeError(f"note: expected {problem}")
+            raise OutcomeError(Message("outcomes.error.field", field="note", expected=problem))
     out["note"] = note
     return {k: out.get(k) for k in VALUE_FIELDS}
 
@@ -210,18 +211,16 @@ def _matching(session: Session, umkm_id: str, firm_id: str, values: dict) -> Out
         if current and current["stage"] == values["stage"] and current["date"] == values["date"]:
             if _same(current, values):
                 return state.outcome
-            raise OutcomeConflict(
-                f"outcome #{state.outcome.id} already records {values['stage']} on "
-                f"{values['date']:%Y-%m-%d} for {umkm_id}/{firm_id} with other values; "
-                f"to change it, correct outcome #{state.outcome.id}", state.outcome.id)
+            raise OutcomeConflict(Message(
+                "outcomes.error.conflict", id=state.outcome.id, stage=values["stage"],
+                date=f"{values['date']:%Y-%m-%d}", pair=f"{umkm_id}/{firm_id}"), state.outcome.id)
     for state in _states(session, rows):
         first = _values_of(state.outcome)
         if first["stage"] == values["stage"] and first["date"] == values["date"]:
-            what = "voided" if state.voided else "corrected"
-            raise OutcomeConflict(
-                f"outcome #{state.outcome.id} recorded {values['stage']} on "
-                f"{values['date']:%Y-%m-%d} for {umkm_id}/{firm_id} and was later {what}; "
-                f"see its history, or correct outcome #{state.outcome.id}", state.outcome.id)
+            key = "outcomes.error.conflict_voided" if state.voided else "outcomes.error.conflict_corrected"
+            raise OutcomeConflict(Message(
+                key, id=state.outcome.id, stage=values["stage"], date=f"{values['date']:%Y-%m-%d}",
+                pair=f"{umkm_id}/{firm_id}"), state.outcome.id)
     return None
 
 
@@ -241,8 +240,7 @@ def correct_outcome(session: Session, outcome_id: int, *, reason: str, by: str |
         merged["declined_by"] = None
     values = _clean_values(merged)
     if state.current is not None and _same(values, state.current):
-        raise OutcomeConflict(f"outcome #{outcome_id} already has these values; nothing to correct",
-                              outcome_id)
+        raise OutcomeConflict(Message("outcomes.error.nothing_to_correct", id=outcome_id), outcome_id)
     rev = OutcomeRevision(outcome_id=outcome_id, action="correct", grade=STAGE_GRADE[values["stage"]],
                           reason=reason, revised_by=by, **values)
     session.add(rev)
@@ -255,7 +253,7 @@ def void_outcome(session: Session, outcome_id: int, *, reason: str, by: str | No
     reason = _reason(reason)
     state = outcome_state(session, outcome_id)
     if state.voided:
-        raise OutcomeConflict(f"outcome #{outcome_id} is already void", outcome_id)
+        raise OutcomeConflict(Message("outcomes.error.already_void", id=outcome_id), outcome_id)
     rev = OutcomeRevision(outcome_id=outcome_id, action="void", reason=reason, revised_by=by)
     session.add(rev)
     session.flush()
@@ -265,7 +263,7 @@ def void_outcome(session: Session, outcome_id: int, *, reason: str, by: str | No
 def _reason(reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise OutcomeError("a reason is required (who asked for the change and why)")
+        raise OutcomeError(Message("outcomes.error.reason_required"))
     return reason
 
 

@@ -37,7 +37,7 @@ from matcher.data import rules
 from matcher.data.errors import DataValidationError
 from matcher.data.loaders import parse_outcomes
 from matcher.data.reference import provinces
-from matcher.i18n import format_percent, t
+from matcher.i18n import format_percent, t, text_in
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 10
@@ -107,7 +107,7 @@ def _checked(viewer, umkm_id: str, firm_id: str, stage: str, date: str, value: s
 def _problem_text(exc: Exception, lang: str) -> str:
     if isinstance(exc, DataValidationError):
         return "; ".join(f"{p.column}: {p.value!r} — {p.expected_in(lang)}" for p in exc.problems)
-    return str(exc)
+    return text_in(exc.args[0], lang) if exc.args else str(exc)  # a store Message in the viewer's words
 
 
 def _again(request, umkm_id, viewer, session, holder, error: Exception, form: dict):
