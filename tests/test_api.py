@@ -183,7 +183,7 @@ def test_lists_filter_and_page(api):
     assert resp.json()["total"] == 2 and _ids(resp, "umkm_id") == ["U2"]
     assert _ids(api.get("/firms", params={"certificate": "halal"}), "firm_id") == ["F1"]
     assert api.get("/umkm", params={"province": "Jawa Timor"}).json()["detail"].startswith(
-        "province: unknown province 'Jawa Timor'; closest: Jawa Timur")
+        "province: provinsi 'Jawa Timor' tidak dikenal; yang paling mirip: Jawa Timur")
 
 
 # -- ad-hoc profiles -------------------------------------------------------------------

@@ -155,4 +155,4 @@ def test_cli_report_from_the_store_and_bad_requests(tiny_world, tmp_path, capsys
     capsys.readouterr()
     assert cli_main(["report", "programme", "--out", str(tmp_path / "r.pdf"), *db]) == 2
     assert cli_main(["report", "programme", "--out", str(out), "--region", "Jawa Timor", *db]) == 2
-    assert "closest: Jawa Timur" in capsys.readouterr().err
+    assert "yang paling mirip: Jawa Timur" in capsys.readouterr().err

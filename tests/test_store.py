@@ -159,7 +159,7 @@ def test_keys_are_stored_only_as_hashes_and_revocation_is_immediate(store):
 @pytest.mark.parametrize("args, message", [
     (("bob", "admin", Region("Aceh")), "admins see every region"),
     (("bob", "boss", None), "role 'boss'"),
-    (("bob", "facilitator", Region("Jawa Timor")), "closest: Jawa Timur"),
+    (("bob", "facilitator", Region("Jawa Timor")), "yang paling mirip: Jawa Timur"),
 ])
 def test_account_mistakes_are_explained(store, args, message):
     with pytest.raises(AccountError, match=message):

@@ -23,6 +23,7 @@ from matcher.data.reference import (
     normalise_province,
     normalise_regency,
 )
+from matcher.i18n import t
 
 ROLES = ("facilitator", "admin")
 PREFIX_LEN = 8
@@ -60,9 +61,10 @@ def canonical_region(region: Region) -> Region:
         return Region(province)
     found = normalise_regency(region.regency, code)
     if found is None:
-        hint = ", ".join(closest_regencies(region.regency, code)) or "a kabupaten/kota name"
-        raise AccountError(f"--region: unknown regency {region.regency!r} in {province}; "
-                           f"did you mean: {hint}?")
+        close = closest_regencies(region.regency, code)
+        hint = t("data.rule.closest", names=", ".join(close)) if close else ""
+        raise AccountError("--region: " + t("reference.unknown.regency_in", value=repr(region.regency),
+                                            province=province, hint=hint))
     return Region(province, found[1])
 
 

@@ -18,8 +18,10 @@ class UnknownReferenceError(MatcherError, ValueError):
         self.what = what
         self.value = value
         self.suggestions = suggestions
-        hint = f"; closest: {', '.join(suggestions)}" if suggestions else ""
-        super().__init__(f"unknown {what} {value!r}{hint}")
+        from matcher.i18n import t  # the reference tables load before the catalogue is needed
+
+        hint = t("data.rule.closest", names=", ".join(suggestions)) if suggestions else ""
+        super().__init__(t(f"reference.unknown.{what}", value=repr(value), hint=hint))
 
 
 def key(value: object) -> str:
