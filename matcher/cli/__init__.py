@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from matcher.data.errors import DataValidationError, MatcherError
+from matcher.i18n import t, text_in
 
 # Command-group modules, in the order they appear in --help. A module that is not
 # present yet is skipped, so groups can land one by one.
@@ -56,13 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except DataValidationError as exc:  # grouped by kind unless --all-errors
-        print(f"error: {exc.summary(all_problems=getattr(args, 'all_errors', False))}", file=sys.stderr)
+        summary = exc.summary(all_problems=getattr(args, "all_errors", False))
+        print(f"{t('cli.error')}: {summary}", file=sys.stderr)
         return 2
     except MatcherError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # a catalogue Message (store refusals, outcome rules) in $MATCHER_LANG; else as raised
+        text = text_in(exc.args[0]) if len(exc.args) == 1 else str(exc)
+        print(f"{t('cli.error')}: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(t("cli.interrupted"), file=sys.stderr)
         return 130
 
 
