@@ -184,6 +184,9 @@ def test_admin_creates_scopes_and_revokes_an_account(web):
     assert [u["umkm_id"] for u in web.get("/umkm", headers=headers).json()["items"]] == ["U3"]
     resp = web.post("/admin/akun/sari/wilayah", data={"csrf_token": token, "region": "Atlantis"})
     assert resp.status_code == 422 and "Tidak disimpan" in resp.text
+    assert "provinsi &#39;Atlantis&#39; tidak dikenal" in resp.text  # the reason, in the viewer's words
+    resp = web.post("/admin/akun", data={"csrf_token": token, "name": "sari", "role": "facilitator"})
+    assert resp.status_code == 422 and "sudah ada" in resp.text and "already exists" not in resp.text
     web.post("/admin/akun/sari/cabut", data={"csrf_token": token})
     assert web.get("/umkm", headers=headers).status_code == 401
 

@@ -23,7 +23,7 @@ from matcher.data.reference import (
     normalise_province,
     normalise_regency,
 )
-from matcher.i18n import t
+from matcher.i18n import Message, t
 
 ROLES = ("facilitator", "admin")
 PREFIX_LEN = 8
@@ -56,15 +56,15 @@ def canonical_region(region: Region) -> Region:
     try:
         code, province = normalise_province(region.province)
     except UnknownReferenceError as exc:
-        raise AccountError(f"--region: {exc}") from None
+        raise AccountError(Message("api.accounts.region", detail=str(exc))) from None
     if region.regency is None:
         return Region(province)
     found = normalise_regency(region.regency, code)
     if found is None:
         close = closest_regencies(region.regency, code)
         hint = t("data.rule.closest", names=", ".join(close)) if close else ""
-        raise AccountError("--region: " + t("reference.unknown.regency_in", value=repr(region.regency),
-                                            province=province, hint=hint))
+        raise AccountError(Message("api.accounts.region", detail=t(
+            "reference.unknown.regency_in", value=repr(region.regency), province=province, hint=hint)))
     return Region(province, found[1])
 
 
@@ -73,11 +73,11 @@ def create_account(
 ) -> tuple[Account, str]:
     """Make an account; returns it with its API key (the only time the key is known)."""
     if role not in ROLES:
-        raise AccountError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+        raise AccountError(Message("api.accounts.role", role=repr(role), roles=", ".join(ROLES)))
     if role == "admin" and region is not None:
-        raise AccountError("admins see every region; drop --region or use --role facilitator")
+        raise AccountError(Message("api.accounts.admin_region"))
     if session.scalar(select(Account).where(Account.name == name)) is not None:
-        raise AccountError(f"an account named {name!r} already exists")
+        raise AccountError(Message("api.accounts.exists", name=repr(name)))
     region = canonical_region(region) if region is not None else None
     key = secrets.token_urlsafe(32)
     account = Account(
@@ -116,7 +116,7 @@ def list_accounts(session: Session) -> list[Account]:
 def revoke_account(session: Session, name: str) -> Account:
     acc = session.scalar(select(Account).where(Account.name == name))
     if acc is None:
-        raise AccountError(f"no account named {name!r}")
+        raise AccountError(Message("api.accounts.unknown", name=repr(name)))
     if acc.revoked_at is None:
         acc.revoked_at = utcnow()
     return acc
@@ -126,9 +126,9 @@ def set_region(session: Session, name: str, region: Region | None) -> Account:
     """Scope a facilitator to ``region`` (None: every region); admins are never scoped."""
     acc = session.scalar(select(Account).where(Account.name == name))
     if acc is None:
-        raise AccountError(f"no account named {name!r}")
+        raise AccountError(Message("api.accounts.unknown", name=repr(name)))
     if acc.role == "admin" and region is not None:
-        raise AccountError("admins see every region; make the account a facilitator to scope it")
+        raise AccountError(Message("api.accounts.admin_scope"))
     region = canonical_region(region) if region is not None else None
     acc.province = region.province if region else None
     acc.regency = region.regency if region else None

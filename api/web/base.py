@@ -18,7 +18,8 @@ from fastapi.templating import Jinja2Templates
 from api.deps import SessionDep
 from api.store.accounts import Principal, principal_for_hash
 from api.web import session as cookies
-from matcher.i18n import chance_text, format_idr, format_number, format_percent, t
+from matcher.data.errors import DataValidationError
+from matcher.i18n import chance_text, format_idr, format_number, format_percent, t, text_in
 
 HERE = Path(__file__).parent
 
@@ -160,3 +161,11 @@ def install_handlers(app) -> None:
         lang = viewer.lang if viewer else cookies.page_lang(request)
         return render(request, viewer, "error.html", status=exc.status,
                       message=t(exc.key, lang, **exc.params), status_code=exc.status)
+
+
+def error_text(exc: Exception, lang: str) -> str:
+    """An error as the viewer reads it: a file's problems, or a catalogue Message (store and
+    account refusals) in ``lang``; any other error as raised."""
+    if isinstance(exc, DataValidationError):
+        return "; ".join(f"{p.column}: {p.value!r} — {p.expected_in(lang)}" for p in exc.problems)
+    return text_in(exc.args[0], lang) if len(exc.args) == 1 else str(exc)

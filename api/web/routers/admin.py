@@ -16,7 +16,7 @@ from api.store.accounts import ROLES, AccountError, create_account, list_account
 from api.store.importer import IMPORT_KINDS, import_file
 from api.store.model_state import mirror_current_version
 from api.store.regions import Region
-from api.web.base import AdminViewerDep, CsrfDep, not_found_as_page, render, templates
+from api.web.base import AdminViewerDep, CsrfDep, error_text, not_found_as_page, render, templates
 from api.web.charts import line_chart
 from api.web.views import problem_rows
 from matcher.data.errors import DataValidationError, MatcherError
@@ -57,7 +57,7 @@ def import_upload(request: Request, viewer: AdminViewerDep, store: StoreDep, hol
                           kind=kind, problems=problem_rows(exc.problems, lang), filename=file.filename)
         except MatcherError as exc:
             return render(request, viewer, "admin_import.html", status=422, kinds=IMPORT_KINDS,
-                          kind=kind, error=t("web.import.failed", lang, detail=str(exc)))
+                          kind=kind, error=t("web.import.failed", lang, detail=error_text(exc, lang)))
     holder.notice_change()
     done = t("web.import.done", lang, written=format_number(result.rows_written, lang=lang),
              rows=format_number(result.rows_in_file, lang=lang), file=file.filename)
@@ -93,7 +93,7 @@ def create(request: Request, viewer: AdminViewerDep, store: StoreDep, session: S
             _, key = create_account(tx, name.strip(), role, _region(region))
     except MatcherError as exc:
         return _accounts_page(request, viewer, session, status=422,
-                              error=t("web.accounts.failed", viewer.lang, detail=str(exc)))
+                              error=t("web.accounts.failed", viewer.lang, detail=error_text(exc, viewer.lang)))
     return _accounts_page(request, viewer, session, new_key=key, new_name=name.strip())
 
 
@@ -115,7 +115,7 @@ def change_region(request: Request, name: str, viewer: AdminViewerDep, store: St
             set_region(tx, name, _region(region))
     except MatcherError as exc:
         return _accounts_page(request, viewer, session, status=422,
-                              error=t("web.accounts.failed", viewer.lang, detail=str(exc)))
+                              error=t("web.accounts.failed", viewer.lang, detail=error_text(exc, viewer.lang)))
     return RedirectResponse("/admin/akun", status_code=303)
 
 
@@ -168,7 +168,7 @@ def rollback(request: Request, viewer: AdminViewerDep, holder: HolderDep, store:
         version = registry.rollback(reason=f"rolled back via web by {viewer.principal.name}")
     except MatcherError as exc:
         return render(request, viewer, "error.html", status=409,
-                      message=t("web.models.rollback_failed", viewer.lang, detail=str(exc)))
+                      message=t("web.models.rollback_failed", viewer.lang, detail=error_text(exc, viewer.lang)))
     with store.transaction() as tx:
         mirror_current_version(tx, version, by=viewer.principal.name)
     holder.notice_change()

@@ -23,7 +23,7 @@ from api.store.outcomes import (
     void_outcome,
 )
 from api.store.profiles import UMKM, record
-from api.web.base import CsrfDep, PageError, ViewerDep, not_found_as_page, render
+from api.web.base import CsrfDep, PageError, ViewerDep, error_text, not_found_as_page, render
 from api.web.views import (
     MIN_CHANCE_CHOICES,
     MatchFilters,
@@ -37,7 +37,7 @@ from matcher.data import rules
 from matcher.data.errors import DataValidationError
 from matcher.data.loaders import parse_outcomes
 from matcher.data.reference import provinces
-from matcher.i18n import format_percent, t, text_in
+from matcher.i18n import format_percent, t
 
 router = APIRouter(include_in_schema=False)
 SHOWN = 10
@@ -104,16 +104,10 @@ def _checked(viewer, umkm_id: str, firm_id: str, stage: str, date: str, value: s
     return values
 
 
-def _problem_text(exc: Exception, lang: str) -> str:
-    if isinstance(exc, DataValidationError):
-        return "; ".join(f"{p.column}: {p.value!r} — {p.expected_in(lang)}" for p in exc.problems)
-    return text_in(exc.args[0], lang) if exc.args else str(exc)  # a store Message in the viewer's words
-
-
 def _again(request, umkm_id, viewer, session, holder, error: Exception, form: dict):
     return umkm_page(request, umkm_id, viewer, session, holder, status=422, form=form,
                      form_error=t("web.outcome.invalid", viewer.lang,
-                                 problems=_problem_text(error, viewer.lang)))
+                                 problems=error_text(error, viewer.lang)))
 
 
 @router.post("/usaha/{umkm_id}/hasil", dependencies=[CsrfDep])
