@@ -20,7 +20,7 @@ they carry: scores, reasons, chances, statuses), keyed by everything it depends 
 Filled ahead of requests too: after each new snapshot is served, a background thread
 computes every UMKM's default answer (k=10, no filters) in batches and stores it under the
 same key a request would compute (:func:`api.matching.prewarm`), so a first read of a UMKM
-is a hit, not 10-40 ms of model time. Bounded (least recently used out); one cache per
+is a hit, not 10-40 ms of model time (up to ``MATCHER_PREWARM_MAX_PAIRS`` UMKM x firms). Bounded (least recently used out); one cache per
 server process.
 """
 from __future__ import annotations

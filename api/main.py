@@ -55,7 +55,8 @@ def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Setting
                  time.monotonic() - started)
 
     def listener(snapshot) -> None:
-        if len(snapshot.service.umkm_index) > min(settings.prewarm_max_umkm, settings.rank_cache_size):
+        n_umkm, n_firms = len(snapshot.service.umkm_index), len(snapshot.service.firm_index)
+        if n_umkm > settings.rank_cache_size or n_umkm * n_firms > settings.prewarm_max_pairs:
             return
         threading.Thread(target=run, args=(snapshot,), name="prewarm", daemon=True).start()
 

@@ -44,9 +44,10 @@ class Settings(BaseSettings):
     prewarm: bool = Field(
         True, description="after each new model or profile revision is served, compute every "
         "UMKM's default ranked list in the background (first reads are cache hits)")
-    prewarm_max_umkm: int = Field(
-        20_000, ge=0, description="skip the prewarm above this many UMKM (it would not fit the "
-        "cache, and takes about 10 ms of CPU per UMKM)")
+    prewarm_max_pairs: int = Field(
+        5_000_000, ge=0, description="skip the prewarm when UMKM x firms is larger (3,000 x 300 "
+        "is 0.9M, about 10 ms of CPU per UMKM; with 20,000 firms each UMKM costs hundreds of ms "
+        "and the prewarm would take the CPU the requests need)")
     threads: int = Field(
         16, ge=1, le=256,
         description="requests let into the app at once per server process (and its thread "

@@ -165,6 +165,9 @@ def main() -> int:
     p.add_argument("--reference-s", type=float, default=10)
     p.add_argument("--port", type=int, default=0, help="default: any free port")
     p.add_argument("--workers", type=int, default=1, help="server processes (matcher serve --workers)")
+    p.add_argument("--settle", type=float, default=0,
+                   help="seconds to wait after the server is ready (its background prewarm of every "
+                        "UMKM's ranked list runs meanwhile), as for a server that has been up a while")
     p.add_argument("--hot", type=int, default=0,
                    help="draw reads from only this many UMKM (0: all): every read a cache hit, "
                         "the ceiling of the HTTP stack")
@@ -188,6 +191,9 @@ def main() -> int:
                 firm_ids = [f["firm_id"] for f in c.get("/firms", params={"limit": 500}).json()["items"]]
             if args.hot:
                 umkm_ids = umkm_ids[: args.hot]
+            if args.settle:
+                print(f"waiting {args.settle:.0f} s for the server to settle (prewarm)")
+                time.sleep(args.settle)
             ref, ref_s = asyncio.run(run(base, keys[:1], umkm_ids, firm_ids, args.reference_s))
             report("single client (reference)", ref, ref_s)
             cpu = cpu_seconds(proc.pid)
