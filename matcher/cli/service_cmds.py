@@ -92,8 +92,18 @@ def _serve(args) -> int:
     os.environ["MATCHER_HOME"] = str(resolved.home)
     os.environ["MATCHER_DATABASE_URL"] = resolved.resolved_database_url()
     os.environ["MATCHER_REGISTRY"] = str(resolved.resolved_registry())
-    uvicorn.run("api.main:create_app", factory=True, workers=args.workers, host=args.host,
-                port=args.port, log_level=args.log_level)
+    import socket
+
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("api.main:create_app", factory=True, workers=args.workers, host=args.host,
+                            port=args.port, log_level=args.log_level)
+    sock = config.bind_socket()
+    # uvicorn binds a socket without a protocol number, so asyncio does not set TCP_NODELAY
+    # on the connections it accepts: every answer then waited ~40 ms for a delayed ACK
+    # (Nagle). Set on the listening socket, Linux passes it on to every accepted one.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
