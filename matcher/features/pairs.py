@@ -422,9 +422,13 @@ class PairFeatureBuilder(BaseEstimator):
 
         # KBLI read from the words (perkiraan): stated-or-inferred codes on both sides, and
         # the two texts' mapped distributions at golongan and subgolongan level
-        cols["inferred_need_match"] = (rows(U.kbli3) @ f.T("kbli3", f.kbli3)).toarray()
-        cols["mapped_match3"] = (rows(U.mapped[3]) @ f.T("mapped3", f.mapped[3])).toarray()
-        cols["mapped_match4"] = (rows(U.mapped[4]) @ f.T("mapped4", f.mapped[4])).toarray()
+        # (sparse UMKM rows) @ (dense firm columns, cached): the products are dense anyway
+        def dense_T(key, m):
+            return f.memo(("dense_T", key), lambda: np.ascontiguousarray(m.T.toarray(), dtype=np.float32))
+
+        cols["inferred_need_match"] = rows(U.kbli3) @ dense_T("kbli3", f.kbli3)
+        cols["mapped_match3"] = rows(U.mapped[3]) @ dense_T("mapped3", f.mapped[3])
+        cols["mapped_match4"] = rows(U.mapped[4]) @ dense_T("mapped4", f.mapped[4])
         cols["need_inferred"] = f.inferred[None, :]
         cols["product_inferred"] = U.inferred[u_idx][:, None]
 
