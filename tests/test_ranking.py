@@ -58,7 +58,14 @@ def test_reasons_name_the_product_and_missing_certificate():
     service = MatchService(tiny_model(), u, f)
     text = service.explain(["U100"], ["F00"])[0]
     assert "produk cocok: garam rakyat ↔ sea salt for food" in text
-    assert "perlu dilengkapi: sertifikat BPOM" in text
+    # raw salt from the ponds (KBLI 08930) is not a BPOM product: a note, not a gap
+    assert "catatan: syarat BPOM perusahaan tidak berlaku untuk produk ini" in text
+    # processed consumption salt (10774) is: the UMKM must obtain it
+    u = u.copy()
+    u.at[u.index[u["umkm_id"] == "U100"][0], "kbli"] = ("10774",)
+    text = MatchService(tiny_model(), u, f).explain(["U100"], ["F00"])[0]
+    missing = text.split("perlu dilengkapi: ")[1]
+    assert "sertifikat BPOM" in missing and "tidak berlaku" not in text
 
 
 @pytest.fixture(scope="module")
