@@ -790,7 +790,7 @@ def _legal_form(c: _Checker) -> pd.Series:
     written = parsing.map_unique(s, form)
     c.warn_once(((s != "") & written.isna()).to_numpy(), "legal_form",
                 lambda v: Message("data.rule.legal_form", forms=", ".join(LEGAL_FORMS)))
-    first_word = c.col("name").str.split(n=1).str[0].fillna("").str.rstrip(".").str.lower()
+    first_word = c.col("name").str.split(n=1).str[0].astype(object).fillna("").str.rstrip(".").str.lower()
     from_name = first_word.map({"pt": "pt", "cv": "cv", "ud": "perorangan", "koperasi": "koperasi",
                                 "kop": "koperasi", "kub": "kub"})
     out = written.where(s != "", from_name)
