@@ -33,6 +33,7 @@ from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.calibration import STAGES, ContractValueModel, StageCalibrator
+from matcher.i18n import format_number, t
 from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder, prior_fit
 from matcher.reasons import explain_rows
 from matcher.service import top_k_rows
@@ -153,12 +154,12 @@ class MatchModel(BaseEstimator):
         say = progress or (lambda msg: None)
         umkm = umkm.reset_index(drop=True)
         firms = firms.reset_index(drop=True)
-        say("fitting feature pipeline")
+        say(t("training.progress.pipeline"))
         self.features_ = PairFeatureBuilder().fit(umkm, firms, outcomes)
         U = self.features_.encode_umkm(umkm)
         F = self.features_.encode_firms(firms)
         u_all, f_all, y, w, (u_t, f_t, g_t) = self.training_pairs(umkm, firms, outcomes, U, F)
-        say(f"building features for {len(y):,} training pairs")
+        say(t("training.progress.features", n=format_number(len(y))))
         X = np.empty((len(y), len(FEATURE_NAMES)), dtype=np.float32)
         fold_all = _fold_of(U.ids[u_all], self.n_folds)
         fold_t = _fold_of(U.ids[u_t], self.n_folds)
@@ -169,7 +170,7 @@ class MatchModel(BaseEstimator):
             rows = np.flatnonzero(fold_all == k)
             if len(rows):
                 X[rows] = self.features_.pairs(U, F, u_all[rows], f_all[rows], history=hist)
-        say("training ranker")
+        say(t("training.progress.ranker"))
         # a feature no profile filled in (e.g. no UMKM states revenue) carries nothing;
         # it is fixed at 0 so the trees' binning never sees an all-missing column
         self.empty_features_ = np.flatnonzero(np.isnan(X).all(axis=0))

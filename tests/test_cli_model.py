@@ -138,7 +138,7 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     home = tmp_path / "home"
     assert main(["demo", "--home", str(home), "--umkm", "500", "--firms", "70"]) == 0
     out = capsys.readouterr().out
-    assert "Top 10 firms" in out and "Signing event" in out
+    assert "10 perusahaan teratas" in out and "Acara penandatanganan" in out
     # the learning loop: the event's outcomes recorded, a retrain, its decision and why
     assert (home / "demo-data" / "next-event-outcomes.csv").exists()
     assert "promoted v0002" in out or "kept v0001" in out

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.features.pairs import FEATURE_NAMES
+from matcher.i18n import format_number, t
 from matcher.ranking import MatchModel
 from training.evaluate import (METRICS, ModelScorer, Split, crossfit_calibration, evaluate_scorers, fit_baselines, paired_difference,
                                time_split)
@@ -94,9 +95,9 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     if split.no_heldout:
         return _train_without_heldout(umkm, firms, outcomes, registry, split, params=params,
                                       champion_id=champion_id, notes=notes, say=say, promote=promote)
-    say(f"time split: {len(split.train):,} training outcomes before {split.cutoff:%Y-%m-%d}, "
-        f"{len(split.test):,} held out ({', '.join(map(str, split.test_events))})")
-    say("fitting the challenger on the earlier outcomes")
+    say(t("training.progress.split", train=format_number(len(split.train)), cutoff=f"{split.cutoff:%Y-%m-%d}",
+          test=format_number(len(split.test)), events=", ".join(map(str, split.test_events))))
+    say(t("training.progress.challenger"))
     challenger = MatchModel(**params).fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(challenger), **fit_baselines(umkm, firms, split.train)}
 
@@ -104,7 +105,7 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     if champion_id is not None:
         champion = registry.load(champion_id)
         scorers["champion"] = ModelScorer(champion)
-    say("evaluating on the held-out events")
+    say(t("training.progress.evaluate"))
     per_umkm: dict = {}
     table = evaluate_scorers(scorers, umkm, firms, split, per_umkm=per_umkm)
     if on_heldout is not None:
@@ -137,10 +138,10 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     decision = decide_promotion(champion_metrics, challenger_metrics, tolerance=tolerance,
                                 baseline_margin=baseline_margin)
 
-    say("calibrating chances on the held-out events")
+    say(t("training.progress.calibrate"))
     calibrator = challenger.fit_calibrator(umkm, firms, split.test)
     challenger_metrics["calibration"] = crossfit_calibration(challenger, umkm, firms, split.test)
-    say("refitting on all outcomes")
+    say(t("training.progress.refit"))
     final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
     final.calibrator_ = calibrator
     version = registry.register(
@@ -172,9 +173,9 @@ def fit_calibrated(umkm, firms, outcomes, *, params: dict | None = None, test_sh
     say = progress or (lambda msg: None)
     params = params or {}
     split = time_split(outcomes, test_share)
-    say("fitting on the earlier outcomes to calibrate chances")
+    say(t("training.progress.calibrate_earlier"))
     calibrator = MatchModel(**params).fit(umkm, firms, split.train).fit_calibrator(umkm, firms, split.test)
-    say("refitting on all outcomes")
+    say(t("training.progress.refit"))
     model = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
     model.calibrator_ = calibrator
     return model

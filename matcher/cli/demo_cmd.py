@@ -10,7 +10,7 @@ import json
 import time
 
 from matcher.atomic import write_atomic, write_bytes_atomic
-from matcher.i18n import t
+from matcher.i18n import format_idr, format_number, format_percent, t
 
 from matcher.cli._common import (add_locations, console, home_dir, open_store, out, print_table, print_warnings,
                                  registry_dir, say)
@@ -35,7 +35,6 @@ def cmd_demo(args) -> int:
     from matcher.demo import generate_world, write_world
     from matcher.event_report import event_summary
     from matcher.export import write_plan
-    from matcher.i18n import format_idr
     from matcher.service import MatchService
     from training.registry import Registry
     from training.train import train_and_register
@@ -45,26 +44,28 @@ def cmd_demo(args) -> int:
     data = home / "demo-data"
     registry = Registry(registry_dir(args))
     if not (data / "umkm.csv").exists():
-        with console.status(f"generating a demo world ({args.umkm:,} UMKM, {args.firms:,} firms)"):
+        with console.status(t("cli.demo.generating", umkm=format_number(args.umkm), firms=format_number(args.firms))):
             write_world(generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed), data)
             write_bytes_atomic(data / WORLD_FILE, json.dumps(
                 {"n_umkm": args.umkm, "n_firms": args.firms, "seed": args.seed}).encode())
-        say(f"demo world written to {data}")
-    with console.status("loading and validating the demo files"):
+        say(t("cli.demo.written", path=data))
+    with console.status(t("cli.demo.loading")):
         umkm = load_umkm(data / "umkm.csv")
         firms = load_firms(data / "firms.csv")
         outcomes = load_outcomes(data / "outcomes.csv", umkm, firms)
         event = load_event(data / "event.csv", umkm, firms)
     for frame in (umkm, firms, outcomes, event):  # summarised: a few lines whatever their number
         print_warnings(frame.attrs.get("warnings", []))
-    say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} past outcomes")
+    say(t("cli.demo.sizes", umkm=format_number(len(umkm)), firms=format_number(len(firms)),
+          outcomes=format_number(len(outcomes))))
 
     trained = args.retrain or registry.current_version() is None
     if trained:
         result = train_and_register(umkm, firms, outcomes, registry, progress=say)
-        print_table(result.table.round(3), title="held-out evaluation (latest events)")
-        out.print(f"model {result.version}: {'current' if result.decision.promote else 'not promoted'}"
-                  f" — {result.decision.reason}")
+        print_table(result.table.round(3), title=t("cli.demo.heldout_title"))
+        state = t("cli.demo.current" if result.decision.promote else "cli.demo.not_promoted")
+        out.print(t("cli.demo.model", version=result.version, state=state, reason=result.decision.reason),
+                  markup=False)
     service = MatchService.from_registry(registry, umkm, firms)
     store_url = _load_store(args, data)
 
@@ -72,22 +73,23 @@ def cmd_demo(args) -> int:
     sample = (pamekasan if len(pamekasan) else umkm).iloc[0]
     recs = service.recommend_firms([sample["umkm_id"]], k=10)
     recs = recs.merge(firms[["firm_id", "name", "investment_type"]], on="firm_id")
-    out.print(f"\n[bold]Top 10 firms for {sample['umkm_id']} — {sample['name']}[/] "
-              f"({sample['regency'] or sample['province']}): {sample['products']}")
+    out.print("\n" + t("cli.demo.top10", umkm_id=sample["umkm_id"], name=sample["name"],
+                        where=sample["regency"] or sample["province"], products=sample["products"]),
+              markup=False)
     print_table(recs[["rank", "firm_id", "name", "investment_type", "reasons"]])
     _advice(service, umkm[umkm["umkm_id"] == sample["umkm_id"]])
 
-    with console.status("planning the demo signing event"):
+    with console.status(t("cli.demo.planning")):
         plan = service.plan_event(event)
     results = home / "results"
     results.mkdir(parents=True, exist_ok=True)
     write_plan(plan, results / "event-plan.csv")
     write_plan(plan, results / "event-plan.xlsx", umkm=umkm, firms=firms)
     s = event_summary(plan, umkm, firms, event)
-    out.print(f"\n[bold]Signing event[/]: {s['umkm_participants']} UMKM, {s['firm_participants']} "
-              f"firms → {len(plan)} pairs planned ({s['umkm_matched_share']:.0%} of UMKM matched), expected "
-              f"contract value {format_idr(s['expected_value_idr'])}; plan in {results / 'event-plan.csv'} and "
-              f"{results / 'event-plan.xlsx'}")
+    out.print("\n" + t("cli.demo.event", umkm=s["umkm_participants"], firms=s["firm_participants"],
+                        pairs=len(plan), share=format_percent(s["umkm_matched_share"]),
+                        value=format_idr(s["expected_value_idr"]), csv=results / "event-plan.csv",
+                        xlsx=results / "event-plan.xlsx"), markup=False)
     if trained:  # the learning loop, once per trained model: record the event, retrain
         _learning_loop(args, data, umkm, firms, outcomes, plan, registry)
     out.print(t("cli.demo.done", seconds=f"{time.perf_counter() - started:.0f}",
