@@ -73,3 +73,17 @@ def test_worlds_are_reproducible():
     a = generate_world(200, 30, seed=2, world="pasar-messy")
     b = generate_world(200, 30, seed=2, world="pasar-messy")
     assert a.umkm.equals(b.umkm) and a.firms.equals(b.firms) and a.outcomes.equals(b.outcomes)
+
+
+def test_demo_data_writes_the_chosen_world_from_the_command_line(tmp_path):
+    from matcher.cli import main
+    from matcher.data.loaders import load_firms
+
+    assert main(["demo-data", "--out", str(tmp_path / "d"), "--umkm", "200", "--firms", "30"]) == 0
+    assert main(["demo-data", "--out", str(tmp_path / "p"), "--umkm", "200", "--firms", "30",
+                 "--world", "pasar"]) == 0
+    demo, pasar = load_firms(tmp_path / "d" / "firms.csv"), load_firms(tmp_path / "p" / "firms.csv")
+    assert len(demo) == len(pasar) == 30 and list(demo["needs"]) != list(pasar["needs"])
+    with pytest.raises(SystemExit) as exit_:  # argparse names the choices
+        main(["demo-data", "--out", str(tmp_path / "x"), "--world", "atlantis"])
+    assert exit_.value.code == 2

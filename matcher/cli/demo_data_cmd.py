@@ -8,6 +8,7 @@ import pandas as pd
 
 from matcher.cli._common import console, print_table
 from matcher.demo.files import FORMATS
+from matcher.demo.variants import WORLDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,6 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--format", default="csv", choices=FORMATS,
                    help="file format (default csv)")
+    p.add_argument("--world", default="demo", choices=WORLDS,
+                   help="which world: 'demo' (the default), 'pasar' (a second, differently built "
+                        "world: more English, few stated needed_kbli, other locality and "
+                        "certificate rules), or either with '-messy' (degraded files); "
+                        "see docs/demo-world.md")
     p.set_defaults(handler=cmd_demo_data)
 
 
@@ -34,12 +40,12 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from matcher.demo import generate_world, write_world
 
     with console.status(f"generating {args.umkm:,} UMKM and {args.firms:,} firms"):
-        world = generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed)
+        world = generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed, world=args.world)
     with console.status(f"writing {args.format} files to {args.out}"):
         paths = write_world(world, Path(args.out), fmt=args.format)
     summary = pd.DataFrame({
         "file": [str(p) for p in paths.values()],
         "rows": [len(getattr(world, name)) for name in paths],
     })
-    print_table(summary, title=f"demo world (seed {args.seed})")
+    print_table(summary, title=f"{args.world} world (seed {args.seed})")
     return 0
