@@ -13,6 +13,13 @@ import getpass
 from matcher.data.errors import MatcherError
 
 
+def _add_revision_args(p: argparse.ArgumentParser) -> None:
+    """What every revision (a correction or a void) names: the outcome, why, and who."""
+    p.add_argument("outcome_id", type=int, help="outcome number, as `outcomes history` shows it")
+    p.add_argument("--reason", required=True, help="why (kept in the history)")
+    p.add_argument("--by", help="who asks for the change (default: your login name)")
+
+
 def register(subparsers) -> None:
     from matcher.cli._common import locations_parent
 
@@ -29,9 +36,7 @@ def register(subparsers) -> None:
 
     c = sub.add_parser("correct", parents=[common],
                        help="correct an outcome (only the values given change); the old value stays in the history")
-    c.add_argument("outcome_id", type=int, help="outcome number, as `outcomes history` shows it")
-    c.add_argument("--reason", required=True, help="why (kept in the history)")
-    c.add_argument("--by", help="who asks for the change (default: your login name)")
+    _add_revision_args(c)
     c.add_argument("--stage", help="the corrected furthest stage")
     c.add_argument("--date", type=_date, help="YYYY-MM-DD")
     c.add_argument("--contract-value", type=float, dest="contract_value_idr", help="contract value in rupiah")
@@ -43,9 +48,7 @@ def register(subparsers) -> None:
 
     v = sub.add_parser("void", parents=[common],
                        help="void an outcome (it stops counting; the record and the reason stay)")
-    v.add_argument("outcome_id", type=int, help="outcome number, as `outcomes history` shows it")
-    v.add_argument("--reason", required=True, help="why (kept in the history)")
-    v.add_argument("--by", help="who asks for the change (default: your login name)")
+    _add_revision_args(v)
     v.set_defaults(handler=_void)
 
 
