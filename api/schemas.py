@@ -292,11 +292,11 @@ class VoidIn(RequestBody):
     reason: Annotated[FreeText, StringConstraints(min_length=1, max_length=1000)]
 
 
-class OutcomeValues(BaseModel):
+class _OutcomeDetails(BaseModel):
+    """The values an outcome and each of its revisions carry beside stage and date."""
+
     model_config = ConfigDict(from_attributes=True)
 
-    stage: str
-    date: dt.date
     contract_value_idr: float | None
     realised_value_idr: float | None
     scheme: str | None
@@ -305,20 +305,17 @@ class OutcomeValues(BaseModel):
     note: str | None = None
 
 
-class RevisionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class OutcomeValues(_OutcomeDetails):
+    stage: str
+    date: dt.date
 
+
+class RevisionOut(_OutcomeDetails):
     id: int
     outcome_id: int
     action: Literal["correct", "void"]
     stage: str | None
     date: dt.date | None
-    contract_value_idr: float | None
-    realised_value_idr: float | None
-    scheme: str | None
-    event_id: str | None
-    declined_by: str | None
-    note: str | None = None
     reason: str
     revised_by: str | None
     revised_at: dt.datetime
