@@ -84,7 +84,7 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan,
     assert (vetoed.umkm_id, vetoed.firm_id) not in pairs
     assert (wished.umkm_id, wished.firm_id) in pairs
     text = capsys.readouterr()
-    assert "mutual wishes met" in text.out and "veto" in text.err
+    assert "keinginan timbal balik terpenuhi" in text.out and "veto" in text.err
 
 
 def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys):  # noqa: F811
@@ -133,4 +133,4 @@ def test_replan_event_keeps_held_meetings_and_marks_changes(world, tmp_path, cap
     assert len(added) and newcomer in set(added["firm_id"])
     assert (added["start"] >= "09:20").all()
     _clash_free(new[new["status"] != "cancelled"])
-    assert "Tell these participants" in capsys.readouterr().out
+    assert "Beri tahu peserta berikut" in capsys.readouterr().out

@@ -98,44 +98,46 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
 
     s = event_summary(plan, umkm, firms, event)
     info = plan.attrs.get("plan_info", {})
-    table = Table(title=f"Event plan -> {args.out}", show_header=False)
-    table.add_row("pairs planned", f"{s['pairs']:,}")
-    table.add_row("UMKM matched", f"{s['umkm_matched']:,} of {s['umkm_participants']:,} "
-                                  f"({s['umkm_matched_share']:.0%})")
-    table.add_row("firm capacity used", f"{s['pairs']:,} of {s['firm_capacity']:,} places "
-                                        f"({s['firm_capacity_used_share']:.0%})")
-    if s["mean_p_contract"] == s["mean_p_contract"]:  # not NaN: the model has chances
-        from matcher.i18n import chance_text, format_idr
+    from matcher.i18n import chance_text, format_idr, format_number as n_, format_percent, t
 
-        table.add_row("mean chance", chance_text(s["mean_p_contract"]))
-        table.add_row("expected contract value", format_idr(s["expected_value_idr"])
-                      + " (per firm within its budget)")
+    def of(part, whole, share=None) -> str:
+        text = t("event.cli.of", part=n_(part), whole=n_(whole))
+        return text if share is None else f"{text} ({format_percent(share)})"
+
+    table = Table(title=t("event.cli.plan_title", out=args.out), show_header=False)
+    table.add_row(t("event.cli.pairs"), n_(s["pairs"]))
+    table.add_row(t("event.cli.umkm_matched"), of(s["umkm_matched"], s["umkm_participants"],
+                                                 s["umkm_matched_share"]))
+    table.add_row(t("event.cli.capacity_used"), of(s["pairs"], s["firm_capacity"],
+                                                  s["firm_capacity_used_share"]))
+    if s["mean_p_contract"] == s["mean_p_contract"]:  # not NaN: the model has chances
+        table.add_row(t("event.cli.mean_chance"), chance_text(s["mean_p_contract"]))
+        table.add_row(t("event.cli.expected_value"), t("event.cli.within_budget",
+                                                        value=format_idr(s["expected_value_idr"])))
     else:
-        table.add_row("mean score", f"{s['mean_score']:.3f}")
-    for label, key in (("UMKM without a worthwhile meeting", "unmatched_umkm"),
-                       ("firms with unused places", "unused_firms")):
+        table.add_row(t("event.cli.mean_score"), f"{s['mean_score']:.3f}")
+    for key in ("unmatched_umkm", "unused_firms"):
         frame = s.get(key)
         if frame is not None and len(frame):
-            table.add_row(label, f"{len(frame):,} (best alternatives in the workbook/report)")
-    for label, n in (("must-include pairs", len(must)), ("excluded pairs", len(banned))):
-        if n:
-            table.add_row(label, f"{n:,}")
+            table.add_row(t(f"event.cli.{key}"), t("event.cli.alternatives", n=n_(len(frame))))
+    for key, count in (("must_include", len(must)), ("excluded", len(banned))):
+        if count:
+            table.add_row(t(f"event.cli.{key}"), n_(count))
     for q in args.quota:
-        table.add_row("quota", q)
+        table.add_row(t("event.cli.quota"), q)
     wishes = plan.attrs.get("wishes")
     if wishes:
-        for side, label in (("umkm", "UMKM wishes met"), ("firm", "firm wishes met")):
-            table.add_row(label, f"{wishes[side + '_wishes_met']:,} of {wishes[side + '_wishes']:,}")
-        table.add_row("mutual wishes met", f"{wishes['mutual_pairs_met']:,} of "
-                                           f"{wishes['mutual_pairs']:,}")
+        for side in ("umkm", "firm"):
+            table.add_row(t(f"event.cli.wishes_{side}"), of(wishes[side + "_wishes_met"], wishes[side + "_wishes"]))
+        table.add_row(t("event.cli.wishes_mutual"), of(wishes["mutual_pairs_met"], wishes["mutual_pairs"]))
     if info:
-        table.add_row("solver", f"{info.get('method', '?')}, {info.get('seconds', 0):.2f} s")
+        table.add_row(t("event.cli.solver"), f"{info.get('method', '?')}, {info.get('seconds', 0):.2f} s")
     if report is not None:
-        table.add_row("report", str(Path(report)))
+        table.add_row(t("event.cli.report"), str(Path(report)))
     out.print(table)
     unmet = plan.attrs.get("unmet_wishes")
     if unmet is not None and len(unmet):
-        console.print(f"{len(unmet)} wish(es) not met:")
+        console.print(t("event.cli.unmet", n=n_(len(unmet))))
         for r in unmet.head(10).itertuples():
             console.print(f"  {r.from_party} {r.from_id} -> {r.to_id}: {r.explanation}")
     return 0
@@ -273,15 +275,18 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
     _write_table(frame, args.out)
     if args.pack:
         _write_pack(args, frame, event, umkm, firms)
-    table = Table(title=f"Timetable -> {args.out}", show_header=False)
-    table.add_row("meetings placed", f"{int(tt.placed.sum()):,} of {len(frame):,}")
-    table.add_row("slots used", f"{tt.slots_used} (lower bound {tt.lower_bound})")
+    from matcher.i18n import format_number as n_, t
+
+    table = Table(title=t("event.cli.timetable_title", out=args.out), show_header=False)
+    table.add_row(t("event.cli.placed"), t("event.cli.of", part=n_(int(tt.placed.sum())), whole=n_(len(frame))))
+    table.add_row(t("event.cli.slots"), t("event.cli.slots_value", used=tt.slots_used, bound=tt.lower_bound))
     placed = frame[frame["slot"].notna()]
     if len(placed):
-        table.add_row("day", f"{placed['start'].min()}-{placed['end'].max()}")
-    table.add_row("tables", f"{int(placed['table'].max()) if len(placed) else 0}"
-                  + (f", {tt.info['table_moves']} table change(s)" if tt.info["table_moves"] else ""))
-    table.add_row("solver", f"{tt.info['method']}, {tt.info['seconds']:.2f} s")
+        table.add_row(t("event.cli.day"), f"{placed['start'].min()}-{placed['end'].max()}")
+    moves = tt.info["table_moves"]
+    table.add_row(t("event.cli.tables"), f"{int(placed['table'].max()) if len(placed) else 0}"
+                  + (t("event.cli.table_moves", n=moves) if moves else ""))
+    table.add_row(t("event.cli.solver"), f"{tt.info['method']}, {tt.info['seconds']:.2f} s")
     out.print(table)
     left = frame[frame["slot"].isna()]
     if len(left):
@@ -366,16 +371,17 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
     _write_table(new, args.out)
     if args.pack:
         _write_pack(args, new, event, umkm, firms, service, prefs)
-    table = Table(title=f"Re-planned timetable -> {args.out}", show_header=False)
-    for key, label in (("held", "held (before --now)"), ("unchanged", "unchanged"),
-                       ("cancelled", "cancelled (absent)"), ("new", "new meetings")):
-        table.add_row(label, f"{info[key]:,}")
-    table.add_row("re-planning", f"{info['seconds']:.3f} s over {info['candidates']:,} candidate "
-                                 f"pairs and {info['slots_left']} slot(s) left")
+    from matcher.i18n import format_number as n_, t
+
+    table = Table(title=t("event.cli.replan_title", out=args.out), show_header=False)
+    for key in ("held", "unchanged", "cancelled", "new"):
+        table.add_row(t(f"event.cli.status_{key}"), n_(info[key]))
+    table.add_row(t("event.cli.replanning"), t("event.cli.replanning_value", seconds=f"{info['seconds']:.3f}",
+                                               candidates=n_(info["candidates"]), slots=info["slots_left"]))
     out.print(table)
     changed = new[new["status"].isin(["cancelled", "new"])]
     if len(changed):
-        out.print("[bold]Tell these participants:[/]")
+        out.print(f"[bold]{t('event.cli.tell')}[/]")
         for r in changed.itertuples():
             out.print(f"  {r.status:9} {r.start}-{r.end} meja {r.table}: {r.umkm_name} "
                       f"({r.umkm_id}) - {r.firm_name} ({r.firm_id})")
