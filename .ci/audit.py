@@ -14,6 +14,7 @@
 Exit 1 when a known vulnerability is found; audit gaps are printed, not fatal.
     .venv/bin/python .ci/audit.py
 """
+
 from __future__ import annotations
 
 import json
@@ -26,14 +27,19 @@ from importlib import metadata
 
 def pip_audit() -> str:
     try:
-        out = subprocess.run([sys.executable, "-m", "pip_audit", "--local", "--progress-spinner", "off"],
-                             capture_output=True, text=True, timeout=600)
+        out = subprocess.run(
+            [sys.executable, "-m", "pip_audit", "--local", "--progress-spinner", "off"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"pip-audit did not run: {exc}"
     text = out.stdout + out.stderr
     skipped = text.count("could not be audited")
-    return (f"pip-audit: exit {out.returncode}, {skipped} packages skipped as not auditable"
-            + ("" if skipped else "\n" + text[-2000:]))
+    return f"pip-audit: exit {out.returncode}, {skipped} packages skipped as not auditable" + (
+        "" if skipped else "\n" + text[-2000:]
+    )
 
 
 def latest_advisories(name: str, version: str):
@@ -58,12 +64,16 @@ def main() -> int:
     found = [(n, v, x) for n, v, x, gap in results if x]
     gaps = [(n, gap) for n, _, _, gap in results if gap]
     audited = sum(1 for *_, x, gap in results if gap is None)
-    print(f"registry advisories: {audited} of {len(results)} installed packages audited "
-          f"(installed = latest release), {len(found)} with known vulnerabilities")
+    print(
+        f"registry advisories: {audited} of {len(results)} installed packages audited "
+        f"(installed = latest release), {len(found)} with known vulnerabilities"
+    )
     for name, version, vulns in found:
         for v in vulns:
-            print(f"  VULNERABLE {name} {version}: {v.get('id')} {', '.join(v.get('aliases') or [])} "
-                  f"fixed in {', '.join(v.get('fixed_in') or []) or '?'}")
+            print(
+                f"  VULNERABLE {name} {version}: {v.get('id')} {', '.join(v.get('aliases') or [])} "
+                f"fixed in {', '.join(v.get('fixed_in') or []) or '?'}"
+            )
     for name, gap in gaps:
         print(f"  gap: {name}: {gap}")
     return 1 if found else 0

@@ -1,5 +1,6 @@
 """Who may see which profile. One rule for every route: a facilitator scoped to a region
 sees a UMKM outside it exactly as if it did not exist (404), so existence does not leak."""
+
 from __future__ import annotations
 
 from fastapi import HTTPException, status

@@ -1,9 +1,10 @@
-""""Naik kelas" advice as API answers and page cards (:mod:`matcher.advice` does the work).
+""" "Naik kelas" advice as API answers and page cards (:mod:`matcher.advice` does the work).
 
 No scoring here: :func:`matcher.advice.advise` scores every changed profile with the
 snapshot's service; this layer picks the UMKM (one, or a region's), turns rows into
 response schemas and formats figures for the web page.
 """
+
 from __future__ import annotations
 
 import math
@@ -29,29 +30,53 @@ def _split(text) -> list[str]:
 def _profiles(snapshot: Snapshot, umkm_id: str) -> pd.DataFrame:
     service = snapshot.service
     if umkm_id not in service.umkm_index:
-        raise ServiceUnavailable(f"umkm {umkm_id!r} was added after the running model loaded its profiles; "
-                                 "it is being loaded now, retry in a few seconds")
+        raise ServiceUnavailable(
+            f"umkm {umkm_id!r} was added after the running model loaded its profiles; "
+            "it is being loaded now, retry in a few seconds"
+        )
     return service.umkm[service.umkm["umkm_id"] == umkm_id]
 
 
 @scoring
-def umkm_advice(snapshot: Snapshot, umkm_id: str, params: schemas.AdviceParams,
-                outcomes: pd.DataFrame | None = None) -> schemas.UmkmAdvice:
+def umkm_advice(
+    snapshot: Snapshot,
+    umkm_id: str,
+    params: schemas.AdviceParams,
+    outcomes: pd.DataFrame | None = None,
+) -> schemas.UmkmAdvice:
     one = _profiles(snapshot, umkm_id)
     rows = advise(fed(snapshot, outcomes), one, k=params.k, lang=params.lang)
-    items = [schemas.AdviceItem(rank=int(r.rank), change_key=r.change_key, change=r.change,
-                                firms_gained=int(r.firms_gained), gained_firms=_split(r.gained_firm_names),
-                                gained_firm_ids=_split(r.gained_firm_ids), p_contract_gain=_num(r.p_contract_gain),
-                                expected_value_gain_idr=_num(r.expected_value_gain_idr),
-                                programme=r.programme, how=r.how)
-             for r in rows.itertuples(index=False)]
-    return schemas.UmkmAdvice(umkm_id=umkm_id, name=str(one["name"].iloc[0]), model_version=snapshot.model_version,
-                              k=params.k, suggestions=items)
+    items = [
+        schemas.AdviceItem(
+            rank=int(r.rank),
+            change_key=r.change_key,
+            change=r.change,
+            firms_gained=int(r.firms_gained),
+            gained_firms=_split(r.gained_firm_names),
+            gained_firm_ids=_split(r.gained_firm_ids),
+            p_contract_gain=_num(r.p_contract_gain),
+            expected_value_gain_idr=_num(r.expected_value_gain_idr),
+            programme=r.programme,
+            how=r.how,
+        )
+        for r in rows.itertuples(index=False)
+    ]
+    return schemas.UmkmAdvice(
+        umkm_id=umkm_id,
+        name=str(one["name"].iloc[0]),
+        model_version=snapshot.model_version,
+        k=params.k,
+        suggestions=items,
+    )
 
 
 @scoring
-def region_advice(snapshot: Snapshot, region: Region | None, params: schemas.AdviceParams,
-                  outcomes: pd.DataFrame | None = None) -> schemas.RegionAdvice:
+def region_advice(
+    snapshot: Snapshot,
+    region: Region | None,
+    params: schemas.AdviceParams,
+    outcomes: pd.DataFrame | None = None,
+) -> schemas.RegionAdvice:
     """Per programme, what it adds across the region's UMKM (all UMKM when ``region`` is None)."""
     from matcher.i18n import format_idr, t
 
@@ -59,19 +84,37 @@ def region_advice(snapshot: Snapshot, region: Region | None, params: schemas.Adv
     umkm = service.umkm if region is None else service.umkm[region.mask(service.umkm).to_numpy()]
     rows = advise(fed(snapshot, outcomes), umkm, k=params.k, lang=params.lang)
     summary = region_summary(rows, umkm, params.lang)
-    programmes = [schemas.ProgrammeAdvice(programme=r.programme, summary=r.summary, umkm=int(r.umkm),
-                                          firms_gained=int(r.firms_gained), p_contract_gain=_num(r.p_contract_gain),
-                                          expected_value_gain_idr=_num(r.expected_value_gain_idr), how=r.how)
-                  for r in summary.itertuples(index=False)]
+    programmes = [
+        schemas.ProgrammeAdvice(
+            programme=r.programme,
+            summary=r.summary,
+            umkm=int(r.umkm),
+            firms_gained=int(r.firms_gained),
+            p_contract_gain=_num(r.p_contract_gain),
+            expected_value_gain_idr=_num(r.expected_value_gain_idr),
+            how=r.how,
+        )
+        for r in summary.itertuples(index=False)
+    ]
     where = str(region) if region is not None else "-"
     best = None
     if programmes:
         top = programmes[0]
-        best = t("advice.summary.best", params.lang, region=where, line=top.summary,
-                 value=format_idr(top.expected_value_gain_idr, params.lang), firms=top.firms_gained)
-    return schemas.RegionAdvice(region=str(region) if region is not None else None,
-                                model_version=snapshot.model_version, umkm=len(umkm), best=best,
-                                programmes=programmes)
+        best = t(
+            "advice.summary.best",
+            params.lang,
+            region=where,
+            line=top.summary,
+            value=format_idr(top.expected_value_gain_idr, params.lang),
+            firms=top.firms_gained,
+        )
+    return schemas.RegionAdvice(
+        region=str(region) if region is not None else None,
+        model_version=snapshot.model_version,
+        umkm=len(umkm),
+        best=best,
+        programmes=programmes,
+    )
 
 
 def page_advice(holder, session, umkm_id: str, lang: str, shown: int = 3) -> list[dict] | None:
@@ -81,17 +124,30 @@ def page_advice(holder, session, umkm_id: str, lang: str, shown: int = 3) -> lis
     from matcher.i18n import format_idr, format_percent, t
 
     try:
-        answer = umkm_advice(holder.current(), umkm_id, schemas.AdviceParams(lang=lang),
-                             outcomes_frame(session, umkm_id))  # only this UMKM's pairs: one indexed read
+        answer = umkm_advice(
+            holder.current(),
+            umkm_id,
+            schemas.AdviceParams(lang=lang),
+            outcomes_frame(session, umkm_id),
+        )  # only this UMKM's pairs: one indexed read
     except ServiceUnavailable:
         return None
     cards = []
     for s in answer.suggestions[:shown]:
-        cards.append({
-            "change": s.change,
-            "gain": t("advice.web.gain", lang, value=format_idr(s.expected_value_gain_idr, lang),
-                      percent=format_percent(s.p_contract_gain or 0.0, lang=lang), firms=s.firms_gained),
-            "gained": t("advice.web.gained", lang, names=", ".join(s.gained_firms)) if s.gained_firms else "",
-            "how": s.how,
-        })
+        cards.append(
+            {
+                "change": s.change,
+                "gain": t(
+                    "advice.web.gain",
+                    lang,
+                    value=format_idr(s.expected_value_gain_idr, lang),
+                    percent=format_percent(s.p_contract_gain or 0.0, lang=lang),
+                    firms=s.firms_gained,
+                ),
+                "gained": t("advice.web.gained", lang, names=", ".join(s.gained_firms))
+                if s.gained_firms
+                else "",
+                "how": s.how,
+            }
+        )
     return cards

@@ -23,6 +23,7 @@ same key a request would compute (:func:`api.matching.prewarm`), so a first read
 is a hit, not 10-40 ms of model time (up to ``MATCHER_PREWARM_MAX_PAIRS`` UMKM x firms). Bounded (least recently used out); one cache per
 server process.
 """
+
 from __future__ import annotations
 
 import threading

@@ -4,6 +4,7 @@ Route handlers declare what they need with the ``*Dep`` aliases below
 (``Annotated[..., Depends(...)]``); tests swap any of them with
 ``app.dependency_overrides``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -19,8 +20,9 @@ from api.settings import Settings
 from api.store import Store
 from api.store.accounts import Principal, authenticate
 
-_api_key = APIKeyHeader(name="X-API-Key", auto_error=False,
-                        description="key printed by `matcher accounts add`")
+_api_key = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="key printed by `matcher accounts add`"
+)
 _bearer = HTTPBearer(auto_error=False, description="the same key as a Bearer token")
 
 
@@ -83,8 +85,10 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def require_admin(principal: PrincipalDep) -> Principal:
     if not principal.is_admin:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            f"account {principal.name!r} is a {principal.role}; this needs an admin")
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"account {principal.name!r} is a {principal.role}; this needs an admin",
+        )
     return principal
 
 

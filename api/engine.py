@@ -7,6 +7,7 @@ another model or the stored profiles change. The rebuild runs in a background th
 while requests keep being answered by the old snapshot, so nothing in flight fails and
 nobody waits; only the very first build (nothing to serve yet) happens in the request.
 """
+
 from __future__ import annotations
 
 import logging
@@ -38,7 +39,9 @@ class ModelSource(Protocol):
     def token(self) -> Hashable:
         """Cheap to call; changes whenever the current model changes."""
 
-    def build(self, umkm: pd.DataFrame, firms: pd.DataFrame, token: Hashable) -> tuple[MatchService, str | None]:
+    def build(
+        self, umkm: pd.DataFrame, firms: pd.DataFrame, token: Hashable
+    ) -> tuple[MatchService, str | None]:
         """A service for the model current at ``token``, and that model's version."""
 
     def versions(self) -> list[dict]:
@@ -170,8 +173,9 @@ class ServiceHolder:
     def _start_background_rebuild(self) -> None:
         if self._worker is not None and self._worker.is_alive():
             return
-        self._worker = threading.Thread(target=self._rebuild_quietly, name="service-rebuild",
-                                        daemon=True)
+        self._worker = threading.Thread(
+            target=self._rebuild_quietly, name="service-rebuild", daemon=True
+        )
         self._worker.start()
 
     def _rebuild_quietly(self) -> None:

@@ -3,6 +3,7 @@
 Validation failures (422) also carry ``errors``: one entry per problem with its location,
 so a client can highlight the field.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,7 +46,11 @@ def _readable(entries: list[dict]) -> str:
         where = ".".join(str(p) for p in e["loc"])
         value = e.get("input")
         value = value[:80] + "…" if isinstance(value, str) and len(value) > 80 else _jsonable(value)
-        shown = f" (got {value!r})" if value not in (None, "", {}) and not isinstance(value, dict) else ""
+        shown = (
+            f" (got {value!r})"
+            if value not in (None, "", {}) and not isinstance(value, dict)
+            else ""
+        )
         lines.append(f"{where}: {e['msg']}{shown}")
     return "; ".join(lines)
 
@@ -53,8 +58,10 @@ def _readable(entries: list[dict]) -> str:
 def validation_response(entries: list[dict]) -> JSONResponse:
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        content={"detail": _readable(entries),
-                 "errors": [{**e, "input": _jsonable(e.get("input"))} for e in entries]},
+        content={
+            "detail": _readable(entries),
+            "errors": [{**e, "input": _jsonable(e.get("input"))} for e in entries],
+        },
     )
 
 
@@ -76,12 +83,20 @@ VALIDATION_ERROR_SCHEMA = {
     "required": ["detail"],
     "properties": {
         "detail": {"type": "string", "description": "every problem, readable in one line"},
-        "errors": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"loc": {"type": "array", "items": {"anyOf": [{"type": "string"},
-                                                                        {"type": "integer"}]}},
-                           "msg": {"type": "string"}, "input": {}},
-        }},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {
+                        "type": "array",
+                        "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                    },
+                    "msg": {"type": "string"},
+                    "input": {},
+                },
+            },
+        },
     },
 }
 
@@ -93,7 +108,9 @@ def _document_validation_errors(app: FastAPI) -> None:
     def openapi() -> dict:
         if app.openapi_schema is None:
             schema = build()
-            schema.get("components", {}).get("schemas", {})["HTTPValidationError"] = VALIDATION_ERROR_SCHEMA
+            schema.get("components", {}).get("schemas", {})["HTTPValidationError"] = (
+                VALIDATION_ERROR_SCHEMA
+            )
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -102,11 +119,15 @@ def _document_validation_errors(app: FastAPI) -> None:
 
 def install(app: FastAPI) -> None:
     _document_validation_errors(app)
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         entries = [
-            {"loc": [p for p in e["loc"] if p != "body"] or ["body"], "msg": e["msg"],
-             "input": e.get("input")}
+            {
+                "loc": [p for p in e["loc"] if p != "body"] or ["body"],
+                "msg": e["msg"],
+                "input": e.get("input"),
+            }
             for e in exc.errors()
         ]
         return validation_response(entries)
@@ -122,38 +143,55 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceUnavailable)
     async def _unavailable(_: Request, exc: ServiceUnavailable) -> JSONResponse:
-        return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            content={"detail": scrub_paths(str(exc))}, headers={"Retry-After": "5"})
+        return JSONResponse(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            content={"detail": scrub_paths(str(exc))},
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(OperationalError)
     async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
         # a locked SQLite file or a PostgreSQL lock/connection timeout: the write did not
         # happen and may simply be retried; never a 500
         log.warning("database busy or unreachable: %s", exc.orig)
-        return JSONResponse(status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                            content={"detail": "the database is busy (another write is running); "
-                                               "nothing was written, retry in a few seconds"},
-                            headers={"Retry-After": "2"})
+        return JSONResponse(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            content={
+                "detail": "the database is busy (another write is running); "
+                "nothing was written, retry in a few seconds"
+            },
+            headers={"Retry-After": "2"},
+        )
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_: Request, exc: IntegrityError) -> JSONResponse:
         log.warning("write conflict: %s", exc.orig)
-        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
-                            content={"detail": "a concurrent write changed the same record; "
-                                               "nothing was written, reload and retry"})
+        return JSONResponse(
+            status_code=status.HTTP_409_CONFLICT,
+            content={
+                "detail": "a concurrent write changed the same record; "
+                "nothing was written, reload and retry"
+            },
+        )
 
     @app.exception_handler(Exception)
     async def _bug(_: Request, exc: Exception) -> JSONResponse:  # logged with its traceback
-        return JSONResponse(status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
-                            content={"detail": f"internal error ({type(exc).__name__}); "
-                                               "the server log has the details"})
+        return JSONResponse(
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR,
+            content={
+                "detail": f"internal error ({type(exc).__name__}); the server log has the details"
+            },
+        )
 
     @app.exception_handler(OutcomeConflict)
     async def _outcome_conflict(_: Request, exc: OutcomeConflict) -> JSONResponse:
-        return JSONResponse(status_code=status.HTTP_409_CONFLICT,
-                            content={"detail": str(exc), "outcome_id": exc.outcome_id})
+        return JSONResponse(
+            status_code=status.HTTP_409_CONFLICT,
+            content={"detail": str(exc), "outcome_id": exc.outcome_id},
+        )
 
     @app.exception_handler(MatcherError)
     async def _user_error(_: Request, exc: MatcherError) -> JSONResponse:
-        return JSONResponse(status_code=status.HTTP_400_BAD_REQUEST,
-                            content={"detail": scrub_paths(str(exc))})
+        return JSONResponse(
+            status_code=status.HTTP_400_BAD_REQUEST, content={"detail": scrub_paths(str(exc))}
+        )

@@ -9,6 +9,7 @@ one at a time); a retrain still running at shutdown is abandoned, leaving at mos
 registered, unpromoted version behind.
 OpenAPI docs: ``/docs``; the facilitator web app: ``/`` (:mod:`api.web`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,7 +22,18 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, middleware, web
 from api.cache import RankCache
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
-from api.routers import advice, events, firms, followups, health, match, models, outcomes, reports, umkm
+from api.routers import (
+    advice,
+    events,
+    firms,
+    followups,
+    health,
+    match,
+    models,
+    outcomes,
+    reports,
+    umkm,
+)
 from api.settings import Settings
 from api.store import open_store
 
@@ -51,8 +63,12 @@ def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Setting
         except Exception:  # the cache fills on demand instead
             log.exception("prewarming the ranked lists failed")
             return
-        log.info("prewarmed %d ranked lists for model %s in %.1f s", n, snapshot.model_version,
-                 time.monotonic() - started)
+        log.info(
+            "prewarmed %d ranked lists for model %s in %.1f s",
+            n,
+            snapshot.model_version,
+            time.monotonic() - started,
+        )
 
     def listener(snapshot) -> None:
         n_umkm, n_firms = len(snapshot.service.umkm_index), len(snapshot.service.firm_index)
@@ -63,7 +79,9 @@ def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Setting
     return listener
 
 
-def create_app(settings: Settings | None = None, model_source: ModelSource | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, model_source: ModelSource | None = None
+) -> FastAPI:
     """An app for ``settings`` (default: from ``MATCHER_*`` variables).
 
     ``model_source`` replaces the registry (tests inject a small fake model through it).
@@ -97,11 +115,28 @@ def create_app(settings: Settings | None = None, model_source: ModelSource | Non
         holder.wait_for_rebuild(timeout=30)
         store.dispose()
 
-    app = FastAPI(title="matcher", description=DESCRIPTION, version="1", lifespan=lifespan,
-                  docs_url=None, redoc_url=None)  # /docs is served offline by api.web
+    app = FastAPI(
+        title="matcher",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )  # /docs is served offline by api.web
     errors.install(app)
     middleware.install(app, settings)
-    for module in (health, umkm, firms, match, outcomes, followups, events, models, reports, advice):
+    for module in (
+        health,
+        umkm,
+        firms,
+        match,
+        outcomes,
+        followups,
+        events,
+        models,
+        reports,
+        advice,
+    ):
         app.include_router(module.router)
     web.install(app)
     return app

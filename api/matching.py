@@ -4,15 +4,15 @@ No scoring happens here: every score and reason comes from the service. This lay
 what only the API knows about — display names, the caller's region, and the snapshot's
 model version — so route handlers stay a few lines each.
 """
+
 from __future__ import annotations
 
 import functools
 import threading
 
 import pandas as pd
-from threadpoolctl import threadpool_limits
-
 from fastapi import Response
+from threadpoolctl import threadpool_limits
 
 from api import schemas
 from api.cache import RankCache
@@ -20,7 +20,6 @@ from api.engine import ServiceUnavailable, Snapshot
 from api.store.outcomes import outcomes_frame, outcomes_version
 from api.store.regions import Region
 from matcher.index import UnknownIdError
-
 
 _thread_state = threading.local()
 
@@ -33,6 +32,7 @@ def scoring(func):
     multiplies latency on small per-request batches. The limit is per thread, so it is
     set once per worker thread and costs nothing afterwards.
     """
+
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if not getattr(_thread_state, "limited", False):
@@ -62,8 +62,10 @@ def _filters(service, filters: schemas.MatchFilters | None) -> dict:
             province_code, _ = normalise_province(filters.province)
         except UnknownReferenceError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"province: {exc}") from None
-    return {"firm_mask": service.firm_mask(filters.investment_type, province_code),
-            "min_chance": filters.min_chance}
+    return {
+        "firm_mask": service.firm_mask(filters.investment_type, province_code),
+        "min_chance": filters.min_chance,
+    }
 
 
 def fed(snapshot: Snapshot, outcomes: pd.DataFrame | None, include_declined: bool = False):
@@ -78,7 +80,9 @@ def chance_fields(recs: pd.DataFrame) -> list[dict]:
     cols = [c for c in CHANCE_COLUMNS if c in recs.columns]
     block = recs[cols].astype(float)
     values = block.where(block.notna(), None).to_dict("records") if len(cols) else [{}] * len(recs)
-    return [{k: (None if v is None or v != v else float(v)) for k, v in row.items()} for row in values]
+    return [
+        {k: (None if v is None or v != v else float(v)) for k, v in row.items()} for row in values
+    ]
 
 
 def _names(frame: pd.DataFrame, index, ids) -> list[str]:
@@ -103,7 +107,9 @@ def _umkm_key(umkm_id: str, k: int, filters: schemas.MatchFilters, version: tupl
 
 
 @scoring
-def prewarm(snapshot: Snapshot, cache: RankCache, store, current=lambda: None, batch: int = 256) -> int:
+def prewarm(
+    snapshot: Snapshot, cache: RankCache, store, current=lambda: None, batch: int = 256
+) -> int:
     """Compute every UMKM's default answer (k=10, no filters) for ``snapshot`` in batches
     and store it in ``cache`` under the key a request would use; returns how many.
 
@@ -125,16 +131,25 @@ def prewarm(snapshot: Snapshot, cache: RankCache, store, current=lambda: None, b
             break
         recs = service.recommend_firms(ids[start : start + batch], PREWARM_K)
         for umkm_id, part in recs.groupby("umkm_id", sort=False):
-            answer = schemas.UmkmMatches(umkm_id=umkm_id, model_version=snapshot.model_version,
-                                         matches=_firm_matches(service, part))
+            answer = schemas.UmkmMatches(
+                umkm_id=umkm_id,
+                model_version=snapshot.model_version,
+                matches=_firm_matches(service, part),
+            )
             key = _umkm_key(umkm_id, PREWARM_K, filters, versions.get(umkm_id, (0, 0, 0, 0)))
             cache.put(snapshot, key, answer.model_dump_json().encode())
             done += 1
     return done
 
 
-def cached_firms_for_umkm(snapshot: Snapshot, cache: RankCache, session, umkm_id: str, k: int,
-                          filters: schemas.MatchFilters) -> Response:
+def cached_firms_for_umkm(
+    snapshot: Snapshot,
+    cache: RankCache,
+    session,
+    umkm_id: str,
+    k: int,
+    filters: schemas.MatchFilters,
+) -> Response:
     """``GET /umkm/{id}/matches`` as JSON bytes, from the rank cache when nothing it depends
     on changed (see :mod:`api.cache`): the snapshot (model and profiles), the question (k,
     filters) and the UMKM's outcomes with their corrections and voids
@@ -143,20 +158,28 @@ def cached_firms_for_umkm(snapshot: Snapshot, cache: RankCache, session, umkm_id
     key = _umkm_key(umkm_id, k, filters, outcomes_version(session, umkm_id=umkm_id))
 
     def compute() -> bytes:
-        answer = firms_for_umkm(snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id))
+        answer = firms_for_umkm(
+            snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id)
+        )
         return answer.model_dump_json().encode()
 
     return Response(cache.get_or_compute(snapshot, key, compute), media_type="application/json")
 
 
 @scoring
-def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int, filters: schemas.MatchFilters | None = None,
-                   outcomes: pd.DataFrame | None = None) -> schemas.UmkmMatches:
+def firms_for_umkm(
+    snapshot: Snapshot,
+    umkm_id: str,
+    k: int,
+    filters: schemas.MatchFilters | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> schemas.UmkmMatches:
     _require_loaded(snapshot, "umkm", umkm_id)
     service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
     recs = service.recommend_firms([umkm_id], k, **_filters(service, filters))
     return schemas.UmkmMatches(
-        umkm_id=umkm_id, model_version=snapshot.model_version,
+        umkm_id=umkm_id,
+        model_version=snapshot.model_version,
         matches=_firm_matches(service, recs),
     )
 
@@ -164,40 +187,61 @@ def firms_for_umkm(snapshot: Snapshot, umkm_id: str, k: int, filters: schemas.Ma
 def _firm_matches(service, recs: pd.DataFrame) -> list[schemas.FirmMatch]:
     names = _names(service.firms, service.firm_index, recs["firm_id"])
     return [
-        schemas.FirmMatch(rank=int(r), firm_id=f, name=n, score=float(s), reasons=split_reasons(x),
-                          status=st, **c)
-        for r, f, n, s, x, st, c in zip(recs["rank"], recs["firm_id"], names, recs["score"], recs["reasons"],
-                                        recs["status"], chance_fields(recs))
+        schemas.FirmMatch(
+            rank=int(r), firm_id=f, name=n, score=float(s), reasons=split_reasons(x), status=st, **c
+        )
+        for r, f, n, s, x, st, c in zip(
+            recs["rank"],
+            recs["firm_id"],
+            names,
+            recs["score"],
+            recs["reasons"],
+            recs["status"],
+            chance_fields(recs),
+        )
     ]
 
 
 @scoring
-def umkm_for_firm(snapshot: Snapshot, firm_id: str, k: int, region: Region | None,
-                  filters: schemas.MatchFilters | None = None,
-                  outcomes: pd.DataFrame | None = None) -> schemas.FirmMatches:
+def umkm_for_firm(
+    snapshot: Snapshot,
+    firm_id: str,
+    k: int,
+    region: Region | None,
+    filters: schemas.MatchFilters | None = None,
+    outcomes: pd.DataFrame | None = None,
+) -> schemas.FirmMatches:
     """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
     _require_loaded(snapshot, "firm", firm_id)
     service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
     pool = None if region is None else service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
-    recs = service.recommend_umkm(firm_id, k, umkm_ids=pool,
-                                  min_chance=filters.min_chance if filters else None)
+    recs = service.recommend_umkm(
+        firm_id, k, umkm_ids=pool, min_chance=filters.min_chance if filters else None
+    )
     umkm_ids, scores, reasons = recs["umkm_id"], recs["score"], recs["reasons"]
     names = _names(service.umkm, service.umkm_index, umkm_ids)
     matches = [
-        schemas.UmkmMatch(rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x), status=st, **c)
-        for i, (u, n, s, x, st, c) in enumerate(zip(umkm_ids, names, scores, reasons, recs["status"],
-                                                    chance_fields(recs)))
+        schemas.UmkmMatch(
+            rank=i + 1, umkm_id=u, name=n, score=float(s), reasons=split_reasons(x), status=st, **c
+        )
+        for i, (u, n, s, x, st, c) in enumerate(
+            zip(umkm_ids, names, scores, reasons, recs["status"], chance_fields(recs))
+        )
     ]
-    return schemas.FirmMatches(firm_id=firm_id, model_version=snapshot.model_version, matches=matches)
+    return schemas.FirmMatches(
+        firm_id=firm_id, model_version=snapshot.model_version, matches=matches
+    )
 
 
 @scoring
-def match_profile(snapshot: Snapshot, profile: pd.DataFrame, k: int,
-                  filters: schemas.MatchFilters | None = None) -> schemas.UmkmMatches:
+def match_profile(
+    snapshot: Snapshot, profile: pd.DataFrame, k: int, filters: schemas.MatchFilters | None = None
+) -> schemas.UmkmMatches:
     service = snapshot.service
     recs = service.match_profile(profile, k, **_filters(service, filters))
     return schemas.UmkmMatches(
-        umkm_id=str(profile["umkm_id"].iloc[0]), model_version=snapshot.model_version,
+        umkm_id=str(profile["umkm_id"].iloc[0]),
+        model_version=snapshot.model_version,
         matches=_firm_matches(service, recs),
     )
 
@@ -218,25 +262,36 @@ def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k:
     return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
 
 
-def _event_plan(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                outcomes: pd.DataFrame | None = None,
-                preferences: pd.DataFrame | None = None) -> pd.DataFrame:
+def _event_plan(
+    snapshot: Snapshot,
+    participants,
+    request: schemas.PlanRequest,
+    outcomes: pd.DataFrame | None = None,
+    preferences: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The plan of the whole event, as ``matcher plan-event`` makes it (quotas and the
     event's stored preferences included)."""
     from matcher.planning import parse_quota
 
     _require_all_loaded(snapshot, participants)
-    event = pd.DataFrame({
-        "party": [p.party for p in participants],
-        "id": [p.participant_id for p in participants],
-        "capacity": [p.capacity for p in participants],
-    })
+    event = pd.DataFrame(
+        {
+            "party": [p.party for p in participants],
+            "id": [p.participant_id for p in participants],
+            "capacity": [p.capacity for p in participants],
+        }
+    )
     for spec in request.quotas:  # a typo is a 400 before any scoring
         parse_quota(spec, snapshot.service.umkm)
     return fed(snapshot, outcomes, request.include_declined).plan_event(
-        event, min_score=request.min_score, min_chance=request.min_chance, quotas=request.quotas,
+        event,
+        min_score=request.min_score,
+        min_chance=request.min_chance,
+        quotas=request.quotas,
         must_include=[p.as_tuple() for p in request.must_include],
-        exclude=[p.as_tuple() for p in request.exclude], preferences=preferences)
+        exclude=[p.as_tuple() for p in request.exclude],
+        preferences=preferences,
+    )
 
 
 def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
@@ -245,10 +300,16 @@ def _shown(plan: pd.DataFrame, visible: set[str] | None) -> pd.DataFrame:
 
 
 @scoring
-def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                   visible: set[str] | None = None, note: str | None = None,
-                   outcomes: pd.DataFrame | None = None, preferences: pd.DataFrame | None = None,
-                   lang: str | None = None) -> schemas.PlanOut:
+def plan_for_event(
+    snapshot: Snapshot,
+    participants,
+    request: schemas.PlanRequest,
+    visible: set[str] | None = None,
+    note: str | None = None,
+    outcomes: pd.DataFrame | None = None,
+    preferences: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> schemas.PlanOut:
     """Optimal capacity-respecting pairs for an event's participants (the service plans).
 
     The whole event is planned; a caller scoped to a region (``visible``: the UMKM it may
@@ -259,18 +320,30 @@ def plan_for_event(snapshot: Snapshot, participants, request: schemas.PlanReques
     shown = _shown(plan, visible)
     pairs = [
         schemas.PlanPair(umkm_id=u, firm_id=f, score=float(s), reasons=split_reasons(r), **c)
-        for u, f, s, r, c in zip(shown["umkm_id"], shown["firm_id"], shown["score"], shown["reasons"],
-                                 chance_fields(shown))
+        for u, f, s, r, c in zip(
+            shown["umkm_id"],
+            shown["firm_id"],
+            shown["score"],
+            shown["reasons"],
+            chance_fields(shown),
+        )
     ]
     hidden = len(plan) - len(shown)
     wishes, unmet = _wishes(plan, preferences, visible, lang)
-    return schemas.PlanOut(event_id=participants[0].event_id, model_version=snapshot.model_version,
-                           pairs=pairs, hidden_pairs=hidden, note=note if hidden else None,
-                           wishes=wishes, unmet_wishes=unmet)
+    return schemas.PlanOut(
+        event_id=participants[0].event_id,
+        model_version=snapshot.model_version,
+        pairs=pairs,
+        hidden_pairs=hidden,
+        note=note if hidden else None,
+        wishes=wishes,
+        unmet_wishes=unmet,
+    )
 
 
-def _wishes(plan: pd.DataFrame, preferences: pd.DataFrame | None, visible: set[str] | None,
-            lang: str | None) -> tuple[schemas.WishTally | None, list[schemas.UnmetWish]]:
+def _wishes(
+    plan: pd.DataFrame, preferences: pd.DataFrame | None, visible: set[str] | None, lang: str | None
+) -> tuple[schemas.WishTally | None, list[schemas.UnmetWish]]:
     """Wishes met per side and the unmet ones, over the preferences about ``visible`` UMKM."""
     from matcher.i18n import t
     from matcher.preferences import wish_tally
@@ -283,16 +356,28 @@ def _wishes(plan: pd.DataFrame, preferences: pd.DataFrame | None, visible: set[s
     if unmet is not None and len(unmet):
         umkm_of = unmet["from_id"].where(unmet["from_party"] == "umkm", unmet["to_id"])
         keep = unmet[umkm_of.isin(set(mine["umkm_id"]))]
-        rows = [schemas.UnmetWish(from_party=r.from_party, from_id=r.from_id, to_id=r.to_id,
-                                  reason=r.reason, explanation=t(f"event.wish_unmet.{r.reason}", lang))
-                for r in keep.itertuples(index=False)]
+        rows = [
+            schemas.UnmetWish(
+                from_party=r.from_party,
+                from_id=r.from_id,
+                to_id=r.to_id,
+                reason=r.reason,
+                explanation=t(f"event.wish_unmet.{r.reason}", lang),
+            )
+            for r in keep.itertuples(index=False)
+        ]
     return schemas.WishTally(**wish_tally(mine, plan)), rows
 
 
 @scoring
-def plan_workbook(snapshot: Snapshot, participants, request: schemas.PlanRequest,
-                  visible: set[str] | None = None, outcomes: pd.DataFrame | None = None,
-                  preferences: pd.DataFrame | None = None) -> bytes:
+def plan_workbook(
+    snapshot: Snapshot,
+    participants,
+    request: schemas.PlanRequest,
+    visible: set[str] | None = None,
+    outcomes: pd.DataFrame | None = None,
+    preferences: pd.DataFrame | None = None,
+) -> bytes:
     """The printable event workbook (``matcher plan-event --out plan.xlsx``) as bytes."""
     import tempfile
     from pathlib import Path

@@ -18,6 +18,7 @@
 
 Limits come from :class:`api.settings.Settings` (``MATCHER_MAX_BODY_BYTES`` ...).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -40,11 +41,21 @@ SECURITY_HEADERS = [
 ]
 
 
-async def _send_json(send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+async def _send_json(
+    send, status: int, detail: str, headers: list[tuple[bytes, bytes]] = ()
+) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -55,8 +66,10 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        detail = (f"request body too large: at most {self.max_bytes:,} bytes "
-                  "(send a file through `matcher import` instead)")
+        detail = (
+            f"request body too large: at most {self.max_bytes:,} bytes "
+            "(send a file through `matcher import` instead)"
+        )
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -113,8 +126,11 @@ class TokenBuckets:
                 self._buckets[key] = (tokens, now)
                 wait = (1 - tokens) / self.rate if self.rate > 0 else 3600.0
             if len(self._buckets) > self.max_keys:
-                full = [k for k, (t, at) in self._buckets.items()
-                        if t + (now - at) * self.rate >= self.burst]
+                full = [
+                    k
+                    for k, (t, at) in self._buckets.items()
+                    if t + (now - at) * self.rate >= self.burst
+                ]
                 for k in full[: len(self._buckets) - self.max_keys // 2]:
                     del self._buckets[k]
         return wait
@@ -146,8 +162,11 @@ class WriteRateLimit:
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
                 return await _send_json(
-                    send, 429, f"too many writes from this key; retry in {retry} s",
-                    [(b"retry-after", retry.encode())])
+                    send,
+                    429,
+                    f"too many writes from this key; retry in {retry} s",
+                    [(b"retry-after", retry.encode())],
+                )
         return await self.app(scope, receive, send)
 
 
@@ -190,10 +209,14 @@ def install(app: FastAPI, settings) -> None:
     if settings.cors_origins:  # closed by default: same-origin pages need no CORS
         from fastapi.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
-                           allow_methods=["GET", "POST"], allow_headers=["X-API-Key", "Authorization",
-                                                                         "Content-Type"])
-    app.add_middleware(WriteRateLimit, buckets=TokenBuckets(settings.write_rate_per_minute,
-                                                            settings.write_burst))
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type"],
+        )
+    app.add_middleware(
+        WriteRateLimit, buckets=TokenBuckets(settings.write_rate_per_minute, settings.write_burst)
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -3,6 +3,7 @@
 List-valued profile fields (KBLI codes, certificates) are JSON arrays here; the files of
 the data contract write the same lists ``;``-separated.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,18 +11,24 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Path, Query
 from pydantic import (
-    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator,
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
 )
 
-from matcher.data import rules
-
-from matcher.data import lifecycle
+from matcher.data import lifecycle, rules
 
 
 def _canonical(kind: str):
     """Accept any spelling :mod:`matcher.data.lifecycle` knows ("MoU", "macet", "Inti-Plasma")."""
+
     def convert(value):
         return lifecycle.canonical_value(kind, value) or value if isinstance(value, str) else value
+
     return BeforeValidator(convert)
 
 
@@ -35,8 +42,11 @@ T = TypeVar("T")
 # -- field rules (matcher.data.rules, the same as for files and the store) -------------
 def _text(column: str, min_length: int = 0):
     """A text field: no control characters, at most the column's length."""
-    return Annotated[str, StringConstraints(min_length=min_length, max_length=rules.max_length(column)),
-                     AfterValidator(lambda v: rules.check_text(v, column))]
+    return Annotated[
+        str,
+        StringConstraints(min_length=min_length, max_length=rules.max_length(column)),
+        AfterValidator(lambda v: rules.check_text(v, column)),
+    ]
 
 
 Id = _text("id", min_length=1)
@@ -53,8 +63,11 @@ NextDate = Annotated[dt.date, AfterValidator(rules.check_event_date)]  # planned
 
 
 # path and query parameters under the same rules
-IdPath = Annotated[str, Path(max_length=rules.ID_MAX, description="an ID (at most 64 characters)"),
-                   AfterValidator(lambda v: rules.check_text(v, "id"))]
+IdPath = Annotated[
+    str,
+    Path(max_length=rules.ID_MAX, description="an ID (at most 64 characters)"),
+    AfterValidator(lambda v: rules.check_text(v, "id")),
+]
 KQuery = Annotated[int, Query(ge=1, le=rules.K_MAX, description="how many matches")]
 
 
@@ -133,8 +146,9 @@ class UmkmProfileIn(RequestBody):
     umkm_id: Id = Field("adhoc", description="any label; not looked up in the store")
     name: Name = "ad-hoc profile"
     nib: ShortText | None = None
-    kbli: list[Cell] | Cell = Field(description="5-digit KBLI 2020 codes", examples=[["10792"]],
-                                    max_length=rules.K_MAX)
+    kbli: list[Cell] | Cell = Field(
+        description="5-digit KBLI 2020 codes", examples=[["10792"]], max_length=rules.K_MAX
+    )
     products: FreeText = Field(examples=["keripik singkong, kerupuk ikan"])
     province: Province = Field(examples=["Jawa Timur"])
     regency: Regency | None = None
@@ -144,8 +158,9 @@ class UmkmProfileIn(RequestBody):
     annual_revenue_idr: float | None = None
     employees: Count | None = None
     monthly_capacity_idr: float | None = None
-    certifications: list[Cell] | Cell = Field(default_factory=list, examples=[["halal", "pirt"]],
-                                              max_length=rules.K_MAX)
+    certifications: list[Cell] | Cell = Field(
+        default_factory=list, examples=[["halal", "pirt"]], max_length=rules.K_MAX
+    )
     year_founded: Annotated[int, Field(ge=1900, le=2100)] | None = None
     export_experience: bool | None = None
     modal_usaha_idr: float | None = None
@@ -167,9 +182,15 @@ class MatchFilters(BaseModel):
     """What a match request may narrow: firm type, firm province, minimum chance; and
     whether pairs declined before are shown (flagged) instead of left out."""
 
-    investment_type: Literal["PMA", "PMDN"] | None = Field(None, description="only PMA or only PMDN firms")
-    province: str | None = Field(None, description="only firms in this province: name, short form (Jatim) or code")
-    min_chance: float | None = Field(None, ge=0, le=1, description="only pairs whose contract chance is at least this (0-1)")
+    investment_type: Literal["PMA", "PMDN"] | None = Field(
+        None, description="only PMA or only PMDN firms"
+    )
+    province: str | None = Field(
+        None, description="only firms in this province: name, short form (Jatim) or code"
+    )
+    min_chance: float | None = Field(
+        None, ge=0, le=1, description="only pairs whose contract chance is at least this (0-1)"
+    )
     include_declined: bool = Field(False, description="also show pairs declined before (flagged)")
 
 
@@ -188,11 +209,15 @@ class Chances(BaseModel):
     p_mou: float | None = Field(None, description="chance of at least an MoU (0-1)")
     p_contract: float | None = Field(None, description="chance of a contract (0-1)")
     expected_value_idr: float | None = Field(
-        None, description="p_contract x predicted contract value (IDR), within the firm's budget per partner")
+        None,
+        description="p_contract x predicted contract value (IDR), within the firm's budget per partner",
+    )
 
 
 class FirmMatch(Chances):
-    status: str = Field("", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''")
+    status: str = Field(
+        "", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''"
+    )
     rank: int
     firm_id: str
     name: str
@@ -201,7 +226,9 @@ class FirmMatch(Chances):
 
 
 class UmkmMatch(Chances):
-    status: str = Field("", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''")
+    status: str = Field(
+        "", description="'partner' (sudah bermitra), 'declined' (shown when asked) or ''"
+    )
     rank: int
     umkm_id: str
     name: str
@@ -225,20 +252,26 @@ class FirmMatches(BaseModel):
 class OutcomeIn(RequestBody):
     umkm_id: Id
     firm_id: Id
-    stage: Stage = Field(description="declined, meeting, mou_signed (commitment), contract_signed, "
-                                     "realised (first delivery/PO or BAST); 'MoU', 'kontrak', "
-                                     "'realisasi' ... are understood")
-    date: PastDate = Field(default_factory=rules.today,
-                           description="when the stage was reached (2000-01-01 .. tomorrow)")
+    stage: Stage = Field(
+        description="declined, meeting, mou_signed (commitment), contract_signed, "
+        "realised (first delivery/PO or BAST); 'MoU', 'kontrak', "
+        "'realisasi' ... are understood"
+    )
+    date: PastDate = Field(
+        default_factory=rules.today,
+        description="when the stage was reached (2000-01-01 .. tomorrow)",
+    )
     contract_value_idr: float | None = Field(None, ge=0, description="value in the MoU or contract")
     realised_value_idr: float | None = Field(None, ge=0, description="value delivered so far")
     scheme: Scheme | None = Field(None, description="partnership form of PP 7/2021")
     event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
-    note: Note | None = Field(None, description="the facilitator's note (who met whom, what was agreed)")
+    note: Note | None = Field(
+        None, description="the facilitator's note (who met whom, what was agreed)"
+    )
 
     @model_validator(mode="after")
-    def _declined_by_only_when_declined(self) -> "OutcomeIn":
+    def _declined_by_only_when_declined(self) -> OutcomeIn:
         if self.declined_by is not None and self.stage != "declined":
             raise ValueError(f"declined_by is only for stage 'declined', not {self.stage!r}")
         return self
@@ -281,7 +314,7 @@ class CorrectionIn(RequestBody):
     scheme: Scheme | None = None
     event_id: Id | None = None
     declined_by: Literal["umkm", "firm"] | None = None
-    note: Note | None = Field(None, description="a new note (an explicit null or \"\" clears it)")
+    note: Note | None = Field(None, description='a new note (an explicit null or "" clears it)')
 
     def changes(self) -> dict:
         """The fields the caller set (an explicit null clears a value)."""
@@ -334,18 +367,23 @@ class PairHistoryOut(BaseModel):
     umkm_id: str
     firm_id: str
     outcomes: list[OutcomeHistoryOut]
-    followups: list["FollowupOut"]
+    followups: list[FollowupOut]
 
 
 class FollowupIn(RequestBody):
     umkm_id: Id
     firm_id: Id
-    status: FollowupStatus = Field(description="on_track, stalled or ended (lancar, macet, selesai ...)")
+    status: FollowupStatus = Field(
+        description="on_track, stalled or ended (lancar, macet, selesai ...)"
+    )
     office: Annotated[ShortText, StringConstraints(max_length=128)] | None = Field(
-        None, description="responsible office (OPD)")
+        None, description="responsible office (OPD)"
+    )
     person: Annotated[ShortText, StringConstraints(max_length=128)] | None = None
     next_step: FreeText | None = None
-    next_date: NextDate | None = Field(None, description="planned date of the next step (up to 3 years ahead)")
+    next_date: NextDate | None = Field(
+        None, description="planned date of the next step (up to 3 years ahead)"
+    )
     note: Note | None = None
     date: PastDate = Field(default_factory=rules.today, description="when this was written")
 
@@ -371,8 +409,9 @@ class FollowupOut(BaseModel):
 class ParticipantIn(RequestBody):
     party: Literal["umkm", "firm"]
     id: Id
-    capacity: int | None = Field(None, ge=1, le=rules.INT32_MAX,
-                                 description="default: firm's max_partners, 1 for UMKM")
+    capacity: int | None = Field(
+        None, ge=1, le=rules.INT32_MAX, description="default: firm's max_partners, 1 for UMKM"
+    )
 
 
 class EventIn(RequestBody):
@@ -396,8 +435,12 @@ class EventOut(BaseModel):
     date: dt.date | None
     created_by: str | None
     participants: list[ParticipantOut]
-    hidden_umkm: int = Field(0, description="UMKM participants outside the caller's region, not shown")
-    note: str | None = Field(None, description="why some participants are not shown, if any are not")
+    hidden_umkm: int = Field(
+        0, description="UMKM participants outside the caller's region, not shown"
+    )
+    note: str | None = Field(
+        None, description="why some participants are not shown, if any are not"
+    )
 
 
 class PairIn(RequestBody):
@@ -411,7 +454,7 @@ class PairIn(RequestBody):
     def _from_pair(cls, value):
         if isinstance(value, (list, tuple)):
             if len(value) != 2:
-                raise ValueError("a pair is [umkm_id, firm_id] or {\"umkm_id\": ..., \"firm_id\": ...}")
+                raise ValueError('a pair is [umkm_id, firm_id] or {"umkm_id": ..., "firm_id": ...}')
             return {"umkm_id": value[0], "firm_id": value[1]}
         return value
 
@@ -420,32 +463,48 @@ class PairIn(RequestBody):
 
 
 class PlanRequest(RequestBody):
-    min_score: float | None = Field(None, description="never plan a pair scoring below this "
-                                                       "(must-include pairs excepted)")
-    min_chance: float | None = Field(None, ge=0, le=1, description="skip pairs whose chance of a meeting is below this (default 0.1)")
+    min_score: float | None = Field(
+        None, description="never plan a pair scoring below this (must-include pairs excepted)"
+    )
+    min_chance: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="skip pairs whose chance of a meeting is below this (default 0.1)",
+    )
     include_declined: bool = Field(False, description="allow pairs declined before")
     must_include: list[PairIn] = Field(
-        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
-        description='pairs that must be planned, each {"umkm_id": "U1", "firm_id": "F1"} or ["U1", "F1"]')
+        default_factory=list,
+        max_length=rules.PARTICIPANTS_MAX,
+        description='pairs that must be planned, each {"umkm_id": "U1", "firm_id": "F1"} or ["U1", "F1"]',
+    )
     exclude: list[PairIn] = Field(
-        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
-        description="pairs that must not be planned, in either form")
+        default_factory=list,
+        max_length=rules.PARTICIPANTS_MAX,
+        description="pairs that must not be planned, in either form",
+    )
     quotas: list[ShortText] = Field(
-        default_factory=list, max_length=rules.PARTICIPANTS_MAX,
+        default_factory=list,
+        max_length=rules.PARTICIPANTS_MAX,
         description="'REGION:N': at least N matched UMKM from a province ('Jawa Timur', 'Jatim', "
-                    "'35') or kabupaten/kota ('Pamekasan'), as `plan-event --quota`")
+        "'35') or kabupaten/kota ('Pamekasan'), as `plan-event --quota`",
+    )
 
 
 # -- event preferences (the preferences file of `matcher plan-event --preferences`) -------
 class PreferenceIn(RequestBody):
     """One side's preference about one partner: the preferences file's four columns."""
 
-    from_party: ShortText = Field(description="who states it: umkm or firm (perusahaan ... understood)",
-                                  examples=["umkm"])
+    from_party: ShortText = Field(
+        description="who states it: umkm or firm (perusahaan ... understood)", examples=["umkm"]
+    )
     from_id: Id = Field(description="a participant of the event of that party")
     to_id: Id = Field(description="a participant of the other party")
-    preference: ShortText = Field(description="ingin (wants to meet) or tidak (veto: never planned); "
-                                              "mau/ya, tolak/veto are understood", examples=["ingin"])
+    preference: ShortText = Field(
+        description="ingin (wants to meet) or tidak (veto: never planned); "
+        "mau/ya, tolak/veto are understood",
+        examples=["ingin"],
+    )
 
 
 class PreferencesIn(RequestBody):
@@ -462,9 +521,12 @@ class PreferenceOut(BaseModel):
 class PreferencesOut(BaseModel):
     event_id: str
     preferences: list[PreferenceOut]
-    hidden: int = Field(0, description="preferences about UMKM outside the caller's region, not shown")
-    warnings: list[str] = Field(default_factory=list, description="words read with a guess "
-                                                                  "(e.g. 'mau' read as 'ingin')")
+    hidden: int = Field(
+        0, description="preferences about UMKM outside the caller's region, not shown"
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="words read with a guess (e.g. 'mau' read as 'ingin')"
+    )
 
 
 class WishTally(BaseModel):
@@ -497,13 +559,18 @@ class PlanOut(BaseModel):
     event_id: str
     model_version: str | None
     pairs: list[PlanPair]
-    hidden_pairs: int = Field(0, description="pairs of UMKM outside the caller's region, planned "
-                                             "but not shown")
+    hidden_pairs: int = Field(
+        0, description="pairs of UMKM outside the caller's region, planned but not shown"
+    )
     note: str | None = Field(None, description="why some of the event is not shown, if it is not")
-    wishes: WishTally | None = Field(None, description="when the event has preferences "
-                                                       "(PUT /events/{id}/preferences): wishes met per side")
-    unmet_wishes: list[UnmetWish] = Field(default_factory=list,
-                                          description="each wish the plan does not meet, and why")
+    wishes: WishTally | None = Field(
+        None,
+        description="when the event has preferences "
+        "(PUT /events/{id}/preferences): wishes met per side",
+    )
+    unmet_wishes: list[UnmetWish] = Field(
+        default_factory=list, description="each wish the plan does not meet, and why"
+    )
 
 
 # -- models ----------------------------------------------------------------------------
@@ -536,7 +603,8 @@ class RetrainJobOut(BaseModel):
     finished_at: str | None = None
     progress: list[str] = Field(default_factory=list, description="the last progress lines")
     message: str | None = Field(
-        None, description="when done, the decision line (`promoted …` / `kept …`); when failed, why")
+        None, description="when done, the decision line (`promoted …` / `kept …`); when failed, why"
+    )
     version: str | None = Field(None, description="the challenger version this retrain registered")
     promoted: bool | None = Field(None, description="whether the challenger became current")
     report: str | None = Field(None, description="folder of the retrain report on the server")
@@ -551,23 +619,32 @@ class AdviceParams(BaseModel):
 
 
 class RegionAdviceParams(AdviceParams):
-    region: str | None = Field(None, max_length=rules.max_length("province") + rules.max_length("regency") + 1,
-                               description="PROVINCE or PROVINCE/REGENCY (a scoped account: its own "
-                                           "region by default, never wider)")
+    region: str | None = Field(
+        None,
+        max_length=rules.max_length("province") + rules.max_length("regency") + 1,
+        description="PROVINCE or PROVINCE/REGENCY (a scoped account: its own "
+        "region by default, never wider)",
+    )
 
 
 class AdviceItem(BaseModel):
     """One change a UMKM could make and what it adds to its top k firms."""
 
     rank: int
-    change_key: str = Field(description="catalogue key: halal, pirt, bpom, sni, iso9001, haccp, svlk, "
-                                        "capacity, scale, cooperative, kbli")
+    change_key: str = Field(
+        description="catalogue key: halal, pirt, bpom, sni, iso9001, haccp, svlk, "
+        "capacity, scale, cooperative, kbli"
+    )
     change: str = Field(description="the change, in words")
     firms_gained: int = Field(description="firms newly in the top k")
     gained_firms: list[str] = Field(description="their names")
     gained_firm_ids: list[str]
-    p_contract_gain: float | None = Field(description="summed contract chance over the top k, after minus now")
-    expected_value_gain_idr: float | None = Field(description="summed expected value over the top k, after minus now")
+    p_contract_gain: float | None = Field(
+        description="summed contract chance over the top k, after minus now"
+    )
+    expected_value_gain_idr: float | None = Field(
+        description="summed expected value over the top k, after minus now"
+    )
     programme: str
     how: str = Field(description="the programme that helps, in words")
 
@@ -584,10 +661,14 @@ class ProgrammeAdvice(BaseModel):
     """One programme across a region's UMKM: what it adds if run for every UMKM it helps."""
 
     programme: str
-    summary: str = Field(description="e.g. 'sertifikasi halal untuk 40 UMKM (terbanyak: industri makanan)'")
+    summary: str = Field(
+        description="e.g. 'sertifikasi halal untuk 40 UMKM (terbanyak: industri makanan)'"
+    )
     umkm: int = Field(description="UMKM it helps")
     firms_gained: int
-    p_contract_gain: float | None = Field(description="summed over the UMKM's top k: extra contracts expected")
+    p_contract_gain: float | None = Field(
+        description="summed over the UMKM's top k: extra contracts expected"
+    )
     expected_value_gain_idr: float | None
     how: str
 

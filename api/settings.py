@@ -5,6 +5,7 @@ SQLite database lives there unless ``MATCHER_DATABASE_URL`` points elsewhere (fo
 ``postgresql+psycopg://user@host/db``). ``MATCHER_REGISTRY`` is the model registry folder
 (default ``<home>/models``, the same as every command's: :mod:`matcher.home`).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,9 @@ from matcher.home import DEFAULT_HOME, REGISTRY_DIR, store_file
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
-    home: Path = Field(Path(DEFAULT_HOME), description="working folder; holds matcher.db and models/")
+    home: Path = Field(
+        Path(DEFAULT_HOME), description="working folder; holds matcher.db and models/"
+    )
     database_url: str | None = Field(
         None, description="SQLAlchemy URL; default: SQLite file <home>/matcher.db"
     )
@@ -30,38 +33,57 @@ class Settings(BaseSettings):
         "stored profiles changed; 0 = on every request",
     )
     recommended_k: int = Field(
-        10, ge=1, description="an outcome's firm counts as engine-recommended when it is in "
+        10,
+        ge=1,
+        description="an outcome's firm counts as engine-recommended when it is in "
         "the UMKM's top-k under the current model",
     )
 
     db_busy_timeout_s: float = Field(
-        10.0, gt=0, le=120,
+        10.0,
+        gt=0,
+        le=120,
         description="how long a write waits for another one (a big import's merge) before "
         "the API answers 503 with Retry-After",
     )
 
     rank_cache_size: int = Field(20_000, ge=0, description="ranked lists kept per served snapshot")
     prewarm: bool = Field(
-        True, description="after each new model or profile revision is served, compute every "
-        "UMKM's default ranked list in the background (first reads are cache hits)")
+        True,
+        description="after each new model or profile revision is served, compute every "
+        "UMKM's default ranked list in the background (first reads are cache hits)",
+    )
     prewarm_max_pairs: int = Field(
-        5_000_000, ge=0, description="skip the prewarm when UMKM x firms is larger (3,000 x 300 "
+        5_000_000,
+        ge=0,
+        description="skip the prewarm when UMKM x firms is larger (3,000 x 300 "
         "is 0.9M, about 10 ms of CPU per UMKM; with 20,000 firms each UMKM costs hundreds of ms "
-        "and the prewarm would take the CPU the requests need)")
+        "and the prewarm would take the CPU the requests need)",
+    )
     threads: int = Field(
-        16, ge=1, le=256,
+        16,
+        ge=1,
+        le=256,
         description="requests let into the app at once per server process (and its thread "
         "pool); the rest queue on the event loop. The database pool holds two connections per "
-        "such request, so no request ever waits for a connection another request holds")
+        "such request, so no request ever waits for a connection another request holds",
+    )
 
     # -- limits (api.middleware) --
-    max_body_bytes: int = Field(1_000_000, ge=1_000, description="largest request body; more is 413")
+    max_body_bytes: int = Field(
+        1_000_000, ge=1_000, description="largest request body; more is 413"
+    )
     write_rate_per_minute: float = Field(
-        300, gt=0, description="writes (POST ...) per API key per minute; more is 429 + Retry-After")
-    write_burst: int = Field(60, ge=1, description="writes a key may make at once before the rate applies")
+        300, gt=0, description="writes (POST ...) per API key per minute; more is 429 + Retry-After"
+    )
+    write_burst: int = Field(
+        60, ge=1, description="writes a key may make at once before the rate applies"
+    )
     cors_origins: list[str] = Field(
-        default_factory=list, description="origins allowed cross-origin (JSON list); empty = "
-        "closed, the web app's own pages are same-origin and need none")
+        default_factory=list,
+        description="origins allowed cross-origin (JSON list); empty = "
+        "closed, the web app's own pages are same-origin and need none",
+    )
 
     @property
     def db_pool_size(self) -> int:

@@ -15,6 +15,7 @@ train`` makes it); fitting is not timed.
 
     python bench/bench_advice.py [--umkm 3000] [--firms 300] [--seed 0] [--registry DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,7 +35,9 @@ def main() -> None:
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--registry", default=None, help="use this registry's current model instead of fitting one")
+    ap.add_argument(
+        "--registry", default=None, help="use this registry's current model instead of fitting one"
+    )
     args = ap.parse_args()
 
     from matcher.advice import advise, region_summary, variants
@@ -51,7 +54,9 @@ def main() -> None:
 
         model = fit_calibrated(files.umkm, files.firms, files.outcomes)
     umkm, firms = files.umkm, files.firms
-    service = MatchService(model, umkm, firms, encode_umkm_upfront=False).with_outcomes(files.outcomes)
+    service = MatchService(model, umkm, firms, encode_umkm_upfront=False).with_outcomes(
+        files.outcomes
+    )
     n_u, n_f = len(umkm), len(firms)
 
     with timer() as t_var:
@@ -70,21 +75,33 @@ def main() -> None:
     cpu_sc = time.process_time() - cpu0
 
     n_prof = n_u + len(profiles)
-    print(f"# advice on {n_u:,} UMKM x {n_f:,} firms (demo world seed {args.seed}; load {load_average():.2f})\n")
+    print(
+        f"# advice on {n_u:,} UMKM x {n_f:,} firms (demo world seed {args.seed}; load {load_average():.2f})\n"
+    )
     print("| run | profiles scored | pairs | wall s | CPU s | pairs/s (wall) |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, n, wall, cpu in (("advice (all changes, one batch)", n_prof, t_adv(), cpu_adv),
-                               ("recommend top 10 with reasons (reference)", n_u, t_rec(), cpu_rec),
-                               ("scoring only, profiles now (reference)", n_u, t_sc(), cpu_sc)):
+    for name, n, wall, cpu in (
+        ("advice (all changes, one batch)", n_prof, t_adv(), cpu_adv),
+        ("recommend top 10 with reasons (reference)", n_u, t_rec(), cpu_rec),
+        ("scoring only, profiles now (reference)", n_u, t_sc(), cpu_sc),
+    ):
         print(f"| {name} | {n:,} | {n * n_f:,} | {wall:.2f} | {cpu:.2f} | {n * n_f / wall:,.0f} |")
-    print(f"\nbuilding the {len(profiles):,} changed profiles: {t_var():.2f} s "
-          f"({len(profiles) / n_u:.2f} changes per UMKM); advice / recommend = {t_adv() / t_rec():.2f}x; "
-          f"peak RSS {peak_rss_mib():,.0f} MiB")
-    print(f"{len(advice):,} suggestions for {advice['umkm_id'].nunique():,} UMKM; "
-          f"recommend rows {len(recs):,}")
+    print(
+        f"\nbuilding the {len(profiles):,} changed profiles: {t_var():.2f} s "
+        f"({len(profiles) / n_u:.2f} changes per UMKM); advice / recommend = {t_adv() / t_rec():.2f}x; "
+        f"peak RSS {peak_rss_mib():,.0f} MiB"
+    )
+    print(
+        f"{len(advice):,} suggestions for {advice['umkm_id'].nunique():,} UMKM; "
+        f"recommend rows {len(recs):,}"
+    )
     summary = region_summary(advice, umkm)
     print("\nper programme across all UMKM (region_summary):\n")
-    print(summary[["summary", "umkm", "firms_gained", "expected_value_gain_idr"]].to_string(index=False))
+    print(
+        summary[["summary", "umkm", "firms_gained", "expected_value_gain_idr"]].to_string(
+            index=False
+        )
+    )
 
 
 if __name__ == "__main__":

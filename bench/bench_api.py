@@ -10,6 +10,7 @@ Targets: p50 <= 30 ms, p99 <= 100 ms for matches (k=10).
 
     .venv/bin/python bench/bench_api.py [--firms 20000] [--umkm 2000] [--train-umkm 300] [--requests 400]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,14 +53,18 @@ def prepare_home(home: Path, n_umkm: int, n_firms: int, train_umkm: int) -> str:
 
     with timer() as t:
         files = demo_files(home / "data", n_umkm, n_firms, seed=0)
-    print(f"demo world: {len(files.umkm):,} UMKM, {len(files.firms):,} firms, "
-          f"{len(files.outcomes):,} outcomes ({t():.1f} s)")
+    print(
+        f"demo world: {len(files.umkm):,} UMKM, {len(files.firms):,} firms, "
+        f"{len(files.outcomes):,} outcomes ({t():.1f} s)"
+    )
     trained_on = files.umkm["umkm_id"].iloc[:train_umkm]
     history = replace(files, outcomes=files.outcomes[files.outcomes["umkm_id"].isin(trained_on)])
     with timer() as t:
         model = trained_model(history)
-    print(f"trained MatchModel on {len(history.outcomes):,} outcomes ({t():.1f} s, "
-          f"{model.ranker_.n_iter_} trees: request time grows with them)")
+    print(
+        f"trained MatchModel on {len(history.outcomes):,} outcomes ({t():.1f} s, "
+        f"{model.ranker_.n_iter_} trees: request time grows with them)"
+    )
     registry = Registry(home / "models")
     registry.promote(registry.register(model, metrics={}, features=[], data_fingerprint="bench"))
     store = open_store(Settings(home=home), create=True)
@@ -74,13 +79,30 @@ def prepare_home(home: Path, n_umkm: int, n_firms: int, train_umkm: int) -> str:
 
 
 def start_server(home: Path, port: int, workers: int = 1) -> subprocess.Popen:
-    env = dict(os.environ, MATCHER_HOME=str(home), MATCHER_REGISTRY=str(home / "models"),
-               PYTHONPATH=str(REPO))
+    env = dict(
+        os.environ,
+        MATCHER_HOME=str(home),
+        MATCHER_REGISTRY=str(home / "models"),
+        PYTHONPATH=str(REPO),
+    )
     env.pop("MATCHER_DATABASE_URL", None)
     return subprocess.Popen(
-        [sys.executable, "-m", "matcher", "serve", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--workers", str(workers)],
-        env=env, cwd=home,
+        [
+            sys.executable,
+            "-m",
+            "matcher",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        cwd=home,
     )
 
 
@@ -110,10 +132,14 @@ def latencies_ms(client: httpx.Client, paths: list[str]) -> np.ndarray:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--firms", type=int, default=20_000)
     p.add_argument("--umkm", type=int, default=2_000)
-    p.add_argument("--train-umkm", type=int, default=300, help="UMKM whose history trains the model")
+    p.add_argument(
+        "--train-umkm", type=int, default=300, help="UMKM whose history trains the model"
+    )
     p.add_argument("--requests", type=int, default=400, help="timed requests per route (bounded)")
     p.add_argument("--k", type=int, default=10)
     args = p.parse_args()
@@ -124,12 +150,15 @@ def main() -> int:
         port = free_port()
         proc = start_server(home, port)
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key},
-                              timeout=30) as client:
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=30
+            ) as client:
                 with timer() as t:
                     health = wait_ready(client, proc)
-                print(f"server ready: model {health['model_version']}, {health['umkm']:,} UMKM, "
-                      f"{health['firms']:,} firms ({t():.1f} s to load)")
+                print(
+                    f"server ready: model {health['model_version']}, {health['umkm']:,} UMKM, "
+                    f"{health['firms']:,} firms ({t():.1f} s to load)"
+                )
                 ids = client.get("/umkm", params={"limit": 500}).json()["items"]
                 rng = np.random.default_rng(0)
                 pool = [u["umkm_id"] for u in ids]  # distinct UMKM when possible: no warm repeats
@@ -142,14 +171,22 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=30)
 
-    print(f"\n{args.requests} sequential requests each, loopback, load average {load_average():.1f}")
+    print(
+        f"\n{args.requests} sequential requests each, loopback, load average {load_average():.1f}"
+    )
     print(f"{'route':<34}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
-    for name, ms in ((f"GET /health (reference)", health_ms),
-                     (f"GET /umkm/{{id}}/matches?k={args.k}", match_ms)):
-        print(f"{name:<34}{np.percentile(ms, 50):>9.1f}{np.percentile(ms, 99):>9.1f}{ms.max():>9.1f}")
+    for name, ms in (
+        ("GET /health (reference)", health_ms),
+        (f"GET /umkm/{{id}}/matches?k={args.k}", match_ms),
+    ):
+        print(
+            f"{name:<34}{np.percentile(ms, 50):>9.1f}{np.percentile(ms, 99):>9.1f}{ms.max():>9.1f}"
+        )
     p50, p99 = np.percentile(match_ms, 50), np.percentile(match_ms, 99)
     verdict = "meets" if p50 <= TARGET_P50_MS and p99 <= TARGET_P99_MS else "MISSES"
-    print(f"matches {verdict} the targets p50 <= {TARGET_P50_MS:.0f} ms, p99 <= {TARGET_P99_MS:.0f} ms")
+    print(
+        f"matches {verdict} the targets p50 <= {TARGET_P50_MS:.0f} ms, p99 <= {TARGET_P99_MS:.0f} ms"
+    )
     return 0
 
 

@@ -34,6 +34,7 @@ weights computed from the world's *true* stage probabilities (``ev``).
 ``demo-messy``/``pasar-messy`` also exist, see matcher/demo/variants.py) reports each world,
 then the worlds side by side.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,21 +47,28 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher.demo.utility import GRADE_THRESHOLDS, NOISE_SD  # noqa: E402
-from matcher.planning import DEFAULT_STAGE_WEIGHTS, plan_event, stage_values  # noqa: E402
-from matcher.service import MatchService  # noqa: E402
 from scipy.special import ndtr  # noqa: E402
 from sklearn.isotonic import IsotonicRegression  # noqa: E402
+
+from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
+from matcher.demo.utility import GRADE_THRESHOLDS, NOISE_SD  # noqa: E402
+from matcher.demo.variants import WORLDS  # noqa: E402
+from matcher.planning import DEFAULT_STAGE_WEIGHTS, plan_event, stage_values  # noqa: E402
+from matcher.service import MatchService  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
 from training.train import fit_calibrated  # noqa: E402
-from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
-from matcher.demo.variants import WORLDS  # noqa: E402
 
 
 def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
     with tempfile.TemporaryDirectory() as d:  # the contract files, as a facilitator gets them
         files = demo_files(d, n_umkm, n_firms, seed, world_name)
-    world, umkm, firms, outcomes, event = files.world, files.umkm, files.firms, files.outcomes, files.event
+    world, umkm, firms, outcomes, event = (
+        files.world,
+        files.umkm,
+        files.firms,
+        files.outcomes,
+        files.event,
+    )
     is_u = event["party"] == "umkm"
     u_pos = pd.Index(umkm["umkm_id"]).get_indexer(event.loc[is_u, "id"])
     f_pos = pd.Index(firms["firm_id"]).get_indexer(event.loc[~is_u, "id"])
@@ -74,7 +82,13 @@ def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
     best_ev = plan_event(truth_ev, cap_u, cap_f).objective
     model = fit_calibrated(umkm, firms, outcomes)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, outcomes)}
-    row = {"world": world_name, "seed": seed, "umkm": int(is_u.sum()), "firms": int((~is_u).sum()), "best_value": round(best, 1)}
+    row = {
+        "world": world_name,
+        "seed": seed,
+        "umkm": int(is_u.sum()),
+        "firms": int((~is_u).sum()),
+        "best_value": round(best, 1),
+    }
     for name, scorer in scorers.items():
         scores = scorer.score_block(umkm, firms, u_pos)[:, f_pos]
         pairs = plan_event(scores, cap_u, cap_f).pairs
@@ -85,7 +99,9 @@ def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
     s = scores_model.ravel()
     for name, t in (("oracle_map", truth), ("oracle_map_ev_truth", truth_ev)):
         mapped = IsotonicRegression().fit(s, t.ravel()).predict(s).reshape(t.shape)
-        pairs = plan_event(scores_model, cap_u, cap_f, values=mapped + 1e-9 * (scores_model - s.min())).pairs
+        pairs = plan_event(
+            scores_model, cap_u, cap_f, values=mapped + 1e-9 * (scores_model - s.min())
+        ).pairs
         row[name] = t[pairs[:, 0], pairs[:, 1]].sum() / (best if t is truth else best_ev)
     service = MatchService(model, umkm, firms)
     for name, min_chance in (("model_ev", None), ("model_ev0", 0.0)):
@@ -99,7 +115,9 @@ def run(seed: int, n_umkm: int, n_firms: int, world_name: str = "demo") -> dict:
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
@@ -110,24 +128,42 @@ def main(argv=None):
         all_rows += (rows := [run(s, args.umkm, args.firms, world) for s in args.seeds])
         report(world, rows)
     if len(args.worlds) > 1:
-        print_world_table("\nshare of the best plan's true value, mean over seeds, worlds side by side",
-                          all_rows, ("model", "model_ev", "model_ev0", "oracle_map", "facilitator_rule",
-                                     "tfidf_cosine", "random"))
+        print_world_table(
+            "\nshare of the best plan's true value, mean over seeds, worlds side by side",
+            all_rows,
+            (
+                "model",
+                "model_ev",
+                "model_ev0",
+                "oracle_map",
+                "facilitator_rule",
+                "tfidf_cosine",
+                "random",
+            ),
+        )
 
 
 def report(world: str, rows: list[dict]) -> None:
-    print_seed_table(f"[{world}] share of the best plan's true value captured (optimal planner on each "
-                     "scorer's scores)", rows)
+    print_seed_table(
+        f"[{world}] share of the best plan's true value captured (optimal planner on each "
+        "scorer's scores)",
+        rows,
+    )
     table = pd.DataFrame(rows)
     print("planners on the same calibrated model, mean share of the best plan's true value:")
-    for truth, suffix in (("expected grade:          ", ""), ("expected value (1, 2, 4):", "_ev_truth")):
+    for truth, suffix in (
+        ("expected grade:          ", ""),
+        ("expected value (1, 2, 4):", "_ev_truth"),
+    ):
         score = table[f"model{suffix}"]
-        print(f"  truth = {truth} score planner {score.mean():.3f}   expected-value planner "
-              f"{table[f'model_ev{suffix}'].mean():.3f} (min chance 0: "
-              f"{table[f'model_ev0{suffix}'].mean():.3f}); seeds where it is ahead of the score "
-              f"planner: {int((table[f'model_ev{suffix}'] > score).sum())} "
-              f"({int((table[f'model_ev0{suffix}'] > score).sum())}) of {len(table)}; best monotone "
-              f"map of the score (oracle) {table[f'oracle_map{suffix}'].mean():.3f}")
+        print(
+            f"  truth = {truth} score planner {score.mean():.3f}   expected-value planner "
+            f"{table[f'model_ev{suffix}'].mean():.3f} (min chance 0: "
+            f"{table[f'model_ev0{suffix}'].mean():.3f}); seeds where it is ahead of the score "
+            f"planner: {int((table[f'model_ev{suffix}'] > score).sum())} "
+            f"({int((table[f'model_ev0{suffix}'] > score).sum())}) of {len(table)}; best monotone "
+            f"map of the score (oracle) {table[f'oracle_map{suffix}'].mean():.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ allowance beside the decision the fixed tolerance alone would take (reference, s
 
     .venv/bin/python bench/bench_gate.py --seeds 0 1 2 3 --umkm 3000 --firms 300
 """
+
 from __future__ import annotations
 
 import argparse
@@ -40,15 +41,20 @@ def cycle(seed: int, n_umkm: int, n_firms: int) -> dict:
         raw = next_event_outcomes(files.world, plan["umkm_id"], plan["firm_id"])
         raw.to_csv(Path(d) / "next.csv", index=False)
         new = load_outcomes(Path(d) / "next.csv", files.umkm, files.firms)
-        out = retrain(files.umkm, files.firms, pd.concat([files.outcomes, new], ignore_index=True), registry)
+        out = retrain(
+            files.umkm, files.firms, pd.concat([files.outcomes, new], ignore_index=True), registry
+        )
     checks = {c.name: c.detail for c in out.decision.checks}
     metrics = out.result.table.query("segment == 'all'").set_index("method")["ndcg@10"]
-    return {"seed": seed, "challenger": round(float(metrics["model"]), 4),
-            "champion": round(float(metrics["champion"]), 4),
-            "heldout_check": checks.get("heldout_vs_champion", ""),
-            "promoted (noise-aware)": out.promoted,
-            "promoted (fixed 0.01)": _fixed(out),
-            "failed": "; ".join(c.name for c in out.decision.failed)}
+    return {
+        "seed": seed,
+        "challenger": round(float(metrics["model"]), 4),
+        "champion": round(float(metrics["champion"]), 4),
+        "heldout_check": checks.get("heldout_vs_champion", ""),
+        "promoted (noise-aware)": out.promoted,
+        "promoted (fixed 0.01)": _fixed(out),
+        "failed": "; ".join(c.name for c in out.decision.failed),
+    }
 
 
 def _fixed(outcome) -> bool:
@@ -72,8 +78,10 @@ def main() -> int:
     table = pd.DataFrame(rows)
     print(f"\nload average {load_average():.1f}")
     print(table.to_string(index=False))
-    print(f"promoted: noise-aware {int(table['promoted (noise-aware)'].sum())}/{len(table)}, "
-          f"fixed tolerance {int(table['promoted (fixed 0.01)'].sum())}/{len(table)}")
+    print(
+        f"promoted: noise-aware {int(table['promoted (noise-aware)'].sum())}/{len(table)}, "
+        f"fixed tolerance {int(table['promoted (fixed 0.01)'].sum())}/{len(table)}"
+    )
     return 0
 
 

@@ -12,6 +12,7 @@ until it exits). Target (issue 14): import < 60 s and < 1.5 GB.
 
     .venv/bin/python bench/bench_import.py [--rows 1000000] [--keep FOLDER]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,8 +54,13 @@ def run_child(args: list[str], env: dict) -> tuple[float, float, float, int, str
     CPU seconds (user + system, polled from /proc) say what the work costs whatever else
     the machine runs; wall time on a shared machine says more about the neighbours."""
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "matcher", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "matcher", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     peak_kb, cpu, tick = 0, 0.0, os.sysconf("SC_CLK_TCK")
     status, stat = Path(f"/proc/{proc.pid}/status"), Path(f"/proc/{proc.pid}/stat")
     while proc.poll() is None:
@@ -73,7 +79,9 @@ def run_child(args: list[str], env: dict) -> tuple[float, float, float, int, str
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--rows", type=int, default=1_000_000)
     p.add_argument("--keep", help="write the file here and keep it (default: a temporary folder)")
     args = p.parse_args()
@@ -85,23 +93,31 @@ def main() -> int:
         if not path.exists():
             t0 = time.perf_counter()
             write_file(path, args.rows)
-            print(f"wrote {path.name}: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
-                  f"({time.perf_counter() - t0:.0f} s)")
+            print(
+                f"wrote {path.name}: {args.rows:,} rows, {path.stat().st_size / 1e6:.0f} MB "
+                f"({time.perf_counter() - t0:.0f} s)"
+            )
         env = dict(os.environ, MATCHER_HOME=str(Path(tmp) / "home"), PYTHONPATH=str(REPO))
         env.pop("MATCHER_DATABASE_URL", None)
         print(f"load average before: {load_average():.1f}")
         results = {}
-        for name, cmd in (("validate (reference)", ["validate", "--kind", "umkm", str(path)]),
-                          ("import", ["import", "umkm", str(path)])):
+        for name, cmd in (
+            ("validate (reference)", ["validate", "--kind", "umkm", str(path)]),
+            ("import", ["import", "umkm", str(path)]),
+        ):
             wall, cpu, gb, code, last = run_child(cmd, env)
             results[name] = (wall, gb)
-            print(f"{name:<22} {wall:7.1f} s wall  {cpu:7.1f} s CPU  peak {gb:5.2f} GB  exit {code}  "
-                  f"| {last[:80]}")
+            print(
+                f"{name:<22} {wall:7.1f} s wall  {cpu:7.1f} s CPU  peak {gb:5.2f} GB  exit {code}  "
+                f"| {last[:80]}"
+            )
         print(f"load average after: {load_average():.1f}")
     wall, gb = results["import"]
     ok = wall < TARGET_S and gb < TARGET_GB  # wall time, as the issue states the target
-    print(f"{'meets' if ok else 'MISSES'} the target: import < {TARGET_S:.0f} s (got {wall:.0f}), "
-          f"peak < {TARGET_GB} GB (got {gb:.2f})")
+    print(
+        f"{'meets' if ok else 'MISSES'} the target: import < {TARGET_S:.0f} s (got {wall:.0f}), "
+        f"peak < {TARGET_GB} GB (got {gb:.2f})"
+    )
     return 0
 
 

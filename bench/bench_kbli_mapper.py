@@ -14,6 +14,7 @@
 
     python bench/bench_kbli_mapper.py [--worlds demo pasar] [--seeds 0] [--umkm 3000] [--firms 300]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,10 +58,23 @@ def accuracy_rows(files, world: str, seed: int) -> list[dict]:
     for level in (2, 3, 4):
         ua, un = _cross_fitted(u["products"], u["kbli"], f["needs"], f["needed_kbli"], level)
         fa, fn = _cross_fitted(f["needs"], f["needed_kbli"], u["products"], u["kbli"], level)
-        rows.append({"world": world, "seed": seed, "level": level,
-                     "umkm_top3": ua, "umkm_n": un, "firms_top3": fa, "firms_n": fn,
-                     "umkm_top3_reference_only": top_k_accuracy(ref, list(u["products"]), list(u["kbli"]), level, 3),
-                     "firms_top3_reference_only": top_k_accuracy(ref, list(f["needs"]), list(f["needed_kbli"]), level, 3)})
+        rows.append(
+            {
+                "world": world,
+                "seed": seed,
+                "level": level,
+                "umkm_top3": ua,
+                "umkm_n": un,
+                "firms_top3": fa,
+                "firms_n": fn,
+                "umkm_top3_reference_only": top_k_accuracy(
+                    ref, list(u["products"]), list(u["kbli"]), level, 3
+                ),
+                "firms_top3_reference_only": top_k_accuracy(
+                    ref, list(f["needs"]), list(f["needed_kbli"]), level, 3
+                ),
+            }
+        )
     return rows
 
 
@@ -70,7 +84,9 @@ def shortlist_row(files, world: str, seed: int, size: int, sample: int) -> dict:
 
     umkm, firms, outcomes = files.umkm, files.firms, files.outcomes
     cold = np.flatnonzero(~umkm["umkm_id"].isin(outcomes["umkm_id"]).to_numpy())
-    cold = np.sort(np.random.default_rng(seed).choice(cold, size=min(sample, len(cold)), replace=False))
+    cold = np.sort(
+        np.random.default_rng(seed).choice(cold, size=min(sample, len(cold)), replace=False)
+    )
     truth = files.world.true_relevance_matrix(cold)
     model = MatchModel().fit(umkm, firms, outcomes)
     U, F = model.encode_umkm(umkm), model.encode_firms(firms)
@@ -83,17 +99,27 @@ def shortlist_row(files, world: str, seed: int, size: int, sample: int) -> dict:
     is_best = np.zeros_like(in_list)
     np.put_along_axis(is_best, best, True, axis=1)
     stated = firms["needed_kbli"].map(len).to_numpy() > 0
-    row = {"world": world, "seed": seed, "shortlist": size, "firms": F.n,
-           "stated_share": float(stated.mean())}
-    for name, cols in (("recall_all", np.ones(F.n, bool)), ("recall_stated", stated),
-                       ("recall_inferred", ~stated)):
+    row = {
+        "world": world,
+        "seed": seed,
+        "shortlist": size,
+        "firms": F.n,
+        "stated_share": float(stated.mean()),
+    }
+    for name, cols in (
+        ("recall_all", np.ones(F.n, bool)),
+        ("recall_stated", stated),
+        ("recall_inferred", ~stated),
+    ):
         sel = is_best & cols[None, :]
         row[name] = float(in_list[sel].mean()) if sel.any() else float("nan")
     return row
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--worlds", nargs="+", default=["demo", "pasar"], choices=WORLDS)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0])
     ap.add_argument("--umkm", type=int, default=3000)
@@ -108,11 +134,25 @@ def main(argv=None):
                 files = demo_files(d, args.umkm, args.firms, seed, world)
             acc += accuracy_rows(files, world, seed)
             short.append(shortlist_row(files, world, seed, args.shortlist, args.sample))
-    a = pd.DataFrame(acc).groupby(["world", "level"], sort=False).mean(numeric_only=True).drop(columns="seed")
-    print("KBLI mapper: top-3 accuracy against stated codes (cross-fitted halves; n = texts scored)")
+    a = (
+        pd.DataFrame(acc)
+        .groupby(["world", "level"], sort=False)
+        .mean(numeric_only=True)
+        .drop(columns="seed")
+    )
+    print(
+        "KBLI mapper: top-3 accuracy against stated codes (cross-fitted halves; n = texts scored)"
+    )
     print(a.round(3).to_string())
-    s = pd.DataFrame(short).groupby("world", sort=False).mean(numeric_only=True).drop(columns="seed")
-    print(f"\nshortlist ({args.shortlist} of {args.firms} firms) recall of each cold-start UMKM's true top-10")
+    s = (
+        pd.DataFrame(short)
+        .groupby("world", sort=False)
+        .mean(numeric_only=True)
+        .drop(columns="seed")
+    )
+    print(
+        f"\nshortlist ({args.shortlist} of {args.firms} firms) recall of each cold-start UMKM's true top-10"
+    )
     print(s.round(3).to_string())
 
 

@@ -20,6 +20,7 @@ reads/s, p99 <= 100 ms for reads.
     .venv/bin/python bench/bench_load.py --hot 100        # reads of 100 UMKM only: all cache hits
     .venv/bin/python bench/bench_load.py --settle 60      # let the background prewarm run first
 """
+
 from __future__ import annotations
 
 import argparse
@@ -77,15 +78,28 @@ class Tally:
                 self.failures.append(f"{route}: {code}")
 
     def failed(self) -> int:
-        return sum(n for r in self.codes.values() for c, n in r.items()
-                   if not isinstance(c, int) or (c >= 500 and c != 503))
+        return sum(
+            n
+            for r in self.codes.values()
+            for c, n in r.items()
+            if not isinstance(c, int) or (c >= 500 and c != 503)
+        )
 
     def retry(self) -> int:
         return sum(n for r in self.codes.values() for c, n in r.items() if c in (429, 503))
 
 
-async def client_loop(base: str, key: str, umkm_ids, firm_ids, until: float, tally: Tally,
-                      seed: int, promote_at: float | None = None, version: str | None = None):
+async def client_loop(
+    base: str,
+    key: str,
+    umkm_ids,
+    firm_ids,
+    until: float,
+    tally: Tally,
+    seed: int,
+    promote_at: float | None = None,
+    version: str | None = None,
+):
     rng = np.random.default_rng(seed)
     today = dt.date.today().isoformat()
     async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=30) as c:
@@ -96,9 +110,18 @@ async def client_loop(base: str, key: str, umkm_ids, firm_ids, until: float, tal
             elif rng.random() < 0.9:
                 route, call = READ, c.get(f"/umkm/{rng.choice(umkm_ids)}/matches?k=10")
             else:
-                route, call = WRITE, c.post("/outcomes", json={
-                    "umkm_id": str(rng.choice(umkm_ids)), "firm_id": str(rng.choice(firm_ids)),
-                    "stage": "meeting", "date": today})
+                route, call = (
+                    WRITE,
+                    c.post(
+                        "/outcomes",
+                        json={
+                            "umkm_id": str(rng.choice(umkm_ids)),
+                            "firm_id": str(rng.choice(firm_ids)),
+                            "stage": "meeting",
+                            "date": today,
+                        },
+                    ),
+                )
             t0 = time.perf_counter()
             try:
                 code = (await call).status_code
@@ -111,10 +134,20 @@ async def run(base, keys, umkm_ids, firm_ids, seconds, version=None) -> tuple[Ta
     tally = Tally()
     start = time.monotonic()
     until = start + seconds
-    tasks = [client_loop(base, key, umkm_ids, firm_ids, until, tally, seed=i,
-                         promote_at=start + seconds / 2 if (i == 0 and version) else None,
-                         version=version)
-             for i, key in enumerate(keys)]
+    tasks = [
+        client_loop(
+            base,
+            key,
+            umkm_ids,
+            firm_ids,
+            until,
+            tally,
+            seed=i,
+            promote_at=start + seconds / 2 if (i == 0 and version) else None,
+            version=version,
+        )
+        for i, key in enumerate(keys)
+    ]
     await asyncio.gather(*tasks)
     return tally, time.monotonic() - start
 
@@ -148,16 +181,22 @@ def report(title: str, tally: Tally, elapsed: float) -> None:
     for route, ms in tally.ms.items():
         ms = np.asarray(ms)
         codes = ", ".join(f"{c}: {n}" for c, n in sorted(tally.codes[route].items(), key=str))
-        print(f"{route:<28}{len(ms):>9}{len(ms) / elapsed:>8.1f}{np.percentile(ms, 50):>9.1f}"
-              f"{np.percentile(ms, 99):>9.1f}  {codes}")
-    print(f"failed requests (transport errors, 5xx except 503): {tally.failed()}; "
-          f"asked to retry (429/503): {tally.retry()}")
+        print(
+            f"{route:<28}{len(ms):>9}{len(ms) / elapsed:>8.1f}{np.percentile(ms, 50):>9.1f}"
+            f"{np.percentile(ms, 99):>9.1f}  {codes}"
+        )
+    print(
+        f"failed requests (transport errors, 5xx except 503): {tally.failed()}; "
+        f"asked to retry (429/503): {tally.retry()}"
+    )
     for f in tally.failures:
         print(f"  failed: {f}")
 
 
 def main() -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--umkm", type=int, default=3_000)
     p.add_argument("--firms", type=int, default=300)
     p.add_argument("--train-umkm", type=int, default=300)
@@ -165,13 +204,23 @@ def main() -> int:
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--reference-s", type=float, default=10)
     p.add_argument("--port", type=int, default=0, help="default: any free port")
-    p.add_argument("--workers", type=int, default=1, help="server processes (matcher serve --workers)")
-    p.add_argument("--settle", type=float, default=0,
-                   help="seconds to wait after the server is ready (its background prewarm of every "
-                        "UMKM's ranked list runs meanwhile), as for a server that has been up a while")
-    p.add_argument("--hot", type=int, default=0,
-                   help="draw reads from only this many UMKM (0: all): every read a cache hit, "
-                        "the ceiling of the HTTP stack")
+    p.add_argument(
+        "--workers", type=int, default=1, help="server processes (matcher serve --workers)"
+    )
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0,
+        help="seconds to wait after the server is ready (its background prewarm of every "
+        "UMKM's ranked list runs meanwhile), as for a server that has been up a while",
+    )
+    p.add_argument(
+        "--hot",
+        type=int,
+        default=0,
+        help="draw reads from only this many UMKM (0: all): every read a cache hit, "
+        "the ceiling of the HTTP stack",
+    )
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
@@ -185,11 +234,18 @@ def main() -> int:
             with httpx.Client(base_url=base, headers={"X-API-Key": keys[0]}, timeout=60) as c:
                 with timer() as t:
                     health = wait_ready(c, proc)
-                print(f"server ready: model {health['model_version']}, {health['umkm']:,} UMKM, "
-                      f"{health['firms']:,} firms ({t():.1f} s)")
-                umkm_ids = [u["umkm_id"] for off in range(0, args.umkm, 500)
-                            for u in c.get("/umkm", params={"limit": 500, "offset": off}).json()["items"]]
-                firm_ids = [f["firm_id"] for f in c.get("/firms", params={"limit": 500}).json()["items"]]
+                print(
+                    f"server ready: model {health['model_version']}, {health['umkm']:,} UMKM, "
+                    f"{health['firms']:,} firms ({t():.1f} s)"
+                )
+                umkm_ids = [
+                    u["umkm_id"]
+                    for off in range(0, args.umkm, 500)
+                    for u in c.get("/umkm", params={"limit": 500, "offset": off}).json()["items"]
+                ]
+                firm_ids = [
+                    f["firm_id"] for f in c.get("/firms", params={"limit": 500}).json()["items"]
+                ]
             if args.hot:
                 umkm_ids = umkm_ids[: args.hot]
             if args.settle:
@@ -200,28 +256,44 @@ def main() -> int:
             cpu = cpu_seconds(proc.pid)
             load, load_s = asyncio.run(run(base, keys, umkm_ids, firm_ids, args.seconds, version))
             server_cpu, client_cpu = (b - a for a, b in zip(cpu, cpu_seconds(proc.pid)))
-            report(f"{args.clients} concurrent clients, {args.workers} server process(es), "
-                   f"promotion of {version} half-way", load, load_s)
+            report(
+                f"{args.clients} concurrent clients, {args.workers} server process(es), "
+                f"promotion of {version} half-way",
+                load,
+                load_s,
+            )
             n_requests = sum(len(v) for v in load.ms.values())
             per_request = server_cpu / max(n_requests, 1)
-            print(f"CPU used during the run: server {server_cpu:.0f} s, this client {client_cpu:.0f} s "
-                  f"(of {(os.cpu_count() or 1) * load_s:.0f} core-seconds; the rest went to other "
-                  f"processes)\nserver CPU per request: {per_request * 1000:.1f} ms, so at most "
-                  f"{(os.cpu_count() or 1) / per_request:.0f} requests/s if the server had every core")
+            print(
+                f"CPU used during the run: server {server_cpu:.0f} s, this client {client_cpu:.0f} s "
+                f"(of {(os.cpu_count() or 1) * load_s:.0f} core-seconds; the rest went to other "
+                f"processes)\nserver CPU per request: {per_request * 1000:.1f} ms, so at most "
+                f"{(os.cpu_count() or 1) / per_request:.0f} requests/s if the server had every core"
+            )
             # every process checks the registry every 2 s, then builds the new service in the
             # background (the old one answers meanwhile): wait for all to serve the promoted one
             ended, served = time.monotonic(), []
             while time.monotonic() - ended < 300:
-                served = sorted({httpx.get(f"{base}/health", timeout=60).json()["model_version"]
-                                 for _ in range(20)})  # a new connection each: any process may answer
+                served = sorted(
+                    {
+                        httpx.get(f"{base}/health", timeout=60).json()["model_version"]
+                        for _ in range(20)
+                    }
+                )  # a new connection each: any process may answer
                 if served == [version]:
                     break
                 time.sleep(1)
             after = time.monotonic() - ended + args.seconds / 2
-            print(f"served after the run (20 health checks over {args.workers} process(es)): "
-                  f"{', '.join(served)}" + (f"; every process served the promoted model {after:.0f} s "
-                                            "after the promotion at the latest" if served == [version]
-                                            else "  <- NOT the promoted one after 300 s"))
+            print(
+                f"served after the run (20 health checks over {args.workers} process(es)): "
+                f"{', '.join(served)}"
+                + (
+                    f"; every process served the promoted model {after:.0f} s "
+                    "after the promotion at the latest"
+                    if served == [version]
+                    else "  <- NOT the promoted one after 300 s"
+                )
+            )
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -229,9 +301,11 @@ def main() -> int:
     reads = np.asarray(load.ms[READ])
     rate, p99 = len(reads) / load_s, float(np.percentile(reads, 99))
     ok = load.failed() == 0 and rate >= TARGET_READS_S and p99 <= TARGET_P99_MS
-    print(f"\n{'meets' if ok else 'MISSES'} the targets: 0 failed (got {load.failed()}), "
-          f">= {TARGET_READS_S:.0f} reads/s (got {rate:.0f}), read p99 <= {TARGET_P99_MS:.0f} ms "
-          f"(got {p99:.0f})")
+    print(
+        f"\n{'meets' if ok else 'MISSES'} the targets: 0 failed (got {load.failed()}), "
+        f">= {TARGET_READS_S:.0f} reads/s (got {rate:.0f}), read p99 <= {TARGET_P99_MS:.0f} ms "
+        f"(got {p99:.0f})"
+    )
     return 0
 
 

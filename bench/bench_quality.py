@@ -12,6 +12,7 @@ Every world of ``--worlds`` (default: the demo world and the second, differently
 ``pasar`` world, clean and messy; see matcher/demo/variants.py) is reported, then the
 worlds side by side: a change is accepted only if it does not hurt any of them.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,11 +26,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
+from matcher.demo.variants import WORLDS  # noqa: E402
 from matcher.ranking import MatchModel  # noqa: E402
 from training.evaluate import ModelScorer, fit_baselines  # noqa: E402
 from training.metrics import ndcg_at_k  # noqa: E402
-from bench.common import demo_files, print_seed_table, print_world_table  # noqa: E402
-from matcher.demo.variants import WORLDS  # noqa: E402
 
 
 def run(n_umkm, n_firms, seed, sample, params, world_name="demo"):
@@ -44,26 +45,40 @@ def run(n_umkm, n_firms, seed, sample, params, world_name="demo"):
     model = MatchModel(**params).fit(umkm, firms, outcomes)
     fit_s = time.perf_counter() - t
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, outcomes)}
-    row = {"world": world_name, "seed": seed, "outcomes": len(outcomes), "cold_umkm": len(cold), "fit_s": round(fit_s, 1)}
+    row = {
+        "world": world_name,
+        "seed": seed,
+        "outcomes": len(outcomes),
+        "cold_umkm": len(cold),
+        "fit_s": round(fit_s, 1),
+    }
     for name, scorer in scorers.items():
         row[name] = float(np.nanmean(ndcg_at_k(scorer.score_block(umkm, firms, cold), truth, 10)))
     return row
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--umkm", type=int, default=3000)
     ap.add_argument("--firms", type=int, default=300)
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--sample", type=int, default=800)
     ap.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
-    ap.add_argument("--params", default="{}", help='MatchModel parameters as JSON, e.g. \'{"max_iter": 100}\'')
+    ap.add_argument(
+        "--params", default="{}", help="MatchModel parameters as JSON, e.g. '{\"max_iter\": 100}'"
+    )
     args = ap.parse_args(argv)
     params = json.loads(args.params)
     rows = []
     for world in args.worlds:
-        rows += (part := [run(args.umkm, args.firms, s, args.sample, params, world) for s in args.seeds])
-        print_seed_table(f"[{world}] NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)", part)
+        rows += (
+            part := [run(args.umkm, args.firms, s, args.sample, params, world) for s in args.seeds]
+        )
+        print_seed_table(
+            f"[{world}] NDCG@10 vs true relevance, cold-start UMKM (every firm ranked)", part
+        )
     if len(args.worlds) > 1:
         print_world_table("\nNDCG@10, mean over seeds, worlds side by side", rows)
 

@@ -22,6 +22,7 @@ Figures, each beside a reference measured in the same run:
         [--reference-umkm 1000] [--quality-umkm 1000] [--memory 20000 100000]
         [--memory-firms 5000] [--profile]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,14 +47,20 @@ K = 10
 
 # ---------------------------------------------------------------------------- pieces
 
+
 def register(model, folder: Path) -> Path:
     """A registry holding ``model`` as its current version (what the CLI loads)."""
     from matcher.features.pairs import FEATURE_NAMES
     from training.registry import Registry
 
     reg = Registry(folder)
-    version = reg.register(model, metrics={}, features=list(FEATURE_NAMES),
-                           data_fingerprint="bench", notes="bench_recommend")
+    version = reg.register(
+        model,
+        metrics={},
+        features=list(FEATURE_NAMES),
+        data_fingerprint="bench",
+        notes="bench_recommend",
+    )
     reg.promote(version, "benchmark")
     return folder
 
@@ -81,23 +88,47 @@ def run_cli(args: list[str]) -> dict:
     that is the driver, not the workers.
     """
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _PROBE, *args], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _PROBE, *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     stderr = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise SystemExit(f"matcher {' '.join(args)} failed ({proc.returncode}):\n{stderr.decode()[-2000:]}")
-    peaks = [line.split()[1] for line in stderr.decode().splitlines() if line.startswith("@@peak_kib")]
+        raise SystemExit(
+            f"matcher {' '.join(args)} failed ({proc.returncode}):\n{stderr.decode()[-2000:]}"
+        )
+    peaks = [
+        line.split()[1] for line in stderr.decode().splitlines() if line.startswith("@@peak_kib")
+    ]
     peak = int(peaks[-1]) / 1024 if peaks else float("nan")
     return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": peak}
 
 
 def recommend_cli(files, registry: Path, out: Path, engine: str, chunk_size: int) -> dict:
-    return run_cli(["recommend", "--umkm", str(files.path("umkm")), "--firms", str(files.path("firms")),
-                    "--registry", str(registry), "--k", str(K), "--out", str(out),
-                    "--engine", engine, "--chunk-size", str(chunk_size)])
+    return run_cli(
+        [
+            "recommend",
+            "--umkm",
+            str(files.path("umkm")),
+            "--firms",
+            str(files.path("firms")),
+            "--registry",
+            str(registry),
+            "--k",
+            str(K),
+            "--out",
+            str(out),
+            "--engine",
+            engine,
+            "--chunk-size",
+            str(chunk_size),
+        ]
+    )
 
 
 def timed(fn) -> tuple[float, float, object]:
@@ -139,13 +170,16 @@ def shortlist_quality(model, U, F, world, sample: np.ndarray) -> dict:
     truth = world.true_relevance_matrix(sample)
     exact_top, _ = top_k_rows(exact, K)
     kept = (exact_top[:, :, None] == cols[:, None, :]).any(axis=2).mean()
-    return {"ndcg_exact": float(np.nanmean(ndcg_at_k(exact, truth, K))),
-            "ndcg_shortlist": float(np.nanmean(ndcg_at_k(shortlisted, truth, K))),
-            "recall": float(kept)}
+    return {
+        "ndcg_exact": float(np.nanmean(ndcg_at_k(exact, truth, K))),
+        "ndcg_shortlist": float(np.nanmean(ndcg_at_k(shortlisted, truth, K))),
+        "recall": float(kept),
+    }
 
 
 def print_rows(title: str, rows: list[tuple]) -> None:
     """A Markdown table (pastes straight into bench/README.md)."""
+
     def cell(v) -> str:
         if isinstance(v, float):
             return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3f}"
@@ -161,6 +195,7 @@ def print_rows(title: str, rows: list[tuple]) -> None:
 
 # ---------------------------------------------------------------------------- runs
 
+
 def throughput(args, tmp: Path) -> None:
     say(f"demo world {args.umkm:,} UMKM x {args.firms:,} firms (seed {args.seed})")
     files = demo_files(tmp / "world", args.umkm, args.firms, args.seed)
@@ -168,12 +203,16 @@ def throughput(args, tmp: Path) -> None:
     fit_s, _, model = timed(lambda: trained_model(files, args.registry))
     registry = Path(args.registry) if args.registry else register(model, tmp / "registry")
     trees = getattr(getattr(model, "ranker_", None), "n_iter_", "?")
-    say(f"model ready in {fit_s:,.0f} s ({trees} trees: prediction time grows with them); "
-        f"load average {load_average():.1f}")
+    say(
+        f"model ready in {fit_s:,.0f} s ({trees} trees: prediction time grows with them); "
+        f"load average {load_average():.1f}"
+    )
 
     n_f = len(files.firms)
     rng = np.random.default_rng(args.seed)
-    subset = np.sort(rng.choice(len(files.umkm), size=min(args.reference_umkm, len(files.umkm)), replace=False))
+    subset = np.sort(
+        rng.choice(len(files.umkm), size=min(args.reference_umkm, len(files.umkm)), replace=False)
+    )
     enc_s, _, service = timed(lambda: MatchService(model, files.umkm, files.firms))
     U, F = service._U, service._F  # noqa: SLF001 — the benchmark looks inside on purpose
 
@@ -186,35 +225,94 @@ def throughput(args, tmp: Path) -> None:
 
     say("local engine (CLI, child process)")
     local = recommend_cli(files, registry, tmp / "local.csv", "local", args.chunk_size)
-    rows = [("run", "pairs", "wall s", "pairs/s (wall)", "CPU s", "pairs/CPU-s", "peak RSS MiB"),
-            ("reference: score_block + top-k, no shortlist, no reasons", sub_pairs, ref_wall,
-             sub_pairs / ref_wall, ref_cpu, sub_pairs / ref_cpu, "-"),
-            ("in-process: top_firms (shortlist), no reasons", sub_pairs, sl_wall, sub_pairs / sl_wall,
-             sl_cpu, sub_pairs / sl_cpu, "-"),
-            ("in-process: recommend_chunk (shortlist + reasons)", sub_pairs, rc_wall, sub_pairs / rc_wall,
-             rc_cpu, sub_pairs / rc_cpu, "-"),
-            ("matcher recommend --engine local (end to end)", pairs, local["wall_s"],
-             pairs / local["wall_s"], local["cpu_s"], pairs / local["cpu_s"], local["peak_mib"])]
+    rows = [
+        ("run", "pairs", "wall s", "pairs/s (wall)", "CPU s", "pairs/CPU-s", "peak RSS MiB"),
+        (
+            "reference: score_block + top-k, no shortlist, no reasons",
+            sub_pairs,
+            ref_wall,
+            sub_pairs / ref_wall,
+            ref_cpu,
+            sub_pairs / ref_cpu,
+            "-",
+        ),
+        (
+            "in-process: top_firms (shortlist), no reasons",
+            sub_pairs,
+            sl_wall,
+            sub_pairs / sl_wall,
+            sl_cpu,
+            sub_pairs / sl_cpu,
+            "-",
+        ),
+        (
+            "in-process: recommend_chunk (shortlist + reasons)",
+            sub_pairs,
+            rc_wall,
+            sub_pairs / rc_wall,
+            rc_cpu,
+            sub_pairs / rc_cpu,
+            "-",
+        ),
+        (
+            "matcher recommend --engine local (end to end)",
+            pairs,
+            local["wall_s"],
+            pairs / local["wall_s"],
+            local["cpu_s"],
+            pairs / local["cpu_s"],
+            local["peak_mib"],
+        ),
+    ]
     if not args.skip_dask:
         say("dask engine, 2 workers (CLI, child process)")
         dask = recommend_cli(files, registry, tmp / "dask.csv", "dask", args.chunk_size)
         same = (tmp / "dask.csv").read_bytes() == (tmp / "local.csv").read_bytes()
-        rows.append(("matcher recommend --engine dask, 2 workers (end to end)", pairs, dask["wall_s"],
-                     pairs / dask["wall_s"], dask["cpu_s"], pairs / dask["cpu_s"], dask["peak_mib"]))
+        rows.append(
+            (
+                "matcher recommend --engine dask, 2 workers (end to end)",
+                pairs,
+                dask["wall_s"],
+                pairs / dask["wall_s"],
+                dask["cpu_s"],
+                pairs / dask["cpu_s"],
+                dask["peak_mib"],
+            )
+        )
         say(f"dask file identical to local file: {same}")
-    print_rows(f"throughput, {args.umkm:,} UMKM x {n_f:,} firms, k={K}, chunk {args.chunk_size}, "
-               f"load average {load_average():.1f}", rows)
-    say(f"encoding {len(files.umkm):,} UMKM + {n_f:,} firms in process: {enc_s:.1f} s; "
-        f"UMKM encodings {encoded_nbytes(U) / len(files.umkm):,.0f} bytes per UMKM")
+    print_rows(
+        f"throughput, {args.umkm:,} UMKM x {n_f:,} firms, k={K}, chunk {args.chunk_size}, "
+        f"load average {load_average():.1f}",
+        rows,
+    )
+    say(
+        f"encoding {len(files.umkm):,} UMKM + {n_f:,} firms in process: {enc_s:.1f} s; "
+        f"UMKM encodings {encoded_nbytes(U) / len(files.umkm):,.0f} bytes per UMKM"
+    )
 
-    sample = np.sort(rng.choice(len(files.umkm), size=min(args.quality_umkm, len(files.umkm)), replace=False))
+    sample = np.sort(
+        rng.choice(len(files.umkm), size=min(args.quality_umkm, len(files.umkm)), replace=False)
+    )
     say(f"shortlist quality on {len(sample):,} UMKM (true relevance of the demo world)")
     q = shortlist_quality(model, U, F, files.world, sample)
-    print_rows("shortlist vs every pair scored", [
-        ("metric", "every pair (trees)", f"shortlist ({model.shortlist_size} of {n_f})", "difference"),
-        ("NDCG@10 vs true relevance", q["ndcg_exact"], q["ndcg_shortlist"], q["ndcg_shortlist"] - q["ndcg_exact"]),
-        ("recall of the exact top-10", 1.0, q["recall"], q["recall"] - 1.0),
-    ])
+    print_rows(
+        "shortlist vs every pair scored",
+        [
+            (
+                "metric",
+                "every pair (trees)",
+                f"shortlist ({model.shortlist_size} of {n_f})",
+                "difference",
+            ),
+            (
+                "NDCG@10 vs true relevance",
+                q["ndcg_exact"],
+                q["ndcg_shortlist"],
+                q["ndcg_shortlist"] - q["ndcg_exact"],
+            ),
+            ("recall of the exact top-10", 1.0, q["recall"], q["recall"] - 1.0),
+        ],
+    )
     if args.profile:
         profile_block(service, subset[: min(len(subset), 256)])
 
@@ -232,15 +330,36 @@ def memory(args, tmp: Path) -> None:
     registry = Path(args.registry) if args.registry else register(model, tmp / "mem-registry")
     rows = [("UMKM in the file (all scored)", "wall s", "pairs/s", "peak RSS MiB")]
     for n in args.memory:
-        files = base if n == len(base.umkm) else demo_files(tmp / f"mem-{n}", n, args.memory_firms, args.seed)
-        run = run_cli(["recommend", "--umkm", str(files.path("umkm")), "--firms", str(files.path("firms")),
-                       "--registry", str(registry), "--k", str(K), "--out", str(tmp / "mem.csv"),
-                       "--chunk-size", str(args.chunk_size)])
+        files = (
+            base
+            if n == len(base.umkm)
+            else demo_files(tmp / f"mem-{n}", n, args.memory_firms, args.seed)
+        )
+        run = run_cli(
+            [
+                "recommend",
+                "--umkm",
+                str(files.path("umkm")),
+                "--firms",
+                str(files.path("firms")),
+                "--registry",
+                str(registry),
+                "--k",
+                str(K),
+                "--out",
+                str(tmp / "mem.csv"),
+                "--chunk-size",
+                str(args.chunk_size),
+            ]
+        )
         n_firms = len(files.firms)
         del files
         rows.append((n, run["wall_s"], n * n_firms / run["wall_s"], run["peak_mib"]))
-    print_rows(f"matcher recommend --engine local, peak memory, {args.memory_firms:,} firms "
-               f"(load average {load_average():.1f})", rows)
+    print_rows(
+        f"matcher recommend --engine local, peak memory, {args.memory_firms:,} firms "
+        f"(load average {load_average():.1f})",
+        rows,
+    )
 
 
 def profile_block(service: MatchService, u_idx: np.ndarray) -> None:
@@ -261,17 +380,25 @@ def say(msg: str) -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--umkm", type=int, default=50_000)
     p.add_argument("--firms", type=int, default=2_000)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--registry", default=None, help="use this registry's current model instead of training")
+    p.add_argument(
+        "--registry", default=None, help="use this registry's current model instead of training"
+    )
     p.add_argument("--reference-umkm", type=int, default=1_000, help="UMKM in the reference subset")
-    p.add_argument("--quality-umkm", type=int, default=1_000, help="UMKM sampled for shortlist quality")
+    p.add_argument(
+        "--quality-umkm", type=int, default=1_000, help="UMKM sampled for shortlist quality"
+    )
     p.add_argument("--chunk-size", type=int, default=2048)
     p.add_argument("--skip-dask", action="store_true")
     p.add_argument("--skip-throughput", action="store_true")
-    p.add_argument("--memory", type=int, nargs="*", default=[], help="UMKM counts for the memory runs")
+    p.add_argument(
+        "--memory", type=int, nargs="*", default=[], help="UMKM counts for the memory runs"
+    )
     p.add_argument("--memory-firms", type=int, default=5_000)
     p.add_argument("--profile", action="store_true", help="cProfile one block of the local path")
     args = p.parse_args()

@@ -12,6 +12,7 @@ Tables:
 ``heldout``  the time-split evaluation `matcher evaluate` prints on the default demo world
              (3,000 UMKM x 300 firms, seed 0; latest events held out, test share 0.2).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,12 +25,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import demo_files  # noqa: E402
 
-LABELS = {"model": "matcher", "facilitator_rule": "facilitator's rule",
-          "tfidf_cosine": "TF-IDF cosine", "random": "random"}
+LABELS = {
+    "model": "matcher",
+    "facilitator_rule": "facilitator's rule",
+    "tfidf_cosine": "TF-IDF cosine",
+    "random": "random",
+}
 MARKER = re.compile(r"(<!-- figures:(\w+) -->\n)(.*?)(<!-- /figures -->)", re.S)
 
 
-def heldout_table(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0, test_share: float = 0.2) -> str:
+def heldout_table(
+    n_umkm: int = 3000, n_firms: int = 300, seed: int = 0, test_share: float = 0.2
+) -> str:
     """The held-out evaluation exactly as `matcher evaluate` computes it, as Markdown."""
     from matcher.ranking import MatchModel
     from training.evaluate import ModelScorer, evaluate_scorers, fit_baselines, time_split
@@ -41,14 +48,19 @@ def heldout_table(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0, test_sh
     scorers = {"model": ModelScorer(model), **fit_baselines(files.umkm, files.firms, split.train)}
     table = evaluate_scorers(scorers, files.umkm, files.firms, split)
     n = table.set_index(["method", "segment"])["n_umkm"]["model"]
-    lines = [f"| held-out NDCG@10 | all ({n['all']} UMKM) | seen ({n['seen']}) | never seen "
-             f"({n['unseen']}) | coverage | exposure Gini |", "|---|---|---|---|---|---|"]
+    lines = [
+        f"| held-out NDCG@10 | all ({n['all']} UMKM) | seen ({n['seen']}) | never seen "
+        f"({n['unseen']}) | coverage | exposure Gini |",
+        "|---|---|---|---|---|---|",
+    ]
     for method, label in LABELS.items():
         rows = table[table["method"] == method].set_index("segment")
         name = f"**{label}**" if method == "model" else label
-        lines.append(f"| {name} | {rows.at['all', 'ndcg@10']:.3f} | {rows.at['seen', 'ndcg@10']:.3f} | "
-                     f"{rows.at['unseen', 'ndcg@10']:.3f} | {rows.at['all', 'coverage']:.3f} | "
-                     f"{rows.at['all', 'gini']:.3f} |")
+        lines.append(
+            f"| {name} | {rows.at['all', 'ndcg@10']:.3f} | {rows.at['seen', 'ndcg@10']:.3f} | "
+            f"{rows.at['unseen', 'ndcg@10']:.3f} | {rows.at['all', 'coverage']:.3f} | "
+            f"{rows.at['all', 'gini']:.3f} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -82,8 +94,11 @@ def main(argv=None) -> int:
         print(f"{target}: tables updated", file=sys.stderr)
         return 0
     if new != text:
-        print(f"{target}: measured tables are out of date; run "
-              f"`python bench/readme_figures.py --write {target}`", file=sys.stderr)
+        print(
+            f"{target}: measured tables are out of date; run "
+            f"`python bench/readme_figures.py --write {target}`",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

@@ -9,6 +9,7 @@ The temporary files and folders are made with the user's umask applied (``tempfi
 them 0600/0700), so a result ends up readable by colleagues and by a server running as
 another user exactly as a file written in place would.
 """
+
 from __future__ import annotations
 
 import os

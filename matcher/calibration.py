@@ -31,6 +31,7 @@ facilitator puts this UMKM and this firm together, how likely is a contract".
 firm, the UMKM's KBLI division and its scale (shrunken means of log value), capped by the
 firm's budget per partner; ``expected_value_idr = p_contract x predicted value``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -125,7 +126,7 @@ class StageCalibrator(BaseEstimator):
         # c_j = theta_1 + sum_{i<=j, i>=2} exp(theta_i)
         grad[1] = d_cuts.sum()
         for i in range(2, len(theta)):  # 2 increments
-            grad[i] = d_cuts[i - 1:].sum() * np.exp(theta[i])
+            grad[i] = d_cuts[i - 1 :].sum() * np.exp(theta[i])
         return loss, grad + 2 * self.alpha * theta
 
     def predict(self, scores) -> np.ndarray:
@@ -153,6 +154,7 @@ class StageCalibrator(BaseEstimator):
 
 
 # --------------------------------------------------------------------------- value
+
 
 def _division(kbli_lists) -> np.ndarray:
     return np.array([c[0][:2] if len(c) else "" for c in kbli_lists], dtype=object)
@@ -211,7 +213,9 @@ class ContractValueModel(BaseEstimator):
             resid = resid - effect.reindex(key).to_numpy()
         return self
 
-    def predict(self, umkm: pd.DataFrame, firms: pd.DataFrame, u_idx=None, f_idx=None) -> np.ndarray:
+    def predict(
+        self, umkm: pd.DataFrame, firms: pd.DataFrame, u_idx=None, f_idx=None
+    ) -> np.ndarray:
         """Values of pairs (``umkm`` row ``u_idx[i]`` with ``firms`` row ``f_idx[i]``; rows
         aligned when no positions are given), NaN if unknown. Effects are looked up once
         per UMKM and per firm, then combined for the pairs (no loop per pair)."""
@@ -223,9 +227,11 @@ class ContractValueModel(BaseEstimator):
             return cap * self.default_share
         u_effect = np.zeros(len(umkm))
         f_effect = np.zeros(len(firms))
-        for name, key, out in (("firm", firms["firm_id"].astype(str).to_numpy(dtype=object), f_effect),
-                               ("division", _division(umkm["kbli"].to_numpy()), u_effect),
-                               ("scale", _scale(umkm["scale"].to_numpy()), u_effect)):
+        for name, key, out in (
+            ("firm", firms["firm_id"].astype(str).to_numpy(dtype=object), f_effect),
+            ("division", _division(umkm["kbli"].to_numpy()), u_effect),
+            ("scale", _scale(umkm["scale"].to_numpy()), u_effect),
+        ):
             effect = self.effects_.get(name)
             if effect is not None and len(effect):
                 out += effect.reindex(key).fillna(0.0).to_numpy()
@@ -234,6 +240,7 @@ class ContractValueModel(BaseEstimator):
 
 
 # --------------------------------------------------------------------------- checks
+
 
 def expected_calibration_error(p, y, n_bins: int = 10) -> float:
     """ECE over ``n_bins`` equal-count bins of the predicted chance: the row-weighted mean
@@ -258,9 +265,13 @@ def reliability_table(p, y, n_bins: int = 10) -> pd.DataFrame:
     p, y = p[ok], y[ok]
     order = np.argsort(p, kind="stable")
     bins = [b for b in np.array_split(order, min(n_bins, max(len(p), 1))) if len(b)]
-    return pd.DataFrame({"n": [len(b) for b in bins],
-                         "predicted": [float(p[b].mean()) for b in bins],
-                         "observed": [float(y[b].mean()) for b in bins]})
+    return pd.DataFrame(
+        {
+            "n": [len(b) for b in bins],
+            "predicted": [float(p[b].mean()) for b in bins],
+            "observed": [float(y[b].mean()) for b in bins],
+        }
+    )
 
 
 def calibration_report(chances: np.ndarray, grades, n_bins: int = 10) -> dict:
@@ -269,7 +280,10 @@ def calibration_report(chances: np.ndarray, grades, n_bins: int = 10) -> dict:
     out = {}
     for k, (stage, t) in enumerate(zip(STAGES, STAGE_GRADES)):
         y = g >= t
-        out[stage] = {"ece": expected_calibration_error(chances[:, k], y, n_bins),
-                      "mean_predicted": float(np.nanmean(chances[:, k])),
-                      "observed": float(y.mean()), "n": int(len(g))}
+        out[stage] = {
+            "ece": expected_calibration_error(chances[:, k], y, n_bins),
+            "mean_predicted": float(np.nanmean(chances[:, k])),
+            "observed": float(y.mean()),
+            "n": int(len(g)),
+        }
     return out

@@ -8,6 +8,7 @@ the project goes through :func:`formula_safe`; machine consumers that want the c
 verbatim opt out per call (``formula_safe=False``, the CLI's ``--raw-csv``) or for a whole
 process with ``MATCHER_CSV_RAW=1``.
 """
+
 from __future__ import annotations
 
 import os

@@ -18,6 +18,7 @@ peringkat 3 dari 168") and the summary says that it is a ranking, not a chance.
 All text comes from the catalogue (``messages/event.toml``); every cell passes
 :func:`matcher.export.safe_text` (no formula injection).
 """
+
 from __future__ import annotations
 
 import math
@@ -50,26 +51,32 @@ def _label(key: str, lang: str | None, **kw) -> str:
 
 # --------------------------------------------------------------------------- match text
 
+
 def match_texts(schedule: pd.DataFrame, lang: str | None = None) -> tuple[pd.Series, str]:
     """How good each meeting is, in words, and the summary's note on what that means."""
     for column in ("p_contract", "chance"):  # the calibrated chance of a contract
         if column in schedule and schedule[column].notna().any():
             text = schedule[column].map(
-                lambda p: chance_text(float(p), "contract", lang) if pd.notna(p) else "")
+                lambda p: chance_text(float(p), "contract", lang) if pd.notna(p) else ""
+            )
             return text, _label("chance_note", lang)
     score = schedule["score"].astype(float)
     if "status" in schedule:  # ranked among the meetings that take place
         score = score.where(~schedule["status"].isin(["cancelled", "unplaced"]))
     rank = score.rank(ascending=False, method="min")
     n = int(score.notna().sum())
-    band = np.where(rank <= math.ceil(n / 3), "high",
-                    np.where(rank <= math.ceil(2 * n / 3), "medium", "low"))
-    text = [_label(f"rank.{b}", lang, rank=int(r), n=n) if pd.notna(r) else ""
-            for b, r in zip(band, rank)]
+    band = np.where(
+        rank <= math.ceil(n / 3), "high", np.where(rank <= math.ceil(2 * n / 3), "medium", "low")
+    )
+    text = [
+        _label(f"rank.{b}", lang, rank=int(r), n=n) if pd.notna(r) else ""
+        for b, r in zip(band, rank)
+    ]
     return pd.Series(text, index=schedule.index), _label("rank_note", lang)
 
 
 # --------------------------------------------------------------------------- writing
+
 
 class _Sheet:
     """A worksheet written as a printed table: widths, wrapping, heights, print setup."""
@@ -88,8 +95,9 @@ class _Sheet:
         ws.page_margins.left = ws.page_margins.right = 0.5
         ws.page_margins.top = ws.page_margins.bottom = 0.6
 
-    def line(self, values, *, bold=False, size=FONT_SIZE, head=False, box=False,
-             span: bool = False) -> int:
+    def line(
+        self, values, *, bold=False, size=FONT_SIZE, head=False, box=False, span: bool = False
+    ) -> int:
         """Write one row; ``span``: a single text over the whole width (merged)."""
         ws, r = self.ws, self.row
         values = list(values)
@@ -145,10 +153,18 @@ def _when(row, lang=None) -> str:
     return f"{row['start']}–{row['end']}{new}"
 
 
-def pack_workbook(schedule: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame, *,
-                  title: str | None = None, firm_lists: pd.DataFrame | None = None,
-                  umkm_lists: pd.DataFrame | None = None, wishes: dict | None = None,
-                  unmet: pd.DataFrame | None = None, lang: str | None = None) -> Workbook:
+def pack_workbook(
+    schedule: pd.DataFrame,
+    umkm: pd.DataFrame,
+    firms: pd.DataFrame,
+    *,
+    title: str | None = None,
+    firm_lists: pd.DataFrame | None = None,
+    umkm_lists: pd.DataFrame | None = None,
+    wishes: dict | None = None,
+    unmet: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> Workbook:
     """The printed pack (module docstring) for a schedule frame (``SCHEDULE_COLUMNS``)."""
     s = schedule.reset_index(drop=True).copy()
     texts, note = match_texts(s, lang)
@@ -165,30 +181,51 @@ def pack_workbook(schedule: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFram
     firm_ids = list(dict.fromkeys(placed.sort_values("firm_name")["firm_id"]))
     umkm_ids = list(dict.fromkeys(placed.sort_values("umkm_name")["umkm_id"]))
     reserved = [_label("sheet.summary", lang), _label("sheet.master", lang)]
-    names = sheet_names([f_name.get(i, i) for i in firm_ids]
-                        + [u_name.get(i, i) for i in umkm_ids], reserved=reserved)
-    _summary(_Sheet(wb.active, [38, 16, 30, 30, 20]), s, title, note, wishes, unmet,
-             firm_lists, umkm_lists, u_name, f_name, lang)
+    names = sheet_names(
+        [f_name.get(i, i) for i in firm_ids] + [u_name.get(i, i) for i in umkm_ids],
+        reserved=reserved,
+    )
+    _summary(
+        _Sheet(wb.active, [38, 16, 30, 30, 20]),
+        s,
+        title,
+        note,
+        wishes,
+        unmet,
+        firm_lists,
+        umkm_lists,
+        u_name,
+        f_name,
+        lang,
+    )
     wb.active.title = reserved[0]
     _master(_Sheet(wb.create_sheet(reserved[1]), [8, 34, 14, 34, 34]), placed, lang)
     for fid, name in zip(firm_ids, names[: len(firm_ids)]):
-        _firm_agenda(_Sheet(wb.create_sheet(name), [13, 7, 24, 28, 17, 20, 26]),
-                     placed[placed["firm_id"] == fid], lang)
-    for uid, name in zip(umkm_ids, names[len(firm_ids):]):
-        _umkm_agenda(_Sheet(wb.create_sheet(name), [13, 7, 26, 30, 20, 29]),
-                     placed[placed["umkm_id"] == uid], lang)
+        _firm_agenda(
+            _Sheet(wb.create_sheet(name), [13, 7, 24, 28, 17, 20, 26]),
+            placed[placed["firm_id"] == fid],
+            lang,
+        )
+    for uid, name in zip(umkm_ids, names[len(firm_ids) :]):
+        _umkm_agenda(
+            _Sheet(wb.create_sheet(name), [13, 7, 26, 30, 20, 29]),
+            placed[placed["umkm_id"] == uid],
+            lang,
+        )
     return wb
 
 
-def write_pack(schedule: pd.DataFrame, path: str | Path, umkm: pd.DataFrame,
-               firms: pd.DataFrame, **options) -> Path:
+def write_pack(
+    schedule: pd.DataFrame, path: str | Path, umkm: pd.DataFrame, firms: pd.DataFrame, **options
+) -> Path:
     """Write :func:`pack_workbook` to ``path`` atomically."""
     wb = pack_workbook(schedule, umkm, firms, **options)
     return write_atomic(path, wb.save)
 
 
-def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
-             u_name, f_name, lang) -> None:
+def _summary(
+    sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists, u_name, f_name, lang
+) -> None:
     placed = s[s["slot"].notna() & (s["status"] != "cancelled")]
     sh.line([title or _label("title", lang)], bold=True, size=14, span=True)
     sh.gap()
@@ -204,11 +241,18 @@ def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
     ]
     if wishes:
         for side in ("umkm", "firm"):
-            facts.append((_label(f"fact.wishes_{side}", lang),
-                          _label("of", lang, a=wishes[f"{side}_wishes_met"],
-                                 b=wishes[f"{side}_wishes"])))
-        facts.append((_label("fact.wishes_mutual", lang),
-                      _label("of", lang, a=wishes["mutual_pairs_met"], b=wishes["mutual_pairs"])))
+            facts.append(
+                (
+                    _label(f"fact.wishes_{side}", lang),
+                    _label("of", lang, a=wishes[f"{side}_wishes_met"], b=wishes[f"{side}_wishes"]),
+                )
+            )
+        facts.append(
+            (
+                _label("fact.wishes_mutual", lang),
+                _label("of", lang, a=wishes["mutual_pairs_met"], b=wishes["mutual_pairs"]),
+            )
+        )
     for pair in facts:
         sh.line(pair, box=True)
     sh.gap()
@@ -217,36 +261,71 @@ def _summary(sh: _Sheet, s, title, note, wishes, unmet, firm_lists, umkm_lists,
     if len(changed):
         sh.gap()
         sh.line([_label("changed_note", lang)], bold=True, span=True)
-        sh.table([_label("col.change", lang), _label("col.time", lang), _label("col.table", lang),
-                  _label("col.umkm", lang), _label("col.firm", lang)],
-                 [[_label(f"{r['status']}_mark", lang), _when(r, lang), r["table"],
-                   r["umkm_name"], r["firm_name"]] for _, r in changed.iterrows()], repeat=False)
+        sh.table(
+            [
+                _label("col.change", lang),
+                _label("col.time", lang),
+                _label("col.table", lang),
+                _label("col.umkm", lang),
+                _label("col.firm", lang),
+            ],
+            [
+                [
+                    _label(f"{r['status']}_mark", lang),
+                    _when(r, lang),
+                    r["table"],
+                    r["umkm_name"],
+                    r["firm_name"],
+                ]
+                for _, r in changed.iterrows()
+            ],
+            repeat=False,
+        )
     left = s[s["slot"].isna() & (s["status"] != "cancelled")]
     if len(left):
         sh.gap()
         sh.line([_label("unplaced_title", lang)], bold=True, span=True)
-        sh.table([_label("col.umkm", lang), _label("col.firm", lang), _label("col.why", lang)],
-                 [[r["umkm_name"], r["firm_name"], r["note"]] for _, r in left.iterrows()],
-                 repeat=False)
+        sh.table(
+            [_label("col.umkm", lang), _label("col.firm", lang), _label("col.why", lang)],
+            [[r["umkm_name"], r["firm_name"], r["note"]] for _, r in left.iterrows()],
+            repeat=False,
+        )
     if unmet is not None and len(unmet):
         sh.gap()
         sh.line([_label("unmet_title", lang)], bold=True, span=True)
-        sh.table([_label("col.who", lang), _label("col.wants", lang), _label("col.why", lang)],
-                 [[_name(r.from_id, u_name, f_name), _name(r.to_id, u_name, f_name),
-                   r.explanation] for r in unmet.itertuples()], repeat=False)
-    for lists, key, names, other in ((firm_lists, "firm_lists", f_name, u_name),
-                                     (umkm_lists, "umkm_lists", u_name, f_name)):
+        sh.table(
+            [_label("col.who", lang), _label("col.wants", lang), _label("col.why", lang)],
+            [
+                [_name(r.from_id, u_name, f_name), _name(r.to_id, u_name, f_name), r.explanation]
+                for r in unmet.itertuples()
+            ],
+            repeat=False,
+        )
+    for lists, key, names, other in (
+        (firm_lists, "firm_lists", f_name, u_name),
+        (umkm_lists, "umkm_lists", u_name, f_name),
+    ):
         if lists is None or not len(lists):
             continue
         sh.gap()
         sh.line([_label(f"{key}_title", lang)], bold=True, span=True)
-        id_col, extra, col = (("firm_id", "unused", "free") if key == "firm_lists"
-                              else ("umkm_id", "meetings", "meetings"))
-        sh.table([_label("col.name", lang), _label(f"col.{col}", lang),
-                  _label("col.options", lang)],
-                  [[names.get(r[id_col], r[id_col]), int(r[extra]),
-                    _options_text(r, other, lang) or _label("no_options", lang)]
-                   for _, r in lists.iterrows()], repeat=False)
+        id_col, extra, col = (
+            ("firm_id", "unused", "free")
+            if key == "firm_lists"
+            else ("umkm_id", "meetings", "meetings")
+        )
+        sh.table(
+            [_label("col.name", lang), _label(f"col.{col}", lang), _label("col.options", lang)],
+            [
+                [
+                    names.get(r[id_col], r[id_col]),
+                    int(r[extra]),
+                    _options_text(r, other, lang) or _label("no_options", lang),
+                ]
+                for _, r in lists.iterrows()
+            ],
+            repeat=False,
+        )
 
 
 def _options_text(row, names, lang) -> str:
@@ -255,8 +334,10 @@ def _options_text(row, names, lang) -> str:
     chances = row.get("option_p_contract")
     if chances is None or not isinstance(chances, (list, tuple, np.ndarray)):
         chances = [float("nan")] * len(row["option_ids"])
-    return "; ".join(names.get(i, i) + (f" ({chance_text(float(p), lang=lang)})" if np.isfinite(p) else "")
-                     for i, p in zip(row["option_ids"], chances))
+    return "; ".join(
+        names.get(i, i) + (f" ({chance_text(float(p), lang=lang)})" if np.isfinite(p) else "")
+        for i, p in zip(row["option_ids"], chances)
+    )
 
 
 def _name(pid, u_name, f_name) -> str:
@@ -268,39 +349,84 @@ def _master(sh: _Sheet, placed, lang) -> None:
     rows, last = [], None
     for _, r in placed.sort_values(["table", "slot"]).iterrows():
         first = r["table"] != last
-        rows.append([int(r["table"]) if first else "", r["firm_name"] if first else "",
-                     _when(r, lang), r["umkm_name"], _short(r["products"], 80)])
+        rows.append(
+            [
+                int(r["table"]) if first else "",
+                r["firm_name"] if first else "",
+                _when(r, lang),
+                r["umkm_name"],
+                _short(r["products"], 80),
+            ]
+        )
         last = r["table"]
-    sh.table([_label("col.table", lang), _label("col.firm", lang), _label("col.time", lang),
-              _label("col.umkm", lang), _label("col.products", lang)], rows)
+    sh.table(
+        [
+            _label("col.table", lang),
+            _label("col.firm", lang),
+            _label("col.time", lang),
+            _label("col.umkm", lang),
+            _label("col.products", lang),
+        ],
+        rows,
+    )
 
 
 def _firm_agenda(sh: _Sheet, rows, lang) -> None:
     first = rows.iloc[0]
     kind = first["investment_type"] if isinstance(first["investment_type"], str) else ""
-    sh.line([_label("firm_title", lang, name=first["firm_name"], id=first["firm_id"],
-                    kind=kind)], bold=True, size=13, span=True)
+    sh.line(
+        [_label("firm_title", lang, name=first["firm_name"], id=first["firm_id"], kind=kind)],
+        bold=True,
+        size=13,
+        span=True,
+    )
     sh.line([_label("firm_needs", lang, needs=_short(first["needs"], 300))], span=True)
-    sh.table([_label(f"col.{c}", lang) for c in
-              ("time", "table", "umkm", "products", "location", "match", "reasons")],
-             [[_when(r, lang), int(r["table"]), f"{r['umkm_name']} ({r['umkm_id']})",
-               _short(r["products"]), ", ".join(x for x in (r["regency"], r["province"])
-                                                if isinstance(x, str)),
-               r["match"], _short(r["reasons"])] for _, r in rows.iterrows()])
+    sh.table(
+        [
+            _label(f"col.{c}", lang)
+            for c in ("time", "table", "umkm", "products", "location", "match", "reasons")
+        ],
+        [
+            [
+                _when(r, lang),
+                int(r["table"]),
+                f"{r['umkm_name']} ({r['umkm_id']})",
+                _short(r["products"]),
+                ", ".join(x for x in (r["regency"], r["province"]) if isinstance(x, str)),
+                r["match"],
+                _short(r["reasons"]),
+            ]
+            for _, r in rows.iterrows()
+        ],
+    )
     sh.gap()
     sh.line([_label("notes_line", lang)], span=True)
 
 
 def _umkm_agenda(sh: _Sheet, rows, lang) -> None:
     first = rows.iloc[0]
-    sh.line([_label("umkm_title", lang, name=first["umkm_name"], id=first["umkm_id"])],
-            bold=True, size=13, span=True)
+    sh.line(
+        [_label("umkm_title", lang, name=first["umkm_name"], id=first["umkm_id"])],
+        bold=True,
+        size=13,
+        span=True,
+    )
     sh.line([_label("umkm_products", lang, products=_short(first["products"], 300))], span=True)
-    sh.table([_label(f"col.{c}", lang) for c in
-              ("time", "table", "firm", "needs", "match", "reasons")],
-             [[_when(r, lang), int(r["table"]),
-               f"{r['firm_name']} ({r['investment_type']})" if isinstance(r["investment_type"], str)
-               else r["firm_name"],
-               _short(r["needs"]), r["match"], _short(r["reasons"])] for _, r in rows.iterrows()])
+    sh.table(
+        [_label(f"col.{c}", lang) for c in ("time", "table", "firm", "needs", "match", "reasons")],
+        [
+            [
+                _when(r, lang),
+                int(r["table"]),
+                f"{r['firm_name']} ({r['investment_type']})"
+                if isinstance(r["investment_type"], str)
+                else r["firm_name"],
+                _short(r["needs"]),
+                r["match"],
+                _short(r["reasons"]),
+            ]
+            for _, r in rows.iterrows()
+        ],
+    )
     sh.gap()
     sh.line([_label("notes_line", lang)], span=True)

@@ -13,6 +13,7 @@ without a value (a model without chances) are counted separately, not guessed.
 Charts are drawn with matplotlib's object API (``Figure``, Agg canvas), so no GUI backend
 or global pyplot state is involved.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,10 +29,14 @@ REPORT_NAME = "report.md"
 
 def _md_table(frame: pd.DataFrame) -> str:
     head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---"
-                          for c in frame.columns) + "|"
-    body = ["| " + " | ".join(_fmt(v) for v in row) + " |"
-            for row in frame.itertuples(index=False)]
+    rule = (
+        "|"
+        + "|".join(
+            "---:" if pd.api.types.is_numeric_dtype(frame[c]) else "---" for c in frame.columns
+        )
+        + "|"
+    )
+    body = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in frame.itertuples(index=False)]
     return "\n".join([head, rule, *body])
 
 
@@ -53,14 +58,18 @@ def _share(part: float, whole: float) -> float:
     return float(part) / whole if whole else float("nan")
 
 
-def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame,
-                  event: pd.DataFrame) -> dict:
+def event_summary(
+    plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame, event: pd.DataFrame
+) -> dict:
     """The report's figures as plain data (also used for the CLI summary table)."""
     umkm_part = event[event["party"] == "umkm"]
     firm_part = event[event["party"] == "firm"]
     pairs = plan_df.merge(firms[["firm_id", "investment_type"]], on="firm_id", how="left")
-    value = (pairs["expected_value_idr"].to_numpy(float) if "expected_value_idr" in pairs
-             else np.full(len(pairs), np.nan))
+    value = (
+        pairs["expected_value_idr"].to_numpy(float)
+        if "expected_value_idr" in pairs
+        else np.full(len(pairs), np.nan)
+    )
     pairs = pairs.assign(expected_value=value)
 
     by_province = (
@@ -72,8 +81,9 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
         .sort_values(["participants", "matched"], ascending=False)
         .reset_index()
     )
-    firm_rows = firm_part.merge(firms[["firm_id", "investment_type"]], left_on="id",
-                                right_on="firm_id")
+    firm_rows = firm_part.merge(
+        firms[["firm_id", "investment_type"]], left_on="id", right_on="firm_id"
+    )
     used = plan_df["firm_id"].value_counts()
     by_type = (
         firm_rows.assign(used=firm_rows["firm_id"].map(used).fillna(0).astype(int))
@@ -81,8 +91,9 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
         .agg(firms=("firm_id", "size"), capacity=("capacity", "sum"), pairs=("used", "sum"))
         .assign(used_share=lambda d: d["pairs"] / d["capacity"])
     )
-    by_type["expected_value_idr"] = (pairs.groupby("investment_type")["expected_value"]
-                                     .sum(min_count=1))
+    by_type["expected_value_idr"] = pairs.groupby("investment_type")["expected_value"].sum(
+        min_count=1
+    )
     by_type = by_type.reset_index()
 
     capacity = int(firm_part["capacity"].sum())
@@ -98,8 +109,11 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
         "mean_score": float(plan_df["score"].mean()) if len(plan_df) else float("nan"),
         "expected_value_idr": float(value[known].sum()),
         "pairs_without_budget": int((~known).sum()),
-        "mean_p_contract": (float(plan_df["p_contract"].mean())
-                            if "p_contract" in plan_df and len(plan_df) else float("nan")),
+        "mean_p_contract": (
+            float(plan_df["p_contract"].mean())
+            if "p_contract" in plan_df and len(plan_df)
+            else float("nan")
+        ),
         "unmatched_umkm": plan_df.attrs.get("unmatched_umkm"),
         "unused_firms": plan_df.attrs.get("unused_firms"),
         "by_province": by_province,
@@ -107,9 +121,15 @@ def event_summary(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame
     }
 
 
-def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.DataFrame,
-                       event: pd.DataFrame, out_dir: str | Path, *,
-                       title: str = "Event plan report") -> Path:
+def write_event_report(
+    plan_df: pd.DataFrame,
+    umkm: pd.DataFrame,
+    firms: pd.DataFrame,
+    event: pd.DataFrame,
+    out_dir: str | Path,
+    *,
+    title: str = "Event plan report",
+) -> Path:
     """Write report.md and its charts into ``out_dir``; returns the report's path."""
     out = Path(out_dir)
     s = event_summary(plan_df, umkm, firms, event)
@@ -121,35 +141,65 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
     for name, fig in charts.items():
         write_atomic(out / name, lambda tmp, fig=fig: fig.savefig(tmp, format="png", dpi=110))
 
-    value_line = (f"- Expected contract value: **{_rupiah(s['expected_value_idr'])}** "
-                  f"(sum over planned pairs of chance of a contract x predicted contract value)")
+    value_line = (
+        f"- Expected contract value: **{_rupiah(s['expected_value_idr'])}** "
+        f"(sum over planned pairs of chance of a contract x predicted contract value)"
+    )
     if s["pairs_without_budget"]:
-        value_line += f"; {s['pairs_without_budget']} pair(s) without a calibrated chance " \
-                      "are not counted"
-    province = s["by_province"].rename(columns={
-        "province": "Province", "participants": "UMKM attending", "matched": "UMKM matched",
-        "share": "Share matched"})
-    by_type = s["by_type"].rename(columns={
-        "investment_type": "Type", "firms": "Firms", "capacity": "Capacity", "pairs": "Pairs",
-        "used_share": "Capacity used", "expected_value_idr": "Expected value (IDR)"})
+        value_line += (
+            f"; {s['pairs_without_budget']} pair(s) without a calibrated chance are not counted"
+        )
+    province = s["by_province"].rename(
+        columns={
+            "province": "Province",
+            "participants": "UMKM attending",
+            "matched": "UMKM matched",
+            "share": "Share matched",
+        }
+    )
+    by_type = s["by_type"].rename(
+        columns={
+            "investment_type": "Type",
+            "firms": "Firms",
+            "capacity": "Capacity",
+            "pairs": "Pairs",
+            "used_share": "Capacity used",
+            "expected_value_idr": "Expected value (IDR)",
+        }
+    )
     lines = [
-        f"# {title}", "",
+        f"# {title}",
+        "",
         f"- Pairs planned: **{s['pairs']}**",
         f"- UMKM matched: **{s['umkm_matched']} of {s['umkm_participants']}** "
         f"({s['umkm_matched_share']:.0%})",
         f"- Firm capacity used: **{s['pairs']} of {s['firm_capacity']} places** "
         f"({s['firm_capacity_used_share']:.0%}) across {s['firm_participants']} firms",
         f"- Mean score of planned pairs: {s['mean_score']:.3f}",
-        value_line, "",
+        value_line,
+        "",
         "A pair's predicted contract value is learned from past contract values by firm, KBLI "
         "division and scale, and never exceeds the firm's budget per partner; a firm's pairs "
         "together never exceed its yearly budget (`budget_idr`). It is an order of magnitude "
         "for planning, not a forecast.",
-        "", *_left_out_md(s), "## By UMKM province", "", _md_table(province), "",
-        "![UMKM matched by province](matched_by_province.png)", "",
-        "## By investment type", "", _md_table(by_type), "",
-        "![Firm capacity by investment type](capacity_by_type.png)", "",
-        "## Scores of planned pairs", "", "![Score distribution](scores.png)", "",
+        "",
+        *_left_out_md(s),
+        "## By UMKM province",
+        "",
+        _md_table(province),
+        "",
+        "![UMKM matched by province](matched_by_province.png)",
+        "",
+        "## By investment type",
+        "",
+        _md_table(by_type),
+        "",
+        "![Firm capacity by investment type](capacity_by_type.png)",
+        "",
+        "## Scores of planned pairs",
+        "",
+        "![Score distribution](scores.png)",
+        "",
     ]
     text = "\n".join(lines)
     return write_atomic(out / REPORT_NAME, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -158,17 +208,24 @@ def write_event_report(plan_df: pd.DataFrame, umkm: pd.DataFrame, firms: pd.Data
 def _left_out_md(s: dict) -> list[str]:
     lines = []
     for heading, key, cols in (
-            ("UMKM left without a worthwhile meeting", "unmatched_umkm", ["umkm_id", "alternatives"]),
-            ("Firms with unused capacity", "unused_firms", ["firm_id", "unused", "alternatives"])):
+        ("UMKM left without a worthwhile meeting", "unmatched_umkm", ["umkm_id", "alternatives"]),
+        ("Firms with unused capacity", "unused_firms", ["firm_id", "unused", "alternatives"]),
+    ):
         frame = s.get(key)
         if frame is not None and len(frame):
-            lines += [f"## {heading} ({len(frame)})", "",
-                      "Best alternatives a facilitator could still try:", "",
-                      _md_table(frame[cols]), ""]
+            lines += [
+                f"## {heading} ({len(frame)})",
+                "",
+                "Best alternatives a facilitator could still try:",
+                "",
+                _md_table(frame[cols]),
+                "",
+            ]
     return lines
 
 
 # --------------------------------------------------------------------------- charts
+
 
 def _province_chart(by_province: pd.DataFrame) -> Figure:
     top = by_province.head(15).iloc[::-1]

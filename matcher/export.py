@@ -11,6 +11,7 @@ Every text cell of the workbook goes through :func:`safe_text`, so a profile fie
 Every file is written to a temporary file next to the target and then moved into place
 (``os.replace``), so a failure never leaves a half-written plan behind.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,6 +62,7 @@ FIRM_SHEET_COLUMNS = (
 
 
 # --------------------------------------------------------------------------- cell safety
+
 
 def safe_text(value: object) -> str:
     """Text that a spreadsheet shows as-is: never a formula, no illegal XML characters.
@@ -124,9 +126,16 @@ def sheet_names(names: Sequence[str], reserved: Iterable[str] = (SUMMARY_SHEET,)
 
 # --------------------------------------------------------------------------- plan files
 
-def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | None = None,
-               firms: pd.DataFrame | None = None, title: str | None = None,
-               formula_safe: bool | None = None) -> Path:
+
+def write_plan(
+    plan_df: pd.DataFrame,
+    path: str | Path,
+    *,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    title: str | None = None,
+    formula_safe: bool | None = None,
+) -> Path:
     """Write the event plan by extension (.csv, .parquet, .xlsx), atomically.
 
     A .csv has its text cells made formula-safe (:mod:`matcher.csvsafe`) unless
@@ -139,7 +148,13 @@ def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | 
     missing = [c for c in PLAN_COLUMNS if c not in plan_df.columns]
     if missing:
         raise ValueError(f"plan frame lacks columns {missing}")
-    columns = ["umkm_id", "firm_id", "score", *[c for c in OPTIONAL_COLUMNS if c in plan_df.columns], "reasons"]
+    columns = [
+        "umkm_id",
+        "firm_id",
+        "score",
+        *[c for c in OPTIONAL_COLUMNS if c in plan_df.columns],
+        "reasons",
+    ]
     plan = plan_df.loc[:, columns].reset_index(drop=True)
     plan.attrs = dict(plan_df.attrs)
     ext = path.suffix.lower()
@@ -151,17 +166,28 @@ def write_plan(plan_df: pd.DataFrame, path: str | Path, *, umkm: pd.DataFrame | 
     if ext == ".xlsx":
         workbook = plan_workbook(plan, umkm, firms, title)
         return write_atomic(path, workbook.save)
-    raise MatcherError(f"{path}: unsupported plan format {ext or '(none)'!r}; "
-                       f"expected one of {', '.join(PLAN_FORMATS)}")
+    raise MatcherError(
+        f"{path}: unsupported plan format {ext or '(none)'!r}; "
+        f"expected one of {', '.join(PLAN_FORMATS)}"
+    )
 
 
-def _profiles(plan: pd.DataFrame, umkm: pd.DataFrame | None,
-              firms: pd.DataFrame | None) -> pd.DataFrame:
+def _profiles(
+    plan: pd.DataFrame, umkm: pd.DataFrame | None, firms: pd.DataFrame | None
+) -> pd.DataFrame:
     """The plan with UMKM and firm details joined on (empty where no frame was given)."""
-    u_cols = {"name": "umkm_name", "regency": "regency", "province": "province",
-              "products": "products"}
-    f_cols = {"name": "firm_name", "investment_type": "investment_type",
-              "province": "firm_province", "needs": "needs"}
+    u_cols = {
+        "name": "umkm_name",
+        "regency": "regency",
+        "province": "province",
+        "products": "products",
+    }
+    f_cols = {
+        "name": "firm_name",
+        "investment_type": "investment_type",
+        "province": "firm_province",
+        "needs": "needs",
+    }
     out = plan.copy()
     for frame, key, cols in ((umkm, "umkm_id", u_cols), (firms, "firm_id", f_cols)):
         if frame is None:
@@ -175,12 +201,17 @@ def _profiles(plan: pd.DataFrame, umkm: pd.DataFrame | None,
     return out
 
 
-def plan_workbook(plan: pd.DataFrame, umkm: pd.DataFrame | None = None,
-                  firms: pd.DataFrame | None = None, title: str | None = None) -> Workbook:
+def plan_workbook(
+    plan: pd.DataFrame,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    title: str | None = None,
+) -> Workbook:
     """The printable workbook (see module docstring) as an openpyxl ``Workbook``."""
     rows = _profiles(plan, umkm, firms)
-    firm_order = (rows.drop_duplicates("firm_id")
-                  .sort_values("firm_name", key=lambda s: s.astype(str).str.casefold()))
+    firm_order = rows.drop_duplicates("firm_id").sort_values(
+        "firm_name", key=lambda s: s.astype(str).str.casefold()
+    )
     names = sheet_names(firm_order["firm_name"].astype(str).tolist())
     wb = Workbook()
     _summary_sheet(wb.active, rows, firm_order, names, title)
@@ -191,8 +222,9 @@ def plan_workbook(plan: pd.DataFrame, umkm: pd.DataFrame | None = None,
     return wb
 
 
-def _summary_sheet(ws: Worksheet, rows: pd.DataFrame, firm_order: pd.DataFrame,
-                   names: list[str], title: str | None) -> None:
+def _summary_sheet(
+    ws: Worksheet, rows: pd.DataFrame, firm_order: pd.DataFrame, names: list[str], title: str | None
+) -> None:
     ws.title = SUMMARY_SHEET
     _write_row(ws, 1, [title or "Rencana pertemuan UMKM - perusahaan"], bold=True)
     ws["A1"].font = Font(bold=True, size=14)
@@ -212,20 +244,33 @@ def _summary_sheet(ws: Worksheet, rows: pd.DataFrame, firm_order: pd.DataFrame,
         _write_row(ws, r, pair)
     r = len(totals) + 4
     _write_row(ws, r, ["Per perusahaan"], bold=True)
-    _write_row(ws, r + 1, ["Perusahaan", "ID", "Jenis", "Provinsi", "Jumlah UMKM", "Lembar"],
-               bold=True)
+    _write_row(
+        ws, r + 1, ["Perusahaan", "ID", "Jenis", "Provinsi", "Jumlah UMKM", "Lembar"], bold=True
+    )
     counts = rows["firm_id"].value_counts()
     for k, ((_, firm), sheet) in enumerate(zip(firm_order.iterrows(), names), start=r + 2):
-        _write_row(ws, k, [firm["firm_name"], firm["firm_id"], firm["investment_type"],
-                           firm["firm_province"], int(counts[firm["firm_id"]]), sheet])
+        _write_row(
+            ws,
+            k,
+            [
+                firm["firm_name"],
+                firm["firm_id"],
+                firm["investment_type"],
+                firm["firm_province"],
+                int(counts[firm["firm_id"]]),
+                sheet,
+            ],
+        )
         ws.cell(row=k, column=6).hyperlink = "#'{}'!A1".format(sheet.replace("'", "''"))
     r = r + 3 + len(firm_order)
     _write_row(ws, r, ["Per provinsi (UMKM)"], bold=True)
     _write_row(ws, r + 1, ["Provinsi", "Pasangan", "UMKM"], bold=True)
-    by_province = (rows.assign(province=rows["province"].fillna("(tidak diketahui)"))
-                   .groupby("province")
-                   .agg(pairs=("umkm_id", "size"), umkm=("umkm_id", "nunique"))
-                   .sort_values("pairs", ascending=False))
+    by_province = (
+        rows.assign(province=rows["province"].fillna("(tidak diketahui)"))
+        .groupby("province")
+        .agg(pairs=("umkm_id", "size"), umkm=("umkm_id", "nunique"))
+        .sort_values("pairs", ascending=False)
+    )
     for k, (province, agg) in enumerate(by_province.iterrows(), start=r + 2):
         _write_row(ws, k, [province, int(agg["pairs"]), int(agg["umkm"])])
     for col, width in zip("ABCDEF", (28, 14, 10, 18, 13, 28)):
@@ -244,10 +289,23 @@ def _firm_sheet(ws: Worksheet, firm: pd.Series, block: pd.DataFrame) -> None:
     header_row = 3
     _write_row(ws, header_row, [h for h, _, _ in FIRM_SHEET_COLUMNS], bold=True)
     for n, (_, r) in enumerate(block.iterrows(), start=1):
-        _write_row(ws, header_row + n, [
-            n, r["umkm_id"], r["umkm_name"], r["regency"], r["province"], r["products"],
-            _chance_cell(r), r["reasons"], None, None, None,
-        ])
+        _write_row(
+            ws,
+            header_row + n,
+            [
+                n,
+                r["umkm_id"],
+                r["umkm_name"],
+                r["regency"],
+                r["province"],
+                r["products"],
+                _chance_cell(r),
+                r["reasons"],
+                None,
+                None,
+                None,
+            ],
+        )
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
     for col, (_, width, wraps) in enumerate(FIRM_SHEET_COLUMNS, start=1):
@@ -270,11 +328,18 @@ def _left_out(ws: Worksheet, attrs: dict) -> None:
     """Below the summary: UMKM left without a worthwhile meeting and firms with places
     left, each with the best alternatives a facilitator could still try."""
     sections = (
-        ("UMKM tanpa pertemuan yang layak", attrs.get("unmatched_umkm"),
-         ["ID UMKM", "Alternatif terbaik (perusahaan)"], lambda r: [r["umkm_id"], r["alternatives"]]),
-        ("Perusahaan dengan tempat kosong", attrs.get("unused_firms"),
-         ["ID perusahaan", "Tempat kosong", "Alternatif terbaik (UMKM)"],
-         lambda r: [r["firm_id"], int(r["unused"]), r["alternatives"]]),
+        (
+            "UMKM tanpa pertemuan yang layak",
+            attrs.get("unmatched_umkm"),
+            ["ID UMKM", "Alternatif terbaik (perusahaan)"],
+            lambda r: [r["umkm_id"], r["alternatives"]],
+        ),
+        (
+            "Perusahaan dengan tempat kosong",
+            attrs.get("unused_firms"),
+            ["ID perusahaan", "Tempat kosong", "Alternatif terbaik (UMKM)"],
+            lambda r: [r["firm_id"], int(r["unused"]), r["alternatives"]],
+        ),
     )
     r = ws.max_row + 2
     for heading, frame, header, cells in sections:

@@ -12,6 +12,7 @@ reduced by it first):
 :class:`PairStatus` looks statuses up for many pairs at once (a hashed pair key, no loop
 per pair), so recommendations and plans stay vectorised.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,7 +48,9 @@ class PairStatus:
             self.declined_per_firm = pd.Series(dtype=np.int64)
             return
         grade = pd.to_numeric(outcomes["grade"], errors="coerce").to_numpy(float)
-        code = np.where(grade == DECLINED_GRADE, DECLINED, np.where(grade >= PARTNER_GRADE, PARTNER, ""))
+        code = np.where(
+            grade == DECLINED_GRADE, DECLINED, np.where(grade >= PARTNER_GRADE, PARTNER, "")
+        )
         keep = code != ""
         rows = outcomes[keep]
         self._keys = _keys(rows["umkm_id"], rows["firm_id"])
@@ -81,7 +84,7 @@ class PairStatus:
 
 
 def status_words(status: np.ndarray, lang: str | None = None) -> np.ndarray:
-    """"sudah bermitra" / "pernah ditolak" / "" per status (the facilitator's words)."""
+    """ "sudah bermitra" / "pernah ditolak" / "" per status (the facilitator's words)."""
     from matcher.i18n import t
 
     status = np.asarray(status, dtype=object)

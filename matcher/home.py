@@ -6,6 +6,7 @@ and the server resolve these paths here, so ``matcher demo`` followed by any oth
 finds the same model and the same data. ``MATCHER_REGISTRY`` and ``MATCHER_DATABASE_URL``
 (or the matching command options) point either one elsewhere.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,9 @@ def home_dir(home: str | os.PathLike | None = None) -> Path:
     return Path(home or os.environ.get(HOME_ENV) or DEFAULT_HOME)
 
 
-def registry_dir(registry: str | os.PathLike | None = None,
-                 home: str | os.PathLike | None = None) -> Path:
+def registry_dir(
+    registry: str | os.PathLike | None = None, home: str | os.PathLike | None = None
+) -> Path:
     """``registry`` if given, else ``$MATCHER_REGISTRY``, else ``<home>/models``."""
     return Path(registry or os.environ.get(REGISTRY_ENV) or home_dir(home) / REGISTRY_DIR)
 

@@ -3,6 +3,7 @@
 Models, features and the planner see integer indices; the CLI, API and files see IDs.
 Every translation goes through an :class:`IdIndex`, in the spirit of LightFM's ``Dataset``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -61,7 +62,9 @@ class IdIndex:
         return self._ids.to_numpy()[np.asarray(positions, dtype=np.int64)]
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, IdIndex) and self.kind == other.kind and self._ids.equals(other._ids)
+        return (
+            isinstance(other, IdIndex) and self.kind == other.kind and self._ids.equals(other._ids)
+        )
 
     def __repr__(self) -> str:
         return f"IdIndex(kind={self.kind!r}, n={len(self)})"

@@ -6,6 +6,7 @@ success, so a failed run never leaves a half-written file. CSV and Parquet strea
 bounded by the chunk size); ``.xlsx`` is for people and holds at most one sheet's rows, so
 its chunks are gathered and written at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -54,11 +55,15 @@ class TableWriter:
     def write(self, chunk: pd.DataFrame) -> None:
         if self.kind == ".csv":
             chunk = csvsafe.formula_safe(chunk, self.formula_safe)
-            chunk.to_csv(self._tmp, mode="w" if self._first else "a", header=self._first, index=False)
+            chunk.to_csv(
+                self._tmp, mode="w" if self._first else "a", header=self._first, index=False
+            )
         elif self.kind == ".xlsx":
             if self.rows + len(chunk) > XLSX_MAX_ROWS:
-                raise MatcherError(f"{self.path}: more than {XLSX_MAX_ROWS:,} rows do not fit in a "
-                                   "spreadsheet; write .csv or .parquet instead")
+                raise MatcherError(
+                    f"{self.path}: more than {XLSX_MAX_ROWS:,} rows do not fit in a "
+                    "spreadsheet; write .csv or .parquet instead"
+                )
             self._frames.append(chunk)
         else:
             import pyarrow as pa
@@ -76,8 +81,10 @@ class TableWriter:
             if self._parquet is not None:
                 self._parquet.close()
             if exc_type is None and self.kind == ".xlsx":
-                _write_xlsx(pd.concat(self._frames, ignore_index=True) if self._frames
-                            else pd.DataFrame(), self._tmp)
+                _write_xlsx(
+                    pd.concat(self._frames, ignore_index=True) if self._frames else pd.DataFrame(),
+                    self._tmp,
+                )
         except BaseException:
             self._tmp.unlink(missing_ok=True)
             raise
@@ -116,18 +123,24 @@ def _write_xlsx(df: pd.DataFrame, path: Path) -> None:
     wb.save(path)
 
 
-def with_names(recs: pd.DataFrame, umkm: pd.DataFrame | None, firms: pd.DataFrame | None) -> pd.DataFrame:
+def with_names(
+    recs: pd.DataFrame, umkm: pd.DataFrame | None, firms: pd.DataFrame | None
+) -> pd.DataFrame:
     """``recs`` with each UMKM's and firm's name and province and the firm's PMA/PMDN beside
     the IDs, so the file reads on its own (in a spreadsheet, without a lookup)."""
     front: list[str] = []
     if umkm is not None:
-        u = umkm[["umkm_id", "name", "province"]].drop_duplicates("umkm_id").rename(
-            columns={"name": "umkm_name", "province": "umkm_province"})
+        u = (
+            umkm[["umkm_id", "name", "province"]]
+            .drop_duplicates("umkm_id")
+            .rename(columns={"name": "umkm_name", "province": "umkm_province"})
+        )
         recs = recs.merge(u, on="umkm_id", how="left")
         front += ["umkm_id", "umkm_name", "umkm_province"]
     if firms is not None:
         f = firms[["firm_id", "name", "investment_type", "province"]].rename(
-            columns={"name": "firm_name", "province": "firm_province"})
+            columns={"name": "firm_name", "province": "firm_province"}
+        )
         recs = recs.merge(f, on="firm_id", how="left")
         front += ["firm_id", "firm_name", "investment_type", "firm_province"]
     return recs[front + [c for c in recs.columns if c not in front]]

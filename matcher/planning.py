@@ -36,6 +36,7 @@ part of a better plan), so it too is optimal over all pairs.
 :func:`greedy_plan` (best pair first) is the reference baseline for tests and
 benchmarks only.
 """
+
 from __future__ import annotations
 
 import time
@@ -98,6 +99,7 @@ class Plan:
 
 # --------------------------------------------------------------------------- inputs
 
+
 @dataclass
 class _Problem:
     """Validated inputs shared by the optimal and the greedy planner."""
@@ -130,8 +132,18 @@ def _capacity(cap, n: int, what: str) -> np.ndarray:
     return arr
 
 
-def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude,
-             values, ids=None, weights=None, allowed=None) -> _Problem:
+def _prepare(
+    scores,
+    umkm_capacity,
+    firm_capacity,
+    min_score,
+    must_include,
+    exclude,
+    values,
+    ids=None,
+    weights=None,
+    allowed=None,
+) -> _Problem:
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 2:
         raise ValueError(f"scores must be a 2-D (UMKM x firm) matrix, got shape {scores.shape}")
@@ -141,7 +153,9 @@ def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, excl
     if weights is not None:
         weights = np.asarray(weights, dtype=float)
         if weights.shape != scores.shape:
-            raise ValueError(f"weights shape {weights.shape} differs from scores shape {scores.shape}")
+            raise ValueError(
+                f"weights shape {weights.shape} differs from scores shape {scores.shape}"
+            )
         value = value * weights
     cap_u = _capacity(umkm_capacity, scores.shape[0], "umkm_capacity")
     cap_f = _capacity(firm_capacity, scores.shape[1], "firm_capacity")
@@ -155,7 +169,9 @@ def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, excl
     if allowed is not None:
         allowed = np.asarray(allowed, dtype=bool)
         if allowed.shape != scores.shape:
-            raise ValueError(f"allowed shape {allowed.shape} differs from scores shape {scores.shape}")
+            raise ValueError(
+                f"allowed shape {allowed.shape} differs from scores shape {scores.shape}"
+            )
         eligible &= allowed
     eligible[banned[:, 0], banned[:, 1]] = False
 
@@ -166,6 +182,7 @@ def _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, excl
 
 def _check_forced(forced, banned, cap_u, cap_f, ids) -> None:
     """Must-include pairs that contradict exclusions or capacities: name them."""
+
     def name(side: int, k: int) -> str:
         what = ("UMKM", "firm")[side]
         return f"{what} {ids[side][k]!r}" if ids is not None else f"{what} at position {k}"
@@ -175,7 +192,8 @@ def _check_forced(forced, banned, cap_u, cap_f, ids) -> None:
     if len(both):
         raise PlanInfeasibleError(
             f"{len(both)} pair(s) are both must-include and excluded, e.g. "
-            f"{name(0, both[0, 0])} with {name(1, both[0, 1])}")
+            f"{name(0, both[0, 0])} with {name(1, both[0, 1])}"
+        )
     for side, cap in enumerate((cap_u, cap_f)):
         need = np.bincount(forced[:, side], minlength=len(cap))
         over = np.flatnonzero(need > cap)
@@ -184,7 +202,8 @@ def _check_forced(forced, banned, cap_u, cap_f, ids) -> None:
             raise PlanInfeasibleError(
                 f"must-include pairs exceed capacity: {name(side, k)} is forced into {need[k]} "
                 f"pair(s) but its capacity is {cap[k]}"
-                + (f" ({len(over)} participants in all)" if len(over) > 1 else ""))
+                + (f" ({len(over)} participants in all)" if len(over) > 1 else "")
+            )
 
 
 def _check_quotas(problem: _Problem, quotas: Sequence[Quota]) -> None:
@@ -198,15 +217,18 @@ def _check_quotas(problem: _Problem, quotas: Sequence[Quota]) -> None:
         if q.min_count > mask.sum():
             raise PlanInfeasibleError(
                 f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
-                f"{int(mask.sum())} UMKM from {q.label} take part in the event")
+                f"{int(mask.sum())} UMKM from {q.label} take part in the event"
+            )
         if q.min_count > (mask & reachable).sum():
             raise PlanInfeasibleError(
                 f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
                 f"{int((mask & reachable).sum())} UMKM from {q.label} have any allowed pair "
-                "(score >= min-score, positive value, not excluded)")
+                "(score >= min-score, positive value, not excluded)"
+            )
 
 
 # --------------------------------------------------------------------------- optimal
+
 
 def plan_event(
     scores: np.ndarray,
@@ -235,14 +257,32 @@ def plan_event(
     :class:`PlanInfeasibleError` naming the constraint that cannot hold.
     """
     t0 = time.perf_counter()
-    problem = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include,
-                       exclude, values, ids, weights, allowed)
+    problem = _prepare(
+        scores,
+        umkm_capacity,
+        firm_capacity,
+        min_score,
+        must_include,
+        exclude,
+        values,
+        ids,
+        weights,
+        allowed,
+    )
     quotas = [q for q in quotas if q.min_count > 0]
     _check_quotas(problem, quotas)
     if not problem.eligible.any():
-        return Plan(np.empty((0, 2), np.int64), np.empty(0), 0.0, "optimal",
-                    {"method": "nothing to plan", "candidate_pairs": 0,
-                     "seconds": time.perf_counter() - t0})
+        return Plan(
+            np.empty((0, 2), np.int64),
+            np.empty(0),
+            0.0,
+            "optimal",
+            {
+                "method": "nothing to plan",
+                "candidate_pairs": 0,
+                "seconds": time.perf_counter() - t0,
+            },
+        )
     lp = _ColumnGeneration(problem, quotas, initial_columns)
     x, bound = lp.solve()
     method = "lp (column generation)"
@@ -278,15 +318,18 @@ class _ColumnGeneration:
         self.p = problem
         self.quotas = quotas
         n_u, n_f = problem.shape
-        self.quota_rows = np.flatnonzero(
-            np.logical_or.reduce([np.asarray(q.mask, bool) for q in quotas])
-        ) if quotas else np.empty(0, np.int64)
+        self.quota_rows = (
+            np.flatnonzero(np.logical_or.reduce([np.asarray(q.mask, bool) for q in quotas]))
+            if quotas
+            else np.empty(0, np.int64)
+        )
         # position of a UMKM's y-link row among the links, -1 if it is in no quota
         self.link_of = np.full(n_u, -1, np.int64)
         self.link_of[self.quota_rows] = np.arange(len(self.quota_rows))
         # any slack must cost more than the whole plan can earn
         self.penalty = 1.0 + float(np.abs(problem.value).max(initial=0.0)) * (
-            min(problem.cap_u.sum(), problem.cap_f.sum()) + 1)
+            min(problem.cap_u.sum(), problem.cap_f.sum()) + 1
+        )
         self.is_forced = np.zeros((n_u, n_f), dtype=bool)
         self.is_forced[problem.forced[:, 0], problem.forced[:, 1]] = True
         self.in_model = np.zeros((n_u, n_f), dtype=bool)
@@ -311,7 +354,9 @@ class _ColumnGeneration:
         Adding every improving pair at once can pull most of a 2.5 M-pair room into the LP
         on skewed scores; a few per participant keeps the LP small and still converges.
         """
-        return np.argwhere(_top_of_rows_and_columns(gain, _PER_ROUND, _PER_ROUND) & np.isfinite(gain))
+        return np.argwhere(
+            _top_of_rows_and_columns(gain, _PER_ROUND, _PER_ROUND) & np.isfinite(gain)
+        )
 
     def _add(self, new: np.ndarray) -> None:
         self.in_model[new[:, 0], new[:, 1]] = True
@@ -324,10 +369,12 @@ class _ColumnGeneration:
         m, k, nq = len(cols), len(self.quota_rows), len(self.quotas)
         xs = np.arange(m)
         ones = np.ones(m)
-        capacity_rows = sp.vstack([
-            sp.csr_matrix((ones, (cols[:, 0], xs)), shape=(n_u, m)),
-            sp.csr_matrix((ones, (cols[:, 1], xs)), shape=(n_f, m)),
-        ])
+        capacity_rows = sp.vstack(
+            [
+                sp.csr_matrix((ones, (cols[:, 0], xs)), shape=(n_u, m)),
+                sp.csr_matrix((ones, (cols[:, 1], xs)), shape=(n_f, m)),
+            ]
+        )
         rows = [sp.hstack([capacity_rows, sp.csr_matrix((n_u + n_f, k + nq))])]
         b = [p.cap_u, p.cap_f]
         if nq:
@@ -335,13 +382,17 @@ class _ColumnGeneration:
             in_q = link >= 0
             x_part = sp.csr_matrix((-ones[in_q], (link[in_q], xs[in_q])), shape=(k, m))
             rows.append(sp.hstack([x_part, sp.identity(k), sp.csr_matrix((k, nq))]))
-            q_y = sp.csr_matrix(np.vstack(
-                [-np.asarray(q.mask, bool)[self.quota_rows].astype(float) for q in self.quotas]))
+            q_y = sp.csr_matrix(
+                np.vstack(
+                    [-np.asarray(q.mask, bool)[self.quota_rows].astype(float) for q in self.quotas]
+                )
+            )
             rows.append(sp.hstack([sp.csr_matrix((nq, m)), q_y, -sp.identity(nq)]))
             b += [np.zeros(k), -np.array([q.min_count for q in self.quotas], float)]
         A = sp.vstack(rows, format="csr")
-        c = np.concatenate([-p.value[cols[:, 0], cols[:, 1]], np.zeros(k),
-                            np.full(nq, self.penalty)])
+        c = np.concatenate(
+            [-p.value[cols[:, 0], cols[:, 1]], np.zeros(k), np.full(nq, self.penalty)]
+        )
         lower = np.zeros(m + k + nq)
         lower[:m] = self.is_forced[cols[:, 0], cols[:, 1]]
         upper = np.concatenate([np.ones(m + k), np.full(nq, np.inf)])
@@ -355,14 +406,13 @@ class _ColumnGeneration:
         tol = _REDUCED_COST_TOL * max(1.0, float(np.abs(p.value).max(initial=0.0)))
         for self.rounds in range(1, _MAX_ROUNDS + 1):
             c, A, b, lo, hi = self._model()
-            res = linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([lo, hi]),
-                          method="highs-ds")
+            res = linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([lo, hi]), method="highs-ds")
             if res.status != 0:  # elastic quotas keep it feasible; anything else is a bug
                 raise RuntimeError(f"LP solver failed: {res.message}")
             dual = -res.ineqlin.marginals  # >= 0 prices of the <= rows
-            y_u, y_f = dual[:n_u].copy(), dual[n_u:n_u + n_f]
+            y_u, y_f = dual[:n_u].copy(), dual[n_u : n_u + n_f]
             if len(self.quota_rows):
-                y_u[self.quota_rows] -= dual[n_u + n_f:n_u + n_f + len(self.quota_rows)]
+                y_u[self.quota_rows] -= dual[n_u + n_f : n_u + n_f + len(self.quota_rows)]
             # reduced gain of every pair; <= 0 for all left-out pairs certifies optimality
             reduced = p.value - y_u[:, None] - y_f[None, :]
             improving = (reduced > tol) & p.eligible & ~self.in_model
@@ -370,8 +420,10 @@ class _ColumnGeneration:
                 break
             self._add(self._best_per_participant(np.where(improving, reduced, -np.inf)))
         else:
-            raise RuntimeError(f"column generation did not converge in {_MAX_ROUNDS} rounds; "
-                               "the plan's optimality could not be proven")
+            raise RuntimeError(
+                f"column generation did not converge in {_MAX_ROUNDS} rounds; "
+                "the plan's optimality could not be proven"
+            )
         self.reduced_gain = reduced
         self.tol = tol
         self._raise_if_quota_slack(res.x)
@@ -394,8 +446,7 @@ class _ColumnGeneration:
             x = self._milp()
         self._raise_if_quota_slack(x)
         gap = bound - self._value(x)
-        promising = (self.p.eligible & ~self.in_model
-                     & (self.reduced_gain >= -gap - self.tol))
+        promising = self.p.eligible & ~self.in_model & (self.reduced_gain >= -gap - self.tol)
         if gap > self.tol and promising.any():
             self._add(np.argwhere(promising))
             x = self._milp()
@@ -409,14 +460,19 @@ class _ColumnGeneration:
         c, A, b, lo, hi = self._model()
         m, k = len(self.columns), len(self.quota_rows)
         integrality = np.concatenate([np.ones(m + k), np.zeros(len(self.quotas))])
-        res = milp(c, constraints=LinearConstraint(A, -np.inf, b), integrality=integrality,
-                   bounds=(lo, hi), options={"mip_rel_gap": 1e-9})
+        res = milp(
+            c,
+            constraints=LinearConstraint(A, -np.inf, b),
+            integrality=integrality,
+            bounds=(lo, hi),
+            options={"mip_rel_gap": 1e-9},
+        )
         if res.status != 0 or res.x is None:
             raise RuntimeError(f"MILP solver failed: {res.message}")
         return res.x
 
     def _quota_slack(self, x: np.ndarray) -> np.ndarray:
-        return x[len(x) - len(self.quotas):] if self.quotas else np.empty(0)
+        return x[len(x) - len(self.quotas) :] if self.quotas else np.empty(0)
 
     def _raise_if_quota_slack(self, x: np.ndarray) -> None:
         for q, s in zip(self.quotas, self._quota_slack(x)):
@@ -424,10 +480,12 @@ class _ColumnGeneration:
                 raise PlanInfeasibleError(
                     f"quota {q.label!r} asks for {q.min_count} matched UMKM but at most "
                     f"{q.min_count - s:.0f} can be matched together with the other "
-                    "constraints (firm capacities, must-include pairs, other quotas)")
+                    "constraints (firm capacities, must-include pairs, other quotas)"
+                )
 
 
 # --------------------------------------------------------------------------- greedy
+
 
 def greedy_plan(
     scores: np.ndarray,
@@ -444,8 +502,18 @@ def greedy_plan(
     """Reference baseline (tests and benchmarks only): forced pairs, then the best
     remaining pair while both sides have room. Ignores quotas; not optimal."""
     t0 = time.perf_counter()
-    p = _prepare(scores, umkm_capacity, firm_capacity, min_score, must_include, exclude, values,
-                 None, weights, allowed)
+    p = _prepare(
+        scores,
+        umkm_capacity,
+        firm_capacity,
+        min_score,
+        must_include,
+        exclude,
+        values,
+        None,
+        weights,
+        allowed,
+    )
     left_u, left_f = p.cap_u.copy(), p.cap_f.copy()
     np.subtract.at(left_u, p.forced[:, 0], 1)
     np.subtract.at(left_f, p.forced[:, 1], 1)
@@ -461,11 +529,17 @@ def greedy_plan(
             left_f[j] -= 1
     pairs = np.array(sorted(chosen), dtype=np.int64).reshape(-1, 2)
     pair_values = p.value[pairs[:, 0], pairs[:, 1]]
-    return Plan(pairs, pair_values, float(pair_values.sum()), "greedy",
-                {"method": "greedy", "seconds": time.perf_counter() - t0})
+    return Plan(
+        pairs,
+        pair_values,
+        float(pair_values.sum()),
+        "greedy",
+        {"method": "greedy", "seconds": time.perf_counter() - t0},
+    )
 
 
 # --------------------------------------------------------------------------- helpers
+
 
 def region_quota(umkm: pd.DataFrame, region: str, min_count: int) -> Quota:
     """Quota over the UMKM frame's rows in ``region``: a province (any accepted spelling:
@@ -485,8 +559,9 @@ def region_quota(umkm: pd.DataFrame, region: str, min_count: int) -> Quota:
     if found is None:
         near = ref.closest_provinces(region) + ref.closest_regencies(region)
         hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise MatcherError(f"quota region {region!r} is neither a province nor a "
-                           f"kabupaten/kota{hint}")
+        raise MatcherError(
+            f"quota region {region!r} is neither a province nor a kabupaten/kota{hint}"
+        )
     code, name = found
     return Quota((umkm["regency_code"] == code).to_numpy(bool), int(min_count), name)
 
@@ -499,8 +574,10 @@ def parse_quota(spec: str, umkm: pd.DataFrame) -> Quota:
     except ValueError:
         n = -1
     if not sep or not region.strip() or n < 0:
-        raise MatcherError(f"quota {spec!r}: expected REGION:N, e.g. 'Pamekasan:5' "
-                           "(N = minimum matched UMKM, an integer >= 0)")
+        raise MatcherError(
+            f"quota {spec!r}: expected REGION:N, e.g. 'Pamekasan:5' "
+            "(N = minimum matched UMKM, an integer >= 0)"
+        )
     return region_quota(umkm, region.strip(), n)
 
 
@@ -520,7 +597,9 @@ def stage_values(chances: np.ndarray, stage_weights=DEFAULT_STAGE_WEIGHTS) -> np
     ``sum_k w_k p_k``. NaN chances (a model without calibration) give NaN."""
     w = np.asarray(stage_weights, dtype=float)
     if w.shape != (3,) or (w < 0).any() or not np.isfinite(w).all():
-        raise MatcherError(f"stage weights must be 3 numbers >= 0 (meeting, MoU, contract), got {stage_weights!r}")
+        raise MatcherError(
+            f"stage weights must be 3 numbers >= 0 (meeting, MoU, contract), got {stage_weights!r}"
+        )
     return np.asarray(chances, dtype=float) @ w
 
 
@@ -532,8 +611,10 @@ def parse_stage_weights(text: str) -> tuple[float, float, float]:
     except ValueError:
         w = ()
     if len(w) != 3 or any(not np.isfinite(x) or x < 0 for x in w):
-        raise MatcherError(f"stage weights {text!r}: expected three numbers >= 0 for meeting, MoU "
-                           "and contract, e.g. '1,2,4'")
+        raise MatcherError(
+            f"stage weights {text!r}: expected three numbers >= 0 for meeting, MoU "
+            "and contract, e.g. '1,2,4'"
+        )
     return w
 
 
@@ -550,5 +631,7 @@ def firm_capped_values(values: np.ndarray, firm_pos: np.ndarray, budget: np.ndar
     known = np.isfinite(values)
     total = np.bincount(firm_pos[known], weights=values[known], minlength=len(budget))
     cap = np.asarray(budget, dtype=float)
-    scale = np.where(np.isfinite(cap) & (total > cap) & (total > 0), cap / np.where(total > 0, total, 1), 1.0)
+    scale = np.where(
+        np.isfinite(cap) & (total > cap) & (total > 0), cap / np.where(total > 0, total, 1), 1.0
+    )
     return values * scale[firm_pos]

@@ -16,6 +16,7 @@ A preferences frame (:func:`matcher.data.event_files.parse_preferences`) says, p
 :func:`unmet_wishes` lists each unmet wish with the reason (veto, not worthwhile enough to
 be planned, capacity taken by better pairs, no slot in the timetable).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,9 +94,14 @@ def wish_tally(prefs: pd.DataFrame | None, plan: pd.DataFrame) -> dict:
     return out
 
 
-def unmet_wishes(prefs: pd.DataFrame | None, plan: pd.DataFrame, *,
-                 eligible: pd.DataFrame | None = None, schedule: pd.DataFrame | None = None,
-                 lang: str | None = None) -> pd.DataFrame:
+def unmet_wishes(
+    prefs: pd.DataFrame | None,
+    plan: pd.DataFrame,
+    *,
+    eligible: pd.DataFrame | None = None,
+    schedule: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> pd.DataFrame:
     """Each wish not met, with why: ``veto`` (the other side said no), ``not_eligible`` (the
     pair is below the plan's minimum score/chance or has no value), ``capacity`` (the
     planner gave both sides' places to pairs worth more), ``no_slot`` (planned but not
@@ -112,11 +118,23 @@ def unmet_wishes(prefs: pd.DataFrame | None, plan: pd.DataFrame, *,
         placed = set(_keys(schedule[schedule["slot"].notna()]))
     vetoes = set(_keys(prefs[prefs["preference"] == "tidak"]))
     ok = set(_keys(eligible)) if eligible is not None else None
-    reason = np.where(keys.isin(vetoes), VETOED,
-             np.where(keys.isin(planned) & ~keys.isin(placed), NO_SLOT,
-             np.where(keys.isin(placed), "",
-             np.where(np.ones(len(keys), bool) if ok is None else keys.isin(ok), CAPACITY,
-                      NOT_ELIGIBLE))))
+    reason = np.where(
+        keys.isin(vetoes),
+        VETOED,
+        np.where(
+            keys.isin(planned) & ~keys.isin(placed),
+            NO_SLOT,
+            np.where(
+                keys.isin(placed),
+                "",
+                np.where(
+                    np.ones(len(keys), bool) if ok is None else keys.isin(ok),
+                    CAPACITY,
+                    NOT_ELIGIBLE,
+                ),
+            ),
+        ),
+    )
     out = wishes.assign(reason=reason)[["from_party", "from_id", "to_id", "reason"]]
     out = out[out["reason"] != ""].reset_index(drop=True)
     out["explanation"] = [t(f"event.wish_unmet.{r}", lang) for r in out["reason"]]

@@ -21,6 +21,7 @@ held-out outcomes and stored on the model (``calibrator_``; see
 :func:`training.train.fit_calibrated`), and a contract's likely size from a
 :class:`~matcher.calibration.ContractValueModel` fitted here on past contract values.
 """
+
 from __future__ import annotations
 
 import copy
@@ -33,17 +34,35 @@ from sklearn.linear_model import Ridge
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.calibration import STAGES, ContractValueModel, StageCalibrator
+from matcher.features.pairs import (
+    FEATURE_GROUPS,
+    FEATURE_NAMES,
+    EncodedSide,
+    PairFeatureBuilder,
+    prior_fit,
+)
 from matcher.i18n import format_number, t
-from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES, EncodedSide, PairFeatureBuilder, prior_fit
 from matcher.reasons import explain_rows
 from matcher.service import top_k_rows
 
-
 # Domain knowledge the trees must respect whatever the sample says: a closer product
 # match never hurts, a missing required certificate never helps.
-MONOTONE = {"concept_cos": 1, "need_cover": 1, "primary_product_match": 1, "primary_need_match": 1, "word_cos": 1, "char_cos": 1, "prior_fit": 1,
-            "inferred_need_match": 1, "mapped_match3": 1, "mapped_match4": 1,
-            "n_missing_certs": -1, "n_missing_relevant_certs": -1, "local_far": -1, "missing_food_cert": -1}
+MONOTONE = {
+    "concept_cos": 1,
+    "need_cover": 1,
+    "primary_product_match": 1,
+    "primary_need_match": 1,
+    "word_cos": 1,
+    "char_cos": 1,
+    "prior_fit": 1,
+    "inferred_need_match": 1,
+    "mapped_match3": 1,
+    "mapped_match4": 1,
+    "n_missing_certs": -1,
+    "n_missing_relevant_certs": -1,
+    "local_far": -1,
+    "missing_food_cert": -1,
+}
 
 
 def _strata(umkm, firms, U, F, users) -> tuple:
@@ -91,10 +110,24 @@ class MatchModel(BaseEstimator):
     random_state : int
     """
 
-    def __init__(self, n_negatives=20, negative_weight=0.03, negative_strategy="uniform", n_folds=5, max_iter=200,
-                 learning_rate=0.08, max_leaf_nodes=31, min_samples_leaf=30,
-                 l2_regularization=1.0, early_stopping="auto", monotone=True, shortlist_size=100,
-                 shortlist_min_firms=300, block_size=256, random_state=0):
+    def __init__(
+        self,
+        n_negatives=20,
+        negative_weight=0.03,
+        negative_strategy="uniform",
+        n_folds=5,
+        max_iter=200,
+        learning_rate=0.08,
+        max_leaf_nodes=31,
+        min_samples_leaf=30,
+        l2_regularization=1.0,
+        early_stopping="auto",
+        monotone=True,
+        shortlist_size=100,
+        shortlist_min_firms=300,
+        block_size=256,
+        random_state=0,
+    ):
         self.n_negatives = n_negatives
         self.negative_weight = negative_weight
         self.negative_strategy = negative_strategy
@@ -127,8 +160,12 @@ class MatchModel(BaseEstimator):
         uni = rng.integers(0, n_f, size=(len(users), k))
         neg_u, neg_f = [np.repeat(users, k)], [uni.ravel()]
         if self.negative_strategy not in ("uniform", "mixed"):
-            raise ValueError(f"negative_strategy must be 'uniform' or 'mixed', got {self.negative_strategy!r}")
-        for keys, pools in _strata(umkm, firms, U, F, users) if self.negative_strategy == "mixed" else ():
+            raise ValueError(
+                f"negative_strategy must be 'uniform' or 'mixed', got {self.negative_strategy!r}"
+            )
+        for keys, pools in (
+            _strata(umkm, firms, U, F, users) if self.negative_strategy == "mixed" else ()
+        ):
             for key in np.unique(keys):
                 pool = np.asarray(pools.get(key, []), dtype=np.int64)
                 if len(pool) == 0:
@@ -146,7 +183,9 @@ class MatchModel(BaseEstimator):
         u_all = np.concatenate([u_t, neg_u])
         f_all = np.concatenate([f_t, neg_f])
         y = np.concatenate([g_t, np.zeros(len(neg_u), np.float32)])
-        w = np.concatenate([np.ones(len(u_t), np.float32), np.full(len(neg_u), self.negative_weight, np.float32)])
+        w = np.concatenate(
+            [np.ones(len(u_t), np.float32), np.full(len(neg_u), self.negative_weight, np.float32)]
+        )
         return u_all, f_all, y, w, (u_t, f_t, g_t)
 
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, progress=None):
@@ -176,9 +215,12 @@ class MatchModel(BaseEstimator):
         self.empty_features_ = np.flatnonzero(np.isnan(X).all(axis=0))
         X[:, self.empty_features_] = 0.0
         self.ranker_ = HistGradientBoostingRegressor(
-            max_iter=self.max_iter, learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes, min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization, early_stopping=self.early_stopping,
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            early_stopping=self.early_stopping,
             monotonic_cst=[MONOTONE.get(n, 0) for n in FEATURE_NAMES] if self.monotone else None,
             random_state=self.random_state,
         ).fit(X, y, sample_weight=w)
@@ -198,7 +240,9 @@ class MatchModel(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ chances
-    def fit_calibrator(self, umkm: pd.DataFrame, firms: pd.DataFrame, heldout: pd.DataFrame) -> StageCalibrator:
+    def fit_calibrator(
+        self, umkm: pd.DataFrame, firms: pd.DataFrame, heldout: pd.DataFrame
+    ) -> StageCalibrator:
         """A stage calibrator for *this* model's scores, fitted on ``heldout`` outcomes
         (outcomes the model did not train on: the time split's validation events)."""
         scores, grades = self.outcome_scores(umkm, firms, heldout)
@@ -226,7 +270,9 @@ class MatchModel(BaseEstimator):
             return np.full((len(s), len(STAGES)), np.nan, dtype=np.float32)
         return self.calibrator_.predict(s)
 
-    def contract_values(self, umkm: pd.DataFrame, firms: pd.DataFrame, u_idx=None, f_idx=None) -> np.ndarray:
+    def contract_values(
+        self, umkm: pd.DataFrame, firms: pd.DataFrame, u_idx=None, f_idx=None
+    ) -> np.ndarray:
         """Predicted contract value (IDR) of pairs (``umkm`` row ``u_idx[i]``, ``firms`` row
         ``f_idx[i]``; aligned rows when None), capped by the firm's budget per partner;
         NaN when nothing is known."""
@@ -299,7 +345,11 @@ class MatchModel(BaseEstimator):
         L = max(self.shortlist_size, k)
         cols_out = np.empty((len(u_idx), k), dtype=np.int64)
         vals_out = np.empty((len(u_idx), k), dtype=np.float32)
-        X_out = np.empty((len(u_idx) * k, len(FEATURE_NAMES)), dtype=np.float32) if return_features else None
+        X_out = (
+            np.empty((len(u_idx) * k, len(FEATURE_NAMES)), dtype=np.float32)
+            if return_features
+            else None
+        )
         step = max(1, min(self.block_size, 2_000_000 // n_f))
         for s in range(0, len(u_idx), step):
             blk = u_idx[s : s + step]
@@ -316,7 +366,9 @@ class MatchModel(BaseEstimator):
             cols_out[s : s + len(blk)] = chosen
             vals_out[s : s + len(blk)] = vals
             if return_features:
-                X_out[s * k : (s + len(blk)) * k] = X[(np.arange(len(blk))[:, None] * n_f + chosen).ravel()]
+                X_out[s * k : (s + len(blk)) * k] = X[
+                    (np.arange(len(blk))[:, None] * n_f + chosen).ravel()
+                ]
         return (cols_out, vals_out, X_out) if return_features else (cols_out, vals_out)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
@@ -324,7 +376,11 @@ class MatchModel(BaseEstimator):
         (typical untried pair) values, the derived prior recomputed from the changed
         features. (n_pairs, n_groups), groups as in FEATURE_GROUPS; the prior's own column
         stays 0 (its effect is attributed to the groups it is built from)."""
-        groups = [(g, names) for g, (group, names) in enumerate(FEATURE_GROUPS.items()) if group != "prior"]
+        groups = [
+            (g, names)
+            for g, (group, names) in enumerate(FEATURE_GROUPS.items())
+            if group != "prior"
+        ]
         prior_col = FEATURE_NAMES.index("prior_fit")
         n = len(X)
         # a pair whose group already holds the reference values is unchanged by ablating

@@ -29,6 +29,7 @@ No model number is ever shown. Only the top-k rows of a recommendation are expla
 everything numeric is computed for those rows at once and the per-row loop only chooses
 and formats phrases.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,9 @@ _F32_0_05, _F32_0_2 = float(np.float32(0.05)), float(np.float32(0.2))
 
 def _templates(lang: str) -> dict[str, str]:
     """Every ``reasons.*`` message in ``lang``, keyed without the prefix (looked up once per call)."""
-    return {k[len("reasons."):]: v[lang] for k, v in catalogue().items() if k.startswith("reasons.")}
+    return {
+        k[len("reasons.") :]: v[lang] for k, v in catalogue().items() if k.startswith("reasons.")
+    }
 
 
 @lru_cache(maxsize=4096)
@@ -99,6 +102,7 @@ def _class_code(u_row, f_row, classes) -> str | None:
 def _is_service(codes, inferred: bool, U, u: int, classes3) -> bool:
     """Whether a UMKM's line is a service (KBLI sections from repair and utilities on,
     divisions 33 and up, trade 45-47 aside): by its stated codes, else its words' reading."""
+
     def service(code: str) -> bool:
         return code[:2].isdigit() and int(code[:2]) >= 33 and code[:2] not in ("45", "46", "47")
 
@@ -153,8 +157,11 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
     supply = np.full(len(rows), np.nan) if supply is None else supply[u_idx]
     need_locality = np.fmax(need_locality, np.nan_to_num(supply, nan=0.0)).tolist()
     supply = supply.tolist()
-    applies = (np.ones((len(rows), len(CERTIFICATIONS))) if U.cert_applies is None
-               else U.cert_applies[u_idx]).tolist()
+    applies = (
+        np.ones((len(rows), len(CERTIFICATIONS)))
+        if U.cert_applies is None
+        else U.cert_applies[u_idx]
+    ).tolist()
     u_inferred = (np.zeros(len(rows), bool) if U.inferred is None else U.inferred[u_idx]).tolist()
     f_inferred = (np.zeros(len(rows), bool) if F.inferred is None else F.inferred[f_idx]).tolist()
     classes3 = None if U.kbli3 is None else U.kbli3_classes
@@ -162,11 +169,28 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
     u_texts = U.texts[u_idx] if U.texts is not None else [None] * len(rows)
     f_texts = F.texts[f_idx] if F.texts is not None else [None] * len(rows)
     f_word, f_char, f_need, f_lvl, f_own, f_aff, f_inf = (
-        _F[n] for n in ("word_cos", "char_cos", "n_need_concepts", "kbli_need_level",
-                        "kbli_own_level", "aff_division", "inferred_need_match"))
+        _F[n]
+        for n in (
+            "word_cos",
+            "char_cos",
+            "n_need_concepts",
+            "kbli_need_level",
+            "kbli_own_level",
+            "aff_division",
+            "inferred_need_match",
+        )
+    )
     f_reg, f_prov, f_pref, f_gap, f_ratio, f_pma = (
-        _F[n] for n in ("same_regency", "same_province", "preferred_scale", "scale_gap",
-                        "log_capacity_to_budget", "pma_x_export"))
+        _F[n]
+        for n in (
+            "same_regency",
+            "same_province",
+            "preferred_scale",
+            "scale_gap",
+            "log_capacity_to_budget",
+            "pma_x_export",
+        )
+    )
     cert_names = [certificates.label(c, lang) for c in CERTIFICATIONS]
     out = []
     for i, x in enumerate(rows):
@@ -177,14 +201,21 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
 
         # products vs needs, in each side's own words
         s_concepts = shared.indices[shared.indptr[i] : shared.indptr[i + 1]].tolist()
-        s_groups = shared_groups.indices[shared_groups.indptr[i] : shared_groups.indptr[i + 1]].tolist()
-        pairs, family = _product_items(tpl, u_texts[i], f_texts[i], s_concepts, s_groups,
-                                       concept_group, labels)
+        s_groups = shared_groups.indices[
+            shared_groups.indptr[i] : shared_groups.indptr[i + 1]
+        ].tolist()
+        pairs, family = _product_items(
+            tpl, u_texts[i], f_texts[i], s_concepts, s_groups, concept_group, labels
+        )
         if pairs:
             items.append((c["text"], tpl["product_match"].format(pairs=", ".join(pairs))))
         elif family:
-            items.append((c["text"], tpl["product_family"].format(
-                family=group_words[family[0]], pairs=family[1])))
+            items.append(
+                (
+                    c["text"],
+                    tpl["product_family"].format(family=group_words[family[0]], pairs=family[1]),
+                )
+            )
         elif max(x[f_word], x[f_char]) >= _F32_0_2:
             items.append((c["text"], tpl["product_similar"]))
         elif x[f_need] > 0:
@@ -194,7 +225,9 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
         lvl, own = int(x[f_lvl]), int(x[f_own])
         if lvl >= 2:
             code = _matching_code(u_kbli[i], f_needed[i], lvl) or ""
-            items.append((c["kbli"], _kbli_text(tpl, "kbli_need", code, level=tpl[f"kbli_level.{lvl}"])))
+            items.append(
+                (c["kbli"], _kbli_text(tpl, "kbli_need", code, level=tpl[f"kbli_level.{lvl}"]))
+            )
         elif x[f_inf] >= 0.3 and (f_inferred[i] or u_inferred[i]) and classes3 is not None:
             # read from the words, not stated: said as an estimate (perkiraan)
             code = _class_code(U.kbli3[u_idx[i]], F.kbli3[f_idx[i]], classes3) or ""
@@ -214,7 +247,11 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
         if need_locality[i] >= LOCAL_NEED and kms[i] > LOCAL_KM:
             notes.append(tpl["far_for_local"].format(km=km, limit=format_number(LOCAL_KM, 0, lang)))
         elif local is not None and local >= LOCAL_NEED and kms[i] <= LOCAL_KM:
-            kind = "service" if _is_service(u_kbli[i], u_inferred[i], U, u_idx[i], classes3) else "goods"
+            kind = (
+                "service"
+                if _is_service(u_kbli[i], u_inferred[i], U, u_idx[i], classes3)
+                else "goods"
+            )
             items.append((max(c["geo"], 0.0), tpl[f"local_near.{kind}"].format(km=km)))
         elif local is not None and local <= SHIPS_ANYWHERE and kms[i] > LOCAL_KM:
             items.append((c["geo"], tpl["ships_anywhere"].format(km=km)))
@@ -234,12 +271,19 @@ def explain_rows(X, contrib, U, F, u_idx, f_idx, lang: str | None = None) -> lis
             scale = u_scale[i]
             band = "any" if isnan(scale) else ("small" if scale <= 2 else "medium")
             missing.append(tpl[f"halal_required.{band}"])
-        lacking = [j for j in range(len(CERTIFICATIONS))
-                   if req[i][j] and not held[i][j] and not (j == _HALAL and food)]
-        missing.extend(tpl["cert_missing"].format(cert=cert_names[j])
-                       for j in lacking if applies[i][j] >= 0.5)
-        notes.extend(tpl["cert_not_applicable"].format(cert=cert_names[j])
-                     for j in lacking if applies[i][j] < 0.5)
+        lacking = [
+            j
+            for j in range(len(CERTIFICATIONS))
+            if req[i][j] and not held[i][j] and not (j == _HALAL and food)
+        ]
+        missing.extend(
+            tpl["cert_missing"].format(cert=cert_names[j]) for j in lacking if applies[i][j] >= 0.5
+        )
+        notes.extend(
+            tpl["cert_not_applicable"].format(cert=cert_names[j])
+            for j in lacking
+            if applies[i][j] < 0.5
+        )
 
         # scale and capacity
         pref = x[f_pref]

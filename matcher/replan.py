@@ -17,6 +17,7 @@ The output is the whole schedule with a ``status`` per row: ``held``, ``unchange
 ``cancelled``, ``new`` (and ``unplaced`` rows carried over), so only the people on
 ``cancelled`` and ``new`` rows need to be told.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,9 +25,16 @@ import time
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+
 from matcher.data.errors import MatcherError
-from matcher.schedule import (assign_tables, clock, event_sides, pair_positions,
-                              participant_names, solve_binary)
+from matcher.schedule import (
+    assign_tables,
+    clock,
+    event_sides,
+    pair_positions,
+    participant_names,
+    solve_binary,
+)
 
 HELD, UNCHANGED, CANCELLED, NEW = "held", "unchanged", "cancelled", "new"
 
@@ -51,12 +59,21 @@ def slot_times(schedule: pd.DataFrame) -> np.ndarray:
     return times
 
 
-def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndarray, now: int,
-                    absent=(), *, value: np.ndarray | None = None,
-                    vetoed: np.ndarray | None = None, min_score: float | None = None,
-                    tables: int | None = None, umkm: pd.DataFrame | None = None,
-                    firms: pd.DataFrame | None = None,
-                    explain=None) -> tuple[pd.DataFrame, dict]:
+def replan_schedule(
+    schedule: pd.DataFrame,
+    event: pd.DataFrame,
+    scores: np.ndarray,
+    now: int,
+    absent=(),
+    *,
+    value: np.ndarray | None = None,
+    vetoed: np.ndarray | None = None,
+    min_score: float | None = None,
+    tables: int | None = None,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    explain=None,
+) -> tuple[pd.DataFrame, dict]:
     """The re-planned schedule (module docstring) and facts about it.
 
     ``event``: everyone expected (walk-ins included), in the order of ``scores``' rows and
@@ -81,9 +98,12 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     absent = set(map(str, absent))
     unknown = absent - set(u_ids) - set(f_ids)
     if unknown:
-        raise MatcherError(f"--absent: {', '.join(sorted(unknown))} not among the event's "
-                           "participants")
-    gone = (s["umkm_id"].astype(str).isin(absent) | s["firm_id"].astype(str).isin(absent)).to_numpy()
+        raise MatcherError(
+            f"--absent: {', '.join(sorted(unknown))} not among the event's participants"
+        )
+    gone = (
+        s["umkm_id"].astype(str).isin(absent) | s["firm_id"].astype(str).isin(absent)
+    ).to_numpy()
     status = s["status"].astype(object).to_numpy().copy()
     status[placed & (start < now)] = HELD
     status[placed & (start >= now) & gone] = CANCELLED
@@ -107,14 +127,20 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     free_f = np.tile(future, (n_f, 1))
     free_u[u, ks] = False
     free_f[f, ks] = False
-    tables_used = np.zeros((n_s, max(int(s.loc[keep, "table"].max()) if keep.any() else 0,
-                                     tables or 0)), dtype=bool)
+    tables_used = np.zeros(
+        (n_s, max(int(s.loc[keep, "table"].max()) if keep.any() else 0, tables or 0)), dtype=bool
+    )
     kt = s.loc[keep, "table"].astype(int).to_numpy() - 1
     tables_used[ks, kt] = True
     met = np.zeros((n_u, n_f), dtype=bool)
     met[u, f] = True
-    ok = (np.isfinite(scores) & (value > 0) & ~met
-          & ((left_u > 0) & here_u)[:, None] & ((left_f > 0) & here_f)[None, :])
+    ok = (
+        np.isfinite(scores)
+        & (value > 0)
+        & ~met
+        & ((left_u > 0) & here_u)[:, None]
+        & ((left_f > 0) & here_f)[None, :]
+    )
     if vetoed is not None:
         ok &= ~vetoed
     if min_score is not None:
@@ -130,8 +156,11 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     # tables: a firm keeps the table it had; walk-in firms get free ones
     home = np.full(n_f, -1, np.int64)
     home[f] = kt
-    n_tables = tables if tables is not None else max(tables_used.shape[1], 0) + int(
-        len(np.setdiff1d(nf, f)))
+    n_tables = (
+        tables
+        if tables is not None
+        else max(tables_used.shape[1], 0) + int(len(np.setdiff1d(nf, f)))
+    )
     taken = np.zeros((n_s, max(n_tables, 1)), dtype=bool)
     taken[:, : tables_used.shape[1]] = tables_used[:, : taken.shape[1]]
     new_home = home.copy()
@@ -144,21 +173,36 @@ def replan_schedule(schedule: pd.DataFrame, event: pd.DataFrame, scores: np.ndar
     u_sel = np.asarray(u_ids, dtype=object)[nu]
     f_sel = np.asarray(f_ids, dtype=object)[nf]
     reasons = explain(list(u_sel), list(f_sel)) if explain is not None and len(nu) else ""
-    new_rows = pd.DataFrame({
-        "slot": pd.array(nsl + 1, dtype="Int64"), "start": [clock(m) for m in times[nsl, 0]],
-        "end": [clock(m) for m in times[nsl, 1]], "table": pd.array(table + 1, dtype="Int64"),
-        "umkm_id": u_sel, "umkm_name": participant_names(u_sel, umkm, "umkm_id"),
-        "firm_id": f_sel, "firm_name": participant_names(f_sel, firms, "firm_id"),
-        "score": scores[nu, nf], "reasons": reasons, "status": NEW, "note": "",
-    })
+    new_rows = pd.DataFrame(
+        {
+            "slot": pd.array(nsl + 1, dtype="Int64"),
+            "start": [clock(m) for m in times[nsl, 0]],
+            "end": [clock(m) for m in times[nsl, 1]],
+            "table": pd.array(table + 1, dtype="Int64"),
+            "umkm_id": u_sel,
+            "umkm_name": participant_names(u_sel, umkm, "umkm_id"),
+            "firm_id": f_sel,
+            "firm_name": participant_names(f_sel, firms, "firm_id"),
+            "score": scores[nu, nf],
+            "reasons": reasons,
+            "status": NEW,
+            "note": "",
+        }
+    )
     out = pd.concat([s, new_rows], ignore_index=True) if len(new_rows) else s
     out["slot"] = out["slot"].astype("Int64")
     out["table"] = out["table"].astype("Int64")
     out = out.sort_values(["slot", "table", "umkm_id"], na_position="last", kind="stable")
-    info = {"held": int((status == HELD).sum()), "unchanged": int((status == UNCHANGED).sum()),
-            "cancelled": int(this_time.sum()), "new": int(chosen.sum()),
-            "candidates": len(cu), "slots_left": int(future.sum()), "solver": solver,
-            "seconds": time.perf_counter() - t0}
+    info = {
+        "held": int((status == HELD).sum()),
+        "unchanged": int((status == UNCHANGED).sum()),
+        "cancelled": int(this_time.sum()),
+        "new": int(chosen.sum()),
+        "candidates": len(cu),
+        "slots_left": int(future.sum()),
+        "solver": solver,
+        "seconds": time.perf_counter() - t0,
+    }
     return out.reset_index(drop=True), info
 
 
@@ -176,13 +220,20 @@ def _fill(cu, cf, v, free_u, free_f, left_u, left_f, room) -> tuple[np.ndarray, 
     n_f = free_f.shape[0]
     x = np.arange(k)
     ones = np.ones(k)
-    blocks = [sp.csr_matrix((ones, (c, x)), shape=(n_c, k)),
-              sp.csr_matrix((ones, (cu[c], x)), shape=(n_u, k)),
-              sp.csr_matrix((ones, (cf[c], x)), shape=(n_f, k)),
-              sp.csr_matrix((ones, (cu[c] * n_s + s, x)), shape=(n_u * n_s, k)),
-              sp.csr_matrix((ones, (cf[c] * n_s + s, x)), shape=(n_f * n_s, k))]
-    upper = [np.ones(n_c), left_u.clip(min=0), left_f.clip(min=0), np.ones(n_u * n_s),
-             np.ones(n_f * n_s)]
+    blocks = [
+        sp.csr_matrix((ones, (c, x)), shape=(n_c, k)),
+        sp.csr_matrix((ones, (cu[c], x)), shape=(n_u, k)),
+        sp.csr_matrix((ones, (cf[c], x)), shape=(n_f, k)),
+        sp.csr_matrix((ones, (cu[c] * n_s + s, x)), shape=(n_u * n_s, k)),
+        sp.csr_matrix((ones, (cf[c] * n_s + s, x)), shape=(n_f * n_s, k)),
+    ]
+    upper = [
+        np.ones(n_c),
+        left_u.clip(min=0),
+        left_f.clip(min=0),
+        np.ones(n_u * n_s),
+        np.ones(n_f * n_s),
+    ]
     if room is not None:
         blocks.append(sp.csr_matrix((ones, (s, x)), shape=(n_s, k)))
         upper.append(np.maximum(room, 0))
@@ -191,5 +242,3 @@ def _fill(cu, cf, v, free_u, free_f, left_u, left_f, room) -> tuple[np.ndarray, 
     on, status = solve_binary(cost, sp.vstack(blocks, format="csr"), np.concatenate(upper))
     slot[c[on]] = s[on]
     return slot, status
-
-

@@ -21,6 +21,7 @@ What travels where, and why:
 
 Dask is optional (``pip install 'matcher[scale]'``); it is imported only when used.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -62,11 +63,18 @@ def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) ->
     return scored.iloc[rows].reset_index(drop=True)
 
 
-def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int,
-                   out_path: str | Path, *, scheduler: str | None = None,
-                   chunk_size: int = 2048, n_workers: int = 2,
-                   progress: Callable[[int], None] | None = None,
-                   decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None) -> int:
+def recommend_dask(
+    service: MatchService,
+    umkm_ids: Sequence[str] | None,
+    k: int,
+    out_path: str | Path,
+    *,
+    scheduler: str | None = None,
+    chunk_size: int = 2048,
+    n_workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+    decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None,
+) -> int:
     """Top-k firms for ``umkm_ids`` (all UMKM when None) written to ``out_path`` via Dask.
 
     ``scheduler``: address of a running Dask scheduler; None starts a local cluster of
@@ -76,14 +84,29 @@ def recommend_dask(service: MatchService, umkm_ids: Sequence[str] | None, k: int
     """
     chunks = service.chunk_positions(umkm_ids, chunk_size)
     frames = (service.umkm.iloc[c] for c in chunks)
-    return recommend_dask_frames(service.firm_side(), frames, k, out_path, scheduler=scheduler,
-                                 n_workers=n_workers, progress=progress, decorate=decorate)
+    return recommend_dask_frames(
+        service.firm_side(),
+        frames,
+        k,
+        out_path,
+        scheduler=scheduler,
+        n_workers=n_workers,
+        progress=progress,
+        decorate=decorate,
+    )
 
 
-def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataFrame],
-                          k: int, out_path: str | Path, *, scheduler: str | None = None,
-                          n_workers: int = 2, progress: Callable[[int], None] | None = None,
-                          decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None) -> int:
+def recommend_dask_frames(
+    firms_service: MatchService,
+    frames: Iterable[pd.DataFrame],
+    k: int,
+    out_path: str | Path,
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+    decorate: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame] | None = None,
+) -> int:
     """Top-k firms for UMKM profile frames (canonical, one chunk each, in order) via Dask.
 
     ``frames`` may be read lazily from a file (the CLI streams it), so the driver holds
@@ -96,8 +119,10 @@ def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataF
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as exc:
-        raise DaskEngineError(f"the Dask engine needs dask.distributed ({exc}); install it with: "
-                              f"{INSTALL_HINT}, or use --engine local") from None
+        raise DaskEngineError(
+            f"the Dask engine needs dask.distributed ({exc}); install it with: "
+            f"{INSTALL_HINT}, or use --engine local"
+        ) from None
 
     frames = iter(frames)
     first = next(frames, None)
@@ -132,6 +157,7 @@ def recommend_dask_frames(firms_service: MatchService, frames: Iterable[pd.DataF
 
 # ---------------------------------------------------------------------------- helpers
 
+
 @contextlib.contextmanager
 def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Iterator:
     """A client on ``scheduler``, or on a local cluster started here and closed afterwards."""
@@ -146,8 +172,13 @@ def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Ite
             with warnings.catch_warnings():
                 # the scheduler's HTTP endpoint moves to a free port when 8787 is taken: fine
                 warnings.filterwarnings("ignore", message="Port .* is already in use")
-                cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.CRITICAL)
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                )
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
         where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
@@ -198,13 +229,17 @@ def _result(fut, chunk: int) -> pd.DataFrame:
         hint = ""
         if type(exc).__name__ == "KilledWorker":
             hint = " (a worker died, often from running out of memory: try a smaller --chunk-size)"
-        raise DaskEngineError(f"scoring UMKM chunk {chunk + 1} failed on a Dask worker: "
-                              f"{type(exc).__name__}: {exc}{hint}") from None
+        raise DaskEngineError(
+            f"scoring UMKM chunk {chunk + 1} failed on a Dask worker: "
+            f"{type(exc).__name__}: {exc}{hint}"
+        ) from None
 
 
 def _check_chunk(frame: pd.DataFrame, umkm_ids: np.ndarray, per_umkm: int) -> None:
     """Guard the file's integrity: a chunk must hold the rows of the UMKM asked, in order."""
     expected = np.repeat(umkm_ids, per_umkm)
     if not np.array_equal(frame["umkm_id"].to_numpy(dtype=object), expected):
-        raise DaskEngineError("a Dask worker returned rows for other UMKM than asked; "
-                              "are the workers running another matcher version?")
+        raise DaskEngineError(
+            "a Dask worker returned rows for other UMKM than asked; "
+            "are the workers running another matcher version?"
+        )

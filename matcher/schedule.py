@@ -27,6 +27,7 @@ Tables: with a table per firm each firm keeps its table all day. With fewer tabl
 slot the firms meeting are assigned tables by a small assignment problem that keeps each
 firm at the table it had before where it can (:func:`assign_tables`); the moves are counted.
 """
+
 from __future__ import annotations
 
 import re
@@ -34,11 +35,10 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linear_sum_assignment, milp
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
-
-import pandas as pd
 
 from matcher.data.errors import MatcherError
 from matcher.i18n import t
@@ -83,8 +83,9 @@ class Day:
             if b <= a:
                 raise MatcherError(f"break {clock(a)}-{clock(b)} ends before it starts")
         if self.end is not None and self.end <= self.start:
-            raise MatcherError(f"the day ends ({clock(self.end)}) before it starts "
-                               f"({clock(self.start)})")
+            raise MatcherError(
+                f"the day ends ({clock(self.end)}) before it starts ({clock(self.start)})"
+            )
 
     def slots(self, n: int | None = None) -> np.ndarray:
         """(k, 2) start and end minute of the first ``n`` slots (all slots until ``end``
@@ -111,6 +112,7 @@ def parse_break(text: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- colouring
+
 
 def max_degree(u: np.ndarray, f: np.ndarray) -> int:
     """The largest number of meetings of any one participant (the slot lower bound)."""
@@ -208,6 +210,7 @@ def balance_colours(u, f, colour: np.ndarray, k: int, most: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- timetable
 
+
 @dataclass
 class Timetable:
     """Slot and table (0-based, -1 = not placed) of each meeting, and why not placed."""
@@ -228,10 +231,17 @@ class Timetable:
 
 
 def schedule_meetings(
-    u, f, *, n_slots: int | None = None, umkm_free: np.ndarray | None = None,
-    firm_free: np.ndarray | None = None, tables: int | None = None,
-    value: np.ndarray | None = None, busy_umkm: np.ndarray | None = None,
-    busy_firm: np.ndarray | None = None, table_taken: np.ndarray | None = None,
+    u,
+    f,
+    *,
+    n_slots: int | None = None,
+    umkm_free: np.ndarray | None = None,
+    firm_free: np.ndarray | None = None,
+    tables: int | None = None,
+    value: np.ndarray | None = None,
+    busy_umkm: np.ndarray | None = None,
+    busy_firm: np.ndarray | None = None,
+    table_taken: np.ndarray | None = None,
     firm_home: np.ndarray | None = None,
 ) -> Timetable:
     """Timetable for meetings (u[k], f[k]) (participant positions).
@@ -253,8 +263,12 @@ def schedule_meetings(
     n_firms_meeting = len(np.unique(f))
     if tables is not None and tables < 1:
         raise MatcherError(f"the room needs at least one table, got {tables}")
-    windows = (umkm_free is not None or firm_free is not None or busy_umkm is not None
-               or busy_firm is not None)
+    windows = (
+        umkm_free is not None
+        or firm_free is not None
+        or busy_umkm is not None
+        or busy_firm is not None
+    )
     few_tables = tables is not None and tables < n_firms_meeting
     # with only too few tables, k = max(Δ, ceil(m / tables)) slots is a lower bound and
     # always enough (equitable colouring)
@@ -286,13 +300,18 @@ def schedule_meetings(
         reason = np.where(slot >= 0, "", np.where(common, NO_FREE_SLOT, NO_COMMON_SLOT))
         reason = reason.astype(object)
     table, moves = assign_tables(f, slot, n_f, tables, table_taken, firm_home)
-    info = {"method": method, "meetings": m, "seconds": time.perf_counter() - t0,
-            "table_moves": moves}
+    info = {
+        "method": method,
+        "meetings": m,
+        "seconds": time.perf_counter() - t0,
+        "table_moves": moves,
+    }
     return Timetable(slot, table, reason, need, info)
 
 
-def _milp_slots(u, f, allowed: np.ndarray, room: np.ndarray | None,
-                value: np.ndarray | None) -> tuple[np.ndarray, str]:
+def _milp_slots(
+    u, f, allowed: np.ndarray, room: np.ndarray | None, value: np.ndarray | None
+) -> tuple[np.ndarray, str]:
     """Slot per meeting (-1 = not placed) maximising placed meetings, then value, then
     earliness; ``allowed`` (meetings x slots) says where each meeting may go."""
     m, n_s = allowed.shape
@@ -320,14 +339,16 @@ def _milp_slots(u, f, allowed: np.ndarray, room: np.ndarray | None,
     if room is not None:
         blocks.append(sp.csr_matrix((np.ones(k), (s, x)), shape=(n_s, k)))
         upper.append(np.maximum(room, 0).astype(float))
-    x_on, status = solve_binary(cost, sp.vstack(blocks, format="csr"), np.concatenate(upper),
-                                gap=min(1e-6, 0.25 / (m + 1)))
+    x_on, status = solve_binary(
+        cost, sp.vstack(blocks, format="csr"), np.concatenate(upper), gap=min(1e-6, 0.25 / (m + 1))
+    )
     slot[e[x_on]] = s[x_on]
     return slot, status
 
 
-def solve_binary(cost: np.ndarray, A: sp.csr_matrix, upper: np.ndarray,
-                 gap: float = 1e-6) -> tuple[np.ndarray, str]:
+def solve_binary(
+    cost: np.ndarray, A: sp.csr_matrix, upper: np.ndarray, gap: float = 1e-6
+) -> tuple[np.ndarray, str]:
     """min cost @ x subject to A x <= upper, x binary; returns (x > 0.5, status text).
 
     The LP relaxation is solved first: these packing problems usually have an integral LP
@@ -341,16 +362,27 @@ def solve_binary(cost: np.ndarray, A: sp.csr_matrix, upper: np.ndarray,
     lp = milp(cost, constraints=constraint, integrality=np.zeros(len(cost)), bounds=(0, 1))
     if lp.x is not None and np.all((lp.x < 1e-7) | (lp.x > 1 - 1e-7)):
         return lp.x > 0.5, "optimal (integral LP)"
-    res = milp(cost, constraints=constraint, integrality=np.ones(len(cost)), bounds=(0, 1),
-               options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": gap, "presolve": False})
+    res = milp(
+        cost,
+        constraints=constraint,
+        integrality=np.ones(len(cost)),
+        bounds=(0, 1),
+        options={"time_limit": MILP_TIME_LIMIT, "mip_rel_gap": gap, "presolve": False},
+    )
     if res.x is None:
         raise RuntimeError(f"timetable solver failed: {res.message}")
     status = "optimal" if res.status == 0 else f"not proven optimal ({res.message})"
     return res.x > 0.5, status
 
 
-def assign_tables(f, slot, n_f: int, tables: int | None, taken: np.ndarray | None = None,
-                  home: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def assign_tables(
+    f,
+    slot,
+    n_f: int,
+    tables: int | None,
+    taken: np.ndarray | None = None,
+    home: np.ndarray | None = None,
+) -> tuple[np.ndarray, int]:
     """Table (0-based) of each placed meeting and the number of times a firm changes table.
 
     Enough tables (or no limit): each firm meeting anyone gets its own table for the day,
@@ -392,8 +424,20 @@ def assign_tables(f, slot, n_f: int, tables: int | None, taken: np.ndarray | Non
 
 # --------------------------------------------------------------------------- frames
 
-SCHEDULE_COLUMNS = ("slot", "start", "end", "table", "umkm_id", "umkm_name", "firm_id",
-                    "firm_name", "score", "reasons", "status", "note")
+SCHEDULE_COLUMNS = (
+    "slot",
+    "start",
+    "end",
+    "table",
+    "umkm_id",
+    "umkm_name",
+    "firm_id",
+    "firm_name",
+    "score",
+    "reasons",
+    "status",
+    "note",
+)
 SCHEDULED, UNPLACED = "scheduled", "unplaced"
 # optional columns of a plan that a schedule keeps (calibrated chances of each stage)
 CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr", "chance")
@@ -406,8 +450,9 @@ def event_sides(event: pd.DataFrame) -> tuple[list[str], list[str]]:
     return ids[is_u].tolist(), ids[~is_u].tolist()
 
 
-def pair_positions(frame: pd.DataFrame, u_ids: list[str], f_ids: list[str],
-                   what: str) -> tuple[np.ndarray, np.ndarray]:
+def pair_positions(
+    frame: pd.DataFrame, u_ids: list[str], f_ids: list[str], what: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Row and column positions of the frame's (umkm_id, firm_id) pairs; a pair outside
     the event is a MatcherError naming it."""
     u = pd.Index(u_ids).get_indexer(frame["umkm_id"].astype(str))
@@ -415,8 +460,10 @@ def pair_positions(frame: pd.DataFrame, u_ids: list[str], f_ids: list[str],
     bad = (u < 0) | (f < 0)
     if bad.any():
         row = frame.iloc[int(np.flatnonzero(bad)[0])]
-        raise MatcherError(f"{what}: pair ({row['umkm_id']}, {row['firm_id']}) is not among "
-                           f"the event's participants ({int(bad.sum())} such pair(s))")
+        raise MatcherError(
+            f"{what}: pair ({row['umkm_id']}, {row['firm_id']}) is not among "
+            f"the event's participants ({int(bad.sum())} such pair(s))"
+        )
     return u.astype(np.int64), f.astype(np.int64)
 
 
@@ -427,15 +474,23 @@ def day_length(day: Day, availability: pd.DataFrame | None, busiest: int = 0) ->
     if day.end is not None:
         return len(day.slots())
     if availability is not None and len(availability):
-        return busiest + len(Day(day.start, day.slot_minutes, day.breaks,
-                                 int(availability["to"].max())).slots())
+        return busiest + len(
+            Day(day.start, day.slot_minutes, day.breaks, int(availability["to"].max())).slots()
+        )
     return None
 
 
-def schedule_plan(plan: pd.DataFrame, event: pd.DataFrame, day: Day = Day(), *,
-                  tables: int | None = None, availability: pd.DataFrame | None = None,
-                  umkm: pd.DataFrame | None = None, firms: pd.DataFrame | None = None,
-                  lang: str | None = None) -> tuple[pd.DataFrame, Timetable]:
+def schedule_plan(
+    plan: pd.DataFrame,
+    event: pd.DataFrame,
+    day: Day = Day(),
+    *,
+    tables: int | None = None,
+    availability: pd.DataFrame | None = None,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    lang: str | None = None,
+) -> tuple[pd.DataFrame, Timetable]:
     """The timetable of a plan (umkm_id, firm_id, score, reasons) as a schedule frame
     (``SCHEDULE_COLUMNS``, slots and tables 1-based) and the :class:`Timetable` behind it.
     Meetings that cannot be placed are rows with no slot, status ``unplaced`` and the
@@ -452,16 +507,24 @@ def schedule_plan(plan: pd.DataFrame, event: pd.DataFrame, day: Day = Day(), *,
         free_u = free_slots(availability, u_ids, "umkm", times)
         free_f = free_slots(availability, f_ids, "firm", times)
     value = plan["score"].to_numpy(float) if "score" in plan else None
-    tt = schedule_meetings(u, f, n_slots=n_slots, umkm_free=free_u, firm_free=free_f,
-                           tables=tables, value=value)
+    tt = schedule_meetings(
+        u, f, n_slots=n_slots, umkm_free=free_u, firm_free=free_f, tables=tables, value=value
+    )
     times = day.slots(max(tt.slots_used, 1))
     return schedule_frame(plan, tt.slot, tt.table, tt.reason, times, umkm, firms, lang), tt
 
 
-def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
-                   reason: np.ndarray, times: np.ndarray, umkm: pd.DataFrame | None,
-                   firms: pd.DataFrame | None, lang: str | None = None,
-                   status: np.ndarray | None = None) -> pd.DataFrame:
+def schedule_frame(
+    plan: pd.DataFrame,
+    slot: np.ndarray,
+    table: np.ndarray,
+    reason: np.ndarray,
+    times: np.ndarray,
+    umkm: pd.DataFrame | None,
+    firms: pd.DataFrame | None,
+    lang: str | None = None,
+    status: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Schedule rows for the plan's pairs given 0-based slots/tables (-1 = not placed)."""
     placed = slot >= 0
     start = np.full(len(slot), "", dtype=object)
@@ -469,25 +532,29 @@ def schedule_frame(plan: pd.DataFrame, slot: np.ndarray, table: np.ndarray,
     start[placed] = [clock(m) for m in times[slot[placed], 0]]
     end[placed] = [clock(m) for m in times[slot[placed], 1]]
     notes = {code: t(f"event.unplaced.{code}", lang) for code in (NO_COMMON_SLOT, NO_FREE_SLOT)}
-    out = pd.DataFrame({
-        "slot": pd.array(np.where(placed, slot + 1, 0), dtype="Int64"),
-        "start": start, "end": end,
-        "table": pd.array(np.where(placed, table + 1, 0), dtype="Int64"),
-        "umkm_id": plan["umkm_id"].astype(str).to_numpy(),
-        "umkm_name": participant_names(plan["umkm_id"], umkm, "umkm_id"),
-        "firm_id": plan["firm_id"].astype(str).to_numpy(),
-        "firm_name": participant_names(plan["firm_id"], firms, "firm_id"),
-        "score": plan["score"].to_numpy(float) if "score" in plan else np.nan,
-        "reasons": plan["reasons"].to_numpy() if "reasons" in plan else "",
-        "status": (np.where(placed, SCHEDULED, UNPLACED) if status is None else status),
-        "note": [notes.get(r, "") for r in reason],
-    })
+    out = pd.DataFrame(
+        {
+            "slot": pd.array(np.where(placed, slot + 1, 0), dtype="Int64"),
+            "start": start,
+            "end": end,
+            "table": pd.array(np.where(placed, table + 1, 0), dtype="Int64"),
+            "umkm_id": plan["umkm_id"].astype(str).to_numpy(),
+            "umkm_name": participant_names(plan["umkm_id"], umkm, "umkm_id"),
+            "firm_id": plan["firm_id"].astype(str).to_numpy(),
+            "firm_name": participant_names(plan["firm_id"], firms, "firm_id"),
+            "score": plan["score"].to_numpy(float) if "score" in plan else np.nan,
+            "reasons": plan["reasons"].to_numpy() if "reasons" in plan else "",
+            "status": (np.where(placed, SCHEDULED, UNPLACED) if status is None else status),
+            "note": [notes.get(r, "") for r in reason],
+        }
+    )
     out.loc[~placed, ["slot", "table"]] = pd.NA
     for column in CHANCE_COLUMNS:  # calibrated chances, when the plan carries them, go along
         if column in plan:
             out[column] = pd.to_numeric(plan[column], errors="coerce").to_numpy()
-    return (out.sort_values(["slot", "table", "umkm_id"], na_position="last", kind="stable")
-            .reset_index(drop=True))
+    return out.sort_values(
+        ["slot", "table", "umkm_id"], na_position="last", kind="stable"
+    ).reset_index(drop=True)
 
 
 def participant_names(ids, frame: pd.DataFrame | None, key: str) -> np.ndarray:

@@ -18,23 +18,31 @@ The model it wraps follows the protocol of :class:`matcher.ranking.MatchModel`:
 - ``explain_features(X, U, F, u_idx, f_idx) -> list[str]``: reasons from those rows;
 - ``explain_pairs(U, F, u_idx, f_idx) -> list[str]``: Bahasa Indonesia reasons per pair.
 """
+
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-
 import copy
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from matcher.feedback import DECLINED, PairStatus, status_words
 from matcher.data.schema import UMKM_COLUMNS
+from matcher.feedback import DECLINED, PairStatus, status_words
 from matcher.index import IdIndex
 
 CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr")
 # status: "partner" (MoU or beyond: sudah bermitra), "declined" (only when asked for), ""
-RECOMMENDATION_COLUMNS = ("umkm_id", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons")
+RECOMMENDATION_COLUMNS = (
+    "umkm_id",
+    "firm_id",
+    "rank",
+    "score",
+    *CHANCE_COLUMNS,
+    "status",
+    "reasons",
+)
 
 
 def chance_texts(p: np.ndarray, stage: str = "contract", lang: str | None = None) -> np.ndarray:
@@ -78,9 +86,16 @@ class MatchService:
     model_version: str | None = None
     include_declined: bool = False  # default for every question (see with_outcomes)
 
-    def __init__(self, model, umkm: pd.DataFrame | None, firms: pd.DataFrame, *,
-                 encode_umkm_upfront: bool = True, encoded_firms=None,
-                 outcomes: pd.DataFrame | None = None):
+    def __init__(
+        self,
+        model,
+        umkm: pd.DataFrame | None,
+        firms: pd.DataFrame,
+        *,
+        encode_umkm_upfront: bool = True,
+        encoded_firms=None,
+        outcomes: pd.DataFrame | None = None,
+    ):
         """``umkm=None`` binds the firms only: a firm-side service that answers for UMKM
         profiles handed in (:meth:`match_profile`; what batch engines ship and stream).
         ``encode_umkm_upfront=False`` (batch runs) encodes UMKM chunk by chunk in
@@ -88,8 +103,11 @@ class MatchService:
         questions then encode all UMKM on first use. ``encoded_firms``: the firms'
         encodings when already made (another service's), so they are not made again."""
         self.model = model
-        self.umkm = (pd.DataFrame(columns=list(UMKM_COLUMNS)) if umkm is None
-                     else umkm.reset_index(drop=True))
+        self.umkm = (
+            pd.DataFrame(columns=list(UMKM_COLUMNS))
+            if umkm is None
+            else umkm.reset_index(drop=True)
+        )
         self.firms = firms.reset_index(drop=True)
         self.umkm_index = IdIndex(self.umkm["umkm_id"], kind="umkm")
         self.firm_index = IdIndex(self.firms["firm_id"], kind="firm")
@@ -98,7 +116,9 @@ class MatchService:
         self._F = model.encode_firms(self.firms) if encoded_firms is None else encoded_firms
         self.status = PairStatus(outcomes)
 
-    def with_outcomes(self, outcomes: pd.DataFrame | None, include_declined: bool = False) -> "MatchService":
+    def with_outcomes(
+        self, outcomes: pd.DataFrame | None, include_declined: bool = False
+    ) -> MatchService:
         """The same service (encodings shared, nothing re-encoded) answering with these
         recorded outcomes: e.g. the store's, read for each request. ``include_declined``
         shows declined pairs (flagged) instead of leaving them out, for every question."""
@@ -107,7 +127,7 @@ class MatchService:
         other.include_declined = include_declined
         return other
 
-    def firm_side(self) -> "MatchService":
+    def firm_side(self) -> MatchService:
         """This service's model and firms (encodings shared), without its UMKM."""
         service = MatchService(self.model, None, self.firms, encoded_firms=self._F)
         service.model_version = self.model_version
@@ -121,9 +141,14 @@ class MatchService:
         return self._U_all
 
     @classmethod
-    def from_registry(cls, registry=None, umkm: pd.DataFrame | None = None,
-                      firms: pd.DataFrame | None = None, version: str | None = None,
-                      **options) -> "MatchService":
+    def from_registry(
+        cls,
+        registry=None,
+        umkm: pd.DataFrame | None = None,
+        firms: pd.DataFrame | None = None,
+        version: str | None = None,
+        **options,
+    ) -> MatchService:
         """Bind the registry's current (or given) model version to these profiles.
 
         ``registry`` is a :class:`training.registry.Registry` or a folder path (None: the
@@ -161,24 +186,38 @@ class MatchService:
         """UMKM positions per chunk, in input order: the unit every batch engine scores."""
         if chunk_size < 1:
             raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
-        u_all = (np.arange(len(self.umkm_index)) if umkm_ids is None
-                 else self.umkm_index.to_index(list(umkm_ids)))
+        u_all = (
+            np.arange(len(self.umkm_index))
+            if umkm_ids is None
+            else self.umkm_index.to_index(list(umkm_ids))
+        )
         return [u_all[s : s + chunk_size] for s in range(0, len(u_all), chunk_size)]
 
-    def firm_mask(self, investment_type: str | None = None, province_code: str | None = None) -> np.ndarray | None:
+    def firm_mask(
+        self, investment_type: str | None = None, province_code: str | None = None
+    ) -> np.ndarray | None:
         """Firms a match request may return: of this investment type (PMA / PMDN) and in
         this province (2-digit code); None when there is no filter."""
         if investment_type is None and province_code is None:
             return None
         mask = np.ones(len(self.firms), dtype=bool)
         if investment_type is not None:
-            mask &= (self.firms["investment_type"].astype(str).str.upper() == investment_type.upper()).to_numpy()
+            mask &= (
+                self.firms["investment_type"].astype(str).str.upper() == investment_type.upper()
+            ).to_numpy()
         if province_code is not None:
             mask &= (self.firms["province_code"].astype(str) == str(province_code)).to_numpy()
         return mask
 
-    def recommend_chunk(self, u_idx: np.ndarray, k: int = 10, *, firm_mask: np.ndarray | None = None,
-                        min_chance: float | None = None, include_declined: bool | None = None) -> pd.DataFrame:
+    def recommend_chunk(
+        self,
+        u_idx: np.ndarray,
+        k: int = 10,
+        *,
+        firm_mask: np.ndarray | None = None,
+        min_chance: float | None = None,
+        include_declined: bool | None = None,
+    ) -> pd.DataFrame:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
         engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
         for row.
@@ -194,7 +233,11 @@ class MatchService:
         if include_declined is None:
             include_declined = self.include_declined
         # fetch enough candidates that k remain after the filters
-        extra = 0 if include_declined else self.status.max_declined(self.umkm["umkm_id"].to_numpy()[u_idx])
+        extra = (
+            0
+            if include_declined
+            else self.status.max_declined(self.umkm["umkm_id"].to_numpy()[u_idx])
+        )
         if firm_mask is not None:
             extra += int((~firm_mask).sum())
         cols, vals, X = self.model.top_firms(U, self._F, local, k + extra, return_features=True)
@@ -207,32 +250,56 @@ class MatchService:
         if firm_mask is not None:
             keep &= firm_mask[cols.ravel()]
         if min_chance is not None:
-            keep &= (frame["p_contract"].to_numpy(float) >= min_chance)
+            keep &= frame["p_contract"].to_numpy(float) >= min_chance
         frame = frame[keep]
         frame = frame[frame.groupby("umkm_id", sort=False).cumcount().to_numpy() < k].copy()
         frame["rank"] = frame.groupby("umkm_id", sort=False).cumcount().to_numpy() + 1
         return frame.reset_index(drop=True)
 
-    def recommend_firms(self, umkm_ids: Sequence[str] | None = None, k: int = 10, **filters) -> pd.DataFrame:
+    def recommend_firms(
+        self, umkm_ids: Sequence[str] | None = None, k: int = 10, **filters
+    ) -> pd.DataFrame:
         parts = list(self.iter_recommend_firms(umkm_ids, k, **filters))
         if not parts:
             return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
         return pd.concat(parts, ignore_index=True)
 
-    def recommend_umkm(self, firm_id: str, k: int = 10, umkm_ids: Sequence[str] | None = None, *,
-                       min_chance: float | None = None, include_declined: bool | None = None) -> pd.DataFrame:
+    def recommend_umkm(
+        self,
+        firm_id: str,
+        k: int = 10,
+        umkm_ids: Sequence[str] | None = None,
+        *,
+        min_chance: float | None = None,
+        include_declined: bool | None = None,
+    ) -> pd.DataFrame:
         """Top-k UMKM for one firm (the reverse question), best first; among ``umkm_ids``
         only when given (e.g. the UMKM of a facilitator's region). Declined pairs are left
         out unless ``include_declined``; ``min_chance``: contract chance at least this."""
         f = self.firm_index.to_index([firm_id])
-        pool = (np.arange(len(self.umkm_index)) if umkm_ids is None
-                else self.umkm_index.to_index(list(umkm_ids)))
+        pool = (
+            np.arange(len(self.umkm_index))
+            if umkm_ids is None
+            else self.umkm_index.to_index(list(umkm_ids))
+        )
         include_declined = self.include_declined if include_declined is None else include_declined
         if len(pool) and not include_declined and self.status.max_declined([firm_id], side="firm"):
-            status = self.status.lookup(self.umkm["umkm_id"].to_numpy()[pool], np.repeat(firm_id, len(pool)))
+            status = self.status.lookup(
+                self.umkm["umkm_id"].to_numpy()[pool], np.repeat(firm_id, len(pool))
+            )
             pool = pool[status != DECLINED]
         if len(pool) == 0:
-            return pd.DataFrame(columns=["firm_id", "umkm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons"])
+            return pd.DataFrame(
+                columns=[
+                    "firm_id",
+                    "umkm_id",
+                    "rank",
+                    "score",
+                    *CHANCE_COLUMNS,
+                    "status",
+                    "reasons",
+                ]
+            )
         scores = self.model.score_block(self._U, self._F, pool, f)[:, 0]
         if min_chance is not None:
             p = self._model_chances(scores)[:, 2]
@@ -252,12 +319,20 @@ class MatchService:
             }
         )
 
-    def plan_event(self, event: pd.DataFrame, *, min_score: float | None = None,
-                   must_include: Sequence[tuple[str, str]] = (), exclude: Sequence[tuple[str, str]] = (),
-                   quotas: Sequence[str] = (), min_chance: float | None = None,
-                   stage_weights=None, weights: np.ndarray | None = None,
-                   include_declined: bool | None = None,
-                   preferences: pd.DataFrame | None = None) -> pd.DataFrame:
+    def plan_event(
+        self,
+        event: pd.DataFrame,
+        *,
+        min_score: float | None = None,
+        must_include: Sequence[tuple[str, str]] = (),
+        exclude: Sequence[tuple[str, str]] = (),
+        quotas: Sequence[str] = (),
+        min_chance: float | None = None,
+        stage_weights=None,
+        weights: np.ndarray | None = None,
+        include_declined: bool | None = None,
+        preferences: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
         """Plan an event (canonical event frame) for the largest expected value.
 
         Scores every (UMKM, firm) pair among the participants, turns the scores into
@@ -282,23 +357,35 @@ class MatchService:
         from matcher.planning import DEFAULT_MIN_CHANCE, firm_capped_values, parse_quota, plan_event
         from matcher.preferences import unmet_wishes, wish_tally
 
-        room = self._room(event, stage_weights=stage_weights, include_declined=include_declined,
-                          preferences=preferences, exclude=exclude, weights=weights)
+        room = self._room(
+            event,
+            stage_weights=stage_weights,
+            include_declined=include_declined,
+            preferences=preferences,
+            exclude=exclude,
+            weights=weights,
+        )
         u_ids, f_ids, scores, chances = room.u_ids, room.f_ids, room.scores, room.chances
         min_chance = DEFAULT_MIN_CHANCE if min_chance is None else float(min_chance)
         if not 0.0 <= min_chance <= 1.0:
-            raise MatcherError(f"minimum chance must be between 0 and 1 (e.g. 0.1 = 10%), got {min_chance}")
+            raise MatcherError(
+                f"minimum chance must be between 0 and 1 (e.g. 0.1 = 10%), got {min_chance}"
+            )
         allowed = room.not_declined.copy()
         if room.calibrated:
             allowed &= chances[:, :, 0] >= min_chance
         umkm_rows = self.umkm.iloc[self.umkm_index.to_index(u_ids)].reset_index(drop=True)
         plan = plan_event(
-            scores, room.cap_u, room.cap_f,
+            scores,
+            room.cap_u,
+            room.cap_f,
             min_score=min_score,
             must_include=room.positions(must_include, "must-include"),
             exclude=room.excluded,
             quotas=[parse_quota(q, umkm_rows) for q in quotas],
-            values=room.value if room.calibrated else None, weights=room.weights, allowed=allowed,
+            values=room.value if room.calibrated else None,
+            weights=room.weights,
+            allowed=allowed,
             ids=(u_ids, f_ids),
         )
         i, j = plan.pairs[:, 0], plan.pairs[:, 1]
@@ -307,41 +394,74 @@ class MatchService:
         u_glob = self.umkm_index.to_index(list(u_sel))
         f_glob = self.firm_index.to_index(list(f_sel))
         cols = self.chances(scores[i, j], u_glob, f_glob, self.explain(list(u_sel), list(f_sel)))
-        budget = self.firms["budget_idr"] if "budget_idr" in self.firms else pd.Series(np.nan, index=self.firms.index)
+        budget = (
+            self.firms["budget_idr"]
+            if "budget_idr" in self.firms
+            else pd.Series(np.nan, index=self.firms.index)
+        )
         budgets = budget.to_numpy(float)[self.firm_index.to_index(f_ids)]  # no budget known: no cap
         cols["expected_value_idr"] = firm_capped_values(cols["expected_value_idr"], j, budgets)
         out = pd.DataFrame({"umkm_id": u_sel, "firm_id": f_sel, "score": scores[i, j], **cols})
         out = out.sort_values(["firm_id", "score"], ascending=[True, False], kind="stable")
-        out.attrs["plan_info"] = {**plan.info, "objective": "expected value" if room.calibrated else "score",
-                                  "min_chance": min_chance if room.calibrated else None}
+        out.attrs["plan_info"] = {
+            **plan.info,
+            "objective": "expected value" if room.calibrated else "score",
+            "min_chance": min_chance if room.calibrated else None,
+        }
         alt = room.alternatives(plan.pairs)
         out.attrs["unmatched_umkm"] = alt.unmatched_umkm()
         out.attrs["unused_firms"] = alt.unused_firms()
         out = out.reset_index(drop=True)
         if preferences is not None:
-            ok_pairs = np.argwhere(np.isfinite(room.open_value()) & allowed
-                                   & ((scores >= min_score) if min_score is not None else True))
-            eligible = pd.DataFrame({"umkm_id": np.asarray(u_ids, object)[ok_pairs[:, 0]],
-                                     "firm_id": np.asarray(f_ids, object)[ok_pairs[:, 1]]})
+            ok_pairs = np.argwhere(
+                np.isfinite(room.open_value())
+                & allowed
+                & ((scores >= min_score) if min_score is not None else True)
+            )
+            eligible = pd.DataFrame(
+                {
+                    "umkm_id": np.asarray(u_ids, object)[ok_pairs[:, 0]],
+                    "firm_id": np.asarray(f_ids, object)[ok_pairs[:, 1]],
+                }
+            )
             out.attrs["wishes"] = wish_tally(preferences, out)
             out.attrs["unmet_wishes"] = unmet_wishes(preferences, out, eligible=eligible)
         return out
 
-    def event_alternatives(self, event: pd.DataFrame, meetings: pd.DataFrame, *,
-                           preferences: pd.DataFrame | None = None, stage_weights=None,
-                           include_declined: bool | None = None) -> "Alternatives":
+    def event_alternatives(
+        self,
+        event: pd.DataFrame,
+        meetings: pd.DataFrame,
+        *,
+        preferences: pd.DataFrame | None = None,
+        stage_weights=None,
+        include_declined: bool | None = None,
+    ) -> Alternatives:
         """The lists a facilitator acts on for an event whose ``meetings`` (umkm_id, firm_id
         rows: a plan, or a schedule's meetings that take place) are fixed: the same
         :class:`Alternatives` :meth:`plan_event` attaches to its plan, valued the same way
         (expected value when calibrated, declined pairs and vetoes never suggested)."""
-        room = self._room(event, stage_weights=stage_weights, include_declined=include_declined,
-                          preferences=preferences)
-        pairs = room.positions(list(zip(meetings["umkm_id"].astype(str), meetings["firm_id"].astype(str))),
-                               "meeting")
+        room = self._room(
+            event,
+            stage_weights=stage_weights,
+            include_declined=include_declined,
+            preferences=preferences,
+        )
+        pairs = room.positions(
+            list(zip(meetings["umkm_id"].astype(str), meetings["firm_id"].astype(str))), "meeting"
+        )
         return room.alternatives(pairs)
 
-    def _room(self, event: pd.DataFrame, *, stage_weights=None, include_declined: bool | None = None,
-              preferences: pd.DataFrame | None = None, exclude=(), weights=None) -> "_Room":
+    def _room(
+        self,
+        event: pd.DataFrame,
+        *,
+        stage_weights=None,
+        include_declined: bool | None = None,
+        preferences: pd.DataFrame | None = None,
+        exclude=(),
+        weights=None,
+    ) -> _Room:
         """Scores, chances and pair values of an event's participants (one owner for what
         the planner and the lists to act on agree on)."""
         from matcher.planning import DEFAULT_STAGE_WEIGHTS, stage_values
@@ -354,17 +474,31 @@ class MatchService:
         n_u, n_f = scores.shape
         chances = self._model_chances(scores.ravel()).reshape(n_u, n_f, 3)
         calibrated = bool(np.isfinite(chances).all()) and n_u * n_f > 0
-        value = (stage_values(chances, DEFAULT_STAGE_WEIGHTS if stage_weights is None else stage_weights)
-                 if calibrated else scores)
+        value = (
+            stage_values(chances, DEFAULT_STAGE_WEIGHTS if stage_weights is None else stage_weights)
+            if calibrated
+            else scores
+        )
         not_declined = np.ones((n_u, n_f), dtype=bool)
         include_declined = self.include_declined if include_declined is None else include_declined
         if len(self.status) and not include_declined:  # a declined pair is not proposed again
-            not_declined = (self.status.lookup(np.repeat(u_ids, n_f), np.tile(f_ids, n_u)) != DECLINED).reshape(n_u, n_f)
-        room = _Room(u_ids, f_ids, scores, chances if calibrated else None, value, not_declined,
-                     event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
-                     event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64))
+            not_declined = (
+                self.status.lookup(np.repeat(u_ids, n_f), np.tile(f_ids, n_u)) != DECLINED
+            ).reshape(n_u, n_f)
+        room = _Room(
+            u_ids,
+            f_ids,
+            scores,
+            chances if calibrated else None,
+            value,
+            not_declined,
+            event.loc[is_u, "capacity"].to_numpy(dtype=np.int64),
+            event.loc[~is_u, "capacity"].to_numpy(dtype=np.int64),
+        )
         prefs = preference_matrices(preferences, u_ids, f_ids)
-        room.excluded = np.vstack([room.positions(exclude, "excluded"), prefs.veto_pairs()]).astype(np.int64)
+        room.excluded = np.vstack([room.positions(exclude, "excluded"), prefs.veto_pairs()]).astype(
+            np.int64
+        )
         if preferences is not None:  # wishes weigh in beside the caller's own weights
             weights = prefs.multiplier() * (1.0 if weights is None else np.asarray(weights, float))
         room.weights = weights
@@ -381,8 +515,15 @@ class MatchService:
         other.status, other.include_declined = self.status, self.include_declined
         return other.recommend_firms(None, k, **filters)
 
-    def score_profiles(self, profiles: pd.DataFrame, k: int = 10, *, owners: Sequence[str] | None = None,
-                       chunk_size: int = 2048, progress=None) -> pd.DataFrame:
+    def score_profiles(
+        self,
+        profiles: pd.DataFrame,
+        k: int = 10,
+        *,
+        owners: Sequence[str] | None = None,
+        chunk_size: int = 2048,
+        progress=None,
+    ) -> pd.DataFrame:
         """Top-k firms with chances, without reasons, for ad-hoc UMKM profiles: "what if"
         variants of profiles (:mod:`matcher.advice`), scored as one batch.
 
@@ -395,7 +536,9 @@ class MatchService:
         profiles = profiles.reset_index(drop=True)
         if chunk_size < 1:
             raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
-        owners = np.asarray(profiles["umkm_id"] if owners is None else owners, dtype=object).astype(str)
+        owners = np.asarray(profiles["umkm_id"] if owners is None else owners, dtype=object).astype(
+            str
+        )
         firm_ids = self.firms["firm_id"].to_numpy()
         parts = []
         for s in range(0, len(profiles), chunk_size):
@@ -407,8 +550,13 @@ class MatchService:
             cols, vals = self.model.top_firms(U, self._F, local, k + extra)
             kk = cols.shape[1]
             rows, ff, sc = np.repeat(local, kk), cols.ravel(), vals.ravel()
-            side = MatchService(self.model, chunk.assign(umkm_id=[f"#{i}" for i in local]), self.firms,
-                                encode_umkm_upfront=False, encoded_firms=self._F)
+            side = MatchService(
+                self.model,
+                chunk.assign(umkm_id=[f"#{i}" for i in local]),
+                self.firms,
+                encode_umkm_upfront=False,
+                encoded_firms=self._F,
+            )
             cols_ = side.chances(sc, rows, ff)
             cols_["status"] = self.status.lookup(own[rows], firm_ids[ff])
             frame = pd.DataFrame({"row": rows + s, "firm_id": firm_ids[ff], "score": sc, **cols_})
@@ -420,10 +568,14 @@ class MatchService:
             if progress is not None:
                 progress(len(chunk))
         if not parts:
-            return pd.DataFrame(columns=["row", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status"])
+            return pd.DataFrame(
+                columns=["row", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status"]
+            )
         return pd.concat(parts, ignore_index=True)
 
-    def _frame(self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local) -> pd.DataFrame:
+    def _frame(
+        self, u: np.ndarray, cols: np.ndarray, vals: np.ndarray, X: np.ndarray, U, local
+    ) -> pd.DataFrame:
         """Rows for UMKM ``u`` (global positions; ``local`` are their rows in ``U``)."""
         k = cols.shape[1]
         uu = np.repeat(u, k)
@@ -449,18 +601,31 @@ class MatchService:
             # each UMKM and firm once, then combined per pair
             uu, ui = np.unique(np.asarray(u, np.int64), return_inverse=True)
             fu, fi = np.unique(np.asarray(f, np.int64), return_inverse=True)
-            value = self.model.contract_values(self.umkm.iloc[uu].reset_index(drop=True),
-                                               self.firms.iloc[fu].reset_index(drop=True), ui, fi)
+            value = self.model.contract_values(
+                self.umkm.iloc[uu].reset_index(drop=True),
+                self.firms.iloc[fu].reset_index(drop=True),
+                ui,
+                fi,
+            )
         else:
             value = np.full(len(scores), np.nan)
-        status = self.status.lookup(self.umkm["umkm_id"].to_numpy()[np.asarray(u, np.int64)],
-                                    self.firms["firm_id"].to_numpy()[np.asarray(f, np.int64)])
-        cols = {"p_meeting": p[:, 0], "p_mou": p[:, 1], "p_contract": p[:, 2],
-                "expected_value_idr": p[:, 2] * value, "status": status}
+        status = self.status.lookup(
+            self.umkm["umkm_id"].to_numpy()[np.asarray(u, np.int64)],
+            self.firms["firm_id"].to_numpy()[np.asarray(f, np.int64)],
+        )
+        cols = {
+            "p_meeting": p[:, 0],
+            "p_mou": p[:, 1],
+            "p_contract": p[:, 2],
+            "expected_value_idr": p[:, 2] * value,
+            "status": status,
+        }
         if reasons is not None:  # led by "sudah bermitra" and the contract chance in words
             lead = np.where(np.isfinite(p[:, 2]), chance_texts(p[:, 2]), "")
             flag = status_words(status)
-            cols["reasons"] = ["; ".join(x for x in parts if x) for parts in zip(flag, lead, reasons)]
+            cols["reasons"] = [
+                "; ".join(x for x in parts if x) for parts in zip(flag, lead, reasons)
+            ]
         return cols
 
 
@@ -487,7 +652,9 @@ class _Room:
         i, j = pd.Index(self.u_ids).get_indexer(a[:, 0]), pd.Index(self.f_ids).get_indexer(a[:, 1])
         bad = (i < 0) | (j < 0)
         if bad.any():
-            raise MatcherError(f"{what} pair {tuple(a[bad][0])} is not among the event's participants")
+            raise MatcherError(
+                f"{what} pair {tuple(a[bad][0])} is not among the event's participants"
+            )
         return np.stack([i, j], axis=1).astype(np.int64)
 
     def open_value(self) -> np.ndarray:
@@ -499,11 +666,18 @@ class _Room:
             ok &= np.asarray(self.weights, float) > 0
         return np.where(ok, self.value, -np.inf)
 
-    def alternatives(self, pairs: np.ndarray) -> "Alternatives":
+    def alternatives(self, pairs: np.ndarray) -> Alternatives:
         ch = self.chances
-        return Alternatives(self.open_value(), pairs, self.cap_u, self.cap_f, self.u_ids, self.f_ids,
-                            p_meeting=None if ch is None else ch[:, :, 0],
-                            p_contract=None if ch is None else ch[:, :, 2])
+        return Alternatives(
+            self.open_value(),
+            pairs,
+            self.cap_u,
+            self.cap_f,
+            self.u_ids,
+            self.f_ids,
+            p_meeting=None if ch is None else ch[:, :, 0],
+            p_contract=None if ch is None else ch[:, :, 2],
+        )
 
 
 class Alternatives:
@@ -520,9 +694,24 @@ class Alternatives:
 
     N_ALTERNATIVES = 3
 
-    def __init__(self, value, pairs, cap_u, cap_f, u_ids, f_ids, *, p_meeting=None, p_contract=None,
-                 k: int = N_ALTERNATIVES):
-        self.value, self.p_contract, self.p_meeting = np.asarray(value, float), p_contract, p_meeting
+    def __init__(
+        self,
+        value,
+        pairs,
+        cap_u,
+        cap_f,
+        u_ids,
+        f_ids,
+        *,
+        p_meeting=None,
+        p_contract=None,
+        k: int = N_ALTERNATIVES,
+    ):
+        self.value, self.p_contract, self.p_meeting = (
+            np.asarray(value, float),
+            p_contract,
+            p_meeting,
+        )
         self.cap_u, self.cap_f = np.asarray(cap_u), np.asarray(cap_f)
         self.u_ids, self.f_ids = np.asarray(u_ids, dtype=object), np.asarray(f_ids, dtype=object)
         self.k = k
@@ -549,10 +738,15 @@ class Alternatives:
         from matcher.i18n import chance_text
 
         names = [[other_ids[c] for c in row] for row in ids]
-        text = [", ".join(n if not np.isfinite(p) else f"{n} ({chance_text(p)})" for n, p in zip(ns, ps))
-                for ns, ps in zip(names, chances)]
-        return pd.DataFrame({**base, "option_ids": names, "option_p_contract": chances,
-                             "alternatives": text})
+        text = [
+            ", ".join(
+                n if not np.isfinite(p) else f"{n} ({chance_text(p)})" for n, p in zip(ns, ps)
+            )
+            for ns, ps in zip(names, chances)
+        ]
+        return pd.DataFrame(
+            {**base, "option_ids": names, "option_p_contract": chances, "alternatives": text}
+        )
 
     def unmatched_umkm(self) -> pd.DataFrame:
         """UMKM without a meeting: umkm_id, meetings (0), best_p_meeting (the best chance
@@ -560,11 +754,22 @@ class Alternatives:
         rows = np.flatnonzero((self.used_u == 0) & (self.cap_u > 0))
         room = self.cap_f - self.used_f > 0
         open_firms = np.where(room[None, :] if room.any() else True, self.value, -np.inf)[rows]
-        best_meeting = (np.nanmax(self.p_meeting[rows], axis=1, initial=0.0)
-                        if self.p_meeting is not None and len(rows) else np.full(len(rows), np.nan))
+        best_meeting = (
+            np.nanmax(self.p_meeting[rows], axis=1, initial=0.0)
+            if self.p_meeting is not None and len(rows)
+            else np.full(len(rows), np.nan)
+        )
         ids, chances = self._options(open_firms, rows, self.p_contract)
-        return self._frame({"umkm_id": self.u_ids[rows], "meetings": self.used_u[rows],
-                            "best_p_meeting": best_meeting}, self.f_ids, ids, chances)
+        return self._frame(
+            {
+                "umkm_id": self.u_ids[rows],
+                "meetings": self.used_u[rows],
+                "best_p_meeting": best_meeting,
+            },
+            self.f_ids,
+            ids,
+            chances,
+        )
 
     def unused_firms(self) -> pd.DataFrame:
         """Firms with places left: firm_id, capacity, planned, unused, option_ids,
@@ -574,9 +779,20 @@ class Alternatives:
         # a UMKM with room ranks above every UMKM already booked, whatever their values
         finite = self.value[np.isfinite(self.value)]
         lift = (np.ptp(finite) + 1.0) if finite.size else 0.0
-        candidates = np.where(self.planned, -np.inf, self.value + np.where(free, lift, 0.0)[:, None])
-        ids, chances = self._options(candidates[:, cols].T, cols,
-                                     None if self.p_contract is None else self.p_contract.T)
-        return self._frame({"firm_id": self.f_ids[cols], "capacity": self.cap_f[cols],
-                            "planned": self.used_f[cols], "unused": self.cap_f[cols] - self.used_f[cols]},
-                           self.u_ids, ids, chances)
+        candidates = np.where(
+            self.planned, -np.inf, self.value + np.where(free, lift, 0.0)[:, None]
+        )
+        ids, chances = self._options(
+            candidates[:, cols].T, cols, None if self.p_contract is None else self.p_contract.T
+        )
+        return self._frame(
+            {
+                "firm_id": self.f_ids[cols],
+                "capacity": self.cap_f[cols],
+                "planned": self.used_f[cols],
+                "unused": self.cap_f[cols] - self.used_f[cols],
+            },
+            self.u_ids,
+            ids,
+            chances,
+        )

@@ -6,6 +6,7 @@ each test gets its own schema, dropped afterwards, so runs never collide. Withou
 variable the postgres cases are skipped with the reason shown in the summary (``-ra``) and a
 warning line at the end of the session.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,26 +70,75 @@ def database_url(request, tmp_path) -> str:
 
 
 # -- a tiny world whose right answers are obvious ----------------------------------------
-TINY_UMKM = pd.DataFrame([
-    # two food makers in Jawa Timur (one in Pamekasan), a weaver in Aceh
-    dict(umkm_id="U1", name="Keripik Pamekasan", kbli="10792", products="keripik singkong",
-         province="Jawa Timur", regency="Pamekasan", certifications="halal;pirt"),
-    dict(umkm_id="U2", name="Kerupuk Surabaya", kbli="10792", products="kerupuk ikan",
-         province="Jatim", regency="Kota Surabaya", certifications="halal"),
-    dict(umkm_id="U3", name="Tenun Aceh", kbli="13121", products="kain tenun songket",
-         province="Aceh", regency="", certifications=""),
-])
-TINY_FIRMS = pd.DataFrame([
-    dict(firm_id="F1", name="Snack Jatim PMA", investment_type="PMA", needs="keripik, kerupuk",
-         needed_kbli="10792", province="Jawa Timur", regency="Kota Surabaya",
-         required_certifications="halal", max_partners="2"),
-    dict(firm_id="F2", name="Textile Aceh", investment_type="PMDN", needs="kain tenun",
-         needed_kbli="13121", province="Aceh", regency="", required_certifications="",
-         max_partners=""),
-    dict(firm_id="F3", name="Food West Java", investment_type="PMA", needs="makanan ringan",
-         needed_kbli="10792", province="Jawa Barat", regency="", required_certifications="",
-         max_partners=""),
-])
+TINY_UMKM = pd.DataFrame(
+    [
+        # two food makers in Jawa Timur (one in Pamekasan), a weaver in Aceh
+        dict(
+            umkm_id="U1",
+            name="Keripik Pamekasan",
+            kbli="10792",
+            products="keripik singkong",
+            province="Jawa Timur",
+            regency="Pamekasan",
+            certifications="halal;pirt",
+        ),
+        dict(
+            umkm_id="U2",
+            name="Kerupuk Surabaya",
+            kbli="10792",
+            products="kerupuk ikan",
+            province="Jatim",
+            regency="Kota Surabaya",
+            certifications="halal",
+        ),
+        dict(
+            umkm_id="U3",
+            name="Tenun Aceh",
+            kbli="13121",
+            products="kain tenun songket",
+            province="Aceh",
+            regency="",
+            certifications="",
+        ),
+    ]
+)
+TINY_FIRMS = pd.DataFrame(
+    [
+        dict(
+            firm_id="F1",
+            name="Snack Jatim PMA",
+            investment_type="PMA",
+            needs="keripik, kerupuk",
+            needed_kbli="10792",
+            province="Jawa Timur",
+            regency="Kota Surabaya",
+            required_certifications="halal",
+            max_partners="2",
+        ),
+        dict(
+            firm_id="F2",
+            name="Textile Aceh",
+            investment_type="PMDN",
+            needs="kain tenun",
+            needed_kbli="13121",
+            province="Aceh",
+            regency="",
+            required_certifications="",
+            max_partners="",
+        ),
+        dict(
+            firm_id="F3",
+            name="Food West Java",
+            investment_type="PMA",
+            needs="makanan ringan",
+            needed_kbli="10792",
+            province="Jawa Barat",
+            regency="",
+            required_certifications="",
+            max_partners="",
+        ),
+    ]
+)
 
 
 @pytest.fixture(scope="session")
@@ -177,8 +227,15 @@ class FakeModelSource:
         return MatchService(self.models[token], umkm, firms), token
 
     def versions(self):
-        return [{"version": v, "created_at": "2026-01-01T00:00:00Z", "metrics": {"ndcg@10": 0.5},
-                 "is_current": v == self.current} for v in self.models]
+        return [
+            {
+                "version": v,
+                "created_at": "2026-01-01T00:00:00Z",
+                "metrics": {"ndcg@10": 0.5},
+                "is_current": v == self.current,
+            }
+            for v in self.models
+        ]
 
     def promote(self, version, reason=""):
         previous, self.current = self.current, version

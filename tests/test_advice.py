@@ -1,5 +1,6 @@
-""""Naik kelas" advice (matcher.advice, `matcher advise`): honest by construction, only
+""" "Naik kelas" advice (matcher.advice, `matcher advise`): honest by construction, only
 changes a UMKM could make, known answers on small worlds."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -48,7 +49,9 @@ def test_top_suggestion_gains_what_recommend_then_finds(world, advised):
     assert list(advice.columns) == list(ADVICE_COLUMNS)
     top = advice[advice["rank"] == 1]
     assert len(top) > 100 and top["change_key"].nunique() >= 4  # many UMKM, several kinds of change
-    checked = top.groupby("change_key", group_keys=False).head(6)  # every kind of change, a few each
+    checked = top.groupby("change_key", group_keys=False).head(
+        6
+    )  # every kind of change, a few each
     for row in checked.itertuples(index=False):
         now = service.recommend_firms([row.umkm_id], 10)
         changed = apply_advice(umkm, firms, row.umkm_id, row.change_key)
@@ -63,7 +66,9 @@ def test_top_suggestion_gains_what_recommend_then_finds(world, advised):
         # changed: only what the change says; the place never moves
         before = umkm[umkm["umkm_id"] == row.umkm_id].iloc[0]
         for col in ("province_code", "regency_code", "lat", "lon", "products", "name"):
-            assert changed.at[0, col] == before[col] or (pd.isna(before[col]) and pd.isna(changed.at[0, col]))
+            assert changed.at[0, col] == before[col] or (
+                pd.isna(before[col]) and pd.isna(changed.at[0, col])
+            )
 
 
 def test_ranked_best_first_with_text_in_bahasa_indonesia(advised):
@@ -84,14 +89,19 @@ def test_declined_pairs_stay_out_of_the_changed_rankings(world):
     plain = advise(service)
     u = plain[plain["firms_gained"] > 0].iloc[0]
     gained = u["gained_firm_ids"].split("; ")[0]
-    declined = pd.DataFrame({"umkm_id": [u["umkm_id"]], "firm_id": [gained], "stage": ["declined"], "grade": [0]})
+    declined = pd.DataFrame(
+        {"umkm_id": [u["umkm_id"]], "firm_id": [gained], "stage": ["declined"], "grade": [0]}
+    )
     fed = advise(service.with_outcomes(declined), umkm[umkm["umkm_id"] == u["umkm_id"]])
     assert gained not in "; ".join(fed["gained_firm_ids"]).split("; ")
 
 
 def _food_umkm(umkm, **changes):
     """A micro food maker from the world (KBLI 10...), with ``changes`` to its profile."""
-    food = umkm[umkm["kbli"].map(lambda c: len(c) > 0 and c[0].startswith("10")) & (umkm["scale"] == "mikro")]
+    food = umkm[
+        umkm["kbli"].map(lambda c: len(c) > 0 and c[0].startswith("10"))
+        & (umkm["scale"] == "mikro")
+    ]
     one = food.iloc[[0]].copy().reset_index(drop=True)
     for col, value in changes.items():
         one[col] = [value]
@@ -182,6 +192,7 @@ def test_region_summary_adds_up_the_programmes(world, advised):
 
 # -- the command line ----------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def files(world, tmp_path_factory):
     """The world's files and a registry whose current model is the calibrated one."""
@@ -199,15 +210,28 @@ def files(world, tmp_path_factory):
 def _run(files, *extra):
     from matcher.cli import main
 
-    return main(["advise", "--umkm", str(files / "umkm.csv"), "--firms", str(files / "firms.csv"),
-                 "--registry", str(files / "models"), *extra])
+    return main(
+        [
+            "advise",
+            "--umkm",
+            str(files / "umkm.csv"),
+            "--firms",
+            str(files / "firms.csv"),
+            "--registry",
+            str(files / "models"),
+            *extra,
+        ]
+    )
 
 
 def test_cli_writes_the_advice_for_the_umkm_asked(files, world, advised, tmp_path):
     _, advice = advised
     ids = advice["umkm_id"].drop_duplicates().head(3).tolist()
     out = tmp_path / "saran.csv"
-    assert _run(files, "--umkm-id", *ids, "--outcomes", str(files / "outcomes.csv"), "--out", str(out)) == 0
+    assert (
+        _run(files, "--umkm-id", *ids, "--outcomes", str(files / "outcomes.csv"), "--out", str(out))
+        == 0
+    )
     got = pd.read_csv(out, dtype={"gained_firm_ids": str})
     assert list(got.columns) == list(ADVICE_COLUMNS)
     assert set(got["umkm_id"]) == set(ids)
@@ -220,20 +244,28 @@ def test_cli_region_summary(files, capsys, tmp_path):
     out = tmp_path / "ringkasan.xlsx"
     assert _run(files, "--region", "Jawa Timur/Pamekasan", "--summary", "--out", str(out)) == 0
     printed = capsys.readouterr().out
-    assert "Program dengan tambahan nilai harapan terbesar di Jawa Timur/Kabupaten Pamekasan" in printed
+    assert (
+        "Program dengan tambahan nilai harapan terbesar di Jawa Timur/Kabupaten Pamekasan"
+        in printed
+    )
     table = pd.read_excel(out)
     assert len(table) >= 1 and table["expected_value_gain_idr"].is_monotonic_decreasing
 
 
-@pytest.mark.parametrize("extra, words", [
-    (("--out", "x.parquet"), "hasil saran ditulis ke .csv atau .xlsx"),
-    (("--summary",), "--summary memerlukan --region"),
-    ((), "--out wajib diisi"),
-    (("--region", "Jawa Timur/Atlantis", "--summary"), "Atlantis"),
-    (("--umkm-id", "NOPE", "--out", "x.csv"), "NOPE"),
-    (("--k", "0", "--out", "x.csv"), "--k minimal 1"),
-])
-def test_cli_user_mistakes_exit_2_with_a_clear_message(files, capsys, monkeypatch, tmp_path, extra, words):
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (("--out", "x.parquet"), "hasil saran ditulis ke .csv atau .xlsx"),
+        (("--summary",), "--summary memerlukan --region"),
+        ((), "--out wajib diisi"),
+        (("--region", "Jawa Timur/Atlantis", "--summary"), "Atlantis"),
+        (("--umkm-id", "NOPE", "--out", "x.csv"), "NOPE"),
+        (("--k", "0", "--out", "x.csv"), "--k minimal 1"),
+    ],
+)
+def test_cli_user_mistakes_exit_2_with_a_clear_message(
+    files, capsys, monkeypatch, tmp_path, extra, words
+):
     monkeypatch.chdir(tmp_path)
     assert _run(files, *extra) == 2
     err = capsys.readouterr().err

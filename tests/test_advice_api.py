@@ -1,5 +1,6 @@
 """Advice over HTTP (/advice routes) and on the UMKM page: the same answer as the core,
 region scoping as everywhere else."""
+
 from __future__ import annotations
 
 import re
@@ -29,7 +30,14 @@ class OneModel:
         return MatchService(self.model, umkm, firms), "v1"
 
     def versions(self):
-        return [{"version": "v1", "created_at": "2026-01-01T00:00:00Z", "metrics": {}, "is_current": True}]
+        return [
+            {
+                "version": "v1",
+                "created_at": "2026-01-01T00:00:00Z",
+                "metrics": {},
+                "is_current": True,
+            }
+        ]
 
     def promote(self, version, reason=""):
         return "v1"
@@ -48,7 +56,9 @@ def app_client(tmp_path_factory):
         _, keys["admin"] = create_account(s, "admin", "admin")
         _, keys["ani"] = create_account(s, "ani", "facilitator", Region("Jatim", "Pamekasan"))
     store.dispose()
-    settings = Settings(home=tmp / "home", database_url=url, registry=tmp / "models", reload_interval_s=0)
+    settings = Settings(
+        home=tmp / "home", database_url=url, registry=tmp / "models", reload_interval_s=0
+    )
     app = create_app(settings, model_source=OneModel(model))
     with TestClient(app) as client:
         client.keys = keys
@@ -76,7 +86,8 @@ def test_umkm_advice_is_the_cores_answer(app_client):
     assert body["model_version"] == "v1" and body["k"] == 10
     assert [s["change_key"] for s in body["suggestions"]] == rows["change_key"].tolist()
     assert body["suggestions"][0]["expected_value_gain_idr"] == pytest.approx(
-        rows["expected_value_gain_idr"].iloc[0], rel=1e-6)
+        rows["expected_value_gain_idr"].iloc[0], rel=1e-6
+    )
     assert body["suggestions"][0]["how"] and body["suggestions"][0]["change"]
 
 
@@ -94,7 +105,9 @@ def test_region_summary_scoped_like_the_reports(app_client):
     assert "Pamekasan" in body["region"]
     assert body["umkm"] == len(_pamekasan(calibrated()[0]))
     ev = [p["expected_value_gain_idr"] for p in body["programmes"]]
-    assert ev == sorted(ev, reverse=True) and body["best"].startswith("Program dengan tambahan nilai harapan")
+    assert ev == sorted(ev, reverse=True) and body["best"].startswith(
+        "Program dengan tambahan nilai harapan"
+    )
     assert _get(app_client, "/advice/region", region="Jawa Timur/Sumenep").status_code == 403
     assert _get(app_client, "/advice/region", who="admin").status_code == 422
     wide = _get(app_client, "/advice/region", who="admin", region="Jawa Timur/Pamekasan")
@@ -106,12 +119,15 @@ def test_umkm_page_shows_saran_naik_kelas(app_client):
     u = advise(MatchService(model, umkm, firms), _pamekasan(umkm))["umkm_id"].iloc[0]
     html = app_client.get("/masuk").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    resp = app_client.post("/masuk", data={"key": app_client.keys["ani"], "csrf_token": token, "next": "/"},
-                           follow_redirects=False)
+    resp = app_client.post(
+        "/masuk",
+        data={"key": app_client.keys["ani"], "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     page = app_client.get(f"/usaha/{u}").text
     assert "Saran naik kelas" in page
-    section = page[page.index('id="naik-kelas"'):]
+    section = page[page.index('id="naik-kelas"') :]
     assert "nilai harapan" in section and "Rp" in section and "Cara:" in section
 
 
@@ -125,8 +141,11 @@ def test_a_declined_firm_leaves_the_advice_at_once(app_client):
     before = _get(app_client, f"/advice/umkm/{u}").json()
     assert any(firm in s["gained_firm_ids"] for s in before["suggestions"])
     assert _get(app_client, f"/advice/umkm/{u}").json() == before  # the same answer again
-    resp = app_client.post("/outcomes", headers={"X-API-Key": app_client.keys["ani"]},
-                           json={"umkm_id": u, "firm_id": firm, "stage": "declined"})
+    resp = app_client.post(
+        "/outcomes",
+        headers={"X-API-Key": app_client.keys["ani"]},
+        json={"umkm_id": u, "firm_id": firm, "stage": "declined"},
+    )
     assert resp.status_code in (200, 201), resp.text
     after = _get(app_client, f"/advice/umkm/{u}").json()
     assert not any(firm in s["gained_firm_ids"] for s in after["suggestions"])

@@ -1,6 +1,7 @@
 """The API serving a real trained MatchModel from a real registry (no stand-ins): the
 registry's current version is served, promotions through the API or elsewhere switch the
 served model without a restart, and the store mirrors which version is current."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,8 +33,14 @@ def served_world(tmp_path_factory):
     versions = []
     for max_iter in (10, 20):
         model = MatchModel(max_iter=max_iter, n_negatives=3, min_samples_leaf=3, n_folds=2)
-        versions.append(registry.register(model.fit(umkm, firms, outcomes), metrics={"max_iter": max_iter},
-                                          features=[], data_fingerprint="test"))
+        versions.append(
+            registry.register(
+                model.fit(umkm, firms, outcomes),
+                metrics={"max_iter": max_iter},
+                features=[],
+                data_fingerprint="test",
+            )
+        )
     registry.promote(versions[0])
     settings = Settings(home=root / "home", registry=root / "models", reload_interval_s=0)
     store = Store(settings.resolved_database_url())
@@ -68,8 +75,10 @@ def test_promotion_through_the_api_switches_the_served_model(client, served_worl
     models = client.get("/models").json()
     assert [v["version"] for v in models["versions"]] == versions
     assert models["current"] == versions[0] and models["versions"][1]["metrics"] == {"max_iter": 20}
-    assert client.post(f"/models/{versions[1]}/promote").json() == {"version": versions[1],
-                                                                    "previous": versions[0]}
+    assert client.post(f"/models/{versions[1]}/promote").json() == {
+        "version": versions[1],
+        "previous": versions[0],
+    }
     assert registry.current_version() == versions[1]
     client.app.state.holder.wait_for_rebuild(60)
     assert client.get(f"/umkm/{umkm_id}/matches").json()["model_version"] == versions[1]

@@ -5,6 +5,7 @@ The store holds a small demo world (profiles and all six events' outcomes). The 
 trained on the first three events with their stages shuffled, so a challenger trained on the
 genuine outcomes is known to beat it and be promoted. Models are kept small (``PARAMS``).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -63,9 +64,12 @@ def served_world(tmp_path_factory):
 
     early = data.outcomes[data.outcomes["event_id"].isin(CHAMPION_EVENTS)].reset_index(drop=True)
     perm = np.random.default_rng(0).permutation(len(early))
-    noise = early.assign(stage=early["stage"].to_numpy()[perm], grade=early["grade"].to_numpy()[perm])
-    champion = train_and_register(data.umkm, data.firms, noise, Registry(settings.registry),
-                                  params=PARAMS, promote=False).version
+    noise = early.assign(
+        stage=early["stage"].to_numpy()[perm], grade=early["grade"].to_numpy()[perm]
+    )
+    champion = train_and_register(
+        data.umkm, data.firms, noise, Registry(settings.registry), params=PARAMS, promote=False
+    ).version
     Registry(settings.registry).promote(champion, reason="test champion")
     return settings, keys, champion, data.umkm["umkm_id"].iloc[0]
 
@@ -80,8 +84,12 @@ def api(served_world, tmp_path, monkeypatch):
     monkeypatch.setattr(training.train, "MatchModel", _SmallMatchModel)
     app = create_app(settings.model_copy(update={"registry": tmp_path / "models"}))
     with TestClient(app) as client:
-        yield SimpleNamespace(client=client, app=app, registry=Registry(tmp_path / "models"),
-                              auth={who: {"X-API-Key": key} for who, key in keys.items()})
+        yield SimpleNamespace(
+            client=client,
+            app=app,
+            registry=Registry(tmp_path / "models"),
+            auth={who: {"X-API-Key": key} for who, key in keys.items()},
+        )
         for job in app.state.retrain_jobs.list():  # never leave a job running past the app
             app.state.retrain_jobs.wait(job.job_id, timeout=120)
 
@@ -141,17 +149,24 @@ def test_second_retrain_while_one_runs_is_409_then_allowed_again(api, monkeypatc
 
     def held_retrain(umkm, firms, outcomes, registry, **kwargs):
         gate.wait(30)
-        return SimpleNamespace(message="kept v0001: held", version="v0002", promoted=False, report=None)
+        return SimpleNamespace(
+            message="kept v0001: held", version="v0002", promoted=False, report=None
+        )
 
     monkeypatch.setattr(training.retrain, "retrain", held_retrain)
     first = api.client.post("/models/retrain", headers=api.auth["admin"]).json()
     busy = api.client.post("/models/retrain", headers=api.auth["admin"])
     assert busy.status_code == 409 and first["job_id"] in busy.json()["detail"]
-    assert api.client.get(f"/models/retrain/{first['job_id']}",
-                          headers=api.auth["admin"]).json()["status"] in ("queued", "running")
+    assert api.client.get(f"/models/retrain/{first['job_id']}", headers=api.auth["admin"]).json()[
+        "status"
+    ] in ("queued", "running")
     gate.set()
     body = _poll(api, first["job_id"])
-    assert (body["status"], body["message"], body["promoted"]) == ("done", "kept v0001: held", False)
+    assert (body["status"], body["message"], body["promoted"]) == (
+        "done",
+        "kept v0001: held",
+        False,
+    )
     api.app.state.retrain_jobs.wait(first["job_id"], timeout=30)
     again = api.client.post("/models/retrain", headers=api.auth["admin"])
     assert again.status_code == 202 and again.json()["job_id"] != first["job_id"]

@@ -1,5 +1,6 @@
 """The API applies the same field rules as the files and the store (matcher.data.rules):
 each finding of the hardening review is a 4xx with a message, never a 500."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -29,21 +30,28 @@ def test_outcome_dated_the_day_after_tomorrow_is_422_and_tomorrow_201(api):
         assert api.post("/outcomes", json=_outcome(date="2025-01-02")).status_code == 201
 
 
-@pytest.mark.parametrize("raw", ['NaN', 'Infinity', '-Infinity'])
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_in_a_body_are_422(api, raw):
-    body = '{"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02", ' \
-           f'"contract_value_idr": {raw}}}'
+    body = (
+        '{"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02", '
+        f'"contract_value_idr": {raw}}}'
+    )
     headers = {"X-API-Key": api.keys["admin"], "content-type": "application/json"}
     resp = api.client.post("/outcomes", content=body, headers=headers)
     assert resp.status_code == 422, resp.text
-    resp = api.client.post("/match", content='{"profile": {"kbli": ["10792"], "products": "x", '
-                    f'"province": "Jatim", "lat": {raw}, "lon": 112.0}}}}',
-                           headers=headers)
+    resp = api.client.post(
+        "/match",
+        content='{"profile": {"kbli": ["10792"], "products": "x", '
+        f'"province": "Jatim", "lat": {raw}, "lon": 112.0}}}}',
+        headers=headers,
+    )
     assert resp.status_code == 422, resp.text
 
 
-@pytest.mark.parametrize("field, value", [
-    ("umkm_id", "U" * 65), ("firm_id", "a\x00b"), ("event_id", "E" * 65), ("event_id", "e\x00")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("umkm_id", "U" * 65), ("firm_id", "a\x00b"), ("event_id", "E" * 65), ("event_id", "e\x00")],
+)
 def test_outcome_ids_follow_the_id_rule(api, field, value):
     resp = api.post("/outcomes", json=_outcome(**{field: value}))
     assert resp.status_code == 422, resp.text
@@ -62,24 +70,47 @@ def test_an_over_long_product_cell_is_422_before_scoring_and_a_huge_body_413(api
     assert resp.status_code == 413
 
 
-@pytest.mark.parametrize("query", ["offset=9223372036854775808", "offset=1000000001",
-                                   "limit=501", "limit=0", "q=a%00b", "province=J%00atim",
-                                   "regency=" + "r" * 200])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "offset=9223372036854775808",
+        "offset=1000000001",
+        "limit=501",
+        "limit=0",
+        "q=a%00b",
+        "province=J%00atim",
+        "regency=" + "r" * 200,
+    ],
+)
 def test_list_query_parameters_have_bounds(api, query):
     resp = api.get(f"/umkm?{query}")
     assert resp.status_code == 422, resp.text
 
 
-@pytest.mark.parametrize("path", ["/umkm/U%00", "/umkm/" + "U" * 65, "/firms/F%00/matches",
-                                  "/events/E%00", "/umkm/U1/matches?k=101"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/umkm/U%00",
+        "/umkm/" + "U" * 65,
+        "/firms/F%00/matches",
+        "/events/E%00",
+        "/umkm/U1/matches?k=101",
+    ],
+)
 def test_path_parameters_follow_the_id_rule(api, path):
     resp = api.get(path)
     assert resp.status_code == 422, resp.text
 
 
 def test_event_capacity_beyond_32_bits_is_422(api):
-    body = {"event_id": "E1", "name": "Temu bisnis", "participants": [
-        {"party": "umkm", "id": "U1"}, {"party": "firm", "id": "F1", "capacity": 2**31}]}
+    body = {
+        "event_id": "E1",
+        "name": "Temu bisnis",
+        "participants": [
+            {"party": "umkm", "id": "U1"},
+            {"party": "firm", "id": "F1", "capacity": 2**31},
+        ],
+    }
     assert api.post("/events", json=body).status_code == 422
 
 
@@ -115,5 +146,9 @@ def test_a_write_that_finds_the_database_locked_is_503_with_retry_after(prepared
             blocker.rollback()
             blocker.close()
         assert resp.status_code == 503 and resp.headers["Retry-After"] == "2", resp.text
-        assert client.post("/outcomes", json=_outcome(),
-                           headers={"X-API-Key": keys["admin"]}).status_code == 201
+        assert (
+            client.post(
+                "/outcomes", json=_outcome(), headers={"X-API-Key": keys["admin"]}
+            ).status_code
+            == 201
+        )

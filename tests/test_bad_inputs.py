@@ -2,6 +2,7 @@
 what must happen): every file either loads, loads with a warning on the named column, is
 refused with a problem naming its column, or is refused as unreadable — never a
 traceback. One parametrised test; add a class with tests/data/bad/make_corpus.py."""
+
 from __future__ import annotations
 
 import csv

@@ -1,5 +1,6 @@
 """The ranked-list cache answers repeats from memory and is invalidated exactly when what
 the answer depends on changes: the model (promotion), the profiles, the UMKM's outcomes."""
+
 from __future__ import annotations
 
 from api.store import FIRMS, upsert_profiles
@@ -17,7 +18,10 @@ def test_repeat_reads_hit_and_changes_invalidate(api, tiny_world):
     first = _firms(api)
     assert _firms(api) == first and cache.hits == 1
     # an outcome for this UMKM (any path) makes the next read recompute
-    api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"})
+    api.post(
+        "/outcomes",
+        json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"},
+    )
     misses = cache.misses
     assert _firms(api) == first and cache.misses == misses + 1
     # a promotion serves a new snapshot: F3 is boosted by v2, and the answer shows it at once
@@ -43,7 +47,9 @@ def _statuses(api, umkm="U1", **params):
 
 
 def _outcome(api, firm, stage, date="2025-05-01"):
-    resp = api.post("/outcomes", json={"umkm_id": "U1", "firm_id": firm, "stage": stage, "date": date})
+    resp = api.post(
+        "/outcomes", json={"umkm_id": "U1", "firm_id": firm, "stage": stage, "date": date}
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()["id"]
 
@@ -53,9 +59,13 @@ def test_a_correction_and_a_void_change_the_served_list_at_once(api):
     declined = _outcome(api, "F1", "declined")
     signed = _outcome(api, "F3", "contract_signed")
     assert _statuses(api) == [("F3", "partner"), ("F2", "")]
-    assert _statuses(api) == [("F3", "partner"), ("F2", "")] and cache.hits >= 1  # served from the cache
+    assert (
+        _statuses(api) == [("F3", "partner"), ("F2", "")] and cache.hits >= 1
+    )  # served from the cache
     # the decline was a typo: corrected to a meeting, F1 is back at the top at once
-    resp = api.post(f"/outcomes/{declined}/corrections", json={"reason": "salah ketik", "stage": "meeting"})
+    resp = api.post(
+        f"/outcomes/{declined}/corrections", json={"reason": "salah ketik", "stage": "meeting"}
+    )
     assert resp.status_code == 201, resp.text
     assert _statuses(api) == [("F1", ""), ("F3", "partner"), ("F2", "")]
     # the contract was entered for the wrong pair: voided, the partner flag goes at once
@@ -73,7 +83,9 @@ def test_a_revision_written_outside_the_server_invalidates_too(api):
     assert _statuses(api) == [("F3", ""), ("F2", "")]
     store = api.app.state.store
     with store.transaction() as s:
-        correct_outcome(s, declined, reason="dikoreksi di kantor", by="cli", stage="contract_signed")
+        correct_outcome(
+            s, declined, reason="dikoreksi di kantor", by="cli", stage="contract_signed"
+        )
     assert _statuses(api) == [("F1", "partner"), ("F3", ""), ("F2", "")]
     with store.transaction() as s:
         void_outcome(s, declined, reason="batal", by="cli")
@@ -85,8 +97,10 @@ def test_another_umkms_outcomes_do_not_invalidate_and_are_not_read(api):
 
     cache = api.app.state.rank_cache
     _statuses(api)
-    resp = api.post("/outcomes", json={"umkm_id": "U2", "firm_id": "F1", "stage": "declined",
-                                       "date": "2025-05-01"})
+    resp = api.post(
+        "/outcomes",
+        json={"umkm_id": "U2", "firm_id": "F1", "stage": "declined", "date": "2025-05-01"},
+    )
     assert resp.status_code == 201
     hits = cache.hits
     assert _statuses(api) == [("F1", ""), ("F3", ""), ("F2", "")] and cache.hits == hits + 1
@@ -146,8 +160,11 @@ def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
         deadline = time.monotonic() + 10
         while cache.hits + cache.misses == 0 and time.monotonic() < deadline:
             snapshot = app.state.holder.snapshot
-            if snapshot is not None and cache._per_snapshot.get(snapshot) and \
-                    len(cache._per_snapshot[snapshot].items) == 3:
+            if (
+                snapshot is not None
+                and cache._per_snapshot.get(snapshot)
+                and len(cache._per_snapshot[snapshot].items) == 3
+            ):
                 break
             time.sleep(0.05)
         resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})

@@ -1,12 +1,17 @@
 """Calibrated chances: the calibrator, the contract value model, and the model's chances."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from matcher.calibration import (ContractValueModel, StageCalibrator, expected_calibration_error,
-                                 reliability_table)
+from matcher.calibration import (
+    ContractValueModel,
+    StageCalibrator,
+    expected_calibration_error,
+    reliability_table,
+)
 from matcher.service import chance_texts
 
 
@@ -27,7 +32,9 @@ def test_calibrator_recovers_known_chances_and_keeps_stages_ordered():
     p = cal.predict(s2)
     assert p.shape == (5_000, 3)
     assert np.abs(p - p_true).mean() < 0.02
-    assert (np.diff(p, axis=1) <= 0).all()  # contract never likelier than an MoU, nor MoU than a meeting
+    assert (
+        np.diff(p, axis=1) <= 0
+    ).all()  # contract never likelier than an MoU, nor MoU than a meeting
     order = np.argsort(s2)
     assert (np.diff(p[order], axis=0) >= -1e-7).all()  # never falls as the score rises
     for k, t in enumerate((1, 2, 3)):
@@ -67,12 +74,23 @@ def test_ece_sees_a_miscalibrated_chance():
 
 
 def test_contract_value_learns_by_firm_and_never_exceeds_the_budget_per_partner():
-    umkm = pd.DataFrame({"umkm_id": ["U1", "U2", "U3"], "kbli": [("10794",), ("13134",), ()],
-                         "scale": ["mikro", "kecil", None]})
-    firms = pd.DataFrame({"firm_id": ["F1", "F2", "F3"], "budget_idr": [1e9, 4e9, np.nan],
-                          "max_partners": [2, 4, 3]})
-    outcomes = pd.DataFrame({"umkm_id": ["U1", "U2"] * 10, "firm_id": ["F1"] * 10 + ["F2"] * 10,
-                             "contract_value_idr": [1e8] * 10 + [9e8] * 10})
+    umkm = pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U2", "U3"],
+            "kbli": [("10794",), ("13134",), ()],
+            "scale": ["mikro", "kecil", None],
+        }
+    )
+    firms = pd.DataFrame(
+        {"firm_id": ["F1", "F2", "F3"], "budget_idr": [1e9, 4e9, np.nan], "max_partners": [2, 4, 3]}
+    )
+    outcomes = pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U2"] * 10,
+            "firm_id": ["F1"] * 10 + ["F2"] * 10,
+            "contract_value_idr": [1e8] * 10 + [9e8] * 10,
+        }
+    )
     vm = ContractValueModel().fit(umkm, firms, outcomes)
     pairs_u = umkm.iloc[[0, 1, 2]].reset_index(drop=True)
     v = vm.predict(pairs_u, firms.reset_index(drop=True))
@@ -96,7 +114,13 @@ def calibrated():
     from training.train import fit_calibrated
 
     umkm, firms, outcomes, event, _ = demo_frames()
-    return fit_calibrated(umkm, firms, outcomes, params={"max_iter": 60}), umkm, firms, outcomes, event
+    return (
+        fit_calibrated(umkm, firms, outcomes, params={"max_iter": 60}),
+        umkm,
+        firms,
+        outcomes,
+        event,
+    )
 
 
 def test_trained_model_carries_calibrated_chances_from_held_out_events(calibrated):

@@ -1,4 +1,5 @@
 """Every command and every option of `matcher` says what it is in --help (issue 16)."""
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """End to end through the CLI: train, evaluate, recommend, recommend-umkm, demo."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,19 @@ def world_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def registry(world_dir, tmp_path_factory):
     reg = tmp_path_factory.mktemp("reg")
-    code = main(["train", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--outcomes", str(world_dir / "outcomes.csv"), "--registry", str(reg)])
+    code = main(
+        [
+            "train",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--outcomes",
+            str(world_dir / "outcomes.csv"),
+            "--registry",
+            str(reg),
+        ]
+    )
     assert code == 0
     return reg
 
@@ -39,13 +51,42 @@ def test_train_registers_a_current_model_with_manifest(registry):
 
 def test_recommend_writes_the_contract_format(world_dir, registry, tmp_path):
     out = tmp_path / "recs.csv"
-    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--k", "5", "--out", str(out), "--registry", str(registry), "--chunk-size", "64"])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--k",
+            "5",
+            "--out",
+            str(out),
+            "--registry",
+            str(registry),
+            "--chunk-size",
+            "64",
+        ]
+    )
     assert code == 0
     recs = pd.read_csv(out)
-    assert list(recs.columns) == ["umkm_id", "umkm_name", "umkm_province", "firm_id", "firm_name",
-                                  "investment_type", "firm_province", "rank", "score", "p_meeting", "p_mou",
-                                  "p_contract", "expected_value_idr", "status", "reasons"]
+    assert list(recs.columns) == [
+        "umkm_id",
+        "umkm_name",
+        "umkm_province",
+        "firm_id",
+        "firm_name",
+        "investment_type",
+        "firm_province",
+        "rank",
+        "score",
+        "p_meeting",
+        "p_mou",
+        "p_contract",
+        "expected_value_idr",
+        "status",
+        "reasons",
+    ]
     assert recs["umkm_name"].notna().all() and recs["investment_type"].isin(["PMA", "PMDN"]).all()
     assert recs["umkm_id"].nunique() == 500 and len(recs) == 2500
     # a trained model carries calibrated chances: probabilities, later stages never likelier
@@ -59,11 +100,39 @@ def test_recommend_writes_the_contract_format(world_dir, registry, tmp_path):
 
 
 def test_recommend_for_some_umkm_equals_the_same_rows_of_all(world_dir, registry, tmp_path):
-    main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-          "--k", "3", "--out", str(tmp_path / "all.csv"), "--registry", str(registry)])
+    main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--k",
+            "3",
+            "--out",
+            str(tmp_path / "all.csv"),
+            "--registry",
+            str(registry),
+        ]
+    )
     ids = ["UMKM-00007", "UMKM-00100"]
-    main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-          "--k", "3", "--out", str(tmp_path / "some.csv"), "--registry", str(registry), "--umkm-id", *ids])
+    main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--k",
+            "3",
+            "--out",
+            str(tmp_path / "some.csv"),
+            "--registry",
+            str(registry),
+            "--umkm-id",
+            *ids,
+        ]
+    )
     every = pd.read_csv(tmp_path / "all.csv")
     some = pd.read_csv(tmp_path / "some.csv")
     pd.testing.assert_frame_equal(every[every["umkm_id"].isin(ids)].reset_index(drop=True), some)
@@ -75,21 +144,63 @@ def test_streamed_file_equals_the_in_memory_path_row_for_row(world_dir, registry
     umkm, firms = str(world_dir / "umkm.csv"), str(world_dir / "firms.csv")
     ids = pd.read_csv(umkm, dtype=str)["umkm_id"].tolist()
     common = ["--firms", firms, "--k", "4", "--registry", str(registry)]
-    assert main(["recommend", "--umkm", umkm, "--out", str(tmp_path / "s.csv"), "--chunk-size", "37", *common]) == 0
-    assert main(["recommend", "--umkm", umkm, "--out", str(tmp_path / "m.csv"), "--umkm-id", *ids, *common]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--umkm",
+                umkm,
+                "--out",
+                str(tmp_path / "s.csv"),
+                "--chunk-size",
+                "37",
+                *common,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "recommend",
+                "--umkm",
+                umkm,
+                "--out",
+                str(tmp_path / "m.csv"),
+                "--umkm-id",
+                *ids,
+                *common,
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
 
 
 def test_a_bad_row_late_in_a_streamed_file_stops_before_anything_is_written(
-        world_dir, registry, tmp_path, capsys):
+    world_dir, registry, tmp_path, capsys
+):
     raw = pd.read_csv(world_dir / "umkm.csv", dtype=str, keep_default_na=False)
     raw.loc[450, "umkm_id"] = raw.loc[3, "umkm_id"]  # a duplicate in a later chunk
     raw.loc[470, "province"] = "Atlantis"
     bad = tmp_path / "umkm.csv"
     raw.to_csv(bad, index=False)
     out = tmp_path / "x.csv"
-    code = main(["recommend", "--umkm", str(bad), "--firms", str(world_dir / "firms.csv"),
-                 "--out", str(out), "--registry", str(registry), "--chunk-size", "100"])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(bad),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--out",
+            str(out),
+            "--registry",
+            str(registry),
+            "--chunk-size",
+            "100",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert "baris 452" in err and "juga dipakai di baris 5" in err  # spreadsheet rows: header = 1
@@ -99,36 +210,96 @@ def test_a_bad_row_late_in_a_streamed_file_stops_before_anything_is_written(
 
 def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
     out = tmp_path / "rev.csv"
-    assert main(["recommend-umkm", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--firm-id", "FIRM-0001", "--k", "4", "--out", str(out), "--registry", str(registry)]) == 0
+    assert (
+        main(
+            [
+                "recommend-umkm",
+                "--umkm",
+                str(world_dir / "umkm.csv"),
+                "--firms",
+                str(world_dir / "firms.csv"),
+                "--firm-id",
+                "FIRM-0001",
+                "--k",
+                "4",
+                "--out",
+                str(out),
+                "--registry",
+                str(registry),
+            ]
+        )
+        == 0
+    )
     recs = pd.read_csv(out)
     assert recs["firm_id"].eq("FIRM-0001").all() and recs["rank"].tolist() == [1, 2, 3, 4]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--k", "0"], "--k must be at least 1"),
-    (["--umkm-id", "NOPE"], "NOPE"),
-])
-def test_user_mistakes_exit_2_and_write_nothing(world_dir, registry, tmp_path, capsys, args, message):
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--k", "0"], "--k must be at least 1"),
+        (["--umkm-id", "NOPE"], "NOPE"),
+    ],
+)
+def test_user_mistakes_exit_2_and_write_nothing(
+    world_dir, registry, tmp_path, capsys, args, message
+):
     out = tmp_path / "x.csv"
-    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--out", str(out), "--registry", str(registry), *args])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--out",
+            str(out),
+            "--registry",
+            str(registry),
+            *args,
+        ]
+    )
     assert code == 2
     assert message in capsys.readouterr().err
     assert not out.exists() and not list(tmp_path.glob(".x.csv*"))
 
 
 def test_recommend_without_a_model_says_what_to_do(world_dir, tmp_path, capsys):
-    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--out", str(tmp_path / "x.csv"), "--registry", str(tmp_path / "empty")])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(world_dir / "firms.csv"),
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--registry",
+            str(tmp_path / "empty"),
+        ]
+    )
     assert code == 2
     assert "matcher train" in capsys.readouterr().err
 
 
 def test_evaluate_writes_a_report_with_plots(world_dir, tmp_path):
     rep = tmp_path / "report"
-    assert main(["evaluate", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--outcomes", str(world_dir / "outcomes.csv"), "--report", str(rep)]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--umkm",
+                str(world_dir / "umkm.csv"),
+                "--firms",
+                str(world_dir / "firms.csv"),
+                "--outcomes",
+                str(world_dir / "outcomes.csv"),
+                "--report",
+                str(rep),
+            ]
+        )
+        == 0
+    )
     text = (rep / "report.md").read_text()
     assert "facilitator_rule" in text and "unseen" in text
     assert (rep / "ndcg10.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -143,36 +314,89 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert (home / "demo-data" / "next-event-outcomes.csv").exists()
     assert "promoted v0002" in out or "kept v0001" in out
     plan = pd.read_csv(home / "results" / "event-plan.csv")
-    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "p_meeting", "p_mou", "p_contract",
-                                  "expected_value_idr", "status", "reasons"]
+    assert list(plan.columns) == [
+        "umkm_id",
+        "firm_id",
+        "score",
+        "p_meeting",
+        "p_mou",
+        "p_contract",
+        "expected_value_idr",
+        "status",
+        "reasons",
+    ]
     assert plan[["p_meeting", "p_mou", "p_contract"]].notna().all().all()
-    assert (plan["p_meeting"] >= plan["p_mou"]).all() and (plan["p_mou"] >= plan["p_contract"]).all()
+    assert (plan["p_meeting"] >= plan["p_mou"]).all() and (
+        plan["p_mou"] >= plan["p_contract"]
+    ).all()
     assert plan["umkm_id"].is_unique  # each UMKM at most once (capacity 1)
     assert (home / "results" / "event-plan.xlsx").exists()
 
 
 def test_recommend_writes_a_spreadsheet_with_names(world_dir, registry, tmp_path):
     out = tmp_path / "recs.xlsx"
-    assert main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(world_dir / "firms.csv"),
-                 "--umkm-id", "UMKM-00007", "--k", "3", "--out", str(out), "--registry", str(registry)]) == 0
+    assert (
+        main(
+            [
+                "recommend",
+                "--umkm",
+                str(world_dir / "umkm.csv"),
+                "--firms",
+                str(world_dir / "firms.csv"),
+                "--umkm-id",
+                "UMKM-00007",
+                "--k",
+                "3",
+                "--out",
+                str(out),
+                "--registry",
+                str(registry),
+            ]
+        )
+        == 0
+    )
     sheet = pd.read_excel(out)
     assert sheet["umkm_id"].tolist() == ["UMKM-00007"] * 3 and sheet["rank"].tolist() == [1, 2, 3]
     assert sheet["firm_name"].notna().all() and sheet["umkm_province"].notna().all()
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--out", "recs.txt"], "recs.txt"),                        # wrong extension
-    (["--out", "no/such/folder/recs.csv"], "does not exist"),   # missing folder
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--out", "recs.txt"], "recs.txt"),  # wrong extension
+        (["--out", "no/such/folder/recs.csv"], "does not exist"),  # missing folder
+    ],
+)
 def test_arguments_are_checked_before_any_file_is_read(tmp_path, capsys, args, message):
-    code = main(["recommend", "--umkm", str(tmp_path / "missing-umkm.csv"),
-                 "--firms", str(tmp_path / "missing-firms.csv"), *args])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(tmp_path / "missing-umkm.csv"),
+            "--firms",
+            str(tmp_path / "missing-firms.csv"),
+            *args,
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and message in err and "missing-umkm" not in err
 
 
 def test_unknown_umkm_id_is_reported_before_firms_and_model_load(world_dir, tmp_path, capsys):
-    code = main(["recommend", "--umkm", str(world_dir / "umkm.csv"), "--firms", str(tmp_path / "missing.csv"),
-                 "--umkm-id", "UMKM-NOPE", "--out", str(tmp_path / "x.csv"), "--registry", str(tmp_path / "none")])
+    code = main(
+        [
+            "recommend",
+            "--umkm",
+            str(world_dir / "umkm.csv"),
+            "--firms",
+            str(tmp_path / "missing.csv"),
+            "--umkm-id",
+            "UMKM-NOPE",
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--registry",
+            str(tmp_path / "none"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "UMKM-NOPE" in err and "missing.csv" not in err

@@ -1,5 +1,6 @@
 """Every CSV writer escapes text that a spreadsheet would run as a formula (OWASP CSV
 injection), keeps numbers as numbers, and writes verbatim when asked to."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -9,13 +10,28 @@ from matcher import csvsafe
 from matcher.export import write_plan
 from matcher.output import write_table
 
-EVIL = ["=HYPERLINK(\"http://x\",\"klik\")", "=2*3", "+62 811", "-1+2", "@SUM(A1)", "\tTab", "\rCR",
-        "Keripik = enak", "aman"]
+EVIL = [
+    '=HYPERLINK("http://x","klik")',
+    "=2*3",
+    "+62 811",
+    "-1+2",
+    "@SUM(A1)",
+    "\tTab",
+    "\rCR",
+    "Keripik = enak",
+    "aman",
+]
 
 
 def _frame():
-    return pd.DataFrame({"umkm_id": [f"U{i}" for i in range(len(EVIL))], "firm_id": "F1",
-                         "score": [-1.5] * len(EVIL), "reasons": EVIL})
+    return pd.DataFrame(
+        {
+            "umkm_id": [f"U{i}" for i in range(len(EVIL))],
+            "firm_id": "F1",
+            "score": [-1.5] * len(EVIL),
+            "reasons": EVIL,
+        }
+    )
 
 
 def test_text_cells_starting_with_a_trigger_are_prefixed_and_numbers_are_not():

@@ -1,5 +1,6 @@
 """The demo world: contract-valid files, reproducibility, exposure bias, and a ground truth
 that ranks obviously right pairs above obviously wrong ones."""
+
 from __future__ import annotations
 
 import re
@@ -13,17 +14,30 @@ from matcher.cli import main
 from matcher.data import certificates, loaders
 from matcher.data import reference as ref
 from matcher.data.schema import (
-    CERTIFICATIONS, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE, STAGES,
+    CERTIFICATIONS,
+    SCALE_REVENUE_LIMITS,
+    SCALES,
+    STAGE_GRADE,
+    STAGES,
 )
 from matcher.demo import World, generate_world, write_world
 from matcher.demo.catalogue import CONCEPT_INDEX, CONCEPTS, MADURA_OTHER, PAMEKASAN
 from matcher.demo.history import EVENTS
 from matcher.demo.utility import (
-    GRADE_THRESHOLDS, MISSING_CERT_FACTOR, UTILITY_SPAN, expected_grade, kbli_level_score,
+    GRADE_THRESHOLDS,
+    MISSING_CERT_FACTOR,
+    UTILITY_SPAN,
+    expected_grade,
+    kbli_level_score,
     mean_utility,
 )
 from matcher.demo.world import (
-    CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent, _chord_km, _unit_vectors,
+    CERT_BITS,
+    PAD_CONCEPT,
+    FirmLatent,
+    UmkmLatent,
+    _chord_km,
+    _unit_vectors,
 )
 
 
@@ -45,6 +59,7 @@ def _pair_index(world: World):
 
 
 # --------------------------------------------------------------------------- invariants
+
 
 def test_ids_unique_and_every_outcome_pair_exists(world):
     assert world.umkm["umkm_id"].is_unique and world.firms["firm_id"].is_unique
@@ -97,9 +112,13 @@ def test_cells_follow_the_contract_formats(world):
     for cells in (um["certifications"], fi["required_certifications"]):  # as offices write them
         readings = cells.dropna().map(certificates.read_cell)
         assert not readings.map(lambda r: r.unknown or r.not_held).any()
-        assert set(readings.map(lambda r: r.tokens).explode().map(certificates.base)) <= set(CERTIFICATIONS)
-    assert um["certifications"].isin(["Halal MUI", "Halal BPJPH"]).any() or \
-        um["certifications"].str.contains("Halal MUI|BPOM MD", na=False).any()
+        assert set(readings.map(lambda r: r.tokens).explode().map(certificates.base)) <= set(
+            CERTIFICATIONS
+        )
+    assert (
+        um["certifications"].isin(["Halal MUI", "Halal BPJPH"]).any()
+        or um["certifications"].str.contains("Halal MUI|BPOM MD", na=False).any()
+    )
     assert um["monthly_capacity_idr"].str.startswith("Rp", na=False).any()
     for frame in (um, fi):
         assert (frame["lat"].isna() == frame["lon"].isna()).all()
@@ -138,8 +157,10 @@ def test_pamekasan_and_madura_are_prominent_with_their_products(world):
     pamekasan = U.regency == PAMEKASAN
     madura = pamekasan | np.isin(U.regency, MADURA_OTHER)
     assert 0.08 < pamekasan.mean() < 0.16 and madura.mean() > 0.2
-    signature = np.isin(U.concepts[:, 0], [CONCEPT_INDEX[k] for k in
-                                           ("batik", "garam", "tembakau", "kerupuk", "jamu")])
+    signature = np.isin(
+        U.concepts[:, 0],
+        [CONCEPT_INDEX[k] for k in ("batik", "garam", "tembakau", "kerupuk", "jamu")],
+    )
     assert signature[pamekasan].mean() > 2 * signature[~madura].mean()
 
 
@@ -155,6 +176,7 @@ def test_certificates_fit_products(world):
 
 
 # --------------------------------------------------------------------------- files
+
 
 def test_files_round_trip_through_the_contract_loaders(small, tmp_path):
     paths = write_world(small, tmp_path, fmt="csv")
@@ -203,11 +225,17 @@ def test_write_world_touches_only_its_four_files(small, tmp_path):
     keep.write_text("mine")
     write_world(small, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "event.csv", "firms.csv", "notes.txt", "outcomes.csv", "umkm.csv"]
+        "event.csv",
+        "firms.csv",
+        "notes.txt",
+        "outcomes.csv",
+        "umkm.csv",
+    ]
     assert keep.read_text() == "mine"
 
 
 # --------------------------------------------------------------------------- exposure bias
+
 
 def test_history_shows_exposure_bias(world):
     u, f = _pair_index(world)
@@ -231,10 +259,20 @@ def test_stages_follow_the_latent_utility(world):
 
 # --------------------------------------------------------------------------- utility
 
+
 def _features(**override):
-    base = dict(concept_sim=1.0, kbli_score=1.0, distance_km=0.0, locality_strength=0.9,
-                locality_km=50.0, missing_cert=False, scale_gap=0, capacity_ratio=2.0,
-                pma_export=0.0, taste=0.0)
+    base = dict(
+        concept_sim=1.0,
+        kbli_score=1.0,
+        distance_km=0.0,
+        locality_strength=0.9,
+        locality_km=50.0,
+        missing_cert=False,
+        scale_gap=0,
+        capacity_ratio=2.0,
+        pma_export=0.0,
+        taste=0.0,
+    )
     base.update(override)
     return {k: np.asarray(v) for k, v in base.items()}
 
@@ -243,13 +281,14 @@ def test_mean_utility_hand_computed_values():
     assert mean_utility(**_features()) == pytest.approx(UTILITY_SPAN)
     assert mean_utility(**_features(pma_export=1.0)) == pytest.approx(UTILITY_SPAN + 0.3)
     assert mean_utility(**_features(missing_cert=True)) == pytest.approx(
-        UTILITY_SPAN * MISSING_CERT_FACTOR)
+        UTILITY_SPAN * MISSING_CERT_FACTOR
+    )
     # 50 km with strength 0.9 and scale 50 km: 0.1 + 0.9 / e.
     assert mean_utility(**_features(distance_km=50.0)) == pytest.approx(
-        UTILITY_SPAN * (0.1 + 0.9 * np.exp(-1)))
+        UTILITY_SPAN * (0.1 + 0.9 * np.exp(-1))
+    )
     assert mean_utility(**_features(scale_gap=2)) == pytest.approx(UTILITY_SPAN * 0.5)
-    assert mean_utility(**_features(capacity_ratio=0.1)) == pytest.approx(
-        UTILITY_SPAN * 0.1 ** 0.4)
+    assert mean_utility(**_features(capacity_ratio=0.1)) == pytest.approx(UTILITY_SPAN * 0.1**0.4)
     assert mean_utility(**_features(concept_sim=0.0, kbli_score=0.0, taste=5.0)) == 0.0
 
 
@@ -265,8 +304,9 @@ def test_kbli_levels_and_expected_grade_bounds():
 
 def test_distances_are_great_circle_km():
     # Surabaya, Jakarta, Pamekasan: Surabaya-Jakarta is about 663 km, Surabaya-Pamekasan 80 km.
-    xyz = _unit_vectors(np.array([-7.2575, -6.2088, -7.1568]),
-                        np.array([112.7521, 106.8456, 113.4746]))
+    xyz = _unit_vectors(
+        np.array([-7.2575, -6.2088, -7.1568]), np.array([112.7521, 106.8456, 113.4746])
+    )
     d = _chord_km(xyz, np.array([0, 0, 1]), xyz, np.array([1, 2, 1]))
     assert d[0] == pytest.approx(663, abs=8) and d[1] == pytest.approx(80.5, abs=3)
     assert d[2] == 0.0
@@ -278,24 +318,41 @@ def _hand_world() -> World:
     umkm = UmkmLatent(
         concepts=np.array([[garam, PAD_CONCEPT], [batik, PAD_CONCEPT]]),
         kbli=np.array([[8930, -1, -1], [13134, -1, -1]]),
-        lat=np.array([-7.02, -2.53]), lon=np.array([113.87, 140.72]),
-        province=np.array(["35", "91"]), regency=np.array(["3529", "9171"]),
-        scale=np.array([1, 0]), monthly_capacity_idr=np.array([5e8, 5e7]),
-        export=np.array([False, False]), certs=np.array([CERT_BITS["sni"], 0]),
+        lat=np.array([-7.02, -2.53]),
+        lon=np.array([113.87, 140.72]),
+        province=np.array(["35", "91"]),
+        regency=np.array(["3529", "9171"]),
+        scale=np.array([1, 0]),
+        monthly_capacity_idr=np.array([5e8, 5e7]),
+        export=np.array([False, False]),
+        certs=np.array([CERT_BITS["sni"], 0]),
         profile=np.zeros((2, 2)),
     )
     firms = FirmLatent(
-        archetype=np.array([0]), needs=np.array([[garam, PAD_CONCEPT]]),
-        need_kbli=np.array([[8930, 10799]]), stated_kbli=np.array([[8930, -1]]),
-        lat=np.array([-7.16]), lon=np.array([112.65]), province=np.array(["35"]),
-        regency=np.array(["3525"]), required=np.array([CERT_BITS["sni"]]),
-        preferred_scale=np.array([-1]), budget_idr=np.array([4e9]),
-        max_partners=np.array([4]), is_pma=np.array([False]), taste=np.zeros((1, 2)),
+        archetype=np.array([0]),
+        needs=np.array([[garam, PAD_CONCEPT]]),
+        need_kbli=np.array([[8930, 10799]]),
+        stated_kbli=np.array([[8930, -1]]),
+        lat=np.array([-7.16]),
+        lon=np.array([112.65]),
+        province=np.array(["35"]),
+        regency=np.array(["3525"]),
+        required=np.array([CERT_BITS["sni"]]),
+        preferred_scale=np.array([-1]),
+        budget_idr=np.array([4e9]),
+        max_partners=np.array([4]),
+        is_pma=np.array([False]),
+        taste=np.zeros((1, 2)),
     )
     frames = {k: pd.DataFrame() for k in ("outcomes", "event")}
-    return World(umkm=pd.DataFrame({"umkm_id": ["A", "B"]}),
-                 firms=pd.DataFrame({"firm_id": ["F"]}), seed=0,
-                 latent_umkm=umkm, latent_firms=firms, **frames)
+    return World(
+        umkm=pd.DataFrame({"umkm_id": ["A", "B"]}),
+        firms=pd.DataFrame({"firm_id": ["F"]}),
+        seed=0,
+        latent_umkm=umkm,
+        latent_firms=firms,
+        **frames,
+    )
 
 
 def test_true_relevance_prefers_the_obviously_right_pair():
@@ -314,13 +371,15 @@ def test_true_relevance_matrix_matches_pairwise_and_ranks_same_product_first(wor
     assert matrix.shape == (len(rows), world.n_firms)
     assert matrix.min() >= 0 and matrix.max() <= 3
     uu, ff = np.meshgrid(rows, np.arange(world.n_firms), indexing="ij")
-    np.testing.assert_allclose(matrix, world.true_relevance(uu.ravel(), ff.ravel())
-                               .reshape(matrix.shape))
+    np.testing.assert_allclose(
+        matrix, world.true_relevance(uu.ravel(), ff.ravel()).reshape(matrix.shape)
+    )
     same = world.latent_umkm.concepts[rows, 0][:, None] == world.latent_firms.needs[None, :, 0]
     assert matrix[same].mean() > 5 * matrix[~same].mean()
 
 
 # --------------------------------------------------------------------------- event
+
 
 def test_upcoming_event_has_the_planned_mix(world):
     ev = world.event
@@ -339,11 +398,30 @@ def test_tiny_world_still_works():
 
 # --------------------------------------------------------------------------- CLI and hygiene
 
+
 def test_cli_writes_files_and_rejects_bad_sizes(tmp_path, capsys):
-    assert main(["demo-data", "--out", str(tmp_path), "--umkm", "80", "--firms", "10",
-                 "--format", "parquet"]) == 0
+    assert (
+        main(
+            [
+                "demo-data",
+                "--out",
+                str(tmp_path),
+                "--umkm",
+                "80",
+                "--firms",
+                "10",
+                "--format",
+                "parquet",
+            ]
+        )
+        == 0
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "event.parquet", "firms.parquet", "outcomes.parquet", "umkm.parquet"]
+        "event.parquet",
+        "firms.parquet",
+        "outcomes.parquet",
+        "umkm.parquet",
+    ]
     assert main(["demo-data", "--out", str(tmp_path / "x"), "--umkm", "0"]) == 2
     assert "at least 1 UMKM" in capsys.readouterr().err
     blocker = tmp_path / "file.txt"
@@ -368,7 +446,9 @@ def test_demo_files_raise_no_kbli_or_regency_warnings(seed):
 
     umkm, firms, *_ = demo_frames(n_umkm=600, n_firms=80, seed=seed)
     for frame in (umkm, firms):
-        noisy = [w for w in frame.attrs["warnings"] if w.column in ("kbli", "needed_kbli", "regency")]
+        noisy = [
+            w for w in frame.attrs["warnings"] if w.column in ("kbli", "needed_kbli", "regency")
+        ]
         assert noisy == []
     codes = {c for t in umkm["kbli"] for c in t} | {c for t in firms["needed_kbli"] for c in t}
     assert all(ref.kbli_exists(c) for c in codes)

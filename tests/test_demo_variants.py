@@ -1,4 +1,5 @@
 """The second, differently built world ("pasar") and the messy variants of both worlds."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,10 @@ def test_pasar_is_a_different_world(demo, pasar):
     generic = pasar.umkm["kbli"].isin(["46900", "47111", "47999"]).mean()
     assert generic > 0.1 > demo.umkm["kbli"].isin(["46900", "47111", "47999"]).mean()
     english = pasar.firms["needs"].str.contains(r"\b(?:supply|suppliers?|Sourcing|need)\b").mean()
-    assert english > demo.firms["needs"].str.contains(r"\b(?:supply|suppliers?|Sourcing|need)\b").mean()
+    assert (
+        english
+        > demo.firms["needs"].str.contains(r"\b(?:supply|suppliers?|Sourcing|need)\b").mean()
+    )
 
 
 def test_pasar_certificate_counts_only_where_it_applies(pasar):
@@ -48,7 +52,9 @@ def test_pasar_certificate_counts_only_where_it_applies(pasar):
     assert len(laundry) and len(caterer)
     assert not pasar.pair_features(laundry, np.full(len(laundry), firm))["missing_cert"].any()
     assert pasar.pair_features(caterer, np.full(len(caterer), firm))["missing_cert"].all()
-    assert pasar.pair_features(caterer[:1], [firm])["missing_cert_factor"] == PASAR.missing_cert_factor
+    assert (
+        pasar.pair_features(caterer[:1], [firm])["missing_cert_factor"] == PASAR.missing_cert_factor
+    )
 
 
 def test_pasar_locality_differs_from_demo(demo, pasar):
@@ -80,8 +86,22 @@ def test_demo_data_writes_the_chosen_world_from_the_command_line(tmp_path):
     from matcher.data.loaders import load_firms
 
     assert main(["demo-data", "--out", str(tmp_path / "d"), "--umkm", "200", "--firms", "30"]) == 0
-    assert main(["demo-data", "--out", str(tmp_path / "p"), "--umkm", "200", "--firms", "30",
-                 "--world", "pasar"]) == 0
+    assert (
+        main(
+            [
+                "demo-data",
+                "--out",
+                str(tmp_path / "p"),
+                "--umkm",
+                "200",
+                "--firms",
+                "30",
+                "--world",
+                "pasar",
+            ]
+        )
+        == 0
+    )
     demo, pasar = load_firms(tmp_path / "d" / "firms.csv"), load_firms(tmp_path / "p" / "firms.csv")
     assert len(demo) == len(pasar) == 30 and list(demo["needs"]) != list(pasar["needs"])
     with pytest.raises(SystemExit) as exit_:  # argparse names the choices

@@ -1,4 +1,5 @@
 """PSI: zero for identical data, hand-computed values, shifted data flagged."""
+
 from __future__ import annotations
 
 import math
@@ -53,10 +54,18 @@ def test_newly_missing_values_count_as_drift():
 
 def test_shifted_distribution_flagged_and_same_distribution_stable():
     rng = np.random.default_rng(0)
-    train = pd.DataFrame({"distance_km": rng.normal(0, 1, 5000),
-                          "scale": rng.choice(["mikro", "kecil", "menengah"], 5000)})
-    same = pd.DataFrame({"distance_km": rng.normal(0, 1, 5000),
-                         "scale": rng.choice(["mikro", "kecil", "menengah"], 5000)})
+    train = pd.DataFrame(
+        {
+            "distance_km": rng.normal(0, 1, 5000),
+            "scale": rng.choice(["mikro", "kecil", "menengah"], 5000),
+        }
+    )
+    same = pd.DataFrame(
+        {
+            "distance_km": rng.normal(0, 1, 5000),
+            "scale": rng.choice(["mikro", "kecil", "menengah"], 5000),
+        }
+    )
     shifted = same.assign(distance_km=same["distance_km"] + 1.0)
     stable = drift_table(train, same)
     assert (stable["status"] == "stable").all() and not stable["flagged"].any()
@@ -68,8 +77,9 @@ def test_shifted_distribution_flagged_and_same_distribution_stable():
 
 
 def test_watch_band_between_thresholds():
-    table = drift_table(pd.DataFrame({"x": list("aabb")}), pd.DataFrame({"x": list("aaab")}),
-                        watch=0.1, flag=0.3)
+    table = drift_table(
+        pd.DataFrame({"x": list("aabb")}), pd.DataFrame({"x": list("aaab")}), watch=0.1, flag=0.3
+    )
     assert table.loc[0, "status"] == "watch" and not table.loc[0, "flagged"]
 
 
@@ -83,21 +93,24 @@ def test_tuple_columns_compare_their_items():
 
 def test_datetimes_are_binned_numerically():
     dates = pd.Series(pd.date_range("2025-01-01", periods=100, freq="D"))
-    table = drift_table(pd.DataFrame({"d": dates}), pd.DataFrame({"d": dates + pd.Timedelta(days=365)}))
+    table = drift_table(
+        pd.DataFrame({"d": dates}), pd.DataFrame({"d": dates + pd.Timedelta(days=365)})
+    )
     assert table.loc[0, "kind"] == "numeric" and table.loc[0, "flagged"]
 
 
 def test_missing_column_is_a_clear_error():
     with pytest.raises(MatcherError, match="'budget_idr'.*current data"):
-        drift_table(pd.DataFrame({"budget_idr": [1.0]}), pd.DataFrame({"x": [1.0]}),
-                    ["budget_idr"])
+        drift_table(pd.DataFrame({"budget_idr": [1.0]}), pd.DataFrame({"x": [1.0]}), ["budget_idr"])
     with pytest.raises(MatcherError, match="empty"):
         psi([1.0, 2.0], [])
 
 
 def test_plot_drift_writes_a_png(tmp_path):
-    table = drift_table(pd.DataFrame({"x": list("aabb"), "y": [1.0, 2, 3, 4]}),
-                        pd.DataFrame({"x": list("aaab"), "y": [1.0, 2, 3, 4]}))
+    table = drift_table(
+        pd.DataFrame({"x": list("aabb"), "y": [1.0, 2, 3, 4]}),
+        pd.DataFrame({"x": list("aaab"), "y": [1.0, 2, 3, 4]}),
+    )
     out = plot_drift(table, tmp_path / "drift.png")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert [p.name for p in tmp_path.iterdir()] == ["drift.png"]  # no temp file left

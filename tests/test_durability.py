@@ -1,16 +1,17 @@
 """kill -9 durability: a server killed under write load keeps every outcome it
 acknowledged; an import killed half-way leaves the store as it was (all or nothing)."""
+
 from __future__ import annotations
 
-import os
 import itertools
-from datetime import date, timedelta
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -47,9 +48,14 @@ def _home(tmp_path, tiny_world) -> tuple[Path, str]:
 
 
 def _env(home: Path) -> dict:
-    env = dict(os.environ, MATCHER_HOME=str(home), MATCHER_REGISTRY=str(home / "models"),
-               MATCHER_WRITE_RATE_PER_MINUTE="1000000", MATCHER_WRITE_BURST="100000",
-               PYTHONPATH=str(REPO))
+    env = dict(
+        os.environ,
+        MATCHER_HOME=str(home),
+        MATCHER_REGISTRY=str(home / "models"),
+        MATCHER_WRITE_RATE_PER_MINUTE="1000000",
+        MATCHER_WRITE_BURST="100000",
+        PYTHONPATH=str(REPO),
+    )
     env.pop("MATCHER_DATABASE_URL", None)
     return env
 
@@ -65,24 +71,37 @@ def _count(home: Path, table) -> int:
 def test_server_killed_under_write_load_keeps_every_acknowledged_outcome(tmp_path, tiny_world):
     home, key = _home(tmp_path, tiny_world)
     port = _port()
-    proc = subprocess.Popen([sys.executable, "-m", "matcher", "serve", "--port", str(port),
-                             "--log-level", "warning"], env=_env(home), cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "matcher", "serve", "--port", str(port), "--log-level", "warning"],
+        env=_env(home),
+        cwd=tmp_path,
+    )
     acked, stop = [], threading.Event()
-    days = itertools.count()  # a new date per post: the same outcome posted twice is one row (200, not 201)
+    days = (
+        itertools.count()
+    )  # a new date per post: the same outcome posted twice is one row (200, not 201)
 
     def writer(i: int) -> None:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key},
-                          timeout=10) as c:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=10
+        ) as c:
             while not stop.is_set():
                 try:
-                    r = c.post("/outcomes", json={"umkm_id": f"U{1 + i % 3}", "firm_id": "F1",
-                                                  "stage": "meeting",
-                                                  "date": str(date(2020, 1, 1) + timedelta(days=next(days) % 1800))})
+                    r = c.post(
+                        "/outcomes",
+                        json={
+                            "umkm_id": f"U{1 + i % 3}",
+                            "firm_id": "F1",
+                            "stage": "meeting",
+                            "date": str(date(2020, 1, 1) + timedelta(days=next(days) % 1800)),
+                        },
+                    )
                 except httpx.HTTPError:
                     time.sleep(0.05)
                     continue
                 if r.status_code == 201:
                     acked.append(r.json()["id"])
+
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -118,8 +137,9 @@ def test_import_killed_half_way_changes_nothing(tmp_path, tiny_world):
     big["umkm_id"] = [f"B{i:05d}" for i in range(len(big))]
     path = tmp_path / "big.csv"
     big.to_csv(path, index=False)
-    proc = subprocess.Popen([sys.executable, "-m", "matcher", "import", "umkm", str(path)],
-                            env=_env(home), cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "matcher", "import", "umkm", str(path)], env=_env(home), cwd=tmp_path
+    )
     time.sleep(6)  # reading and checking 15,000 rows; the staging writes begin after
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)

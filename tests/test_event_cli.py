@@ -1,5 +1,6 @@
 """`matcher plan-event` end to end on a small demo world, with a stub model in the registry's
 place (training is tested elsewhere; here the command's wiring and outputs are the point)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,28 +32,58 @@ class StubModel:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     out = tmp_path_factory.mktemp("world")
-    assert main(["demo-data", "--out", str(out), "--umkm", "60", "--firms", "8", "--seed", "3"]) == 0
+    assert (
+        main(["demo-data", "--out", str(out), "--umkm", "60", "--firms", "8", "--seed", "3"]) == 0
+    )
     return out
 
 
 @pytest.fixture(autouse=True)
 def stub_registry(monkeypatch):
-    monkeypatch.setattr(MatchService, "from_registry", classmethod(
-        lambda cls, registry=None, umkm=None, firms=None, version=None: cls(StubModel(), umkm, firms)))
+    monkeypatch.setattr(
+        MatchService,
+        "from_registry",
+        classmethod(
+            lambda cls, registry=None, umkm=None, firms=None, version=None: cls(
+                StubModel(), umkm, firms
+            )
+        ),
+    )
 
 
 def _args(world, out, *extra):
-    return ["plan-event", "--umkm", str(world / "umkm.csv"), "--firms", str(world / "firms.csv"),
-            "--event", str(world / "event.csv"), "--out", str(out), *extra]
+    return [
+        "plan-event",
+        "--umkm",
+        str(world / "umkm.csv"),
+        "--firms",
+        str(world / "firms.csv"),
+        "--event",
+        str(world / "event.csv"),
+        "--out",
+        str(out),
+        *extra,
+    ]
 
 
 def test_plan_respects_capacities_quota_and_min_score(world, tmp_path):
     event = pd.read_csv(world / "event.csv", keep_default_na=False)
     firm_cap = event[event["party"] == "firm"].set_index("id")["capacity"].astype(int)
-    assert main(_args(world, tmp_path / "plan.csv", "--min-score", "0.2", "--quota", "Jatim:3")) == 0
+    assert (
+        main(_args(world, tmp_path / "plan.csv", "--min-score", "0.2", "--quota", "Jatim:3")) == 0
+    )
     plan = pd.read_csv(tmp_path / "plan.csv")
-    assert list(plan.columns) == ["umkm_id", "firm_id", "score", "p_meeting", "p_mou", "p_contract",
-                                  "expected_value_idr", "status", "reasons"]
+    assert list(plan.columns) == [
+        "umkm_id",
+        "firm_id",
+        "score",
+        "p_meeting",
+        "p_mou",
+        "p_contract",
+        "expected_value_idr",
+        "status",
+        "reasons",
+    ]
     assert plan["umkm_id"].is_unique  # UMKM capacity defaults to 1
     per_firm = plan["firm_id"].value_counts()
     assert (per_firm.to_numpy() <= firm_cap[per_firm.index].to_numpy()).all()
@@ -62,7 +93,9 @@ def test_plan_respects_capacities_quota_and_min_score(world, tmp_path):
 def test_workbook_output_has_a_sheet_per_planned_firm(world, tmp_path):
     assert main(_args(world, tmp_path / "plan.xlsx")) == 0
     wb = openpyxl.load_workbook(tmp_path / "plan.xlsx")
-    planned = {r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, max_row=6, values_only=True)}
+    planned = {
+        r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, max_row=6, values_only=True)
+    }
     firm_sheets = [wb[n] for n in wb.sheetnames[1:]]
     assert len(firm_sheets) == planned["Perusahaan"] > 0
     assert sum(ws.max_row - 3 for ws in firm_sheets) == planned["Pasangan direncanakan"]
@@ -72,7 +105,9 @@ def test_bad_pair_file_and_bad_quota_exit_2_and_write_nothing(world, tmp_path, c
     bad = tmp_path / "exclude.csv"
     bad.write_text("umkm_id,firm_id\nNOPE,FIRM-0001\n")
     assert main(_args(world, tmp_path / "plan.csv", "--exclude", str(bad))) == 2
-    assert "exclude.csv, baris 2, kolom 'umkm_id': nilai 'NOPE'" in capsys.readouterr().err  # Indonesian CLI
+    assert (
+        "exclude.csv, baris 2, kolom 'umkm_id': nilai 'NOPE'" in capsys.readouterr().err
+    )  # Indonesian CLI
     assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim")) == 2
     assert "expected REGION:N" in capsys.readouterr().err
     assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim:1000")) == 2

@@ -1,8 +1,8 @@
 """The event day from the command line: schedule-event (and later preferences, packs,
 replan-event) on a small demo world, with the stub model of test_event_cli."""
+
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -11,8 +11,14 @@ from tests.test_event_cli import stub_registry, world  # noqa: F401  (fixtures)
 
 
 def _profiles(world):
-    return ["--umkm", str(world / "umkm.csv"), "--firms", str(world / "firms.csv"),
-            "--event", str(world / "event.csv")]
+    return [
+        "--umkm",
+        str(world / "umkm.csv"),
+        "--firms",
+        str(world / "firms.csv"),
+        "--event",
+        str(world / "event.csv"),
+    ]
 
 
 @pytest.fixture
@@ -30,13 +36,38 @@ def _clash_free(s: pd.DataFrame) -> None:
 
 def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(world, plan, tmp_path):  # noqa: F811
     out = tmp_path / "schedule.csv"
-    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
-                 "--start", "08:00", "--slot-minutes", "30", "--break", "09:00-09:30"]) == 0
+    assert (
+        main(
+            [
+                "schedule-event",
+                *_profiles(world),
+                "--plan",
+                str(plan),
+                "--out",
+                str(out),
+                "--start",
+                "08:00",
+                "--slot-minutes",
+                "30",
+                "--break",
+                "09:00-09:30",
+            ]
+        )
+        == 0
+    )
     s = pd.read_csv(out, keep_default_na=False, na_values=[""])
     p = pd.read_csv(plan)
     assert len(s) == len(p) and (s["status"] == "scheduled").all()
-    assert set(s.columns) >= {"slot", "start", "end", "table", "umkm_id", "umkm_name",
-                              "firm_id", "firm_name"}
+    assert set(s.columns) >= {
+        "slot",
+        "start",
+        "end",
+        "table",
+        "umkm_id",
+        "umkm_name",
+        "firm_id",
+        "firm_name",
+    }
     _clash_free(s)
     degree = max(p["umkm_id"].value_counts().max(), p["firm_id"].value_counts().max())
     assert s["slot"].max() == degree
@@ -44,10 +75,27 @@ def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(world, plan,
     assert "09:00" not in set(s["start"]) and s["start"].min() == "08:00"
 
 
-def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(world, plan, tmp_path, capsys):  # noqa: F811
+def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(
+    world, plan, tmp_path, capsys
+):  # noqa: F811
     out = tmp_path / "schedule.csv"
-    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
-                 "--tables", "2", "--end", "10:00"]) == 0
+    assert (
+        main(
+            [
+                "schedule-event",
+                *_profiles(world),
+                "--plan",
+                str(plan),
+                "--out",
+                str(out),
+                "--tables",
+                "2",
+                "--end",
+                "10:00",
+            ]
+        )
+        == 0
+    )
     s = pd.read_csv(out, keep_default_na=False, na_values=[""])
     placed = s[s["status"] == "scheduled"]
     _clash_free(s)
@@ -60,8 +108,21 @@ def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):
     bad = tmp_path / "availability.csv"
     bad.write_text("party,id,from,to\nfirm,NOPE,09:00,10:00\n")
     out = tmp_path / "schedule.csv"
-    assert main(["schedule-event", *_profiles(world), "--plan", str(plan), "--out", str(out),
-                 "--availability", str(bad)]) == 2
+    assert (
+        main(
+            [
+                "schedule-event",
+                *_profiles(world),
+                "--plan",
+                str(plan),
+                "--out",
+                str(out),
+                "--availability",
+                str(bad),
+            ]
+        )
+        == 2
+    )
     assert "availability.csv, baris 2, kolom 'id'" in capsys.readouterr().err
     assert not out.exists()
 
@@ -70,15 +131,18 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan,
     p = pd.read_csv(plan)
     vetoed, wished = p.iloc[0], p.iloc[1]
     prefs = tmp_path / "preferences.csv"
-    prefs.write_text("from_party,from_id,to_id,preference\n"
-                     f"firm,{vetoed.firm_id},{vetoed.umkm_id},tidak\n"
-                     f"umkm,{vetoed.umkm_id},{vetoed.firm_id},ingin\n"
-                     f"umkm,{wished.umkm_id},{wished.firm_id},ingin\n"
-                     f"firm,{wished.firm_id},{wished.umkm_id},ingin\n")
+    prefs.write_text(
+        "from_party,from_id,to_id,preference\n"
+        f"firm,{vetoed.firm_id},{vetoed.umkm_id},tidak\n"
+        f"umkm,{vetoed.umkm_id},{vetoed.firm_id},ingin\n"
+        f"umkm,{wished.umkm_id},{wished.firm_id},ingin\n"
+        f"firm,{wished.firm_id},{wished.umkm_id},ingin\n"
+    )
     capsys.readouterr()
     out = tmp_path / "plan2.csv"
-    assert main(["plan-event", *_profiles(world), "--out", str(out),
-                 "--preferences", str(prefs)]) == 0
+    assert (
+        main(["plan-event", *_profiles(world), "--out", str(out), "--preferences", str(prefs)]) == 0
+    )
     new = pd.read_csv(out)
     pairs = set(zip(new["umkm_id"], new["firm_id"]))
     assert (vetoed.umkm_id, vetoed.firm_id) not in pairs
@@ -91,8 +155,21 @@ def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys)
     import openpyxl
 
     pack = tmp_path / "pack.xlsx"
-    assert main(["schedule-event", *_profiles(world), "--plan", str(plan),
-                 "--out", str(tmp_path / "s.csv"), "--pack", str(pack)]) == 0
+    assert (
+        main(
+            [
+                "schedule-event",
+                *_profiles(world),
+                "--plan",
+                str(plan),
+                "--out",
+                str(tmp_path / "s.csv"),
+                "--pack",
+                str(pack),
+            ]
+        )
+        == 0
+    )
     wb = openpyxl.load_workbook(pack)
     p = pd.read_csv(plan)
     assert len(wb.sheetnames) == 2 + p["firm_id"].nunique() + p["umkm_id"].nunique()
@@ -106,21 +183,58 @@ def test_replan_event_keeps_held_meetings_and_marks_changes(world, tmp_path, cap
     newcomer = event.loc[event["party"] == "firm", "id"].iloc[-1]
     small = tmp_path / "event.csv"
     event[event["id"] != newcomer].to_csv(small, index=False)
-    profiles = ["--umkm", str(world / "umkm.csv"), "--firms", str(world / "firms.csv"),
-                "--event", str(small)]
+    profiles = [
+        "--umkm",
+        str(world / "umkm.csv"),
+        "--firms",
+        str(world / "firms.csv"),
+        "--event",
+        str(small),
+    ]
     plan, first = tmp_path / "plan.csv", tmp_path / "s.csv"
     assert main(["plan-event", *profiles, "--out", str(plan)]) == 0
-    assert main(["schedule-event", *profiles, "--plan", str(plan), "--out", str(first),
-                 "--break", "none"]) == 0
+    assert (
+        main(
+            [
+                "schedule-event",
+                *profiles,
+                "--plan",
+                str(plan),
+                "--out",
+                str(first),
+                "--break",
+                "none",
+            ]
+        )
+        == 0
+    )
     s = pd.read_csv(first, keep_default_na=False, na_values=[""])
     absent = s.loc[s["slot"] == 2, "firm_id"].iloc[0]
     walk = tmp_path / "walk.csv"
     walk.write_text(f"party,id,capacity\nfirm,{newcomer},2\n")
     out = tmp_path / "s2.csv"
     capsys.readouterr()
-    assert main(["replan-event", *profiles, "--schedule", str(first), "--out", str(out),
-                 "--now", "09:20", "--absent", absent, "--walk-in", str(walk),
-                 "--pack", str(tmp_path / "pack.xlsx")]) == 0
+    assert (
+        main(
+            [
+                "replan-event",
+                *profiles,
+                "--schedule",
+                str(first),
+                "--out",
+                str(out),
+                "--now",
+                "09:20",
+                "--absent",
+                absent,
+                "--walk-in",
+                str(walk),
+                "--pack",
+                str(tmp_path / "pack.xlsx"),
+            ]
+        )
+        == 0
+    )
     new = pd.read_csv(out, keep_default_na=False, na_values=[""])
     held = new[new["status"] == "held"]
     assert len(held) == (s["start"] < "09:20").sum()

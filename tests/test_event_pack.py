@@ -1,8 +1,8 @@
 """The printed pack: one agenda per participant, legible on A4; the lists to act on."""
+
 from __future__ import annotations
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -15,11 +15,22 @@ from tests.worlds import demo_frames
 def room():
     umkm, firms, _ = demo_frames(40, 6, seed=2)[:3]
     u, f = umkm["umkm_id"].tolist()[:12], firms["firm_id"].tolist()
-    event = pd.DataFrame({"party": ["umkm"] * len(u) + ["firm"] * len(f), "id": u + f,
-                          "capacity": [1] * len(u) + [3] * len(f)})
-    plan = pd.DataFrame({"umkm_id": u[:10], "firm_id": [f[i % 4] for i in range(10)],
-                         "score": np.linspace(0.9, 0.1, 10), "reasons": "produk sesuai"})
-    plan.loc[0, "reasons"] = "=HYPERLINK(\"http://x\")"  # must stay text
+    event = pd.DataFrame(
+        {
+            "party": ["umkm"] * len(u) + ["firm"] * len(f),
+            "id": u + f,
+            "capacity": [1] * len(u) + [3] * len(f),
+        }
+    )
+    plan = pd.DataFrame(
+        {
+            "umkm_id": u[:10],
+            "firm_id": [f[i % 4] for i in range(10)],
+            "score": np.linspace(0.9, 0.1, 10),
+            "reasons": "produk sesuai",
+        }
+    )
+    plan.loc[0, "reasons"] = '=HYPERLINK("http://x")'  # must stay text
     schedule, _ = schedule_plan(plan, event, Day(), umkm=umkm, firms=firms)
     return umkm, firms, event, schedule
 
@@ -47,8 +58,11 @@ def test_pack_prints_legibly(room):
             for cell in row:
                 if cell.value is not None:
                     assert cell.font.sz >= 10, (ws.title, cell.coordinate)
-        assert all(ws.row_dimensions[r].height for r in range(1, ws.max_row + 1)
-                   if ws.cell(r, 1).value is not None)
+        assert all(
+            ws.row_dimensions[r].height
+            for r in range(1, ws.max_row + 1)
+            if ws.cell(r, 1).value is not None
+        )
 
 
 def test_pack_says_match_in_words_never_a_raw_score(room):
@@ -66,13 +80,25 @@ def test_pack_says_match_in_words_never_a_raw_score(room):
 def test_action_lists_known_answer():
     from matcher.service import Alternatives
 
-    value = np.array([[0.9, 0.8, 0.1],
-                      [0.7, -np.inf, 0.5],  # U1-F1 vetoed: never suggested
-                      [0.2, 0.3, 0.4]])
+    value = np.array(
+        [
+            [0.9, 0.8, 0.1],
+            [0.7, -np.inf, 0.5],  # U1-F1 vetoed: never suggested
+            [0.2, 0.3, 0.4],
+        ]
+    )
     p_contract = np.full((3, 3), 0.34)
     pairs = np.array([[0, 0]])  # U0 meets F0; F0 (capacity 1) is full
-    alt = Alternatives(value, pairs, [1, 1, 1], [1, 2, 1], ["U0", "U1", "U2"], ["F0", "F1", "F2"],
-                       p_contract=p_contract, k=2)
+    alt = Alternatives(
+        value,
+        pairs,
+        [1, 1, 1],
+        [1, 2, 1],
+        ["U0", "U1", "U2"],
+        ["F0", "F1", "F2"],
+        p_contract=p_contract,
+        k=2,
+    )
     firms, lonely = alt.unused_firms(), alt.unmatched_umkm()
     assert firms["firm_id"].tolist() == ["F1", "F2"]
     assert firms["unused"].tolist() == [2, 1]
@@ -82,8 +108,15 @@ def test_action_lists_known_answer():
     assert lonely["option_ids"].tolist() == [["F2"], ["F2", "F1"]]  # F0 is full
     assert lonely["alternatives"].iloc[0] == "F2 (peluang kontrak 34% (sedang))"
     # when every firm is full, a UMKM still gets the best firms to ask
-    full = Alternatives(value, np.array([[0, 0], [2, 1], [2, 2]]), [1, 1, 2], [1, 1, 1],
-                        ["U0", "U1", "U2"], ["F0", "F1", "F2"], k=2)
+    full = Alternatives(
+        value,
+        np.array([[0, 0], [2, 1], [2, 2]]),
+        [1, 1, 2],
+        [1, 1, 1],
+        ["U0", "U1", "U2"],
+        ["F0", "F1", "F2"],
+        k=2,
+    )
     assert full.unmatched_umkm()["option_ids"].tolist() == [["F0", "F2"]]
     assert full.unused_firms().empty
 
@@ -95,11 +128,22 @@ def test_pack_lists_show_names_and_chances(room):
     u = event.loc[event["party"] == "umkm", "id"].tolist()
     f = event.loc[event["party"] == "firm", "id"].tolist()
     value = np.tile(np.linspace(1.0, 0.5, len(f)), (len(u), 1))
-    alt = Alternatives(value, np.empty((0, 2)), [1] * len(u), [3] * len(f), u, f,
-                       p_contract=np.full(value.shape, 0.34), k=1)
-    wb = pack_workbook(schedule, umkm, firms, firm_lists=alt.unused_firms(),
-                       umkm_lists=alt.unmatched_umkm())
-    cells = [c.value for row in wb["Ringkasan"].iter_rows() for c in row if isinstance(c.value, str)]
+    alt = Alternatives(
+        value,
+        np.empty((0, 2)),
+        [1] * len(u),
+        [3] * len(f),
+        u,
+        f,
+        p_contract=np.full(value.shape, 0.34),
+        k=1,
+    )
+    wb = pack_workbook(
+        schedule, umkm, firms, firm_lists=alt.unused_firms(), umkm_lists=alt.unmatched_umkm()
+    )
+    cells = [
+        c.value for row in wb["Ringkasan"].iter_rows() for c in row if isinstance(c.value, str)
+    ]
     name = firms.set_index("firm_id")["name"][f[0]]
     assert f"{name} (peluang kontrak 34% (sedang))" in cells
 

@@ -1,4 +1,5 @@
 """The event report: hand-computed figures in report.md, charts written as PNG."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,16 +7,34 @@ import pandas as pd
 
 from matcher.event_report import event_summary, write_event_report
 
-UMKM = pd.DataFrame({"umkm_id": ["u1", "u2", "u3", "u4"],
-                     "province": ["Jawa Timur", "Jawa Timur", "Bali", "Bali"]})
-FIRMS = pd.DataFrame({"firm_id": ["f1", "f2"], "investment_type": ["PMA", "PMDN"],
-                      "budget_idr": [600e6, np.nan], "max_partners": [3, 2]})
-EVENT = pd.DataFrame({"party": ["umkm"] * 4 + ["firm"] * 2,
-                      "id": ["u1", "u2", "u3", "u4", "f1", "f2"],
-                      "capacity": [1, 1, 1, 1, 3, 2]})
-PLAN = pd.DataFrame({"umkm_id": ["u1", "u3", "u2"], "firm_id": ["f1", "f1", "f2"],
-                     "score": [0.5, 0.25, 0.8], "p_contract": [0.5, 0.25, 0.4],
-                     "expected_value_idr": [100e6, 50e6, np.nan], "reasons": ["", "", ""]})
+UMKM = pd.DataFrame(
+    {"umkm_id": ["u1", "u2", "u3", "u4"], "province": ["Jawa Timur", "Jawa Timur", "Bali", "Bali"]}
+)
+FIRMS = pd.DataFrame(
+    {
+        "firm_id": ["f1", "f2"],
+        "investment_type": ["PMA", "PMDN"],
+        "budget_idr": [600e6, np.nan],
+        "max_partners": [3, 2],
+    }
+)
+EVENT = pd.DataFrame(
+    {
+        "party": ["umkm"] * 4 + ["firm"] * 2,
+        "id": ["u1", "u2", "u3", "u4", "f1", "f2"],
+        "capacity": [1, 1, 1, 1, 3, 2],
+    }
+)
+PLAN = pd.DataFrame(
+    {
+        "umkm_id": ["u1", "u3", "u2"],
+        "firm_id": ["f1", "f1", "f2"],
+        "score": [0.5, 0.25, 0.8],
+        "p_contract": [0.5, 0.25, 0.4],
+        "expected_value_idr": [100e6, 50e6, np.nan],
+        "reasons": ["", "", ""],
+    }
+)
 
 
 def test_summary_figures_by_hand():
@@ -42,4 +61,8 @@ def test_report_markdown_links_existing_pngs(tmp_path):
         assert f"]({name})" in text
         assert (tmp_path / "report" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in (tmp_path / "report").iterdir()) == [
-        "capacity_by_type.png", "matched_by_province.png", "report.md", "scores.png"]
+        "capacity_by_type.png",
+        "matched_by_province.png",
+        "report.md",
+        "scores.png",
+    ]

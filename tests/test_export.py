@@ -1,4 +1,5 @@
 """Plan files: data-contract CSV/Parquet, the printable workbook, formula-injection safety."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,35 +10,47 @@ import pytest
 from matcher.atomic import write_atomic
 from matcher.data.errors import MatcherError
 from matcher.export import (
-    FIRM_SHEET_COLUMNS, PLAN_COLUMNS, SUMMARY_SHEET, safe_text, sheet_names,
+    FIRM_SHEET_COLUMNS,
+    PLAN_COLUMNS,
+    SUMMARY_SHEET,
+    safe_text,
+    sheet_names,
     write_plan,
 )
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"klik\")", "+62 812 555", "-2+3", "@SUM(A1)",
-           "\t=1+1", "\r=1+1"]
+HOSTILE = ['=HYPERLINK("http://x","klik")', "+62 812 555", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
 
-PLAN = pd.DataFrame({
-    "umkm_id": ["u1", "u2", "u3", "u4"],
-    "firm_id": ["f1", "f1", "f2", "f3"],
-    "score": [0.91, 0.52, 0.73, 0.40],
-    "p_contract": [0.34, 0.05, 0.2, np.nan],
-    "reasons": ["KBLI cocok", HOSTILE[0], HOSTILE[2], "lokasi dekat"],
-})
-UMKM = pd.DataFrame({
-    "umkm_id": ["u1", "u2", "u3", "u4"],
-    "name": [HOSTILE[3], "Batik Tulis Sari", HOSTILE[1], "Keripik\x07 Madura"],
-    "regency": ["Kabupaten Pamekasan", None, "Kota Malang", "Kabupaten Sampang"],
-    "province": ["Jawa Timur", "Jawa Timur", "Jawa Timur", "Jawa Timur"],
-    "products": [HOSTILE[4], "batik tulis", HOSTILE[5], "keripik singkong"],
-})
-FIRMS = pd.DataFrame({
-    "firm_id": ["f1", "f2", "f3"],
-    "name": ["PT Sinar/Jaya: [Makmur] Internasional Tbk Indonesia", "=cmd|' /C calc'!A0",
-             "PT Sinar/Jaya: [Makmur] Internasional Tbk Indonesia"],
-    "investment_type": ["PMA", "PMDN", "PMA"],
-    "province": ["Jawa Timur", "Bali", "Jawa Timur"],
-    "needs": ["kemasan", "kerajinan", "makanan ringan"],
-})
+PLAN = pd.DataFrame(
+    {
+        "umkm_id": ["u1", "u2", "u3", "u4"],
+        "firm_id": ["f1", "f1", "f2", "f3"],
+        "score": [0.91, 0.52, 0.73, 0.40],
+        "p_contract": [0.34, 0.05, 0.2, np.nan],
+        "reasons": ["KBLI cocok", HOSTILE[0], HOSTILE[2], "lokasi dekat"],
+    }
+)
+UMKM = pd.DataFrame(
+    {
+        "umkm_id": ["u1", "u2", "u3", "u4"],
+        "name": [HOSTILE[3], "Batik Tulis Sari", HOSTILE[1], "Keripik\x07 Madura"],
+        "regency": ["Kabupaten Pamekasan", None, "Kota Malang", "Kabupaten Sampang"],
+        "province": ["Jawa Timur", "Jawa Timur", "Jawa Timur", "Jawa Timur"],
+        "products": [HOSTILE[4], "batik tulis", HOSTILE[5], "keripik singkong"],
+    }
+)
+FIRMS = pd.DataFrame(
+    {
+        "firm_id": ["f1", "f2", "f3"],
+        "name": [
+            "PT Sinar/Jaya: [Makmur] Internasional Tbk Indonesia",
+            "=cmd|' /C calc'!A0",
+            "PT Sinar/Jaya: [Makmur] Internasional Tbk Indonesia",
+        ],
+        "investment_type": ["PMA", "PMDN", "PMA"],
+        "province": ["Jawa Timur", "Bali", "Jawa Timur"],
+        "needs": ["kemasan", "kerajinan", "makanan ringan"],
+    }
+)
 
 
 @pytest.fixture
@@ -87,11 +100,22 @@ def test_one_sheet_per_firm_with_its_umkm(workbook):
 
 
 def test_firm_sheet_details_numbers_and_empty_contact_columns(workbook):
-    ws = next(workbook[n] for n in workbook.sheetnames[1:] if workbook[n]["A1"].value.endswith("(f1) - PMA"))
+    ws = next(
+        workbook[n]
+        for n in workbook.sheetnames[1:]
+        if workbook[n]["A1"].value.endswith("(f1) - PMA")
+    )
     first = [c for c in ws[4]]
     assert [c.value for c in first[:8]] == [
-        1, "u1", "'" + HOSTILE[3], "Kabupaten Pamekasan", "Jawa Timur", "'" + HOSTILE[4],
-        "peluang kontrak 34% (sedang)", "KBLI cocok"]  # the chance in words, never the raw score
+        1,
+        "u1",
+        "'" + HOSTILE[3],
+        "Kabupaten Pamekasan",
+        "Jawa Timur",
+        "'" + HOSTILE[4],
+        "peluang kontrak 34% (sedang)",
+        "KBLI cocok",
+    ]  # the chance in words, never the raw score
     assert all(c.value is None for c in first[8:])  # Kontak (nama), Telepon, Catatan
     assert ws.page_setup.orientation == "landscape"
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -112,8 +136,19 @@ def test_summary_counts(workbook):
 
 
 def test_sheet_names_are_valid_unique_and_short():
-    names = sheet_names(["PT Sinar/Jaya: [Makmur]*?\\ Tbk", "a" * 40, "a" * 40, "A" * 40,
-                         "History", "Ringkasan", "'quoted'", "=cmd", ""])
+    names = sheet_names(
+        [
+            "PT Sinar/Jaya: [Makmur]*?\\ Tbk",
+            "a" * 40,
+            "a" * 40,
+            "A" * 40,
+            "History",
+            "Ringkasan",
+            "'quoted'",
+            "=cmd",
+            "",
+        ]
+    )
     assert all(len(n) <= 31 for n in names)
     assert not any(set(n) & set("[]:*?/\\") for n in names)
     assert len({n.casefold() for n in names} | {"ringkasan"}) == len(names) + 1
@@ -125,7 +160,9 @@ def test_sheet_names_are_valid_unique_and_short():
 
 def test_csv_and_parquet_hold_exactly_the_contract_columns(tmp_path):
     extra = PLAN.drop(columns="p_contract").assign(rank=1)
-    csv = pd.read_csv(write_plan(extra, tmp_path / "plan.csv", formula_safe=False), keep_default_na=False)
+    csv = pd.read_csv(
+        write_plan(extra, tmp_path / "plan.csv", formula_safe=False), keep_default_na=False
+    )
     parquet = pd.read_parquet(write_plan(extra, tmp_path / "plan.parquet"))
     for back in (csv, parquet):
         assert list(back.columns) == list(PLAN_COLUMNS)
@@ -136,7 +173,9 @@ def test_csv_and_parquet_hold_exactly_the_contract_columns(tmp_path):
     assert list(back.columns) == ["umkm_id", "firm_id", "score", "p_contract", "reasons"]
     # by default a CSV is formula-safe: reasons starting with = + - @ get a leading quote
     safe = pd.read_csv(write_plan(extra, tmp_path / "safe.csv"), keep_default_na=False)
-    assert safe["reasons"].tolist() == [("'" + r if r[:1] in "=+-@" else r) for r in PLAN["reasons"]]
+    assert safe["reasons"].tolist() == [
+        ("'" + r if r[:1] in "=+-@" else r) for r in PLAN["reasons"]
+    ]
 
 
 def test_unsupported_extension_is_a_user_error(tmp_path):

@@ -1,5 +1,6 @@
 """Recorded outcomes change what is shown at once: declined pairs left out, partners marked,
 and match requests filtered by firm type, province and minimum chance."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,9 @@ def service():
 
 
 def test_pair_status_reads_the_latest_stage_of_each_pair():
-    status = PairStatus(_outcomes([("U1", "F1", 0), ("U1", "F2", 1), ("U2", "F1", 2), ("U3", "F3", 4)]))
+    status = PairStatus(
+        _outcomes([("U1", "F1", 0), ("U1", "F2", 1), ("U2", "F1", 2), ("U3", "F3", 4)])
+    )
     got = status.lookup(["U1", "U1", "U2", "U3", "U9", "F1"], ["F1", "F2", "F1", "F3", "F1", "U1"])
     assert got.tolist() == ["declined", "", "partner", "partner", "", ""]
     assert status.max_declined(["U1", "U2"]) == 1 and status.max_declined(["U2"]) == 0
@@ -38,11 +41,15 @@ def test_a_declined_pair_is_absent_from_the_next_recommendations(service):
     row = after[after["firm_id"] == second].iloc[0]
     assert row["status"] == "partner" and row["reasons"].startswith("sudah bermitra; ")
     # asked for, the declined pair is shown and flagged
-    shown = service.with_outcomes(_outcomes([("U120", top, 0)]), include_declined=True).recommend_firms(["U120"], k=4)
+    shown = service.with_outcomes(
+        _outcomes([("U120", top, 0)]), include_declined=True
+    ).recommend_firms(["U120"], k=4)
     assert shown.iloc[0]["firm_id"] == top and shown.iloc[0]["status"] == "declined"
     assert shown.iloc[0]["reasons"].startswith("pernah ditolak")
     # other UMKM are unaffected
-    pd.testing.assert_frame_equal(fed.recommend_firms(["U121"], k=4), service.recommend_firms(["U121"], k=4))
+    pd.testing.assert_frame_equal(
+        fed.recommend_firms(["U121"], k=4), service.recommend_firms(["U121"], k=4)
+    )
 
 
 def test_the_reverse_question_and_the_plan_leave_declined_pairs_out(service):
@@ -60,7 +67,9 @@ def test_match_filters_by_investment_type_province_and_chance(service):
     types = service.firms.set_index("firm_id").loc[recs["firm_id"], "investment_type"]
     assert (types == "PMA").all() and recs.groupby("umkm_id").size().tolist() == [5, 5]
     assert service.firm_mask(province_code="11").sum() == 0  # every firm is in DKI Jakarta
-    assert service.recommend_firms(["U100"], k=5, firm_mask=service.firm_mask(province_code="11")).empty
+    assert service.recommend_firms(
+        ["U100"], k=5, firm_mask=service.firm_mask(province_code="11")
+    ).empty
     p = service.recommend_firms(["U100"], k=20)["p_contract"]
     if p.notna().any():
         cut = float(np.nanmedian(p))

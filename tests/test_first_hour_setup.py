@@ -1,5 +1,6 @@
 """The first hour (issue 16): one home for every command, store set-up mistakes as one line
 with the fix (exit 2), and no store created by a mistyped path."""
+
 from __future__ import annotations
 
 import sys
@@ -15,7 +16,9 @@ def _run(capsys, *argv):
     return code, cap.out + cap.err
 
 
-def test_missing_store_is_an_error_naming_the_path_and_nothing_is_created(tmp_path, capsys, monkeypatch):
+def test_missing_store_is_an_error_naming_the_path_and_nothing_is_created(
+    tmp_path, capsys, monkeypatch
+):
     monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
     home = tmp_path / "typo"
     code, text = _run(capsys, "accounts", "list", "--home", str(home))
@@ -48,13 +51,21 @@ def test_import_creates_the_store_and_says_so(tmp_path, capsys, monkeypatch):
     assert code == 0 and "created a new store" not in text
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("postgres://u@127.0.0.1/db", "postgresql+psycopg://"),
-    ("postgresql://u@127.0.0.1/db", "postgresql+psycopg://"),
-    ("postgresql+psycopg://postgres@127.0.0.1:1/test", "127.0.0.1:1"),  # nothing listens on port 1
-    ("not a url", "sqlite:///"),
-])
-def test_postgres_setup_mistakes_are_one_line_with_the_fix(url, expected, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgres://u@127.0.0.1/db", "postgresql+psycopg://"),
+        ("postgresql://u@127.0.0.1/db", "postgresql+psycopg://"),
+        (
+            "postgresql+psycopg://postgres@127.0.0.1:1/test",
+            "127.0.0.1:1",
+        ),  # nothing listens on port 1
+        ("not a url", "sqlite:///"),
+    ],
+)
+def test_postgres_setup_mistakes_are_one_line_with_the_fix(
+    url, expected, tmp_path, capsys, monkeypatch
+):
     monkeypatch.setenv("MATCHER_LANG", "en")
     code, text = _run(capsys, "accounts", "list", "--database-url", url)
     assert code == 2
@@ -64,8 +75,13 @@ def test_postgres_setup_mistakes_are_one_line_with_the_fix(url, expected, tmp_pa
 
 def test_missing_psycopg_says_install_the_postgres_extra(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # import psycopg -> ModuleNotFoundError
-    code, text = _run(capsys, "accounts", "list", "--database-url",
-                      "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    code, text = _run(
+        capsys,
+        "accounts",
+        "list",
+        "--database-url",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    )
     assert code == 2 and "[postgres]" in text and len(text.strip().splitlines()) == 1
 
 
@@ -73,8 +89,9 @@ def test_missing_postgres_database_says_create_it(postgres_base_url, capsys):
     from sqlalchemy.engine import make_url
 
     url = make_url(postgres_base_url).set(database="matcher_no_such_db_16")
-    code, text = _run(capsys, "accounts", "list", "--database-url",
-                      url.render_as_string(hide_password=False))
+    code, text = _run(
+        capsys, "accounts", "list", "--database-url", url.render_as_string(hide_password=False)
+    )
     assert code == 2 and "createdb" in text and "matcher_no_such_db_16" in text
 
 
@@ -109,8 +126,18 @@ def test_the_data_contract_lives_in_the_projects_docs():
         assert not outside, f"{doc.name} links outside the repository: {outside}"
     data = (root / "docs" / "data.md").read_text(encoding="utf-8")
     assert "## The data contract" in data
-    for word in (*STAGES, *DECLINED_BY, *EVENT_COLUMNS, "umkm_id", "needed_kbli", "max_partners",
-                 "monthly_capacity_idr", "required_certifications", "umkm_name", "investment_type"):
+    for word in (
+        *STAGES,
+        *DECLINED_BY,
+        *EVENT_COLUMNS,
+        "umkm_id",
+        "needed_kbli",
+        "max_partners",
+        "monthly_capacity_idr",
+        "required_certifications",
+        "umkm_name",
+        "investment_type",
+    ):
         assert f"`{word}`" in data or f"| {word} |" in data or f"{word}," in data, word
 
 
@@ -162,8 +189,9 @@ def test_a_failed_first_import_leaves_no_empty_store(tmp_path, capsys, monkeypat
 
     monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
     path = tmp_path / "outcomes.csv"
-    pd.DataFrame({"umkm_id": ["U9"], "firm_id": ["F9"], "stage": ["meeting"],
-                  "date": ["2025-01-10"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {"umkm_id": ["U9"], "firm_id": ["F9"], "stage": ["meeting"], "date": ["2025-01-10"]}
+    ).to_csv(path, index=False)
     code, text = _run(capsys, "import", "outcomes", str(path), "--home", str(tmp_path / "h"))
     assert code == 2 and "U9" in text
     assert not (tmp_path / "h" / "matcher.db").exists()

@@ -1,4 +1,5 @@
 """Champion/challenger gating: each rule alone can block, a clean challenger is promoted."""
+
 from __future__ import annotations
 
 import copy
@@ -37,8 +38,13 @@ def test_clean_challenger_is_promoted():
     d = decide_promotion(champion(), challenger())
     assert d.promote, d.reason
     assert {c.name for c in d.checks} == {
-        "scores_finite", "coverage", "feature_schema", "beats_baseline:rule",
-        "beats_baseline:tfidf", "heldout_vs_champion", "frozen_vs_champion",
+        "scores_finite",
+        "coverage",
+        "feature_schema",
+        "beats_baseline:rule",
+        "beats_baseline:tfidf",
+        "heldout_vs_champion",
+        "frozen_vs_champion",
     }
     assert d.failed == []
     assert d.reason.startswith("promote:") and "\n" not in d.reason
@@ -126,13 +132,16 @@ def test_first_model_promoted_when_it_beats_baselines_and_is_sane():
     assert not any(c.name.endswith("_vs_champion") for c in d.checks)
 
 
-@pytest.mark.parametrize("path,value", [
-    (("baselines", "tfidf", "ndcg@10"), 0.62),
-    (("coverage",), 0.0),
-    (("scores_finite",), False),
-    (("heldout", "ndcg@10"), math.inf),
-    (("features",), []),
-])
+@pytest.mark.parametrize(
+    "path,value",
+    [
+        (("baselines", "tfidf", "ndcg@10"), 0.62),
+        (("coverage",), 0.0),
+        (("scores_finite",), False),
+        (("heldout", "ndcg@10"), math.inf),
+        (("features",), []),
+    ],
+)
 def test_first_model_blocked_by_baselines_or_sanity(path, value):
     new = challenger()
     set_path(new, path, value)

@@ -1,7 +1,16 @@
 """The message catalogue and the Indonesian formatter: known answers."""
+
 import pytest
 
-from matcher.i18n import catalogue, chance_text, chance_words, format_idr, format_number, format_percent, t
+from matcher.i18n import (
+    catalogue,
+    chance_text,
+    chance_words,
+    format_idr,
+    format_number,
+    format_percent,
+    t,
+)
 from matcher.i18n.catalogue import CatalogueError, _flatten
 
 
@@ -32,11 +41,19 @@ def test_t_picks_language_and_formats(monkeypatch):
         t("no.such.key")
 
 
-@pytest.mark.parametrize("value, text", [
-    (1.5e9, "Rp1,5 miliar"), (105e6, "Rp105 juta"), (2.73e12, "Rp2,73 triliun"),
-    (1.5e12, "Rp1,5 triliun"), (750_000, "Rp750.000"), (12.5e6, "Rp12,5 juta"), (0, "Rp0"),
-    (278.95e9, "Rp279 miliar"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (1.5e9, "Rp1,5 miliar"),
+        (105e6, "Rp105 juta"),
+        (2.73e12, "Rp2,73 triliun"),
+        (1.5e12, "Rp1,5 triliun"),
+        (750_000, "Rp750.000"),
+        (12.5e6, "Rp12,5 juta"),
+        (0, "Rp0"),
+        (278.95e9, "Rp279 miliar"),
+    ],
+)
 def test_format_idr_indonesian(value, text):
     assert format_idr(value, "id") == text
 
@@ -48,7 +65,9 @@ def test_format_idr_english_and_numbers():
     assert format_number(1234.5, 1, lang="en") == "1,234.5"
 
 
-@pytest.mark.parametrize("p, text", [(0.125, "12,5%"), (0.34, "34%"), (1.0, "100%"), (0.0, "0%"), (0.05, "5%")])
+@pytest.mark.parametrize(
+    "p, text", [(0.125, "12,5%"), (0.34, "34%"), (1.0, "100%"), (0.0, "0%"), (0.05, "5%")]
+)
 def test_format_percent(p, text):
     assert format_percent(p, lang="id") == text
 
@@ -59,4 +78,8 @@ def test_chance_in_words():
     assert chance_text(0.34, "contract", "id") == "peluang kontrak 34% (sedang)"
     assert chance_text(0.34, "contract", "en") == "contract chance 34% (medium)"
     # the band follows the percent shown: 9.6 % prints as 10 % and is "rendah", like 10 %
-    assert chance_text(0.096, "contract", "id") == chance_text(0.10, "contract", "id") == "peluang kontrak 10% (rendah)"
+    assert (
+        chance_text(0.096, "contract", "id")
+        == chance_text(0.10, "contract", "id")
+        == "peluang kontrak 10% (rendah)"
+    )

@@ -1,6 +1,7 @@
 """A big UMKM file is imported in chunks through a staging table (memory holds one chunk):
 the store ends exactly as a whole-file import leaves it, and a problem in a late chunk
 changes nothing, with every problem of the file reported."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -39,7 +40,9 @@ def test_streamed_import_equals_the_whole_file_import(tmp_path, monkeypatch, dat
         pd.testing.assert_frame_equal(load_frame(a, UMKM), load_frame(b, UMKM))
 
 
-def test_a_bad_late_chunk_changes_nothing_and_every_problem_is_named(tmp_path, monkeypatch, database_url):
+def test_a_bad_late_chunk_changes_nothing_and_every_problem_is_named(
+    tmp_path, monkeypatch, database_url
+):
     monkeypatch.setattr(importer, "STREAM_ABOVE_BYTES", 0)
     monkeypatch.setattr(importer, "STREAM_CHUNK_ROWS", 7)
     store = Store(database_url)

@@ -5,6 +5,7 @@ old one or the new one), and whatever the server would load after the crash load
 Training is killed at several points of a measured full run (reading, fitting,
 registering); promotions are killed at random instants while a process flips the current
 version back and forth as fast as it can."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _env(home: Path) -> dict:
-    env = dict(os.environ, MATCHER_HOME=str(home), MATCHER_REGISTRY=str(home / "models"),
-               PYTHONPATH=str(REPO))
+    env = dict(
+        os.environ,
+        MATCHER_HOME=str(home),
+        MATCHER_REGISTRY=str(home / "models"),
+        PYTHONPATH=str(REPO),
+    )
     env.pop("MATCHER_DATABASE_URL", None)
     return env
 
@@ -49,17 +54,46 @@ def _assert_consistent(root: Path, allowed_current: set[str | None]) -> list[str
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("world")
-    subprocess.run([sys.executable, "-m", "matcher", "demo-data", "--out", str(folder),
-                    "--umkm", "120", "--firms", "20", "--seed", "3"],
-                   env=_env(folder / "unused"), check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "matcher",
+            "demo-data",
+            "--out",
+            str(folder),
+            "--umkm",
+            "120",
+            "--firms",
+            "20",
+            "--seed",
+            "3",
+        ],
+        env=_env(folder / "unused"),
+        check=True,
+        capture_output=True,
+    )
     return folder
 
 
 def _train(world: Path, home: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "matcher", "train", "--umkm", str(world / "umkm.csv"),
-         "--firms", str(world / "firms.csv"), "--outcomes", str(world / "outcomes.csv")],
-        env=_env(home), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "matcher",
+            "train",
+            "--umkm",
+            str(world / "umkm.csv"),
+            "--firms",
+            str(world / "firms.csv"),
+            "--outcomes",
+            str(world / "outcomes.csv"),
+        ],
+        env=_env(home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def test_training_killed_at_any_point_lists_no_partial_version(world, tmp_path):
@@ -75,12 +109,16 @@ def test_training_killed_at_any_point_lists_no_partial_version(world, tmp_path):
         time.sleep(full * share)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        listed = _assert_consistent(home / "models", {current} | set(Registry(home / "models")._version_ids()))
+        listed = _assert_consistent(
+            home / "models", {current} | set(Registry(home / "models")._version_ids())
+        )
         current = Registry(home / "models").current_version()
         assert listed[: len(first)] == first  # nothing listed before is lost or changed
     # and the registry still takes a new version afterwards (no stale lock, no leftovers in the way)
     assert _train(world, home).wait(timeout=600) == 0
-    assert len(_assert_consistent(home / "models", {Registry(home / "models").current_version()})) >= 2
+    assert (
+        len(_assert_consistent(home / "models", {Registry(home / "models").current_version()})) >= 2
+    )
 
 
 FLIP = """
@@ -101,13 +139,24 @@ def test_promotion_killed_at_random_instants_leaves_the_old_or_the_new_model(wor
     registry = Registry(root)
     umkm, firms = load_umkm(world / "umkm.csv"), load_firms(world / "firms.csv")
     outcomes = load_outcomes(world / "outcomes.csv", umkm, firms)
-    versions = [registry.register(MatchModel(max_iter=it, n_negatives=2, n_folds=2).fit(umkm, firms, outcomes),
-                                  metrics={}, features=[], data_fingerprint="kill") for it in (5, 10)]
+    versions = [
+        registry.register(
+            MatchModel(max_iter=it, n_negatives=2, n_folds=2).fit(umkm, firms, outcomes),
+            metrics={},
+            features=[],
+            data_fingerprint="kill",
+        )
+        for it in (5, 10)
+    ]
     registry.promote(versions[0])
     rng = random.Random(14)
     for _ in range(12):
-        proc = subprocess.Popen([sys.executable, "-c", FLIP, str(root), *versions], env=_env(tmp_path),
-                                stdout=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", FLIP, str(root), *versions],
+            env=_env(tmp_path),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(rng.uniform(0.01, 0.4))  # mid-promotion: thousands of promotions a second
         proc.send_signal(signal.SIGKILL)

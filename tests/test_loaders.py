@@ -1,4 +1,5 @@
 """Loaders and validation: every rule of the data contract, failing and passing."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +16,11 @@ from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.schema import EVENT_COLUMNS, FIRM_COLUMNS, OUTCOME_COLUMNS, UMKM_COLUMNS
 
 
-
 def said(problem, fragment: str) -> bool:
     """The problem says ``fragment`` in one of its languages (the rules' texts are pinned in
     the language they were written in; tests/test_problem_language.py checks both)."""
     return fragment in problem.expected_in("en") or fragment in problem.expected_in("id")
+
 
 def umkm_raw(n: int = 2, **columns) -> pd.DataFrame:
     """A valid raw UMKM table of strings; keyword columns override (scalar or list)."""
@@ -54,12 +55,16 @@ def problems_of(parse, raw, *args) -> list:
 
 # --------------------------------------------------------------------------- read_table
 
+
 @pytest.mark.parametrize("ext", ["csv", "xlsx", "parquet"])
 def test_kbli_leading_zeros_survive_each_format(tmp_path, ext):
     raw = umkm_raw(kbli=["01111;10794", "08930"], nib=["0123456789012", ""])
     path = tmp_path / f"umkm.{ext}"
-    {"csv": lambda p: raw.to_csv(p, index=False), "xlsx": lambda p: raw.to_excel(p, index=False),
-     "parquet": lambda p: raw.to_parquet(p, index=False)}[ext](path)
+    {
+        "csv": lambda p: raw.to_csv(p, index=False),
+        "xlsx": lambda p: raw.to_excel(p, index=False),
+        "parquet": lambda p: raw.to_parquet(p, index=False),
+    }[ext](path)
     table = loaders.read_table(path)
     assert table["kbli"].tolist() == ["01111;10794", "08930"]
     assert table["nib"].tolist() == ["0123456789012", ""]
@@ -91,13 +96,20 @@ def test_read_table_errors_name_the_file(tmp_path):
 
 # --------------------------------------------------------------------------- canonical UMKM
 
+
 def test_valid_umkm_gives_the_canonical_frame():
     raw = umkm_raw(
-        nib=["1234567890123", ""], kbli=["13134; 10794;13134", "31001"],
-        regency=["Pamekasan", ""], lat=["", "-7.3"], lon=["", "112.7"],
-        annual_revenue_idr=["1500000000.0", "20000000000"], employees=["5", "12.0"],
-        certifications=["Halal; PIRT", ""], year_founded=["2010", ""],
-        export_experience=["ya", "FALSE"], extra=["kept?", "no"],
+        nib=["1234567890123", ""],
+        kbli=["13134; 10794;13134", "31001"],
+        regency=["Pamekasan", ""],
+        lat=["", "-7.3"],
+        lon=["", "112.7"],
+        annual_revenue_idr=["1500000000.0", "20000000000"],
+        employees=["5", "12.0"],
+        certifications=["Halal; PIRT", ""],
+        year_founded=["2010", ""],
+        export_experience=["ya", "FALSE"],
+        extra=["kept?", "no"],
     )
     df = loaders.parse_umkm(raw, "request body")
     assert tuple(df.columns) == UMKM_COLUMNS
@@ -108,7 +120,10 @@ def test_valid_umkm_gives_the_canonical_frame():
     assert first["location_precision"] == "regency"
     pamekasan = ref.regencies().set_index("code").loc["3528"]
     assert (first["lat"], first["lon"]) == (pamekasan["lat"], pamekasan["lon"])
-    assert second["location_precision"] == "exact" and (second["lat"], second["lon"]) == (-7.3, 112.7)
+    assert second["location_precision"] == "exact" and (second["lat"], second["lon"]) == (
+        -7.3,
+        112.7,
+    )
     assert second["nib"] is None and second["regency"] is None
     assert first["scale"] == "mikro" and second["scale"] == "menengah"
     assert first["certifications"] == ("halal", "pirt") and second["certifications"] == ()
@@ -149,8 +164,9 @@ def test_scale_derived_from_revenue_and_large_business_warns():
 
 def test_blank_rows_are_skipped_but_still_counted(tmp_path):
     path = tmp_path / "u.csv"
-    path.write_text("umkm_id,name,kbli,products,province\nU1,a,10794,x,Bali\n,,,,\n"
-                    "U2,b,10794,x,Atlantis\n")
+    path.write_text(
+        "umkm_id,name,kbli,products,province\nU1,a,10794,x,Bali\n,,,,\nU2,b,10794,x,Atlantis\n"
+    )
     with pytest.raises(DataValidationError) as info:
         loaders.load_umkm(path)
     [p] = info.value.problems
@@ -159,32 +175,36 @@ def test_blank_rows_are_skipped_but_still_counted(tmp_path):
 
 # --------------------------------------------------------------------------- each rule, failing
 
-@pytest.mark.parametrize("column, bad, good, expected", [
-    ("umkm_id", "", "U9", "non-empty"),
-    ("name", "", "Batik", "non-empty"),
-    ("products", "", "batik", "non-empty"),
-    ("nib", "12345", "1234567890123", "13 digits"),
-    ("nib", "1.23457E+12", "1234567890123.0", "scientific notation"),
-    ("kbli", "", "10794", "non-empty"),
-    ("kbli", "107941", "10794", "3–5 digit"),
-    ("kbli", "04123", "03111", "04123 tidak ada di KBLI 2020 maupun KBLI 2025"),
-    ("kbli", "99999", "99000", "mungkin: 99000"),   # a real code as suggestion
-    ("kbli", "1111", "01111", "maksudnya 01111?"),  # the leading zero lost in Excel
-    ("kbli", "10", "107", "golongan pokok"),         # too broad
-    ("province", "Jawa Timor", "jawa timur", "closest: Jawa Timur"),
-    ("province", "", "Jatim", "non-empty"),
-    ("scale", "besar", "Menengah", "mikro, kecil, menengah"),
-    ("annual_revenue_idr", "-1", "1500000.0", ">= 0"),
-    ("annual_revenue_idr", "1.50.000", "1.500.000", "a number"),
-    ("annual_revenue_idr", "Rp 1-2 juta", "Rp 1,5 juta", "a number"),
-    ("annual_revenue_idr", "nan", "0", "a number"),
-    ("employees", "2.5", "3.0", "an integer"),
-    ("employees", "-3", "0", "an integer >= 0"),
-    ("monthly_capacity_idr", "banyak", "5e6", "a number"),
-    ("year_founded", "1899", "1900", "1900.."),
-    ("year_founded", str(dt.date.today().year + 1), str(dt.date.today().year), "1900.."),
-    ("export_experience", "maybe", "Tidak", "true/false"),
-])
+
+@pytest.mark.parametrize(
+    "column, bad, good, expected",
+    [
+        ("umkm_id", "", "U9", "non-empty"),
+        ("name", "", "Batik", "non-empty"),
+        ("products", "", "batik", "non-empty"),
+        ("nib", "12345", "1234567890123", "13 digits"),
+        ("nib", "1.23457E+12", "1234567890123.0", "scientific notation"),
+        ("kbli", "", "10794", "non-empty"),
+        ("kbli", "107941", "10794", "3–5 digit"),
+        ("kbli", "04123", "03111", "04123 tidak ada di KBLI 2020 maupun KBLI 2025"),
+        ("kbli", "99999", "99000", "mungkin: 99000"),  # a real code as suggestion
+        ("kbli", "1111", "01111", "maksudnya 01111?"),  # the leading zero lost in Excel
+        ("kbli", "10", "107", "golongan pokok"),  # too broad
+        ("province", "Jawa Timor", "jawa timur", "closest: Jawa Timur"),
+        ("province", "", "Jatim", "non-empty"),
+        ("scale", "besar", "Menengah", "mikro, kecil, menengah"),
+        ("annual_revenue_idr", "-1", "1500000.0", ">= 0"),
+        ("annual_revenue_idr", "1.50.000", "1.500.000", "a number"),
+        ("annual_revenue_idr", "Rp 1-2 juta", "Rp 1,5 juta", "a number"),
+        ("annual_revenue_idr", "nan", "0", "a number"),
+        ("employees", "2.5", "3.0", "an integer"),
+        ("employees", "-3", "0", "an integer >= 0"),
+        ("monthly_capacity_idr", "banyak", "5e6", "a number"),
+        ("year_founded", "1899", "1900", "1900.."),
+        ("year_founded", str(dt.date.today().year + 1), str(dt.date.today().year), "1900.."),
+        ("export_experience", "maybe", "Tidak", "true/false"),
+    ],
+)
 def test_umkm_rule(column, bad, good, expected):
     [p] = problems_of(loaders.parse_umkm, umkm_raw(1, **{column: bad}))
     assert (p.file, p.row, p.column) == ("test.csv", 2, column)
@@ -197,12 +217,15 @@ def test_each_bad_kbli_item_is_its_own_problem():
     assert [(p.row, p.value) for p in problems] == [(2, "abc"), (2, "04123")]
 
 
-@pytest.mark.parametrize("lat, lon, column, expected", [
-    ("-7.2", "", "lon", "both or neither"),
-    ("", "112.7", "lat", "both or neither"),
-    ("40.0", "112.7", "lat", "-11.5..6.5"),
-    ("-7.2", "12.7", "lon", "94.5..141.5"),
-])
+@pytest.mark.parametrize(
+    "lat, lon, column, expected",
+    [
+        ("-7.2", "", "lon", "both or neither"),
+        ("", "112.7", "lat", "both or neither"),
+        ("40.0", "112.7", "lat", "-11.5..6.5"),
+        ("-7.2", "12.7", "lon", "94.5..141.5"),
+    ],
+)
 def test_lat_lon_rule(lat, lon, column, expected):
     [p] = problems_of(loaders.parse_umkm, umkm_raw(1, lat=lat, lon=lon))
     assert p.column == column and expected in p.expected
@@ -225,8 +248,11 @@ def test_a_file_read_in_chunks_equals_the_file_read_whole(tmp_path, ext):
     raw = umkm_raw(23, kbli=["10391", "10307"] * 11 + ["10794"])  # 10307: KBLI 2025, a warning
     raw.loc[9] = ""  # a blank row: skipped, still counted
     path = tmp_path / f"u{ext}"
-    {".csv": lambda: raw.to_csv(path, index=False), ".parquet": lambda: raw.to_parquet(path),
-     ".xlsx": lambda: raw.to_excel(path, index=False)}[ext]()
+    {
+        ".csv": lambda: raw.to_csv(path, index=False),
+        ".parquet": lambda: raw.to_parquet(path),
+        ".xlsx": lambda: raw.to_excel(path, index=False),
+    }[ext]()
     whole = loaders.load_umkm(path)
     parts = list(loaders.iter_umkm(path, chunk_rows=5))
     assert len(parts) == 5
@@ -234,7 +260,9 @@ def test_a_file_read_in_chunks_equals_the_file_read_whole(tmp_path, ext):
     pd.testing.assert_frame_equal(chunked, whole)
     n, warnings = loaders.scan_umkm(path, chunk_rows=5)
     assert n == 22 and warnings
-    assert [(w.row, w.value) for w in warnings] == [(w.row, w.value) for w in whole.attrs["warnings"]]
+    assert [(w.row, w.value) for w in warnings] == [
+        (w.row, w.value) for w in whole.attrs["warnings"]
+    ]
 
 
 def test_chunks_report_spreadsheet_rows_and_duplicates_across_chunks(tmp_path):
@@ -261,7 +289,9 @@ def test_a_missing_column_is_reported_once_however_many_chunks(tmp_path):
 
 
 def test_pairs_skip_blank_rows_and_name_the_row_of_an_outsider():
-    event = pd.DataFrame({"party": ["umkm", "umkm", "firm"], "id": ["U1", "U2", "F1"], "capacity": 1})
+    event = pd.DataFrame(
+        {"party": ["umkm", "umkm", "firm"], "id": ["U1", "U2", "F1"], "capacity": 1}
+    )
     raw = pd.DataFrame({"umkm_id": ["U1", "", "U9"], "firm_id": ["F1", "", "F1"]})
     with pytest.raises(DataValidationError) as err:
         loaders.parse_pairs(raw, "pairs.csv", event)
@@ -280,7 +310,9 @@ def test_a_kbli_2015_code_from_an_older_nib_is_read_as_its_2020_successor_with_a
     df = loaders.parse_umkm(umkm_raw(2, kbli=["77301", "74100;10774"]), "b")
     assert df["kbli"].tolist() == [("77391",), ("741", "10774")]
     assert [(w.row, w.column, w.value) for w in df.attrs["warnings"]] == [
-        (2, "kbli", "77301"), (3, "kbli", "74100")]
+        (2, "kbli", "77301"),
+        (3, "kbli", "74100"),
+    ]
     assert all("KBLI 2015" in w.expected for w in df.attrs["warnings"])
 
 
@@ -319,8 +351,13 @@ def test_excel_four_digit_kbli_from_a_real_xlsx(tmp_path):
 
 def test_harmless_variation_is_tolerated():
     raw = umkm_raw(
-        1, umkm_id="  123.0 ", province=" jAWA   timur ", scale="KECIL",
-        annual_revenue_idr="1500000.0", employees="4.0", kbli=" 10794 ; 13134.0 ",
+        1,
+        umkm_id="  123.0 ",
+        province=" jAWA   timur ",
+        scale="KECIL",
+        annual_revenue_idr="1500000.0",
+        employees="4.0",
+        kbli=" 10794 ; 13134.0 ",
         export_experience="TRUE",
     )
     df = loaders.parse_umkm(raw, "b")
@@ -331,9 +368,19 @@ def test_harmless_variation_is_tolerated():
 
 def test_in_memory_body_with_lists_and_numbers_parses():
     """The API hands parse_umkm a frame built from JSON: list cells, numbers, None."""
-    raw = pd.DataFrame({"umkm_id": [7], "name": ["a"], "kbli": [["10794", "13134"]],
-                        "products": ["x"], "province": ["jatim"], "certifications": [("halal",)],
-                        "employees": [3], "annual_revenue_idr": [None], "export_experience": [True]})
+    raw = pd.DataFrame(
+        {
+            "umkm_id": [7],
+            "name": ["a"],
+            "kbli": [["10794", "13134"]],
+            "products": ["x"],
+            "province": ["jatim"],
+            "certifications": [("halal",)],
+            "employees": [3],
+            "annual_revenue_idr": [None],
+            "export_experience": [True],
+        }
+    )
     row = loaders.parse_umkm(raw, "request body").iloc[0]
     assert row["umkm_id"] == "7" and row["kbli"] == ("10794", "13134")
     assert row["certifications"] == ("halal",) and row["employees"] == 3.0
@@ -342,21 +389,37 @@ def test_in_memory_body_with_lists_and_numbers_parses():
 
 def test_five_problems_are_all_reported_in_reading_order():
     raw = umkm_raw(
-        3, umkm_id=["U1", "U2", "U3"], kbli=["10794", "1111", "10794"],
-        province=["Jatim", "Jatim", "Mars"], employees=["3", "x", "3"],
-        year_founded=["2000", "2000", "1800"], nib=["123", "", ""],
+        3,
+        umkm_id=["U1", "U2", "U3"],
+        kbli=["10794", "1111", "10794"],
+        province=["Jatim", "Jatim", "Mars"],
+        employees=["3", "x", "3"],
+        year_founded=["2000", "2000", "1800"],
+        nib=["123", "", ""],
     )
     problems = problems_of(loaders.parse_umkm, raw)
     assert [(p.row, p.column) for p in problems] == [
-        (2, "nib"), (3, "kbli"), (3, "employees"), (4, "province"), (4, "year_founded")]
+        (2, "nib"),
+        (3, "kbli"),
+        (3, "employees"),
+        (4, "province"),
+        (4, "year_founded"),
+    ]
 
 
 # --------------------------------------------------------------------------- firms
 
+
 def test_valid_firms_canonical_with_default_max_partners():
-    raw = firms_raw(2, investment_type=["pma", "PMDN"], max_partners=["", "5"],
-                    needed_kbli=["10794;13134", ""], preferred_scale=["", "Kecil"],
-                    required_certifications=["halal", ""], country=["Japan", ""])
+    raw = firms_raw(
+        2,
+        investment_type=["pma", "PMDN"],
+        max_partners=["", "5"],
+        needed_kbli=["10794;13134", ""],
+        preferred_scale=["", "Kecil"],
+        required_certifications=["halal", ""],
+        country=["Japan", ""],
+    )
     df = loaders.parse_firms(raw, "b")
     assert tuple(df.columns) == FIRM_COLUMNS
     assert df["investment_type"].tolist() == ["PMA", "PMDN"]
@@ -366,18 +429,21 @@ def test_valid_firms_canonical_with_default_max_partners():
     assert df["preferred_scale"].tolist() == [None, "kecil"]
 
 
-@pytest.mark.parametrize("column, bad, good, expected", [
-    ("investment_type", "swasta", "asing", "PMA, PMDN"),
-    ("investment_type", "", "PMA", "non-empty"),
-    ("needs", "", "kemasan", "non-empty"),
-    ("max_partners", "0", "1", "an integer >= 1"),
-    ("max_partners", "2.5", "2", "an integer"),
-    ("budget_idr", "-5", "5", ">= 0"),
-    ("needed_kbli", "1111", "01111", "maksudnya 01111?"),
-    ("kbli", "99", "99000", "golongan pokok"),
-    ("preferred_scale", "besar", "mikro", "mikro, kecil, menengah"),
-    ("province", "Java", "Jawa Barat", "38 provinces"),
-])
+@pytest.mark.parametrize(
+    "column, bad, good, expected",
+    [
+        ("investment_type", "swasta", "asing", "PMA, PMDN"),
+        ("investment_type", "", "PMA", "non-empty"),
+        ("needs", "", "kemasan", "non-empty"),
+        ("max_partners", "0", "1", "an integer >= 1"),
+        ("max_partners", "2.5", "2", "an integer"),
+        ("budget_idr", "-5", "5", ">= 0"),
+        ("needed_kbli", "1111", "01111", "maksudnya 01111?"),
+        ("kbli", "99", "99000", "golongan pokok"),
+        ("preferred_scale", "besar", "mikro", "mikro, kecil, menengah"),
+        ("province", "Java", "Jawa Barat", "38 provinces"),
+    ],
+)
 def test_firm_rule(column, bad, good, expected):
     [p] = problems_of(loaders.parse_firms, firms_raw(1, **{column: bad}))
     assert (p.row, p.column, p.value) == (2, column, bad) and said(p, expected)
@@ -386,16 +452,21 @@ def test_firm_rule(column, bad, good, expected):
 
 # --------------------------------------------------------------------------- outcomes
 
+
 @pytest.fixture
 def profiles():
     return loaders.parse_umkm(umkm_raw(2), "u"), loaders.parse_firms(firms_raw(2), "f")
 
 
 def outcomes_raw(**columns) -> pd.DataFrame:
-    base = {"umkm_id": ["U1", "U1", "U2"], "firm_id": ["F1", "F1", "F2"],
-            "stage": ["meeting", "contract_signed", "declined"],
-            "date": ["2024-01-05", "2024-03-01 00:00:00", "2024-02-01"],
-            "declined_by": ["", "", "FIRM"], "contract_value_idr": ["", "5000000", ""]}
+    base = {
+        "umkm_id": ["U1", "U1", "U2"],
+        "firm_id": ["F1", "F1", "F2"],
+        "stage": ["meeting", "contract_signed", "declined"],
+        "date": ["2024-01-05", "2024-03-01 00:00:00", "2024-02-01"],
+        "declined_by": ["", "", "FIRM"],
+        "contract_value_idr": ["", "5000000", ""],
+    }
     base.update(columns)
     return pd.DataFrame(base)
 
@@ -404,7 +475,9 @@ def test_outcomes_latest_date_wins_and_grade_from_stage(profiles):
     df = loaders.parse_outcomes(outcomes_raw(), "o", *profiles)
     assert tuple(df.columns) == OUTCOME_COLUMNS
     assert df[["umkm_id", "firm_id", "stage", "grade"]].values.tolist() == [
-        ["U1", "F1", "contract_signed", 3], ["U2", "F2", "declined", 0]]
+        ["U1", "F1", "contract_signed", 3],
+        ["U2", "F2", "declined", 0],
+    ]
     assert df["date"].dtype == "datetime64[ns]" and df.loc[0, "date"] == pd.Timestamp("2024-03-01")
     assert df.loc[1, "declined_by"] == "firm" and df.loc[0, "contract_value_idr"] == 5e6
 
@@ -415,17 +488,20 @@ def test_outcomes_latest_wins_even_when_listed_first(profiles):
     assert df.loc[0, "stage"] == "meeting"
 
 
-@pytest.mark.parametrize("column, bad, expected", [
-    ("stage", "signed", "declined, meeting, mou_signed, contract_signed"),
-    ("stage", "", "non-empty"),
-    ("date", "05/01/2024", "YYYY-MM-DD"),
-    ("date", "2024-02-30", "YYYY-MM-DD"),
-    ("date", "", "non-empty"),
-    ("declined_by", "both", "umkm, firm"),
-    ("contract_value_idr", "-1", ">= 0"),
-    ("umkm_id", "U9", "present in the UMKM profiles"),
-    ("firm_id", "F9", "present in the firm profiles"),
-])
+@pytest.mark.parametrize(
+    "column, bad, expected",
+    [
+        ("stage", "signed", "declined, meeting, mou_signed, contract_signed"),
+        ("stage", "", "non-empty"),
+        ("date", "05/01/2024", "YYYY-MM-DD"),
+        ("date", "2024-02-30", "YYYY-MM-DD"),
+        ("date", "", "non-empty"),
+        ("declined_by", "both", "umkm, firm"),
+        ("contract_value_idr", "-1", ">= 0"),
+        ("umkm_id", "U9", "present in the UMKM profiles"),
+        ("firm_id", "F9", "present in the firm profiles"),
+    ],
+)
 def test_outcome_rule(profiles, column, bad, expected):
     raw = outcomes_raw()
     raw.loc[2, column] = bad
@@ -440,24 +516,37 @@ def test_outcomes_without_profiles_skip_pair_existence():
 
 # --------------------------------------------------------------------------- event
 
+
 def test_event_defaults_and_checks(profiles):
     umkm, firms = profiles
     firms = firms.assign(max_partners=[4, 2])
-    raw = pd.DataFrame({"party": ["umkm", "FIRM", "firm", "umkm"], "id": ["U1", "F1", "F2", "U2"],
-                        "capacity": ["", "", "1", "2"]})
+    raw = pd.DataFrame(
+        {
+            "party": ["umkm", "FIRM", "firm", "umkm"],
+            "id": ["U1", "F1", "F2", "U2"],
+            "capacity": ["", "", "1", "2"],
+        }
+    )
     df = loaders.parse_event(raw, "e", umkm, firms)
     assert tuple(df.columns) == EVENT_COLUMNS
-    assert df.values.tolist() == [["umkm", "U1", 1], ["firm", "F1", 4], ["firm", "F2", 1],
-                                  ["umkm", "U2", 2]]
+    assert df.values.tolist() == [
+        ["umkm", "U1", 1],
+        ["firm", "F1", 4],
+        ["firm", "F2", 1],
+        ["umkm", "U2", 2],
+    ]
 
 
-@pytest.mark.parametrize("party, id_, capacity, column, expected", [
-    ("bank", "U1", "", "party", "umkm, firm"),
-    ("umkm", "F1", "", "id", "present in the UMKM profiles"),
-    ("firm", "U1", "", "id", "present in the firm profiles"),
-    ("firm", "F1", "0", "capacity", ">= 1"),
-    ("umkm", "", "", "id", "non-empty"),
-])
+@pytest.mark.parametrize(
+    "party, id_, capacity, column, expected",
+    [
+        ("bank", "U1", "", "party", "umkm, firm"),
+        ("umkm", "F1", "", "id", "present in the UMKM profiles"),
+        ("firm", "U1", "", "id", "present in the firm profiles"),
+        ("firm", "F1", "0", "capacity", ">= 1"),
+        ("umkm", "", "", "id", "non-empty"),
+    ],
+)
 def test_event_rule(profiles, party, id_, capacity, column, expected):
     raw = pd.DataFrame({"party": [party], "id": [id_], "capacity": [capacity]})
     [p] = problems_of(loaders.parse_event, raw, *profiles)
@@ -472,17 +561,27 @@ def test_event_participant_listed_twice(profiles):
 
 # --------------------------------------------------------------------------- CLI
 
+
 def test_validate_reports_every_error_and_exits_2_without_traceback(tmp_path, capsys, monkeypatch):
     path = tmp_path / "umkm.csv"
     umkm_raw(
-        3, kbli=["10794", "1111", "10794"], province=["Jatim", "Jatim", "Mars"],
-        employees=["3", "x", "3"], year_founded=["", "", "1800"], nib=["123", "", ""],
+        3,
+        kbli=["10794", "1111", "10794"],
+        province=["Jatim", "Jatim", "Mars"],
+        employees=["3", "x", "3"],
+        year_founded=["", "", "1800"],
+        nib=["123", "", ""],
     ).to_csv(path, index=False)
     assert main(["validate", str(path), "--kind", "umkm"]) == 2
     err = capsys.readouterr().err  # in Indonesian, the CLI's default language
     assert "Traceback" not in err and "5 masalah ditemukan" in err
-    for row, column in [(2, "nib"), (3, "kbli"), (3, "employees"), (4, "province"),
-                        (4, "year_founded")]:
+    for row, column in [
+        (2, "nib"),
+        (3, "kbli"),
+        (3, "employees"),
+        (4, "province"),
+        (4, "year_founded"),
+    ]:
         assert f"baris {row}, kolom '{column}'" in err
     assert "seharusnya salah satu dari 38 provinsi" in err
     monkeypatch.setenv("MATCHER_LANG", "en")  # the same problems, in English
@@ -507,7 +606,9 @@ def test_validate_outcomes_with_and_without_profiles(tmp_path, capsys):
     outcomes_raw(firm_id=["F1", "F1", "F7"]).to_csv(o, index=False)
     assert main(["validate", str(o), "--kind", "outcomes"]) == 0
     assert "not checked" in capsys.readouterr().out
-    assert main(["validate", str(o), "--kind", "outcomes", "--umkm", str(u), "--firms", str(f)]) == 2
+    assert (
+        main(["validate", str(o), "--kind", "outcomes", "--umkm", str(u), "--firms", str(f)]) == 2
+    )
     assert "'F7'" in capsys.readouterr().err
 
 
@@ -529,4 +630,7 @@ def test_a_regency_under_its_pre_split_province_moves_with_a_warning():
     assert (df["location_precision"] == "regency").all()
     warned = [(w.row, w.value) for w in df.attrs["warnings"]]
     assert warned == [(2, "Kab. Merauke"), (3, "Tarakan")]
-    assert "Papua Selatan" in df.attrs["warnings"][0].expected and "2022" in df.attrs["warnings"][0].expected
+    assert (
+        "Papua Selatan" in df.attrs["warnings"][0].expected
+        and "2022" in df.attrs["warnings"][0].expected
+    )

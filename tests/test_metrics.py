@@ -1,4 +1,5 @@
 """Ranking metrics against values computed by hand."""
+
 from __future__ import annotations
 
 import math
@@ -52,8 +53,15 @@ def _outcomes():
     rows = []
     for ev, date in (("E1", "2023-01-10"), ("E2", "2024-01-10"), ("E3", "2025-01-10")):
         for i in range(10):
-            rows.append({"umkm_id": f"U{i}", "firm_id": f"F{i % 3}", "grade": i % 4,
-                         "date": pd.Timestamp(date), "event_id": ev})
+            rows.append(
+                {
+                    "umkm_id": f"U{i}",
+                    "firm_id": f"F{i % 3}",
+                    "grade": i % 4,
+                    "date": pd.Timestamp(date),
+                    "event_id": ev,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -67,10 +75,17 @@ def test_time_split_holds_out_the_latest_event_and_never_leaks_the_future():
 def test_evaluate_perfect_and_reversed_scorers():
     umkm = pd.DataFrame({"umkm_id": ["U0", "U1"]})
     firms = pd.DataFrame({"firm_id": ["F0", "F1", "F2"]})
-    test = pd.DataFrame({"umkm_id": ["U0", "U0", "U1"], "firm_id": ["F2", "F0", "F1"],
-                         "grade": [3, 1, 2], "date": pd.Timestamp("2025-01-01")})
-    train = pd.DataFrame({"umkm_id": ["U0"], "firm_id": ["F0"], "grade": [0],
-                          "date": pd.Timestamp("2024-01-01")})
+    test = pd.DataFrame(
+        {
+            "umkm_id": ["U0", "U0", "U1"],
+            "firm_id": ["F2", "F0", "F1"],
+            "grade": [3, 1, 2],
+            "date": pd.Timestamp("2025-01-01"),
+        }
+    )
+    train = pd.DataFrame(
+        {"umkm_id": ["U0"], "firm_id": ["F0"], "grade": [0], "date": pd.Timestamp("2024-01-01")}
+    )
     split = Split(train=train, test=test, cutoff=pd.Timestamp("2025-01-01"))
     truth = np.array([[1, 0, 3], [0, 2, 0]], dtype=float)
 
@@ -81,7 +96,9 @@ def test_evaluate_perfect_and_reversed_scorers():
         def score_block(self, u, f, idx):
             return self.m[idx]
 
-    table = evaluate_scorers({"perfect": Fixed(truth), "reversed": Fixed(-truth)}, umkm, firms, split)
+    table = evaluate_scorers(
+        {"perfect": Fixed(truth), "reversed": Fixed(-truth)}, umkm, firms, split
+    )
     perfect = table[(table.method == "perfect") & (table.segment == "all")].iloc[0]
     assert perfect["ndcg@10"] == pytest.approx(1.0) and perfect["mrr"] == pytest.approx(1.0)
     seen = table[(table.method == "perfect") & (table.segment == "seen")].iloc[0]
@@ -99,7 +116,9 @@ def test_time_split_after_holds_out_only_what_the_champion_has_not_seen():
     assert set(split.train["event_id"]) == {"E1", "E2"}
     # an event that began before the champion's data ended: only its later outcomes are held out
     late = outcomes.copy()
-    late.loc[(late["event_id"] == "E3").to_numpy().nonzero()[0][:5], "date"] = pd.Timestamp("2024-03-01")
+    late.loc[(late["event_id"] == "E3").to_numpy().nonzero()[0][:5], "date"] = pd.Timestamp(
+        "2024-03-01"
+    )
     split = time_split(late, test_share=0.5, after=pd.Timestamp("2024-06-01"))
     assert split.test_events == ["E3"] and len(split.test) == 35
     assert (split.test["date"] > pd.Timestamp("2024-06-01")).all()

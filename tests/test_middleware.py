@@ -1,5 +1,6 @@
 """Limits every answer obeys: body size 413, write rate 429 + Retry-After, CORS closed by
 default, security headers everywhere (even on a 413)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,9 @@ def client_for(prepared, fake_source):  # noqa: F811
     clients = []
 
     def make(**limits):
-        client = TestClient(create_app(settings.model_copy(update=limits), model_source=fake_source))
+        client = TestClient(
+            create_app(settings.model_copy(update=limits), model_source=fake_source)
+        )
         clients.append(client.__enter__())
         return client, keys
 
@@ -37,21 +40,31 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(client_for):
         for _ in range(30):
             yield b"x" * 1000
         yield b'"}}'
-    resp = client.post("/match", content=chunks(), headers={"X-API-Key": keys["admin"],
-                                                           "content-type": "application/json"})
+
+    resp = client.post(
+        "/match",
+        content=chunks(),
+        headers={"X-API-Key": keys["admin"], "content-type": "application/json"},
+    )
     assert resp.status_code == 413
 
 
 def test_writes_beyond_the_rate_are_429_with_retry_after_per_key(client_for):
     client, keys = client_for(write_rate_per_minute=6, write_burst=2)
     body = {"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"}
-    codes = [client.post("/outcomes", json=body, headers={"X-API-Key": keys["admin"]}).status_code
-             for _ in range(3)]
-    assert codes[2] == 429 and all(c in (200, 201) for c in codes[:2])  # a repeat is 200 (idempotent)
+    codes = [
+        client.post("/outcomes", json=body, headers={"X-API-Key": keys["admin"]}).status_code
+        for _ in range(3)
+    ]
+    assert codes[2] == 429 and all(
+        c in (200, 201) for c in codes[:2]
+    )  # a repeat is 200 (idempotent)
     resp = client.post("/outcomes", json=body, headers={"X-API-Key": keys["admin"]})
     assert resp.status_code == 429 and int(resp.headers["retry-after"]) >= 1
     # another key has its own bucket, and reads are not metered
-    assert client.post("/outcomes", json=body, headers={"X-API-Key": keys["jatim"]}).status_code in (200, 201)
+    assert client.post(
+        "/outcomes", json=body, headers={"X-API-Key": keys["jatim"]}
+    ).status_code in (200, 201)
     assert client.get("/umkm", headers={"X-API-Key": keys["admin"]}).status_code == 200
 
 

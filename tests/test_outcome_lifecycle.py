@@ -1,6 +1,7 @@
 """Outcomes are corrected, never lost; the partnership lifecycle (stages up to realised,
 PP 7/2021 schemes, follow-ups); idempotent posting; dates in the future refused.
 On SQLite and PostgreSQL (``database_url``)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,10 +13,18 @@ from sqlalchemy.exc import DBAPIError
 
 from api.store import FIRMS, UMKM, Store, upsert_profiles
 from api.store.importer import import_file
-from api.store.models import Outcome, OutcomeRevision
+from api.store.models import Outcome
 from api.store.outcomes import (
-    OutcomeConflict, OutcomeError, correct_outcome, current_outcomes, natural_key, outcomes_frame,
-    pair_history, record_followup, record_outcome, void_outcome,
+    OutcomeConflict,
+    OutcomeError,
+    correct_outcome,
+    current_outcomes,
+    natural_key,
+    outcomes_frame,
+    pair_history,
+    record_followup,
+    record_outcome,
+    void_outcome,
 )
 from matcher.cli import main as cli_main
 from matcher.data import lifecycle, loaders
@@ -36,8 +45,16 @@ def store(database_url, tiny_world):
 
 
 def _rec(session, stage="meeting", date=dt.date(2025, 1, 10), umkm_id="U1", firm_id="F1", **kw):
-    return record_outcome(session, umkm_id=umkm_id, firm_id=firm_id, stage=stage, date=date,
-                          recorded_by="ani", source="api", **kw)
+    return record_outcome(
+        session,
+        umkm_id=umkm_id,
+        firm_id=firm_id,
+        stage=stage,
+        date=date,
+        recorded_by="ani",
+        source="api",
+        **kw,
+    )
 
 
 def _write(tmp_path, name, rows):
@@ -52,15 +69,25 @@ def test_the_ladder_ends_at_realised_and_grades_rise_with_it():
     assert [lifecycle.STAGE_GRADE[s] for s in lifecycle.STAGES] == [0, 1, 2, 3, 4]
 
 
-@pytest.mark.parametrize("kind, written, word", [
-    ("stage", "MoU", "mou_signed"), ("stage", "Komitmen", "mou_signed"),
-    ("stage", "Kontrak ditandatangani", "contract_signed"), ("stage", "BAST", "realised"),
-    ("stage", "Realisasi", "realised"), ("stage", "contract_signed", "contract_signed"),
-    ("scheme", "Inti-Plasma", "inti_plasma"), ("scheme", "KSO", "kerja_sama_operasional"),
-    ("scheme", "Distribusi dan Keagenan", "distribusi_keagenan"),
-    ("scheme", "joint venture", "usaha_patungan"), ("scheme", "Penyumberluaran", "penyumberluaran"),
-    ("status", "Macet", "stalled"), ("status", "on track", "on_track"), ("status", "selesai", "ended"),
-])
+@pytest.mark.parametrize(
+    "kind, written, word",
+    [
+        ("stage", "MoU", "mou_signed"),
+        ("stage", "Komitmen", "mou_signed"),
+        ("stage", "Kontrak ditandatangani", "contract_signed"),
+        ("stage", "BAST", "realised"),
+        ("stage", "Realisasi", "realised"),
+        ("stage", "contract_signed", "contract_signed"),
+        ("scheme", "Inti-Plasma", "inti_plasma"),
+        ("scheme", "KSO", "kerja_sama_operasional"),
+        ("scheme", "Distribusi dan Keagenan", "distribusi_keagenan"),
+        ("scheme", "joint venture", "usaha_patungan"),
+        ("scheme", "Penyumberluaran", "penyumberluaran"),
+        ("status", "Macet", "stalled"),
+        ("status", "on track", "on_track"),
+        ("status", "selesai", "ended"),
+    ],
+)
 def test_tolerant_spellings(kind, written, word):
     assert lifecycle.canonical_value(kind, written) == word
 
@@ -77,8 +104,14 @@ def _outcome_rows(**over):
 
 
 def test_a_future_date_in_a_file_is_refused_with_its_row(tiny_world):
-    raw = pd.concat([_outcome_rows(), _outcome_rows(date=f"{TOMORROW_PLUS:%Y-%m-%d}"),
-                     _outcome_rows(date="1999-12-31")], ignore_index=True)
+    raw = pd.concat(
+        [
+            _outcome_rows(),
+            _outcome_rows(date=f"{TOMORROW_PLUS:%Y-%m-%d}"),
+            _outcome_rows(date="1999-12-31"),
+        ],
+        ignore_index=True,
+    )
     with pytest.raises(DataValidationError) as exc:
         loaders.parse_outcomes(raw, "o.csv", *tiny_world)
     assert [(p.row, p.column) for p in exc.value.problems] == [(3, "date"), (4, "date")]
@@ -86,8 +119,14 @@ def test_a_future_date_in_a_file_is_refused_with_its_row(tiny_world):
 
 
 def test_missing_ids_are_one_line_each_with_a_count(tiny_world):
-    raw = pd.DataFrame({"umkm_id": ["U404"] * 2000 + ["U1", "U405"], "firm_id": ["F1"] * 2002,
-                        "stage": "meeting", "date": "2025-01-10"})
+    raw = pd.DataFrame(
+        {
+            "umkm_id": ["U404"] * 2000 + ["U1", "U405"],
+            "firm_id": ["F1"] * 2002,
+            "stage": "meeting",
+            "date": "2025-01-10",
+        }
+    )
     with pytest.raises(DataValidationError) as exc:
         loaders.parse_outcomes(raw, "o.csv", *tiny_world)
     problems = exc.value.problems
@@ -99,21 +138,42 @@ def test_missing_ids_are_one_line_each_with_a_count(tiny_world):
 def test_old_form_files_still_load_and_new_columns_are_read(tiny_world):
     old = loaders.parse_outcomes(_outcome_rows(), "old.csv", *tiny_world)
     assert old.loc[0, "scheme"] is None and pd.isna(old.loc[0, "realised_value_idr"])
-    new = loaders.parse_outcomes(_outcome_rows(stage="Realisasi", scheme="Rantai Pasok",
-                                               realised_value_idr="250000000"), "n.csv", *tiny_world)
-    assert (new.loc[0, "stage"], new.loc[0, "grade"], new.loc[0, "scheme"]) == ("realised", 4, "rantai_pasok")
+    new = loaders.parse_outcomes(
+        _outcome_rows(stage="Realisasi", scheme="Rantai Pasok", realised_value_idr="250000000"),
+        "n.csv",
+        *tiny_world,
+    )
+    assert (new.loc[0, "stage"], new.loc[0, "grade"], new.loc[0, "scheme"]) == (
+        "realised",
+        4,
+        "rantai_pasok",
+    )
     assert new.loc[0, "realised_value_idr"] == 2.5e8
     with pytest.raises(DataValidationError, match="salah satu dari inti_plasma"):
         loaders.parse_outcomes(_outcome_rows(scheme="barter"), "b.csv", *tiny_world)
 
 
 def test_followups_read_indonesian_statuses(tiny_world):
-    raw = pd.DataFrame([dict(umkm_id="U1", firm_id="F1", status="Macet", office="Dinas Koperasi",
-                             person="Sari", next_step="kunjungi pabrik", next_date="2027-01-15",
-                             date="2025-02-01")])
+    raw = pd.DataFrame(
+        [
+            dict(
+                umkm_id="U1",
+                firm_id="F1",
+                status="Macet",
+                office="Dinas Koperasi",
+                person="Sari",
+                next_step="kunjungi pabrik",
+                next_date="2027-01-15",
+                date="2025-02-01",
+            )
+        ]
+    )
     f = loaders.parse_followups(raw, "f.csv", *tiny_world)
     assert (f.loc[0, "status"], f.loc[0, "office"], f.loc[0, "next_date"]) == (
-        "stalled", "Dinas Koperasi", pd.Timestamp("2027-01-15"))
+        "stalled",
+        "Dinas Koperasi",
+        pd.Timestamp("2027-01-15"),
+    )
     with pytest.raises(DataValidationError, match="bukan di masa depan"):
         loaders.parse_followups(raw.assign(date=f"{TOMORROW_PLUS:%Y-%m-%d}"), "f.csv", *tiny_world)
 
@@ -138,8 +198,17 @@ def test_the_database_refuses_a_second_row_with_the_same_key(store):
         _rec(s)
     with pytest.raises(DBAPIError):
         with store.transaction() as s:  # bypassing the store's check: the unique key holds
-            s.add(Outcome(umkm_id="U1", firm_id="F1", stage="meeting", grade=1, date=dt.date(2025, 1, 10),
-                          source="api", natural_key=natural_key("U1", "F1", "meeting", dt.date(2025, 1, 10))))
+            s.add(
+                Outcome(
+                    umkm_id="U1",
+                    firm_id="F1",
+                    stage="meeting",
+                    grade=1,
+                    date=dt.date(2025, 1, 10),
+                    source="api",
+                    natural_key=natural_key("U1", "F1", "meeting", dt.date(2025, 1, 10)),
+                )
+            )
 
 
 def test_two_identical_posts_racing_still_store_one_row(store, monkeypatch):
@@ -178,19 +247,22 @@ def test_a_correction_changes_training_data_and_keeps_its_audit_trail(store):
     assert before[["stage", "contract_value_idr"]].values.tolist() == [["contract_signed", 9e9]]
 
     with store.transaction() as s:
-        correct_outcome(s, wrong.id, reason="typed 9 miliar for 900 juta", by="budi",
-                        contract_value_idr=9e8)
-        correct_outcome(s, wrong.id, reason="it was an MoU, not a contract", by="sari",
-                        stage="MoU")
+        correct_outcome(
+            s, wrong.id, reason="typed 9 miliar for 900 juta", by="budi", contract_value_idr=9e8
+        )
+        correct_outcome(s, wrong.id, reason="it was an MoU, not a contract", by="sari", stage="MoU")
     with store.session() as s:
         after = outcomes_frame(s)
         (m, w) = pair_history(s, "U1", "F1")
-    assert after[["stage", "grade", "contract_value_idr"]].values.tolist() == [["mou_signed", 2, 9e8]]
+    assert after[["stage", "grade", "contract_value_idr"]].values.tolist() == [
+        ["mou_signed", 2, 9e8]
+    ]
     # the record as first made is untouched; each revision says who, when and why
     assert (w.outcome.stage, w.outcome.contract_value_idr) == ("contract_signed", 9e9)
     assert [(r.action, r.revised_by, r.reason, r.stage) for r in w.revisions] == [
         ("correct", "budi", "typed 9 miliar for 900 juta", "contract_signed"),
-        ("correct", "sari", "it was an MoU, not a contract", "mou_signed")]
+        ("correct", "sari", "it was an MoU, not a contract", "mou_signed"),
+    ]
     assert all(r.revised_at is not None for r in w.revisions)
     assert w.current["stage"] == "mou_signed" and m.revisions == []
 
@@ -210,18 +282,22 @@ def test_a_void_removes_an_outcome_from_training_and_a_correction_restores_it(st
         with store.transaction() as s:  # posting the voided outcome again is not a silent new row
             _rec(s, "declined", dt.date(2025, 2, 1), declined_by="firm")
     with store.transaction() as s:
-        correct_outcome(s, typo.id, reason="it was this firm after all", by="sari",
-                        date=dt.date(2025, 2, 2))
+        correct_outcome(
+            s, typo.id, reason="it was this firm after all", by="sari", date=dt.date(2025, 2, 2)
+        )
     with store.session() as s:
         assert outcomes_frame(s)["stage"].tolist() == ["declined"]
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(date=TOMORROW_PLUS), "not in the future"),
-    (dict(stage="signed"), "expected one of declined"),
-    (dict(stage="meeting"), "nothing to correct"),
-    (dict(grade=3), "cannot correct grade"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(date=TOMORROW_PLUS), "not in the future"),
+        (dict(stage="signed"), "expected one of declined"),
+        (dict(stage="meeting"), "nothing to correct"),
+        (dict(grade=3), "cannot correct grade"),
+    ],
+)
 def test_bad_corrections_are_refused(store, changes, message):
     with store.transaction() as s:
         o, _ = _rec(s)
@@ -261,8 +337,9 @@ def test_a_note_is_stored_corrected_and_kept_apart_from_training(store, tmp_path
     with store.transaction() as s:
         _rec(s, date=dt.date(2025, 1, 11), note="x" * limit)
     # a file carries no note: importing a stored outcome's row again adds nothing
-    path = _write(tmp_path, "out.csv", [dict(umkm_id="U1", firm_id="F1", stage="meeting",
-                                             date="2025-01-11")])
+    path = _write(
+        tmp_path, "out.csv", [dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-11")]
+    )
     assert import_file(store, "outcomes", path).rows_written == 0
 
 
@@ -270,9 +347,15 @@ def test_revisions_and_followups_are_append_only_in_the_database(store):
     with store.transaction() as s:
         o, _ = _rec(s)
         void_outcome(s, o.id, reason="test", by="budi")
-        record_followup(s, umkm_id="U1", firm_id="F1", status="lancar", recorded_by="ani", source="api")
-    for sql in ("UPDATE outcome_revisions SET reason = 'x'", "DELETE FROM outcome_revisions",
-                "UPDATE followups SET status = 'ended'", "DELETE FROM followups"):
+        record_followup(
+            s, umkm_id="U1", firm_id="F1", status="lancar", recorded_by="ani", source="api"
+        )
+    for sql in (
+        "UPDATE outcome_revisions SET reason = 'x'",
+        "DELETE FROM outcome_revisions",
+        "UPDATE followups SET status = 'ended'",
+        "DELETE FROM followups",
+    ):
         with pytest.raises(DBAPIError, match="append-only"):
             with store.transaction() as s:
                 s.execute(text(sql))
@@ -280,12 +363,28 @@ def test_revisions_and_followups_are_append_only_in_the_database(store):
 
 # -- import ------------------------------------------------------------------------------
 def test_import_keeps_the_ladder_and_twice_adds_nothing(store, tmp_path):
-    path = _write(tmp_path, "out.csv", [
-        dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-10"),
-        dict(umkm_id="U1", firm_id="F1", stage="MoU", date="2025-02-10", contract_value_idr="5e8",
-             scheme="rantai pasok"),
-        dict(umkm_id="U1", firm_id="F1", stage="realisasi", date="2025-06-10", realised_value_idr="2e8"),
-    ])
+    path = _write(
+        tmp_path,
+        "out.csv",
+        [
+            dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-10"),
+            dict(
+                umkm_id="U1",
+                firm_id="F1",
+                stage="MoU",
+                date="2025-02-10",
+                contract_value_idr="5e8",
+                scheme="rantai pasok",
+            ),
+            dict(
+                umkm_id="U1",
+                firm_id="F1",
+                stage="realisasi",
+                date="2025-06-10",
+                realised_value_idr="2e8",
+            ),
+        ],
+    )
     first = import_file(store, "outcomes", path)
     assert (first.rows_in_file, first.rows_written) == (3, 3)
     again = import_file(store, "outcomes", path)
@@ -298,21 +397,39 @@ def test_import_keeps_the_ladder_and_twice_adds_nothing(store, tmp_path):
 def test_import_reports_rows_that_contradict_the_store(store, tmp_path):
     with store.transaction() as s:
         o, _ = _rec(s, "mou_signed", dt.date(2025, 2, 10), contract_value_idr=5e8)
-    path = _write(tmp_path, "out.csv", [
-        dict(umkm_id="U1", firm_id="F1", stage="mou_signed", date="2025-02-10", contract_value_idr="6e8"),
-        dict(umkm_id="U2", firm_id="F1", stage="meeting", date="2025-02-10"),
-    ])
+    path = _write(
+        tmp_path,
+        "out.csv",
+        [
+            dict(
+                umkm_id="U1",
+                firm_id="F1",
+                stage="mou_signed",
+                date="2025-02-10",
+                contract_value_idr="6e8",
+            ),
+            dict(umkm_id="U2", firm_id="F1", stage="meeting", date="2025-02-10"),
+        ],
+    )
     result = import_file(store, "outcomes", path)
     assert result.rows_written == 1
-    assert result.conflicts == [f"row 2: U1/F1 mou_signed 2025-02-10 is stored as outcome #{o.id} with "
-                                f"other values; not imported (correct outcome #{o.id} instead)"]
+    assert result.conflicts == [
+        f"row 2: U1/F1 mou_signed 2025-02-10 is stored as outcome #{o.id} with "
+        f"other values; not imported (correct outcome #{o.id} instead)"
+    ]
 
 
-def test_cli_import_of_a_future_dated_file_exits_2_naming_the_row(store, tmp_path, database_url, capsys):
-    path = _write(tmp_path, "out.csv", [
-        dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-10"),
-        dict(umkm_id="U2", firm_id="F1", stage="meeting", date="2030-01-10"),
-    ])
+def test_cli_import_of_a_future_dated_file_exits_2_naming_the_row(
+    store, tmp_path, database_url, capsys
+):
+    path = _write(
+        tmp_path,
+        "out.csv",
+        [
+            dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-10"),
+            dict(umkm_id="U2", firm_id="F1", stage="meeting", date="2030-01-10"),
+        ],
+    )
     assert cli_main(["import", "outcomes", str(path), "--database-url", database_url]) == 2
     err = capsys.readouterr().err
     assert "out.csv, baris 3, kolom 'date': nilai '2030-01-10'" in err
@@ -326,15 +443,46 @@ def test_cli_history_correct_and_void(store, database_url, capsys, monkeypatch):
     with store.transaction() as s:
         o, _ = _rec(s, "contract_signed", dt.date(2025, 3, 1), contract_value_idr=1.5e9)
     db = ["--database-url", database_url]
-    assert cli_main(["outcomes", "correct", str(o.id), "--contract-value", "1.2e9",
-                     "--reason", "salah ketik", "--by", "budi", *db]) == 0
+    assert (
+        cli_main(
+            [
+                "outcomes",
+                "correct",
+                str(o.id),
+                "--contract-value",
+                "1.2e9",
+                "--reason",
+                "salah ketik",
+                "--by",
+                "budi",
+                *db,
+            ]
+        )
+        == 0
+    )
     assert cli_main(["outcomes", "void", "999", "--reason", "x", *db]) == 2
-    assert cli_main(["outcomes", "correct", str(o.id), "--date", f"{TOMORROW_PLUS:%Y-%m-%d}",
-                     "--reason", "x", *db]) == 2
+    assert (
+        cli_main(
+            [
+                "outcomes",
+                "correct",
+                str(o.id),
+                "--date",
+                f"{TOMORROW_PLUS:%Y-%m-%d}",
+                "--reason",
+                "x",
+                *db,
+            ]
+        )
+        == 2
+    )
     capsys.readouterr()
     assert cli_main(["outcomes", "history", "U1", "F1", *db]) == 0
     out = capsys.readouterr().out
-    assert f"#{o.id} dicatat" in out and "kontrak ditandatangani 2025-03-01, nilai kontrak Rp1,5 miliar" in out
+    assert (
+        f"#{o.id} dicatat" in out
+        and "kontrak ditandatangani 2025-03-01, nilai kontrak Rp1,5 miliar" in out
+    )
     assert "dikoreksi" in out and "oleh budi" in out and "alasan: salah ketik" in out
     assert "berlaku: kontrak ditandatangani 2025-03-01, nilai kontrak Rp1,2 miliar" in out
 
@@ -344,16 +492,29 @@ from tests.test_api import api, prepared  # noqa: E402,F401  (fixtures: app with
 
 
 def test_api_refuses_a_future_date_and_names_the_field(api):
-    resp = api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting",
-                                       "date": f"{TOMORROW_PLUS:%Y-%m-%d}"})
+    resp = api.post(
+        "/outcomes",
+        json={
+            "umkm_id": "U1",
+            "firm_id": "F1",
+            "stage": "meeting",
+            "date": f"{TOMORROW_PLUS:%Y-%m-%d}",
+        },
+    )
     assert resp.status_code == 422
     assert resp.json()["detail"].startswith("date: Value error, expected a date from 2000-01-01")
     assert api.get("/umkm/U1/outcomes").json() == []
 
 
 def test_api_duplicate_post_stores_one_row_and_a_clash_is_409(api):
-    body = {"umkm_id": "U1", "firm_id": "F1", "stage": "MoU", "date": "2025-02-01",
-            "contract_value_idr": 5e8, "scheme": "Inti-Plasma"}
+    body = {
+        "umkm_id": "U1",
+        "firm_id": "F1",
+        "stage": "MoU",
+        "date": "2025-02-01",
+        "contract_value_idr": 5e8,
+        "scheme": "Inti-Plasma",
+    }
     first = api.post("/outcomes", json=body)
     again = api.post("/outcomes", json=body)
     assert (first.status_code, again.status_code) == (201, 200)
@@ -365,62 +526,122 @@ def test_api_duplicate_post_stores_one_row_and_a_clash_is_409(api):
 
 
 def test_api_correct_void_and_history(api):
-    oid = api.post("/outcomes", json={"umkm_id": "U1", "firm_id": "F1", "stage": "contract_signed",
-                                      "date": "2025-03-01", "contract_value_idr": 9e9}).json()["id"]
-    fixed = api.post(f"/outcomes/{oid}/corrections", who="pamekasan",
-                     json={"reason": "salah ketik", "contract_value_idr": 9e8})
+    oid = api.post(
+        "/outcomes",
+        json={
+            "umkm_id": "U1",
+            "firm_id": "F1",
+            "stage": "contract_signed",
+            "date": "2025-03-01",
+            "contract_value_idr": 9e9,
+        },
+    ).json()["id"]
+    fixed = api.post(
+        f"/outcomes/{oid}/corrections",
+        who="pamekasan",
+        json={"reason": "salah ketik", "contract_value_idr": 9e8},
+    )
     assert fixed.status_code == 201, fixed.text
     assert fixed.json()["current"]["contract_value_idr"] == 9e8
     assert fixed.json()["outcome"]["contract_value_idr"] == 9e9  # as first recorded, kept
-    assert api.post(f"/outcomes/{oid}/corrections",
-                    json={"reason": "x", "date": f"{TOMORROW_PLUS:%Y-%m-%d}"}).status_code == 422
+    assert (
+        api.post(
+            f"/outcomes/{oid}/corrections",
+            json={"reason": "x", "date": f"{TOMORROW_PLUS:%Y-%m-%d}"},
+        ).status_code
+        == 422
+    )
     assert api.post(f"/outcomes/{oid}/void", json={"reason": ""}).status_code == 422
     assert api.post("/outcomes/9999/void", json={"reason": "x"}).status_code == 404
-    followup = api.post("/followups", json={"umkm_id": "U1", "firm_id": "F1", "status": "macet",
-                                            "office": "Dinas Koperasi dan UKM", "person": "Sari",
-                                            "next_step": "kunjungan", "next_date": "2027-01-15"})
+    followup = api.post(
+        "/followups",
+        json={
+            "umkm_id": "U1",
+            "firm_id": "F1",
+            "status": "macet",
+            "office": "Dinas Koperasi dan UKM",
+            "person": "Sari",
+            "next_step": "kunjungan",
+            "next_date": "2027-01-15",
+        },
+    )
     assert followup.status_code == 201 and followup.json()["status"] == "stalled"
     voided = api.post(f"/outcomes/{oid}/void", json={"reason": "pasangan salah"})
-    assert voided.status_code == 201 and voided.json()["voided"] and voided.json()["current"] is None
+    assert (
+        voided.status_code == 201 and voided.json()["voided"] and voided.json()["current"] is None
+    )
     history = api.get("/outcomes/history/U1/F1").json()
     (entry,) = history["outcomes"]
     assert [(r["action"], r["revised_by"], r["reason"]) for r in entry["revisions"]] == [
-        ("correct", "ani", "salah ketik"), ("void", "admin", "pasangan salah")]
+        ("correct", "ani", "salah ketik"),
+        ("void", "admin", "pasangan salah"),
+    ]
     assert [f["person"] for f in history["followups"]] == ["Sari"]
     # a facilitator of another region does not see the outcome at all
     assert api.get(f"/outcomes/{oid}", who="pamekasan").status_code == 200
-    assert api.post("/outcomes", who="pamekasan", json={
-        "umkm_id": "U2", "firm_id": "F1", "stage": "meeting", "date": "2025-01-01"}).status_code == 404
+    assert (
+        api.post(
+            "/outcomes",
+            who="pamekasan",
+            json={"umkm_id": "U2", "firm_id": "F1", "stage": "meeting", "date": "2025-01-01"},
+        ).status_code
+        == 404
+    )
 
 
 def test_api_records_and_corrects_a_note_within_the_field_rule(api):
     from matcher.data import rules
 
-    body = {"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "date": "2025-03-01",
-            "note": "bertemu di pameran"}
+    body = {
+        "umkm_id": "U1",
+        "firm_id": "F1",
+        "stage": "meeting",
+        "date": "2025-03-01",
+        "note": "bertemu di pameran",
+    }
     first = api.post("/outcomes", json=body)
     assert first.status_code == 201 and first.json()["note"] == "bertemu di pameran"
     oid = first.json()["id"]
     assert api.post("/outcomes", json=body).status_code == 200
     assert api.post("/outcomes", json={**body, "note": "lain"}).status_code == 409
-    too_long = api.post("/outcomes", json={**body, "date": "2025-03-02",
-                                           "note": "x" * (rules.max_length("note") + 1)})
+    too_long = api.post(
+        "/outcomes",
+        json={**body, "date": "2025-03-02", "note": "x" * (rules.max_length("note") + 1)},
+    )
     assert too_long.status_code == 422 and too_long.json()["detail"].startswith("note")
-    fixed = api.post(f"/outcomes/{oid}/corrections", json={"reason": "tambah", "note": "sampel dikirim"})
+    fixed = api.post(
+        f"/outcomes/{oid}/corrections", json={"reason": "tambah", "note": "sampel dikirim"}
+    )
     assert fixed.status_code == 201, fixed.text
     assert fixed.json()["current"]["note"] == "sampel dikirim"
     assert fixed.json()["revisions"][0]["note"] == "sampel dikirim"
     assert fixed.json()["outcome"]["note"] == "bertemu di pameran"
-    cleared = api.post(f"/outcomes/{oid}/corrections", json={"reason": "hapus catatan", "note": None})
+    cleared = api.post(
+        f"/outcomes/{oid}/corrections", json={"reason": "hapus catatan", "note": None}
+    )
     assert cleared.status_code == 201 and cleared.json()["current"]["note"] is None
     assert api.get(f"/outcomes/{oid}").json()["current"]["note"] is None
 
 
 def test_api_programme_report_follows_corrections_and_scope(api):
-    for body in ({"umkm_id": "U1", "firm_id": "F1", "stage": "mou_signed", "date": "2025-02-01",
-                  "contract_value_idr": 5e8, "event_id": "EV1"},
-                 {"umkm_id": "U3", "firm_id": "F2", "stage": "contract_signed", "date": "2025-03-01",
-                  "contract_value_idr": 9e9, "event_id": "EV1"}):
+    for body in (
+        {
+            "umkm_id": "U1",
+            "firm_id": "F1",
+            "stage": "mou_signed",
+            "date": "2025-02-01",
+            "contract_value_idr": 5e8,
+            "event_id": "EV1",
+        },
+        {
+            "umkm_id": "U3",
+            "firm_id": "F2",
+            "stage": "contract_signed",
+            "date": "2025-03-01",
+            "contract_value_idr": 9e9,
+            "event_id": "EV1",
+        },
+    ):
         assert api.post("/outcomes", json=body).status_code == 201
     wrong = api.get("/outcomes/history/U3/F2").json()["outcomes"][0]["outcome"]["id"]
     api.post(f"/outcomes/{wrong}/corrections", json={"reason": "typo", "contract_value_idr": 9e8})
@@ -429,7 +650,9 @@ def test_api_programme_report_follows_corrections_and_scope(api):
     assert sum(r["pairs"] for r in body["tables"]["region"]) == 2
     mine = api.get("/reports/programme", who="pamekasan").json()
     assert mine["region"] == "Jawa Timur/Kabupaten Pamekasan" and mine["totals"]["pairs"] == 1
-    assert api.get("/reports/programme", who="pamekasan", params={"region": "Aceh"}).status_code == 403
+    assert (
+        api.get("/reports/programme", who="pamekasan", params={"region": "Aceh"}).status_code == 403
+    )
     wider = api.get("/reports/programme", who="pamekasan", params={"region": "Jatim"}).json()
     assert wider["region"] == "Jawa Timur/Kabupaten Pamekasan"
     xlsx = api.get("/reports/programme", params={"format": "xlsx"})

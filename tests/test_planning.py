@@ -1,4 +1,5 @@
 """The event planner: optimal (not greedy), every constraint honoured, clear infeasibility."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,15 @@ from scipy.optimize import linprog
 
 from matcher.data.errors import MatcherError
 from matcher.planning import (
-    PlanInfeasibleError, Quota, firm_capped_values, greedy_plan, parse_stage_weights, stage_values, parse_quota, plan_event,
+    PlanInfeasibleError,
+    Quota,
+    firm_capped_values,
+    greedy_plan,
+    parse_quota,
+    parse_stage_weights,
+    plan_event,
     region_quota,
+    stage_values,
 )
 
 
@@ -26,11 +34,11 @@ def _loads(plan, shape):
 
 # --------------------------------------------------------------------------- optimality
 
+
 def test_optimal_beats_greedy_on_hand_checked_room():
     # Greedy takes the single best pair (U0,F0)=0.9 and is left with (U1,F1)=0.1: 1.0.
     # The optimum swaps partners: (U0,F1)+(U1,F0) = 0.8 + 0.7 = 1.5.
-    scores = np.array([[0.9, 0.8],
-                       [0.7, 0.1]])
+    scores = np.array([[0.9, 0.8], [0.7, 0.1]])
     ones = np.ones(2, int)
     greedy = greedy_plan(scores, ones, ones)
     best = plan_event(scores, ones, ones)
@@ -43,9 +51,7 @@ def test_optimal_beats_greedy_on_hand_checked_room():
 def test_firm_capacity_shared_optimally():
     # F0 takes 2, F1 takes 1. Greedy fills F0 with U0 (.9) and U1 (.85), leaving U2 only
     # F1 (.05): 1.8. Optimal gives F0 to U0 and U2 (.9 + .8) and F1 to U1 (.6): 2.3.
-    scores = np.array([[0.90, 0.10],
-                       [0.85, 0.60],
-                       [0.80, 0.05]])
+    scores = np.array([[0.90, 0.10], [0.85, 0.60], [0.80, 0.05]])
     best = plan_event(scores, np.ones(3, int), np.array([2, 1]))
     assert _pairs(best) == {(0, 0), (1, 1), (2, 0)}
     assert best.objective == pytest.approx(2.3)
@@ -68,10 +74,13 @@ def test_column_generation_reaches_the_full_lp_optimum():
     narrow = plan_event(scores, cap_u, cap_f, initial_columns=1)
     ii, jj = np.indices(scores.shape).reshape(2, -1)
     m = ii.size
-    A = sp.vstack([sp.csr_matrix((np.ones(m), (ii, np.arange(m))), shape=(60, m)),
-                   sp.csr_matrix((np.ones(m), (jj, np.arange(m))), shape=(20, m))])
-    full = linprog(-scores.ravel(), A_ub=A, b_ub=np.r_[cap_u, cap_f], bounds=(0, 1),
-                   method="highs")
+    A = sp.vstack(
+        [
+            sp.csr_matrix((np.ones(m), (ii, np.arange(m))), shape=(60, m)),
+            sp.csr_matrix((np.ones(m), (jj, np.arange(m))), shape=(20, m)),
+        ]
+    )
+    full = linprog(-scores.ravel(), A_ub=A, b_ub=np.r_[cap_u, cap_f], bounds=(0, 1), method="highs")
     assert narrow.info["rounds"] > 1
     assert narrow.objective == pytest.approx(-full.fun, rel=1e-9)
     assert narrow.status == "optimal"
@@ -79,16 +88,18 @@ def test_column_generation_reaches_the_full_lp_optimum():
 
 # --------------------------------------------------------------------------- brute force
 
+
 def _brute_force(scores, values, cap_u, cap_f, min_score, must, exclude, quotas):
     """Best objective over every subset of pairs, or None when nothing is feasible."""
     n_u, n_f = scores.shape
     ii, jj = np.indices(scores.shape).reshape(2, -1)
     m = ii.size
-    chosen = ((np.arange(2 ** m)[:, None] >> np.arange(m)) & 1).astype(bool)
+    chosen = ((np.arange(2**m)[:, None] >> np.arange(m)) & 1).astype(bool)
     flat = ii * n_f + jj
     forced = np.isin(flat, [i * n_f + j for i, j in must])
-    allowed = (values.ravel() > 0) & (scores.ravel() >= (min_score if min_score is not None
-                                                          else -np.inf))
+    allowed = (values.ravel() > 0) & (
+        scores.ravel() >= (min_score if min_score is not None else -np.inf)
+    )
     allowed &= ~np.isin(flat, [i * n_f + j for i, j in exclude])
     ok = ~(chosen & ~(allowed | forced)).any(axis=1) & chosen[:, forced].all(axis=1)
     load_u = chosen.astype(int) @ np.eye(n_u, dtype=int)[ii]
@@ -120,8 +131,9 @@ def test_matches_brute_force_and_never_exceeds_capacity(seed):
         quotas = [Quota(mask, int(min(mask.sum(), 1 + seed % 2)), "region")]
 
     expected = _brute_force(scores, values, cap_u, cap_f, min_score, must, exclude, quotas)
-    kwargs = dict(min_score=min_score, must_include=must, exclude=exclude, quotas=quotas,
-                  values=values)
+    kwargs = dict(
+        min_score=min_score, must_include=must, exclude=exclude, quotas=quotas, values=values
+    )
     if expected is None:
         with pytest.raises(PlanInfeasibleError):
             plan_event(scores, cap_u, cap_f, **kwargs)
@@ -135,10 +147,7 @@ def test_matches_brute_force_and_never_exceeds_capacity(seed):
 
 # --------------------------------------------------------------------------- constraints
 
-ROOM = np.array([[0.9, 0.2, 0.6],
-                 [0.3, 0.8, 0.1],
-                 [0.5, 0.4, 0.7],
-                 [0.05, 0.35, 0.2]])
+ROOM = np.array([[0.9, 0.2, 0.6], [0.3, 0.8, 0.1], [0.5, 0.4, 0.7], [0.05, 0.35, 0.2]])
 
 
 def test_min_score_is_honoured():
@@ -148,8 +157,14 @@ def test_min_score_is_honoured():
 
 
 def test_must_include_and_exclude_are_honoured():
-    plan = plan_event(ROOM, np.ones(4, int), np.ones(3, int),
-                      must_include=[(3, 0)], exclude=[(1, 1)], min_score=0.5)
+    plan = plan_event(
+        ROOM,
+        np.ones(4, int),
+        np.ones(3, int),
+        must_include=[(3, 0)],
+        exclude=[(1, 1)],
+        min_score=0.5,
+    )
     pairs = _pairs(plan)
     assert (3, 0) in pairs  # forced although below min_score
     assert (1, 1) not in pairs
@@ -186,37 +201,62 @@ def test_quota_counts_distinct_umkm_not_pairs():
 
 # --------------------------------------------------------------------------- infeasible
 
+
 def test_quota_larger_than_region_attendance_is_reported():
     with pytest.raises(PlanInfeasibleError, match=r"'Pamekasan'.*3 matched.*only 1 UMKM"):
-        plan_event(ROOM, np.ones(4, int), np.ones(3, int),
-                   quotas=[Quota(np.array([0, 0, 0, 1], bool), 3, "Pamekasan")])
+        plan_event(
+            ROOM,
+            np.ones(4, int),
+            np.ones(3, int),
+            quotas=[Quota(np.array([0, 0, 0, 1], bool), 3, "Pamekasan")],
+        )
 
 
 def test_quota_without_allowed_pairs_is_reported():
     with pytest.raises(PlanInfeasibleError, match=r"'Sampang'.*min-score"):
-        plan_event(ROOM, np.ones(4, int), np.ones(3, int), min_score=0.5,
-                   quotas=[Quota(np.array([0, 0, 0, 1], bool), 1, "Sampang")])
+        plan_event(
+            ROOM,
+            np.ones(4, int),
+            np.ones(3, int),
+            min_score=0.5,
+            quotas=[Quota(np.array([0, 0, 0, 1], bool), 1, "Sampang")],
+        )
 
 
 def test_quota_beyond_firm_capacity_is_reported():
     # Three region UMKM all have allowed pairs, but firms have room for only two partners.
     with pytest.raises(PlanInfeasibleError, match=r"'Madura'.*at most 2"):
-        plan_event(ROOM, np.ones(4, int), np.array([1, 1, 0]),
-                   quotas=[Quota(np.array([1, 1, 1, 0], bool), 3, "Madura")])
+        plan_event(
+            ROOM,
+            np.ones(4, int),
+            np.array([1, 1, 0]),
+            quotas=[Quota(np.array([1, 1, 1, 0], bool), 3, "Madura")],
+        )
 
 
 def test_must_include_over_capacity_is_reported():
-    with pytest.raises(PlanInfeasibleError, match=r"firm at position 0 is forced into 2.*capacity is 1"):
+    with pytest.raises(
+        PlanInfeasibleError, match=r"firm at position 0 is forced into 2.*capacity is 1"
+    ):
         plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(0, 0), (1, 0)])
     with pytest.raises(PlanInfeasibleError, match=r"firm 'PT B' is forced into 2"):
-        plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(0, 1), (1, 1)],
-                   ids=(["u0", "u1", "u2", "u3"], ["PT A", "PT B", "PT C"]))
+        plan_event(
+            ROOM,
+            np.ones(4, int),
+            np.ones(3, int),
+            must_include=[(0, 1), (1, 1)],
+            ids=(["u0", "u1", "u2", "u3"], ["PT A", "PT B", "PT C"]),
+        )
 
 
 def test_must_include_that_is_excluded_is_reported():
-    with pytest.raises(PlanInfeasibleError, match=r"both must-include and excluded.*UMKM at position 2 with firm at position 1"):
-        plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(2, 1)],
-                   exclude=[(2, 1), (0, 0)])
+    with pytest.raises(
+        PlanInfeasibleError,
+        match=r"both must-include and excluded.*UMKM at position 2 with firm at position 1",
+    ):
+        plan_event(
+            ROOM, np.ones(4, int), np.ones(3, int), must_include=[(2, 1)], exclude=[(2, 1), (0, 0)]
+        )
 
 
 def test_infeasible_is_a_matcher_error():
@@ -230,11 +270,13 @@ def test_empty_room_gives_empty_plan():
 
 # --------------------------------------------------------------------------- helpers
 
-UMKM_FRAME = pd.DataFrame({
-    "umkm_id": ["a", "b", "c", "d"],
-    "province_code": ["35", "35", "33", "35"],
-    "regency_code": ["3528", "3578", "3374", None],
-})
+UMKM_FRAME = pd.DataFrame(
+    {
+        "umkm_id": ["a", "b", "c", "d"],
+        "province_code": ["35", "35", "33", "35"],
+        "regency_code": ["3528", "3578", "3374", None],
+    }
+)
 
 
 def test_region_quota_by_regency_and_province():
@@ -261,7 +303,9 @@ def test_stage_values_make_a_likely_contract_outweigh_two_likely_meetings():
     assert v[0] > 2 * v[1]
     # one firm, capacity 2; UMKM 0 is likely to sign, UMKM 1 and 2 likely only to meet;
     # the UMKM 0 pair beats either meeting-only pair, so it must be planned
-    plan = plan_event(np.zeros((3, 1)), [1, 1, 1], [1], values=stage_values(chances[[1, 0, 1]])[:, None])
+    plan = plan_event(
+        np.zeros((3, 1)), [1, 1, 1], [1], values=stage_values(chances[[1, 0, 1]])[:, None]
+    )
     assert plan.pairs.tolist() == [[1, 0]]
     assert stage_values(chances, (1, 1, 1)) == pytest.approx([2.4, 1.3])
     assert parse_stage_weights("1; 2; 4") == (1.0, 2.0, 4.0)
@@ -293,12 +337,15 @@ def test_overlapping_quotas_solved_as_milp_match_brute_force():
     # 2.15), so the MILP path runs; brute force confirms 2.1 is the best integral plan.
     scores = np.array([[0.0, 0.3], [0.2, 0.8], [0.2, 0.5], [0.3, 0.2], [0.1, 0.4], [0.7, 0.7]])
     cap_u, cap_f = np.array([2, 1, 2, 1, 1, 2]), np.array([2, 2])
-    quotas = [Quota(np.array([1, 1, 0, 0, 1, 0], bool), 2, "A"),
-              Quota(np.array([1, 0, 1, 0, 0, 0], bool), 1, "B")]
+    quotas = [
+        Quota(np.array([1, 1, 0, 0, 1, 0], bool), 2, "A"),
+        Quota(np.array([1, 0, 1, 0, 0, 0], bool), 1, "B"),
+    ]
     plan = plan_event(scores, cap_u, cap_f, quotas=quotas)
     assert "milp" in plan.info["method"] and plan.info["lp_bound"] == pytest.approx(2.15)
     assert plan.objective == pytest.approx(2.1)
     assert plan.objective == pytest.approx(
-        _brute_force(scores, scores, cap_u, cap_f, None, [], [], quotas))
+        _brute_force(scores, scores, cap_u, cap_f, None, [], [], quotas)
+    )
     load_u, _ = _loads(plan, scores.shape)
     assert all((load_u[q.mask] > 0).sum() >= q.min_count for q in quotas)

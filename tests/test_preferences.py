@@ -1,4 +1,5 @@
 """Preferences of both sides: vetoes are absolute, mutual wishes come first; known answers."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -35,10 +36,16 @@ def _room(scores, firm_capacity=1):
     scores = np.asarray(scores, float)
     n_u, n_f = scores.shape
     u_ids, f_ids = [f"U{i}" for i in range(n_u)], [f"F{j}" for j in range(n_f)]
-    service = MatchService(MatrixModel(scores), pd.DataFrame({"umkm_id": u_ids}),
-                           pd.DataFrame({"firm_id": f_ids}))
-    event = pd.DataFrame({"party": ["umkm"] * n_u + ["firm"] * n_f, "id": u_ids + f_ids,
-                          "capacity": [1] * n_u + [firm_capacity] * n_f})
+    service = MatchService(
+        MatrixModel(scores), pd.DataFrame({"umkm_id": u_ids}), pd.DataFrame({"firm_id": f_ids})
+    )
+    event = pd.DataFrame(
+        {
+            "party": ["umkm"] * n_u + ["firm"] * n_f,
+            "id": u_ids + f_ids,
+            "capacity": [1] * n_u + [firm_capacity] * n_f,
+        }
+    )
     return service, event
 
 
@@ -56,8 +63,15 @@ def test_a_veto_is_never_planned_even_for_the_best_pair():
     assert ("U0", "F0") in _pairs(service.plan_event(event))
     for side in (("firm", "F0", "U0", "tidak"), ("umkm", "U0", "F0", "tidak")):
         # the other side's wish does not override a veto
-        prefs = _prefs([side, ("umkm", "U0", "F0", "ingin") if side[0] == "firm"
-                        else ("firm", "F0", "U0", "ingin")], event)
+        prefs = _prefs(
+            [
+                side,
+                ("umkm", "U0", "F0", "ingin")
+                if side[0] == "firm"
+                else ("firm", "F0", "U0", "ingin"),
+            ],
+            event,
+        )
         plan = service.plan_event(event, preferences=prefs)
         assert ("U0", "F0") not in _pairs(plan)
         assert _pairs(plan) == {("U0", "F1"), ("U1", "F0")}
@@ -73,8 +87,14 @@ def test_a_mutual_wish_beats_a_one_sided_one_of_equal_score():
         plan = service.plan_event(event, preferences=_prefs(rows, event))
         assert _pairs(plan) == {(mutual, "F0")}
         tally = plan.attrs["wishes"]
-        assert tally == {"umkm_wishes": 3, "umkm_wishes_met": 1, "firm_wishes": 1,
-                         "firm_wishes_met": 1, "mutual_pairs": 1, "mutual_pairs_met": 1}
+        assert tally == {
+            "umkm_wishes": 3,
+            "umkm_wishes_met": 1,
+            "firm_wishes": 1,
+            "firm_wishes_met": 1,
+            "mutual_pairs": 1,
+            "mutual_pairs_met": 1,
+        }
         unmet = plan.attrs["unmet_wishes"]
         assert set(unmet["reason"]) == {"capacity"} and len(unmet) == 2
 
@@ -100,22 +120,39 @@ def test_random_rooms_never_plan_a_veto():
     for _ in range(10):
         scores = rng.random((12, 4))
         service, event = _room(scores, firm_capacity=3)
-        rows = [("umkm" if rng.random() < 0.5 else "firm", f"U{i}", f"F{j}",
-                 "tidak" if rng.random() < 0.5 else "ingin")
-                for i, j in zip(rng.integers(0, 12, 15), rng.integers(0, 4, 15))]
+        rows = [
+            (
+                "umkm" if rng.random() < 0.5 else "firm",
+                f"U{i}",
+                f"F{j}",
+                "tidak" if rng.random() < 0.5 else "ingin",
+            )
+            for i, j in zip(rng.integers(0, 12, 15), rng.integers(0, 4, 15))
+        ]
         rows = [(p, a, b, w) if p == "umkm" else (p, b, a, w) for p, a, b, w in rows]
         rows = list({r[:3]: r for r in rows}.values())  # one statement per side and pair
         prefs = _prefs(rows, event)
-        vetoes = set(zip(prefs.loc[prefs["preference"] == "tidak", "umkm_id"],
-                         prefs.loc[prefs["preference"] == "tidak", "firm_id"]))
+        vetoes = set(
+            zip(
+                prefs.loc[prefs["preference"] == "tidak", "umkm_id"],
+                prefs.loc[prefs["preference"] == "tidak", "firm_id"],
+            )
+        )
         assert not (_pairs(service.plan_event(event, preferences=prefs)) & vetoes)
 
 
 def test_multiplier_values():
-    event = pd.DataFrame({"party": ["umkm", "firm", "firm"], "id": ["U0", "F0", "F1"],
-                          "capacity": 1})
-    prefs = _prefs([("umkm", "U0", "F0", "ingin"), ("firm", "F0", "U0", "ingin"),
-                    ("umkm", "U0", "F1", "ingin")], event)
+    event = pd.DataFrame(
+        {"party": ["umkm", "firm", "firm"], "id": ["U0", "F0", "F1"], "capacity": 1}
+    )
+    prefs = _prefs(
+        [
+            ("umkm", "U0", "F0", "ingin"),
+            ("firm", "F0", "U0", "ingin"),
+            ("umkm", "U0", "F1", "ingin"),
+        ],
+        event,
+    )
     m = preference_matrices(prefs, ["U0"], ["F0", "F1"]).multiplier()
     assert m.tolist() == [[2.0, 1.25]]
 
@@ -127,8 +164,15 @@ def test_preferences_file_rules():
     assert "dibaca sebagai 'ingin'" in str(prefs.attrs["warnings"][0])  # Indonesian by default
     assert "read as 'ingin'" in prefs.attrs["warnings"][0].text("en")
     with pytest.raises(DataValidationError) as err:
-        _prefs([("umkm", "U0", "F0", "ingin"), ("umkm", "U0", "F0", "tidak"),
-                ("firm", "U0", "F0", "ingin"), ("umkm", "U0", "F0", "maybe")], event)
+        _prefs(
+            [
+                ("umkm", "U0", "F0", "ingin"),
+                ("umkm", "U0", "F0", "tidak"),
+                ("firm", "U0", "F0", "ingin"),
+                ("umkm", "U0", "F0", "maybe"),
+            ],
+            event,
+        )
     text = err.value.summary(lang="en")
     assert "row 2, column 'preference'" in text and "both 'ingin' and 'tidak'" in text
     assert "row 4, column 'from_id': value 'U0'" in text
@@ -142,8 +186,9 @@ def test_tally_without_preferences_is_zero():
 
 
 def test_a_planned_wish_without_a_slot_is_reported_as_no_slot():
-    event = pd.DataFrame({"party": ["umkm", "umkm", "firm"], "id": ["U0", "U1", "F0"],
-                          "capacity": [1, 1, 2]})
+    event = pd.DataFrame(
+        {"party": ["umkm", "umkm", "firm"], "id": ["U0", "U1", "F0"], "capacity": [1, 1, 2]}
+    )
     prefs = _prefs([("umkm", "U0", "F0", "ingin"), ("umkm", "U1", "F0", "ingin")], event)
     plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"]})
     schedule = plan.assign(slot=pd.array([1, None], dtype="Int64"))

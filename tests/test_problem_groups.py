@@ -1,10 +1,18 @@
 """Validation problems grouped by kind with counts and examples; --all-errors lists all (issue 16)."""
+
 from __future__ import annotations
 
 import pandas as pd
 
 from matcher.cli import main
-from matcher.data.errors import KIND_HINTS, KIND_LABELS, DataValidationError, Problem, format_problems, group_problems
+from matcher.data.errors import (
+    KIND_HINTS,
+    KIND_LABELS,
+    DataValidationError,
+    Problem,
+    format_problems,
+    group_problems,
+)
 
 
 def _bad(n, column="province", kind=None):
@@ -15,7 +23,10 @@ def test_groups_keep_order_and_count_by_file_and_kind():
     problems = _bad(5) + _bad(2, "kbli") + [Problem("g.csv", 3, "province", "x", "a province")]
     groups = group_problems(problems)
     assert [(g.file, g.label, len(g.problems)) for g in groups] == [
-        ("f.csv", "column 'province'", 5), ("f.csv", "column 'kbli'", 2), ("g.csv", "column 'province'", 1)]
+        ("f.csv", "column 'province'", 5),
+        ("f.csv", "column 'kbli'", 2),
+        ("g.csv", "column 'province'", 1),
+    ]
 
 
 def test_few_problems_are_listed_many_are_grouped_with_examples(monkeypatch):

@@ -1,6 +1,7 @@
 """A problem found in a file carries a message key and its parameters, so every surface
 says it in its reader's language: the CLI in $MATCHER_LANG (Indonesian by default), a web
 table in the viewer's choice, an API error in the server's."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -12,8 +13,15 @@ from matcher.i18n import Message, text_in
 
 
 def _problems():
-    raw = pd.DataFrame({"umkm_id": ["U1", "U1"], "name": ["A", "B"], "kbli": ["10792", "abc"],
-                        "products": ["x", "y"], "province": ["Atlantis", "Jatim"]})
+    raw = pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U1"],
+            "name": ["A", "B"],
+            "kbli": ["10792", "abc"],
+            "products": ["x", "y"],
+            "province": ["Atlantis", "Jatim"],
+        }
+    )
     with pytest.raises(DataValidationError) as err:
         loaders.parse_umkm(raw, "umkm.csv")
     return {(p.row, p.column): p for p in err.value.problems}, err.value
@@ -29,8 +37,10 @@ def test_each_problem_reads_in_either_language_and_as_english_text():
     assert problems[(3, "kbli")].expected_in("en").startswith("KBLI code(s) of 3 to 5 digits")
     assert problems[(3, "kbli")].expected_in("id").startswith("kode KBLI 3–5 digit")
     # the whole line too, and the summary the CLI prints
-    assert province.text("id") == ("umkm.csv, baris 2, kolom 'province': nilai 'Atlantis' — seharusnya "
-                                    + province.expected_in("id"))
+    assert province.text("id") == (
+        "umkm.csv, baris 2, kolom 'province': nilai 'Atlantis' — seharusnya "
+        + province.expected_in("id")
+    )
     assert err.summary(lang="en").startswith("4 problems found; nothing was written")
     assert err.summary(lang="id").startswith("4 masalah ditemukan; tidak ada yang ditulis")
 
@@ -63,19 +73,26 @@ def test_the_cli_prints_a_catalogue_error_in_matcher_lang(monkeypatch, capsys):
     real = cli.build_parser
 
     def fail(args):
-        raise MatcherError(Message("data.rule.province", hint=Message("data.rule.closest", names="Jawa Timur")))
+        raise MatcherError(
+            Message("data.rule.province", hint=Message("data.rule.closest", names="Jawa Timur"))
+        )
 
     def parser_with_failing_handler():
         p = real()
         parse = p.parse_args
-        p.parse_args = lambda argv=None: parse(argv).__class__(**{**vars(parse(argv)), "handler": fail})
+        p.parse_args = lambda argv=None: parse(argv).__class__(
+            **{**vars(parse(argv)), "handler": fail}
+        )
         return p
 
     monkeypatch.setattr(cli, "build_parser", parser_with_failing_handler)
     monkeypatch.delenv("MATCHER_LANG", raising=False)
     assert cli.main(["reference", "kbli", "10774"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("kesalahan: salah satu dari 38 provinsi") and "yang paling mirip: Jawa Timur" in err
+    assert (
+        err.startswith("kesalahan: salah satu dari 38 provinsi")
+        and "yang paling mirip: Jawa Timur" in err
+    )
     monkeypatch.setenv("MATCHER_LANG", "en")
     assert cli.main(["reference", "kbli", "10774"]) == 2
     assert capsys.readouterr().err.startswith("error: one of the 38 provinces")

@@ -1,5 +1,6 @@
 """The programme report: known answers on a small history, and every table's rows sum to
 the totals (on random histories too)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,11 @@ from matcher.cli import main as cli_main
 from matcher.data import loaders
 from matcher.data.lifecycle import SCHEMES, STAGES
 from matcher.programme import (
-    COUNT_COLUMNS, DIMENSIONS, VALUE_COLUMNS, programme_report, report_json,
+    COUNT_COLUMNS,
+    DIMENSIONS,
+    VALUE_COLUMNS,
+    programme_report,
+    report_json,
     write_programme_report,
 )
 
@@ -21,8 +26,9 @@ TODAY = dt.date(2026, 6, 30)
 
 
 def _outcomes(rows, umkm, firms):
-    return loaders.parse_outcomes(pd.DataFrame(rows).astype(str).replace("nan", ""), "o", umkm, firms,
-                                  latest_only=False)
+    return loaders.parse_outcomes(
+        pd.DataFrame(rows).astype(str).replace("nan", ""), "o", umkm, firms, latest_only=False
+    )
 
 
 @pytest.fixture
@@ -31,27 +37,76 @@ def history(tiny_world):
     rows = [
         # U1-F1: met, MoU 500 juta, contract 400 juta, realised 150 juta (event EV1, rantai pasok)
         dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2026-01-10", event_id="EV1"),
-        dict(umkm_id="U1", firm_id="F1", stage="MoU", date="2026-01-10", contract_value_idr=5e8,
-             event_id="EV1", scheme="rantai pasok"),
-        dict(umkm_id="U1", firm_id="F1", stage="kontrak", date="2026-03-01", contract_value_idr=4e8),
-        dict(umkm_id="U1", firm_id="F1", stage="realisasi", date="2026-05-01", realised_value_idr=1.5e8),
+        dict(
+            umkm_id="U1",
+            firm_id="F1",
+            stage="MoU",
+            date="2026-01-10",
+            contract_value_idr=5e8,
+            event_id="EV1",
+            scheme="rantai pasok",
+        ),
+        dict(
+            umkm_id="U1", firm_id="F1", stage="kontrak", date="2026-03-01", contract_value_idr=4e8
+        ),
+        dict(
+            umkm_id="U1",
+            firm_id="F1",
+            stage="realisasi",
+            date="2026-05-01",
+            realised_value_idr=1.5e8,
+        ),
         # U2-F1: MoU 200 juta at EV1, then silence since February (needs follow-up)
-        dict(umkm_id="U2", firm_id="F1", stage="mou_signed", date="2026-02-01", contract_value_idr=2e8,
-             event_id="EV1", scheme="subkontrak"),
+        dict(
+            umkm_id="U2",
+            firm_id="F1",
+            stage="mou_signed",
+            date="2026-02-01",
+            contract_value_idr=2e8,
+            event_id="EV1",
+            scheme="subkontrak",
+        ),
         # U3-F2: MoU 1 miliar at EV2 then contract; office says stalled
-        dict(umkm_id="U3", firm_id="F2", stage="mou_signed", date="2026-04-01", contract_value_idr=1e9,
-             event_id="EV2", scheme="Inti-Plasma"),
-        dict(umkm_id="U3", firm_id="F2", stage="contract_signed", date="2026-05-01",
-             contract_value_idr=8e8),
+        dict(
+            umkm_id="U3",
+            firm_id="F2",
+            stage="mou_signed",
+            date="2026-04-01",
+            contract_value_idr=1e9,
+            event_id="EV2",
+            scheme="Inti-Plasma",
+        ),
+        dict(
+            umkm_id="U3",
+            firm_id="F2",
+            stage="contract_signed",
+            date="2026-05-01",
+            contract_value_idr=8e8,
+        ),
         # U2-F3: met at EV2, then declined
         dict(umkm_id="U2", firm_id="F3", stage="meeting", date="2026-04-01", event_id="EV2"),
         dict(umkm_id="U2", firm_id="F3", stage="declined", date="2026-04-15", declined_by="firm"),
     ]
-    followups = loaders.parse_followups(pd.DataFrame([
-        dict(umkm_id="U3", firm_id="F2", status="lancar", date="2026-05-02"),
-        dict(umkm_id="U3", firm_id="F2", status="macet", office="DPMPTSP Aceh", person="Rahmat",
-             next_step="rapat ulang", next_date="2026-07-15", date="2026-06-01"),
-    ]), "fu", umkm, firms)
+    followups = loaders.parse_followups(
+        pd.DataFrame(
+            [
+                dict(umkm_id="U3", firm_id="F2", status="lancar", date="2026-05-02"),
+                dict(
+                    umkm_id="U3",
+                    firm_id="F2",
+                    status="macet",
+                    office="DPMPTSP Aceh",
+                    person="Rahmat",
+                    next_step="rapat ulang",
+                    next_date="2026-07-15",
+                    date="2026-06-01",
+                ),
+            ]
+        ),
+        "fu",
+        umkm,
+        firms,
+    )
     return _outcomes(rows, umkm, firms), followups, umkm, firms
 
 
@@ -60,8 +115,12 @@ def test_known_answers(history):
     tot = report.totals
     assert (tot["pairs"], tot["committed"], tot["contracted"]) == (4, 3, 2)
     assert tot["share_contracted"] == pytest.approx(2 / 3)
-    assert (tot["stage_realised"], tot["stage_contract_signed"], tot["stage_mou_signed"],
-            tot["stage_declined"]) == (1, 1, 1, 1)
+    assert (
+        tot["stage_realised"],
+        tot["stage_contract_signed"],
+        tot["stage_mou_signed"],
+        tot["stage_declined"],
+    ) == (1, 1, 1, 1)
     assert tot["potential_value_idr"] == 5e8 + 2e8 + 1e9  # value at the first commitment
     assert tot["contract_value_idr"] == 4e8 + 8e8
     assert tot["realised_value_idr"] == 1.5e8
@@ -76,7 +135,9 @@ def test_known_answers(history):
 def test_filters_by_event_and_region(history):
     ev1 = programme_report(*history, event="EV1", today=TODAY)
     assert sorted(ev1.pairs["umkm_id"]) == ["U1", "U2"]
-    jatim = programme_report(*history, region=Region("Jawa Timur", "Kabupaten Pamekasan"), today=TODAY)
+    jatim = programme_report(
+        *history, region=Region("Jawa Timur", "Kabupaten Pamekasan"), today=TODAY
+    )
     assert jatim.pairs["umkm_id"].tolist() == ["U1"]
     assert jatim.tables["region"]["group"].tolist() == ["Kabupaten Pamekasan"]
 
@@ -97,17 +158,28 @@ def test_tables_sum_to_totals_on_random_histories(seed, tiny_world):
     umkm, firms = tiny_world
     rng = np.random.default_rng(seed)
     n = 60
-    rows = pd.DataFrame({
-        "umkm_id": rng.choice(umkm["umkm_id"], n), "firm_id": rng.choice(firms["firm_id"], n),
-        "stage": rng.choice(STAGES, n),
-        "date": [f"2026-{m:02d}-{d:02d}" for m, d in zip(rng.integers(1, 7, n), rng.integers(1, 28, n))],
-        "contract_value_idr": np.where(rng.random(n) < 0.5, rng.integers(1, 100, n) * 1e7, np.nan),
-        "realised_value_idr": np.where(rng.random(n) < 0.3, rng.integers(1, 50, n) * 1e7, np.nan),
-        "scheme": np.where(rng.random(n) < 0.6, rng.choice(SCHEMES, n), ""),
-        "event_id": np.where(rng.random(n) < 0.5, rng.choice(["EV1", "EV2"], n), ""),
-    })
-    report = programme_report(_outcomes(rows.to_dict("records"), umkm, firms), None, umkm, firms,
-                              today=TODAY)
+    rows = pd.DataFrame(
+        {
+            "umkm_id": rng.choice(umkm["umkm_id"], n),
+            "firm_id": rng.choice(firms["firm_id"], n),
+            "stage": rng.choice(STAGES, n),
+            "date": [
+                f"2026-{m:02d}-{d:02d}"
+                for m, d in zip(rng.integers(1, 7, n), rng.integers(1, 28, n))
+            ],
+            "contract_value_idr": np.where(
+                rng.random(n) < 0.5, rng.integers(1, 100, n) * 1e7, np.nan
+            ),
+            "realised_value_idr": np.where(
+                rng.random(n) < 0.3, rng.integers(1, 50, n) * 1e7, np.nan
+            ),
+            "scheme": np.where(rng.random(n) < 0.6, rng.choice(SCHEMES, n), ""),
+            "event_id": np.where(rng.random(n) < 0.5, rng.choice(["EV1", "EV2"], n), ""),
+        }
+    )
+    report = programme_report(
+        _outcomes(rows.to_dict("records"), umkm, firms), None, umkm, firms, today=TODAY
+    )
     _assert_tables_sum_to_totals(report)
     assert report.totals["pairs"] == rows[["umkm_id", "firm_id"]].drop_duplicates().shape[0]
 
@@ -124,12 +196,21 @@ def test_writes_markdown_and_workbook_with_charts(history, tmp_path):
     assert all(p.read_bytes()[:4] == b"\x89PNG" for p in md_files if p.suffix == ".png")
     write_programme_report(report, tmp_path / "laporan.xlsx", lang="id")
     wb = load_workbook(tmp_path / "laporan.xlsx")
-    assert wb.sheetnames == ["Ringkasan", "Per acara", "Per wilayah", "Per perusahaan", "Per skema",
-                             "Perlu tindak lanjut", "Pasangan"]
+    assert wb.sheetnames == [
+        "Ringkasan",
+        "Per acara",
+        "Per wilayah",
+        "Per perusahaan",
+        "Per skema",
+        "Perlu tindak lanjut",
+        "Pasangan",
+    ]
     ws = wb["Per acara"]
     last = ws.max_row
     assert ws.cell(row=last, column=1).value == "Jumlah"
-    assert ws.cell(row=last, column=2).value == sum(ws.cell(row=r, column=2).value for r in range(2, last))
+    assert ws.cell(row=last, column=2).value == sum(
+        ws.cell(row=r, column=2).value for r in range(2, last)
+    )
     assert len(wb["Ringkasan"]._images) == 2
     json_body = report_json(report)
     assert json_body["totals"]["pairs"] == 4 and len(json_body["follow_up"]) == 2
@@ -145,8 +226,18 @@ def test_cli_report_from_the_store_and_bad_requests(tiny_world, tmp_path, capsys
         upsert_profiles(s, tiny_world[1], FIRMS)
     store.dispose()
     path = tmp_path / "o.csv"
-    pd.DataFrame([dict(umkm_id="U1", firm_id="F1", stage="MoU", date="2026-01-10",
-                       contract_value_idr="5e8", event_id="EV1")]).to_csv(path, index=False)
+    pd.DataFrame(
+        [
+            dict(
+                umkm_id="U1",
+                firm_id="F1",
+                stage="MoU",
+                date="2026-01-10",
+                contract_value_idr="5e8",
+                event_id="EV1",
+            )
+        ]
+    ).to_csv(path, index=False)
     db = ["--database-url", url]
     assert cli_main(["import", "outcomes", str(path), *db]) == 0
     out = tmp_path / "r.md"

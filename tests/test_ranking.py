@@ -1,4 +1,5 @@
 """The ranker on worlds with known answers, and the scoring invariants."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +7,7 @@ import pandas as pd
 import pytest
 
 from matcher.service import RECOMMENDATION_COLUMNS, MatchService
-from tests.worlds import LINES, demo_frames, tiny_model, line_world
+from tests.worlds import demo_frames, line_world, tiny_model
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +43,17 @@ def test_scores_sorted_and_ranks_contiguous(service):
 
 def test_batch_equals_single(service):
     batch = service.recommend_firms(["U101", "U102", "U103"], k=5).reset_index(drop=True)
-    singles = pd.concat([service.recommend_firms([u], k=5) for u in ["U101", "U102", "U103"]],
-                        ignore_index=True)
+    singles = pd.concat(
+        [service.recommend_firms([u], k=5) for u in ["U101", "U102", "U103"]], ignore_index=True
+    )
     pd.testing.assert_frame_equal(batch, singles)
     m = service.score_matrix(["U101", "U102"], ["F00", "F01", "F02"])
-    pair = service.model.score_pairs(service._U, service._F, np.array([1, 1]) * 0 + service.umkm_index.to_index(["U102"])[0],
-                                     service.firm_index.to_index(["F01", "F02"]))
+    pair = service.model.score_pairs(
+        service._U,
+        service._F,
+        np.array([1, 1]) * 0 + service.umkm_index.to_index(["U102"])[0],
+        service.firm_index.to_index(["F01", "F02"]),
+    )
     np.testing.assert_allclose(m[1, 1:], pair, rtol=1e-6)
 
 
@@ -81,11 +87,13 @@ def test_missing_required_certificate_lowers_the_score(demo_model):
     umkm, firms, *_ = demo_frames(1200, 120, 3)
     lacking = umkm.index[umkm["certifications"].map(lambda c: "bpom" not in c)][:40]
     strict = firms.copy()
-    strict["required_certifications"] = [tuple(c) + ("bpom",) if "bpom" not in c else c
-                                         for c in firms["required_certifications"]]
+    strict["required_certifications"] = [
+        tuple(c) + ("bpom",) if "bpom" not in c else c for c in firms["required_certifications"]
+    ]
     holding = umkm.copy()
-    holding["certifications"] = [tuple(c) + ("bpom",) if i in set(lacking) else c
-                                 for i, c in umkm["certifications"].items()]
+    holding["certifications"] = [
+        tuple(c) + ("bpom",) if i in set(lacking) else c for i, c in umkm["certifications"].items()
+    ]
     u_ids = umkm.loc[lacking, "umkm_id"]
     without = MatchService(demo_model, umkm, strict).score_matrix(u_ids, strict["firm_id"])
     with_cert = MatchService(demo_model, holding, strict).score_matrix(u_ids, strict["firm_id"])
@@ -122,8 +130,9 @@ def test_shortlist_scores_are_the_distilled_models_predictions_with_gaps_imputed
     X[::7, 3] = np.nan  # gaps read as the training mean, as in the fitted Ridge's input
     expected = model.shortlister_.predict(model._impute(X))
     np.testing.assert_allclose(model._shortlist_scores(X), expected, rtol=1e-6, atol=1e-6)
-    np.testing.assert_allclose(model._shortlist_scores(np.ascontiguousarray(X)), expected,
-                               rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        model._shortlist_scores(np.ascontiguousarray(X)), expected, rtol=1e-6, atol=1e-6
+    )
 
 
 def test_contributions_equal_ablating_every_group_of_every_pair():
@@ -145,7 +154,9 @@ def test_contributions_equal_ablating_every_group_of_every_pair():
         Xg = X.copy()
         cols = [FEATURE_NAMES.index(n) for n in names]
         Xg[:, cols] = model.reference_[cols]
-        Xg[:, FEATURE_NAMES.index("prior_fit")] = prior_fit({n: Xg[:, i] for i, n in enumerate(FEATURE_NAMES)})
+        Xg[:, FEATURE_NAMES.index("prior_fit")] = prior_fit(
+            {n: Xg[:, i] for i, n in enumerate(FEATURE_NAMES)}
+        )
         np.testing.assert_array_equal(got[:, g], base - model._predict(Xg), err_msg=group)
     assert (got[::2, list(FEATURE_GROUPS).index("cert")] == 0).all()
 
@@ -189,7 +200,10 @@ def test_model_beats_baselines_on_demo_world_truth(demo_model):
     cold = np.flatnonzero(~umkm["umkm_id"].isin(outcomes["umkm_id"]).to_numpy())[:300]
     truth = world.true_relevance_matrix(cold)
     scorers = {"model": ModelScorer(demo_model), **fit_baselines(umkm, firms, outcomes)}
-    ndcg = {k: np.nanmean(ndcg_at_k(s.score_block(umkm, firms, cold), truth, 10)) for k, s in scorers.items()}
+    ndcg = {
+        k: np.nanmean(ndcg_at_k(s.score_block(umkm, firms, cold), truth, 10))
+        for k, s in scorers.items()
+    }
     assert ndcg["model"] > ndcg["facilitator_rule"] + 0.1
     assert ndcg["model"] > ndcg["tfidf_cosine"] + 0.1
     assert ndcg["random"] < ndcg["facilitator_rule"]

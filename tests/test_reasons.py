@@ -1,4 +1,5 @@
 """Reasons, pinned word for word: what a facilitator reads out must not drift."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -13,35 +14,123 @@ from matcher.reasons import explain_rows, kbli_short_title
 from tests.worlds import tiny_model
 
 # Pamekasan and Surabaya (Jawa Timur), Jakarta: exact points, so distances are known
-PAMEKASAN, SURABAYA, JAKARTA = ("-7.1568", "113.4746"), ("-7.2575", "112.7521"), ("-6.2088", "106.8456")
-UMKM = pd.DataFrame([
-    dict(umkm_id="U1", name="UD Puli", kbli="10794", products="Kerupuk puli dan rengginang khas Pamekasan",
-         province="Jatim", regency="Kab. Pamekasan", lat=PAMEKASAN[0], lon=PAMEKASAN[1], scale="kecil",
-         certifications="", monthly_capacity_idr="Rp 12 juta"),
-    dict(umkm_id="U2", name="CV Batik", kbli="13134", products="batik tulis khas madura",
-         province="Jawa Timur", regency="Pamekasan", lat=PAMEKASAN[0], lon=PAMEKASAN[1], scale="mikro",
-         certifications="", monthly_capacity_idr=""),
-    dict(umkm_id="U3", name="Sayur Segar", kbli="01131", products="sayur segar hidroponik",
-         province="Jawa Timur", regency="Pamekasan", lat=PAMEKASAN[0], lon=PAMEKASAN[1], scale="mikro",
-         certifications="", monthly_capacity_idr=""),
-    dict(umkm_id="U4", name="Londri Bersih", kbli="96200", products="laundry kiloan dan cuci linen",
-         province="Jawa Timur", regency="Kota Surabaya", lat="-7.2900", lon="112.7300", scale="mikro",
-         certifications="", monthly_capacity_idr=""),
-]).astype(str)
-FIRMS = pd.DataFrame([
-    dict(firm_id="F1", name="PT Kantin", investment_type="PMDN", needs="Pemasok krupuk untuk kantin karyawan",
-         needed_kbli="10794", province="Jawa Timur", regency="Kota Surabaya", lat=SURABAYA[0], lon=SURABAYA[1],
-         required_certifications="Halal MUI, BPOM MD", preferred_scale="kecil"),
-    dict(firm_id="F2", name="PT Hotel", investment_type="PMA", needs="hand drawn batik fabric for hotel rooms",
-         needed_kbli="", province="DKI Jakarta", regency="", lat=JAKARTA[0], lon=JAKARTA[1],
-         required_certifications="", preferred_scale=""),
-    dict(firm_id="F3", name="PT Katering", investment_type="PMDN", needs="sayuran segar untuk dapur katering",
-         needed_kbli="", province="DKI Jakarta", regency="", lat=JAKARTA[0], lon=JAKARTA[1],
-         required_certifications="", preferred_scale=""),
-    dict(firm_id="F4", name="PT Hotel Surabaya", investment_type="PMA", needs="laundry service for hotel linen",
-         needed_kbli="", province="Jawa Timur", regency="Kota Surabaya", lat=SURABAYA[0], lon=SURABAYA[1],
-         required_certifications="Halal MUI", preferred_scale=""),
-]).astype(str)
+PAMEKASAN, SURABAYA, JAKARTA = (
+    ("-7.1568", "113.4746"),
+    ("-7.2575", "112.7521"),
+    ("-6.2088", "106.8456"),
+)
+UMKM = pd.DataFrame(
+    [
+        dict(
+            umkm_id="U1",
+            name="UD Puli",
+            kbli="10794",
+            products="Kerupuk puli dan rengginang khas Pamekasan",
+            province="Jatim",
+            regency="Kab. Pamekasan",
+            lat=PAMEKASAN[0],
+            lon=PAMEKASAN[1],
+            scale="kecil",
+            certifications="",
+            monthly_capacity_idr="Rp 12 juta",
+        ),
+        dict(
+            umkm_id="U2",
+            name="CV Batik",
+            kbli="13134",
+            products="batik tulis khas madura",
+            province="Jawa Timur",
+            regency="Pamekasan",
+            lat=PAMEKASAN[0],
+            lon=PAMEKASAN[1],
+            scale="mikro",
+            certifications="",
+            monthly_capacity_idr="",
+        ),
+        dict(
+            umkm_id="U3",
+            name="Sayur Segar",
+            kbli="01131",
+            products="sayur segar hidroponik",
+            province="Jawa Timur",
+            regency="Pamekasan",
+            lat=PAMEKASAN[0],
+            lon=PAMEKASAN[1],
+            scale="mikro",
+            certifications="",
+            monthly_capacity_idr="",
+        ),
+        dict(
+            umkm_id="U4",
+            name="Londri Bersih",
+            kbli="96200",
+            products="laundry kiloan dan cuci linen",
+            province="Jawa Timur",
+            regency="Kota Surabaya",
+            lat="-7.2900",
+            lon="112.7300",
+            scale="mikro",
+            certifications="",
+            monthly_capacity_idr="",
+        ),
+    ]
+).astype(str)
+FIRMS = pd.DataFrame(
+    [
+        dict(
+            firm_id="F1",
+            name="PT Kantin",
+            investment_type="PMDN",
+            needs="Pemasok krupuk untuk kantin karyawan",
+            needed_kbli="10794",
+            province="Jawa Timur",
+            regency="Kota Surabaya",
+            lat=SURABAYA[0],
+            lon=SURABAYA[1],
+            required_certifications="Halal MUI, BPOM MD",
+            preferred_scale="kecil",
+        ),
+        dict(
+            firm_id="F2",
+            name="PT Hotel",
+            investment_type="PMA",
+            needs="hand drawn batik fabric for hotel rooms",
+            needed_kbli="",
+            province="DKI Jakarta",
+            regency="",
+            lat=JAKARTA[0],
+            lon=JAKARTA[1],
+            required_certifications="",
+            preferred_scale="",
+        ),
+        dict(
+            firm_id="F3",
+            name="PT Katering",
+            investment_type="PMDN",
+            needs="sayuran segar untuk dapur katering",
+            needed_kbli="",
+            province="DKI Jakarta",
+            regency="",
+            lat=JAKARTA[0],
+            lon=JAKARTA[1],
+            required_certifications="",
+            preferred_scale="",
+        ),
+        dict(
+            firm_id="F4",
+            name="PT Hotel Surabaya",
+            investment_type="PMA",
+            needs="laundry service for hotel linen",
+            needed_kbli="",
+            province="Jawa Timur",
+            regency="Kota Surabaya",
+            lat=SURABAYA[0],
+            lon=SURABAYA[1],
+            required_certifications="Halal MUI",
+            preferred_scale="",
+        ),
+    ]
+).astype(str)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +157,8 @@ def test_food_umkm_for_a_canteen(sides):
         "KBLI 10794 (kerupuk, keripik, peyek dan sejenisnya) sama dengan yang dicari; "
         "satu provinsi, jarak 80 km; skala kecil sesuai yang dicari perusahaan; "
         "perlu dilengkapi: sertifikat halal (wajib untuk makanan dan minuman usaha mikro dan kecil "
-        "sejak Oktober 2026), sertifikat BPOM")
+        "sejak Oktober 2026), sertifikat BPOM"
+    )
 
 
 def test_craft_far_away_is_a_plain_fact(sides):
@@ -77,20 +167,23 @@ def test_craft_far_away_is_a_plain_fact(sides):
     assert reasons(sides, 1, 1) == (
         "produk cocok: batik tulis ↔ hand drawn batik fabric for hotel; perkiraan KBLI dari kebutuhan "
         "perusahaan: golongan 131 (pemintalan, pertenunan dan penyempurnaan tekstil), sesuai usaha UMKM; "
-        "produk mudah dikirim: jarak 740 km tidak jadi soal")
+        "produk mudah dikirim: jarak 740 km tidak jadi soal"
+    )
 
 
 def test_fresh_produce_far_away_is_a_weaker_point(sides):
     assert reasons(sides, 2, 2) == (
         "produk cocok: sayur ↔ sayuran segar untuk dapur katering; "
-        "catatan: jarak 740 km terlalu jauh untuk kebutuhan yang harus dekat (batas 300 km)")
+        "catatan: jarak 740 km terlalu jauh untuk kebutuhan yang harus dekat (batas 300 km)"
+    )
 
 
 def test_english_on_request(sides):
     assert reasons(sides, 1, 1, lang="en") == (
         "products match: batik tulis ↔ hand drawn batik fabric for hotel; estimated KBLI (perkiraan) from "
         "the firm's need: group 131 (pemintalan, pertenunan dan penyempurnaan tekstil), matching the UMKM's "
-        "business; product ships easily: 740 km is no obstacle")
+        "business; product ships easily: 740 km is no obstacle"
+    )
 
 
 def test_local_service_near_and_a_requirement_that_does_not_apply(sides):

@@ -1,4 +1,5 @@
 """``matcher reference kbli``: a code's title and path, title search, counts per level."""
+
 from __future__ import annotations
 
 from matcher.cli import main

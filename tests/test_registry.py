@@ -1,4 +1,5 @@
 """Registry: round trips, refusal of tampered/unknown artifacts, atomic promote/rollback, CLI."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,9 @@ def fitted():
 
 
 def add(registry, model, notes="", **kw):
-    return registry.register(model, metrics=METRICS, features=["a", "b"],
-                             data_fingerprint="fp", notes=notes, **kw)
+    return registry.register(
+        model, metrics=METRICS, features=["a", "b"], data_fingerprint="fp", notes=notes, **kw
+    )
 
 
 # -- register / load ------------------------------------------------------------------
@@ -57,11 +59,13 @@ def test_manifest_records_provenance_and_register_does_not_promote(registry, fit
     artifact = registry.root / "versions" / version / "model.joblib"
     assert m["version"] == version
     assert m["created_at"].endswith("Z") and version.endswith(
-        m["created_at"].replace("-", "").replace(":", ""))
+        m["created_at"].replace("-", "").replace(":", "")
+    )
     assert m["artifact"]["sha256"] == hashlib.sha256(artifact.read_bytes()).hexdigest()
     assert m["artifact"]["size"] == artifact.stat().st_size
     assert {"python", "numpy", "pandas", "scikit-learn", "scipy", "joblib", "matcher"} <= set(
-        m["libraries"])
+        m["libraries"]
+    )
     assert (m["metrics"], m["features"], m["data_fingerprint"]) == (METRICS, ["a", "b"], "fp")
     assert (m["notes"], m["extra"]) == ("first try", {"seed": 7})
 
@@ -91,15 +95,20 @@ def test_versions_sort_by_number_not_text(registry):
         manifest = json.loads((dst / "manifest.json").read_text())
         (dst / "manifest.json").write_text(json.dumps({**manifest, "version": name}))
     order = [v["version"] for v in registry.versions()]
-    assert order == [first, "v0009-20260101T000000Z", "v0010-20260101T000000Z",
-                     "v10000-20260101T000000Z"]
+    assert order == [
+        first,
+        "v0009-20260101T000000Z",
+        "v0010-20260101T000000Z",
+        "v10000-20260101T000000Z",
+    ]
     assert add(registry, {"n": 2}).startswith("v10001-")
 
 
 def test_manifest_of_another_version_is_refused(registry):
     first = add(registry, {"n": 1})
-    shutil.copytree(registry.root / "versions" / first,
-                    registry.root / "versions" / "v0005-20260101T000000Z")
+    shutil.copytree(
+        registry.root / "versions" / first, registry.root / "versions" / "v0005-20260101T000000Z"
+    )
     with pytest.raises(RegistryError, match="does not describe version v0005"):
         registry.load("v0005-20260101T000000Z")
 
@@ -193,8 +202,11 @@ def test_promote_and_rollback_restore_previous_current_exactly(registry):
     assert registry.current_version() == a
     log = registry.history()
     assert [(e["action"], e["version"], e["previous"]) for e in log] == [
-        ("promote", a, None), ("promote", b, a), ("promote", c, b),
-        ("rollback", b, c), ("rollback", a, b),
+        ("promote", a, None),
+        ("promote", b, a),
+        ("promote", c, b),
+        ("rollback", b, c),
+        ("rollback", a, b),
     ]
     assert log[1]["reason"] == "better"
     assert [v["is_current"] for v in registry.versions()] == [True, False, False]
@@ -280,13 +292,17 @@ def test_damaged_current_pointer_gives_clear_error(registry):
 
 # -- frozen validation and fingerprints -------------------------------------------------------
 def frame():
-    return pd.DataFrame({
-        "umkm_id": ["U1", "U2", "U3"],
-        "kbli": [("10110", "10750"), (), ("46100",)],
-        "grade": [0, 3, 1],
-        "date": pd.to_datetime(["2025-01-02", "2025-03-04", "2025-05-06"]).astype("datetime64[ns]"),
-        "event_id": ["E1", None, "E2"],
-    })
+    return pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U2", "U3"],
+            "kbli": [("10110", "10750"), (), ("46100",)],
+            "grade": [0, 3, 1],
+            "date": pd.to_datetime(["2025-01-02", "2025-03-04", "2025-05-06"]).astype(
+                "datetime64[ns]"
+            ),
+            "event_id": ["E1", None, "E2"],
+        }
+    )
 
 
 def test_frozen_validation_round_trips_tuples_and_dtypes(registry):

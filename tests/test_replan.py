@@ -1,4 +1,5 @@
 """Re-planning on the day: held meetings never move; freed places are refilled optimally."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,9 +10,13 @@ from matcher.schedule import Day, schedule_plan
 
 
 def _event(n_u, n_f, cap_f=2, cap_u=1):
-    return pd.DataFrame({"party": ["umkm"] * n_u + ["firm"] * n_f,
-                         "id": [f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)],
-                         "capacity": [cap_u] * n_u + [cap_f] * n_f})
+    return pd.DataFrame(
+        {
+            "party": ["umkm"] * n_u + ["firm"] * n_f,
+            "id": [f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)],
+            "capacity": [cap_u] * n_u + [cap_f] * n_f,
+        }
+    )
 
 
 def _clash_free(s):
@@ -23,9 +28,14 @@ def _clash_free(s):
 def test_absent_firm_frees_its_partner_who_gets_the_best_free_place():
     event = _event(5, 3)
     # F0 meets U0 (09:00) and U1 (09:20); F1 meets U2, U3; F2 meets U4 only
-    plan = pd.DataFrame({"umkm_id": ["U0", "U1", "U2", "U3", "U4"],
-                         "firm_id": ["F0", "F0", "F1", "F1", "F2"],
-                         "score": [0.9, 0.8, 0.7, 0.6, 0.5], "reasons": ""})
+    plan = pd.DataFrame(
+        {
+            "umkm_id": ["U0", "U1", "U2", "U3", "U4"],
+            "firm_id": ["F0", "F0", "F1", "F1", "F2"],
+            "score": [0.9, 0.8, 0.7, 0.6, 0.5],
+            "reasons": "",
+        }
+    )
     schedule, _ = schedule_plan(plan, event, Day())
     u1_slot = schedule.loc[schedule["umkm_id"] == "U1", "slot"].item()
     assert u1_slot == 2 or schedule.loc[schedule["umkm_id"] == "U0", "slot"].item() == 2
@@ -54,12 +64,17 @@ def test_replan_never_moves_a_held_meeting_and_respects_capacity():
         plan = pd.DataFrame(pairs, columns=["umkm_id", "firm_id"]).assign(score=0.5, reasons="")
         schedule, _ = schedule_plan(plan, event, Day(start=9 * 60, breaks=()))
         # a walk-in firm
-        event2 = pd.concat([event, pd.DataFrame({"party": ["firm"], "id": ["F9"],
-                                                 "capacity": [2]})], ignore_index=True)
+        event2 = pd.concat(
+            [event, pd.DataFrame({"party": ["firm"], "id": ["F9"], "capacity": [2]})],
+            ignore_index=True,
+        )
         scores = rng.random((n_u, n_f + 1))
         now = 9 * 60 + 20 * int(rng.integers(0, 3))
-        absent = list(rng.choice([f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)],
-                                 2, replace=False))
+        absent = list(
+            rng.choice(
+                [f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)], 2, replace=False
+            )
+        )
         new, _ = replan_schedule(schedule, event2, scores, now=now, absent=absent)
         before = schedule.set_index(["umkm_id", "firm_id"])
         held = new[new["status"] == HELD].set_index(["umkm_id", "firm_id"])
@@ -83,8 +98,9 @@ def test_replan_never_moves_a_held_meeting_and_respects_capacity():
 def test_replan_fills_with_the_optimum_not_the_first_pair():
     # one freed firm place, two free UMKM; the better pair must be chosen
     event = _event(3, 1, cap_f=2)
-    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"],
-                         "score": [0.5, 0.5], "reasons": ""})
+    plan = pd.DataFrame(
+        {"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"], "score": [0.5, 0.5], "reasons": ""}
+    )
     schedule, _ = schedule_plan(plan, event, Day(breaks=()))
     absent = schedule.loc[schedule["slot"] == 2, "umkm_id"].item()
     scores = np.array([[0.5], [0.5], [0.8]])
@@ -96,12 +112,14 @@ def test_replan_fills_with_the_optimum_not_the_first_pair():
 
 def test_replan_never_proposes_a_vetoed_pair():
     event = _event(3, 1, cap_f=2)
-    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"],
-                         "score": [0.5, 0.5], "reasons": ""})
+    plan = pd.DataFrame(
+        {"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"], "score": [0.5, 0.5], "reasons": ""}
+    )
     schedule, _ = schedule_plan(plan, event, Day(breaks=()))
     absent = schedule.loc[schedule["slot"] == 2, "umkm_id"].item()
     scores = np.array([[0.5], [0.5], [0.9]])
     vetoed = np.array([[False], [False], [True]])
-    new, info = replan_schedule(schedule, event, scores, now=9 * 60 + 5, absent=[absent],
-                                vetoed=vetoed)
+    new, info = replan_schedule(
+        schedule, event, scores, now=9 * 60 + 5, absent=[absent], vetoed=vetoed
+    )
     assert info["new"] == 0 and "U2" not in set(new["umkm_id"])

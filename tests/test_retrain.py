@@ -5,6 +5,7 @@ One small demo world and one champion (trained on the first three of its six eve
 built once per module; each test works on its own copy of that champion's registry.
 Models are kept small (``PARAMS``) so the file stays quick.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,12 +18,20 @@ import pytest
 
 from matcher.demo import write_world
 from matcher.ranking import MatchModel
+from tests.worlds import demo_frames
 from training.registry import Registry
-from training.retrain import (PromotionError, RetrainBusyError, RetrainData, RetrainJobs,
-                              decision_message, file_provenance, load_from_store, retrain)
+from training.retrain import (
+    PromotionError,
+    RetrainBusyError,
+    RetrainData,
+    RetrainJobs,
+    decision_message,
+    file_provenance,
+    load_from_store,
+    retrain,
+)
 from training.retrain_report import engine_share, known_to_champion
 from training.train import train_and_register
-from tests.worlds import demo_frames
 
 PARAMS = dict(max_iter=40, learning_rate=0.1, n_negatives=10, n_folds=3)
 WORLD = dict(n_umkm=2000, n_firms=80, seed=3)
@@ -61,8 +70,9 @@ def promoted(world, champion_root, tmp_path_factory):
     shutil.copytree(champion_root, root)
     registry = Registry(root)
     before = _fixed_scores(registry, umkm, firms)
-    outcome = retrain(umkm, firms, outcomes, registry, params=PARAMS,
-                      report_dir=root.parent / "report")
+    outcome = retrain(
+        umkm, firms, outcomes, registry, params=PARAMS, report_dir=root.parent / "report"
+    )
     return registry, outcome, before
 
 
@@ -96,8 +106,9 @@ def test_shuffled_stages_do_not_promote_over_a_genuine_champion(world, registry)
     champion = registry.current_version()
     rng = np.random.default_rng(0)
     perm = rng.permutation(len(outcomes))
-    shuffled = outcomes.assign(stage=outcomes["stage"].to_numpy()[perm],
-                               grade=outcomes["grade"].to_numpy()[perm])
+    shuffled = outcomes.assign(
+        stage=outcomes["stage"].to_numpy()[perm], grade=outcomes["grade"].to_numpy()[perm]
+    )
     outcome = retrain(umkm, firms, shuffled, registry, params=PARAMS)
     assert not outcome.promoted
     assert registry.current_version() == champion
@@ -121,8 +132,9 @@ def test_rollback_restores_the_previous_models_exact_scores(promoted, tmp_path, 
 
 
 # ---------------------------------------------------------------------- promotion killed
-def test_promotion_killed_half_way_leaves_the_champion_current_and_loadable(world, registry,
-                                                                           monkeypatch):
+def test_promotion_killed_half_way_leaves_the_champion_current_and_loadable(
+    world, registry, monkeypatch
+):
     _, umkm, firms, outcomes = world
     champion = registry.current_version()
     before = _fixed_scores(registry, umkm, firms)
@@ -134,7 +146,9 @@ def test_promotion_killed_half_way_leaves_the_champion_current_and_loadable(worl
         return real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", crash_on_current)
-    with pytest.raises(PromotionError) as caught:  # tolerance 1: about the promotion step, not the gate
+    with pytest.raises(
+        PromotionError
+    ) as caught:  # tolerance 1: about the promotion step, not the gate
         retrain(umkm, firms, outcomes, registry, params=PARAMS, tolerance=1.0)
     monkeypatch.undo()
 
@@ -166,23 +180,33 @@ def test_report_has_segments_volumes_drift_and_plots(promoted):
 
 
 def test_known_to_champion_uses_its_test_events_and_cutoff():
-    outcomes = pd.DataFrame({
-        "event_id": ["A", "A", "B", "C", None],
-        "date": pd.to_datetime(["2024-01-01", "2024-06-30", "2024-03-01", "2024-09-01", "2024-10-01"]),
-    })
+    outcomes = pd.DataFrame(
+        {
+            "event_id": ["A", "A", "B", "C", None],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-06-30", "2024-03-01", "2024-09-01", "2024-10-01"]
+            ),
+        }
+    )
     manifest = {"extra": {"test_events": ["B"]}}
     frozen = pd.DataFrame({"date": pd.to_datetime(["2024-03-01", "2024-04-01"])})
     # A started before the champion's cutoff (its late row included), B was its test event,
     # C and the undated-event row came later
-    np.testing.assert_array_equal(known_to_champion(outcomes, manifest, frozen),
-                                  [True, True, True, False, False])
+    np.testing.assert_array_equal(
+        known_to_champion(outcomes, manifest, frozen), [True, True, True, False, False]
+    )
     assert not known_to_champion(outcomes, None, None).any()
 
 
 def test_engine_share_counts_only_new_outcomes_with_a_marker():
     outcomes = pd.DataFrame({"umkm_id": ["U1", "U2", "U3", "U4"], "firm_id": ["F1"] * 4})
-    provenance = pd.DataFrame({"umkm_id": ["U1", "U2", "U3"], "firm_id": ["F1"] * 3,
-                               "recommended_by_engine": [1.0, 0.0, 1.0]})
+    provenance = pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U2", "U3"],
+            "firm_id": ["F1"] * 3,
+            "recommended_by_engine": [1.0, 0.0, 1.0],
+        }
+    )
     new = np.array([False, True, True, True])
     share = engine_share(outcomes, provenance, new)
     assert share == {"n_new": 3, "n_known": 2, "share": 0.5, "n_recommended": 1}
@@ -191,26 +215,52 @@ def test_engine_share_counts_only_new_outcomes_with_a_marker():
 
 def test_file_provenance_reads_marker_or_source_latest_date_wins(tmp_path):
     path = tmp_path / "outcomes.csv"
-    pd.DataFrame({"umkm_id": ["U1", "U1", "U2", "U3"], "firm_id": ["F1", "F1", "F1", "F1"],
-                  "date": ["2024-01-01", "2024-05-01", "2024-01-01", "2024-01-01"],
-                  "recommended_by_engine": ["ya", "false", "TRUE", ""]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U1", "U2", "U3"],
+            "firm_id": ["F1", "F1", "F1", "F1"],
+            "date": ["2024-01-01", "2024-05-01", "2024-01-01", "2024-01-01"],
+            "recommended_by_engine": ["ya", "false", "TRUE", ""],
+        }
+    ).to_csv(path, index=False)
     got = file_provenance(path).set_index("umkm_id")["recommended_by_engine"]
     assert got["U1"] == 0.0 and got["U2"] == 1.0 and np.isnan(got["U3"])
-    pd.DataFrame({"umkm_id": ["U1", "U2"], "firm_id": ["F1", "F1"], "date": ["2024-01-01"] * 2,
-                  "source": ["engine", "facilitator"]}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "umkm_id": ["U1", "U2"],
+            "firm_id": ["F1", "F1"],
+            "date": ["2024-01-01"] * 2,
+            "source": ["engine", "facilitator"],
+        }
+    ).to_csv(path, index=False)
     assert file_provenance(path)["recommended_by_engine"].tolist() == [1.0, 0.0]
-    pd.DataFrame({"umkm_id": ["U1"], "firm_id": ["F1"], "date": ["2024-01-01"]}).to_csv(path, index=False)
+    pd.DataFrame({"umkm_id": ["U1"], "firm_id": ["F1"], "date": ["2024-01-01"]}).to_csv(
+        path, index=False
+    )
     assert file_provenance(path) is None
 
 
 def test_decision_message_names_the_kept_champion_and_failed_checks():
     from training.gating import decide_promotion
 
-    champ = {"heldout": {"ndcg@10": 0.45}, "frozen": {"ndcg@10": 0.5}, "coverage": 0.5, "features": ["a"]}
-    chall = {"heldout": {"ndcg@10": 0.41}, "frozen": {"ndcg@10": 0.5}, "coverage": 0.5,
-             "features": ["a"], "scores_finite": True, "baselines": {"rule": {"ndcg@10": 0.2}}}
+    champ = {
+        "heldout": {"ndcg@10": 0.45},
+        "frozen": {"ndcg@10": 0.5},
+        "coverage": 0.5,
+        "features": ["a"],
+    }
+    chall = {
+        "heldout": {"ndcg@10": 0.41},
+        "frozen": {"ndcg@10": 0.5},
+        "coverage": 0.5,
+        "features": ["a"],
+        "scores_finite": True,
+        "baselines": {"rule": {"ndcg@10": 0.2}},
+    }
     msg = decision_message(decide_promotion(champ, chall), "v0004-x", "v0003-x")
-    assert msg.startswith("kept v0003-x: heldout_vs_champion: heldout ndcg@10 0.4100 vs champion 0.4500")
+    assert msg.startswith(
+        "kept v0003-x: heldout_vs_champion: heldout ndcg@10 0.4100 vs champion 0.4500"
+    )
     assert "v0004-x registered, not promoted" in msg
 
 
@@ -237,17 +287,32 @@ def _write_world_files(world, folder, outcomes=None):
     return write_world(w, folder)
 
 
-def test_cli_retrain_on_files_exits_0_and_prints_the_decision(world, registry, tmp_path, capsys,
-                                                              small_model):
+def test_cli_retrain_on_files_exits_0_and_prints_the_decision(
+    world, registry, tmp_path, capsys, small_model
+):
     from matcher.cli import main
 
     w = world[0]
-    marked = w.outcomes.assign(source=np.where(np.arange(len(w.outcomes)) % 2 == 0, "engine", "facilitator"))
+    marked = w.outcomes.assign(
+        source=np.where(np.arange(len(w.outcomes)) % 2 == 0, "engine", "facilitator")
+    )
     paths = _write_world_files(world, tmp_path / "data", marked)
     champion = registry.current_version()
-    code = main(["retrain", "--umkm", str(paths["umkm"]), "--firms", str(paths["firms"]),
-                 "--outcomes", str(paths["outcomes"]), "--registry", str(registry.root),
-                 "--report", str(tmp_path / "report")])
+    code = main(
+        [
+            "retrain",
+            "--umkm",
+            str(paths["umkm"]),
+            "--firms",
+            str(paths["firms"]),
+            "--outcomes",
+            str(paths["outcomes"]),
+            "--registry",
+            str(registry.root),
+            "--report",
+            str(tmp_path / "report"),
+        ]
+    )
     out = capsys.readouterr().out.strip().splitlines()
     assert code == 0
     assert len(out) == 1
@@ -263,8 +328,22 @@ def test_cli_retrain_bad_input_exits_2(registry, tmp_path, capsys):
 
     assert main(["retrain", "--umkm", "u.csv", "--registry", str(registry.root)]) == 2
     assert "--firms, --outcomes" in capsys.readouterr().err
-    assert main(["retrain", "--umkm", str(tmp_path / "nope.csv"), "--firms", "f.csv",
-                 "--outcomes", "o.csv", "--registry", str(registry.root)]) == 2
+    assert (
+        main(
+            [
+                "retrain",
+                "--umkm",
+                str(tmp_path / "nope.csv"),
+                "--firms",
+                "f.csv",
+                "--outcomes",
+                "o.csv",
+                "--registry",
+                str(registry.root),
+            ]
+        )
+        == 2
+    )
     assert "file not found" in capsys.readouterr().err
 
 
@@ -288,14 +367,25 @@ def test_retrain_from_the_store_sees_a_newly_recorded_outcome(world, tmp_path, c
     tried = set(zip(outcomes["umkm_id"], outcomes["firm_id"]))
     pair = next((u, f) for u in umkm["umkm_id"] for f in firms["firm_id"] if (u, f) not in tried)
     with store.transaction() as s:
-        append_outcome(s, umkm_id=pair[0], firm_id=pair[1], stage="contract_signed",
-                       date=dt.date(2025, 10, 1), event_id="EVT-2025-2", recorded_by="fasilitator-jatim",
-                       source="api", recommended_by_engine=True, model_version="v0001")
+        append_outcome(
+            s,
+            umkm_id=pair[0],
+            firm_id=pair[1],
+            stage="contract_signed",
+            date=dt.date(2025, 10, 1),
+            event_id="EVT-2025-2",
+            recorded_by="fasilitator-jatim",
+            source="api",
+            recommended_by_engine=True,
+            model_version="v0001",
+        )
     store.dispose()
 
     after = load_from_store(url)
     assert len(after.outcomes) == len(before.outcomes) + 1
-    row = after.outcomes[(after.outcomes["umkm_id"] == pair[0]) & (after.outcomes["firm_id"] == pair[1])]
+    row = after.outcomes[
+        (after.outcomes["umkm_id"] == pair[0]) & (after.outcomes["firm_id"] == pair[1])
+    ]
     assert row["stage"].tolist() == ["contract_signed"] and row["grade"].tolist() == [3]
     marker = after.provenance.set_index(["umkm_id", "firm_id"]).loc[pair, "recommended_by_engine"]
     assert marker == 1.0
@@ -314,7 +404,10 @@ def test_retrain_from_an_empty_store_is_a_clear_error(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     # no store there at all: the error names where it looked, and none is created
     assert main(["retrain", "--database-url", url, "--registry", str(tmp_path / "models")]) == 2
-    assert str(tmp_path / "empty.db") in capsys.readouterr().err and not (tmp_path / "empty.db").exists()
+    assert (
+        str(tmp_path / "empty.db") in capsys.readouterr().err
+        and not (tmp_path / "empty.db").exists()
+    )
     assert main(["init", "--database-url", url]) == 0
     assert main(["retrain", "--database-url", url, "--registry", str(tmp_path / "models")]) == 2
     assert "no outcomes yet" in capsys.readouterr().err
@@ -352,17 +445,34 @@ def test_background_job_done_records_the_decision_and_calls_back(tmp_path, monke
     def fake_retrain(umkm, firms, outcomes, registry, **kwargs):
         kwargs["progress"]("fitting")
         seen["kwargs"] = kwargs
-        return SimpleNamespace(message="promoted v0002: better", version="v0002", promoted=True,
-                               report=tmp_path / "retrain.md")
+        return SimpleNamespace(
+            message="promoted v0002: better",
+            version="v0002",
+            promoted=True,
+            report=tmp_path / "retrain.md",
+        )
 
     monkeypatch.setattr(training.retrain, "retrain", fake_retrain)
-    data = RetrainData(pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"x": [1, 2]}), None, source="test")
+    data = RetrainData(
+        pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"x": [1, 2]}), None, source="test"
+    )
     jobs = RetrainJobs()
-    job = jobs.start(lambda: data, Registry(tmp_path / "models"), tolerance=0.05,
-                     on_done=lambda j, outcome: seen.setdefault("done", (j.status, outcome.version)))
+    job = jobs.start(
+        lambda: data,
+        Registry(tmp_path / "models"),
+        tolerance=0.05,
+        on_done=lambda j, outcome: seen.setdefault("done", (j.status, outcome.version)),
+    )
     done = jobs.wait(job.job_id, timeout=30)
-    assert (done.status, done.message, done.version, done.promoted) == \
-        ("done", "promoted v0002: better", "v0002", True)
+    assert (done.status, done.message, done.version, done.promoted) == (
+        "done",
+        "promoted v0002: better",
+        "v0002",
+        True,
+    )
     assert done.progress == ["2 outcomes from test", "fitting"]
-    assert seen["kwargs"]["tolerance"] == 0.05 and seen["done"] == ("running", "v0002")  # called before done
+    assert seen["kwargs"]["tolerance"] == 0.05 and seen["done"] == (
+        "running",
+        "v0002",
+    )  # called before done
     assert done.to_dict()["report"] == str(tmp_path / "retrain.md")

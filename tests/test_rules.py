@@ -1,5 +1,6 @@
 """One set of field rules (matcher.data.rules) for files, API bodies, query parameters
 and the store: each finding of the hardening review, refused where it comes in."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,11 +26,17 @@ def _outcomes(date: str) -> pd.DataFrame:
 
 
 # -- the rules themselves -------------------------------------------------------------
-@pytest.mark.parametrize("day, ok", [
-    (dt.date(1999, 12, 31), False), (dt.date(2000, 1, 1), True), (TODAY, True),
-    (TODAY + dt.timedelta(days=1), True), (TODAY + dt.timedelta(days=2), False),
-    (dt.date(2300, 1, 1), False),
-])
+@pytest.mark.parametrize(
+    "day, ok",
+    [
+        (dt.date(1999, 12, 31), False),
+        (dt.date(2000, 1, 1), True),
+        (TODAY, True),
+        (TODAY + dt.timedelta(days=1), True),
+        (TODAY + dt.timedelta(days=2), False),
+        (dt.date(2300, 1, 1), False),
+    ],
+)
 def test_date_rule_runs_from_2000_to_tomorrow(day, ok):
     assert (rules.date_problem(day, TODAY) is None) is ok
     with rules.frozen_today(TODAY):
@@ -41,18 +48,28 @@ def test_today_can_be_frozen_by_the_environment(monkeypatch):
     assert rules.today() == dt.date(2024, 5, 6)
 
 
-@pytest.mark.parametrize("value, column, ok", [
-    ("U1", "umkm_id", True), ("U" * 64, "umkm_id", True), ("U" * 65, "umkm_id", False),
-    ("a\x00b", "name", False), ("a\x1bb", "products", False), ("line\nbreak", "products", True),
-    ("x" * 4000, "products", True), ("x" * 4001, "products", False),
-])
+@pytest.mark.parametrize(
+    "value, column, ok",
+    [
+        ("U1", "umkm_id", True),
+        ("U" * 64, "umkm_id", True),
+        ("U" * 65, "umkm_id", False),
+        ("a\x00b", "name", False),
+        ("a\x1bb", "products", False),
+        ("line\nbreak", "products", True),
+        ("x" * 4000, "products", True),
+        ("x" * 4001, "products", False),
+    ],
+)
 def test_text_rule(value, column, ok):
     assert (rules.text_problem(value, column) is None) is ok
     assert bool(rules.text_problems(pd.Series([value]), column).isna().all()) is ok
 
 
 # -- files ------------------------------------------------------------------------------
-@pytest.mark.parametrize("date", ["2300-01-01", "9999-12-31", "0001-01-01", "1999-12-31", "2026-03-12"])
+@pytest.mark.parametrize(
+    "date", ["2300-01-01", "9999-12-31", "0001-01-01", "1999-12-31", "2026-03-12"]
+)
 def test_outcome_dates_outside_the_range_are_refused_not_crashed(date):
     with rules.frozen_today(TODAY):
         [p] = _problems(loaders.parse_outcomes, _outcomes(date))
@@ -74,8 +91,9 @@ def test_nul_byte_in_regency_is_a_problem_not_a_crash():
     assert p.value == "Pamekasan\\x00"
 
 
-@pytest.mark.parametrize("column, value", [("umkm_id", "U" * 65), ("name", "n" * 201),
-                                           ("products", "p" * 10_000_000)])
+@pytest.mark.parametrize(
+    "column, value", [("umkm_id", "U" * 65), ("name", "n" * 201), ("products", "p" * 10_000_000)]
+)
 def test_over_long_cells_are_refused_with_the_limit(column, value):
     raw = TINY_UMKM.astype(str).copy()
     raw.loc[1, column] = value
@@ -116,7 +134,8 @@ def test_workbook_whose_first_sheet_is_instructions_reads_the_data_sheet(tmp_pat
     path = tmp_path / "umkm.xlsx"
     with pd.ExcelWriter(path) as xl:
         pd.DataFrame({"Petunjuk": ["Isi sheet 'data'", "Satu baris per UMKM"]}).to_excel(
-            xl, sheet_name="Petunjuk", index=False)
+            xl, sheet_name="Petunjuk", index=False
+        )
         TINY_UMKM.to_excel(xl, sheet_name="data", index=False)
     frame = loaders.load_umkm(path)
     assert frame["umkm_id"].tolist() == ["U1", "U2", "U3"]
@@ -125,7 +144,9 @@ def test_workbook_whose_first_sheet_is_instructions_reads_the_data_sheet(tmp_pat
 def test_workbook_without_a_data_sheet_says_so(tmp_path):
     path = tmp_path / "umkm.xlsx"
     with pd.ExcelWriter(path) as xl:
-        pd.DataFrame({"Petunjuk": ["Isi data di sini"]}).to_excel(xl, sheet_name="Petunjuk", index=False)
+        pd.DataFrame({"Petunjuk": ["Isi data di sini"]}).to_excel(
+            xl, sheet_name="Petunjuk", index=False
+        )
     with pytest.raises(MatcherError, match="no sheet has the column names.*'Petunjuk'"):
         loaders.load_umkm(path)
 
@@ -149,17 +170,34 @@ def test_store_guard_refuses_what_the_columns_cannot_hold(tmp_path, tiny_world):
     _, firms = tiny_world
     bad = firms.copy()
     bad.loc[0, "firm_id"] = "F" * 65
-    with pytest.raises(StoreValueError, match="firm_id: expected at most 64"), store.transaction() as s:
+    with (
+        pytest.raises(StoreValueError, match="firm_id: expected at most 64"),
+        store.transaction() as s,
+    ):
         upsert_profiles(s, bad, FIRMS)
     with store.transaction() as s:
         upsert_profiles(s, firms, FIRMS)
     # the outcome flow refuses the date itself (OutcomeError), before the guard would
     with pytest.raises(MatcherError, match="date"), store.transaction() as s:
-        append_outcome(s, umkm_id="U1", firm_id="F1", stage="meeting", date=dt.date(2300, 1, 1),
-                       recorded_by="t", source="api")
+        append_outcome(
+            s,
+            umkm_id="U1",
+            firm_id="F1",
+            stage="meeting",
+            date=dt.date(2300, 1, 1),
+            recorded_by="t",
+            source="api",
+        )
     with pytest.raises(StoreValueError, match="control characters"), store.transaction() as s:
-        append_outcome(s, umkm_id="U1", firm_id="F1", stage="meeting", date=dt.date(2024, 1, 1),
-                       recorded_by="a\x00b", source="api")
+        append_outcome(
+            s,
+            umkm_id="U1",
+            firm_id="F1",
+            stage="meeting",
+            date=dt.date(2024, 1, 1),
+            recorded_by="a\x00b",
+            source="api",
+        )
     store.dispose()
 
 
@@ -175,9 +213,13 @@ def test_outcomes_stored_before_the_rule_are_left_out_of_training(tmp_path, tiny
         upsert_profiles(s, umkm, UMKM)
         upsert_profiles(s, firms, FIRMS)
         for u, day in (("U1", "2024-01-02"), ("U2", "2300-01-01")):  # as an old server stored it
-            s.execute(text("INSERT INTO outcomes (umkm_id, firm_id, stage, grade, date, source, "
-                           "recorded_at) VALUES (:u, 'F1', 'meeting', 1, :d, 'api', '2024-01-02')"),
-                      {"u": u, "d": day})
+            s.execute(
+                text(
+                    "INSERT INTO outcomes (umkm_id, firm_id, stage, grade, date, source, "
+                    "recorded_at) VALUES (:u, 'F1', 'meeting', 1, :d, 'api', '2024-01-02')"
+                ),
+                {"u": u, "d": day},
+            )
     with store.session() as s:
         frame = outcomes_frame(s)
     assert frame["umkm_id"].tolist() == ["U1"]
@@ -185,7 +227,9 @@ def test_outcomes_stored_before_the_rule_are_left_out_of_training(tmp_path, tiny
 
 
 # -- the CLI: a user mistake is exit 2 with a message, never a traceback ----------------------
-def test_validate_and_import_of_a_far_future_date_exit_2(tmp_path, matcher_home, capsys, tiny_world):
+def test_validate_and_import_of_a_far_future_date_exit_2(
+    tmp_path, matcher_home, capsys, tiny_world
+):
     from matcher.cli import main
 
     umkm, firms = tmp_path / "umkm.csv", tmp_path / "firms.csv"
@@ -232,8 +276,15 @@ def test_a_big_import_is_staged_and_lets_outcome_writes_through(tmp_path, tiny_w
     while worker.is_alive():
         t0 = time.perf_counter()
         with store.transaction() as s:
-            append_outcome(s, umkm_id="U1", firm_id="F1", stage="meeting", date=dt.date(2024, 1, 2),
-                           recorded_by="t", source="api")
+            append_outcome(
+                s,
+                umkm_id="U1",
+                firm_id="F1",
+                stage="meeting",
+                date=dt.date(2024, 1, 2),
+                recorded_by="t",
+                source="api",
+            )
         waits.append(time.perf_counter() - t0)
         time.sleep(0.05)
     worker.join()
@@ -241,6 +292,7 @@ def test_a_big_import_is_staged_and_lets_outcome_writes_through(tmp_path, tiny_w
     from sqlalchemy import func, inspect, select
 
     from api.store.models import Umkm
+
     with store.session() as s:
         assert s.scalar(select(func.count()).select_from(Umkm)) == 12_003
     assert not [t for t in inspect(store.engine).get_table_names() if t.startswith("staging_")]

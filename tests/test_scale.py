@@ -5,6 +5,7 @@ trained (40 firms: every firm scored by the trees) and with the shortlist switch
 (``shortlist_min_firms`` below the firm count), so both paths of ``top_firms`` run on the
 workers. One local Dask cluster (2 worker processes) is shared by the Dask tests.
 """
+
 from __future__ import annotations
 
 import sys
@@ -63,8 +64,13 @@ def dask_scheduler():
     import warnings
 
     warnings.filterwarnings("ignore", message="Port .* is already in use")  # 8787 taken: fine
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
         yield cluster.scheduler_address
 
 
@@ -80,11 +86,14 @@ def write_local(service: MatchService, ids, k: int, path, chunk_size: int) -> by
 
 # ------------------------------------------------------------------ local engine
 
+
 def test_chunked_equals_unchunked_and_is_the_true_top_k(small_world):
     umkm, firms, model = small_world
     service = MatchService(model, umkm, firms)
     whole = service.recommend_chunk(np.arange(N_UMKM), K)
-    chunked = pd.concat(list(service.iter_recommend_firms(None, K, chunk_size=7)), ignore_index=True)
+    chunked = pd.concat(
+        list(service.iter_recommend_firms(None, K, chunk_size=7)), ignore_index=True
+    )
     pd.testing.assert_frame_equal(chunked, whole)
 
     # known answer: with 40 firms every pair is scored, so the rows are exactly the k best
@@ -115,6 +124,7 @@ def test_chunk_size_must_be_positive(small_world):
 
 
 # ------------------------------------------------------------------ ordering window
+
 
 class _Done:
     """Stand-in for a finished Dask future."""
@@ -169,12 +179,14 @@ def test_an_empty_stream_yields_nothing():
 
 # ------------------------------------------------------------------ Dask engine
 
+
 def test_dask_file_is_byte_identical_to_local(service, dask_scheduler, tmp_path):
     from matcher.scale import recommend_dask
 
     local = write_local(service, None, K, tmp_path / "local.csv", chunk_size=64)
-    rows = recommend_dask(service, None, K, tmp_path / "dask.csv", scheduler=dask_scheduler,
-                          chunk_size=64)  # 5 chunks
+    rows = recommend_dask(
+        service, None, K, tmp_path / "dask.csv", scheduler=dask_scheduler, chunk_size=64
+    )  # 5 chunks
     assert rows == N_UMKM * K
     assert (tmp_path / "dask.csv").read_bytes() == local
 
@@ -191,7 +203,9 @@ def test_dask_given_ids_in_their_order_with_repeats(small_world, dask_scheduler,
     assert (tmp_path / "dask.csv").read_bytes() == local
 
 
-def test_worker_failure_is_one_clear_error_and_leaves_no_file(small_world, dask_scheduler, tmp_path):
+def test_worker_failure_is_one_clear_error_and_leaves_no_file(
+    small_world, dask_scheduler, tmp_path
+):
     from matcher.scale import DaskEngineError, recommend_dask
 
     umkm, firms, model = small_world
@@ -212,7 +226,10 @@ def test_worker_failure_is_one_clear_error_and_leaves_no_file(small_world, dask_
     service = MatchService(FailsOnWorkers(model), umkm, firms)
     out = tmp_path / "recs.csv"
     out.write_text("previous run\n")
-    with pytest.raises(DaskEngineError, match=r"^scoring UMKM chunk [1-3] failed on a Dask worker: ValueError: scorer exploded$"):
+    with pytest.raises(
+        DaskEngineError,
+        match=r"^scoring UMKM chunk [1-3] failed on a Dask worker: ValueError: scorer exploded$",
+    ):
         recommend_dask(service, None, K, out, scheduler=dask_scheduler, chunk_size=100)
     assert out.read_text() == "previous run\n"  # the old file is untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recs.csv"]  # no temp file left
@@ -243,7 +260,9 @@ def test_missing_dask_names_the_install_command(small_world, tmp_path, monkeypat
     assert not any(tmp_path.iterdir())
 
 
-def test_cli_streams_the_file_to_dask_and_writes_the_local_file(small_world, dask_scheduler, tmp_path):
+def test_cli_streams_the_file_to_dask_and_writes_the_local_file(
+    small_world, dask_scheduler, tmp_path
+):
     """`matcher recommend --engine dask` on a whole file reads it chunk by chunk on the
     driver too; the file is byte for byte the local engine's."""
     from matcher.cli import main
@@ -255,10 +274,33 @@ def test_cli_streams_the_file_to_dask_and_writes_the_local_file(small_world, das
     from matcher.demo import write_world
 
     write_world(demo_frames(N_UMKM, N_FIRMS, 7)[4], tmp_path)  # the files behind small_world
-    common = ["recommend", "--umkm", str(tmp_path / "umkm.csv"), "--firms", str(tmp_path / "firms.csv"),
-              "--registry", str(tmp_path / "reg"), "--k", str(K), "--chunk-size", "70"]
+    common = [
+        "recommend",
+        "--umkm",
+        str(tmp_path / "umkm.csv"),
+        "--firms",
+        str(tmp_path / "firms.csv"),
+        "--registry",
+        str(tmp_path / "reg"),
+        "--k",
+        str(K),
+        "--chunk-size",
+        "70",
+    ]
     assert main([*common, "--out", str(tmp_path / "local.csv")]) == 0
-    assert main([*common, "--out", str(tmp_path / "dask.csv"), "--engine", "dask",
-                 "--scheduler", dask_scheduler]) == 0
+    assert (
+        main(
+            [
+                *common,
+                "--out",
+                str(tmp_path / "dask.csv"),
+                "--engine",
+                "dask",
+                "--scheduler",
+                dask_scheduler,
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
     assert len(pd.read_csv(tmp_path / "dask.csv")) == N_UMKM * K

@@ -1,4 +1,5 @@
 """The timetable: known answers, invariants and brute force on tiny rooms."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,8 +10,17 @@ import pytest
 
 from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.event_files import free_slots, parse_availability
-from matcher.schedule import (NO_COMMON_SLOT, NO_FREE_SLOT, Day, balance_colours, colour_edges,
-                              max_degree, parse_clock, schedule_meetings, schedule_plan)
+from matcher.schedule import (
+    NO_COMMON_SLOT,
+    NO_FREE_SLOT,
+    Day,
+    balance_colours,
+    colour_edges,
+    max_degree,
+    parse_clock,
+    schedule_meetings,
+    schedule_plan,
+)
 
 
 def _no_clash(u, f, slot, table=None):
@@ -96,8 +106,7 @@ def test_availability_places_as_many_as_brute_force_and_says_why_not():
         free_u = rng.random((u.max() + 1, n_s)) < 0.6
         free_f = rng.random((f.max() + 1, n_s)) < 0.6
         tables = int(rng.integers(1, 3)) if rng.random() < 0.5 else None
-        tt = schedule_meetings(u, f, n_slots=n_s, umkm_free=free_u, firm_free=free_f,
-                               tables=tables)
+        tt = schedule_meetings(u, f, n_slots=n_s, umkm_free=free_u, firm_free=free_f, tables=tables)
         _no_clash(u, f, tt.slot)
         allowed = free_u[u] & free_f[f]
         placed = tt.placed
@@ -119,25 +128,45 @@ def test_infeasible_availability_is_reported_not_dropped():
 
 
 def test_day_skips_the_break_and_stops_at_the_end():
-    day = Day(parse_clock("10:40"), 20, ((parse_clock("11:30"), parse_clock("12.30")),),
-              end=parse_clock("13:10"))
+    day = Day(
+        parse_clock("10:40"),
+        20,
+        ((parse_clock("11:30"), parse_clock("12.30")),),
+        end=parse_clock("13:10"),
+    )
     assert [tuple(s) for s in day.slots()] == [(640, 660), (660, 680), (750, 770), (770, 790)]
     with pytest.raises(MatcherError, match="HH:MM"):
         parse_clock("25:00")
 
 
 def _event(n_u, n_f):
-    return pd.DataFrame({"party": ["umkm"] * n_u + ["firm"] * n_f,
-                         "id": [f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)],
-                         "capacity": 1})
+    return pd.DataFrame(
+        {
+            "party": ["umkm"] * n_u + ["firm"] * n_f,
+            "id": [f"U{i}" for i in range(n_u)] + [f"F{j}" for j in range(n_f)],
+            "capacity": 1,
+        }
+    )
 
 
 def test_schedule_plan_with_availability_file():
     event = _event(3, 2)
-    plan = pd.DataFrame({"umkm_id": ["U0", "U1", "U2", "U0"], "firm_id": ["F0", "F0", "F0", "F1"],
-                         "score": [0.5, 0.4, 0.3, 0.2], "reasons": ""})
-    raw = pd.DataFrame({"party": ["firm", "umkm", "umkm"], "id": ["F0", "U2", "U2"],
-                        "from": ["09:00", "09:00", "13.00"], "to": ["10:00", "09:20", "14:00"]})
+    plan = pd.DataFrame(
+        {
+            "umkm_id": ["U0", "U1", "U2", "U0"],
+            "firm_id": ["F0", "F0", "F0", "F1"],
+            "score": [0.5, 0.4, 0.3, 0.2],
+            "reasons": "",
+        }
+    )
+    raw = pd.DataFrame(
+        {
+            "party": ["firm", "umkm", "umkm"],
+            "id": ["F0", "U2", "U2"],
+            "from": ["09:00", "09:00", "13.00"],
+            "to": ["10:00", "09:20", "14:00"],
+        }
+    )
     windows = parse_availability(raw, "avail.csv", event)
     frame, tt = schedule_plan(plan, event, Day(), availability=windows)
     assert len(frame) == 4
@@ -147,15 +176,23 @@ def test_schedule_plan_with_availability_file():
     assert placed.loc[placed["umkm_id"] == "U2", "start"].item() == "09:00"
     # the same with a firm window too short for its three meetings
     raw.loc[0, "to"] = "09:40"
-    frame, _ = schedule_plan(plan, event, Day(), availability=parse_availability(raw, "a.csv", event))
+    frame, _ = schedule_plan(
+        plan, event, Day(), availability=parse_availability(raw, "a.csv", event)
+    )
     left = frame[frame["status"] == "unplaced"]
     assert len(left) == 1 and left["slot"].isna().all() and "terisi" in left["note"].item()
 
 
 def test_availability_file_errors_name_row_and_column():
     event = _event(1, 1)
-    raw = pd.DataFrame({"party": ["firm", "umkm", "umkm"], "id": ["F0", "U9", "U0"],
-                        "from": ["9:00", "09:00", "11:00"], "to": ["8:00", "10:00", "lunch"]})
+    raw = pd.DataFrame(
+        {
+            "party": ["firm", "umkm", "umkm"],
+            "id": ["F0", "U9", "U0"],
+            "from": ["9:00", "09:00", "11:00"],
+            "to": ["8:00", "10:00", "lunch"],
+        }
+    )
     with pytest.raises(DataValidationError) as err:
         parse_availability(raw, "avail.csv", event)
     text = err.value.summary(lang="en")
@@ -172,8 +209,16 @@ def test_free_slots_unlisted_participants_are_free():
 
 def test_schedule_keeps_the_plans_calibrated_chances():
     event = _event(2, 1)
-    plan = pd.DataFrame({"umkm_id": ["U0", "U1"], "firm_id": ["F0", "F0"], "score": [0.5, 0.4],
-                         "reasons": "", "p_contract": ["0.3", ""]})
+    plan = pd.DataFrame(
+        {
+            "umkm_id": ["U0", "U1"],
+            "firm_id": ["F0", "F0"],
+            "score": [0.5, 0.4],
+            "reasons": "",
+            "p_contract": ["0.3", ""],
+        }
+    )
     frame, _ = schedule_plan(plan, event, Day())
     assert frame.set_index("umkm_id")["p_contract"].to_dict() == pytest.approx(
-        {"U0": 0.3, "U1": np.nan}, nan_ok=True)
+        {"U0": 0.3, "U1": np.nan}, nan_ok=True
+    )

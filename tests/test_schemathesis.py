@@ -4,6 +4,7 @@ may end in a server error, and every answer must match its documented schema.
 
 Slow (a few hundred requests per database); `.ci/run` runs it with the rest.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -24,8 +25,10 @@ def test_no_server_error_and_answers_match_the_schema(prepared, fake_source):  #
     from hypothesis import given, seed
 
     settings_, keys = prepared
-    app = create_app(settings_.model_copy(update={"write_rate_per_minute": 1e9, "write_burst": 10**9}),
-                     model_source=fake_source)
+    app = create_app(
+        settings_.model_copy(update={"write_rate_per_minute": 1e9, "write_burst": 10**9}),
+        model_source=fake_source,
+    )
     headers = {"X-API-Key": keys["admin"]}
     calls, failures = [0], []
     with TestClient(app):  # runs the app's startup, so the store and service exist
@@ -34,8 +37,13 @@ def test_no_server_error_and_answers_match_the_schema(prepared, fake_source):  #
             operation = result.ok()
 
             @seed(0)
-            @settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                derandomize=True,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy())
             def run(case):
                 response = case.call(headers=headers)

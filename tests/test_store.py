@@ -1,5 +1,6 @@
 """The store on SQLite and PostgreSQL: round trips, upserts, append-only outcomes,
 all-or-nothing imports, accounts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,12 @@ def filled(store, tiny_world):
 def test_profiles_round_trip_to_the_same_canonical_frames(filled, tiny_world):
     umkm, firms = tiny_world
     with filled.session() as s:
-        pd.testing.assert_frame_equal(load_frame(s, UMKM), umkm.sort_values("umkm_id").reset_index(drop=True))
-        pd.testing.assert_frame_equal(load_frame(s, FIRMS), firms.sort_values("firm_id").reset_index(drop=True))
+        pd.testing.assert_frame_equal(
+            load_frame(s, UMKM), umkm.sort_values("umkm_id").reset_index(drop=True)
+        )
+        pd.testing.assert_frame_equal(
+            load_frame(s, FIRMS), firms.sort_values("firm_id").reset_index(drop=True)
+        )
 
 
 def test_upsert_replaces_by_id_and_bumps_the_revision(filled, tiny_world):
@@ -64,8 +69,9 @@ def test_migrations_are_idempotent(filled, database_url):
 
 
 def _record(s, stage, date, by="ani"):
-    return append_outcome(s, umkm_id="U1", firm_id="F1", stage=stage, date=date,
-                          recorded_by=by, source="api")
+    return append_outcome(
+        s, umkm_id="U1", firm_id="F1", stage=stage, date=date, recorded_by=by, source="api"
+    )
 
 
 def test_outcomes_are_append_only_in_the_database_itself(filled):
@@ -83,8 +89,16 @@ def test_outcomes_frame_keeps_the_latest_stage_per_pair(filled):
     with filled.transaction() as s:
         _record(s, "mou_signed", dt.date(2025, 3, 1))
         _record(s, "meeting", dt.date(2025, 1, 1))  # recorded later, but an older stage date
-        append_outcome(s, umkm_id="U3", firm_id="F2", stage="declined", date=dt.date(2025, 2, 1),
-                       declined_by="firm", recorded_by="ani", source="api")
+        append_outcome(
+            s,
+            umkm_id="U3",
+            firm_id="F2",
+            stage="declined",
+            date=dt.date(2025, 2, 1),
+            declined_by="firm",
+            recorded_by="ani",
+            source="api",
+        )
     with filled.session() as s:
         frame = outcomes_frame(s).set_index(["umkm_id", "firm_id"])
     assert frame.loc[("U1", "F1"), "stage"] == "mou_signed"
@@ -99,11 +113,17 @@ def _write(tmp_path, name, rows):
     return path
 
 
-def test_import_of_a_bad_file_changes_nothing_and_lists_every_problem(filled, database_url, tmp_path, capsys):
-    bad = _write(tmp_path, "umkm_bad.csv", [
-        dict(umkm_id="U1", name="Renamed", kbli="10792", products="x", province="Jawa Timur"),
-        dict(umkm_id="U7", name="New", kbli="1111", products="y", province="Jawa Timor"),
-    ])
+def test_import_of_a_bad_file_changes_nothing_and_lists_every_problem(
+    filled, database_url, tmp_path, capsys
+):
+    bad = _write(
+        tmp_path,
+        "umkm_bad.csv",
+        [
+            dict(umkm_id="U1", name="Renamed", kbli="10792", products="x", province="Jawa Timur"),
+            dict(umkm_id="U7", name="New", kbli="1111", products="y", province="Jawa Timor"),
+        ],
+    )
     with filled.session() as s:
         before, rev = load_frame(s, UMKM), profile_revision(s)
     assert cli_main(["import", "umkm", str(bad), "--database-url", database_url]) == 2
@@ -126,12 +146,19 @@ def test_import_outcomes_checks_ids_against_the_store_and_is_all_or_nothing(fill
     assert import_file(filled, "outcomes", good).rows_written == 0  # same file again adds nothing
     with filled.session() as s:
         (row,) = s.query(Outcome).all()
-        assert (row.source, row.recorded_by, row.recommended_by_engine) == ("import", "import:out.csv", None)
+        assert (row.source, row.recorded_by, row.recommended_by_engine) == (
+            "import",
+            "import:out.csv",
+            None,
+        )
 
 
 def test_import_profiles_upserts(store, tmp_path, database_url, capsys):
-    path = _write(tmp_path, "firms.csv", [dict(firm_id="F9", name="N", investment_type="pma",
-                                               needs="kopi", province="Aceh")])
+    path = _write(
+        tmp_path,
+        "firms.csv",
+        [dict(firm_id="F9", name="N", investment_type="pma", needs="kopi", province="Aceh")],
+    )
     assert cli_main(["import", "firms", str(path), "--database-url", database_url]) == 0
     assert "1 rows read, 1 upserted" in capsys.readouterr().out
     with store.session() as s:
@@ -147,8 +174,11 @@ def test_keys_are_stored_only_as_hashes_and_revocation_is_immediate(store):
         assert key not in (acc.key_hash, acc.key_prefix) and len(acc.key_hash) == 64
         assert (acc.province, acc.regency) == ("Jawa Timur", "Kabupaten Pamekasan")
         who = authenticate(s, key)
-        assert (who.name, who.role, who.region) == ("ani", "facilitator",
-                                                    Region("Jawa Timur", "Kabupaten Pamekasan"))
+        assert (who.name, who.role, who.region) == (
+            "ani",
+            "facilitator",
+            Region("Jawa Timur", "Kabupaten Pamekasan"),
+        )
         assert authenticate(s, key[:-1] + ("A" if key[-1] != "A" else "B")) is None
     with store.transaction() as s:
         revoke_account(s, "ani")
@@ -156,11 +186,14 @@ def test_keys_are_stored_only_as_hashes_and_revocation_is_immediate(store):
         assert authenticate(s, key) is None
 
 
-@pytest.mark.parametrize("args, message", [
-    (("bob", "admin", Region("Aceh")), "admins see every region"),
-    (("bob", "boss", None), "role 'boss'"),
-    (("bob", "facilitator", Region("Jawa Timor")), "yang paling mirip: Jawa Timur"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("bob", "admin", Region("Aceh")), "admins see every region"),
+        (("bob", "boss", None), "role 'boss'"),
+        (("bob", "facilitator", Region("Jawa Timor")), "yang paling mirip: Jawa Timur"),
+    ],
+)
 def test_account_mistakes_are_explained(store, args, message):
     with pytest.raises(AccountError, match=message):
         with store.transaction() as s:

@@ -7,13 +7,13 @@ fails when one threshold on the response time sorts them apart better than
 ``SEPARABLE`` (0.5 = a coin toss; the review found 1.0 on ``POST /outcomes``, 5.2 ms vs
 2.0 ms, because scoring ran before the visibility check).
 """
+
 from __future__ import annotations
 
 import time
 
 import numpy as np
 import pytest
-
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -29,9 +29,9 @@ def best_threshold_accuracy(a: np.ndarray, b: np.ndarray) -> float:
     is_a = np.concatenate([np.ones(len(a), bool), np.zeros(len(b), bool)])
     order = np.argsort(times, kind="stable")
     is_a = is_a[order]
-    a_below = np.concatenate([[0], np.cumsum(is_a)])           # a's at or below each cut
+    a_below = np.concatenate([[0], np.cumsum(is_a)])  # a's at or below each cut
     b_below = np.concatenate([[0], np.cumsum(~is_a)])
-    acc = (a_below + (len(b) - b_below)) / len(times)          # below = a, above = b
+    acc = (a_below + (len(b) - b_below)) / len(times)  # below = a, above = b
     return float(max(acc.max(), (1 - acc).max()))
 
 
@@ -46,8 +46,10 @@ def test_the_separability_measure_knows_separable_from_not():
 def api(prepared, fake_source):  # noqa: F811
     """The API without a write rate limit (this test posts hundreds of outcomes)."""
     settings, keys = prepared
-    app = create_app(settings.model_copy(update={"write_rate_per_minute": 1e9, "write_burst": 10**9}),
-                     model_source=fake_source)
+    app = create_app(
+        settings.model_copy(update={"write_rate_per_minute": 1e9, "write_burst": 10**9}),
+        model_source=fake_source,
+    )
     with TestClient(app) as client:
         yield Api(client, keys, app)
 
@@ -72,8 +74,11 @@ def test_another_regions_umkm_is_indistinguishable_from_a_missing_one(api, route
     # U3 exists (Aceh) but not in the Pamekasan facilitator's region; U999 does not exist
     ids = {"elsewhere": "U3", "missing": "U999"}
     calls = {
-        "outcome": lambda u: api.post("/outcomes", who="pamekasan", json={
-            "umkm_id": u, "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"}),
+        "outcome": lambda u: api.post(
+            "/outcomes",
+            who="pamekasan",
+            json={"umkm_id": u, "firm_id": "F1", "stage": "meeting", "date": "2025-01-02"},
+        ),
         "profile": lambda u: api.get(f"/umkm/{u}", who="pamekasan"),
         "matches": lambda u: api.get(f"/umkm/{u}/matches", who="pamekasan"),
     }

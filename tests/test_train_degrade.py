@@ -1,5 +1,6 @@
 """Training with little data: one event fits on everything and says there is no held-out
 evaluation; too little data is refused with a message; never a NaT or NaN crash."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,7 +41,9 @@ def test_held_out_events_without_any_positive_are_not_an_evaluation():
 def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_path):
     u, f, o = _one_event()
     said = []
-    result = train_and_register(u, f, o, Registry(tmp_path / "reg"), params=PARAMS, progress=said.append)
+    result = train_and_register(
+        u, f, o, Registry(tmp_path / "reg"), params=PARAMS, progress=said.append
+    )
     assert result.decision.promote and "without a held-out evaluation" in result.decision.reason
     assert any("NO HELD-OUT EVALUATION" in s for s in said)
     reg = Registry(tmp_path / "reg")
@@ -55,13 +58,17 @@ def test_retrain_on_one_event_writes_a_plain_report(tmp_path):
     from training.retrain import retrain
 
     u, f, o = _one_event()
-    outcome = retrain(u, f, o, Registry(tmp_path / "reg"), report_dir=tmp_path / "rep", params=PARAMS)
+    outcome = retrain(
+        u, f, o, Registry(tmp_path / "reg"), report_dir=tmp_path / "rep", params=PARAMS
+    )
     assert outcome.promoted
     assert "No held-out evaluation" in (tmp_path / "rep" / "retrain.md").read_text()
 
 
-@pytest.mark.parametrize("n, declined, message", [(5, False, "at least 10 outcomes"),
-                                                  (40, True, "all 40 outcomes are 'declined'")])
+@pytest.mark.parametrize(
+    "n, declined, message",
+    [(5, False, "at least 10 outcomes"), (40, True, "all 40 outcomes are 'declined'")],
+)
 def test_too_little_to_learn_from_is_refused(tmp_path, n, declined, message):
     u, f, o = line_world()
     o = o.head(n).copy()

@@ -1,5 +1,6 @@
 """The web app's plumbing without a browser (TestClient, SQLite, the stand-in model):
 sign-in and CSRF, region scoping, search filters, language. Browser tests: tests/e2e."""
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,9 @@ def web(tmp_path, tiny_world, fake_source):
         _, keys["admin"] = create_account(s, "admin", "admin")
         _, keys["ani"] = create_account(s, "ani", "facilitator", Region("Jatim", "Pamekasan"))
     store.dispose()
-    settings = Settings(home=tmp_path / "home", database_url=url, registry=tmp_path / "models",
-                        reload_interval_s=0)
+    settings = Settings(
+        home=tmp_path / "home", database_url=url, registry=tmp_path / "models", reload_interval_s=0
+    )
     app = create_app(settings, model_source=fake_source)
     with TestClient(app, base_url="http://127.0.0.1") as client:
         client.keys, client.store_url = keys, url
@@ -42,8 +44,11 @@ def csrf(client, path="/masuk") -> str:
 
 def sign_in(client, who="ani"):
     token = csrf(client)
-    resp = client.post("/masuk", data={"key": client.keys[who], "csrf_token": token, "next": "/"},
-                       follow_redirects=False)
+    resp = client.post(
+        "/masuk",
+        data={"key": client.keys[who], "csrf_token": token, "next": "/"},
+        follow_redirects=False,
+    )
     assert resp.status_code == 303, resp.text
     return token
 
@@ -104,7 +109,9 @@ def test_search_is_scoped_to_the_facilitators_region(web):
 def test_an_english_product_word_finds_the_indonesian_profile(web):
     sign_in(web, "admin")
     html = web.get("/cari/umkm", params={"q": "chips"}).text
-    assert "/usaha/U1" in html and "/usaha/U2" in html and "/usaha/U3" not in html  # keripik, kerupuk
+    assert (
+        "/usaha/U1" in html and "/usaha/U2" in html and "/usaha/U3" not in html
+    )  # keripik, kerupuk
     html = web.get("/cari/umkm", params={"kbli": "tekstil"}).text
     assert "/usaha/U3" in html and "/usaha/U1" not in html
     html = web.get("/cari/perusahaan", params={"investment_type": "PMDN"}).text
@@ -115,9 +122,15 @@ def test_an_english_product_word_finds_the_indonesian_profile(web):
 
 def test_the_api_list_takes_the_same_words_and_titles(web):
     headers = {"X-API-Key": web.keys["admin"]}
-    ids = [u["umkm_id"] for u in web.get("/umkm", params={"q": "chips"}, headers=headers).json()["items"]]
+    ids = [
+        u["umkm_id"]
+        for u in web.get("/umkm", params={"q": "chips"}, headers=headers).json()["items"]
+    ]
     assert ids == ["U1", "U2"]
-    ids = [u["umkm_id"] for u in web.get("/umkm", params={"kbli": "tekstil"}, headers=headers).json()["items"]]
+    ids = [
+        u["umkm_id"]
+        for u in web.get("/umkm", params={"kbli": "tekstil"}, headers=headers).json()["items"]
+    ]
     assert ids == ["U3"]
 
 
@@ -131,14 +144,31 @@ def test_a_umkm_outside_the_region_is_not_found(web):
 
 def test_recording_an_outcome_shows_it_in_the_history(web):
     token = sign_in(web)
-    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
-                                             "date": "2026-01-05", "value": ""}, follow_redirects=False)
+    resp = web.post(
+        "/usaha/U1/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F1",
+            "stage": "meeting",
+            "date": "2026-01-05",
+            "value": "",
+        },
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     html = web.get("/usaha/U1").text
-    row = html[html.index('class="history-row"'):]
+    row = html[html.index('class="history-row"') :]
     assert "pertemuan" in row[:600] and "ani" in row[:600] and "2026-01-05" in row[:600]
-    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
-                                             "date": "5 Jan", "value": ""})
+    resp = web.post(
+        "/usaha/U1/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F1",
+            "stage": "meeting",
+            "date": "5 Jan",
+            "value": "",
+        },
+    )
     assert resp.status_code == 422 and "tidak disimpan" in resp.text
 
 
@@ -173,8 +203,15 @@ def test_admin_pages_are_for_admins_only(web):
 
 def test_admin_creates_scopes_and_revokes_an_account(web):
     token = sign_in(web, "admin")
-    resp = web.post("/admin/akun", data={"csrf_token": token, "name": "sari", "role": "facilitator",
-                                         "region": "jatim/pamekasan"})
+    resp = web.post(
+        "/admin/akun",
+        data={
+            "csrf_token": token,
+            "name": "sari",
+            "role": "facilitator",
+            "region": "jatim/pamekasan",
+        },
+    )
     assert resp.status_code == 200
     key = re.search(r'<code id="new-key">([^<]+)</code>', resp.text).group(1)
     assert "Jawa Timur/Kabupaten Pamekasan" in resp.text
@@ -184,28 +221,50 @@ def test_admin_creates_scopes_and_revokes_an_account(web):
     assert [u["umkm_id"] for u in web.get("/umkm", headers=headers).json()["items"]] == ["U3"]
     resp = web.post("/admin/akun/sari/wilayah", data={"csrf_token": token, "region": "Atlantis"})
     assert resp.status_code == 422 and "Tidak disimpan" in resp.text
-    assert "provinsi &#39;Atlantis&#39; tidak dikenal" in resp.text  # the reason, in the viewer's words
-    resp = web.post("/admin/akun", data={"csrf_token": token, "name": "sari", "role": "facilitator"})
-    assert resp.status_code == 422 and "sudah ada" in resp.text and "already exists" not in resp.text
+    assert (
+        "provinsi &#39;Atlantis&#39; tidak dikenal" in resp.text
+    )  # the reason, in the viewer's words
+    resp = web.post(
+        "/admin/akun", data={"csrf_token": token, "name": "sari", "role": "facilitator"}
+    )
+    assert (
+        resp.status_code == 422 and "sudah ada" in resp.text and "already exists" not in resp.text
+    )
     web.post("/admin/akun/sari/cabut", data={"csrf_token": token})
     assert web.get("/umkm", headers=headers).status_code == 401
 
 
 def test_admin_import_refuses_a_bad_file_whole_and_lists_every_problem(web, tmp_path):
     token = sign_in(web, "admin")
-    csv = ("umkm_id,name,kbli,products,province\n"
-           "U9,Baru,10792,keripik,Jawa Timur\n"
-           "U10,Salah,10792,keripik,Atlantis\n"
-           "U11,Salah juga,xx,keripik,Aceh\n")
-    resp = web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
-                    files={"file": ("umkm.csv", csv.encode(), "text/csv")})
+    csv = (
+        "umkm_id,name,kbli,products,province\n"
+        "U9,Baru,10792,keripik,Jawa Timur\n"
+        "U10,Salah,10792,keripik,Atlantis\n"
+        "U11,Salah juga,xx,keripik,Aceh\n"
+    )
+    resp = web.post(
+        "/admin/impor",
+        data={"csrf_token": token, "kind": "umkm"},
+        files={"file": ("umkm.csv", csv.encode(), "text/csv")},
+    )
     assert resp.status_code == 422
-    rows = re.findall(r"<tr><td data-label=\"Baris\">(\d+)</td><td data-label=\"Kolom\">(\w+)</td>", resp.text)
+    rows = re.findall(
+        r"<tr><td data-label=\"Baris\">(\d+)</td><td data-label=\"Kolom\">(\w+)</td>", resp.text
+    )
     assert rows == [("3", "province"), ("4", "kbli")]
     headers = {"X-API-Key": web.keys["admin"]}
     assert web.get("/umkm/U9", headers=headers).status_code == 404  # the good row was not written
-    resp = web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
-                    files={"file": ("umkm.csv", csv.splitlines()[0].encode() + b"\n" + csv.splitlines()[1].encode(), "text/csv")})
+    resp = web.post(
+        "/admin/impor",
+        data={"csrf_token": token, "kind": "umkm"},
+        files={
+            "file": (
+                "umkm.csv",
+                csv.splitlines()[0].encode() + b"\n" + csv.splitlines()[1].encode(),
+                "text/csv",
+            )
+        },
+    )
     assert resp.status_code == 200 and "1 disimpan" in resp.text
     assert web.get("/umkm/U9", headers=headers).status_code == 200
 
@@ -215,8 +274,11 @@ def test_import_problems_and_event_errors_read_in_the_viewers_language(web):
     csv = "umkm_id,name,kbli,products,province\nU10,Salah,xx,keripik,Atlantis\n"
 
     def upload():
-        return web.post("/admin/impor", data={"csrf_token": token, "kind": "umkm"},
-                        files={"file": ("umkm.csv", csv.encode(), "text/csv")}).text
+        return web.post(
+            "/admin/impor",
+            data={"csrf_token": token, "kind": "umkm"},
+            files={"file": ("umkm.csv", csv.encode(), "text/csv")},
+        ).text
 
     html = upload()
     assert "kode KBLI 3–5 digit" in html and "salah satu dari 38 provinsi" in html
@@ -225,12 +287,18 @@ def test_import_problems_and_event_errors_read_in_the_viewers_language(web):
     html = upload()
     assert "KBLI code(s) of 3 to 5 digits" in html and "one of the 38 provinces" in html
     assert "salah satu dari 38 provinsi" not in html
-    resp = web.post("/acara", data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99",
-                                    "firm_ids": "F1"})
-    assert resp.status_code == 422 and "Event not created: no UMKM with id &#39;U99&#39;" in resp.text
+    resp = web.post(
+        "/acara",
+        data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99", "firm_ids": "F1"},
+    )
+    assert (
+        resp.status_code == 422 and "Event not created: no UMKM with id &#39;U99&#39;" in resp.text
+    )
     web.get("/bahasa/id")
-    resp = web.post("/acara", data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99",
-                                    "firm_ids": "F1"})
+    resp = web.post(
+        "/acara",
+        data={"csrf_token": token, "name": "Temu", "umkm_ids": "U1, U99", "firm_ids": "F1"},
+    )
     assert "Acara tidak dibuat: tidak ada UMKM dengan ID &#39;U99&#39;" in resp.text
 
 
@@ -250,27 +318,61 @@ def test_retrain_without_a_registry_is_an_error_page_not_json(web):
 
 def test_an_outcome_is_corrected_and_voided_with_its_audit_lines(web):
     token = sign_in(web)
-    web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "pertemuan",
-                                      "date": "2026-01-05", "value": ""})
+    web.post(
+        "/usaha/U1/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F1",
+            "stage": "pertemuan",
+            "date": "2026-01-05",
+            "value": "",
+        },
+    )
     html = web.get("/usaha/U1").text
     oid = re.search(r'data-outcome="(\d+)"', html).group(1)
-    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
-        "csrf_token": token, "stage": "mou_signed", "date": "2026-01-05", "value": "150000000", "reason": ""})
+    resp = web.post(
+        f"/usaha/U1/hasil/{oid}/koreksi",
+        data={
+            "csrf_token": token,
+            "stage": "mou_signed",
+            "date": "2026-01-05",
+            "value": "150000000",
+            "reason": "",
+        },
+    )
     assert resp.status_code == 422 and "tidak disimpan" in resp.text  # a reason is required
-    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
-        "csrf_token": token, "stage": "mou_signed", "date": "2026-01-05", "value": "150000000",
-        "reason": "salah tahap"}, follow_redirects=False)
+    resp = web.post(
+        f"/usaha/U1/hasil/{oid}/koreksi",
+        data={
+            "csrf_token": token,
+            "stage": "mou_signed",
+            "date": "2026-01-05",
+            "value": "150000000",
+            "reason": "salah tahap",
+        },
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     html = web.get("/usaha/U1").text
     assert "MoU ditandatangani" in html and "Rp150 juta" in html
     assert "Dikoreksi oleh ani" in html and "pertemuan → MoU ditandatangani" in html
-    web.post(f"/usaha/U1/hasil/{oid}/batal", data={"csrf_token": token, "reason": "pasangan keliru"})
+    web.post(
+        f"/usaha/U1/hasil/{oid}/batal", data={"csrf_token": token, "reason": "pasangan keliru"}
+    )
     html = web.get("/usaha/U1").text
     assert "Dibatalkan oleh ani" in html and "pasangan keliru" in html
     # the same outcome twice is one entry
     for _ in range(2):
-        web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F3", "stage": "meeting",
-                                          "date": "2026-01-06", "value": ""})
+        web.post(
+            "/usaha/U1/hasil",
+            data={
+                "csrf_token": token,
+                "firm_id": "F3",
+                "stage": "meeting",
+                "date": "2026-01-06",
+                "value": "",
+            },
+        )
     assert web.get("/usaha/U1").text.count('class="history-row"') == 2
 
 
@@ -278,26 +380,52 @@ def test_an_outcomes_note_is_stored_shown_corrected_and_bounded(web):
     from matcher.data import rules
 
     token = sign_in(web)
-    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F1", "stage": "meeting",
-                                             "date": "2026-01-05", "value": "",
-                                             "note": "bertemu di pameran; tunggu sampel"},
-                    follow_redirects=False)
+    resp = web.post(
+        "/usaha/U1/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F1",
+            "stage": "meeting",
+            "date": "2026-01-05",
+            "value": "",
+            "note": "bertemu di pameran; tunggu sampel",
+        },
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     html = web.get("/usaha/U1").text
-    row = html[html.index('class="history-row"'):]
+    row = html[html.index('class="history-row"') :]
     assert "Catatan: bertemu di pameran; tunggu sampel" in row[:900]
     oid = re.search(r'data-outcome="(\d+)"', html).group(1)
     assert f'maxlength="{rules.max_length("note")}"' in html  # the field rule, in the form too
-    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
-        "csrf_token": token, "stage": "meeting", "date": "2026-01-05", "value": "",
-        "note": "sampel sudah dikirim", "reason": "kabar baru"}, follow_redirects=False)
+    resp = web.post(
+        f"/usaha/U1/hasil/{oid}/koreksi",
+        data={
+            "csrf_token": token,
+            "stage": "meeting",
+            "date": "2026-01-05",
+            "value": "",
+            "note": "sampel sudah dikirim",
+            "reason": "kabar baru",
+        },
+        follow_redirects=False,
+    )
     assert resp.status_code == 303
     html = web.get("/usaha/U1").text
     assert "Catatan: sampel sudah dikirim" in html
     assert "catatan “bertemu di pameran; tunggu sampel” → “sampel sudah dikirim”" in html
     too_long = "x" * (rules.max_length("note") + 1)
-    resp = web.post("/usaha/U1/hasil", data={"csrf_token": token, "firm_id": "F3", "stage": "meeting",
-                                             "date": "2026-01-06", "value": "", "note": too_long})
+    resp = web.post(
+        "/usaha/U1/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F3",
+            "stage": "meeting",
+            "date": "2026-01-06",
+            "value": "",
+            "note": too_long,
+        },
+    )
     assert resp.status_code == 422 and "tidak disimpan" in resp.text
     assert f"note: seharusnya paling banyak {rules.max_length('note')} karakter" in resp.text
     assert web.get("/usaha/U1").text.count('class="history-row"') == 1
@@ -305,9 +433,19 @@ def test_an_outcomes_note_is_stored_shown_corrected_and_bounded(web):
 
 def test_another_umkms_outcome_cannot_be_corrected_through_this_page(web):
     token = sign_in(web, "admin")
-    web.post("/usaha/U3/hasil", data={"csrf_token": token, "firm_id": "F2", "stage": "meeting",
-                                      "date": "2026-01-05", "value": ""})
+    web.post(
+        "/usaha/U3/hasil",
+        data={
+            "csrf_token": token,
+            "firm_id": "F2",
+            "stage": "meeting",
+            "date": "2026-01-05",
+            "value": "",
+        },
+    )
     oid = re.search(r'data-outcome="(\d+)"', web.get("/usaha/U3").text).group(1)
-    resp = web.post(f"/usaha/U1/hasil/{oid}/koreksi", data={
-        "csrf_token": token, "stage": "declined", "date": "2026-01-05", "reason": "x"})
+    resp = web.post(
+        f"/usaha/U1/hasil/{oid}/koreksi",
+        data={"csrf_token": token, "stage": "declined", "date": "2026-01-05", "reason": "x"},
+    )
     assert resp.status_code == 404

@@ -1,6 +1,7 @@
 """``matcher serve --workers 2``: two processes answer on one port; a promotion through
 either reaches both (each follows the registry's CURRENT pointer), and the answers they
 give carry the model version they were computed with."""
+
 from __future__ import annotations
 
 import subprocess
@@ -30,8 +31,15 @@ def test_two_workers_follow_a_promotion_and_answer_consistently(tmp_path):
     outcomes = load_outcomes(paths["outcomes"], umkm, firms)
     home = tmp_path / "home"
     registry = Registry(home / "models")
-    versions = [registry.register(MatchModel(max_iter=it, n_negatives=2, n_folds=2).fit(umkm, firms, outcomes),
-                                  metrics={}, features=[], data_fingerprint="w") for it in (5, 10)]
+    versions = [
+        registry.register(
+            MatchModel(max_iter=it, n_negatives=2, n_folds=2).fit(umkm, firms, outcomes),
+            metrics={},
+            features=[],
+            data_fingerprint="w",
+        )
+        for it in (5, 10)
+    ]
     registry.promote(versions[0])
     store = open_store(Settings(home=home), create=True)
     import_file(store, "umkm", paths["umkm"])
@@ -41,11 +49,27 @@ def test_two_workers_follow_a_promotion_and_answer_consistently(tmp_path):
     store.dispose()
     port = _port()
     base = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "matcher", "serve", "--port", str(port), "--workers", "2",
-                             "--log-level", "warning"], env=_env(home), cwd=tmp_path)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "matcher",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        env=_env(home),
+        cwd=tmp_path,
+    )
 
     def served() -> set[str]:  # a new connection each time: either process may answer
-        return {httpx.get(f"{base}/health", timeout=10).json().get("model_version") for _ in range(16)}
+        return {
+            httpx.get(f"{base}/health", timeout=10).json().get("model_version") for _ in range(16)
+        }
 
     try:
         deadline = time.monotonic() + 180

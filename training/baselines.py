@@ -4,10 +4,10 @@ Each scorer has ``fit(umkm, firms, outcomes)`` and ``score_block(umkm, firms, u_
 returning dense scores (len(u_idx), n_firms), like the trained model's adapter in
 :mod:`training.evaluate`.
 """
+
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
@@ -46,7 +46,9 @@ def _division_matrix(code_lists, vocab):
 
 
 def _keywords(texts) -> list[set[str]]:
-    return [{w for w in normalise_text(t).split() if len(w) > 2 and w not in STOPWORDS} for t in texts]
+    return [
+        {w for w in normalise_text(t).split() if len(w) > 2 and w not in STOPWORDS} for t in texts
+    ]
 
 
 class FacilitatorRule(SeededScorer):
@@ -61,7 +63,9 @@ class FacilitatorRule(SeededScorer):
         firm_codes = [tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])]
         vocab = sorted({str(c)[:2] for codes in list(u["kbli"]) + firm_codes for c in codes})
         same_kbli = (_division_matrix(u["kbli"], vocab) @ _division_matrix(firm_codes, vocab).T) > 0
-        same_prov = u["province_code"].to_numpy()[:, None] == firms["province_code"].to_numpy()[None, :]
+        same_prov = (
+            u["province_code"].to_numpy()[:, None] == firms["province_code"].to_numpy()[None, :]
+        )
         uk, fk = _keywords(u["products"]), _keywords(firms["needs"])
         words = sorted(set().union(*uk, *fk))
         wpos = {w: i for i, w in enumerate(words)}
@@ -82,14 +86,22 @@ class TfidfCosine(BaseEstimator):
 
     def fit(self, umkm, firms, outcomes=None):
         texts = [normalise_text(t) for t in list(umkm["products"]) + list(firms["needs"])]
-        self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words=sorted(STOPWORDS)).fit(texts)
+        self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words=sorted(STOPWORDS)).fit(
+            texts
+        )
         return self
 
     def score_block(self, umkm, firms, u_idx):
         check_is_fitted(self, "vectorizer_")
-        a = self.vectorizer_.transform([normalise_text(t) for t in umkm["products"].iloc[np.asarray(u_idx)]])
+        a = self.vectorizer_.transform(
+            [normalise_text(t) for t in umkm["products"].iloc[np.asarray(u_idx)]]
+        )
         b = self.vectorizer_.transform([normalise_text(t) for t in firms["needs"]])
         return (a @ b.T).toarray().astype(np.float32)
 
 
-BASELINES = {"random": RandomScorer, "facilitator_rule": FacilitatorRule, "tfidf_cosine": TfidfCosine}
+BASELINES = {
+    "random": RandomScorer,
+    "facilitator_rule": FacilitatorRule,
+    "tfidf_cosine": TfidfCosine,
+}

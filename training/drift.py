@@ -12,6 +12,7 @@ the open-ended first/last bins. Missing values get a bin of their own, because a
 suddenly leaves a field empty is drift too. An empty bin would make the logarithm infinite,
 so zero shares are replaced by a small epsilon.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.data.errors import MatcherError
 from matcher.atomic import write_atomic
+from matcher.data.errors import MatcherError
 
 WATCH_THRESHOLD = 0.1
 DRIFT_THRESHOLD = 0.2
@@ -131,16 +132,29 @@ def plot_drift(
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     psi_values = shown["psi"].to_numpy(dtype=float)
-    ax.barh(shown["feature"].astype(str), psi_values,
-            color=[colours.get(s, "grey") for s in shown["status"]])
+    ax.barh(
+        shown["feature"].astype(str),
+        psi_values,
+        color=[colours.get(s, "grey") for s in shown["status"]],
+    )
     right = max(flag * 1.5, float(np.nanmax(psi_values)) * 1.15 if len(shown) else 0.0)
     ax.set_xlim(0, right)
     for y, v in enumerate(psi_values):
         ax.text(v + right * 0.01, y, format_number(v, 3, lang=lang), va="center", fontsize=8)
-    ax.axvline(watch, color=colours["watch"], linestyle="--", linewidth=1,
-               label=t("drift.watch_line", lang, value=format_number(watch, 2, lang=lang)))
-    ax.axvline(flag, color=colours["drift"], linestyle="--", linewidth=1,
-               label=t("drift.drift_line", lang, value=format_number(flag, 2, lang=lang)))
+    ax.axvline(
+        watch,
+        color=colours["watch"],
+        linestyle="--",
+        linewidth=1,
+        label=t("drift.watch_line", lang, value=format_number(watch, 2, lang=lang)),
+    )
+    ax.axvline(
+        flag,
+        color=colours["drift"],
+        linestyle="--",
+        linewidth=1,
+        label=t("drift.drift_line", lang, value=format_number(flag, 2, lang=lang)),
+    )
     ax.set_xlabel(t("drift.axis", lang))
     heading = title or t("drift.title", lang)
     if len(ranked) > len(shown):
@@ -161,8 +175,10 @@ def _psi_from_counts(expected: np.ndarray, actual: np.ndarray, eps: float) -> fl
 
 def _require_rows(expected, actual) -> None:
     if len(expected) == 0 or len(actual) == 0:
-        raise MatcherError("drift: cannot compare an empty sample "
-                           f"(expected has {len(expected)} rows, actual {len(actual)})")
+        raise MatcherError(
+            "drift: cannot compare an empty sample "
+            f"(expected has {len(expected)} rows, actual {len(actual)})"
+        )
 
 
 def _prepared(before: pd.Series, after: pd.Series) -> tuple[str, object, object]:
@@ -172,8 +188,11 @@ def _prepared(before: pd.Series, after: pd.Series) -> tuple[str, object, object]
     if pd.api.types.is_datetime64_any_dtype(before.dtype):
         return "numeric", _datetime_to_float(before), _datetime_to_float(after)
     if pd.api.types.is_numeric_dtype(before.dtype):
-        return "numeric", before.to_numpy(dtype=float, na_value=np.nan), \
-            after.to_numpy(dtype=float, na_value=np.nan)
+        return (
+            "numeric",
+            before.to_numpy(dtype=float, na_value=np.nan),
+            after.to_numpy(dtype=float, na_value=np.nan),
+        )
     if before.map(lambda v: isinstance(v, (tuple, list))).any():
         return "categorical", before.explode(), after.explode()
     return "categorical", before, after

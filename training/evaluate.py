@@ -7,6 +7,7 @@ are reported separately for UMKM that appear in the training outcomes ("seen") a
 that never do ("unseen", the cold start most UMKM are in), side by side with the
 baselines of :mod:`training.baselines` on the same split.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,8 +35,13 @@ class Split:
 
 
 def _without_heldout(outcomes: pd.DataFrame, why: str) -> Split:
-    return Split(train=outcomes.reset_index(drop=True), test=outcomes.iloc[0:0].reset_index(drop=True),
-                 cutoff=pd.NaT, test_events=[], no_heldout=why)
+    return Split(
+        train=outcomes.reset_index(drop=True),
+        test=outcomes.iloc[0:0].reset_index(drop=True),
+        cutoff=pd.NaT,
+        test_events=[],
+        no_heldout=why,
+    )
 
 
 def event_key(outcomes: pd.DataFrame) -> pd.Series:
@@ -43,8 +49,12 @@ def event_key(outcomes: pd.DataFrame) -> pd.Series:
     return outcomes["event_id"].fillna(outcomes["date"].dt.strftime("%Y-%m-%d")).astype(str)
 
 
-def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timestamp | None = None,
-               min_test: int = 30) -> Split:
+def time_split(
+    outcomes: pd.DataFrame,
+    test_share: float = 0.2,
+    after: pd.Timestamp | None = None,
+    min_test: int = 30,
+) -> Split:
     """Hold out the latest events (by event date) until about ``test_share`` of outcomes.
 
     Outcomes without an event_id are grouped by their date. Training keeps only outcomes
@@ -57,16 +67,23 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
     not held out either: the current model may have trained on them.
     """
     if len(outcomes) < MIN_OUTCOMES:
-        raise MatcherError(f"need at least {MIN_OUTCOMES} outcomes to train or evaluate, got "
-                           f"{len(outcomes)}; record more outcomes (matcher import outcomes FILE)")
+        raise MatcherError(
+            f"need at least {MIN_OUTCOMES} outcomes to train or evaluate, got "
+            f"{len(outcomes)}; record more outcomes (matcher import outcomes FILE)"
+        )
     if not (outcomes["grade"] > 0).any():
-        raise MatcherError(f"all {len(outcomes)} outcomes are 'declined': a model needs at least "
-                           "one pair that reached a meeting, MoU or contract to learn from")
+        raise MatcherError(
+            f"all {len(outcomes)} outcomes are 'declined': a model needs at least "
+            "one pair that reached a meeting, MoU or contract to learn from"
+        )
     key = event_key(outcomes)
     when = outcomes.groupby(key)["date"].max().sort_values(ascending=False)
     if len(when) < 2:
-        return _without_heldout(outcomes, f"all {len(outcomes)} outcomes come from one event "
-                                f"({when.index[0]}); a held-out evaluation needs a later event")
+        return _without_heldout(
+            outcomes,
+            f"all {len(outcomes)} outcomes come from one event "
+            f"({when.index[0]}); a held-out evaluation needs a later event",
+        )
     sizes = outcomes.groupby(key).size()
     held, n = [], 0
     for ev in when.index:
@@ -87,10 +104,17 @@ def time_split(outcomes: pd.DataFrame, test_share: float = 0.2, after: pd.Timest
     test = outcomes[test_mask]
     if not (train["grade"] > 0).any() or not (test["grade"] > 0).any():
         side = "earlier" if not (train["grade"] > 0).any() else "held-out"
-        return _without_heldout(outcomes, f"the {side} events have no meeting, MoU or contract, "
-                                "so a held-out evaluation would measure nothing")
-    return Split(train=train.reset_index(drop=True), test=outcomes[test_mask].reset_index(drop=True),
-                 cutoff=cutoff, test_events=held)
+        return _without_heldout(
+            outcomes,
+            f"the {side} events have no meeting, MoU or contract, "
+            "so a held-out evaluation would measure nothing",
+        )
+    return Split(
+        train=train.reset_index(drop=True),
+        test=outcomes[test_mask].reset_index(drop=True),
+        cutoff=cutoff,
+        test_events=held,
+    )
 
 
 class ModelScorer:
@@ -105,7 +129,12 @@ class ModelScorer:
 
     def score_block(self, umkm, firms, u_idx):
         if self._cache is None or self._cache[0] is not umkm or self._cache[1] is not firms:
-            self._cache = (umkm, firms, self.model.encode_umkm(umkm), self.model.encode_firms(firms))
+            self._cache = (
+                umkm,
+                firms,
+                self.model.encode_umkm(umkm),
+                self.model.encode_firms(firms),
+            )
         _, _, U, F = self._cache
         return self.model.score_block(U, F, u_idx)
 
@@ -128,8 +157,14 @@ def score_metrics(scores: np.ndarray, rel: np.ndarray) -> dict:
     }
 
 
-def evaluate_scorers(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, split: Split,
-                     k: int = 10, per_umkm: dict | None = None) -> pd.DataFrame:
+def evaluate_scorers(
+    scorers: dict,
+    umkm: pd.DataFrame,
+    firms: pd.DataFrame,
+    split: Split,
+    k: int = 10,
+    per_umkm: dict | None = None,
+) -> pd.DataFrame:
     """Metrics per scorer and segment (all / seen / unseen) on the held-out slice.
 
     Returns a long DataFrame: method, segment, n_umkm, ndcg@5, ndcg@10, recall@10, mrr,
@@ -182,6 +217,7 @@ def fit_baselines(umkm, firms, train_outcomes, random_state=0) -> dict:
 
 # --------------------------------------------------------------------------- calibration
 
+
 def _umkm_halves(outcomes: pd.DataFrame) -> np.ndarray:
     """0/1 per outcome row by a stable hash of its UMKM (a UMKM is wholly in one half)."""
     h = pd.util.hash_array(outcomes["umkm_id"].astype(str).to_numpy(dtype=object))
@@ -195,7 +231,9 @@ def crossfit_calibration(model, umkm, firms, heldout: pd.DataFrame, n_bins: int 
     from matcher.calibration import StageCalibrator, calibration_report
 
     scores, grades = model.outcome_scores(umkm, firms, heldout)
-    kept = heldout[heldout["umkm_id"].isin(umkm["umkm_id"]) & heldout["firm_id"].isin(firms["firm_id"])]
+    kept = heldout[
+        heldout["umkm_id"].isin(umkm["umkm_id"]) & heldout["firm_id"].isin(firms["firm_id"])
+    ]
     half = _umkm_halves(kept)
     chances = np.full((len(scores), 3), np.nan, dtype=np.float32)
     for h in (0, 1):
@@ -221,8 +259,9 @@ class CalibrationCheck:
     calibration_events: list
 
 
-def evaluate_calibration(umkm, firms, split: Split, params: dict | None = None, progress=None,
-                         n_bins: int = 10) -> CalibrationCheck:
+def evaluate_calibration(
+    umkm, firms, split: Split, params: dict | None = None, progress=None, n_bins: int = 10
+) -> CalibrationCheck:
     """The time-honest calibration check: the training outcomes are split by time again;
     a model fitted on the earliest part is calibrated on the next events and its chances
     are compared with what happened at the held-out events of ``split`` (which neither
@@ -232,12 +271,16 @@ def evaluate_calibration(umkm, firms, split: Split, params: dict | None = None, 
 
     say = progress or (lambda msg: None)
     inner = time_split(split.train, test_share=0.25)
-    say(f"calibration check: model on {len(inner.train):,} outcomes, calibrator on "
-        f"{len(inner.test):,} ({', '.join(map(str, inner.test_events))})")
+    say(
+        f"calibration check: model on {len(inner.train):,} outcomes, calibrator on "
+        f"{len(inner.test):,} ({', '.join(map(str, inner.test_events))})"
+    )
     model = MatchModel(**(params or {})).fit(umkm, firms, inner.train)
     model.calibrator_ = model.fit_calibrator(umkm, firms, inner.test)
     scores, grades = model.outcome_scores(umkm, firms, split.test)
-    kept = split.test[split.test["umkm_id"].isin(umkm["umkm_id"]) & split.test["firm_id"].isin(firms["firm_id"])]
+    kept = split.test[
+        split.test["umkm_id"].isin(umkm["umkm_id"]) & split.test["firm_id"].isin(firms["firm_id"])
+    ]
     unseen = ~kept["umkm_id"].isin(split.train["umkm_id"]).to_numpy()
     chances = model.chances(scores)
     report = {"all": calibration_report(chances, grades, n_bins)}

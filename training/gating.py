@@ -61,6 +61,7 @@ Margins and tolerances are absolute differences in the metric (NDCG@10 lives in 
 A missing or non-finite metric fails its check rather than raising, so a broken
 evaluation blocks a promotion instead of crashing the retrain loop.
 """
+
 from __future__ import annotations
 
 import math
@@ -144,8 +145,13 @@ def _fmt(value: float | None) -> str:
 
 def _check_finite(challenger: dict) -> Check:
     ok = challenger.get("scores_finite") is True
-    return Check("scores_finite", ok, "all scores finite" if ok else
-                 "challenger produced NaN/inf scores (or did not report scores_finite)")
+    return Check(
+        "scores_finite",
+        ok,
+        "all scores finite"
+        if ok
+        else "challenger produced NaN/inf scores (or did not report scores_finite)",
+    )
 
 
 def _check_coverage(champion: dict | None, challenger: dict, ratio: float) -> Check:
@@ -155,11 +161,15 @@ def _check_coverage(champion: dict | None, challenger: dict, ratio: float) -> Ch
         return Check("coverage", ok, f"coverage {_fmt(new)} (must be > 0)")
     old = _number(champion.get("coverage"))
     if new is None or old is None:
-        return Check("coverage", False, f"coverage missing (challenger {_fmt(new)}, "
-                                        f"champion {_fmt(old)})")
+        return Check(
+            "coverage", False, f"coverage missing (challenger {_fmt(new)}, champion {_fmt(old)})"
+        )
     floor = ratio * old
-    return Check("coverage", new >= floor - _SLACK,
-                 f"coverage {new:.4f} vs floor {floor:.4f} ({ratio:g} x champion {old:.4f})")
+    return Check(
+        "coverage",
+        new >= floor - _SLACK,
+        f"coverage {new:.4f} vs floor {floor:.4f} ({ratio:g} x champion {old:.4f})",
+    )
 
 
 def _check_features(champion: dict | None, challenger: dict) -> Check:
@@ -169,8 +179,9 @@ def _check_features(champion: dict | None, challenger: dict) -> Check:
     missing = [f for f in champion.get("features") or [] if f not in set(new)]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
-        return Check("feature_schema", False,
-                     f"challenger lacks {len(missing)} champion feature(s): {shown}")
+        return Check(
+            "feature_schema", False, f"challenger lacks {len(missing)} champion feature(s): {shown}"
+        )
     added = len(set(new) - set(champion.get("features") or []))
     return Check("feature_schema", True, f"superset of champion's features (+{added} new)")
 
@@ -184,10 +195,13 @@ def _check_baselines(challenger: dict, metric: str, margin: float) -> list[Check
     for name, scores in sorted(baselines.items()):
         base = _number((scores or {}).get(metric))
         ok = new is not None and base is not None and new - base >= margin - _SLACK
-        checks.append(Check(
-            f"beats_baseline:{name}", ok,
-            f"heldout {metric} {_fmt(new)} vs {name} {_fmt(base)} (needs +{margin:g})",
-        ))
+        checks.append(
+            Check(
+                f"beats_baseline:{name}",
+                ok,
+                f"heldout {metric} {_fmt(new)} vs {name} {_fmt(base)} (needs +{margin:g})",
+            )
+        )
     return checks
 
 
@@ -204,8 +218,10 @@ def _check_vs_champion(
     se = _number((paired or {}).get("se"))
     if se is not None and NOISE_Z * se > tolerance:
         allowance = NOISE_Z * se
-        why = (f"within chance: allowance {allowance:.4f} = {NOISE_Z:g} x standard error "
-               f"{se:.4f} over {int(paired.get('n', 0))} held-out UMKM")
+        why = (
+            f"within chance: allowance {allowance:.4f} = {NOISE_Z:g} x standard error "
+            f"{se:.4f} over {int(paired.get('n', 0))} held-out UMKM"
+        )
     ok = new is not None and old is not None and new >= old - allowance - _SLACK
     return Check(name, ok, f"{section} {metric} {_fmt(new)} vs champion {_fmt(old)} ({why})")
 
@@ -220,8 +236,10 @@ def _reason(
         old = _fmt(_metric(champion, "heldout", metric))
         detail = next((c.detail for c in checks if c.name == "heldout_vs_champion"), "")
         within = f" ({detail.split('(', 1)[1]}" if "within chance" in detail else ""
-        return (f"promote: heldout {metric} {new} vs champion {old}{within}; "
-                f"all {len(checks)} checks passed")
+        return (
+            f"promote: heldout {metric} {new} vs champion {old}{within}; "
+            f"all {len(checks)} checks passed"
+        )
     failed = [c for c in checks if not c.passed]
     listing = "; ".join(f"{c.name}: {c.detail}" for c in failed)
     keep = "keep champion" if champion is not None else "do not promote"

@@ -5,6 +5,7 @@ by ``log2(rank + 1)``. Rows without any positive relevance have no defined NDCG 
 excluded by the caller. Ties in scores are broken by item position (stable), so metrics
 are deterministic.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -21,13 +22,15 @@ def ndcg_at_k(scores: np.ndarray, relevance: np.ndarray, k: int) -> np.ndarray:
     gains = 2.0 ** np.take_along_axis(relevance, top, axis=1) - 1
     disc = 1.0 / np.log2(np.arange(2, top.shape[1] + 2))
     dcg = (gains * disc).sum(axis=1)
-    ideal = -np.sort(-(2.0 ** relevance - 1), axis=1)[:, : top.shape[1]]
+    ideal = -np.sort(-(2.0**relevance - 1), axis=1)[:, : top.shape[1]]
     idcg = (ideal * disc[: ideal.shape[1]]).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(idcg > 0, dcg / idcg, np.nan)
 
 
-def recall_at_k(scores: np.ndarray, relevance: np.ndarray, k: int, threshold: float = 1) -> np.ndarray:
+def recall_at_k(
+    scores: np.ndarray, relevance: np.ndarray, k: int, threshold: float = 1
+) -> np.ndarray:
     """Share of a row's relevant items (relevance >= threshold) found in its top k."""
     top = _ranked(scores, k)
     rel = relevance >= threshold

@@ -22,6 +22,7 @@ Why it is built this way:
 - **joblib is pickle**: unpickling runs code. :meth:`Registry.load` checks the artifact's
   SHA-256 against the manifest *before* unpickling and refuses anything that does not match.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -42,8 +43,8 @@ import joblib
 import numpy as np
 import pandas as pd
 
-from matcher.data.errors import MatcherError
 from matcher.atomic import fsync_dir, fsync_file, temp_folder, write_bytes_atomic
+from matcher.data.errors import MatcherError
 from matcher.home import REGISTRY_ENV, registry_dir
 
 try:  # POSIX only; elsewhere writers rely on os.replace alone (still atomic, last one wins)
@@ -307,8 +308,10 @@ class Registry:
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise RegistryError(f"version {version} has no {MANIFEST_FILE} ({path}); "
-                                "it was not written by the registry") from None
+            raise RegistryError(
+                f"version {version} has no {MANIFEST_FILE} ({path}); "
+                "it was not written by the registry"
+            ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RegistryError(f"{path}: manifest is not valid JSON ({exc})") from None
         if not isinstance(manifest, dict) or manifest.get("version") != version:
@@ -398,11 +401,13 @@ class Registry:
         except FileNotFoundError:
             return None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"{path} is damaged ({exc}); "
-                                "run `matcher models promote VERSION` to reset it") from None
+            raise RegistryError(
+                f"{path} is damaged ({exc}); run `matcher models promote VERSION` to reset it"
+            ) from None
         if not isinstance(state, dict) or not isinstance(state.get("version"), str):
-            raise RegistryError(f"{path} is damaged (no version); "
-                                "run `matcher models promote VERSION` to reset it")
+            raise RegistryError(
+                f"{path} is damaged (no version); run `matcher models promote VERSION` to reset it"
+            )
         state.setdefault("previous", [])
         return state
 
@@ -417,13 +422,15 @@ class Registry:
         write_bytes_atomic(self.root / CURRENT_FILE, _to_json(state, "CURRENT").encode())
 
     def _log(self, action: str, version: str, previous: str | None, reason: str) -> None:
-        line = json.dumps({
-            "at": _iso(_utc_now()),
-            "action": action,
-            "version": version,
-            "previous": previous,
-            "reason": reason,
-        })
+        line = json.dumps(
+            {
+                "at": _iso(_utc_now()),
+                "action": action,
+                "version": version,
+                "previous": previous,
+                "reason": reason,
+            }
+        )
         with open(self.root / HISTORY_FILE, "a", encoding="utf-8") as fh:
             fh.write(line + "\n")
 
@@ -445,8 +452,10 @@ class Registry:
 def _verify_file(path: Path, info: dict, version: str) -> None:
     """Refuse a file that is missing or whose size/SHA-256 differ from the manifest."""
     if not info.get("sha256"):
-        raise RegistryError(f"version {version}: manifest records no checksum for {path.name}; "
-                            "refusing to load a file the registry did not write")
+        raise RegistryError(
+            f"version {version}: manifest records no checksum for {path.name}; "
+            "refusing to load a file the registry did not write"
+        )
     if not path.is_file():
         raise RegistryError(f"version {version}: {path} is missing")
     size = path.stat().st_size
@@ -479,7 +488,8 @@ def _write_validation(df: pd.DataFrame, path: Path) -> dict:
     records tuple columns and original dtypes so :func:`_read_validation` restores them.
     """
     tuple_columns = [
-        str(c) for c in df.columns
+        str(c)
+        for c in df.columns
         if df[c].dtype == object and df[c].map(lambda v: isinstance(v, tuple)).any()
     ]
     write_frame = df.reset_index(drop=True)
@@ -501,7 +511,8 @@ def _read_validation(path: Path, info: dict) -> pd.DataFrame:
     for col in info.get("tuple_columns", []):
         df[col] = pd.Series(
             [tuple(v) if v is not None else None for v in df[col].to_numpy(dtype=object)],
-            dtype=object, index=df.index,
+            dtype=object,
+            index=df.index,
         )
     for col, dtype in info.get("dtypes", {}).items():
         if dtype.startswith("datetime64") and str(df[col].dtype) != dtype:

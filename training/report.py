@@ -1,4 +1,5 @@
 """Markdown evaluation reports with PNG plots a person can open."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,7 +18,9 @@ def metrics_markdown(table: pd.DataFrame) -> str:
     cols = ["method", "segment", "n_umkm", *METRICS, "coverage", "gini"]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in table[cols].itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |")
+        lines.append(
+            "| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row) + " |"
+        )
     return "\n".join(lines)
 
 
@@ -34,8 +37,9 @@ def plot_metric(table: pd.DataFrame, metric: str, path: Path) -> Path:
     return path
 
 
-def write_evaluation_report(table: pd.DataFrame, split: Split, out_dir: str | Path, title="Evaluation",
-                            calibration=None) -> Path:
+def write_evaluation_report(
+    table: pd.DataFrame, split: Split, out_dir: str | Path, title="Evaluation", calibration=None
+) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     plot_metric(table, "ndcg@10", out / "ndcg10.png")
@@ -87,13 +91,23 @@ def plot_reliability(check, path: Path, segment: str = "all", lang: str | None =
 
     rows = check.unseen if segment == "unseen" else slice(None)
     fig, ax = plt.subplots(figsize=(6, 6))
-    ax.plot([0, 1], [0, 1], color="grey", linestyle="--", label=t("chances.reliability.diagonal", lang))
+    ax.plot(
+        [0, 1], [0, 1], color="grey", linestyle="--", label=t("chances.reliability.diagonal", lang)
+    )
     for k, (stage, grade) in enumerate(zip(STAGES, STAGE_GRADES)):
         tab = reliability_table(check.chances[rows, k], check.grades[rows] >= grade)
         ece = check.report[segment][stage]["ece"]
-        ax.plot(tab["predicted"], tab["observed"], marker="o",
-                label=t("chances.reliability.legend", lang, stage=t(f"common.stage_short.{stage}", lang),
-                        ece=format_number(ece, 3, lang)))
+        ax.plot(
+            tab["predicted"],
+            tab["observed"],
+            marker="o",
+            label=t(
+                "chances.reliability.legend",
+                lang,
+                stage=t(f"common.stage_short.{stage}", lang),
+                ece=format_number(ece, 3, lang),
+            ),
+        )
     top = float(max(np.nanmax(check.chances[rows]), 0.05)) if len(check.chances) else 1.0
     lim = min(1.0, top * 1.1 + 0.02)
     ax.set_xlim(0, lim)
@@ -112,6 +126,8 @@ def calibration_markdown(check) -> str:
     lines = ["| UMKM | stage | n | ECE | mean predicted | observed |", "|---|---|---|---|---|---|"]
     for segment, stages in check.report.items():
         for stage, r in stages.items():
-            lines.append(f"| {segment} | {stage} | {r['n']} | {r['ece']:.4f} | {r['mean_predicted']:.3f} | "
-                         f"{r['observed']:.3f} |")
+            lines.append(
+                f"| {segment} | {stage} | {r['n']} | {r['ece']:.4f} | {r['mean_predicted']:.3f} | "
+                f"{r['observed']:.3f} |"
+            )
     return "\n".join(lines)

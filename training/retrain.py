@@ -17,6 +17,7 @@
 Profiles and outcomes come from files or from the store (:func:`load_from_store`), which is
 how outcomes recorded through the API or ``matcher import outcomes`` reach the next model.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,22 +52,32 @@ class RetrainBusyError(MatcherError):
 
 @dataclass
 class RetrainOutcome:
-    version: str             # the challenger this retrain registered
-    champion: str | None     # the version that was current before
-    current: str | None      # the version current now
+    version: str  # the challenger this retrain registered
+    champion: str | None  # the version that was current before
+    current: str | None  # the version current now
     promoted: bool
     decision: Decision
-    table: pd.DataFrame      # held-out metrics per method and segment, PMA/PMDN included
-    message: str             # the one-line decision, as printed by the CLI
+    table: pd.DataFrame  # held-out metrics per method and segment, PMA/PMDN included
+    message: str  # the one-line decision, as printed by the CLI
     report: Path | None
     result: TrainResult = field(repr=False)
 
 
 # ----------------------------------------------------------------------- the loop
-def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, registry: Registry, *,
-            report_dir: str | Path | None = None, tolerance: float = 0.01,
-            baseline_margin: float = 0.02, test_share: float = 0.2, params: dict | None = None,
-            provenance: pd.DataFrame | None = None, progress=None) -> RetrainOutcome:
+def retrain(
+    umkm: pd.DataFrame,
+    firms: pd.DataFrame,
+    outcomes: pd.DataFrame,
+    registry: Registry,
+    *,
+    report_dir: str | Path | None = None,
+    tolerance: float = 0.01,
+    baseline_margin: float = 0.02,
+    test_share: float = 0.2,
+    params: dict | None = None,
+    provenance: pd.DataFrame | None = None,
+    progress=None,
+) -> RetrainOutcome:
     """Train a challenger on all outcomes, gate it against the champion, promote if it wins.
 
     ``provenance`` (optional, see :func:`file_provenance` / :func:`load_from_store`) says per
@@ -74,8 +85,10 @@ def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, reg
     the new outcomes. ``params`` go to :class:`matcher.ranking.MatchModel`.
     """
     if tolerance < 0 or baseline_margin < 0 or not 0 < test_share < 1:
-        raise MatcherError(f"tolerance ({tolerance}) and baseline margin ({baseline_margin}) must be "
-                           f">= 0 and the test share ({test_share}) between 0 and 1")
+        raise MatcherError(
+            f"tolerance ({tolerance}) and baseline margin ({baseline_margin}) must be "
+            f">= 0 and the test share ({test_share}) between 0 and 1"
+        )
     say = progress or (lambda msg: None)
     champion = registry.current_version()
     firm_tables: list[pd.DataFrame] = []
@@ -84,9 +97,18 @@ def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, reg
         firm_tables.append(firm_type_table(scorers, umkm, firms, split))
 
     result = train_and_register(
-        umkm, firms, outcomes, registry, params=params, test_share=test_share,
-        tolerance=tolerance, baseline_margin=baseline_margin, progress=say, promote=False,
-        on_heldout=on_heldout, notes=f"retrain over {champion or 'no champion'}",
+        umkm,
+        firms,
+        outcomes,
+        registry,
+        params=params,
+        test_share=test_share,
+        tolerance=tolerance,
+        baseline_margin=baseline_margin,
+        progress=say,
+        promote=False,
+        on_heldout=on_heldout,
+        notes=f"retrain over {champion or 'no champion'}",
     )
     table = pd.concat([result.table, *firm_tables], ignore_index=True)
     message = decision_message(result.decision, result.version, champion)
@@ -97,8 +119,15 @@ def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, reg
 
         say("writing the retrain report")
         report = write_retrain_report(
-            report_dir, result=result, table=table, umkm=umkm, firms=firms, outcomes=outcomes,
-            registry=registry, provenance=provenance, message=message,
+            report_dir,
+            result=result,
+            table=table,
+            umkm=umkm,
+            firms=firms,
+            outcomes=outcomes,
+            registry=registry,
+            provenance=provenance,
+            message=message,
         )
 
     if result.decision.promote:
@@ -111,9 +140,15 @@ def retrain(umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, reg
                 f"Promote by hand with `matcher models promote {result.version}`"
             ) from exc
     return RetrainOutcome(
-        version=result.version, champion=champion, current=registry.current_version(),
-        promoted=result.decision.promote, decision=result.decision, table=table,
-        message=message, report=report, result=result,
+        version=result.version,
+        champion=champion,
+        current=registry.current_version(),
+        promoted=result.decision.promote,
+        decision=result.decision,
+        table=table,
+        message=message,
+        report=report,
+        result=result,
     )
 
 
@@ -138,8 +173,9 @@ class _FirmSubsetScorer:
         return self.scores_for(u_idx)[:, self.columns]
 
 
-def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
-                    split: Split) -> pd.DataFrame:
+def firm_type_table(
+    scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame, split: Split
+) -> pd.DataFrame:
     """Held-out metrics with ranking AND relevance restricted to PMA (then PMDN) firms.
 
     Segment ``PMA`` answers "if a facilitator looks only at foreign-investment firms, how
@@ -148,6 +184,7 @@ def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
     :func:`training.evaluate.evaluate_scorers`. Each scorer scores the held-out UMKM
     against all firms once; every firm type slices those scores.
     """
+
     def once(scorer):
         memo: dict[bytes, np.ndarray] = {}
 
@@ -156,6 +193,7 @@ def firm_type_table(scorers: dict, umkm: pd.DataFrame, firms: pd.DataFrame,
             if key not in memo:
                 memo[key] = scorer.score_block(umkm, firms, u_idx)
             return memo[key]
+
         return scores_for
 
     full = {name: once(s) for name, s in scorers.items()}
@@ -179,7 +217,7 @@ class RetrainData:
     firms: pd.DataFrame
     outcomes: pd.DataFrame
     provenance: pd.DataFrame | None  # umkm_id, firm_id, recommended_by_engine (float 1/0/NaN)
-    source: str                      # where the data came from, for messages
+    source: str  # where the data came from, for messages
 
 
 def load_from_store(database_url: str | None = None, home: str | Path | None = None) -> RetrainData:
@@ -216,8 +254,10 @@ def read_store(store) -> RetrainData:
         provenance = _store_provenance(session)
     where = _safe_url(store.url)
     if outcomes.empty:
-        raise MatcherError(f"the store ({where}) has no outcomes yet: record them through "
-                           "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes")
+        raise MatcherError(
+            f"the store ({where}) has no outcomes yet: record them through "
+            "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes"
+        )
     return RetrainData(umkm, firms, outcomes, provenance, source=f"store {where}")
 
 
@@ -250,10 +290,14 @@ def file_provenance(path: str | Path) -> pd.DataFrame | None:
         marker = np.where(text.isin(ENGINE_SOURCES), 1.0, np.where(text != "", 0.0, np.nan))
     else:
         return None
-    frame = pd.DataFrame({"umkm_id": excel_integer_text(raw["umkm_id"]),
-                          "firm_id": excel_integer_text(raw["firm_id"]),
-                          "date": raw["date"].str[:10],
-                          "recommended_by_engine": marker})
+    frame = pd.DataFrame(
+        {
+            "umkm_id": excel_integer_text(raw["umkm_id"]),
+            "firm_id": excel_integer_text(raw["firm_id"]),
+            "date": raw["date"].str[:10],
+            "recommended_by_engine": marker,
+        }
+    )
     frame = latest_per_pair(frame)  # the rule training's outcomes follow (one owner)
     return frame.drop(columns="date").reset_index(drop=True)
 
@@ -271,12 +315,12 @@ class RetrainJob:
     """One background retrain, as the API reports it (``GET /models/retrain/{job_id}``)."""
 
     job_id: str
-    status: str = "queued"           # queued | running | done | failed
+    status: str = "queued"  # queued | running | done | failed
     created_at: str = ""
     started_at: str | None = None
     finished_at: str | None = None
-    progress: list[str] = field(default_factory=list)   # the last progress lines
-    message: str | None = None       # the decision line when done, the error when failed
+    progress: list[str] = field(default_factory=list)  # the last progress lines
+    message: str | None = None  # the decision line when done, the error when failed
     version: str | None = None
     promoted: bool | None = None
     report: str | None = None
@@ -301,17 +345,26 @@ class RetrainJobs:
         self._lock = threading.Lock()
         self._running: str | None = None
 
-    def start(self, load: Callable[[], RetrainData], registry: Registry, *,
-              on_done: Callable[[RetrainJob, RetrainOutcome | None], None] | None = None,
-              **retrain_kwargs) -> RetrainJob:
+    def start(
+        self,
+        load: Callable[[], RetrainData],
+        registry: Registry,
+        *,
+        on_done: Callable[[RetrainJob, RetrainOutcome | None], None] | None = None,
+        **retrain_kwargs,
+    ) -> RetrainJob:
         with self._lock:
             if self._running is not None:
                 raise RetrainBusyError(f"retrain job {self._running} is still running")
             job = RetrainJob(job_id=uuid.uuid4().hex[:12], created_at=_now())
             self._jobs[job.job_id] = job
             self._running = job.job_id
-        thread = threading.Thread(target=self._run, name=f"retrain-{job.job_id}", daemon=True,
-                                  args=(job, load, registry, on_done, retrain_kwargs))
+        thread = threading.Thread(
+            target=self._run,
+            name=f"retrain-{job.job_id}",
+            daemon=True,
+            args=(job, load, registry, on_done, retrain_kwargs),
+        )
         self._threads[job.job_id] = thread
         thread.start()
         return job
@@ -337,14 +390,26 @@ class RetrainJobs:
         try:
             data = load()
             say(f"{len(data.outcomes):,} outcomes from {data.source}")
-            outcome = retrain(data.umkm, data.firms, data.outcomes, registry,
-                              provenance=data.provenance, progress=say, **kwargs)
-            job.message, job.version, job.promoted = outcome.message, outcome.version, outcome.promoted
+            outcome = retrain(
+                data.umkm,
+                data.firms,
+                data.outcomes,
+                registry,
+                provenance=data.provenance,
+                progress=say,
+                **kwargs,
+            )
+            job.message, job.version, job.promoted = (
+                outcome.message,
+                outcome.version,
+                outcome.promoted,
+            )
             job.report = str(outcome.report) if outcome.report else None
             status = "done"
         except Exception as exc:  # noqa: BLE001 - a job must record its failure, not vanish
-            job.message = str(exc) if isinstance(exc, MatcherError) else \
-                f"{type(exc).__name__}: {exc}"
+            job.message = (
+                str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
+            )
             say("".join(traceback.format_exception_only(type(exc), exc)).strip())
         finally:
             # the callback (e.g. the API switching to the promoted model) runs before the
@@ -368,4 +433,4 @@ class RetrainJobs:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -13,6 +13,7 @@ One function, :func:`train_and_register`, serves ``matcher train``, ``matcher re
    that model with the held-out metrics and its held-out slice frozen for later checks;
 4. promote by the gating rule of :mod:`training.gating`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,8 +24,16 @@ import pandas as pd
 from matcher.features.pairs import FEATURE_NAMES
 from matcher.i18n import format_number, t
 from matcher.ranking import MatchModel
-from training.evaluate import (METRICS, ModelScorer, Split, crossfit_calibration, evaluate_scorers, fit_baselines, paired_difference,
-                               time_split)
+from training.evaluate import (
+    METRICS,
+    ModelScorer,
+    Split,
+    crossfit_calibration,
+    evaluate_scorers,
+    fit_baselines,
+    paired_difference,
+    time_split,
+)
 from training.gating import Check, Decision, decide_promotion
 from training.registry import Registry, fingerprint_frames
 
@@ -51,10 +60,14 @@ def _frozen_score(model, umkm, firms, frozen: pd.DataFrame | None) -> dict:
     """A model's metrics on a frozen validation slice (pairs whose sides still exist)."""
     if frozen is None or frozen.empty:
         return {}
-    frozen = frozen[frozen["umkm_id"].isin(umkm["umkm_id"]) & frozen["firm_id"].isin(firms["firm_id"])]
+    frozen = frozen[
+        frozen["umkm_id"].isin(umkm["umkm_id"]) & frozen["firm_id"].isin(firms["firm_id"])
+    ]
     if frozen.empty:
         return {}
-    split = Split(train=frozen.iloc[0:0], test=frozen.reset_index(drop=True), cutoff=frozen["date"].min())
+    split = Split(
+        train=frozen.iloc[0:0], test=frozen.reset_index(drop=True), cutoff=frozen["date"].min()
+    )
     table = evaluate_scorers({"m": ModelScorer(model)}, umkm, firms, split)
     return _section(table, "m")
 
@@ -70,10 +83,21 @@ def _validated_frozen(manifest: dict) -> dict:
     return dict((manifest.get("metrics") or {}).get("heldout") or {})
 
 
-def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dict | None = None,
-                       test_share: float = 0.2, tolerance: float = 0.01, baseline_margin: float = 0.02,
-                       notes: str = "", progress=None, promote: bool = True,
-                       on_heldout=None) -> TrainResult:
+def train_and_register(
+    umkm,
+    firms,
+    outcomes,
+    registry: Registry,
+    *,
+    params: dict | None = None,
+    test_share: float = 0.2,
+    tolerance: float = 0.01,
+    baseline_margin: float = 0.02,
+    notes: str = "",
+    progress=None,
+    promote: bool = True,
+    on_heldout=None,
+) -> TrainResult:
     """Steps 1-4 of the module docstring; returns what was registered and decided.
 
     ``promote=False`` registers and decides but leaves promotion to the caller (the retrain
@@ -93,10 +117,27 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
     # hold out what the champion has not seen, when there is enough of it
     split = time_split(outcomes, test_share, after=trained_until)
     if split.no_heldout:
-        return _train_without_heldout(umkm, firms, outcomes, registry, split, params=params,
-                                      champion_id=champion_id, notes=notes, say=say, promote=promote)
-    say(t("training.progress.split", train=format_number(len(split.train)), cutoff=f"{split.cutoff:%Y-%m-%d}",
-          test=format_number(len(split.test)), events=", ".join(map(str, split.test_events))))
+        return _train_without_heldout(
+            umkm,
+            firms,
+            outcomes,
+            registry,
+            split,
+            params=params,
+            champion_id=champion_id,
+            notes=notes,
+            say=say,
+            promote=promote,
+        )
+    say(
+        t(
+            "training.progress.split",
+            train=format_number(len(split.train)),
+            cutoff=f"{split.cutoff:%Y-%m-%d}",
+            test=format_number(len(split.test)),
+            events=", ".join(map(str, split.test_events)),
+        )
+    )
     say(t("training.progress.challenger"))
     challenger = MatchModel(**params).fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(challenger), **fit_baselines(umkm, firms, split.train)}
@@ -115,9 +156,15 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         "heldout": _section(table, "model"),
         "heldout_seen": _section(table, "model", "seen"),
         "heldout_unseen": _section(table, "model", "unseen"),
-        "baselines": {name: _section(table, name) for name in ("facilitator_rule", "tfidf_cosine", "random")},
+        "baselines": {
+            name: _section(table, name) for name in ("facilitator_rule", "tfidf_cosine", "random")
+        },
         "coverage": _section(table, "model").get("coverage", 0.0),
-        "scores_finite": bool(np.isfinite(ModelScorer(challenger).score_block(umkm, firms, np.arange(min(len(umkm), 200)))).all()),
+        "scores_finite": bool(
+            np.isfinite(
+                ModelScorer(challenger).score_block(umkm, firms, np.arange(min(len(umkm), 200)))
+            ).all()
+        ),
         "features": list(FEATURE_NAMES),
     }
     champion_metrics = None
@@ -127,16 +174,19 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         champion_manifest = registry.manifest(champion_id)
         if "model" in per_umkm and "champion" in per_umkm:
             challenger_metrics["heldout_vs_champion"] = paired_difference(
-                per_umkm["model"], per_umkm["champion"])
+                per_umkm["model"], per_umkm["champion"]
+            )
         champion_metrics = {
             "heldout": _section(table, "champion"),
-            "frozen": (_validated_frozen(champion_manifest)
-                       or _frozen_score(champion, umkm, firms, frozen)),
+            "frozen": (
+                _validated_frozen(champion_manifest) or _frozen_score(champion, umkm, firms, frozen)
+            ),
             "coverage": _section(table, "champion").get("coverage", 0.0),
             "features": list(champion_manifest.get("features", [])),
         }
-    decision = decide_promotion(champion_metrics, challenger_metrics, tolerance=tolerance,
-                                baseline_margin=baseline_margin)
+    decision = decide_promotion(
+        champion_metrics, challenger_metrics, tolerance=tolerance, baseline_margin=baseline_margin
+    )
 
     say(t("training.progress.calibrate"))
     calibrator = challenger.fit_calibrator(umkm, firms, split.test)
@@ -151,19 +201,32 @@ def train_and_register(umkm, firms, outcomes, registry: Registry, *, params: dic
         data_fingerprint=fingerprint_frames(umkm, firms, outcomes),
         frozen_validation=split.test,
         notes=notes,
-        extra={"params": final.get_params(), "champion": champion_id,
-               "decision": decision.to_dict(), "test_events": [str(e) for e in split.test_events],
-               "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)), "n_firms": int(len(firms)),
-               "trained_until": outcomes["date"].max().isoformat()},
+        extra={
+            "params": final.get_params(),
+            "champion": champion_id,
+            "decision": decision.to_dict(),
+            "test_events": [str(e) for e in split.test_events],
+            "n_outcomes": int(len(outcomes)),
+            "n_umkm": int(len(umkm)),
+            "n_firms": int(len(firms)),
+            "trained_until": outcomes["date"].max().isoformat(),
+        },
     )
     if promote and decision.promote:
         registry.promote(version, reason=decision.reason)
-    return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
-                       champion=champion_id)
+    return TrainResult(
+        version=version,
+        decision=decision,
+        table=table,
+        split=split,
+        model=final,
+        champion=champion_id,
+    )
 
 
-def fit_calibrated(umkm, firms, outcomes, *, params: dict | None = None, test_share: float = 0.2,
-                   progress=None) -> MatchModel:
+def fit_calibrated(
+    umkm, firms, outcomes, *, params: dict | None = None, test_share: float = 0.2, progress=None
+) -> MatchModel:
     """A model fitted on all outcomes whose chances are calibrated on held-out events.
 
     The same recipe as :func:`train_and_register` without the registry: time split, fit on
@@ -174,41 +237,87 @@ def fit_calibrated(umkm, firms, outcomes, *, params: dict | None = None, test_sh
     params = params or {}
     split = time_split(outcomes, test_share)
     say(t("training.progress.calibrate_earlier"))
-    calibrator = MatchModel(**params).fit(umkm, firms, split.train).fit_calibrator(umkm, firms, split.test)
+    calibrator = (
+        MatchModel(**params).fit(umkm, firms, split.train).fit_calibrator(umkm, firms, split.test)
+    )
     say(t("training.progress.refit"))
     model = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
     model.calibrator_ = calibrator
     return model
 
 
-def _train_without_heldout(umkm, firms, outcomes, registry: Registry, split: Split, *, params,
-                           champion_id, notes, say, promote) -> TrainResult:
+def _train_without_heldout(
+    umkm,
+    firms,
+    outcomes,
+    registry: Registry,
+    split: Split,
+    *,
+    params,
+    champion_id,
+    notes,
+    say,
+    promote,
+) -> TrainResult:
     """Fit on everything and say plainly that nothing was held out. The first model of an
     office is promoted (something must serve); over a champion, an unmeasured challenger
     is registered but not promoted."""
     say(f"NO HELD-OUT EVALUATION: {split.no_heldout}; fitting on all {len(outcomes):,} outcomes")
     final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
-    finite = bool(np.isfinite(ModelScorer(final).score_block(
-        umkm, firms, np.arange(min(len(umkm), 200)))).all())
+    finite = bool(
+        np.isfinite(
+            ModelScorer(final).score_block(umkm, firms, np.arange(min(len(umkm), 200)))
+        ).all()
+    )
     if champion_id is None and finite:
-        decision = Decision(True, f"promote first model without a held-out evaluation: {split.no_heldout}",
-                            [Check("heldout", True, f"not measured: {split.no_heldout}")])
+        decision = Decision(
+            True,
+            f"promote first model without a held-out evaluation: {split.no_heldout}",
+            [Check("heldout", True, f"not measured: {split.no_heldout}")],
+        )
     else:
-        why = "scores are not finite" if not finite else f"no held-out evaluation ({split.no_heldout})"
-        decision = Decision(False, f"keep {champion_id or 'none'}: {why}",
-                            [Check("heldout", False, f"not measured: {split.no_heldout}")])
-    metrics = {"heldout": {}, "no_heldout": split.no_heldout, "scores_finite": finite,
-               "features": list(FEATURE_NAMES)}
+        why = (
+            "scores are not finite"
+            if not finite
+            else f"no held-out evaluation ({split.no_heldout})"
+        )
+        decision = Decision(
+            False,
+            f"keep {champion_id or 'none'}: {why}",
+            [Check("heldout", False, f"not measured: {split.no_heldout}")],
+        )
+    metrics = {
+        "heldout": {},
+        "no_heldout": split.no_heldout,
+        "scores_finite": finite,
+        "features": list(FEATURE_NAMES),
+    }
     version = registry.register(
-        final, metrics=metrics, features=list(FEATURE_NAMES),
-        data_fingerprint=fingerprint_frames(umkm, firms, outcomes), frozen_validation=None,
+        final,
+        metrics=metrics,
+        features=list(FEATURE_NAMES),
+        data_fingerprint=fingerprint_frames(umkm, firms, outcomes),
+        frozen_validation=None,
         notes=notes,
-        extra={"params": final.get_params(), "champion": champion_id, "decision": decision.to_dict(),
-               "test_events": [], "n_outcomes": int(len(outcomes)), "n_umkm": int(len(umkm)),
-               "n_firms": int(len(firms)), "trained_until": outcomes["date"].max().isoformat()},
+        extra={
+            "params": final.get_params(),
+            "champion": champion_id,
+            "decision": decision.to_dict(),
+            "test_events": [],
+            "n_outcomes": int(len(outcomes)),
+            "n_umkm": int(len(umkm)),
+            "n_firms": int(len(firms)),
+            "trained_until": outcomes["date"].max().isoformat(),
+        },
     )
     if promote and decision.promote:
         registry.promote(version, reason=decision.reason)
     table = pd.DataFrame(columns=["method", "segment", "n_umkm", *METRICS, "coverage", "gini"])
-    return TrainResult(version=version, decision=decision, table=table, split=split, model=final,
-                       champion=champion_id)
+    return TrainResult(
+        version=version,
+        decision=decision,
+        table=table,
+        split=split,
+        model=final,
+        champion=champion_id,
+    )

@@ -8,12 +8,19 @@ from sqlalchemy import select
 
 from api import matching, schemas
 from api.deps import PrincipalDep, SessionDep, SnapshotDep, StoreDep
-from api.store.accounts import Principal
 from api.errors import validation_response
-from api.store.events import EventIdError, check_new_event_id, create_event, event_id_taken, get_event, participants
-from api.store.preferences import preferences_frame, replace_preferences
-from api.store.outcomes import outcomes_frame
+from api.store.accounts import Principal
+from api.store.events import (
+    EventIdError,
+    check_new_event_id,
+    create_event,
+    event_id_taken,
+    get_event,
+    participants,
+)
 from api.store.models import Firm
+from api.store.outcomes import outcomes_frame
+from api.store.preferences import preferences_frame, replace_preferences
 from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
 from matcher.data.errors import DataValidationError
 from matcher.data.event_files import parse_preferences
@@ -29,12 +36,18 @@ WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 def _event_out(session, event, visible: set[str] | None = None) -> schemas.EventOut:
     everyone = participants(session, event.event_id)
-    shown = [p for p in everyone if visible is None or p.party != "umkm" or p.participant_id in visible]
+    shown = [
+        p for p in everyone if visible is None or p.party != "umkm" or p.participant_id in visible
+    ]
     hidden = len(everyone) - len(shown)
     return schemas.EventOut(
-        event_id=event.event_id, name=event.name, date=event.date, created_by=event.created_by,
+        event_id=event.event_id,
+        name=event.name,
+        date=event.date,
+        created_by=event.created_by,
         participants=[schemas.ParticipantOut.model_validate(p) for p in shown],
-        hidden_umkm=hidden, note=t("cli.events.hidden_umkm", n=hidden) if hidden else None,
+        hidden_umkm=hidden,
+        note=t("cli.events.hidden_umkm", n=hidden) if hidden else None,
     )
 
 
@@ -52,7 +65,9 @@ def _event_scope(session, principal: Principal, event_id: str):
     event = get_event(session, event_id, principal.region)
     visible = None
     if event is not None and principal.region is not None:
-        umkm_ids = [p.participant_id for p in participants(session, event.event_id) if p.party == "umkm"]
+        umkm_ids = [
+            p.participant_id for p in participants(session, event.event_id) if p.party == "umkm"
+        ]
         visible = _visible_ids(session, principal, umkm_ids)
         if not visible:
             event = None
@@ -79,8 +94,12 @@ class EventProblems(HTTPException):
         return "; ".join(text_in(m, lang) for m in self.messages)
 
 
-@router.post("", response_model=schemas.EventOut, status_code=status.HTTP_201_CREATED,
-             summary="Create a matchmaking event with its participants")
+@router.post(
+    "",
+    response_model=schemas.EventOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a matchmaking event with its participants",
+)
 def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
     umkm_ids = [p.id for p in body.participants if p.party == "umkm"]
     firm_ids = [p.id for p in body.participants if p.party == "firm"]
@@ -107,53 +126,102 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
         if event_id_taken(session, body.event_id, principal.region):
             # only the caller's own namespace is looked at (api.store.events): another
             # region's event of that name is invisible here, and changes nothing
-            raise EventProblems(status.HTTP_409_CONFLICT,
-                                [Message("api.event.taken", id=repr(body.event_id))])
-        max_partners = dict(session.execute(
-            select(Firm.firm_id, Firm.max_partners).where(Firm.firm_id.in_(firm_ids))).all())
+            raise EventProblems(
+                status.HTTP_409_CONFLICT, [Message("api.event.taken", id=repr(body.event_id))]
+            )
+        max_partners = dict(
+            session.execute(
+                select(Firm.firm_id, Firm.max_partners).where(Firm.firm_id.in_(firm_ids))
+            ).all()
+        )
         rows = [
-            (p.party, p.id, p.capacity or (max_partners.get(p.id, DEFAULT_MAX_PARTNERS)
-                                           if p.party == "firm" else 1))
+            (
+                p.party,
+                p.id,
+                p.capacity
+                or (max_partners.get(p.id, DEFAULT_MAX_PARTNERS) if p.party == "firm" else 1),
+            )
             for p in body.participants
         ]
-        event = create_event(session, event_id=body.event_id, name=body.name, date=body.date,
-                             participants=rows, created_by=principal.name, region=principal.region)
+        event = create_event(
+            session,
+            event_id=body.event_id,
+            name=body.name,
+            date=body.date,
+            participants=rows,
+            created_by=principal.name,
+            region=principal.region,
+        )
         return _event_out(session, event)
 
 
-@router.get("/{event_id}", response_model=schemas.EventOut, summary="One event and its participants")
+@router.get(
+    "/{event_id}", response_model=schemas.EventOut, summary="One event and its participants"
+)
 def read_event(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     event, visible = _event_scope(session, principal, event_id)
     return _event_out(session, event, visible)
 
 
-@router.post("/{event_id}/plan", response_model=schemas.PlanOut,
-             summary="Optimal pairs for the event: best total score within every capacity",
-             description="Pairs in `must_include`/`exclude` are written either as objects "
-                         '`{"umkm_id": "U1", "firm_id": "F1"}` or as pairs `["U1", "F1"]`; '
-                         "`quotas` take `REGION:N` as `matcher plan-event --quota`. A facilitator "
-                         "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.")
-def plan(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
-         body: schemas.PlanRequest | None = None,
-         lang: Annotated[Literal["id", "en"] | None, Query(description="language of the explanations")] = None):
+@router.post(
+    "/{event_id}/plan",
+    response_model=schemas.PlanOut,
+    summary="Optimal pairs for the event: best total score within every capacity",
+    description="Pairs in `must_include`/`exclude` are written either as objects "
+    '`{"umkm_id": "U1", "firm_id": "F1"}` or as pairs `["U1", "F1"]`; '
+    "`quotas` take `REGION:N` as `matcher plan-event --quota`. A facilitator "
+    "scoped to a region gets its own UMKM's pairs; `hidden_pairs` counts the rest.",
+)
+def plan(
+    event_id: schemas.IdPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    snapshot: SnapshotDep,
+    body: schemas.PlanRequest | None = None,
+    lang: Annotated[
+        Literal["id", "en"] | None, Query(description="language of the explanations")
+    ] = None,
+):
     event, visible = _event_scope(session, principal, event_id)
-    return matching.plan_for_event(snapshot, participants(session, event.event_id),
-                                   body or schemas.PlanRequest(), visible,
-                                   note=t("cli.events.hidden_pairs", lang), outcomes=outcomes_frame(session),
-                                   preferences=preferences_frame(session, event.event_id), lang=lang)
+    return matching.plan_for_event(
+        snapshot,
+        participants(session, event.event_id),
+        body or schemas.PlanRequest(),
+        visible,
+        note=t("cli.events.hidden_pairs", lang),
+        outcomes=outcomes_frame(session),
+        preferences=preferences_frame(session, event.event_id),
+        lang=lang,
+    )
 
 
-@router.post("/{event_id}/plan.xlsx", response_class=Response,
-             responses={200: {"content": {WORKBOOK_TYPE: {}}, "description": "the printable workbook"}},
-             summary="The plan as the printable workbook `matcher plan-event --out plan.xlsx` writes")
-def plan_workbook(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep, snapshot: SnapshotDep,
-                  body: schemas.PlanRequest | None = None):
+@router.post(
+    "/{event_id}/plan.xlsx",
+    response_class=Response,
+    responses={200: {"content": {WORKBOOK_TYPE: {}}, "description": "the printable workbook"}},
+    summary="The plan as the printable workbook `matcher plan-event --out plan.xlsx` writes",
+)
+def plan_workbook(
+    event_id: schemas.IdPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    snapshot: SnapshotDep,
+    body: schemas.PlanRequest | None = None,
+):
     event, visible = _event_scope(session, principal, event_id)
-    data = matching.plan_workbook(snapshot, participants(session, event.event_id),
-                                  body or schemas.PlanRequest(), visible, outcomes_frame(session),
-                                  preferences_frame(session, event.event_id))
-    return Response(content=data, media_type=WORKBOOK_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'})
+    data = matching.plan_workbook(
+        snapshot,
+        participants(session, event.event_id),
+        body or schemas.PlanRequest(),
+        visible,
+        outcomes_frame(session),
+        preferences_frame(session, event.event_id),
+    )
+    return Response(
+        content=data,
+        media_type=WORKBOOK_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="plan-{event_id}.xlsx"'},
+    )
 
 
 # -- preferences ---------------------------------------------------------------------------
@@ -168,28 +236,48 @@ def _preference_event(session, principal: Principal, event_id: str):
     """(the event's stored ID, visible UMKM or None, the participants a caller may name as
     the parser's event frame)."""
     event, visible = _event_scope(session, principal, event_id)
-    people = [p for p in participants(session, event.event_id)
-              if visible is None or p.party != "umkm" or p.participant_id in visible]
-    return event.event_id, visible, pd.DataFrame({"party": [p.party for p in people],
-                                                  "id": [p.participant_id for p in people],
-                                                  "capacity": [p.capacity for p in people]})
+    people = [
+        p
+        for p in participants(session, event.event_id)
+        if visible is None or p.party != "umkm" or p.participant_id in visible
+    ]
+    return (
+        event.event_id,
+        visible,
+        pd.DataFrame(
+            {
+                "party": [p.party for p in people],
+                "id": [p.participant_id for p in people],
+                "capacity": [p.capacity for p in people],
+            }
+        ),
+    )
 
 
-def _preferences_out(session, principal: Principal, event_id: str, warnings=()) -> schemas.PreferencesOut:
+def _preferences_out(
+    session, principal: Principal, event_id: str, warnings=()
+) -> schemas.PreferencesOut:
     key, visible, _ = _preference_event(session, principal, event_id)
     frame = preferences_frame(session, key)
     if frame is None:
         return schemas.PreferencesOut(event_id=key, preferences=[], warnings=list(warnings))
     shown = frame if visible is None else frame[frame["umkm_id"].isin(visible)]
     return schemas.PreferencesOut(
-        event_id=key, hidden=len(frame) - len(shown), warnings=list(warnings),
-        preferences=[schemas.PreferenceOut(from_party=r.from_party, from_id=r.from_id, to_id=r.to_id,
-                                           preference=r.preference)
-                     for r in shown.itertuples(index=False)])
+        event_id=key,
+        hidden=len(frame) - len(shown),
+        warnings=list(warnings),
+        preferences=[
+            schemas.PreferenceOut(
+                from_party=r.from_party, from_id=r.from_id, to_id=r.to_id, preference=r.preference
+            )
+            for r in shown.itertuples(index=False)
+        ],
+    )
 
 
-def store_preferences(store, principal: Principal, event_id: str, raw: pd.DataFrame,
-                      source: str) -> schemas.PreferencesOut:
+def store_preferences(
+    store, principal: Principal, event_id: str, raw: pd.DataFrame, source: str
+) -> schemas.PreferencesOut:
     """Parse ``raw`` with the preferences file's rules and replace the caller's preferences
     (the API's routes and the web app's Acara page); DataValidationError naming every bad
     row, nothing stored, otherwise."""
@@ -197,46 +285,70 @@ def store_preferences(store, principal: Principal, event_id: str, raw: pd.DataFr
         key, visible, event = _preference_event(session, principal, event_id)
         frame = parse_preferences(raw, source, event)
         replace_preferences(session, key, frame, umkm_ids=visible, stated_by=principal.name)
-        return _preferences_out(session, principal, event_id,
-                                [str(w) for w in frame.attrs.get("warnings", [])])
+        return _preferences_out(
+            session, principal, event_id, [str(w) for w in frame.attrs.get("warnings", [])]
+        )
 
 
-def _store_preferences(store, principal: Principal, event_id: str, raw: pd.DataFrame, source: str,
-                       where) -> schemas.PreferencesOut | Response:
+def _store_preferences(
+    store, principal: Principal, event_id: str, raw: pd.DataFrame, source: str, where
+) -> schemas.PreferencesOut | Response:
     """:func:`store_preferences`, bad rows a 422 naming each one's ``where(problem)``
     location, column and value."""
     try:
         return store_preferences(store, principal, event_id, raw, source)
     except DataValidationError as exc:
-        return validation_response([
-            {"loc": [*where(p), *([p.column] if p.column else [])], "row": p.row,
-             "msg": p.expected_message() if p.value not in (None, "") else p.expected_in(),
-             "input": p.value}
-            for p in exc.problems])
+        return validation_response(
+            [
+                {
+                    "loc": [*where(p), *([p.column] if p.column else [])],
+                    "row": p.row,
+                    "msg": p.expected_message() if p.value not in (None, "") else p.expected_in(),
+                    "input": p.value,
+                }
+                for p in exc.problems
+            ]
+        )
 
 
-@router.put("/{event_id}/preferences", response_model=schemas.PreferencesOut, responses=_PREFERENCES_422,
-            summary="Set the event's preferences: who wants to meet whom (ingin), who vetoes whom (tidak)",
-            description="Replaces the event's preferences (a facilitator scoped to a region: those "
-                        "about its own UMKM). The event's plans then never plan a veto and weigh "
-                        "wishes, mutual ones most. A bad row is a 422 naming its index, column "
-                        "and value; nothing is stored. `PUT .../preferences/file` takes the same "
-                        "as a CSV or Excel file.")
-def put_preferences(event_id: schemas.IdPath, body: schemas.PreferencesIn, principal: PrincipalDep,
-                    store: StoreDep):
-    raw = pd.DataFrame([p.model_dump() for p in body.preferences],
-                       columns=["from_party", "from_id", "to_id", "preference"], dtype=str)
+@router.put(
+    "/{event_id}/preferences",
+    response_model=schemas.PreferencesOut,
+    responses=_PREFERENCES_422,
+    summary="Set the event's preferences: who wants to meet whom (ingin), who vetoes whom (tidak)",
+    description="Replaces the event's preferences (a facilitator scoped to a region: those "
+    "about its own UMKM). The event's plans then never plan a veto and weigh "
+    "wishes, mutual ones most. A bad row is a 422 naming its index, column "
+    "and value; nothing is stored. `PUT .../preferences/file` takes the same "
+    "as a CSV or Excel file.",
+)
+def put_preferences(
+    event_id: schemas.IdPath, body: schemas.PreferencesIn, principal: PrincipalDep, store: StoreDep
+):
+    raw = pd.DataFrame(
+        [p.model_dump() for p in body.preferences],
+        columns=["from_party", "from_id", "to_id", "preference"],
+        dtype=str,
+    )
     # the parser counts spreadsheet rows (header = 1): item i of the list is row i + 2
-    return _store_preferences(store, principal, event_id, raw, "preferences",
-                              lambda p: ["preferences", (p.row or 2) - 2])
+    return _store_preferences(
+        store, principal, event_id, raw, "preferences", lambda p: ["preferences", (p.row or 2) - 2]
+    )
 
 
-@router.put("/{event_id}/preferences/file", response_model=schemas.PreferencesOut,
-            responses=_PREFERENCES_422,
-            summary="Set the event's preferences from a file (CSV or Excel: from_party, from_id, "
-                    "to_id, preference)")
-def put_preferences_file(event_id: schemas.IdPath, file: Annotated[UploadFile, File()],
-                         principal: PrincipalDep, store: StoreDep):
+@router.put(
+    "/{event_id}/preferences/file",
+    response_model=schemas.PreferencesOut,
+    responses=_PREFERENCES_422,
+    summary="Set the event's preferences from a file (CSV or Excel: from_party, from_id, "
+    "to_id, preference)",
+)
+def put_preferences_file(
+    event_id: schemas.IdPath,
+    file: Annotated[UploadFile, File()],
+    principal: PrincipalDep,
+    store: StoreDep,
+):
     name = Path(file.filename or "preferensi.csv").name
     suffix = Path(name).suffix.lower() or ".csv"
     with store.session() as session:
@@ -245,11 +357,20 @@ def put_preferences_file(event_id: schemas.IdPath, file: Annotated[UploadFile, F
         path = Path(d) / f"upload{suffix}"
         path.write_bytes(file.file.read())
         raw = read_table(path)
-    return _store_preferences(store, principal, event_id, raw, name,
-                              lambda p: ["file", f"row {p.row}"] if p.row else ["file"])
+    return _store_preferences(
+        store,
+        principal,
+        event_id,
+        raw,
+        name,
+        lambda p: ["file", f"row {p.row}"] if p.row else ["file"],
+    )
 
 
-@router.get("/{event_id}/preferences", response_model=schemas.PreferencesOut,
-            summary="The event's preferences (a scoped facilitator: about its own UMKM)")
+@router.get(
+    "/{event_id}/preferences",
+    response_model=schemas.PreferencesOut,
+    summary="The event's preferences (a scoped facilitator: about its own UMKM)",
+)
 def get_preferences(event_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     return _preferences_out(session, principal, event_id)

@@ -7,7 +7,9 @@ from api.errors import scrub_paths
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health", response_model=schemas.Health, summary="Liveness and what is served (no key)")
+@router.get(
+    "/health", response_model=schemas.Health, summary="Liveness and what is served (no key)"
+)
 def health(holder: HolderDep, store: StoreDep) -> schemas.Health:
     snap = holder.snapshot
     problem = holder.last_error if (snap is None or holder.last_error) else None

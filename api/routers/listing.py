@@ -1,4 +1,5 @@
 """Query parameters shared by the profile lists (``GET /umkm``, ``GET /firms``)."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -22,13 +23,21 @@ from matcher.features.text import search_terms
 class ListParams(BaseModel):
     province: Province | None = Field(None, description="name, short form (Jatim) or 2-digit code")
     regency: Regency | None = Field(None, description="kabupaten/kota name or 4-digit code")
-    kbli: Cell | None = Field(None, min_length=2, max_length=64,
-                              description="KBLI code prefix (10, 107) or words of its title (tekstil)")
+    kbli: Cell | None = Field(
+        None,
+        min_length=2,
+        max_length=64,
+        description="KBLI code prefix (10, 107) or words of its title (tekstil)",
+    )
     certificate: Cell | None = Field(None, max_length=64, description="e.g. halal")
     scale: Cell | None = Field(None, max_length=32, description="mikro, kecil or menengah")
-    q: Cell | None = Field(None, min_length=2, max_length=rules.NAME_MAX,
-                           description="text in the name or products/needs; a product word also "
-                           "finds its synonyms in Indonesian and English")
+    q: Cell | None = Field(
+        None,
+        min_length=2,
+        max_length=rules.NAME_MAX,
+        description="text in the name or products/needs; a product word also "
+        "finds its synonyms in Indonesian and English",
+    )
     investment_type: Literal["PMA", "PMDN"] | None = Field(None, description="firms only")
     limit: int = Field(50, ge=1, le=rules.LIMIT_MAX)
     offset: int = Field(0, ge=0, le=rules.OFFSET_MAX)
@@ -46,13 +55,20 @@ class ListParams(BaseModel):
             found = normalise_regency(self.regency, province_code)
             if found is None:
                 hint = ", ".join(closest_regencies(self.regency, province_code)) or "none close"
-                raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                    f"regency: unknown {self.regency!r}; closest: {hint}")
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    f"regency: unknown {self.regency!r}; closest: {hint}",
+                )
             regency = found[1]
         kbli = self.kbli.strip() if self.kbli else None
         if kbli and not kbli.isdigit():
             kbli = kbli_codes_for_title(kbli)
-        return ProfileFilter(province=province, regency=regency, kbli_prefix=kbli,
-                             certificate=self.certificate, scale=self.scale,
-                             q=search_terms(self.q) if self.q else None,
-                             investment_type=self.investment_type)
+        return ProfileFilter(
+            province=province,
+            regency=regency,
+            kbli_prefix=kbli,
+            certificate=self.certificate,
+            scale=self.scale,
+            q=search_terms(self.q) if self.q else None,
+            investment_type=self.investment_type,
+        )

@@ -10,8 +10,11 @@ router = APIRouter(tags=["match"])
 SOURCE = "request body"
 
 
-@router.post("/match", response_model=schemas.UmkmMatches,
-             summary="Firms ranked for an ad-hoc UMKM profile (not stored)")
+@router.post(
+    "/match",
+    response_model=schemas.UmkmMatches,
+    summary="Firms ranked for an ad-hoc UMKM profile (not stored)",
+)
 def match(body: schemas.MatchRequest, principal: PrincipalDep, snapshot: SnapshotDep):
     """The profile is checked with the data contract's rules for an umkm file row; every
     problem is reported (422). A scoped facilitator may only match profiles in its region."""

@@ -4,8 +4,8 @@ import logging
 from fastapi import APIRouter, HTTPException, Request, status
 
 from api import schemas
-from api.errors import scrub_paths
 from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
+from api.errors import scrub_paths
 from api.store.model_state import mirror_current_version
 from training.registry import Registry
 
@@ -14,17 +14,25 @@ log = logging.getLogger(__name__)
 router = APIRouter(prefix="/models", tags=["models"])
 
 
-@router.get("", response_model=schemas.ModelList, summary="Model versions, metrics, which is current")
+@router.get(
+    "", response_model=schemas.ModelList, summary="Model versions, metrics, which is current"
+)
 def list_models(holder: HolderDep, _: PrincipalDep):
     versions = holder.source.versions()
     current = next((v["version"] for v in versions if v.get("is_current")), None)
     snap = holder.snapshot
     return schemas.ModelList(
-        current=current, serving=snap.model_version if snap else None,
-        versions=[schemas.ModelInfo(**{k: v.get(k) for k in ("version", "created_at")},
-                                    error=scrub_paths(v.get("error")),
-                                    metrics=v.get("metrics") or {}, is_current=v["is_current"])
-                  for v in versions],
+        current=current,
+        serving=snap.model_version if snap else None,
+        versions=[
+            schemas.ModelInfo(
+                **{k: v.get(k) for k in ("version", "created_at")},
+                error=scrub_paths(v.get("error")),
+                metrics=v.get("metrics") or {},
+                is_current=v["is_current"],
+            )
+            for v in versions
+        ],
     )
 
 
@@ -32,16 +40,23 @@ def _served_registry(holder) -> Registry:
     """The registry the server serves from: a retrain registers and promotes there."""
     registry = getattr(holder.source, "registry", None)
     if registry is None:
-        raise HTTPException(status.HTTP_501_NOT_IMPLEMENTED,
-                            "this server's models do not come from a registry, so it cannot retrain")
+        raise HTTPException(
+            status.HTTP_501_NOT_IMPLEMENTED,
+            "this server's models do not come from a registry, so it cannot retrain",
+        )
     return registry
 
 
 # The retrain routes come before any `/{version}` route, so `retrain` is never read as a version.
-@router.post("/retrain", status_code=status.HTTP_202_ACCEPTED, response_model=schemas.RetrainJobOut,
-             summary="Retrain on the stored outcomes in the background (admin); 409 if one is running")
-def start_retrain(admin: AdminDep, holder: HolderDep, store: StoreDep, settings: SettingsDep,
-                  request: Request):
+@router.post(
+    "/retrain",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=schemas.RetrainJobOut,
+    summary="Retrain on the stored outcomes in the background (admin); 409 if one is running",
+)
+def start_retrain(
+    admin: AdminDep, holder: HolderDep, store: StoreDep, settings: SettingsDep, request: Request
+):
     """Champion vs challenger on everything in the store (:func:`training.retrain.retrain`).
 
     The data is read when the job starts, the report goes to ``<home>/reports/retrain-<UTC time>``,
@@ -58,36 +73,53 @@ def start_retrain(admin: AdminDep, holder: HolderDep, store: StoreDep, settings:
             with store.transaction() as session:
                 mirror_current_version(session, outcome.version, by=f"retrain:{admin.name}")
         except Exception:  # noqa: BLE001 - the registry is the truth; the next rebuild mirrors it
-            log.exception("retrain %s: recording the promoted version in the store failed", job.job_id)
+            log.exception(
+                "retrain %s: recording the promoted version in the store failed", job.job_id
+            )
         holder.notice_change()
 
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     try:
-        job = jobs.start(lambda: read_store(store), _served_registry(holder), on_done=on_done,
-                         report_dir=settings.home / "reports" / f"retrain-{stamp}")
+        job = jobs.start(
+            lambda: read_store(store),
+            _served_registry(holder),
+            on_done=on_done,
+            report_dir=settings.home / "reports" / f"retrain-{stamp}",
+        )
     except RetrainBusyError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            f"{exc}: poll GET /models/retrain/{{job_id}} until it is done") from exc
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"{exc}: poll GET /models/retrain/{{job_id}} until it is done"
+        ) from exc
     return job.to_dict()
 
 
-@router.get("/retrain/{job_id}", response_model=schemas.RetrainJobOut,
-            summary="Status of a retrain job (admin): queued, running, done (with the decision) or failed")
+@router.get(
+    "/retrain/{job_id}",
+    response_model=schemas.RetrainJobOut,
+    summary="Status of a retrain job (admin): queued, running, done (with the decision) or failed",
+)
 def retrain_status(job_id: schemas.IdPath, _: AdminDep, request: Request):
     job = request.app.state.retrain_jobs.get(job_id)
     if job is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"no retrain job {job_id!r} on this server (jobs are forgotten on restart)")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no retrain job {job_id!r} on this server (jobs are forgotten on restart)",
+        )
     return job.to_dict()
 
 
-@router.post("/{version}/promote", response_model=schemas.PromoteOut,
-             summary="Make a version current (admin); servers switch without a restart")
+@router.post(
+    "/{version}/promote",
+    response_model=schemas.PromoteOut,
+    summary="Make a version current (admin); servers switch without a restart",
+)
 def promote(version: schemas.IdPath, admin: AdminDep, holder: HolderDep, store: StoreDep):
     known = {v["version"] for v in holder.source.versions()}
     if version not in known:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            f"no model version {version!r}; GET /models lists the versions")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no model version {version!r}; GET /models lists the versions",
+        )
     previous = holder.source.promote(version, reason=f"promoted via API by {admin.name}")
     with store.transaction() as session:
         mirror_current_version(session, version, by=admin.name)

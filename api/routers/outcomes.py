@@ -4,6 +4,7 @@ Every route calls the store's function API (:mod:`api.store.outcomes`), the same
 CLI and the web pages use. A scoped facilitator works only on outcomes of UMKM in its
 region (others look absent: 404).
 """
+
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
@@ -11,11 +12,16 @@ from fastapi import APIRouter, Path, Response, status
 from api import matching, schemas
 from api.access import existing_firm, visible_umkm
 from api.deps import HolderDep, PrincipalDep, SessionDep, SettingsDep, StoreDep
-from matcher.data.rules import INT32_MAX
 from api.store.outcomes import (
-    OutcomeState, correct_outcome, followups_frame, outcome_state, pair_history, record_outcome,
+    OutcomeState,
+    correct_outcome,
+    followups_frame,
+    outcome_state,
+    pair_history,
+    record_outcome,
     void_outcome,
 )
+from matcher.data.rules import INT32_MAX
 
 # outcome IDs are 32-bit database integers: a larger one is a 422, never an overflow in the store
 OutcomeId = Annotated[int, Path(ge=1, le=INT32_MAX)]
@@ -32,12 +38,24 @@ def history_out(state: OutcomeState) -> schemas.OutcomeHistoryOut:
     )
 
 
-@router.post("", response_model=schemas.OutcomeOut, status_code=status.HTTP_201_CREATED,
-             summary="Record the stage a pair reached (idempotent: the same outcome again returns it)",
-             responses={200: {"description": "this outcome was already recorded; the stored one"},
-                        409: {"description": "same pair, stage and date stored with other values"}})
-def record(body: schemas.OutcomeIn, principal: PrincipalDep, store: StoreDep,
-           holder: HolderDep, settings: SettingsDep, response: Response):
+@router.post(
+    "",
+    response_model=schemas.OutcomeOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record the stage a pair reached (idempotent: the same outcome again returns it)",
+    responses={
+        200: {"description": "this outcome was already recorded; the stored one"},
+        409: {"description": "same pair, stage and date stored with other values"},
+    },
+)
+def record(
+    body: schemas.OutcomeIn,
+    principal: PrincipalDep,
+    store: StoreDep,
+    holder: HolderDep,
+    settings: SettingsDep,
+    response: Response,
+):
     """Also records whether the engine had recommended this firm to this UMKM (in its
     top-k under the model being served) and that model's version, for retraining."""
     # who may see the pair is settled before any scoring, so "exists in another region"
@@ -50,8 +68,12 @@ def record(body: schemas.OutcomeIn, principal: PrincipalDep, store: StoreDep,
     )
     with store.transaction() as session:
         row, created = record_outcome(
-            session, **body.model_dump(), recorded_by=principal.name, source="api",
-            recommended_by_engine=recommended, model_version=version,
+            session,
+            **body.model_dump(),
+            recorded_by=principal.name,
+            source="api",
+            recommended_by_engine=recommended,
+            model_version=version,
         )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -64,8 +86,11 @@ def _visible_state(session, principal, outcome_id: int) -> OutcomeState:
     return state
 
 
-@router.get("/{outcome_id}", response_model=schemas.OutcomeHistoryOut,
-            summary="One outcome: as recorded, its corrections and voids, its current value")
+@router.get(
+    "/{outcome_id}",
+    response_model=schemas.OutcomeHistoryOut,
+    summary="One outcome: as recorded, its corrections and voids, its current value",
+)
 def get_outcome(outcome_id: OutcomeId, session: SessionDep, principal: PrincipalDep):
     return history_out(_visible_state(session, principal, outcome_id))
 
@@ -79,33 +104,57 @@ def _revised(store, principal, outcome_id: int, revise) -> schemas.OutcomeHistor
         return history_out(outcome_state(session, outcome_id))
 
 
-@router.post("/{outcome_id}/corrections", response_model=schemas.OutcomeHistoryOut,
-             status_code=status.HTTP_201_CREATED,
-             summary="Correct an outcome: the fields given change; who, when and why are kept")
-def correct(outcome_id: OutcomeId, body: schemas.CorrectionIn, principal: PrincipalDep, store: StoreDep):
-    return _revised(store, principal, outcome_id, lambda session: correct_outcome(
-        session, outcome_id, reason=body.reason, by=principal.name, **body.changes()))
+@router.post(
+    "/{outcome_id}/corrections",
+    response_model=schemas.OutcomeHistoryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Correct an outcome: the fields given change; who, when and why are kept",
+)
+def correct(
+    outcome_id: OutcomeId, body: schemas.CorrectionIn, principal: PrincipalDep, store: StoreDep
+):
+    return _revised(
+        store,
+        principal,
+        outcome_id,
+        lambda session: correct_outcome(
+            session, outcome_id, reason=body.reason, by=principal.name, **body.changes()
+        ),
+    )
 
 
-@router.post("/{outcome_id}/void", response_model=schemas.OutcomeHistoryOut,
-             status_code=status.HTTP_201_CREATED,
-             summary="Void an outcome (it stops counting; the record and the reason stay)")
+@router.post(
+    "/{outcome_id}/void",
+    response_model=schemas.OutcomeHistoryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Void an outcome (it stops counting; the record and the reason stay)",
+)
 def void(outcome_id: OutcomeId, body: schemas.VoidIn, principal: PrincipalDep, store: StoreDep):
-    return _revised(store, principal, outcome_id, lambda session: void_outcome(
-        session, outcome_id, reason=body.reason, by=principal.name))
+    return _revised(
+        store,
+        principal,
+        outcome_id,
+        lambda session: void_outcome(session, outcome_id, reason=body.reason, by=principal.name),
+    )
 
 
-@router.get("/history/{umkm_id}/{firm_id}", response_model=schemas.PairHistoryOut,
-            summary="A pair's whole history: outcomes with corrections, and follow-ups")
+@router.get(
+    "/history/{umkm_id}/{firm_id}",
+    response_model=schemas.PairHistoryOut,
+    summary="A pair's whole history: outcomes with corrections, and follow-ups",
+)
 def history(umkm_id: str, firm_id: str, session: SessionDep, principal: PrincipalDep):
     visible_umkm(session, principal, umkm_id)
     existing_firm(session, firm_id)
     followups = followups_frame(session, umkm_id, firm_id)
     return schemas.PairHistoryOut(
-        umkm_id=umkm_id, firm_id=firm_id,
+        umkm_id=umkm_id,
+        firm_id=firm_id,
         outcomes=[history_out(s) for s in pair_history(session, umkm_id, firm_id)],
-        followups=[schemas.FollowupOut.model_validate(_followup_dict(r))
-                   for r in followups.to_dict("records")],
+        followups=[
+            schemas.FollowupOut.model_validate(_followup_dict(r))
+            for r in followups.to_dict("records")
+        ],
     )
 
 

@@ -13,13 +13,18 @@ router = APIRouter(prefix="/umkm", tags=["umkm"])
 K = schemas.KQuery
 
 
-@router.get("", response_model=schemas.Page[schemas.UmkmOut],
-            summary="UMKM profiles (a scoped facilitator sees only its region)")
+@router.get(
+    "",
+    response_model=schemas.Page[schemas.UmkmOut],
+    summary="UMKM profiles (a scoped facilitator sees only its region)",
+)
 def list_umkm(params: Annotated[ListParams, Query()], session: SessionDep, principal: PrincipalDep):
-    items, total = search_profiles(session, UMKM, params.to_filter(), principal.region,
-                                   params.limit, params.offset)
-    return schemas.Page[schemas.UmkmOut](items=items, total=total, limit=params.limit,
-                                         offset=params.offset)
+    items, total = search_profiles(
+        session, UMKM, params.to_filter(), principal.region, params.limit, params.offset
+    )
+    return schemas.Page[schemas.UmkmOut](
+        items=items, total=total, limit=params.limit, offset=params.offset
+    )
 
 
 @router.get("/{umkm_id}", response_model=schemas.UmkmOut, summary="One UMKM profile")
@@ -27,19 +32,31 @@ def get_umkm(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalD
     return record(visible_umkm(session, principal, umkm_id), UMKM)
 
 
-@router.get("/{umkm_id}/matches", response_model=schemas.UmkmMatches,
-            summary="Firms ranked for this UMKM, with scores and reasons")
-def umkm_matches(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep,
-                 snapshot: SnapshotDep, cache: CacheDep,
-                 filters: Annotated[schemas.MatchFilters, Query()], k: K = 10):
+@router.get(
+    "/{umkm_id}/matches",
+    response_model=schemas.UmkmMatches,
+    summary="Firms ranked for this UMKM, with scores and reasons",
+)
+def umkm_matches(
+    umkm_id: schemas.IdPath,
+    session: SessionDep,
+    principal: PrincipalDep,
+    snapshot: SnapshotDep,
+    cache: CacheDep,
+    filters: Annotated[schemas.MatchFilters, Query()],
+    k: K = 10,
+):
     """Pairs declined before (recorded outcomes) are left out unless ``include_declined``;
     pairs already in partnership are marked ``status: partner`` ("sudah bermitra")."""
     visible_umkm(session, principal, umkm_id)
     return matching.cached_firms_for_umkm(snapshot, cache, session, umkm_id, k, filters)
 
 
-@router.get("/{umkm_id}/outcomes", response_model=list[schemas.OutcomeOut],
-            summary="Recorded outcomes of this UMKM, oldest first")
+@router.get(
+    "/{umkm_id}/outcomes",
+    response_model=list[schemas.OutcomeOut],
+    summary="Recorded outcomes of this UMKM, oldest first",
+)
 def umkm_outcomes(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalDep):
     visible_umkm(session, principal, umkm_id)
     return list_outcomes(session, umkm_id)

@@ -4,6 +4,7 @@ A key is shown once, when the account is made, and stored only as its SHA-256 ha
 an 8-character prefix used to find the row without scanning every hash. Facilitators may
 be scoped to a region; admins see everything and are never scoped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,8 +64,17 @@ def canonical_region(region: Region) -> Region:
     if found is None:
         close = closest_regencies(region.regency, code)
         hint = t("data.rule.closest", names=", ".join(close)) if close else ""
-        raise AccountError(Message("api.accounts.region", detail=t(
-            "reference.unknown.regency_in", value=repr(region.regency), province=province, hint=hint)))
+        raise AccountError(
+            Message(
+                "api.accounts.region",
+                detail=t(
+                    "reference.unknown.regency_in",
+                    value=repr(region.regency),
+                    province=province,
+                    hint=hint,
+                ),
+            )
+        )
     return Region(province, found[1])
 
 
@@ -81,9 +91,12 @@ def create_account(
     region = canonical_region(region) if region is not None else None
     key = secrets.token_urlsafe(32)
     account = Account(
-        name=name, role=role, province=region.province if region else None,
+        name=name,
+        role=role,
+        province=region.province if region else None,
         regency=region.regency if region else None,
-        key_prefix=key[:PREFIX_LEN], key_hash=hash_key(key),
+        key_prefix=key[:PREFIX_LEN],
+        key_hash=hash_key(key),
     )
     session.add(account)
     session.flush()

@@ -11,6 +11,7 @@ asked (``matcher init``, ``demo``, ``import``), so a mistyped home or URL is an 
 the path rather than a new empty store; set-up mistakes (driver not installed, server down,
 database missing, ``postgres://`` URL) become one-line :class:`StoreError` messages.
 """
+
 from __future__ import annotations
 
 import sys
@@ -37,17 +38,25 @@ def make_engine(url: str, busy_timeout_s: float = 30.0, pool_size: int | None = 
     gets the same bound as its lock timeout. ``pool_size``: connections kept (the server
     sizes it to its worker threads, so no request waits for a connection another holds)."""
     parsed = make_url(url)
-    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 4, "pool_timeout": 60}
+    pool = (
+        {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 4, "pool_timeout": 60}
+    )
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, **pool, connect_args={
-            "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"} if "options" not in (
-                parsed.query or {}) else {})
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            **pool,
+            connect_args={"options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"}
+            if "options" not in (parsed.query or {})
+            else {},
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if parsed.database in (None, "", ":memory:"):
         pool = {}  # an in-memory database is one connection (SingletonThreadPool/StaticPool)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
-                           **pool)
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": busy_timeout_s}, **pool
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
@@ -79,8 +88,14 @@ def upgrade(engine: Engine) -> None:
 class Store:
     """One database: an engine, a session factory, and the schema kept at ``head``."""
 
-    def __init__(self, url: str, *, migrate: bool = True, busy_timeout_s: float = 30.0,
-                 pool_size: int | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        migrate: bool = True,
+        busy_timeout_s: float = 30.0,
+        pool_size: int | None = None,
+    ):
         self.url = url
         self.engine = make_engine(url, busy_timeout_s, pool_size)
         if migrate:
@@ -113,9 +128,12 @@ def open_store(settings, *, create: bool = False) -> Store:
     Without ``create`` a store that does not exist yet (no SQLite file, or a database
     without matcher's tables) is a :class:`StoreError` naming where it looked.
     """
-    return connect(settings.resolved_database_url(), create=create,
-                   busy_timeout_s=getattr(settings, "db_busy_timeout_s", 30.0),
-                   pool_size=getattr(settings, "db_pool_size", None))
+    return connect(
+        settings.resolved_database_url(),
+        create=create,
+        busy_timeout_s=getattr(settings, "db_busy_timeout_s", 30.0),
+        pool_size=getattr(settings, "db_pool_size", None),
+    )
 
 
 def display_url(url: str) -> str:
@@ -132,12 +150,16 @@ def store_exists(url: str) -> bool:
         parsed = make_url(url)
     except ArgumentError:
         return True  # not ours to judge here: connect() says what is wrong with it
-    return (parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:")
-            or Path(parsed.database).exists())
+    return (
+        parsed.get_backend_name() != "sqlite"
+        or parsed.database in (None, "", ":memory:")
+        or Path(parsed.database).exists()
+    )
 
 
-def connect(url: str, *, create: bool = False, busy_timeout_s: float = 30.0,
-            pool_size: int | None = None) -> Store:
+def connect(
+    url: str, *, create: bool = False, busy_timeout_s: float = 30.0, pool_size: int | None = None
+) -> Store:
     parsed = _parse(url)
     shown = display_url(url)
     if not create and not store_exists(url):
@@ -183,10 +205,14 @@ def _setup_errors(parsed: URL, shown: str) -> Iterator[None]:
             key = "cli.store.auth"
         elif "does not exist" in text and "database" in text:
             key = "cli.store.no_database"
-        elif any(w in text.lower() for w in ("connect", "refused", "timeout", "host name", "no route")):
+        elif any(
+            w in text.lower() for w in ("connect", "refused", "timeout", "host name", "no route")
+        ):
             key = "cli.store.unreachable"
         else:
-            raise StoreError(t("cli.store.other", url=shown, reason=text.strip().splitlines()[0])) from None
+            raise StoreError(
+                t("cli.store.other", url=shown, reason=text.strip().splitlines()[0])
+            ) from None
         raise StoreError(t(key, database=parsed.database, user=parsed.username, **where)) from None
 
 

@@ -11,6 +11,7 @@ chosen ID can land in a region's namespace. A scoped caller finds its events by 
 form or by the full ID; events it can see but did not name (an admin's, a wider scope's)
 by their full ID.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,13 +47,17 @@ def event_key(event_id: str, region: Region | None) -> str:
 def check_new_event_id(event_id: str, region: Region | None) -> str:
     """The stored ID a new event named ``event_id`` gets; EventIdError when it cannot."""
     if TAG in event_id:
-        raise EventIdError(f"event_id {event_id!r}: '{TAG}' is reserved (it marks a region's events); "
-                           "choose an ID without it")
+        raise EventIdError(
+            f"event_id {event_id!r}: '{TAG}' is reserved (it marks a region's events); "
+            "choose an ID without it"
+        )
     key = event_key(event_id, region)
     if len(key) > rules.ID_MAX:
         most = rules.ID_MAX - (len(key) - len(event_id))
-        raise EventIdError(f"event_id {event_id!r}: at most {most} characters for a facilitator "
-                           f"scoped to a region (its events carry the region's tag)")
+        raise EventIdError(
+            f"event_id {event_id!r}: at most {most} characters for a facilitator "
+            f"scoped to a region (its events carry the region's tag)"
+        )
     return key
 
 
@@ -63,8 +68,14 @@ def event_id_taken(session: Session, event_id: str, region: Region | None) -> bo
 
 
 def create_event(
-    session: Session, *, event_id: str, name: str, date: dt.date | None,
-    participants: list[tuple[str, str, int]], created_by: str | None, region: Region | None = None,
+    session: Session,
+    *,
+    event_id: str,
+    name: str,
+    date: dt.date | None,
+    participants: list[tuple[str, str, int]],
+    created_by: str | None,
+    region: Region | None = None,
 ) -> Event:
     """``participants``: (party, id, capacity) triples, already validated. The event is
     stored under :func:`event_key` (the caller's namespace)."""
@@ -92,14 +103,19 @@ def get_event(session: Session, event_id: str, region: Region | None = None) -> 
 
 
 def participants(session: Session, event_id: str) -> list[EventParticipant]:
-    return list(session.scalars(
-        select(EventParticipant).where(EventParticipant.event_id == event_id)
-        .order_by(EventParticipant.party, EventParticipant.participant_id)
-    ))
+    return list(
+        session.scalars(
+            select(EventParticipant)
+            .where(EventParticipant.event_id == event_id)
+            .order_by(EventParticipant.party, EventParticipant.participant_id)
+        )
+    )
 
 
 def list_events(session: Session) -> list[Event]:
     """Every event, newest first (by date, then by when it was created)."""
-    return list(session.scalars(
-        select(Event).order_by(Event.date.desc().nulls_last(), Event.created_at.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Event).order_by(Event.date.desc().nulls_last(), Event.created_at.desc())
+        )
+    )

@@ -11,6 +11,7 @@ the same way).
 ORM objects are checked on flush (a session event); bulk Core inserts of frames call
 :func:`check_records` themselves.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -68,8 +69,9 @@ def check_records(table, records: Iterable[dict]) -> None:
                     if len(problems) >= 20:
                         break
     if problems:
-        raise StoreValueError("the store cannot hold these values; nothing was written: "
-                              + "; ".join(problems))
+        raise StoreValueError(
+            "the store cannot hold these values; nothing was written: " + "; ".join(problems)
+        )
 
 
 def check_frame(table, frame) -> None:
@@ -88,7 +90,9 @@ def check_frame(table, frame) -> None:
         if values.dtype == object or types.is_string_dtype(values.dtype):
             text = values.map(lambda v: ";".join(v) if isinstance(v, tuple) else v)
             text = text[text.map(lambda v: isinstance(v, str))].astype(str)
-            width = getattr(column.type, "length", None) if isinstance(column.type, String) else None
+            width = (
+                getattr(column.type, "length", None) if isinstance(column.type, String) else None
+            )
             bad = rules.text_problems(text, name) if width is None else _problems_width(text, width)
             bad = bad[bad.notna()]
             problems += [f"row {i + 1}, {name}: expected {e}" for i, e in bad.head(5).items()]
@@ -101,8 +105,9 @@ def check_frame(table, frame) -> None:
             bad = np.flatnonzero((arr < rules.INT32_MIN) | (arr > rules.INT32_MAX))
             problems += [f"row {i + 1}, {name}: expected an integer in 32 bits" for i in bad[:5]]
     if problems:
-        raise StoreValueError("the store cannot hold these values; nothing was written: "
-                              + "; ".join(problems))
+        raise StoreValueError(
+            "the store cannot hold these values; nothing was written: " + "; ".join(problems)
+        )
 
 
 def _problems_width(text, width: int):

@@ -4,6 +4,7 @@ transaction. A file with any problem changes nothing (every problem is reported)
 Big UMKM files are streamed: read and checked chunk by chunk into a staging table, merged
 into the profiles in one short transaction only when every chunk was clean (memory holds
 one chunk, not the file)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -35,10 +36,14 @@ class ImportResult:
     rows_written: int
     warnings: list = field(default_factory=list)
     already_stored: int = 0
-    conflicts: list[str] = field(default_factory=list)  # rows not imported: they contradict the store
+    conflicts: list[str] = field(
+        default_factory=list
+    )  # rows not imported: they contradict the store
 
 
-def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | None = None) -> ImportResult:
+def import_file(
+    store: Store, kind: str, path: str | Path, recorded_by: str | None = None
+) -> ImportResult:
     """Profiles are upserted by ID; outcomes and follow-ups are appended (rows already
     stored are skipped; an outcome row contradicting a stored one is listed in
     ``conflicts`` and not imported). Outcome files keep every row (a pair's whole ladder).
@@ -68,9 +73,14 @@ def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | No
             else:
                 frame = load_outcomes(path, umkm_ids, firm_ids, latest_only=False)
                 done = append_imported_outcomes(session, frame, by)
-                return ImportResult(kind, len(frame), done.added,
-                                    list(frame.attrs.get("warnings", [])),
-                                    done.already_stored, done.conflicts)
+                return ImportResult(
+                    kind,
+                    len(frame),
+                    done.added,
+                    list(frame.attrs.get("warnings", [])),
+                    done.already_stored,
+                    done.conflicts,
+                )
     else:
         raise ValueError(f"kind must be one of {IMPORT_KINDS}, not {kind!r}")
     return ImportResult(kind, len(frame), written, list(frame.attrs.get("warnings", [])))
@@ -78,5 +88,8 @@ def import_file(store: Store, kind: str, path: str | Path, recorded_by: str | No
 
 def _streamable(path: str | Path) -> bool:
     path = Path(path)
-    return (path.suffix.lower() in (".csv", ".parquet") and path.is_file()
-            and path.stat().st_size > STREAM_ABOVE_BYTES)
+    return (
+        path.suffix.lower() in (".csv", ".parquet")
+        and path.is_file()
+        and path.stat().st_size > STREAM_ABOVE_BYTES
+    )

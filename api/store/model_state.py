@@ -4,6 +4,7 @@ The registry's ``CURRENT`` pointer is the truth; this row is refreshed whenever 
 loads a model or an admin promotes one, so the database alone can say which model
 produced the recommendations its outcomes refer to.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import update
@@ -14,7 +15,8 @@ from api.store.models import ModelState, utcnow
 
 def mirror_current_version(session: Session, version: str | None, by: str | None) -> None:
     session.execute(
-        update(ModelState).where(ModelState.id == 1)
+        update(ModelState)
+        .where(ModelState.id == 1)
         .where(ModelState.current_version.is_distinct_from(version))
         .values(current_version=version, updated_by=by, updated_at=utcnow())
     )

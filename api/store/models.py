@@ -9,6 +9,7 @@ right by a *revision* (correction or void, who, when, why), itself append-only; 
 outcome's current value is its latest revision (see :mod:`api.store.outcomes`).
 Follow-ups of a pair by the responsible office are append-only too: the latest is current.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -89,8 +90,10 @@ class Outcome(Base):
     """One recorded stage for a pair, as first recorded. Append-only."""
 
     __tablename__ = "outcomes"
-    __table_args__ = (Index("ix_outcomes_pair", "umkm_id", "firm_id"),
-                      Index("ux_outcomes_natural_key", "natural_key", unique=True))
+    __table_args__ = (
+        Index("ix_outcomes_pair", "umkm_id", "firm_id"),
+        Index("ux_outcomes_natural_key", "natural_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     umkm_id: Mapped[str] = mapped_column(ForeignKey("umkm.umkm_id"))

@@ -17,6 +17,7 @@ whether the engine had recommended the pair under which model version, so retrai
 separate engine-suggested pairs from the facilitators' own picks. Nothing here updates or
 deletes a row (and the database's triggers refuse to).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,12 +36,20 @@ from api.store.models import Followup, Outcome, OutcomeRevision
 from matcher.data import lifecycle, rules
 from matcher.data.errors import MatcherError
 from matcher.data.outcome_state import apply_revisions, latest_per_pair
-from matcher.i18n import Message
 from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
+from matcher.i18n import Message
 
 #: the values of an outcome that a correction may change (pair and provenance are fixed)
-VALUE_FIELDS = ("stage", "date", "contract_value_idr", "realised_value_idr", "scheme",
-                "event_id", "declined_by", "note")
+VALUE_FIELDS = (
+    "stage",
+    "date",
+    "contract_value_idr",
+    "realised_value_idr",
+    "scheme",
+    "event_id",
+    "declined_by",
+    "note",
+)
 #: the values an outcomes file carries (it has no note: a file row matches a stored outcome
 #: whatever note the facilitator wrote beside it)
 FILE_VALUE_FIELDS = tuple(f for f in VALUE_FIELDS if f != "note")
@@ -66,9 +75,12 @@ class OutcomeConflict(OutcomeError):
 
 # --------------------------------------------------------------------------- values
 
+
 def natural_key(umkm_id: str, firm_id: str, stage: str, date: dt.date) -> str:
     """What makes two outcomes the same one: pair, stage and date (hashed: any IDs fit)."""
-    return hashlib.sha256(json.dumps([umkm_id, firm_id, stage, date.isoformat()]).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps([umkm_id, firm_id, stage, date.isoformat()]).encode()
+    ).hexdigest()
 
 
 def _clean_values(values: dict) -> dict:
@@ -76,12 +88,16 @@ def _clean_values(values: dict) -> dict:
     out = dict(values)
     stage = lifecycle.canonical_value("stage", out.get("stage"))
     if stage is None:
-        raise OutcomeError(f"stage {out.get('stage')!r}: expected one of {lifecycle.describe('stage')}")
+        raise OutcomeError(
+            f"stage {out.get('stage')!r}: expected one of {lifecycle.describe('stage')}"
+        )
     out["stage"] = stage
     if out.get("scheme") not in (None, ""):
         scheme = lifecycle.canonical_value("scheme", out["scheme"])
         if scheme is None:
-            raise OutcomeError(f"scheme {out['scheme']!r}: expected one of {lifecycle.describe('scheme')}")
+            raise OutcomeError(
+                f"scheme {out['scheme']!r}: expected one of {lifecycle.describe('scheme')}"
+            )
         out["scheme"] = scheme
     else:
         out["scheme"] = None
@@ -120,6 +136,7 @@ def _values_of(row) -> dict:
 def _same(a: dict, b: dict) -> bool:
     def norm(v):
         return None if v is None or (isinstance(v, float) and pd.isna(v)) else v
+
     return all(norm(a.get(k)) == norm(b.get(k)) for k in VALUE_FIELDS)
 
 
@@ -147,8 +164,11 @@ def _states(session: Session, outcomes: list[Outcome]) -> list[OutcomeState]:
     ids = [o.id for o in outcomes]
     revs: dict[int, list[OutcomeRevision]] = {i: [] for i in ids}
     if ids:
-        for r in session.scalars(select(OutcomeRevision).where(OutcomeRevision.outcome_id.in_(ids))
-                                 .order_by(OutcomeRevision.id)):
+        for r in session.scalars(
+            select(OutcomeRevision)
+            .where(OutcomeRevision.outcome_id.in_(ids))
+            .order_by(OutcomeRevision.id)
+        ):
             revs[r.outcome_id].append(r)
     return [OutcomeState(o, revs[o.id]) for o in outcomes]
 
@@ -162,28 +182,56 @@ def outcome_state(session: Session, outcome_id: int) -> OutcomeState:
 
 # --------------------------------------------------------------------------- recording
 
+
 def record_outcome(
-    session: Session, *, umkm_id: str, firm_id: str, stage: str, date: dt.date,
-    contract_value_idr: float | None = None, realised_value_idr: float | None = None,
-    scheme: str | None = None, event_id: str | None = None, declined_by: str | None = None,
-    note: str | None = None, recorded_by: str | None, source: str, recommended_by_engine: bool | None = None,
+    session: Session,
+    *,
+    umkm_id: str,
+    firm_id: str,
+    stage: str,
+    date: dt.date,
+    contract_value_idr: float | None = None,
+    realised_value_idr: float | None = None,
+    scheme: str | None = None,
+    event_id: str | None = None,
+    declined_by: str | None = None,
+    note: str | None = None,
+    recorded_by: str | None,
+    source: str,
+    recommended_by_engine: bool | None = None,
     model_version: str | None = None,
 ) -> tuple[Outcome, bool]:
     """Record one outcome; ``(row, created)``. Idempotent: the same outcome again returns
     the stored row with ``created=False``. Raises OutcomeError (bad value, date in the
     future) or OutcomeConflict (same pair, stage and date already stored with other values,
     or as first recorded before a correction or void changed it)."""
-    values = _clean_values(dict(stage=stage, date=date, contract_value_idr=contract_value_idr,
-                                realised_value_idr=realised_value_idr, scheme=scheme,
-                                event_id=event_id, declined_by=declined_by, note=note))
+    values = _clean_values(
+        dict(
+            stage=stage,
+            date=date,
+            contract_value_idr=contract_value_idr,
+            realised_value_idr=realised_value_idr,
+            scheme=scheme,
+            event_id=event_id,
+            declined_by=declined_by,
+            note=note,
+        )
+    )
     existing = _matching(session, umkm_id, firm_id, values)
     if existing is not None:
         return existing, False
     key = natural_key(umkm_id, firm_id, values["stage"], values["date"])
-    row = Outcome(umkm_id=umkm_id, firm_id=firm_id, grade=STAGE_GRADE[values["stage"]],
-                  recorded_by=recorded_by, source=source, natural_key=key,
-                  recommended_by_engine=recommended_by_engine, model_version=model_version,
-                  **values)
+    row = Outcome(
+        umkm_id=umkm_id,
+        firm_id=firm_id,
+        grade=STAGE_GRADE[values["stage"]],
+        recorded_by=recorded_by,
+        source=source,
+        natural_key=key,
+        recommended_by_engine=recommended_by_engine,
+        model_version=model_version,
+        **values,
+    )
     try:
         with session.begin_nested():  # a concurrent identical post loses the race here
             session.add(row)
@@ -204,35 +252,61 @@ def append_outcome(session: Session, **kwargs) -> Outcome:
 def _matching(session: Session, umkm_id: str, firm_id: str, values: dict) -> Outcome | None:
     """The stored outcome of this pair with the same stage and date (current value, or as
     first recorded): returned when its values agree; OutcomeConflict when they do not."""
-    rows = list(session.scalars(select(Outcome).where(
-        Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id).order_by(Outcome.id)))
+    rows = list(
+        session.scalars(
+            select(Outcome)
+            .where(Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id)
+            .order_by(Outcome.id)
+        )
+    )
     for state in _states(session, rows):
         current = state.current
         if current and current["stage"] == values["stage"] and current["date"] == values["date"]:
             if _same(current, values):
                 return state.outcome
-            raise OutcomeConflict(Message(
-                "outcomes.error.conflict", id=state.outcome.id, stage=values["stage"],
-                date=f"{values['date']:%Y-%m-%d}", pair=f"{umkm_id}/{firm_id}"), state.outcome.id)
+            raise OutcomeConflict(
+                Message(
+                    "outcomes.error.conflict",
+                    id=state.outcome.id,
+                    stage=values["stage"],
+                    date=f"{values['date']:%Y-%m-%d}",
+                    pair=f"{umkm_id}/{firm_id}",
+                ),
+                state.outcome.id,
+            )
     for state in _states(session, rows):
         first = _values_of(state.outcome)
         if first["stage"] == values["stage"] and first["date"] == values["date"]:
-            key = "outcomes.error.conflict_voided" if state.voided else "outcomes.error.conflict_corrected"
-            raise OutcomeConflict(Message(
-                key, id=state.outcome.id, stage=values["stage"], date=f"{values['date']:%Y-%m-%d}",
-                pair=f"{umkm_id}/{firm_id}"), state.outcome.id)
+            key = (
+                "outcomes.error.conflict_voided"
+                if state.voided
+                else "outcomes.error.conflict_corrected"
+            )
+            raise OutcomeConflict(
+                Message(
+                    key,
+                    id=state.outcome.id,
+                    stage=values["stage"],
+                    date=f"{values['date']:%Y-%m-%d}",
+                    pair=f"{umkm_id}/{firm_id}",
+                ),
+                state.outcome.id,
+            )
     return None
 
 
-def correct_outcome(session: Session, outcome_id: int, *, reason: str, by: str | None,
-                    **changes) -> OutcomeRevision:
+def correct_outcome(
+    session: Session, outcome_id: int, *, reason: str, by: str | None, **changes
+) -> OutcomeRevision:
     """Record a correction of ``outcome_id``: ``changes`` (any of :data:`VALUE_FIELDS`)
     over its current value (over its last value when it was voided: this restores it)."""
     reason = _reason(reason)
     unknown = set(changes) - set(VALUE_FIELDS)
     if unknown:
-        raise OutcomeError(f"cannot correct {', '.join(sorted(unknown))}; "
-                           f"a correction may change {', '.join(VALUE_FIELDS)}")
+        raise OutcomeError(
+            f"cannot correct {', '.join(sorted(unknown))}; "
+            f"a correction may change {', '.join(VALUE_FIELDS)}"
+        )
     state = outcome_state(session, outcome_id)
     before = state.current or _last_values(state)
     merged = {**before, **changes}
@@ -240,15 +314,25 @@ def correct_outcome(session: Session, outcome_id: int, *, reason: str, by: str |
         merged["declined_by"] = None
     values = _clean_values(merged)
     if state.current is not None and _same(values, state.current):
-        raise OutcomeConflict(Message("outcomes.error.nothing_to_correct", id=outcome_id), outcome_id)
-    rev = OutcomeRevision(outcome_id=outcome_id, action="correct", grade=STAGE_GRADE[values["stage"]],
-                          reason=reason, revised_by=by, **values)
+        raise OutcomeConflict(
+            Message("outcomes.error.nothing_to_correct", id=outcome_id), outcome_id
+        )
+    rev = OutcomeRevision(
+        outcome_id=outcome_id,
+        action="correct",
+        grade=STAGE_GRADE[values["stage"]],
+        reason=reason,
+        revised_by=by,
+        **values,
+    )
     session.add(rev)
     session.flush()
     return rev
 
 
-def void_outcome(session: Session, outcome_id: int, *, reason: str, by: str | None) -> OutcomeRevision:
+def void_outcome(
+    session: Session, outcome_id: int, *, reason: str, by: str | None
+) -> OutcomeRevision:
     """Record that ``outcome_id`` should not count (entered by mistake, wrong pair ...)."""
     reason = _reason(reason)
     state = outcome_state(session, outcome_id)
@@ -274,10 +358,16 @@ def _last_values(state: OutcomeState) -> dict:
 
 # --------------------------------------------------------------------------- reading
 
+
 def pair_history(session: Session, umkm_id: str, firm_id: str) -> list[OutcomeState]:
     """Every outcome of the pair in the order recorded, each with its revisions."""
-    rows = list(session.scalars(select(Outcome).where(
-        Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id).order_by(Outcome.id)))
+    rows = list(
+        session.scalars(
+            select(Outcome)
+            .where(Outcome.umkm_id == umkm_id, Outcome.firm_id == firm_id)
+            .order_by(Outcome.id)
+        )
+    )
     return _states(session, rows)
 
 
@@ -287,8 +377,9 @@ def umkm_history(session: Session, umkm_id: str) -> list[OutcomeState]:
     return _states(session, list_outcomes(session, umkm_id))
 
 
-def outcomes_version(session: Session, umkm_id: str | None = None,
-                     firm_id: str | None = None) -> tuple[int, int, int, int]:
+def outcomes_version(
+    session: Session, umkm_id: str | None = None, firm_id: str | None = None
+) -> tuple[int, int, int, int]:
     """A value that changes whenever an outcome of this UMKM (or firm) is recorded,
     corrected or voided: (count, newest id) of its outcome rows and of their revisions.
 
@@ -300,12 +391,19 @@ def outcomes_version(session: Session, umkm_id: str | None = None,
     owned = [] if umkm_id is None else [Outcome.umkm_id == umkm_id]
     owned += [] if firm_id is None else [Outcome.firm_id == firm_id]
     ids = select(Outcome.id).where(*owned)
-    row = session.execute(select(*(
-        select(agg).where(*where).scalar_subquery()
-        for agg, where in ((func.count(Outcome.id), owned), (func.max(Outcome.id), owned),
-                           (func.count(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]),
-                           (func.max(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]))
-    ))).one()
+    row = session.execute(
+        select(
+            *(
+                select(agg).where(*where).scalar_subquery()
+                for agg, where in (
+                    (func.count(Outcome.id), owned),
+                    (func.max(Outcome.id), owned),
+                    (func.count(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]),
+                    (func.max(OutcomeRevision.id), [OutcomeRevision.outcome_id.in_(ids)]),
+                )
+            )
+        )
+    ).one()
     return tuple(int(v or 0) for v in row)
 
 
@@ -314,28 +412,45 @@ def outcomes_versions(session: Session) -> dict[str, tuple[int, int, int, int]]:
     (a UMKM without any has ``(0, 0, 0, 0)``)."""
     from sqlalchemy import func
 
-    out = {u: [int(n), int(m or 0), 0, 0] for u, n, m in session.execute(
-        select(Outcome.umkm_id, func.count(Outcome.id), func.max(Outcome.id)).group_by(Outcome.umkm_id))}
+    out = {
+        u: [int(n), int(m or 0), 0, 0]
+        for u, n, m in session.execute(
+            select(Outcome.umkm_id, func.count(Outcome.id), func.max(Outcome.id)).group_by(
+                Outcome.umkm_id
+            )
+        )
+    }
     for u, n, m in session.execute(
-            select(Outcome.umkm_id, func.count(OutcomeRevision.id), func.max(OutcomeRevision.id))
-            .join(Outcome, Outcome.id == OutcomeRevision.outcome_id).group_by(Outcome.umkm_id)):
+        select(Outcome.umkm_id, func.count(OutcomeRevision.id), func.max(OutcomeRevision.id))
+        .join(Outcome, Outcome.id == OutcomeRevision.outcome_id)
+        .group_by(Outcome.umkm_id)
+    ):
         out[u][2:] = [int(n), int(m or 0)]
     return {u: tuple(v) for u, v in out.items()}
 
 
 def list_outcomes(session: Session, umkm_id: str) -> list[Outcome]:
     """A UMKM's outcomes in the order they were recorded (as first recorded)."""
-    return list(session.scalars(
-        select(Outcome).where(Outcome.umkm_id == umkm_id).order_by(Outcome.id)
-    ))
+    return list(
+        session.scalars(select(Outcome).where(Outcome.umkm_id == umkm_id).order_by(Outcome.id))
+    )
 
 
-_REVISED = ("stage", "grade", "date", "contract_value_idr", "realised_value_idr", "scheme",
-            "event_id", "declined_by")
+_REVISED = (
+    "stage",
+    "grade",
+    "date",
+    "contract_value_idr",
+    "realised_value_idr",
+    "scheme",
+    "event_id",
+    "declined_by",
+)
 
 
-def current_outcomes(session: Session, umkm_id: str | None = None,
-                     firm_id: str | None = None) -> pd.DataFrame:
+def current_outcomes(
+    session: Session, umkm_id: str | None = None, firm_id: str | None = None
+) -> pd.DataFrame:
     """Every outcome's current value, voided ones left out, in recording order: the
     canonical outcome columns plus ``id``, ``recommended_by_engine`` and ``revised``.
     ``umkm_id`` / ``firm_id`` read only that UMKM's (firm's) outcomes (a match request
@@ -343,8 +458,9 @@ def current_outcomes(session: Session, umkm_id: str | None = None,
     base_cols = ["id", *OUTCOME_COLUMNS, "recommended_by_engine"]
     owned = [] if umkm_id is None else [Outcome.umkm_id == umkm_id]
     owned += [] if firm_id is None else [Outcome.firm_id == firm_id]
-    rows = session.execute(select(*(getattr(Outcome, c) for c in base_cols)).where(*owned)
-                           .order_by(Outcome.id)).all()
+    rows = session.execute(
+        select(*(getattr(Outcome, c) for c in base_cols)).where(*owned).order_by(Outcome.id)
+    ).all()
     frame = pd.DataFrame([tuple(r) for r in rows], columns=base_cols)
     rev_cols = ["outcome_id", "action", *_REVISED]
     revised = select(*(getattr(OutcomeRevision, c) for c in rev_cols)).order_by(OutcomeRevision.id)
@@ -356,10 +472,17 @@ def current_outcomes(session: Session, umkm_id: str | None = None,
     # retrain, and one dated 2099 hid every later stage of its pair) are left out, loudly
     bad = frame["date"].map(lambda d: rules.date_problem(d) is not None).astype(bool)
     if bad.any():
-        log.warning("%d stored outcome(s) dated outside %s are left out: %s",
-                    int(bad.sum()), rules.date_rule(),
-                    ", ".join(f"#{i} {u}/{f} {d}" for i, u, f, d in frame.loc[
-                        bad, ["id", "umkm_id", "firm_id", "date"]].head(5).itertuples(index=False)))
+        log.warning(
+            "%d stored outcome(s) dated outside %s are left out: %s",
+            int(bad.sum()),
+            rules.date_rule(),
+            ", ".join(
+                f"#{i} {u}/{f} {d}"
+                for i, u, f, d in frame.loc[bad, ["id", "umkm_id", "firm_id", "date"]]
+                .head(5)
+                .itertuples(index=False)
+            ),
+        )
         frame = frame[~bad.to_numpy()].reset_index(drop=True)
     frame["date"] = pd.to_datetime(frame["date"]).astype("datetime64[ns]")
     frame["grade"] = frame["grade"].astype(int)
@@ -370,8 +493,9 @@ def current_outcomes(session: Session, umkm_id: str | None = None,
     return frame
 
 
-def outcomes_frame(session: Session, umkm_id: str | None = None,
-                   firm_id: str | None = None) -> pd.DataFrame:
+def outcomes_frame(
+    session: Session, umkm_id: str | None = None, firm_id: str | None = None
+) -> pd.DataFrame:
     """The canonical outcomes frame for training: every outcome's current value (corrected,
     voided ones left out), then one row per pair, the latest date winning (on a tie, the
     later recorded outcome). ``umkm_id`` / ``firm_id``: only that UMKM's (firm's) pairs."""
@@ -383,11 +507,13 @@ def outcomes_provenance(session: Session) -> pd.DataFrame:
     per pair in :func:`outcomes_frame`."""
     frame = latest_per_pair(current_outcomes(session))
     marker = frame["recommended_by_engine"].map({True: 1.0, False: 0.0}).astype(float)
-    return pd.DataFrame({"umkm_id": frame["umkm_id"], "firm_id": frame["firm_id"],
-                         "recommended_by_engine": marker})
+    return pd.DataFrame(
+        {"umkm_id": frame["umkm_id"], "firm_id": frame["firm_id"], "recommended_by_engine": marker}
+    )
 
 
 # --------------------------------------------------------------------------- import
+
 
 @dataclass
 class ImportedOutcomes:
@@ -396,8 +522,9 @@ class ImportedOutcomes:
     conflicts: list[str]  # one line per file row that contradicts a stored outcome
 
 
-def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by: str | None,
-                             source: str = "file") -> ImportedOutcomes:
+def append_imported_outcomes(
+    session: Session, frame: pd.DataFrame, recorded_by: str | None, source: str = "file"
+) -> ImportedOutcomes:
     """Append a canonical outcomes frame (every row, not only the latest per pair).
 
     A row equal to a stored outcome (same pair, stage and date, same values: its current
@@ -410,25 +537,49 @@ def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by:
     rows = frame.assign(file_row=frame.attrs.get("rows") or [i + 2 for i in range(len(frame))])
     rows = rows.drop_duplicates(key_cols + value_cols, keep="first")
     stored = current_outcomes(session)
-    firsts = pd.DataFrame([tuple(r) for r in session.execute(
-        select(Outcome.id, *(getattr(Outcome, c) for c in ("umkm_id", "firm_id", *FILE_VALUE_FIELDS))))],
-        columns=["id", "umkm_id", "firm_id", *FILE_VALUE_FIELDS])
+    firsts = pd.DataFrame(
+        [
+            tuple(r)
+            for r in session.execute(
+                select(
+                    Outcome.id,
+                    *(getattr(Outcome, c) for c in ("umkm_id", "firm_id", *FILE_VALUE_FIELDS)),
+                )
+            )
+        ],
+        columns=["id", "umkm_id", "firm_id", *FILE_VALUE_FIELDS],
+    )
     firsts["date"] = pd.to_datetime(firsts["date"]).astype("datetime64[ns]")
     for money in ("contract_value_idr", "realised_value_idr"):  # all NULL reads as object
         firsts[money] = pd.to_numeric(firsts[money], errors="coerce").astype(float)
-    known = pd.concat([stored[["id", *key_cols, *value_cols]], firsts[["id", *key_cols, *value_cols]]])
+    known = pd.concat(
+        [stored[["id", *key_cols, *value_cols]], firsts[["id", *key_cols, *value_cols]]]
+    )
     known = known.drop_duplicates(key_cols + value_cols)
-    same = rows.merge(known[key_cols + value_cols].drop_duplicates(), how="left",
-                      on=key_cols + value_cols, indicator=True)["_merge"].eq("both").to_numpy()
+    same = (
+        rows.merge(
+            known[key_cols + value_cols].drop_duplicates(),
+            how="left",
+            on=key_cols + value_cols,
+            indicator=True,
+        )["_merge"]
+        .eq("both")
+        .to_numpy()
+    )
     clash = rows.merge(known[["id", *key_cols]].drop_duplicates(key_cols), how="left", on=key_cols)
     clash_id = clash["id"].to_numpy()
     conflict = ~same & pd.notna(clash_id)
     conflicts = [
         f"row {int(r)}: {u}/{f} {s} {d:%Y-%m-%d} is stored as outcome #{int(i)} with other "
         f"values; not imported (correct outcome #{int(i)} instead)"
-        for r, u, f, s, d, i in zip(rows["file_row"][conflict], rows["umkm_id"][conflict],
-                                    rows["firm_id"][conflict], rows["stage"][conflict],
-                                    rows["date"][conflict], clash_id[conflict])
+        for r, u, f, s, d, i in zip(
+            rows["file_row"][conflict],
+            rows["umkm_id"][conflict],
+            rows["firm_id"][conflict],
+            rows["stage"][conflict],
+            rows["date"][conflict],
+            clash_id[conflict],
+        )
     ]
     new = rows[~same & ~conflict]
     again = new.duplicated(key_cols, keep="first").to_numpy()  # one value per key from one file
@@ -436,16 +587,28 @@ def append_imported_outcomes(session: Session, frame: pd.DataFrame, recorded_by:
         kept_rows = new[~again].set_index(key_cols)["file_row"]
         for r in new[again].itertuples(index=False):
             kept = int(kept_rows.loc[(r.umkm_id, r.firm_id, r.stage, r.date)])
-            conflicts.append(f"row {r.file_row}: {r.umkm_id}/{r.firm_id} {r.stage} {r.date:%Y-%m-%d} "
-                             f"is also in row {kept} with other values; row {kept} imported")
+            conflicts.append(
+                f"row {r.file_row}: {r.umkm_id}/{r.firm_id} {r.stage} {r.date:%Y-%m-%d} "
+                f"is also in row {kept} with other values; row {kept} imported"
+            )
     new = new[~again]
     records = [
-        dict(umkm_id=r.umkm_id, firm_id=r.firm_id, stage=r.stage, grade=STAGE_GRADE[r.stage],
-             date=r.date.date(), contract_value_idr=_none(r.contract_value_idr),
-             realised_value_idr=_none(r.realised_value_idr), scheme=_none(r.scheme),
-             event_id=_none(r.event_id), declined_by=_none(r.declined_by),
-             recorded_by=recorded_by, source="import", recorded_at=dt.datetime.now(dt.timezone.utc),
-             natural_key=natural_key(r.umkm_id, r.firm_id, r.stage, r.date.date()))
+        dict(
+            umkm_id=r.umkm_id,
+            firm_id=r.firm_id,
+            stage=r.stage,
+            grade=STAGE_GRADE[r.stage],
+            date=r.date.date(),
+            contract_value_idr=_none(r.contract_value_idr),
+            realised_value_idr=_none(r.realised_value_idr),
+            scheme=_none(r.scheme),
+            event_id=_none(r.event_id),
+            declined_by=_none(r.declined_by),
+            recorded_by=recorded_by,
+            source="import",
+            recorded_at=dt.datetime.now(dt.UTC),
+            natural_key=natural_key(r.umkm_id, r.firm_id, r.stage, r.date.date()),
+        )
         for r in new.itertuples(index=False)
     ]
     if records:
@@ -460,11 +623,22 @@ def _none(value):
 
 # --------------------------------------------------------------------------- follow-ups
 
-def record_followup(session: Session, *, umkm_id: str, firm_id: str, status: str,
-                    office: str | None = None, person: str | None = None,
-                    next_step: str | None = None, next_date: dt.date | None = None,
-                    note: str | None = None, date: dt.date | None = None,
-                    recorded_by: str | None, source: str) -> Followup:
+
+def record_followup(
+    session: Session,
+    *,
+    umkm_id: str,
+    firm_id: str,
+    status: str,
+    office: str | None = None,
+    person: str | None = None,
+    next_step: str | None = None,
+    next_date: dt.date | None = None,
+    note: str | None = None,
+    date: dt.date | None = None,
+    recorded_by: str | None,
+    source: str,
+) -> Followup:
     """Append the office's follow-up of a pair (status in any known spelling)."""
     canonical = lifecycle.canonical_value("status", status)
     if canonical is None:
@@ -473,15 +647,27 @@ def record_followup(session: Session, *, umkm_id: str, firm_id: str, status: str
     problem = rules.date_problem(date)
     if problem:
         raise OutcomeError(f"date {date:%Y-%m-%d}: expected {problem}")
-    row = Followup(umkm_id=umkm_id, firm_id=firm_id, status=canonical, office=office, person=person,
-                   next_step=next_step, next_date=next_date, note=note, date=date,
-                   recorded_by=recorded_by, source=source)
+    row = Followup(
+        umkm_id=umkm_id,
+        firm_id=firm_id,
+        status=canonical,
+        office=office,
+        person=person,
+        next_step=next_step,
+        next_date=next_date,
+        note=note,
+        date=date,
+        recorded_by=recorded_by,
+        source=source,
+    )
     session.add(row)
     session.flush()
     return row
 
 
-def append_imported_followups(session: Session, frame: pd.DataFrame, recorded_by: str | None) -> int:
+def append_imported_followups(
+    session: Session, frame: pd.DataFrame, recorded_by: str | None
+) -> int:
     """Append a canonical follow-up frame; rows already stored (all values equal) are skipped."""
     cols = list(FOLLOWUP_COLUMNS)
     stored = followups_frame(session)[cols]
@@ -489,11 +675,20 @@ def append_imported_followups(session: Session, frame: pd.DataFrame, recorded_by
     merged = rows.merge(stored.drop_duplicates(), how="left", on=cols, indicator=True)
     new = rows[merged["_merge"].eq("left_only").to_numpy()]
     records = [
-        dict(umkm_id=r.umkm_id, firm_id=r.firm_id, status=r.status, office=_none(r.office),
-             person=_none(r.person), next_step=_none(r.next_step),
-             next_date=None if pd.isna(r.next_date) else r.next_date.date(), note=_none(r.note),
-             date=r.date.date(), recorded_by=recorded_by, source="import",
-             recorded_at=dt.datetime.now(dt.timezone.utc))
+        dict(
+            umkm_id=r.umkm_id,
+            firm_id=r.firm_id,
+            status=r.status,
+            office=_none(r.office),
+            person=_none(r.person),
+            next_step=_none(r.next_step),
+            next_date=None if pd.isna(r.next_date) else r.next_date.date(),
+            note=_none(r.note),
+            date=r.date.date(),
+            recorded_by=recorded_by,
+            source="import",
+            recorded_at=dt.datetime.now(dt.UTC),
+        )
         for r in new.itertuples(index=False)
     ]
     if records:
@@ -502,8 +697,9 @@ def append_imported_followups(session: Session, frame: pd.DataFrame, recorded_by
     return len(records)
 
 
-def followups_frame(session: Session, umkm_id: str | None = None,
-                    firm_id: str | None = None) -> pd.DataFrame:
+def followups_frame(
+    session: Session, umkm_id: str | None = None, firm_id: str | None = None
+) -> pd.DataFrame:
     """Follow-ups in the canonical columns plus ``id``, ``recorded_by``, ``recorded_at``,
     oldest first (optionally of one pair)."""
     cols = ["id", *FOLLOWUP_COLUMNS, "recorded_by", "recorded_at"]

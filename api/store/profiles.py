@@ -5,6 +5,7 @@ same transaction, so a running server notices new profiles and rebuilds its serv
 Reads give back canonical frames (for :class:`matcher.service.MatchService`) or plain
 records (for API responses) through the same conversion.
 """
+
 from __future__ import annotations
 
 import math
@@ -40,21 +41,37 @@ class ProfileKind:
 
 
 UMKM = ProfileKind(
-    table=Umkm, id_column="umkm_id", columns=UMKM_COLUMNS,
+    table=Umkm,
+    id_column="umkm_id",
+    columns=UMKM_COLUMNS,
     list_columns=("kbli", "certifications"),
-    float_columns=("lat", "lon", "annual_revenue_idr", "employees", "monthly_capacity_idr",
-                   "year_founded", "export_experience", "modal_usaha_idr"),
+    float_columns=(
+        "lat",
+        "lon",
+        "annual_revenue_idr",
+        "employees",
+        "monthly_capacity_idr",
+        "year_founded",
+        "export_experience",
+        "modal_usaha_idr",
+    ),
     int_columns=(),
-    kbli_columns=("kbli",), certificate_column="certifications", scale_column="scale",
+    kbli_columns=("kbli",),
+    certificate_column="certifications",
+    scale_column="scale",
     text_columns=("name", "products"),
 )
 FIRMS = ProfileKind(
-    table=Firm, id_column="firm_id", columns=FIRM_COLUMNS,
+    table=Firm,
+    id_column="firm_id",
+    columns=FIRM_COLUMNS,
     list_columns=("kbli", "needed_kbli", "required_certifications"),
     float_columns=("lat", "lon", "budget_idr"),
     int_columns=("max_partners",),
-    kbli_columns=("kbli", "needed_kbli"), certificate_column="required_certifications",
-    scale_column="preferred_scale", text_columns=("name", "needs"),
+    kbli_columns=("kbli", "needed_kbli"),
+    certificate_column="required_certifications",
+    scale_column="preferred_scale",
+    text_columns=("name", "needs"),
 )
 _UPSERT_BATCH = 500
 
@@ -128,7 +145,9 @@ def upsert_profiles(session: Session, frame: pd.DataFrame, kind: ProfileKind) ->
         stmt = insert(kind.table).values(batch)
         stmt = stmt.on_conflict_do_update(
             index_elements=[kind.id_column],
-            set_={c: stmt.excluded[c] for c in (*kind.columns, "updated_at") if c != kind.id_column},
+            set_={
+                c: stmt.excluded[c] for c in (*kind.columns, "updated_at") if c != kind.id_column
+            },
         )
         session.execute(stmt)
     bump_revision(session)
@@ -166,10 +185,13 @@ class Staging:
         self.store, self.kind, self.rows = store, kind, 0
         target = kind.table.__table__
         self.md = MetaData()
-        self.table = Table(f"staging_{kind.table.__tablename__}_{uuid.uuid4().hex[:10]}", self.md,
-                           *(Column(c.name, c.type) for c in target.columns if c.name in kind.columns))
+        self.table = Table(
+            f"staging_{kind.table.__tablename__}_{uuid.uuid4().hex[:10]}",
+            self.md,
+            *(Column(c.name, c.type) for c in target.columns if c.name in kind.columns),
+        )
 
-    def __enter__(self) -> "Staging":
+    def __enter__(self) -> Staging:
         self.md.create_all(self.store.engine)
         return self
 
@@ -182,8 +204,10 @@ class Staging:
         with self.store.transaction() as session:
             conn = session.connection()
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-            sql = (f"INSERT INTO {self.table.name} ({', '.join(cols)}) "
-                   f"VALUES ({', '.join([mark] * len(cols))})")
+            sql = (
+                f"INSERT INTO {self.table.name} ({', '.join(cols)}) "
+                f"VALUES ({', '.join([mark] * len(cols))})"
+            )
             for start in range(0, len(frame), batch):
                 rows = _rows_for_db(frame.iloc[start : start + batch], self.kind)
                 conn.exec_driver_sql(sql, rows)
@@ -287,27 +311,42 @@ def _filtered(kind: ProfileKind, f: ProfileFilter, region: Region | None) -> Sel
     elif f.regency:
         stmt = stmt.where(func.lower(t.regency) == f.regency.lower())
     if f.kbli_prefix is not None:  # an empty tuple (a title naming no code) matches nothing
-        stmt = stmt.where(or_(false(), *(
-            or_(getattr(t, c).like(f"{p}%"), getattr(t, c).like(f"%;{p}%"))
-            for p in _alternatives(f.kbli_prefix) for c in kind.kbli_columns
-        )))
+        stmt = stmt.where(
+            or_(
+                false(),
+                *(
+                    or_(getattr(t, c).like(f"{p}%"), getattr(t, c).like(f"%;{p}%"))
+                    for p in _alternatives(f.kbli_prefix)
+                    for c in kind.kbli_columns
+                ),
+            )
+        )
     if f.certificate:
         stmt = stmt.where(_listed(getattr(t, kind.certificate_column), f.certificate.lower()))
     if f.scale:
         stmt = stmt.where(getattr(t, kind.scale_column) == f.scale.lower())
     if f.q:
-        stmt = stmt.where(or_(*(
-            func.lower(getattr(t, c)).like(f"%{term.lower()}%")
-            for term in _alternatives(f.q) for c in kind.text_columns
-        )))
+        stmt = stmt.where(
+            or_(
+                *(
+                    func.lower(getattr(t, c)).like(f"%{term.lower()}%")
+                    for term in _alternatives(f.q)
+                    for c in kind.text_columns
+                )
+            )
+        )
     if f.investment_type and hasattr(t, "investment_type"):
         stmt = stmt.where(t.investment_type == f.investment_type.upper())
     return stmt
 
 
 def search_profiles(
-    session: Session, kind: ProfileKind, f: ProfileFilter, region: Region | None,
-    limit: int, offset: int,
+    session: Session,
+    kind: ProfileKind,
+    f: ProfileFilter,
+    region: Region | None,
+    limit: int,
+    offset: int,
 ) -> tuple[list[dict], int]:
     """One page of matching profiles (ordered by ID) and the total count of matches."""
     stmt = _filtered(kind, f, region)
@@ -322,5 +361,7 @@ def existing_ids(session: Session, kind: ProfileKind, ids: Iterable[str]) -> set
     ids = list(dict.fromkeys(ids))
     found: set[str] = set()
     for start in range(0, len(ids), _UPSERT_BATCH):
-        found.update(session.scalars(select(col).where(col.in_(ids[start : start + _UPSERT_BATCH]))))
+        found.update(
+            session.scalars(select(col).where(col.in_(ids[start : start + _UPSERT_BATCH])))
+        )
     return found

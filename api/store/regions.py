@@ -5,6 +5,7 @@ for in-memory frames (the service's UMKM when ranking UMKM for a firm), so the t
 never disagree. Names compare case-insensitively; province names are the canonical ones
 the loaders produce (e.g. "Jawa Timur").
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ class Region:
     regency: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Region":
+    def parse(cls, text: str) -> Region:
         """``"PROVINCE"`` or ``"PROVINCE/REGENCY"`` (as typed on the command line)."""
         province, _, regency = text.partition("/")
         province, regency = province.strip(), regency.strip()

@@ -6,6 +6,7 @@ little plain JavaScript at ``/static/web``, and the API's Swagger UI assets at
 host. Every word comes from :mod:`matcher.i18n` (``messages/web.toml`` and the shared
 ``common.toml``). Handlers call the same store and service functions as the API routers.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,7 +37,8 @@ def install(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url, title=f"{app.title} — API",
+            openapi_url=app.openapi_url,
+            title=f"{app.title} — API",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
             swagger_css_url="/static/docs/swagger-ui.css",
             swagger_favicon_url="/static/docs/favicon.png",

@@ -4,6 +4,7 @@ Pages call the same store and service functions as the API routers; this module 
 what a browser needs around them (cookies, redirects, templates). Errors a facilitator
 may meet become a page in their language, never JSON or a traceback.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -56,15 +57,21 @@ def templates(request: Request) -> Jinja2Templates:
     if templates is None:  # built on first use, not at import
         templates = Jinja2Templates(directory=str(HERE / "templates"))
         env = templates.env
-        env.globals.update(format_idr=format_idr, format_percent=format_percent,
-                           format_number=format_number, chance_text=chance_text)
+        env.globals.update(
+            format_idr=format_idr,
+            format_percent=format_percent,
+            format_number=format_number,
+            chance_text=chance_text,
+        )
         app.state.web_templates = templates
     return templates
 
 
 def viewer_or_none(request: Request, session) -> Viewer | None:
     settings = request.app.state.settings
-    found = cookies.read_session(_secret(request, settings), request.cookies.get(cookies.SESSION_COOKIE))
+    found = cookies.read_session(
+        _secret(request, settings), request.cookies.get(cookies.SESSION_COOKIE)
+    )
     if found is None:
         return None
     principal = principal_for_hash(session, *found)
@@ -102,8 +109,14 @@ ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 AdminViewerDep = Annotated[Viewer, Depends(get_admin)]
 
 
-def render(request: Request, viewer: Viewer | None, template: str, status: int = 200,
-           lang: str | None = None, **context) -> HTMLResponse:
+def render(
+    request: Request,
+    viewer: Viewer | None,
+    template: str,
+    status: int = 200,
+    lang: str | None = None,
+    **context,
+) -> HTMLResponse:
     """A page in the viewer's language; sets the CSRF cookie when it is new."""
     if viewer is None:
         token, new = cookies.csrf_token(request)
@@ -115,11 +128,18 @@ def render(request: Request, viewer: Viewer | None, template: str, status: int =
         return t(key, lang, **params)
 
     response = templates(request).TemplateResponse(
-        request, template,
-        {"_": _, "lang": lang, "viewer": viewer, "csrf_token": token,
-         "csrf_field": cookies.CSRF_FIELD, "path": request.url.path,
-         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-         **context},
+        request,
+        template,
+        {
+            "_": _,
+            "lang": lang,
+            "viewer": viewer,
+            "csrf_token": token,
+            "csrf_field": cookies.CSRF_FIELD,
+            "path": request.url.path,
+            "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            **context,
+        },
         status_code=status,
     )
     if new:
@@ -159,8 +179,14 @@ def install_handlers(app) -> None:
         with store.session() as session:
             viewer = viewer_or_none(request, session)
         lang = viewer.lang if viewer else cookies.page_lang(request)
-        return render(request, viewer, "error.html", status=exc.status,
-                      message=t(exc.key, lang, **exc.params), status_code=exc.status)
+        return render(
+            request,
+            viewer,
+            "error.html",
+            status=exc.status,
+            message=t(exc.key, lang, **exc.params),
+            status_code=exc.status,
+        )
 
 
 def error_text(exc: Exception, lang: str) -> str:

@@ -11,6 +11,7 @@ CSRF: a random token in its own HTTP-only cookie is repeated in a hidden field o
 form; a POST whose field does not match the cookie is refused (double submit), and
 SameSite=Strict keeps other sites from sending either cookie.
 """
+
 from __future__ import annotations
 
 import base64
@@ -57,13 +58,20 @@ def _sign(secret: bytes, payload: bytes) -> str:
 
 
 def session_value(secret: bytes, key: str, now: float | None = None) -> str:
-    body = json.dumps({"p": key[:PREFIX_LEN], "h": hash_key(key),
-                       "e": int((now or time.time()) + SESSION_SECONDS)}).encode()
+    body = json.dumps(
+        {
+            "p": key[:PREFIX_LEN],
+            "h": hash_key(key),
+            "e": int((now or time.time()) + SESSION_SECONDS),
+        }
+    ).encode()
     payload = base64.urlsafe_b64encode(body)
     return f"{payload.decode()}.{_sign(secret, payload)}"
 
 
-def read_session(secret: bytes, value: str | None, now: float | None = None) -> tuple[str, str] | None:
+def read_session(
+    secret: bytes, value: str | None, now: float | None = None
+) -> tuple[str, str] | None:
     """(key prefix, key hash) from a valid, unexpired cookie; None otherwise."""
     if not value or "." not in value:
         return None
@@ -86,9 +94,18 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int | None) -> None:
-    response.set_cookie(name, value, max_age=max_age, httponly=True, samesite="strict",
-                        secure=_secure(request), path="/")
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+        path="/",
+    )
 
 
 def csrf_token(request: Request) -> tuple[str, bool]:

@@ -5,6 +5,7 @@ command's handler takes the parsed ``argparse.Namespace`` and returns an exit st
 User mistakes (:class:`matcher.data.errors.MatcherError`) print a clear message and exit 2,
 never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,17 +18,17 @@ from matcher.i18n import t, text_in
 # Command-group modules, in the order they appear in --help. A module that is not
 # present yet is skipped, so groups can land one by one.
 COMMAND_MODULES = (
-    "matcher.cli.data_cmds",      # validate
+    "matcher.cli.data_cmds",  # validate
     "matcher.cli.demo_data_cmd",  # demo-data
-    "matcher.cli.demo_cmd",       # demo
-    "matcher.cli.model_cmds",     # train, evaluate, recommend, recommend-umkm
-    "matcher.cli.event_cmds",     # plan-event
+    "matcher.cli.demo_cmd",  # demo
+    "matcher.cli.model_cmds",  # train, evaluate, recommend, recommend-umkm
+    "matcher.cli.event_cmds",  # plan-event
     "matcher.cli.registry_cmds",  # models, retrain
-    "matcher.cli.service_cmds",   # serve, import, accounts
-    "matcher.cli.outcome_cmds",   # outcomes history|correct|void
-    "matcher.cli.report_cmds",    # report programme
-    "matcher.cli.reference_cmds", # reference kbli
-    "matcher.cli.advice_cmds",    # advise
+    "matcher.cli.service_cmds",  # serve, import, accounts
+    "matcher.cli.outcome_cmds",  # outcomes history|correct|void
+    "matcher.cli.report_cmds",  # report programme
+    "matcher.cli.reference_cmds",  # reference kbli
+    "matcher.cli.advice_cmds",  # advise
 )
 
 

@@ -5,6 +5,7 @@ Every command that reads a model or the store takes its locations from
 :func:`add_locations`; the defaults come from :mod:`matcher.home` (``MATCHER_HOME``, default
 ``.matcher``, holding ``models/``, ``matcher.db`` and ``results/``), the same as the server's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -13,7 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 PIPED_WIDTH = 200  # columns when output is not a terminal (rich would assume 80)
@@ -30,19 +38,33 @@ console = make_console(stderr=True)
 out = make_console()
 
 
-def add_locations(p: argparse.ArgumentParser, *, registry: bool = True, store: bool = False) -> None:
+def add_locations(
+    p: argparse.ArgumentParser, *, registry: bool = True, store: bool = False
+) -> None:
     """``--home`` and, as asked, ``--registry`` and ``--database-url``: one definition for
     every command. Read them back with :func:`registry_dir`, :func:`settings`, :func:`open_store`."""
-    p.add_argument("--home", metavar="DIR", default=None,
-                   help="matcher home: holds models/, matcher.db and results/ "
-                        "(default: $MATCHER_HOME, else ./.matcher)")
+    p.add_argument(
+        "--home",
+        metavar="DIR",
+        default=None,
+        help="matcher home: holds models/, matcher.db and results/ "
+        "(default: $MATCHER_HOME, else ./.matcher)",
+    )
     if registry:
-        p.add_argument("--registry", metavar="DIR", default=None,
-                       help="model registry folder (default: $MATCHER_REGISTRY, else HOME/models)")
+        p.add_argument(
+            "--registry",
+            metavar="DIR",
+            default=None,
+            help="model registry folder (default: $MATCHER_REGISTRY, else HOME/models)",
+        )
     if store:
-        p.add_argument("--database-url", metavar="URL", default=None,
-                       help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://USER@HOST/DB "
-                            "(default: $MATCHER_DATABASE_URL, else SQLite HOME/matcher.db)")
+        p.add_argument(
+            "--database-url",
+            metavar="URL",
+            default=None,
+            help="SQLAlchemy URL of the store, e.g. postgresql+psycopg://USER@HOST/DB "
+            "(default: $MATCHER_DATABASE_URL, else SQLite HOME/matcher.db)",
+        )
 
 
 def locations_parent(*, registry: bool = True, store: bool = False) -> argparse.ArgumentParser:
@@ -75,15 +97,20 @@ def settings(args, **extra):
     """The server's settings with this command's ``--home/--registry/--database-url`` on top."""
     from api.settings import Settings
 
-    given = {"home": getattr(args, "home", None), "database_url": getattr(args, "database_url", None),
-             "registry": getattr(args, "registry", None), **extra}
+    given = {
+        "home": getattr(args, "home", None),
+        "database_url": getattr(args, "database_url", None),
+        "registry": getattr(args, "registry", None),
+        **extra,
+    }
     return Settings(**{k: v for k, v in given.items() if v is not None})
 
 
 def open_store(args, *, create: bool = False):
     """The store these options name. Without ``create`` a missing store is an error naming
     where it looked; with it, a new one is created and the command says so."""
-    from api.store.db import display_url, open_store as open_, store_exists
+    from api.store.db import display_url, store_exists
+    from api.store.db import open_store as open_
     from matcher.i18n import t
 
     conf = settings(args)
@@ -96,9 +123,12 @@ def open_store(args, *, create: bool = False):
 
 
 def add_all_errors(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--all-errors", action="store_true",
-                   help="list every problem found in an input file (default: grouped by kind, "
-                        "with counts and a few examples each)")
+    p.add_argument(
+        "--all-errors",
+        action="store_true",
+        help="list every problem found in an input file (default: grouped by kind, "
+        "with counts and a few examples each)",
+    )
 
 
 def add_profiles(p: argparse.ArgumentParser, outcomes: bool = False) -> None:
@@ -111,11 +141,17 @@ def add_profiles(p: argparse.ArgumentParser, outcomes: bool = False) -> None:
 
 def add_feedback(p: argparse.ArgumentParser) -> None:
     """--outcomes / --include-declined: recorded outcomes change the answer at once."""
-    p.add_argument("--outcomes", default=None, metavar="FILE",
-                   help="recorded outcomes: pairs declined are left out, partners are marked "
-                   "'sudah bermitra'")
-    p.add_argument("--include-declined", action="store_true",
-                   help="show declined pairs too (flagged 'pernah ditolak')")
+    p.add_argument(
+        "--outcomes",
+        default=None,
+        metavar="FILE",
+        help="recorded outcomes: pairs declined are left out, partners are marked 'sudah bermitra'",
+    )
+    p.add_argument(
+        "--include-declined",
+        action="store_true",
+        help="show declined pairs too (flagged 'pernah ditolak')",
+    )
 
 
 def with_feedback(service, args, umkm=None, firms=None):
@@ -162,8 +198,15 @@ def say(msg: str) -> None:
 
 @contextmanager
 def progress_bar(description: str, total: int):
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=False) as p:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as p:
         task = p.add_task(description, total=total)
         yield lambda n=1: p.advance(task, n)
 
@@ -175,4 +218,3 @@ def print_table(df: pd.DataFrame, title: str | None = None, floats: str = "{:.3f
     for row in df.itertuples(index=False):
         t.add_row(*[floats.format(v) if isinstance(v, float) else str(v) for v in row])
     out.print(t)
-

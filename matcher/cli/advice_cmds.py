@@ -6,6 +6,7 @@
 Changes come from the declared catalogue (``matcher/data/vocab/advice.psv``) and are scored
 with the registry's current model (:mod:`matcher.advice`).
 """
+
 from __future__ import annotations
 
 from matcher import csvsafe
@@ -17,19 +18,36 @@ def register(sub) -> None:
     p = sub.add_parser(
         "advise",
         help="'naik kelas' advice: which certificate, capacity, scale, cooperative or KBLI step "
-             "would bring each UMKM more and better partners (or, with --summary, which programme "
-             "adds the most across a region)")
+        "would bring each UMKM more and better partners (or, with --summary, which programme "
+        "adds the most across a region)",
+    )
     add_profiles(p)
     add_locations(p)
-    p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all, or those of --region)")
-    p.add_argument("--region", default=None, metavar="PROV[/REGENCY]",
-                   help="only UMKM in this province or regency, e.g. \"Jawa Timur/Pamekasan\"")
-    p.add_argument("--summary", action="store_true",
-                   help="per programme, what it adds across the region's UMKM (needs --region); "
-                        "printed, and written to --out when given")
+    p.add_argument(
+        "--umkm-id",
+        nargs="*",
+        default=None,
+        help="only these UMKM (default: all, or those of --region)",
+    )
+    p.add_argument(
+        "--region",
+        default=None,
+        metavar="PROV[/REGENCY]",
+        help='only UMKM in this province or regency, e.g. "Jawa Timur/Pamekasan"',
+    )
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="per programme, what it adds across the region's UMKM (needs --region); "
+        "printed, and written to --out when given",
+    )
     p.add_argument("--out", default=None, help="output file: .csv or .xlsx")
-    p.add_argument("--k", type=int, default=10, help="top firms a change is measured on (default 10)")
-    p.add_argument("--chunk-size", type=int, default=2048, help="profiles scored per chunk (bounds memory)")
+    p.add_argument(
+        "--k", type=int, default=10, help="top firms a change is measured on (default 10)"
+    )
+    p.add_argument(
+        "--chunk-size", type=int, default=2048, help="profiles scored per chunk (bounds memory)"
+    )
     p.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
     add_feedback(p)
     p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
@@ -51,7 +69,14 @@ def _check_out(path, lang):
 def cmd_advise(args) -> int:
     csvsafe.use_raw(args.raw_csv)
     from matcher.advice import advise, region_summary
-    from matcher.cli._common import load_profiles, out, print_table, progress_bar, registry_dir, with_feedback
+    from matcher.cli._common import (
+        load_profiles,
+        out,
+        print_table,
+        progress_bar,
+        registry_dir,
+        with_feedback,
+    )
     from matcher.cli.model_cmds import _check_ids
     from matcher.data.errors import MatcherError
     from matcher.i18n import format_idr, format_number, t
@@ -82,35 +107,66 @@ def cmd_advise(args) -> int:
     if region is not None:
         chosen = chosen[region.mask(chosen).to_numpy()]
         if chosen.empty:
-            raise MatcherError(t("advice.cli.empty_region", lang, region=str(region), path=args.umkm))
+            raise MatcherError(
+                t("advice.cli.empty_region", lang, region=str(region), path=args.umkm)
+            )
     service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
     service = with_feedback(service, args, umkm, firms)
     from matcher.advice import variants
 
     changes = variants(chosen, firms)
     with progress_bar(t("advice.cli.progress", lang), len(chosen) + len(changes[0])) as advance:
-        advice = advise(service, chosen, k=args.k, lang=lang, chunk_size=args.chunk_size, progress=advance,
-                        changes=changes)
+        advice = advise(
+            service,
+            chosen,
+            k=args.k,
+            lang=lang,
+            chunk_size=args.chunk_size,
+            progress=advance,
+            changes=changes,
+        )
     if not args.summary:
         write_table(advice, args.out)
-        out.print(t("advice.cli.wrote", lang, n=len(advice), umkm=len(chosen), path=args.out,
-                    model=service.model_version))
+        out.print(
+            t(
+                "advice.cli.wrote",
+                lang,
+                n=len(advice),
+                umkm=len(chosen),
+                path=args.out,
+                model=service.model_version,
+            )
+        )
         return 0
     summary = region_summary(advice, chosen, lang)
     if summary.empty:
         out.print(t("advice.summary.none", lang, region=str(region)))
     else:
         best = summary.iloc[0]
-        out.print(t("advice.summary.best", lang, region=str(region), line=best["summary"],
-                    value=format_idr(best["expected_value_gain_idr"], lang), firms=int(best["firms_gained"])))
+        out.print(
+            t(
+                "advice.summary.best",
+                lang,
+                region=str(region),
+                line=best["summary"],
+                value=format_idr(best["expected_value_gain_idr"], lang),
+                firms=int(best["firms_gained"]),
+            )
+        )
         shown = summary.assign(
-            expected_value_gain_idr=summary["expected_value_gain_idr"].map(lambda v: format_idr(v, lang)),
+            expected_value_gain_idr=summary["expected_value_gain_idr"].map(
+                lambda v: format_idr(v, lang)
+            ),
             # summed over UMKM and firms, a sum of chances is a number of contracts expected
             p_contract_gain=summary["p_contract_gain"].map(lambda v: format_number(v, 1, lang)),
         )[["summary", "umkm", "firms_gained", "p_contract_gain", "expected_value_gain_idr"]]
-        shown.columns = [t("advice.col.programme", lang), t("advice.col.umkm", lang),
-                         t("advice.col.firms_gained", lang), t("advice.col.p_contract_gain", lang),
-                         t("advice.col.expected_value_gain_idr", lang)]
+        shown.columns = [
+            t("advice.col.programme", lang),
+            t("advice.col.umkm", lang),
+            t("advice.col.firms_gained", lang),
+            t("advice.col.p_contract_gain", lang),
+            t("advice.col.expected_value_gain_idr", lang),
+        ]
         print_table(shown, title=t("advice.cli.summary_title", lang, region=str(region)))
     if args.out:
         write_table(summary, args.out)

@@ -3,6 +3,7 @@
 Errors (every one found) go to stderr through :func:`matcher.cli.main` and exit 2; a valid
 file prints a short summary and its warnings and exits 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,16 +22,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="check a UMKM, firm, outcomes, follow-up or event file against the data contract",
         description="Check FILE against the data contract and report every problem "
-                    "(file, row, column, value, expected). Exit status 2 when any error is found.",
+        "(file, row, column, value, expected). Exit status 2 when any error is found.",
     )
     p.add_argument("file", metavar="FILE", help="a .csv, .parquet or .xlsx file")
     p.add_argument("--kind", required=True, choices=KINDS, help="what FILE holds")
-    p.add_argument("--umkm", metavar="U", help="UMKM profiles (outcomes: optional; event: required)")
-    p.add_argument("--firms", metavar="F", help="firm profiles (outcomes: optional; event: required)")
+    p.add_argument(
+        "--umkm", metavar="U", help="UMKM profiles (outcomes: optional; event: required)"
+    )
+    p.add_argument(
+        "--firms", metavar="F", help="firm profiles (outcomes: optional; event: required)"
+    )
     add_all_errors(p)
-    p.add_argument("--normalised", metavar="OUT.csv",
-                   help="also write the cleaned rows (canonical names with province_code and "
-                        "regency_code, KBLI codes, certificate tokens, plain numbers) to OUT.csv")
+    p.add_argument(
+        "--normalised",
+        metavar="OUT.csv",
+        help="also write the cleaned rows (canonical names with province_code and "
+        "regency_code, KBLI codes, certificate tokens, plain numbers) to OUT.csv",
+    )
     p.set_defaults(handler=validate)
 
 
@@ -41,7 +49,9 @@ def validate(args: argparse.Namespace) -> int:
         raise MatcherError("--kind event needs --umkm and --firms (participants must exist there)")
     paired = ("outcomes", "followups", "event")
     if args.kind in ("umkm", "firms") and (args.umkm or args.firms):
-        notes.append("--umkm/--firms are only used with --kind outcomes, followups or event; ignored")
+        notes.append(
+            "--umkm/--firms are only used with --kind outcomes, followups or event; ignored"
+        )
     umkm = loaders.load_umkm(args.umkm) if args.umkm and args.kind in paired else None
     firms = loaders.load_firms(args.firms) if args.firms and args.kind in paired else None
 
@@ -56,7 +66,9 @@ def validate(args: argparse.Namespace) -> int:
         frame = parse(raw, source, umkm=umkm, firms=firms)
         for label, given in (("umkm_id", umkm), ("firm_id", firms)):
             if given is None:
-                notes.append(f"{label} existence not checked: no --{'umkm' if label == 'umkm_id' else 'firms'} given")
+                notes.append(
+                    f"{label} existence not checked: no --{'umkm' if label == 'umkm_id' else 'firms'} given"
+                )
     else:
         frame = loaders.parse_event(raw, source, umkm, firms)
 

@@ -1,4 +1,5 @@
 """``matcher demo-data``: write the synthetic demo world in the data-contract format."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,23 +17,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "demo-data",
         help="write a synthetic demo world (UMKM, firms, outcomes, event)",
         description="Generate a reproducible demo world and write umkm, firms, outcomes and "
-                    "event files in the data-contract format into DIR. The same --seed "
-                    "always gives identical files. Ground truth stays in the library: "
-                    "matcher.demo.generate_world(...).true_relevance().",
+        "event files in the data-contract format into DIR. The same --seed "
+        "always gives identical files. Ground truth stays in the library: "
+        "matcher.demo.generate_world(...).true_relevance().",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    p.add_argument("--umkm", type=int, default=3000, metavar="N",
-                   help="number of UMKM (default 3000)")
-    p.add_argument("--firms", type=int, default=300, metavar="M",
-                   help="number of firms (default 300)")
+    p.add_argument(
+        "--umkm", type=int, default=3000, metavar="N", help="number of UMKM (default 3000)"
+    )
+    p.add_argument(
+        "--firms", type=int, default=300, metavar="M", help="number of firms (default 300)"
+    )
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    p.add_argument("--format", default="csv", choices=FORMATS,
-                   help="file format (default csv)")
-    p.add_argument("--world", default="demo", choices=WORLDS,
-                   help="which world: 'demo' (the default), 'pasar' (a second, differently built "
-                        "world: more English, few stated needed_kbli, other locality and "
-                        "certificate rules), or either with '-messy' (degraded files); "
-                        "see docs/demo-world.md")
+    p.add_argument("--format", default="csv", choices=FORMATS, help="file format (default csv)")
+    p.add_argument(
+        "--world",
+        default="demo",
+        choices=WORLDS,
+        help="which world: 'demo' (the default), 'pasar' (a second, differently built "
+        "world: more English, few stated needed_kbli, other locality and "
+        "certificate rules), or either with '-messy' (degraded files); "
+        "see docs/demo-world.md",
+    )
     p.set_defaults(handler=cmd_demo_data)
 
 
@@ -40,12 +46,16 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from matcher.demo import generate_world, write_world
 
     with console.status(f"generating {args.umkm:,} UMKM and {args.firms:,} firms"):
-        world = generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed, world=args.world)
+        world = generate_world(
+            n_umkm=args.umkm, n_firms=args.firms, seed=args.seed, world=args.world
+        )
     with console.status(f"writing {args.format} files to {args.out}"):
         paths = write_world(world, Path(args.out), fmt=args.format)
-    summary = pd.DataFrame({
-        "file": [str(p) for p in paths.values()],
-        "rows": [len(getattr(world, name)) for name in paths],
-    })
+    summary = pd.DataFrame(
+        {
+            "file": [str(p) for p in paths.values()],
+            "rows": [len(getattr(world, name)) for name in paths],
+        }
+    )
     print_table(summary, title=f"{args.world} world (seed {args.seed})")
     return 0

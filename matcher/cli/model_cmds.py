@@ -1,12 +1,22 @@
 """``matcher train | evaluate | recommend | recommend-umkm``."""
+
 from __future__ import annotations
 
-import numpy as np
-
 from matcher import csvsafe
-from matcher.cli._common import (add_feedback, add_locations, add_profiles, console, load_profiles, out, print_table,
-                                 print_warnings, progress_bar, registry_dir, say,
-                                 with_feedback)
+from matcher.cli._common import (
+    add_feedback,
+    add_locations,
+    add_profiles,
+    console,
+    load_profiles,
+    out,
+    print_table,
+    print_warnings,
+    progress_bar,
+    registry_dir,
+    say,
+    with_feedback,
+)
 from matcher.data.errors import MatcherError
 from matcher.i18n import t
 
@@ -15,14 +25,20 @@ def register(sub) -> None:
     p = sub.add_parser("train", help="train a model on outcomes, evaluate it and register it")
     add_profiles(p, outcomes=True)
     add_locations(p)
-    p.add_argument("--test-share", type=float, default=0.2, help="share of outcomes (latest events) held out")
+    p.add_argument(
+        "--test-share", type=float, default=0.2, help="share of outcomes (latest events) held out"
+    )
     p.set_defaults(handler=cmd_train)
 
     p = sub.add_parser("evaluate", help="time-split evaluation of the model against baselines")
     add_profiles(p, outcomes=True)
     p.add_argument("--report", default=None, help="folder for a Markdown report with PNG plots")
-    p.add_argument("--test-share", type=float, default=0.2,
-                   help="share of outcomes (latest events) held out (default 0.2)")
+    p.add_argument(
+        "--test-share",
+        type=float,
+        default=0.2,
+        help="share of outcomes (latest events) held out (default 0.2)",
+    )
     p.set_defaults(handler=cmd_evaluate)
 
     p = sub.add_parser("recommend", help="top-k firms for UMKM (all, or those given)")
@@ -30,12 +46,22 @@ def register(sub) -> None:
     add_locations(p)
     p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all)")
     p.add_argument("--k", type=int, default=10, help="firms per UMKM (default 10)")
-    p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx (a spreadsheet); "
-                                                "rows carry UMKM and firm names, provinces and PMA/PMDN")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output file: .csv, .parquet or .xlsx (a spreadsheet); "
+        "rows carry UMKM and firm names, provinces and PMA/PMDN",
+    )
     p.add_argument("--chunk-size", type=int, default=2048, help="UMKM per chunk (bounds memory)")
-    p.add_argument("--engine", choices=("local", "dask"), default="local",
-                   help="score on this machine (default) or on a Dask cluster (the `scale` extra)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address (default: a local cluster)")
+    p.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="score on this machine (default) or on a Dask cluster (the `scale` extra)",
+    )
+    p.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address (default: a local cluster)"
+    )
     add_feedback(p)
     p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
     p.set_defaults(handler=cmd_recommend)
@@ -61,11 +87,19 @@ def cmd_train(args) -> int:
     from training.train import train_and_register
 
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
-    result = train_and_register(umkm, firms, outcomes, Registry(registry_dir(args)),
-                                test_share=args.test_share, progress=say)
+    result = train_and_register(
+        umkm,
+        firms,
+        outcomes,
+        Registry(registry_dir(args)),
+        test_share=args.test_share,
+        progress=say,
+    )
     if result.split.no_heldout:
-        out.print(f"NO HELD-OUT EVALUATION: {result.split.no_heldout}. The model was fitted on "
-                  "every outcome; its quality is unmeasured until a later event is recorded.")
+        out.print(
+            f"NO HELD-OUT EVALUATION: {result.split.no_heldout}. The model was fitted on "
+            "every outcome; its quality is unmeasured until a later event is recorded."
+        )
     else:
         print_table(result.table.round(3), title="held-out evaluation")
     state = "now current" if result.decision.promote else "registered, not promoted"
@@ -75,21 +109,35 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from matcher.ranking import MatchModel
-    from training.evaluate import ModelScorer, evaluate_calibration, evaluate_scorers, fit_baselines, time_split
+    from training.evaluate import (
+        ModelScorer,
+        evaluate_calibration,
+        evaluate_scorers,
+        fit_baselines,
+        time_split,
+    )
     from training.report import write_evaluation_report
 
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
     split = time_split(outcomes, args.test_share)
     if split.no_heldout:
-        raise MatcherError(f"cannot evaluate: {split.no_heldout}. `matcher train` still fits a "
-                           "model on everything (and says it is unmeasured)")
-    say(f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}")
+        raise MatcherError(
+            f"cannot evaluate: {split.no_heldout}. `matcher train` still fits a "
+            "model on everything (and says it is unmeasured)"
+        )
+    say(
+        f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}"
+    )
     model = MatchModel().fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, split.train)}
     table = evaluate_scorers(scorers, umkm, firms, split)
     print_table(table.round(3), title="held-out evaluation")
     check = evaluate_calibration(umkm, firms, split, progress=say)
-    print_table(_calibration_rows(check), title="calibration of the chances on the held-out events (ECE, 10 equal-count bins)", floats="{:.4f}")
+    print_table(
+        _calibration_rows(check),
+        title="calibration of the chances on the held-out events (ECE, 10 equal-count bins)",
+        floats="{:.4f}",
+    )
     if args.report:
         path = write_evaluation_report(table, split, args.report, calibration=check)
         out.print(f"report written to {path}")
@@ -107,9 +155,20 @@ def _check_ids(ids, frame, column: str, path) -> None:
 def _calibration_rows(check):
     import pandas as pd
 
-    return pd.DataFrame([{"UMKM": seg, "stage": stage, "n": r["n"], "ece": round(r["ece"], 4),
-                          "mean predicted": round(r["mean_predicted"], 3), "observed": round(r["observed"], 3)}
-                         for seg, stages in check.report.items() for stage, r in stages.items()])
+    return pd.DataFrame(
+        [
+            {
+                "UMKM": seg,
+                "stage": stage,
+                "n": r["n"],
+                "ece": round(r["ece"], 4),
+                "mean predicted": round(r["mean_predicted"], 3),
+                "observed": round(r["observed"], 3),
+            }
+            for seg, stages in check.report.items()
+            for stage, r in stages.items()
+        ]
+    )
 
 
 def cmd_recommend(args) -> int:
@@ -139,15 +198,26 @@ def cmd_recommend(args) -> int:
         if args.engine == "dask":
             from matcher.scale import recommend_dask
 
-            recommend_dask(service, args.umkm_id, args.k, args.out, scheduler=args.scheduler,
-                           chunk_size=args.chunk_size, progress=advance,
-                           decorate=lambda recs, rows: with_names(recs, rows, firms))
+            recommend_dask(
+                service,
+                args.umkm_id,
+                args.k,
+                args.out,
+                scheduler=args.scheduler,
+                chunk_size=args.chunk_size,
+                progress=advance,
+                decorate=lambda recs, rows: with_names(recs, rows, firms),
+            )
         else:
             with TableWriter(args.out) as w:
-                for chunk in service.iter_recommend_firms(args.umkm_id, args.k, chunk_size=args.chunk_size):
+                for chunk in service.iter_recommend_firms(
+                    args.umkm_id, args.k, chunk_size=args.chunk_size
+                ):
                     w.write(with_names(chunk, umkm, firms))
                     advance(chunk["umkm_id"].nunique())
-    out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
+    out.print(
+        f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
+    )
     return 0
 
 
@@ -165,20 +235,33 @@ def _recommend_whole_file(args) -> int:
     print_warnings(warnings)
     print_warnings(firms.attrs.get("warnings", []))
     # firm-side: the UMKM come as profiles, chunk by chunk
-    service = with_feedback(MatchService.from_registry(registry_dir(args), None, firms), args, None, firms)
-    frames = (c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c))
+    service = with_feedback(
+        MatchService.from_registry(registry_dir(args), None, firms), args, None, firms
+    )
+    frames = (
+        c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c)
+    )
     with progress_bar("scoring UMKM", n) as advance:
         if args.engine == "dask":
             from matcher.scale import recommend_dask_frames
 
-            recommend_dask_frames(service, frames, args.k, args.out, scheduler=args.scheduler,
-                                  progress=advance, decorate=lambda recs, rows: with_names(recs, rows, firms))
+            recommend_dask_frames(
+                service,
+                frames,
+                args.k,
+                args.out,
+                scheduler=args.scheduler,
+                progress=advance,
+                decorate=lambda recs, rows: with_names(recs, rows, firms),
+            )
         else:
             with TableWriter(args.out) as w:
                 for chunk in frames:
                     w.write(with_names(service.match_profile(chunk, args.k), chunk, firms))
                     advance(len(chunk))
-    out.print(f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})")
+    out.print(
+        f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
+    )
     return 0
 
 
@@ -191,8 +274,17 @@ def cmd_recommend_umkm(args) -> int:
     check_output_path(args.out)
     umkm, firms = load_profiles(args)
     _check_ids([args.firm_id], firms, "firm_id", args.firms)
-    service = with_feedback(MatchService.from_registry(registry_dir(args), umkm, firms), args, umkm, firms)
+    service = with_feedback(
+        MatchService.from_registry(registry_dir(args), umkm, firms), args, umkm, firms
+    )
     recs = service.recommend_umkm(args.firm_id, args.k)
-    write_table(with_names(recs[["umkm_id", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons"]], umkm, firms), args.out)
+    write_table(
+        with_names(
+            recs[["umkm_id", "firm_id", "rank", "score", *CHANCE_COLUMNS, "status", "reasons"]],
+            umkm,
+            firms,
+        ),
+        args.out,
+    )
     out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")
     return 0

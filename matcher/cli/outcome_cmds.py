@@ -4,6 +4,7 @@ The store's function API (:mod:`api.store.outcomes`) does the work, as for the A
 and the web pages. A correction or void needs a reason; who made it is ``--by`` (default:
 the login name).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,27 +28,40 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("outcomes", help="outcomes in the store: history, correct, void")
     sub = p.add_subparsers(dest="outcomes_command", metavar="ACTION", required=True)
 
-    h = sub.add_parser("history", parents=[common],
-                       help="every outcome of a pair with its corrections, and its follow-ups")
+    h = sub.add_parser(
+        "history",
+        parents=[common],
+        help="every outcome of a pair with its corrections, and its follow-ups",
+    )
     h.add_argument("umkm_id", help="the UMKM's ID")
     h.add_argument("firm_id", help="the firm's ID")
     h.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
     h.set_defaults(handler=_history)
 
-    c = sub.add_parser("correct", parents=[common],
-                       help="correct an outcome (only the values given change); the old value stays in the history")
+    c = sub.add_parser(
+        "correct",
+        parents=[common],
+        help="correct an outcome (only the values given change); the old value stays in the history",
+    )
     _add_revision_args(c)
     c.add_argument("--stage", help="the corrected furthest stage")
     c.add_argument("--date", type=_date, help="YYYY-MM-DD")
-    c.add_argument("--contract-value", type=float, dest="contract_value_idr", help="contract value in rupiah")
-    c.add_argument("--realised-value", type=float, dest="realised_value_idr", help="realised value in rupiah")
+    c.add_argument(
+        "--contract-value", type=float, dest="contract_value_idr", help="contract value in rupiah"
+    )
+    c.add_argument(
+        "--realised-value", type=float, dest="realised_value_idr", help="realised value in rupiah"
+    )
     c.add_argument("--scheme", help="the partnership scheme")
     c.add_argument("--event", dest="event_id", help="the event the pair met at")
     c.add_argument("--declined-by", choices=["umkm", "firm"], help="which side said no")
     c.set_defaults(handler=_correct)
 
-    v = sub.add_parser("void", parents=[common],
-                       help="void an outcome (it stops counting; the record and the reason stay)")
+    v = sub.add_parser(
+        "void",
+        parents=[common],
+        help="void an outcome (it stops counting; the record and the reason stay)",
+    )
     _add_revision_args(v)
     v.set_defaults(handler=_void)
 
@@ -83,26 +97,64 @@ def _history(args) -> int:
         return 0
     for s in states:
         o = s.outcome
-        print(t("outcomes.history.recorded", lang, id=o.id, at=f"{o.recorded_at:%Y-%m-%d %H:%M}",
-                by=o.recorded_by or "-", source=o.source, values=values_text(vars_of(o), lang)))
+        print(
+            t(
+                "outcomes.history.recorded",
+                lang,
+                id=o.id,
+                at=f"{o.recorded_at:%Y-%m-%d %H:%M}",
+                by=o.recorded_by or "-",
+                source=o.source,
+                values=values_text(vars_of(o), lang),
+            )
+        )
         for r in s.revisions:
             at = f"{r.revised_at:%Y-%m-%d %H:%M}"
             if r.action == "void":
-                print(t("outcomes.history.voided", lang, at=at, by=r.revised_by or "-", reason=r.reason))
+                print(
+                    t(
+                        "outcomes.history.voided",
+                        lang,
+                        at=at,
+                        by=r.revised_by or "-",
+                        reason=r.reason,
+                    )
+                )
             else:
-                print(t("outcomes.history.corrected", lang, at=at, by=r.revised_by or "-",
-                        values=values_text(vars_of(r), lang), reason=r.reason))
+                print(
+                    t(
+                        "outcomes.history.corrected",
+                        lang,
+                        at=at,
+                        by=r.revised_by or "-",
+                        values=values_text(vars_of(r), lang),
+                        reason=r.reason,
+                    )
+                )
         if s.revisions:
-            print(t("outcomes.history.current", lang, values=values_text(s.current, lang))
-                  if s.current else t("outcomes.history.current_void", lang))
+            print(
+                t("outcomes.history.current", lang, values=values_text(s.current, lang))
+                if s.current
+                else t("outcomes.history.current_void", lang)
+            )
     if not follow.empty:
         print(t("outcomes.history.followups", lang))
         for f in follow.itertuples(index=False):
-            print(t("outcomes.history.followup", lang, date=f"{f.date:%Y-%m-%d}",
-                    status=status_name(f.status, lang), office=f.office or "-",
-                    person=f.person or "-", next_step=f.next_step or "-",
-                    next_date="-" if f.next_date is None or f.next_date != f.next_date
-                    else f"{f.next_date:%Y-%m-%d}", note=f.note or "-"))
+            print(
+                t(
+                    "outcomes.history.followup",
+                    lang,
+                    date=f"{f.date:%Y-%m-%d}",
+                    status=status_name(f.status, lang),
+                    office=f.office or "-",
+                    person=f.person or "-",
+                    next_step=f.next_step or "-",
+                    next_date="-"
+                    if f.next_date is None or f.next_date != f.next_date
+                    else f"{f.next_date:%Y-%m-%d}",
+                    note=f.note or "-",
+                )
+            )
     return 0
 
 
@@ -117,12 +169,21 @@ def _correct(args) -> int:
     from matcher.cli._common import open_store
     from matcher.i18n import t
 
-    fields = ("stage", "date", "contract_value_idr", "realised_value_idr", "scheme", "event_id",
-              "declined_by")
+    fields = (
+        "stage",
+        "date",
+        "contract_value_idr",
+        "realised_value_idr",
+        "scheme",
+        "event_id",
+        "declined_by",
+    )
     changes = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
     if not changes:
-        raise MatcherError("nothing to correct: give at least one of --stage, --date, "
-                           "--contract-value, --realised-value, --scheme, --event, --declined-by")
+        raise MatcherError(
+            "nothing to correct: give at least one of --stage, --date, "
+            "--contract-value, --realised-value, --scheme, --event, --declined-by"
+        )
     store = open_store(args)
     try:
         with store.transaction() as session:

@@ -4,6 +4,7 @@ A code prints its title and its path from the kategori down (and its counterpart
 other KBLI version when one is known); words search the titles; ``--stats`` prints the
 number of codes per level beside the published figures.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,19 +16,32 @@ from matcher.i18n import t
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
-        "reference", help="look up shipped reference data (KBLI codes and titles)",
-        description="Look up the shipped reference data.")
+        "reference",
+        help="look up shipped reference data (KBLI codes and titles)",
+        description="Look up the shipped reference data.",
+    )
     sub = p.add_subparsers(dest="table", metavar="TABLE", required=True)
     k = sub.add_parser(
-        "kbli", help="a KBLI code's title and path, or codes whose title has the words",
+        "kbli",
+        help="a KBLI code's title and path, or codes whose title has the words",
         description="matcher reference kbli 10774  |  matcher reference kbli garam  |  "
-                    "matcher reference kbli --stats")
+        "matcher reference kbli --stats",
+    )
     k.add_argument("query", nargs="*", metavar="CODE|WORDS", help="a code (any level) or words")
-    k.add_argument("--version", type=int, choices=ref.KBLI_VERSIONS, default=ref.KBLI_DEFAULT_VERSION,
-                   help="KBLI version (default %(default)s)")
-    k.add_argument("--stats", action="store_true", help="codes per level, beside the published counts")
+    k.add_argument(
+        "--version",
+        type=int,
+        choices=ref.KBLI_VERSIONS,
+        default=ref.KBLI_DEFAULT_VERSION,
+        help="KBLI version (default %(default)s)",
+    )
+    k.add_argument(
+        "--stats", action="store_true", help="codes per level, beside the published counts"
+    )
     k.add_argument("--limit", type=int, default=30, help="at most this many search results")
-    k.add_argument("--lang", choices=("id", "en"), default=None, help="language (default: Indonesian)")
+    k.add_argument(
+        "--lang", choices=("id", "en"), default=None, help="language (default: Indonesian)"
+    )
     k.set_defaults(handler=kbli)
 
 
@@ -59,22 +73,47 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
     if entry is None:
         print(t("reference.cli.not_found", lang, version=version, query=code))
         if ref.kbli_exists(code, other):
-            print(t("reference.cli.other_version", lang, code=code, other=other,
-                    title=ref.kbli_title(code, other)))
+            print(
+                t(
+                    "reference.cli.other_version",
+                    lang,
+                    code=code,
+                    other=other,
+                    title=ref.kbli_title(code, other),
+                )
+            )
             linked = ref.kbli_translate(code, other, version)
             if linked:
-                print(t("reference.cli.translation", lang, other=version, codes=", ".join(
-                    f"{c} ({ref.kbli_title(c, version)})" for c in linked)))
+                print(
+                    t(
+                        "reference.cli.translation",
+                        lang,
+                        other=version,
+                        codes=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in linked),
+                    )
+                )
                 return 1
         legacy = ref.kbli_legacy(code) if version == ref.KBLI_DEFAULT_VERSION else None
         if legacy is not None:
-            print(t("reference.cli.legacy", lang, code=code, title=legacy[0], codes=", ".join(
-                f"{c} ({ref.kbli_title(c, version)})" for c in legacy[1])))
+            print(
+                t(
+                    "reference.cli.legacy",
+                    lang,
+                    code=code,
+                    title=legacy[0],
+                    codes=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in legacy[1]),
+                )
+            )
             return 1
         near = ref.kbli_suggest(code, version)
         if near:
-            print(t("reference.cli.did_you_mean", lang, codes=", ".join(
-                f"{c} ({ref.kbli_title(c, version)})" for c in near)))
+            print(
+                t(
+                    "reference.cli.did_you_mean",
+                    lang,
+                    codes=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in near),
+                )
+            )
         return 1
     print(f"{entry.code}  {entry.title}")
     print(f"KBLI {version} · {entry.level_name}")
@@ -82,13 +121,26 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
         print(f"  {c:<6} {title}")
     linked = ref.kbli_translate(code, version, other) if entry.level == 5 else ()
     if linked:
-        print(t("reference.cli.translation", lang, other=other, codes=", ".join(
-            f"{c} ({ref.kbli_title(c, other)})" for c in linked)))
+        print(
+            t(
+                "reference.cli.translation",
+                lang,
+                other=other,
+                codes=", ".join(f"{c} ({ref.kbli_title(c, other)})" for c in linked),
+            )
+        )
     return 0
 
 
 def _stats(version: int, lang: str | None) -> None:
-    print(t("reference.cli.stats_title", lang, version=version, regulation=ref.KBLI_REGULATION[version]))
+    print(
+        t(
+            "reference.cli.stats_title",
+            lang,
+            version=version,
+            regulation=ref.KBLI_REGULATION[version],
+        )
+    )
     published = ref.KBLI_PUBLISHED_COUNTS[version]
     for level, count in ref.kbli_stats(version).items():
         want = published.get(level)

@@ -4,6 +4,7 @@ Thin by design: every ``models`` action is one call on :class:`training.registry
 and ``retrain`` one call on :func:`training.retrain.retrain`; their errors (:class:`training.registry.RegistryError`, a ``MatcherError``) the dispatcher turns
 into a message and exit status 2.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,56 +24,79 @@ MAX_DEFAULT_METRIC_COLUMNS = 4
 def register(subparsers: argparse._SubParsersAction) -> None:
     common = locations_parent()
     models = subparsers.add_parser(
-        "models", help="list, inspect, promote and roll back trained model versions",
+        "models",
+        help="list, inspect, promote and roll back trained model versions",
         description="Manage the local model registry: which trained versions exist and "
-                    "which one is served.",
+        "which one is served.",
     )
     models.set_defaults(handler=lambda _args: _print_help(models))
     actions = models.add_subparsers(dest="models_action", metavar="ACTION")
 
     p = actions.add_parser("list", parents=[common], help="all versions, oldest first")
-    p.add_argument("--metric", action="append", metavar="KEY",
-                   help="metric column to show, dotted for nested keys (e.g. heldout.ndcg@10); "
-                        "repeatable; default: the NDCG@10 and coverage figures")
+    p.add_argument(
+        "--metric",
+        action="append",
+        metavar="KEY",
+        help="metric column to show, dotted for nested keys (e.g. heldout.ndcg@10); "
+        "repeatable; default: the NDCG@10 and coverage figures",
+    )
     p.set_defaults(handler=cmd_list)
 
     p = actions.add_parser("show", parents=[common], help="the full manifest of a version")
     p.add_argument("version", nargs="?", help="version id (default: the current one)")
     p.set_defaults(handler=cmd_show)
 
-    p = actions.add_parser("promote", parents=[common],
-                           help="serve VERSION from now on (no gating: a human decision)")
+    p = actions.add_parser(
+        "promote", parents=[common], help="serve VERSION from now on (no gating: a human decision)"
+    )
     p.add_argument("version", help="version id, as printed by `matcher models list`")
     p.add_argument("--reason", default="", help="why, for the history log")
     p.set_defaults(handler=cmd_promote)
 
-    p = actions.add_parser("rollback", parents=[common],
-                           help="serve the previously current version again")
+    p = actions.add_parser(
+        "rollback", parents=[common], help="serve the previously current version again"
+    )
     p.add_argument("--reason", default="", help="why, for the history log")
     p.set_defaults(handler=cmd_rollback)
 
     p = subparsers.add_parser(
-        "retrain", parents=[locations_parent(store=True)],
+        "retrain",
+        parents=[locations_parent(store=True)],
         help="train a challenger on all outcomes; promote it only if it beats the current model",
         description="Champion vs challenger: fit a new model on the outcomes (from files, or "
-                    "from the store when no files are given), compare it with the current model "
-                    "and the baselines on the latest held-out events and on the current model's "
-                    "frozen validation slice, register it, and promote it only when every gating "
-                    "check passes. Prints one line with the decision; exits 0 whether or not it "
-                    "promoted.",
+        "from the store when no files are given), compare it with the current model "
+        "and the baselines on the latest held-out events and on the current model's "
+        "frozen validation slice, register it, and promote it only when every gating "
+        "check passes. Prints one line with the decision; exits 0 whether or not it "
+        "promoted.",
     )
     files = p.add_argument_group("from files (all three, or none to read the store)")
     files.add_argument("--umkm", help="UMKM profiles (.csv, .parquet or .xlsx)")
     files.add_argument("--firms", help="firm profiles")
-    files.add_argument("--outcomes", help="outcomes; optional extra column recommended_by_engine "
-                                          "or source feeds the report's engine share")
+    files.add_argument(
+        "--outcomes",
+        help="outcomes; optional extra column recommended_by_engine "
+        "or source feeds the report's engine share",
+    )
     p.add_argument("--report", metavar="DIR", help="write retrain.md with PNG plots to DIR")
-    p.add_argument("--tolerance", type=float, default=0.01,
-                   help="challenger may trail the champion by this much NDCG@10 (default 0.01)")
-    p.add_argument("--baseline-margin", type=float, default=0.02,
-                   help="challenger must beat every baseline by this much NDCG@10 (default 0.02)")
-    p.add_argument("--test-share", type=float, default=0.2,
-                   help="share of outcomes (latest events) held out (default 0.2)")
+    p.add_argument(
+        "--tolerance",
+        type=float,
+        default=0.01,
+        help="challenger may trail the champion by this much NDCG@10 (default 0.01)",
+    )
+    p.add_argument(
+        "--baseline-margin",
+        type=float,
+        default=0.02,
+        help="challenger must beat every baseline by this much NDCG@10 (default 0.02)",
+    )
+    p.add_argument(
+        "--test-share",
+        type=float,
+        default=0.2,
+        help="share of outcomes (latest events) held out (default 0.2)",
+    )
     p.set_defaults(handler=cmd_retrain)
 
 
@@ -100,8 +124,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     for info, metrics in zip(versions, flat):
         cells = [_fmt_metric(metrics.get(k)) for k in keys]
         notes = f"[red]damaged: {info['error']}[/red]" if "error" in info else info.get("notes", "")
-        table.add_row("*" if info["is_current"] else "", info["version"],
-                      _short_time(info.get("created_at", "?")), *cells, notes)
+        table.add_row(
+            "*" if info["is_current"] else "",
+            info["version"],
+            _short_time(info.get("created_at", "?")),
+            *cells,
+            notes,
+        )
     console.print(table)
     if registry.current_version() is None:
         console.print("no version is current yet: `matcher models promote VERSION`")
@@ -145,8 +174,10 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     given = [name for name in ("umkm", "firms", "outcomes") if getattr(args, name)]
     if given and len(given) < 3:
         missing = ", ".join(f"--{n}" for n in ("umkm", "firms", "outcomes") if n not in given)
-        raise MatcherError(f"retrain from files needs --umkm, --firms and --outcomes (missing "
-                           f"{missing}); give none of them to read the store")
+        raise MatcherError(
+            f"retrain from files needs --umkm, --firms and --outcomes (missing "
+            f"{missing}); give none of them to read the store"
+        )
     if given:
         umkm, firms, outcomes = load_profiles(args, outcomes=True)
         provenance, source = file_provenance(args.outcomes), f"file {args.outcomes}"
@@ -157,11 +188,25 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         finally:
             store.dispose()
         umkm, firms, outcomes, provenance, source = (
-            data.umkm, data.firms, data.outcomes, data.provenance, data.source)
+            data.umkm,
+            data.firms,
+            data.outcomes,
+            data.provenance,
+            data.source,
+        )
     say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} outcomes from {source}")
-    outcome = retrain(umkm, firms, outcomes, Registry(registry_dir(args)), report_dir=args.report,
-                      tolerance=args.tolerance, baseline_margin=args.baseline_margin,
-                      test_share=args.test_share, provenance=provenance, progress=say)
+    outcome = retrain(
+        umkm,
+        firms,
+        outcomes,
+        Registry(registry_dir(args)),
+        report_dir=args.report,
+        tolerance=args.tolerance,
+        baseline_margin=args.baseline_margin,
+        test_share=args.test_share,
+        provenance=provenance,
+        progress=say,
+    )
     print(outcome.message)
     if outcome.report:
         say(f"report written to {outcome.report}")

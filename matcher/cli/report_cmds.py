@@ -4,22 +4,30 @@ Reads the store (``--home`` / ``--database-url``; outcomes with their correction
 offices' follow-ups) or, with ``--outcomes``, files (``--umkm``, ``--firms``, optional
 ``--followups``); writes ``.xlsx`` or ``.md`` with PNG charts beside it.
 """
+
 from __future__ import annotations
 
 
 def register(subparsers) -> None:
     from matcher.cli._common import locations_parent
 
-    p = subparsers.add_parser("report", help="reports: programme (outcomes per event, region, firm, scheme)")
+    p = subparsers.add_parser(
+        "report", help="reports: programme (outcomes per event, region, firm, scheme)"
+    )
     sub = p.add_subparsers(dest="report_command", metavar="REPORT", required=True)
     prog = sub.add_parser(
-        "programme", parents=[locations_parent(registry=False, store=True)],
+        "programme",
+        parents=[locations_parent(registry=False, store=True)],
         help="per event, region, firm and scheme: values at signing, contracted and realised, "
-             "counts per stage, share contracted, pairs needing follow-up",
+        "counts per stage, share contracted, pairs needing follow-up",
     )
-    prog.add_argument("--out", required=True, help="FILE.xlsx or FILE.md (PNG charts are written beside it)")
+    prog.add_argument(
+        "--out", required=True, help="FILE.xlsx or FILE.md (PNG charts are written beside it)"
+    )
     prog.add_argument("--event", help="only pairs of this event")
-    prog.add_argument("--region", help="only UMKM in PROVINCE or PROVINCE/REGENCY (e.g. Jatim/Pamekasan)")
+    prog.add_argument(
+        "--region", help="only UMKM in PROVINCE or PROVINCE/REGENCY (e.g. Jatim/Pamekasan)"
+    )
     prog.add_argument("--outcomes", help="read outcomes from this file instead of the store")
     prog.add_argument("--umkm", help="UMKM profiles (with --outcomes)")
     prog.add_argument("--firms", help="firm profiles (with --outcomes)")
@@ -29,16 +37,18 @@ def register(subparsers) -> None:
 
 
 def _programme(args) -> int:
-    from matcher.cli._common import say
-    from matcher.data.errors import MatcherError
     from api.store import Region
     from api.store.accounts import canonical_region
+    from matcher.cli._common import say
+    from matcher.data.errors import MatcherError
     from matcher.programme import programme_report, write_programme_report
 
     region = canonical_region(Region.parse(args.region)) if args.region else None
     if args.outcomes:
         if not (args.umkm and args.firms):
-            raise MatcherError("--outcomes needs --umkm and --firms (names and regions of the pairs)")
+            raise MatcherError(
+                "--outcomes needs --umkm and --firms (names and regions of the pairs)"
+            )
         from matcher.data.loaders import load_firms, load_followups, load_outcomes, load_umkm
 
         umkm, firms = load_umkm(args.umkm), load_firms(args.firms)
@@ -58,12 +68,15 @@ def _programme(args) -> int:
         finally:
             store.dispose()
         source = "store"
-    report = programme_report(outcomes, followups, umkm, firms, event=args.event, region=region,
-                              lang=args.lang)
+    report = programme_report(
+        outcomes, followups, umkm, firms, event=args.event, region=region, lang=args.lang
+    )
     files = write_programme_report(report, args.out, lang=args.lang)
     tot = report.totals
-    say(f"{len(outcomes):,} outcomes from {source}: {tot['pairs']:,} pairs, "
-        f"{tot['contracted']:,} contracted, {tot['needs_follow_up']:,} need follow-up")
+    say(
+        f"{len(outcomes):,} outcomes from {source}: {tot['pairs']:,} pairs, "
+        f"{tot['contracted']:,} contracted, {tot['needs_follow_up']:,} need follow-up"
+    )
     for f in files:
         print(f)
     return 0

@@ -4,42 +4,65 @@ Every command reads the same settings as the server (``MATCHER_HOME``,
 ``MATCHER_DATABASE_URL``, ``MATCHER_REGISTRY``); the options below override them. Only
 ``init`` and ``import`` (and ``demo``) create a store; the others refuse a missing one.
 """
-from __future__ import annotations
 
-import argparse
+from __future__ import annotations
 
 from rich.table import Table
 
-
-from matcher.cli._common import (add_all_errors, locations_parent, make_console, open_store, print_warnings,
-                                 settings)
+from matcher.cli._common import (
+    add_all_errors,
+    locations_parent,
+    make_console,
+    open_store,
+    print_warnings,
+    settings,
+)
 
 
 def register(subparsers) -> None:
     common = locations_parent(registry=False, store=True)
 
-    init = subparsers.add_parser("init", parents=[common],
-                                 help="create the store (SQLite in the home, or the --database-url "
-                                      "database) and bring its tables up to date")
+    init = subparsers.add_parser(
+        "init",
+        parents=[common],
+        help="create the store (SQLite in the home, or the --database-url "
+        "database) and bring its tables up to date",
+    )
     init.set_defaults(handler=_init)
 
-    serve = subparsers.add_parser("serve", parents=[locations_parent(store=True)],
-                                  help="run the HTTP API (docs at /docs)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve = subparsers.add_parser(
+        "serve", parents=[locations_parent(store=True)], help="run the HTTP API (docs at /docs)"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
-                       help="server log detail (default info)")
-    serve.add_argument("--workers", type=int, default=1,
-                       help="server processes sharing the port (default 1). Each holds its own "
-                            "copy of the model and ranked-list cache and follows promotions and "
-                            "profile changes through the registry and the store; more than the "
-                            "machine's cores does not help (see README, Reliability and security)")
+    serve.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="server log detail (default info)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes sharing the port (default 1). Each holds its own "
+        "copy of the model and ranked-list cache and follows promotions and "
+        "profile changes through the registry and the store; more than the "
+        "machine's cores does not help (see README, Reliability and security)",
+    )
     serve.set_defaults(handler=_serve)
 
-    imp = subparsers.add_parser("import", parents=[common],
-                                help="validate a file and load it into the store (all rows or none); "
-                                     "creates the store if there is none yet")
-    imp.add_argument("kind", choices=["umkm", "firms", "outcomes", "followups"], help="what FILE holds")
+    imp = subparsers.add_parser(
+        "import",
+        parents=[common],
+        help="validate a file and load it into the store (all rows or none); "
+        "creates the store if there is none yet",
+    )
+    imp.add_argument(
+        "kind", choices=["umkm", "firms", "outcomes", "followups"], help="what FILE holds"
+    )
     imp.add_argument("file", help="CSV, Parquet or Excel file per the data contract")
     add_all_errors(imp)
     imp.set_defaults(handler=_import)
@@ -48,8 +71,12 @@ def register(subparsers) -> None:
     acc_sub = acc.add_subparsers(dest="accounts_command", metavar="ACTION", required=True)
     add = acc_sub.add_parser("add", parents=[common], help="make an account and print its key once")
     add.add_argument("name", help="account name (a person or an office)")
-    add.add_argument("--role", required=True, choices=["facilitator", "admin"],
-                     help="facilitator (matches, outcomes, events) or admin (also accounts and models)")
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=["facilitator", "admin"],
+        help="facilitator (matches, outcomes, events) or admin (also accounts and models)",
+    )
     add.add_argument("--region", help="PROVINCE or PROVINCE/REGENCY a facilitator is limited to")
     add.set_defaults(handler=_accounts_add)
     lst = acc_sub.add_parser("list", parents=[common], help="list accounts (keys are never shown)")
@@ -73,16 +100,19 @@ def _serve(args) -> int:
     import uvicorn
 
     from api.main import create_app
-
     from matcher.i18n import t
 
     if args.workers < 1:
         raise SystemExit("--workers: expected 1 or more")
-    open_store(args).dispose()  # a missing or unreachable store: one line here, not a traceback later
+    open_store(
+        args
+    ).dispose()  # a missing or unreachable store: one line here, not a traceback later
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(t("web.serve.open", url=f"http://{host}:{args.port}/"), flush=True)
     if args.workers == 1:
-        uvicorn.run(create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level)
+        uvicorn.run(
+            create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level
+        )
         return 0
     # several processes: each builds its app from the environment, so the options given
     # here travel as MATCHER_* variables (the same settings every command reads)
@@ -96,8 +126,14 @@ def _serve(args) -> int:
 
     from uvicorn.supervisors import Multiprocess
 
-    config = uvicorn.Config("api.main:create_app", factory=True, workers=args.workers, host=args.host,
-                            port=args.port, log_level=args.log_level)
+    config = uvicorn.Config(
+        "api.main:create_app",
+        factory=True,
+        workers=args.workers,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+    )
     sock = config.bind_socket()
     # uvicorn binds a socket without a protocol number, so asyncio does not set TCP_NODELAY
     # on the connections it accepts: every answer then waited ~40 ms for a delayed ACK
@@ -108,9 +144,8 @@ def _serve(args) -> int:
 
 
 def _import(args) -> int:
-    from api.store.importer import import_file
-
     from api.store.db import store_exists
+    from api.store.importer import import_file
 
     console = make_console(stderr=True)
     url = settings(args).resolved_database_url()
@@ -133,7 +168,9 @@ def _import(args) -> int:
     verb = "upserted" if args.kind in ("umkm", "firms") else "appended"
     stored = f", {result.already_stored} already stored" if result.already_stored else ""
     clashes = f", {len(result.conflicts)} not imported (conflicting)" if result.conflicts else ""
-    print(f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}")
+    print(
+        f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}"
+    )
     return 0
 
 
@@ -177,8 +214,14 @@ def _accounts_list(args) -> int:
     table = Table("name", "role", "region", "key prefix", "created", "revoked")
     for a in accounts:
         region = "/".join(p for p in (a.province, a.regency) if p) or "(all)"
-        table.add_row(a.name, a.role, region, a.key_prefix + "…", f"{a.created_at:%Y-%m-%d %H:%M}",
-                      f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "")
+        table.add_row(
+            a.name,
+            a.role,
+            region,
+            a.key_prefix + "…",
+            f"{a.created_at:%Y-%m-%d %H:%M}",
+            f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "",
+        )
     make_console().print(table)
     return 0
 

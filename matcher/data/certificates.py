@@ -22,6 +22,7 @@ Canonical tokens are ``base`` or ``base:subtype`` (``halal:self_declare``, ``bpo
 (FSSC 22000 includes ISO 22000, which includes HACCP). A canonical token read back is
 itself (``halal:self_declare`` -> ``halal:self_declare``), so normalised files round-trip.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -34,12 +35,16 @@ from importlib import resources
 _ITEM_SPLIT = re.compile(r"[;,/|+&\n]|\b(?:dan|and|serta)\b", re.IGNORECASE)
 _TOKEN = re.compile(r"[a-z]+|\d+")
 # an item saying the certificate is not (yet, or no longer) held
-NOT_HELD_WORDS = frozenset("""proses diproses pengajuan diajukan mengajukan pengurusan diurus mengurus
+NOT_HELD_WORDS = frozenset(
+    """proses diproses pengajuan diajukan mengajukan pengurusan diurus mengurus
     sedang belum blm rencana direncanakan expired kadaluarsa kedaluwarsa kadaluwarsa habis berakhir
-    tidak tdk tanpa pending""".split())
+    tidak tdk tanpa pending""".split()
+)
 # an item made only of these says "no certificate": nothing to keep, nothing to warn about
-EMPTY_WORDS = frozenset("""tidak tdk ada belum blm punya memiliki none nihil kosong tanpa n a na
-    nol no nil ga gak nggak""".split())
+EMPTY_WORDS = frozenset(
+    """tidak tdk ada belum blm punya memiliki none nihil kosong tanpa n a na
+    nol no nil ga gak nggak""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -53,10 +58,12 @@ class Certificate:
 
 @dataclass(frozen=True)
 class CellReading:
-    tokens: tuple[str, ...]   # canonical tokens, then unknown items as written
+    tokens: tuple[str, ...]  # canonical tokens, then unknown items as written
     unknown: tuple[str, ...]  # items naming no known certificate (also kept in tokens)
     not_held: tuple[str, ...]  # items applied for or lapsed: not counted
-    guessed: tuple[str, ...] = ()  # items read through a one-letter slip ("halall"): "item -> token"
+    guessed: tuple[
+        str, ...
+    ] = ()  # items read through a one-letter slip ("halall"): "item -> token"
 
 
 def _fold(text: str) -> list[str]:
@@ -74,10 +81,16 @@ def _read_psv(name: str) -> list[dict[str, str]]:
 @lru_cache(maxsize=1)
 def table() -> dict[str, Certificate]:
     """Known certificates by base token, in file order."""
-    return {r["token"]: Certificate(r["token"], r["food"] == "1",
-                                    tuple(x for x in r["implies"].split(";") if x),
-                                    r["label_id"], r["label_en"])
-            for r in _read_psv("certificates.psv")}
+    return {
+        r["token"]: Certificate(
+            r["token"],
+            r["food"] == "1",
+            tuple(x for x in r["implies"].split(";") if x),
+            r["label_id"],
+            r["label_en"],
+        )
+        for r in _read_psv("certificates.psv")
+    }
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +100,9 @@ def _aliases() -> tuple[dict[tuple[str, ...], str], int]:
         for alias in [r["token"], *r["aliases"].split(";")]:
             key = tuple(_fold(alias))
             if key in phrases and phrases[key] != r["token"]:
-                raise ValueError(f"certificate alias {alias!r} claimed by {phrases[key]} and {r['token']}")
+                raise ValueError(
+                    f"certificate alias {alias!r} claimed by {phrases[key]} and {r['token']}"
+                )
             if key:
                 phrases[key] = r["token"]
     return phrases, max(map(len, phrases))
@@ -215,8 +230,12 @@ def read_cell(cell: str) -> CellReading:
     canonical = list(dict.fromkeys(tokens))
     specific = {base(t) for t in canonical if ":" in t}
     canonical = [t for t in canonical if ":" in t or t not in specific]
-    return CellReading(tuple(canonical) + tuple(dict.fromkeys(unknown)),
-                       tuple(dict.fromkeys(unknown)), tuple(not_held), tuple(guessed))
+    return CellReading(
+        tuple(canonical) + tuple(dict.fromkeys(unknown)),
+        tuple(dict.fromkeys(unknown)),
+        tuple(not_held),
+        tuple(guessed),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -237,5 +256,7 @@ def _close_spelling(words: list[str]) -> str | None:
 
 def known_summary() -> str:
     """The known certificates, for a warning's "expected" text."""
-    return ("halal (regular/self declare), PIRT/SPP-IRT, BPOM MD/ML/TR, SNI <number>, "
-            "ISO <number>, HACCP, FSSC 22000, SVLK/V-Legal, organik, NKV, CPPOB, CPOTB, CPKB, SLHS")
+    return (
+        "halal (regular/self declare), PIRT/SPP-IRT, BPOM MD/ML/TR, SNI <number>, "
+        "ISO <number>, HACCP, FSSC 22000, SVLK/V-Legal, organik, NKV, CPPOB, CPOTB, CPKB, SLHS"
+    )

@@ -3,6 +3,7 @@
 Rows are 1-based with the header as row 1, as a spreadsheet user counts them, so a data
 row at pandas position ``i`` is reported as row ``i + 2``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -49,7 +50,7 @@ class Problem:
         return text_in(self.expected, lang)
 
     def expected_message(self, lang: str | None = None) -> str:
-        """"expected …" in ``lang`` (an API error's message for this problem)."""
+        """ "expected …" in ``lang`` (an API error's message for this problem)."""
         return t("data.problem.expected", lang, expected=self.expected_in(lang))
 
     def text(self, lang: str | None = None) -> str:
@@ -61,8 +62,13 @@ class Problem:
             where = t("data.problem.at_column", lang, where=where, column=self.column)
         if self.row is None and self.value in (None, ""):
             return t("data.problem.whole", lang, where=where, expected=self.expected_in(lang))
-        return t("data.problem.value", lang, where=where, value=repr(self.value),
-                 expected=self.expected_in(lang))
+        return t(
+            "data.problem.value",
+            lang,
+            where=where,
+            value=repr(self.value),
+            expected=self.expected_in(lang),
+        )
 
     def __str__(self) -> str:
         return self.text()
@@ -92,17 +98,26 @@ def group_problems(problems: Iterable[Problem]) -> list[ProblemGroup]:
     return list(groups.values())
 
 
-def format_problems(problems: list[Problem], *, all_problems: bool = False,
-                    examples: int = EXAMPLES_PER_GROUP, up_to: int = LIST_ALL_UP_TO,
-                    warnings: bool = False, lang: str | None = None) -> list[str]:
+def format_problems(
+    problems: list[Problem],
+    *,
+    all_problems: bool = False,
+    examples: int = EXAMPLES_PER_GROUP,
+    up_to: int = LIST_ALL_UP_TO,
+    warnings: bool = False,
+    lang: str | None = None,
+) -> list[str]:
     """Lines describing ``problems`` (errors, or ``warnings``): every one when at most
     ``up_to`` (or ``all_problems``), else one heading per kind with its count, a few
     examples and the kind's advice."""
     problems = list(problems)
     if all_problems or len(problems) <= up_to:
         return [f"  - {p.text(lang)}" for p in problems]
-    heading, more = (("cli.problems.group_warnings", "cli.problems.more_warnings") if warnings
-                     else ("cli.problems.group", "cli.problems.more"))
+    heading, more = (
+        ("cli.problems.group_warnings", "cli.problems.more_warnings")
+        if warnings
+        else ("cli.problems.group", "cli.problems.more")
+    )
     lines: list[str] = []
     for g in group_problems(problems):
         first = g.problems[0]
@@ -112,12 +127,15 @@ def format_problems(problems: list[Problem], *, all_problems: bool = False,
             what = t("data.problem.column", lang, column=first.column)
         else:  # a whole-file problem is its own group
             what = f"{first.column}: {first.expected_in(lang)}"
-        lines.append("  - " + t(heading, lang, n=format_number(len(g.problems), lang=lang),
-                                file=g.file, what=what))
+        lines.append(
+            "  - "
+            + t(heading, lang, n=format_number(len(g.problems), lang=lang), file=g.file, what=what)
+        )
         lines += [f"      {p.text(lang)}" for p in g.problems[:examples]]
         if len(g.problems) > examples:
-            lines.append("      " + t(more, lang,
-                                          n=format_number(len(g.problems) - examples, lang=lang)))
+            lines.append(
+                "      " + t(more, lang, n=format_number(len(g.problems) - examples, lang=lang))
+            )
         if g.kind in KIND_HINTS:
             lines.append("      " + t(KIND_HINTS[g.kind], lang))
     return lines
@@ -140,10 +158,16 @@ class DataValidationError(MatcherError):
         """Every problem when few or ``all_problems``; else grouped by kind (see
         :func:`format_problems`); in ``lang`` (default ``$MATCHER_LANG``, else Indonesian)."""
         n = len(self.problems)
-        head = t("data.problems.head_one" if n == 1 else "data.problems.head", lang,
-                 n=format_number(n, lang=lang))
-        return head + "\n" + "\n".join(format_problems(self.problems, all_problems=all_problems,
-                                                          lang=lang))
+        head = t(
+            "data.problems.head_one" if n == 1 else "data.problems.head",
+            lang,
+            n=format_number(n, lang=lang),
+        )
+        return (
+            head
+            + "\n"
+            + "\n".join(format_problems(self.problems, all_problems=all_problems, lang=lang))
+        )
 
     def __str__(self) -> str:  # dataclass would otherwise print the repr
         return self.summary()

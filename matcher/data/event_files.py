@@ -3,6 +3,7 @@
 Both are read with the loaders' reader and checker (:mod:`matcher.data.loaders`), so bad
 rows are reported the same way: file, row, column, value and what was expected, all at once.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,10 +19,19 @@ AVAILABILITY_COLUMNS = ("party", "id", "from", "to")
 PREFERENCE_COLUMNS = ("from_party", "from_id", "to_id", "preference", "umkm_id", "firm_id")
 PREFERENCES = ("ingin", "tidak")
 # what offices write for the two preferences (lower-cased) -> the contract's word
-PREFERENCE_WORDS = {"ingin": "ingin", "mau": "ingin", "want": "ingin", "wish": "ingin",
-                    "ya": "ingin", "yes": "ingin",
-                    "tidak": "tidak", "tidak mau": "tidak", "tolak": "tidak", "veto": "tidak",
-                    "no": "tidak"}
+PREFERENCE_WORDS = {
+    "ingin": "ingin",
+    "mau": "ingin",
+    "want": "ingin",
+    "wish": "ingin",
+    "ya": "ingin",
+    "yes": "ingin",
+    "tidak": "tidak",
+    "tidak mau": "tidak",
+    "tolak": "tidak",
+    "veto": "tidak",
+    "no": "tidak",
+}
 _CLOCK_RULE = Message("data.rule.clock")
 
 
@@ -39,8 +49,12 @@ def _participant(c: _Checker, party: pd.Series, column: str, event: pd.DataFrame
     ids = excel_integer_text(c.required(column))
     known = set(zip(event["party"], event["id"].astype(str)))
     ok = [(p, i) in known for p, i in zip(party.fillna(""), ids)]
-    c.fail((ids != "").to_numpy() & party.notna().to_numpy() & ~np.array(ok, dtype=bool),
-           column, Message("data.rule.participant"), values=ids)
+    c.fail(
+        (ids != "").to_numpy() & party.notna().to_numpy() & ~np.array(ok, dtype=bool),
+        column,
+        Message("data.rule.participant"),
+        values=ids,
+    )
     return ids
 
 
@@ -55,8 +69,11 @@ def parse_availability(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> p
     party = c.vocabulary("party", PARTIES)
     ids = _participant(c, party, "id", event)
     start, end = _minutes(c, "from"), _minutes(c, "to")
-    c.fail((start.notna() & end.notna() & (end <= start)).to_numpy(), "to",
-           Message("data.rule.after_from"))
+    c.fail(
+        (start.notna() & end.notna() & (end <= start)).to_numpy(),
+        "to",
+        Message("data.rule.after_from"),
+    )
     frame = pd.DataFrame({"party": party, "id": ids, "from": start, "to": end})
     frame = c.finish(frame.reset_index(drop=True))
     return frame.astype({"from": np.int64, "to": np.int64})
@@ -66,8 +83,9 @@ def load_availability(path: str | Path, event: pd.DataFrame) -> pd.DataFrame:
     return parse_availability(_read_whole(path), str(path), event)
 
 
-def free_slots(availability: pd.DataFrame, ids: list[str], party: str,
-               slots: np.ndarray) -> np.ndarray:
+def free_slots(
+    availability: pd.DataFrame, ids: list[str], party: str, slots: np.ndarray
+) -> np.ndarray:
     """(len(ids) x slots) bool: the participant can attend the whole slot. Participants
     with no window in ``availability`` are free all day."""
     free = np.ones((len(ids), len(slots)), dtype=bool)
@@ -75,8 +93,9 @@ def free_slots(availability: pd.DataFrame, ids: list[str], party: str,
     if rows.empty:
         return free
     pos = pd.Index(ids).get_indexer(rows["id"])
-    inside = ((rows["from"].to_numpy()[:, None] <= slots[None, :, 0])
-              & (slots[None, :, 1] <= rows["to"].to_numpy()[:, None]))
+    inside = (rows["from"].to_numpy()[:, None] <= slots[None, :, 0]) & (
+        slots[None, :, 1] <= rows["to"].to_numpy()[:, None]
+    )
     listed = np.zeros(len(ids), dtype=bool)
     listed[pos] = True
     free[listed] = False
@@ -102,18 +121,25 @@ def parse_preferences(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> pd
     word = c.required("preference").str.lower().str.replace(r"\s+", " ", regex=True)
     pref = word.map(PREFERENCE_WORDS)
     c.fail(((word != "") & pref.isna()).to_numpy(), "preference", Message("data.rule.preference"))
-    c.warn_once((pref.notna() & ~word.isin(PREFERENCES)).to_numpy(), "preference",
-                lambda v: Message("data.rule.preference_read", word=PREFERENCE_WORDS[v.lower()]))
+    c.warn_once(
+        (pref.notna() & ~word.isin(PREFERENCES)).to_numpy(),
+        "preference",
+        lambda v: Message("data.rule.preference_read", word=PREFERENCE_WORDS[v.lower()]),
+    )
     key = party.fillna("") + "\x00" + from_id + "\x00" + to_id
     both = pref.notna() & key.map(pref.groupby(key).nunique()).gt(1)
-    c.fail(both.to_numpy(), "preference",
-           Message("data.rule.preference_both"),
-           values=word)
+    c.fail(both.to_numpy(), "preference", Message("data.rule.preference_both"), values=word)
     is_u = (party == "umkm").to_numpy()
-    frame = pd.DataFrame({
-        "from_party": party, "from_id": from_id, "to_id": to_id, "preference": pref,
-        "umkm_id": np.where(is_u, from_id, to_id), "firm_id": np.where(is_u, to_id, from_id),
-    })
+    frame = pd.DataFrame(
+        {
+            "from_party": party,
+            "from_id": from_id,
+            "to_id": to_id,
+            "preference": pref,
+            "umkm_id": np.where(is_u, from_id, to_id),
+            "firm_id": np.where(is_u, to_id, from_id),
+        }
+    )
     frame = c.finish(frame)
     out = frame.drop_duplicates(["from_party", "from_id", "to_id"]).reset_index(drop=True)
     out.attrs["warnings"] = frame.attrs["warnings"]

@@ -13,6 +13,7 @@ Stage ladder and relevance grades (training and evaluation)::
 terima): the partnership produced business, the best outcome a recommendation can have.
 Schemes are the partnership forms of PP 7/2021 (Pasal 106 ff.).
 """
+
 from __future__ import annotations
 
 import re
@@ -26,45 +27,129 @@ COMMITTED_GRADE = STAGE_GRADE["mou_signed"]
 CONTRACTED_GRADE = STAGE_GRADE["contract_signed"]
 
 SCHEMES = (
-    "inti_plasma", "subkontrak", "waralaba", "perdagangan_umum", "distribusi_keagenan",
-    "rantai_pasok", "bagi_hasil", "kerja_sama_operasional", "usaha_patungan", "penyumberluaran",
+    "inti_plasma",
+    "subkontrak",
+    "waralaba",
+    "perdagangan_umum",
+    "distribusi_keagenan",
+    "rantai_pasok",
+    "bagi_hasil",
+    "kerja_sama_operasional",
+    "usaha_patungan",
+    "penyumberluaran",
 )
 FOLLOWUP_STATUSES = ("on_track", "stalled", "ended")
 
 # What offices write, after :func:`_key` (lower case, words separated by one space).
 _STAGE_ALIASES = {
-    "declined": ("ditolak", "tolak", "menolak", "batal", "tidak lanjut", "tidak jadi", "decline",
-                 "rejected", "reject"),
-    "meeting": ("pertemuan", "bertemu", "temu", "rapat", "meet", "met", "business matching",
-                "temu bisnis"),
-    "mou_signed": ("mou", "mou signed", "mou ditandatangani", "tanda tangan mou", "komitmen",
-                   "commitment", "nota kesepahaman", "loi", "letter of intent"),
-    "contract_signed": ("contract", "contracted", "kontrak", "kontrak ditandatangani",
-                        "tanda tangan kontrak", "perjanjian", "perjanjian kerja sama", "pks",
-                        "signed contract", "contract signed"),
-    "realised": ("realized", "realisasi", "terealisasi", "direalisasikan", "bast", "po",
-                 "purchase order", "first delivery", "pengiriman pertama", "delivered"),
+    "declined": (
+        "ditolak",
+        "tolak",
+        "menolak",
+        "batal",
+        "tidak lanjut",
+        "tidak jadi",
+        "decline",
+        "rejected",
+        "reject",
+    ),
+    "meeting": (
+        "pertemuan",
+        "bertemu",
+        "temu",
+        "rapat",
+        "meet",
+        "met",
+        "business matching",
+        "temu bisnis",
+    ),
+    "mou_signed": (
+        "mou",
+        "mou signed",
+        "mou ditandatangani",
+        "tanda tangan mou",
+        "komitmen",
+        "commitment",
+        "nota kesepahaman",
+        "loi",
+        "letter of intent",
+    ),
+    "contract_signed": (
+        "contract",
+        "contracted",
+        "kontrak",
+        "kontrak ditandatangani",
+        "tanda tangan kontrak",
+        "perjanjian",
+        "perjanjian kerja sama",
+        "pks",
+        "signed contract",
+        "contract signed",
+    ),
+    "realised": (
+        "realized",
+        "realisasi",
+        "terealisasi",
+        "direalisasikan",
+        "bast",
+        "po",
+        "purchase order",
+        "first delivery",
+        "pengiriman pertama",
+        "delivered",
+    ),
 }
 _SCHEME_ALIASES = {
     "inti_plasma": ("inti plasma", "plasma", "nucleus plasma"),
     "subkontrak": ("sub kontrak", "subcontract", "subcontracting", "sub contract"),
     "waralaba": ("franchise", "franchising"),
     "perdagangan_umum": ("perdagangan", "general trade", "trade", "perdagangan umum"),
-    "distribusi_keagenan": ("distribusi dan keagenan", "distribusi keagenan", "distribusi",
-                            "keagenan", "agen", "distribution", "agency",
-                            "distribution and agency"),
+    "distribusi_keagenan": (
+        "distribusi dan keagenan",
+        "distribusi keagenan",
+        "distribusi",
+        "keagenan",
+        "agen",
+        "distribution",
+        "agency",
+        "distribution and agency",
+    ),
     "rantai_pasok": ("rantai pasok", "supply chain", "pemasok", "supplier"),
     "bagi_hasil": ("bagi hasil", "profit sharing", "revenue sharing"),
-    "kerja_sama_operasional": ("kerja sama operasional", "kerjasama operasional", "kso",
-                               "joint operation", "operational cooperation"),
+    "kerja_sama_operasional": (
+        "kerja sama operasional",
+        "kerjasama operasional",
+        "kso",
+        "joint operation",
+        "operational cooperation",
+    ),
     "usaha_patungan": ("usaha patungan", "patungan", "joint venture", "jv"),
     "penyumberluaran": ("penyumber luaran", "outsourcing", "alih daya", "outsource"),
 }
 _STATUS_ALIASES = {
-    "on_track": ("on track", "lancar", "berjalan", "berjalan baik", "sesuai rencana", "ok",
-                 "baik", "aktif", "progres", "progress"),
-    "stalled": ("macet", "mandek", "tertunda", "terhambat", "terhenti", "stuck", "delayed",
-                "stall", "perlu tindak lanjut"),
+    "on_track": (
+        "on track",
+        "lancar",
+        "berjalan",
+        "berjalan baik",
+        "sesuai rencana",
+        "ok",
+        "baik",
+        "aktif",
+        "progres",
+        "progress",
+    ),
+    "stalled": (
+        "macet",
+        "mandek",
+        "tertunda",
+        "terhambat",
+        "terhenti",
+        "stuck",
+        "delayed",
+        "stall",
+        "perlu tindak lanjut",
+    ),
     "ended": ("selesai", "berakhir", "ditutup", "dihentikan", "end", "closed", "finished", "tutup"),
 }
 

@@ -14,6 +14,7 @@ that Excel turned into ``123.0`` (read as ``123``), dates carrying a midnight ti
 
 Rows in problems are spreadsheet rows: header = 1, first data row = 2.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -25,33 +26,72 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.data import lifecycle
 from matcher.data import certificates as certs
-from matcher.data import parsing
+from matcher.data import lifecycle, parsing, rules
 from matcher.data import reference as ref
-from matcher.data import rules
 from matcher.data.errors import DataValidationError, MatcherError, Problem
 from matcher.data.outcome_state import latest_per_pair  # noqa: F401  (one owner; re-exported)
-from matcher.i18n import Message, t
 from matcher.data.schema import (
-    DECLINED_BY, DEFAULT_MAX_PARTNERS, EVENT_COLUMNS, FIRM_COLUMNS,
-    FOLLOWUP_COLUMNS, INVESTMENT_TYPES, LEGAL_FORMS, NIB_SCALES, OUTCOME_COLUMNS, PARTIES,
-    SCALE_CAPITAL_LIMITS, SCALE_REVENUE_LIMITS, SCALES, STAGE_GRADE, UMKM_COLUMNS,
+    DECLINED_BY,
+    DEFAULT_MAX_PARTNERS,
+    EVENT_COLUMNS,
+    FIRM_COLUMNS,
+    FOLLOWUP_COLUMNS,
+    INVESTMENT_TYPES,
+    LEGAL_FORMS,
+    NIB_SCALES,
+    OUTCOME_COLUMNS,
+    PARTIES,
+    SCALE_CAPITAL_LIMITS,
+    SCALE_REVENUE_LIMITS,
+    SCALES,
+    STAGE_GRADE,
+    UMKM_COLUMNS,
     VOCABULARY_ALIASES,
 )
+from matcher.i18n import Message
 
 READERS = (".csv", ".parquet", ".xlsx")
 # what a yes/no cell may say (lower-cased); shared with training.retrain's outcome markers
-BOOLEANS = {"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0, "1.0": 1.0, "0.0": 0.0,
-            "ya": 1.0, "tidak": 0.0, "yes": 1.0, "no": 0.0,
-            "iya": 1.0, "y": 1.0, "benar": 1.0, "betul": 1.0, "ada": 1.0, "pernah": 1.0,
-            "sudah": 1.0, "sdh": 1.0, "v": 1.0, "\u2713": 1.0, "\u221a": 1.0, "ok": 1.0,
-            "tdk": 0.0, "n": 0.0, "salah": 0.0, "belum": 0.0, "blm": 0.0, "tidak ada": 0.0,
-            "belum pernah": 0.0, "tidak pernah": 0.0, "-": 0.0, "nihil": 0.0}
+BOOLEANS = {
+    "true": 1.0,
+    "false": 0.0,
+    "1": 1.0,
+    "0": 0.0,
+    "1.0": 1.0,
+    "0.0": 0.0,
+    "ya": 1.0,
+    "tidak": 0.0,
+    "yes": 1.0,
+    "no": 0.0,
+    "iya": 1.0,
+    "y": 1.0,
+    "benar": 1.0,
+    "betul": 1.0,
+    "ada": 1.0,
+    "pernah": 1.0,
+    "sudah": 1.0,
+    "sdh": 1.0,
+    "v": 1.0,
+    "\u2713": 1.0,
+    "\u221a": 1.0,
+    "ok": 1.0,
+    "tdk": 0.0,
+    "n": 0.0,
+    "salah": 0.0,
+    "belum": 0.0,
+    "blm": 0.0,
+    "tidak ada": 0.0,
+    "belum pernah": 0.0,
+    "tidak pernah": 0.0,
+    "-": 0.0,
+    "nihil": 0.0,
+}
 _KNOWN_COLUMNS = (*UMKM_COLUMNS, *FIRM_COLUMNS, *OUTCOME_COLUMNS, *EVENT_COLUMNS)
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def read_table(path: str | Path) -> pd.DataFrame:
     """File -> frame of stripped strings (empty cell = ""), by extension; MatcherError if unreadable."""
@@ -63,8 +103,9 @@ def _read_whole(path: str | Path) -> pd.DataFrame:
     return next(_read_parts(path, None))
 
 
-_CSV_OPTIONS = dict(dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False,
-                    index_col=False)  # a row longer than the header is refused, not shifted
+_CSV_OPTIONS = dict(
+    dtype=str, keep_default_na=False, encoding="utf-8-sig", skip_blank_lines=False, index_col=False
+)  # a row longer than the header is refused, not shifted
 
 
 def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
@@ -77,14 +118,18 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in READERS:
-        raise MatcherError(f"{path}: unsupported file type {ext or '(none)'!r}; "
-                           f"expected one of {', '.join(READERS)}")
+        raise MatcherError(
+            f"{path}: unsupported file type {ext or '(none)'!r}; "
+            f"expected one of {', '.join(READERS)}"
+        )
     if not path.is_file():
         raise MatcherError(f"{path}: file not found")
     size = path.stat().st_size
     if size > rules.FILE_MAX_BYTES:
-        raise MatcherError(f"{path.name}: {size / 2**20:.0f} MB is larger than the "
-                           f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it")
+        raise MatcherError(
+            f"{path.name}: {size / 2**20:.0f} MB is larger than the "
+            f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it"
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         yield from _read_checked(path, ext, rows)
@@ -95,8 +140,11 @@ def _read_checked(path: Path, ext: str, rows: int | None) -> Iterator[pd.DataFra
         if ext == ".csv":  # `;` (Excel in an Indonesian locale), tab or comma
             options = dict(_CSV_OPTIONS, sep=parsing.sniff_delimiter(path))
             options.update(_csv_header(path, options))
-            yield from ([pd.read_csv(path, **options)] if rows is None
-                        else pd.read_csv(path, chunksize=rows, **options))
+            yield from (
+                [pd.read_csv(path, **options)]
+                if rows is None
+                else pd.read_csv(path, chunksize=rows, **options)
+            )
         elif ext == ".xlsx":
             raw = _read_data_sheet(path)
             step = rows or max(len(raw), 1)
@@ -113,12 +161,16 @@ def _read_checked(path: Path, ext: str, rows: int | None) -> Iterator[pd.DataFra
             if empty:
                 yield pd.read_parquet(path)
     except pd.errors.ParserWarning as exc:
-        raise MatcherError(f"{path}: cannot read as csv: a row has more cells than the header "
-                           "has column names (an unquoted comma, or a column without a name); "
-                           f"{exc}") from exc
+        raise MatcherError(
+            f"{path}: cannot read as csv: a row has more cells than the header "
+            "has column names (an unquoted comma, or a column without a name); "
+            f"{exc}"
+        ) from exc
     except UnicodeDecodeError as exc:
-        raise MatcherError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                           "save the file as 'CSV UTF-8'") from exc
+        raise MatcherError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save the file as 'CSV UTF-8'"
+        ) from exc
     except Exception as exc:  # any parser failure is the file's fault, not ours
         raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
 
@@ -150,8 +202,9 @@ def _csv_header(path: Path, options: dict) -> dict:
 def _read_data_sheet(path: Path) -> pd.DataFrame:
     """The workbook's data sheet: the first whose first row names known columns (a first
     sheet of instructions is passed over); MatcherError naming the sheets when none does."""
-    sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str,
-                           keep_default_na=False, engine="openpyxl")
+    sheets = pd.read_excel(
+        path, sheet_name=None, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
+    )
     known = set(_KNOWN_COLUMNS)
     seen = []
     for name, sheet in sheets.items():
@@ -160,11 +213,14 @@ def _read_data_sheet(path: Path) -> pd.DataFrame:
             body = sheet.iloc[1:].reset_index(drop=True)
             body.columns = _distinct_names(header)
             return body
-        seen.append(f"'{name}' (first row: {', '.join(str(h) for h in header[:5] if str(h).strip()) or 'empty'})")
+        seen.append(
+            f"'{name}' (first row: {', '.join(str(h) for h in header[:5] if str(h).strip()) or 'empty'})"
+        )
     raise MatcherError(
         f"{path.name}: no sheet has the column names in its first row; sheets: "
         f"{'; '.join(seen)}. Put the data on one sheet whose first row holds the column "
-        "names (umkm_id, name, kbli ...)")
+        "names (umkm_id, name, kbli ...)"
+    )
 
 
 def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
@@ -188,6 +244,7 @@ def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- the checker
 
+
 class _Checker:
     """Validates one raw frame column by column, collecting every problem.
 
@@ -195,8 +252,13 @@ class _Checker:
     problems for its bad cells; ``finish`` raises them all at once.
     """
 
-    def __init__(self, raw: pd.DataFrame, source: str, first_row: int = 2,
-                 seen_ids: dict[str, int] | None = None):
+    def __init__(
+        self,
+        raw: pd.DataFrame,
+        source: str,
+        first_row: int = 2,
+        seen_ids: dict[str, int] | None = None,
+    ):
         """``first_row``: the spreadsheet row of ``raw``'s first row (a later chunk of a
         file starts further down). ``seen_ids``: IDs of earlier chunks, by row; this
         chunk's IDs are checked against them and added."""
@@ -211,7 +273,9 @@ class _Checker:
             seen[col] = seen.get(col, 0) + 1
         for col, n in seen.items():
             if n > 1:
-                self.errors.append(Problem(self.source, 1, col, col, Message("data.rule.column_once")))
+                self.errors.append(
+                    Problem(self.source, 1, col, col, Message("data.rule.column_once"))
+                )
         text = text.loc[:, ~text.columns.duplicated()]
         text = self._field_rules(text)
         blank = (text == "").all(axis=1) if len(text.columns) else pd.Series(True, index=text.index)
@@ -233,7 +297,8 @@ class _Checker:
             if bad.any():
                 self.errors.extend(
                     Problem(self.source, int(r), col, _shown(v), e)
-                    for r, v, e in zip(rows[bad], s[bad], problems[bad]))
+                    for r, v, e in zip(rows[bad], s[bad], problems[bad])
+                )
                 text[col] = s.where(~bad, rules.cleaned(s, col))
         return text
 
@@ -245,8 +310,15 @@ class _Checker:
         vals = self.col(column) if values is None else pd.Series(values, index=self.df.index)
         exp = expected if isinstance(expected, pd.Series) else None
         for i in np.flatnonzero(mask):
-            into.append(Problem(self.source, int(self.rows[i]), column, vals.iat[i],
-                                exp.iat[i] if exp is not None else expected))
+            into.append(
+                Problem(
+                    self.source,
+                    int(self.rows[i]),
+                    column,
+                    vals.iat[i],
+                    exp.iat[i] if exp is not None else expected,
+                )
+            )
 
     def fail(self, mask, column: str, expected, values=None) -> None:
         self._record(self.errors, mask, column, expected, values)
@@ -261,8 +333,9 @@ class _Checker:
         firsts = ~vals.duplicated().to_numpy()
         counts = vals.value_counts()
         for v, r in zip(vals[firsts], rows[firsts]):
-            self.warnings.append(Problem(self.source, int(r), column, v,
-                                         _counted(expected_for(v), int(counts[v]))))
+            self.warnings.append(
+                Problem(self.source, int(r), column, v, _counted(expected_for(v), int(counts[v])))
+            )
 
     def fail_grouped(self, mask, column: str, expected: str, values: pd.Series) -> None:
         """One error per distinct bad value (at its first row, with a count and the first
@@ -275,17 +348,28 @@ class _Checker:
         for v, where in rows.groupby(vals.to_numpy(), sort=False):
             n = len(where)
             shown = ", ".join(map(str, where.iloc[:5])) + (", …" if n > 5 else "")
-            self.errors.append(Problem(self.source, int(where.iloc[0]), column, v,
-                                       Message("data.rule.counted_rows", text=expected, n=n, rows=shown)
-                                       if n > 1 else expected))
+            self.errors.append(
+                Problem(
+                    self.source,
+                    int(where.iloc[0]),
+                    column,
+                    v,
+                    Message("data.rule.counted_rows", text=expected, n=n, rows=shown)
+                    if n > 1
+                    else expected,
+                )
+            )
 
     def term(self, column: str, kind: str) -> pd.Series:
         """Optional word of a lifecycle vocabulary (``stage``, ``scheme``, ``status``), in
         any of the spellings :mod:`matcher.data.lifecycle` knows; None when empty."""
         s = self.col(column)
         words = lifecycle.canonical(kind, s)
-        self.fail((s != "") & words.isna(), column,
-                  Message("data.rule.one_of", choices=lifecycle.describe(kind)))
+        self.fail(
+            (s != "") & words.isna(),
+            column,
+            Message("data.rule.one_of", choices=lifecycle.describe(kind)),
+        )
         return words.where(s != "", None)
 
     def warn_items(self, items: pd.Series, column: str, expected_for) -> None:
@@ -296,8 +380,9 @@ class _Checker:
         rows = self.rows[self.df.index.get_indexer(flat.index)]
         counts = flat.value_counts()
         for v, r in zip(flat[~flat.duplicated().to_numpy()], rows[~flat.duplicated().to_numpy()]):
-            self.warnings.append(Problem(self.source, int(r), column, v,
-                                         _counted(expected_for(v), int(counts[v]))))
+            self.warnings.append(
+                Problem(self.source, int(r), column, v, _counted(expected_for(v), int(counts[v])))
+            )
 
     # ---- columns
     def has(self, column: str) -> bool:
@@ -311,8 +396,15 @@ class _Checker:
     def require_columns(self, columns: Iterable[str]) -> None:
         for column in columns:
             if not self.has(column):
-                self.errors.append(Problem(self.source, None, column, "",
-                                           Message("data.rule.missing_column", column=column)))
+                self.errors.append(
+                    Problem(
+                        self.source,
+                        None,
+                        column,
+                        "",
+                        Message("data.rule.missing_column", column=column),
+                    )
+                )
 
     def required(self, column: str) -> pd.Series:
         """Non-empty text (missing column already reported)."""
@@ -351,8 +443,15 @@ class _Checker:
         new = (~dup) & (s != "").to_numpy()
         seen.update(zip(s[new].tolist(), self.rows[new].tolist()))
 
-    def number(self, column: str, *, minimum: float | None = 0.0, integer: bool = False,
-               maximum: float | None = None, rule: str | None = None) -> pd.Series:
+    def number(
+        self,
+        column: str,
+        *,
+        minimum: float | None = 0.0,
+        integer: bool = False,
+        maximum: float | None = None,
+        rule: str | None = None,
+    ) -> pd.Series:
         """Optional number (NaN when empty), read as offices write it (see
         :mod:`matcher.data.parsing`): "1.500.000", "1500000.0", "Rp 1,5 juta" in a money
         column (``*_idr``), "-7,15" in ``lat``/``lon``, "12 orang" for a count."""
@@ -361,15 +460,21 @@ class _Checker:
             values = parsing.map_unique(s, parsing.read_decimal).astype(float)
         else:
             period = _PERIODS.get(column)
-            read = parsing.map_unique(s, lambda v: parsing.read_number(
-                v, money=column.endswith("_idr"), period=period))
+            read = parsing.map_unique(
+                s, lambda v: parsing.read_number(v, money=column.endswith("_idr"), period=period)
+            )
             values = read.str[0].astype(float)
             notes = read.str[1]
             noted = notes.notna().to_numpy()
             if noted.any():
                 note_of = dict(zip(s[noted], zip(notes[noted], values[noted])))
-                self.warn_once(noted, column, lambda v: Message(
-                    "data.rule.figure_read", note=note_of[v][0], value=f"{note_of[v][1]:.0f}"))
+                self.warn_once(
+                    noted,
+                    column,
+                    lambda v: Message(
+                        "data.rule.figure_read", note=note_of[v][0], value=f"{note_of[v][1]:.0f}"
+                    ),
+                )
         filled = (s != "").to_numpy()
         bad = filled & ~np.isfinite(values.to_numpy())
         implicit_max = integer and maximum is None  # integers fit their (32-bit) column
@@ -383,35 +488,61 @@ class _Checker:
             bad |= filled & (values.to_numpy() > maximum)
         if rule is None:
             kind = Message("data.rule.an_integer" if integer else "data.rule.a_number")
-            examples = Message("data.rule.example_money" if column.endswith("_idr")
-                               else "data.rule.example_number")
+            examples = Message(
+                "data.rule.example_money" if column.endswith("_idr") else "data.rule.example_number"
+            )
             if implicit_max and minimum is not None:
-                rule = Message("data.rule.number_min_max", kind=kind, min=f"{minimum:g}",
-                               max=str(maximum), examples=examples)
+                rule = Message(
+                    "data.rule.number_min_max",
+                    kind=kind,
+                    min=f"{minimum:g}",
+                    max=str(maximum),
+                    examples=examples,
+                )
             elif minimum is not None and maximum is not None:
-                rule = Message("data.rule.number_range", kind=kind, min=f"{minimum:g}",
-                               max=f"{maximum:g}", examples=examples)
+                rule = Message(
+                    "data.rule.number_range",
+                    kind=kind,
+                    min=f"{minimum:g}",
+                    max=f"{maximum:g}",
+                    examples=examples,
+                )
             elif minimum is not None:
-                rule = Message("data.rule.number_min", kind=kind, min=f"{minimum:g}", examples=examples)
+                rule = Message(
+                    "data.rule.number_min", kind=kind, min=f"{minimum:g}", examples=examples
+                )
             else:
                 rule = Message("data.rule.number_any", kind=kind, examples=examples)
         self.fail(bad, column, rule)
         return values.where(~bad, np.nan)
 
-    def vocabulary(self, column: str, allowed: tuple[str, ...], *, upper: bool = False,
-                   reader=None, also: str = "") -> pd.Series:
+    def vocabulary(
+        self,
+        column: str,
+        allowed: tuple[str, ...],
+        *,
+        upper: bool = False,
+        reader=None,
+        also: str = "",
+    ) -> pd.Series:
         """Optional choice from ``allowed`` (any case, spacing or punctuation), or one of
         the words offices write for it (``schema.VOCABULARY_ALIASES``: "perusahaan" is a
         firm, "usaha mikro" is mikro); None when empty. ``reader``: a custom
         value -> canonical function (stages); ``also``: examples of accepted words for
         the error text."""
         s = self.col(column)
-        read = reader or parsing.vocabulary_reader(allowed, VOCABULARY_ALIASES.get(allowed, {}),
-                                                   upper=upper)
+        read = reader or parsing.vocabulary_reader(
+            allowed, VOCABULARY_ALIASES.get(allowed, {}), upper=upper
+        )
         norm = parsing.map_unique(s, read)
         bad = (s != "") & norm.isna()
-        self.fail(bad, column, Message("data.rule.one_of_or", choices=", ".join(allowed), also=also)
-                  if also else Message("data.rule.one_of", choices=", ".join(allowed)))
+        self.fail(
+            bad,
+            column,
+            Message("data.rule.one_of_or", choices=", ".join(allowed), also=also)
+            if also
+            else Message("data.rule.one_of", choices=", ".join(allowed)),
+        )
         return norm.astype(object).where((s != "") & ~bad, None)
 
     def certificates(self, column: str) -> pd.Series:
@@ -421,12 +552,17 @@ class _Checker:
         ("halal (proses)") is left out and warned about. Never an error."""
         s = self.col(column)
         readings = parsing.map_unique(s, certs.read_cell)
-        self.warn_items(readings.map(lambda r: r.unknown), column,
-                        lambda v: Message("data.rule.cert_unknown", known=certs.known_summary()))
-        self.warn_items(readings.map(lambda r: r.guessed), column,
-                        lambda v: Message("data.rule.cert_guessed"))
-        self.warn_items(readings.map(lambda r: r.not_held), column,
-                        lambda v: Message("data.rule.cert_not_held"))
+        self.warn_items(
+            readings.map(lambda r: r.unknown),
+            column,
+            lambda v: Message("data.rule.cert_unknown", known=certs.known_summary()),
+        )
+        self.warn_items(
+            readings.map(lambda r: r.guessed), column, lambda v: Message("data.rule.cert_guessed")
+        )
+        self.warn_items(
+            readings.map(lambda r: r.not_held), column, lambda v: Message("data.rule.cert_not_held")
+        )
         return readings.map(lambda r: r.tokens).astype(object)
 
     def boolean(self, column: str) -> pd.Series:
@@ -460,21 +596,27 @@ class _Checker:
         bad = error.notna().to_numpy()
         if bad.any():
             pos = self.df.index.get_indexer(items.index[bad])
-            self.errors.extend(Problem(self.source, int(self.rows[p]), column, v, r)
-                               for p, v, r in zip(pos, items[bad], error[bad]))
+            self.errors.extend(
+                Problem(self.source, int(self.rows[p]), column, v, r)
+                for p, v, r in zip(pos, items[bad], error[bad])
+            )
         warn = warning.notna().to_numpy() & ~bad
         if warn.any():
             first = ~items[warn].duplicated().to_numpy()
             counts = items[warn].value_counts()
             pos = self.df.index.get_indexer(items.index[warn][first])
             for p, v, r in zip(pos, items[warn][first], warning[warn][first]):
-                self.warnings.append(Problem(self.source, int(self.rows[p]), column, v,
-                                             _counted(r, int(counts[v]))))
+                self.warnings.append(
+                    Problem(self.source, int(self.rows[p]), column, v, _counted(r, int(counts[v])))
+                )
         per_row: dict[object, list[str]] = {}
         for idx, codes in zip(result.index[~bad], result[~bad]):
             per_row.setdefault(idx, []).extend(codes)
-        return pd.Series([tuple(dict.fromkeys(per_row.get(i, ()))) for i in self.df.index],
-                         index=self.df.index, dtype=object)
+        return pd.Series(
+            [tuple(dict.fromkeys(per_row.get(i, ()))) for i in self.df.index],
+            index=self.df.index,
+            dtype=object,
+        )
 
     def kbli_versions(self) -> pd.Series:
         """Each row's KBLI version: its ``kbli_version`` cell, else the file's (detected once)."""
@@ -482,19 +624,40 @@ class _Checker:
             return self._kbli_versions
         default = ref.KBLI_DEFAULT_VERSION
         if self.has("kbli_version"):
-            cell = excel_integer_text(self.col("kbli_version")).str.replace(r"(?i)^kbli\s*", "", regex=True)
+            cell = excel_integer_text(self.col("kbli_version")).str.replace(
+                r"(?i)^kbli\s*", "", regex=True
+            )
             known = cell.isin([str(v) for v in ref.KBLI_VERSIONS])
             self.fail((cell != "") & ~known, "kbli_version", Message("reference.kbli.version_rule"))
             version = cell.where(known, str(default)).astype(int)
         else:
-            codes = pd.concat([self.col(c) for c in ("kbli", "needed_kbli") if self.has(c)] or
-                              [pd.Series([], dtype=object)])
-            distinct = excel_integer_text(codes.str.split(";").explode().str.strip()).dropna().unique()
+            codes = pd.concat(
+                [self.col(c) for c in ("kbli", "needed_kbli") if self.has(c)]
+                or [pd.Series([], dtype=object)]
+            )
+            distinct = (
+                excel_integer_text(codes.str.split(";").explode().str.strip()).dropna().unique()
+            )
             other = ref.kbli_detect_version(distinct, default)
             if other is not None:
-                only = [c for c in distinct if ref.kbli_exists(c, other) and not ref.kbli_exists(c, default)]
-                self.warnings.append(Problem(self.source, None, "kbli", "", Message(
-                    "reference.kbli.file_version", other=other, examples=", ".join(sorted(only)[:3]))))
+                only = [
+                    c
+                    for c in distinct
+                    if ref.kbli_exists(c, other) and not ref.kbli_exists(c, default)
+                ]
+                self.warnings.append(
+                    Problem(
+                        self.source,
+                        None,
+                        "kbli",
+                        "",
+                        Message(
+                            "reference.kbli.file_version",
+                            other=other,
+                            examples=", ".join(sorted(only)[:3]),
+                        ),
+                    )
+                )
             version = pd.Series(other or default, index=self.df.index, dtype=int)
         self._kbli_versions = version
         return version
@@ -505,8 +668,11 @@ class _Checker:
         codes = ref.province_codes(prov_raw)
         unknown = (prov_raw != "") & codes.isna()
         if unknown.any():
-            expected = pd.Series([_province_expectation(v) for v in prov_raw[unknown]],
-                                 index=prov_raw[unknown].index, dtype=object)
+            expected = pd.Series(
+                [_province_expectation(v) for v in prov_raw[unknown]],
+                index=prov_raw[unknown].index,
+                dtype=object,
+            )
             self.fail(unknown, "province", expected.reindex(self.df.index))
         names = ref.lookup_column(codes, "provinces", "name").astype(object)
 
@@ -523,23 +689,33 @@ class _Checker:
         if lost.any():  # named under the province it left in a split ("Papua, Merauke")
             pair = list(zip(reg_raw[lost], codes[lost]))
             moved_of = {k: ref.moved_regency(*k) for k in dict.fromkeys(pair)}
-            found = pd.Series([(moved_of[k] or (None,))[0] for k in pair], index=reg_raw[lost].index,
-                              dtype=object)
+            found = pd.Series(
+                [(moved_of[k] or (None,))[0] for k in pair], index=reg_raw[lost].index, dtype=object
+            )
             found = found[found.notna()]
             if len(found):
                 moved = pd.Series(False, index=self.df.index)
                 moved[found.index] = True
-                note = {v: (f, names[i]) for i, v, f in zip(found.index, reg_raw[found.index], found)}
+                note = {
+                    v: (f, names[i]) for i, v, f in zip(found.index, reg_raw[found.index], found)
+                }
                 reg_codes = reg_codes.astype(object).copy()
                 reg_codes[found.index] = found
                 codes = codes.astype(object).copy()
                 codes[found.index] = found.str[:2]
                 names = names.copy()
                 names[found.index] = codes[found.index].map(ref.province_name)
-                self.warn_once(moved, "regency", lambda v: Message(
-                    "reference.regency.moved", regency=ref.regency_name(note[v][0]),
-                    old=note[v][1], new=ref.province_name(note[v][0][:2]),
-                    year=ref.FORMER_PROVINCE[note[v][0][:2]][1]))
+                self.warn_once(
+                    moved,
+                    "regency",
+                    lambda v: Message(
+                        "reference.regency.moved",
+                        regency=ref.regency_name(note[v][0]),
+                        old=note[v][1],
+                        new=ref.province_name(note[v][0][:2]),
+                        year=ref.FORMER_PROVINCE[note[v][0][:2]][1],
+                    ),
+                )
         twins = (reg_raw != "") & reg_codes.isna() & (resolved["candidates"].map(len) > 1)
         unrecognised = (reg_raw != "") & reg_codes.isna() & codes.notna() & ~twins
         if unrecognised.any():
@@ -547,8 +723,14 @@ class _Checker:
             self.warn_once(unrecognised, "regency", lambda v: _regency_expectation(v, prov_of[v]))
         if twins.any():
             cands_of = dict(zip(reg_raw[twins], resolved["candidates"][twins]))
-            self.warn_once(twins, "regency", lambda v: Message(
-                "reference.regency.ambiguous", names=_either(ref.regency_name(c) for c in cands_of[v])))
+            self.warn_once(
+                twins,
+                "regency",
+                lambda v: Message(
+                    "reference.regency.ambiguous",
+                    names=_either(ref.regency_name(c) for c in cands_of[v]),
+                ),
+            )
         reg_names = ref.lookup_column(reg_codes, "regencies", "name").astype(object)
         reg_names = reg_names.where(reg_codes.notna(), None)
 
@@ -585,8 +767,11 @@ class _Checker:
 
 def _shown(value: str, width: int = 80) -> str:
     """A refused cell as a message shows it: control characters escaped, long text cut."""
-    text = value[:width].encode("unicode_escape").decode("ascii") if rules.text_problem(
-        value[:width], max_len=width) else value[:width]
+    text = (
+        value[:width].encode("unicode_escape").decode("ascii")
+        if rules.text_problem(value[:width], max_len=width)
+        else value[:width]
+    )
     return text + (f"… ({len(value)} characters)" if len(value) > width else "")
 
 
@@ -600,7 +785,7 @@ def _none_where_empty(s: pd.Series) -> pd.Series:
 
 
 def excel_integer_text(s: pd.Series) -> pd.Series:
-    """"123.0" -> "123" (Excel/Parquet turned a number-like text cell into a float)."""
+    """ "123.0" -> "123" (Excel/Parquet turned a number-like text cell into a float)."""
     return s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
@@ -620,28 +805,54 @@ def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
         elif len(code) == 2:
             title = ref.kbli_title(code, version) or ref.kbli_title(code, other) or "?"
             error = Message("reference.kbli.too_broad", code=code, title=title)
-        elif version != engine and ref.kbli_exists(code, engine) and not ref.kbli_exists(code, version):
+        elif (
+            version != engine
+            and ref.kbli_exists(code, engine)
+            and not ref.kbli_exists(code, version)
+        ):
             codes = (code,)  # declared 2025 but a 2020-only code: the engine's own version
         elif ref.kbli_exists(code, version):
             codes = (code,) if version == engine else ref.kbli_translate(code, version, engine)
             if version != engine and not codes:
-                warning = Message("reference.kbli.untranslated", version=engine, other=version, code=code,
-                            title=ref.kbli_title(code, version))
+                warning = Message(
+                    "reference.kbli.untranslated",
+                    version=engine,
+                    other=version,
+                    code=code,
+                    title=ref.kbli_title(code, version),
+                )
         elif len(code) == 4 and ref.kbli_exists("0" + code, version):
             error = Message("reference.kbli.lost_zero", suggestion="0" + code)
         elif version == engine and ref.kbli_legacy(code) is not None:
             title, codes = ref.kbli_legacy(code)
-            warning = Message("reference.kbli.legacy", version=version, code=code, title=title,
-                        targets=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in codes))
+            warning = Message(
+                "reference.kbli.legacy",
+                version=version,
+                code=code,
+                title=title,
+                targets=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in codes),
+            )
         elif ref.kbli_exists(code, other):
             codes = ref.kbli_translate(code, other, version) if version == engine else ()
             key = "reference.kbli.translated" if codes else "reference.kbli.untranslated"
-            warning = Message(key, version=version, other=other, code=code,
-                        title=ref.kbli_title(code, other), targets=", ".join(codes))
+            warning = Message(
+                key,
+                version=version,
+                other=other,
+                code=code,
+                title=ref.kbli_title(code, other),
+                targets=", ".join(codes),
+            )
         else:
             near = ref.kbli_suggest(code, version)
-            hint = Message("reference.kbli.hint", codes=", ".join(
-                f"{c} ({ref.kbli_title(c, version)})" for c in near)) if near else ""
+            hint = (
+                Message(
+                    "reference.kbli.hint",
+                    codes=", ".join(f"{c} ({ref.kbli_title(c, version)})" for c in near),
+                )
+                if near
+                else ""
+            )
             error = Message("reference.kbli.unknown", version=version, code=code, hint=hint)
         out[pair] = (codes, error, warning)
     return out
@@ -653,7 +864,7 @@ def _counted(expected, n: int):
 
 
 def _either(names) -> Message | str:
-    """"A or B" (or "A or B or C") in the reader's language."""
+    """ "A or B" (or "A or B or C") in the reader's language."""
     names = list(names)
     out = names[-1]
     for name in reversed(names[:-1]):
@@ -670,24 +881,31 @@ def _province_expectation(value: str) -> Message:
 
 
 def _regency_expectation(value: str, province_code: str) -> Message:
-    return Message("data.rule.regency", province=ref.province_name(province_code),
-                   hint=_closest(ref.closest_regencies(value, province_code)))
+    return Message(
+        "data.rule.regency",
+        province=ref.province_name(province_code),
+        hint=_closest(ref.closest_regencies(value, province_code)),
+    )
 
 
 def _frame(columns: tuple[str, ...], data: dict[str, pd.Series], n: int) -> pd.DataFrame:
     """Canonical column order; text as object dtype, so every text column behaves alike."""
-    frame = pd.DataFrame({
-        c: data[c].astype(object) if pd.api.types.is_string_dtype(data[c].dtype) else data[c]
-        for c in columns
-    })
+    frame = pd.DataFrame(
+        {
+            c: data[c].astype(object) if pd.api.types.is_string_dtype(data[c].dtype) else data[c]
+            for c in columns
+        }
+    )
     frame.index = pd.RangeIndex(n)
     return frame
 
 
 # --------------------------------------------------------------------------- parsers
 
-def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
-               seen_ids: dict[str, int] | None = None) -> pd.DataFrame:
+
+def parse_umkm(
+    raw: pd.DataFrame, source: str, *, first_row: int = 2, seen_ids: dict[str, int] | None = None
+) -> pd.DataFrame:
     """Raw UMKM table -> canonical UMKM frame (``schema.UMKM_COLUMNS``).
 
     ``first_row`` and ``seen_ids`` are for a file read in chunks (see :func:`iter_umkm`)."""
@@ -703,8 +921,9 @@ def parse_umkm(raw: pd.DataFrame, source: str, *, first_row: int = 2,
         "employees": c.number("employees", integer=True),
         "monthly_capacity_idr": c.number("monthly_capacity_idr"),
         "certifications": c.certificates("certifications"),
-        "year_founded": c.number("year_founded", minimum=1900, maximum=_dt.date.today().year,
-                                 integer=True),
+        "year_founded": c.number(
+            "year_founded", minimum=1900, maximum=_dt.date.today().year, integer=True
+        ),
         "export_experience": c.boolean("export_experience"),
     }
     revenue = c.number("annual_revenue_idr")
@@ -736,7 +955,10 @@ def _derived_scale(amount: pd.Series, limits) -> pd.Series:
     return derived
 
 
-_PP7 = {column: Message(f"data.rule.pp7.{column}") for column in ("annual_revenue_idr", "modal_usaha_idr")}
+_PP7 = {
+    column: Message(f"data.rule.pp7.{column}")
+    for column in ("annual_revenue_idr", "modal_usaha_idr")
+}
 
 
 def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -746,26 +968,49 @@ def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Seri
     UMKM limits are warnings: the facilitator decides which figure is wrong."""
     given = c.vocabulary("scale", SCALES)
     nib_scale = c.vocabulary("nib_scale", NIB_SCALES)
-    by = {"annual_revenue_idr": _derived_scale(revenue, SCALE_REVENUE_LIMITS),
-          "modal_usaha_idr": _derived_scale(capital, SCALE_CAPITAL_LIMITS)}
-    for column, amount, limits in (("annual_revenue_idr", revenue, SCALE_REVENUE_LIMITS),
-                                   ("modal_usaha_idr", capital, SCALE_CAPITAL_LIMITS)):
+    by = {
+        "annual_revenue_idr": _derived_scale(revenue, SCALE_REVENUE_LIMITS),
+        "modal_usaha_idr": _derived_scale(capital, SCALE_CAPITAL_LIMITS),
+    }
+    for column, amount, limits in (
+        ("annual_revenue_idr", revenue, SCALE_REVENUE_LIMITS),
+        ("modal_usaha_idr", capital, SCALE_CAPITAL_LIMITS),
+    ):
         too_big = (amount > limits[-1][1]).to_numpy()
-        c._record(c.warnings, too_big, column, Message(
-            "data.rule.scale_too_big", limit=f"{limits[-1][1] / 1e9:.0f}", law=_PP7[column]))
+        c._record(
+            c.warnings,
+            too_big,
+            column,
+            Message(
+                "data.rule.scale_too_big", limit=f"{limits[-1][1] / 1e9:.0f}", law=_PP7[column]
+            ),
+        )
     nib_umkm = nib_scale.where(nib_scale.isin(SCALES), None)
     stated = given.where(given.notna(), nib_umkm)
     for column, derived in by.items():
         clash = (stated.notna() & derived.notna() & (stated != derived)).to_numpy()
-        expected = pd.Series([Message("data.rule.scale_clash", column=column, derived=d, law=_PP7[column])
-                              for d in derived.fillna("")], index=derived.index, dtype=object)
+        expected = pd.Series(
+            [
+                Message("data.rule.scale_clash", column=column, derived=d, law=_PP7[column])
+                for d in derived.fillna("")
+            ],
+            index=derived.index,
+            dtype=object,
+        )
         from_given = given.notna().to_numpy()
         c._record(c.warnings, clash & from_given, "scale", expected, values=stated)
         c._record(c.warnings, clash & ~from_given, "nib_scale", expected, values=stated)
     both = (given.notna() & nib_scale.notna() & (given != nib_scale)).to_numpy()
-    c._record(c.warnings, both, "nib_scale", pd.Series(
-        [Message("data.rule.scale_twice", given=g) for g in given.fillna("")], index=given.index,
-        dtype=object))
+    c._record(
+        c.warnings,
+        both,
+        "nib_scale",
+        pd.Series(
+            [Message("data.rule.scale_twice", given=g) for g in given.fillna("")],
+            index=given.index,
+            dtype=object,
+        ),
+    )
     nib_large = (nib_scale == "besar").to_numpy()
     c._record(c.warnings, nib_large, "nib_scale", Message("data.rule.nib_large"))
     scale = stated
@@ -788,11 +1033,24 @@ def _legal_form(c: _Checker) -> pd.Series:
 
     s = c.col("legal_form")
     written = parsing.map_unique(s, form)
-    c.warn_once(((s != "") & written.isna()).to_numpy(), "legal_form",
-                lambda v: Message("data.rule.legal_form", forms=", ".join(LEGAL_FORMS)))
-    first_word = c.col("name").str.split(n=1).str[0].astype(object).fillna("").str.rstrip(".").str.lower()
-    from_name = first_word.map({"pt": "pt", "cv": "cv", "ud": "perorangan", "koperasi": "koperasi",
-                                "kop": "koperasi", "kub": "kub"})
+    c.warn_once(
+        ((s != "") & written.isna()).to_numpy(),
+        "legal_form",
+        lambda v: Message("data.rule.legal_form", forms=", ".join(LEGAL_FORMS)),
+    )
+    first_word = (
+        c.col("name").str.split(n=1).str[0].astype(object).fillna("").str.rstrip(".").str.lower()
+    )
+    from_name = first_word.map(
+        {
+            "pt": "pt",
+            "cv": "cv",
+            "ud": "perorangan",
+            "koperasi": "koperasi",
+            "kop": "koperasi",
+            "kub": "kub",
+        }
+    )
     out = written.where(s != "", from_name)
     return out.astype(object).where(out.notna(), None)
 
@@ -821,8 +1079,14 @@ def parse_firms(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     return c.finish(_frame(FIRM_COLUMNS, data, len(c)))
 
 
-def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
-                   firms: pd.DataFrame | None = None, *, latest_only: bool = True) -> pd.DataFrame:
+def parse_outcomes(
+    raw: pd.DataFrame,
+    source: str,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    *,
+    latest_only: bool = True,
+) -> pd.DataFrame:
     """Raw outcomes -> canonical outcomes (``schema.OUTCOME_COLUMNS``).
 
     ``latest_only`` (training's view): one row per pair, the latest date wins (ties: the
@@ -863,17 +1127,27 @@ def parse_outcomes(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = N
     return c.finish(frame)
 
 
-def _known_ids(c: _Checker, ids: pd.Series, column: str, profiles: pd.DataFrame | None,
-               label: str) -> None:
+def _known_ids(
+    c: _Checker, ids: pd.Series, column: str, profiles: pd.DataFrame | None, label: str
+) -> None:
     """IDs not in ``profiles`` (when given): one error per missing ID, with its row count."""
     if profiles is not None:
-        c.fail_grouped((ids != "") & ~ids.isin(profiles[column]), column,
-                       Message("data.rule.known_umkm" if label == "UMKM" else "data.rule.known_firm",
-                               column=column), ids)
+        c.fail_grouped(
+            (ids != "") & ~ids.isin(profiles[column]),
+            column,
+            Message(
+                "data.rule.known_umkm" if label == "UMKM" else "data.rule.known_firm", column=column
+            ),
+            ids,
+        )
 
 
-def parse_followups(raw: pd.DataFrame, source: str, umkm: pd.DataFrame | None = None,
-                    firms: pd.DataFrame | None = None) -> pd.DataFrame:
+def parse_followups(
+    raw: pd.DataFrame,
+    source: str,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Raw follow-ups -> canonical follow-up frame (``schema.FOLLOWUP_COLUMNS``), every row.
 
     ``status`` is required (on track / stalled / ended, Indonesian words too: lancar,
@@ -909,18 +1183,24 @@ def _iso_dates(c: _Checker, column: str, *, planned: bool = False) -> pd.Series:
     if planned:
         latest = rules.today() + rules.EVENT_HORIZON
         out_of_range = rules.dates_out_of_range(s, latest - _dt.timedelta(days=1))
-        rule = Message("data.rule.date_range", start=rules.DATE_MIN.isoformat(), end=latest.isoformat())
+        rule = Message(
+            "data.rule.date_range", start=rules.DATE_MIN.isoformat(), end=latest.isoformat()
+        )
     else:
         out_of_range, rule = rules.dates_out_of_range(s), rules.date_rule()
-    parsed = pd.to_datetime(s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & ~out_of_range, None),
-                            format="%Y-%m-%d", errors="coerce")
+    parsed = pd.to_datetime(
+        s.where(s.str.fullmatch(r"\d{4}-\d{2}-\d{2}") & ~out_of_range, None),
+        format="%Y-%m-%d",
+        errors="coerce",
+    )
     c.fail(out_of_range, column, rule)
     c.fail((s != "") & parsed.isna() & ~out_of_range, column, Message("data.rule.iso_date"))
     return parsed.astype("datetime64[ns]")
 
 
-def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
-                firms: pd.DataFrame) -> pd.DataFrame:
+def parse_event(
+    raw: pd.DataFrame, source: str, umkm: pd.DataFrame, firms: pd.DataFrame
+) -> pd.DataFrame:
     """Raw event participants -> canonical event frame; ids must be in the profiles."""
     c = _Checker(raw, source)
     c.require_columns(("party", "id"))
@@ -928,18 +1208,29 @@ def parse_event(raw: pd.DataFrame, source: str, umkm: pd.DataFrame,
     party = c.vocabulary("party", PARTIES, also="perusahaan, UMKM")
     ids = excel_integer_text(c.required("id"))
     is_umkm, is_firm = (party == "umkm").to_numpy(), (party == "firm").to_numpy()
-    c.fail(is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(), "id",
-           Message("data.rule.known_umkm", column="umkm_id"), values=ids)
-    c.fail(is_firm & (ids != "").to_numpy() & ~ids.isin(firms["firm_id"]).to_numpy(), "id",
-           Message("data.rule.known_firm", column="firm_id"), values=ids)
+    c.fail(
+        is_umkm & (ids != "").to_numpy() & ~ids.isin(umkm["umkm_id"]).to_numpy(),
+        "id",
+        Message("data.rule.known_umkm", column="umkm_id"),
+        values=ids,
+    )
+    c.fail(
+        is_firm & (ids != "").to_numpy() & ~ids.isin(firms["firm_id"]).to_numpy(),
+        "id",
+        Message("data.rule.known_firm", column="firm_id"),
+        values=ids,
+    )
     pair = party.fillna("") + "\x00" + ids
     dup = (pair.duplicated(keep="first") & (ids != "") & party.notna()).to_numpy()
     c.fail(dup, "id", Message("data.rule.once_per_event"), values=ids)
     capacity = c.number("capacity", minimum=1, integer=True)
     default = pd.Series(1.0, index=ids.index)
     default[is_firm] = ids[is_firm].map(firms.set_index("firm_id")["max_partners"]).astype(float)
-    data = {"party": party, "id": ids,
-            "capacity": capacity.where(capacity.notna(), default).fillna(1).astype(np.int64)}
+    data = {
+        "party": party,
+        "id": ids,
+        "capacity": capacity.where(capacity.notna(), default).fillna(1).astype(np.int64),
+    }
     return c.finish(_frame(EVENT_COLUMNS, data, len(c)))
 
 
@@ -952,13 +1243,18 @@ def parse_pairs(raw: pd.DataFrame, source: str, event: pd.DataFrame) -> list[tup
     for column, party in (("umkm_id", "umkm"), ("firm_id", "firm")):
         ids[column] = excel_integer_text(c.required(column))
         allowed = event.loc[event["party"] == party, "id"].astype(str)
-        c.fail((ids[column] != "").to_numpy() & ~ids[column].isin(allowed).to_numpy(), column,
-               Message("data.rule.in_event", column=column, party=party), values=ids[column])
+        c.fail(
+            (ids[column] != "").to_numpy() & ~ids[column].isin(allowed).to_numpy(),
+            column,
+            Message("data.rule.in_event", column=column, party=party),
+            values=ids[column],
+        )
     c.raise_errors()
     return list(zip(ids["umkm_id"], ids["firm_id"]))
 
 
 # --------------------------------------------------------------------------- file entry points
+
 
 def load_umkm(path: str | Path) -> pd.DataFrame:
     return parse_umkm(_read_whole(path), str(path))
@@ -972,8 +1268,9 @@ def _raw_chunks(path: str | Path, rows: int) -> Iterator[tuple[pd.DataFrame, int
         start += len(part)
 
 
-def iter_umkm(path: str | Path, chunk_rows: int = 50_000, *,
-              unique_across_chunks: bool = True) -> Iterator[pd.DataFrame]:
+def iter_umkm(
+    path: str | Path, chunk_rows: int = 50_000, *, unique_across_chunks: bool = True
+) -> Iterator[pd.DataFrame]:
     """Canonical UMKM frames, ``chunk_rows`` file rows at a time, for files too large to
     hold: memory holds one chunk (plus the IDs seen, to check they are unique across the
     file). Every rule of :func:`load_umkm` is checked; a chunk with problems raises its
@@ -986,8 +1283,11 @@ def iter_umkm(path: str | Path, chunk_rows: int = 50_000, *,
         yield parse_umkm(raw, str(path), first_row=first_row, seen_ids=seen)
 
 
-def scan_umkm(path: str | Path, chunk_rows: int = 50_000,
-              on_chunk: Callable[[pd.DataFrame], None] | None = None) -> tuple[int, list[Problem]]:
+def scan_umkm(
+    path: str | Path,
+    chunk_rows: int = 50_000,
+    on_chunk: Callable[[pd.DataFrame], None] | None = None,
+) -> tuple[int, list[Problem]]:
     """Check a whole UMKM file chunk by chunk without keeping it: (number of UMKM,
     warnings), or one DataValidationError listing the problems of every chunk.
 
@@ -1026,14 +1326,21 @@ def load_firms(path: str | Path) -> pd.DataFrame:
     return parse_firms(_read_whole(path), str(path))
 
 
-def load_outcomes(path: str | Path, umkm: pd.DataFrame | None = None,
-                  firms: pd.DataFrame | None = None, *, latest_only: bool = True) -> pd.DataFrame:
-    return parse_outcomes(_read_whole(path), str(path), umkm=umkm, firms=firms,
-                          latest_only=latest_only)
+def load_outcomes(
+    path: str | Path,
+    umkm: pd.DataFrame | None = None,
+    firms: pd.DataFrame | None = None,
+    *,
+    latest_only: bool = True,
+) -> pd.DataFrame:
+    return parse_outcomes(
+        _read_whole(path), str(path), umkm=umkm, firms=firms, latest_only=latest_only
+    )
 
 
-def load_followups(path: str | Path, umkm: pd.DataFrame | None = None,
-                   firms: pd.DataFrame | None = None) -> pd.DataFrame:
+def load_followups(
+    path: str | Path, umkm: pd.DataFrame | None = None, firms: pd.DataFrame | None = None
+) -> pd.DataFrame:
     return parse_followups(_read_whole(path), str(path), umkm=umkm, firms=firms)
 
 

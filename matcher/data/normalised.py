@@ -8,6 +8,7 @@ canonical frame. Derived values are not written as if they were observed: coordi
 only where the file gave them (a centroid stays a centroid on re-reading), and
 ``location_precision``/``grade`` are left out (they are recomputed).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,9 @@ def normalised_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if "location_precision" in frame.columns:
         exact = (frame["location_precision"] == "exact").to_numpy()
         out = out.assign(lat=frame["lat"].where(exact), lon=frame["lon"].where(exact))
-    return pd.DataFrame({c: [_cell(v) for v in out[c].tolist()] for c in out.columns},
-                        index=out.index)
+    return pd.DataFrame(
+        {c: [_cell(v) for v in out[c].tolist()] for c in out.columns}, index=out.index
+    )
 
 
 def write_normalised(frame: pd.DataFrame, path) -> None:

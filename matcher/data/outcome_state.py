@@ -21,6 +21,7 @@ The rule, in two steps:
 :func:`current_per_pair` does both. Rows keep their columns; the result is in recording
 order (the order of the input), one row per (umkm_id, firm_id).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -40,8 +41,9 @@ def _recording_order(frame: pd.DataFrame) -> np.ndarray:
     return np.arange(len(frame))
 
 
-def apply_revisions(outcomes: pd.DataFrame, revisions: pd.DataFrame | None,
-                    fields=None) -> pd.DataFrame:
+def apply_revisions(
+    outcomes: pd.DataFrame, revisions: pd.DataFrame | None, fields=None
+) -> pd.DataFrame:
     """Outcomes with their current values: voided ones left out, corrected ones carrying
     the last correction's ``fields`` (default: every revision column but ``outcome_id`` and
     ``action``). ``outcomes`` needs an ``id``; ``revisions`` has ``outcome_id``, ``action``
@@ -56,8 +58,11 @@ def apply_revisions(outcomes: pd.DataFrame, revisions: pd.DataFrame | None,
     out["revised"] = out["id"].isin(last.index)
     voided = last.index[last["action"] == VOID]
     out = out[~out["id"].isin(voided)].reset_index(drop=True)
-    corrections = (revisions[revisions["action"] == CORRECT]
-                   .drop_duplicates("outcome_id", keep="last").set_index("outcome_id")[fields])
+    corrections = (
+        revisions[revisions["action"] == CORRECT]
+        .drop_duplicates("outcome_id", keep="last")
+        .set_index("outcome_id")[fields]
+    )
     hit = out["id"].isin(corrections.index).to_numpy()
     if hit.any():
         new = corrections.loc[out.loc[hit, "id"]]
@@ -80,8 +85,9 @@ def latest_per_pair(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def current_per_pair(outcomes: pd.DataFrame, revisions: pd.DataFrame | None = None,
-                     fields=None) -> pd.DataFrame:
+def current_per_pair(
+    outcomes: pd.DataFrame, revisions: pd.DataFrame | None = None, fields=None
+) -> pd.DataFrame:
     """The state of every pair now: :func:`apply_revisions`, then :func:`latest_per_pair`."""
     if revisions is not None:
         outcomes = apply_revisions(outcomes, revisions, fields)

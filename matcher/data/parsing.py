@@ -21,6 +21,7 @@ Words
     Vocabularies take aliases (:data:`matcher.data.schema.VOCABULARY_ALIASES`) after
     folding case, punctuation and spacing.
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,26 +30,61 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 # magnitude words (after folding to lower case), longest first within the regex
 MAGNITUDES = {
-    "ribu": 1e3, "rb": 1e3, "rbu": 1e3, "k": 1e3, "thousand": 1e3,
-    "juta": 1e6, "jt": 1e6, "jta": 1e6, "million": 1e6, "mio": 1e6, "mn": 1e6,
-    "miliar": 1e9, "milyar": 1e9, "milliar": 1e9, "miliyar": 1e9, "m": 1e9, "b": 1e9,
-    "bn": 1e9, "billion": 1e9, "triliun": 1e12, "trilyun": 1e12, "t": 1e12, "tn": 1e12,
+    "ribu": 1e3,
+    "rb": 1e3,
+    "rbu": 1e3,
+    "k": 1e3,
+    "thousand": 1e3,
+    "juta": 1e6,
+    "jt": 1e6,
+    "jta": 1e6,
+    "million": 1e6,
+    "mio": 1e6,
+    "mn": 1e6,
+    "miliar": 1e9,
+    "milyar": 1e9,
+    "milliar": 1e9,
+    "miliyar": 1e9,
+    "m": 1e9,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "triliun": 1e12,
+    "trilyun": 1e12,
+    "t": 1e12,
+    "tn": 1e12,
     "trillion": 1e12,
 }
 _MAG = "|".join(sorted(map(re.escape, MAGNITUDES), key=len, reverse=True))
-_APPROX = re.compile(r"^(?:±|\+/-|~|kurang lebih|kurleb|kira-kira|kira kira|sekitar|skt|kl\.?|approx\.?|about)\s*")
+_APPROX = re.compile(
+    r"^(?:±|\+/-|~|kurang lebih|kurleb|kira-kira|kira kira|sekitar|skt|kl\.?|approx\.?|about)\s*"
+)
 _CURRENCY = re.compile(r"^(?:rp\.?|idr)\s*|\s*(?:rp|idr|rupiah)$")
-_PERIOD = re.compile(r"\s*(?:/|per|setiap|tiap)\s*(bulan|bln|bl|month|mo|tahun|thn|th|year|yr|hari|day)\.?$")
-_PERIOD_OF = {"bulan": "month", "bln": "month", "bl": "month", "month": "month", "mo": "month",
-              "tahun": "year", "thn": "year", "th": "year", "year": "year", "yr": "year",
-              "hari": "day", "day": "day"}
+_PERIOD = re.compile(
+    r"\s*(?:/|per|setiap|tiap)\s*(bulan|bln|bl|month|mo|tahun|thn|th|year|yr|hari|day)\.?$"
+)
+_PERIOD_OF = {
+    "bulan": "month",
+    "bln": "month",
+    "bl": "month",
+    "month": "month",
+    "mo": "month",
+    "tahun": "year",
+    "thn": "year",
+    "th": "year",
+    "year": "year",
+    "yr": "year",
+    "hari": "day",
+    "day": "day",
+}
 _PER_YEAR = {"month": 12.0, "year": 1.0}
-_UNITS = re.compile(r"\s*(?:orang|org|karyawan|pekerja|pegawai|tenaga kerja|jiwa|people|persons?|employees?)$")
+_UNITS = re.compile(
+    r"\s*(?:orang|org|karyawan|pekerja|pegawai|tenaga kerja|jiwa|people|persons?|employees?)$"
+)
 _NUMBER = re.compile(r"[+-]?\d[\d., ]*")
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?e[+-]?\d+")
 
@@ -85,11 +121,17 @@ def _plain(digits: str) -> float | None:
 
 def _groups_of_three(number: str, sep: str) -> bool:
     parts = number.split(sep)
-    return bool(parts[0]) and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:]) \
+    return (
+        bool(parts[0])
+        and len(parts[0]) <= 3
+        and all(len(p) == 3 for p in parts[1:])
         and all(p.isdigit() for p in parts)
+    )
 
 
-def read_number(text: str, *, money: bool = False, period: str | None = None) -> tuple[float, str | None]:
+def read_number(
+    text: str, *, money: bool = False, period: str | None = None
+) -> tuple[float, str | None]:
     """One cell -> (value, note). Value NaN when the cell cannot be read; ``note`` says
     what was interpreted (a period conversion) for a warning, else None.
 
@@ -153,8 +195,9 @@ def fold_word(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+|_", " ", str(text).lower()).split())
 
 
-def vocabulary_reader(allowed: tuple[str, ...], aliases: dict[str, str], *,
-                      upper: bool = False) -> Callable[[str], str | None]:
+def vocabulary_reader(
+    allowed: tuple[str, ...], aliases: dict[str, str], *, upper: bool = False
+) -> Callable[[str], str | None]:
     """A reader for one vocabulary: canonical value, alias or its folded form -> canonical,
     else None. ``upper``: the canonical values are upper case (PMA/PMDN)."""
     table: dict[str, str] = {fold_word(a): a for a in allowed}

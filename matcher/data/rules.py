@@ -24,6 +24,7 @@ The rules:
 * **Paging**: ``k``, ``limit`` and ``offset`` have bounds (``offset`` ≥ 2^63 used to
   reach the database and fail there).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,13 +51,26 @@ FILE_MAX_BYTES = 1024 * 2**20
 """An input file: 1 GiB holds millions of profiles; larger is a mistake or an attack."""
 
 TEXT_MAX: dict[str, int] = {
-    "umkm_id": ID_MAX, "firm_id": ID_MAX, "event_id": ID_MAX, "id": ID_MAX,
-    "country": 64, "province": 128, "regency": 128,
+    "umkm_id": ID_MAX,
+    "firm_id": ID_MAX,
+    "event_id": ID_MAX,
+    "id": ID_MAX,
+    "country": 64,
+    "province": 128,
+    "regency": 128,
     # a choice may be written in its long Indonesian form ("Penanaman Modal Asing",
     # "Kontrak ditandatangani"); what is stored is the short canonical value
-    "investment_type": 64, "stage": 64, "scale": 64, "preferred_scale": 64,
-    "declined_by": 64, "party": 64, "nib_scale": 64, "legal_form": 64,
-    "name": NAME_MAX, "products": FREE_TEXT_MAX, "needs": FREE_TEXT_MAX,
+    "investment_type": 64,
+    "stage": 64,
+    "scale": 64,
+    "preferred_scale": 64,
+    "declined_by": 64,
+    "party": 64,
+    "nib_scale": 64,
+    "legal_form": 64,
+    "name": NAME_MAX,
+    "products": FREE_TEXT_MAX,
+    "needs": FREE_TEXT_MAX,
     # a facilitator's note on an outcome or a follow-up ("bertemu di pameran, tunggu sampel")
     "note": FREE_TEXT_MAX,
 }
@@ -99,7 +113,9 @@ def text_problems(values: pd.Series, column: str) -> pd.Series:
     lengths = values.str.len()
     long_ = (lengths > limit).to_numpy()
     if long_.any():
-        out[long_] = [Message("data.rule.at_most_chars", limit=limit, got=int(n)) for n in lengths[long_]]
+        out[long_] = [
+            Message("data.rule.at_most_chars", limit=limit, got=int(n)) for n in lengths[long_]
+        ]
     control = values.str.contains(CONTROL_PATTERN, regex=True).to_numpy()
     if control.any():
         out[control] = Message("data.rule.no_control")
@@ -173,7 +189,9 @@ def date_max(today_: dt.date | None = None) -> dt.date:
 
 
 def date_rule(today_: dt.date | None = None) -> str:
-    return Message("data.rule.date_past", start=DATE_MIN.isoformat(), end=date_max(today_).isoformat())
+    return Message(
+        "data.rule.date_past", start=DATE_MIN.isoformat(), end=date_max(today_).isoformat()
+    )
 
 
 def date_problem(value: dt.date | None, today_: dt.date | None = None) -> str | None:
@@ -204,8 +222,10 @@ def check_event_date(value: dt.date | None, today_: dt.date | None = None) -> dt
         return None
     hi = (today_ or today()) + EVENT_HORIZON
     if not (DATE_MIN <= value <= hi):
-        raise ValueError(f"expected a date from {DATE_MIN.isoformat()} to {hi.isoformat()}, "
-                         f"got {value.isoformat()}")
+        raise ValueError(
+            f"expected a date from {DATE_MIN.isoformat()} to {hi.isoformat()}, "
+            f"got {value.isoformat()}"
+        )
     return value
 
 

@@ -23,6 +23,7 @@ How it is built (details in docs/demo-world.md):
 
 The catalogue is private to this package; feature code must not import it.
 """
+
 from __future__ import annotations
 
 import importlib

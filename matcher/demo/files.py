@@ -4,6 +4,7 @@ Files are written into a temporary directory inside the target and then moved in
 with ``os.replace`` (atomic per file, same filesystem), so an interrupted or failed run
 leaves the target as it was, never a half-written file.
 """
+
 from __future__ import annotations
 
 import os

@@ -5,10 +5,11 @@ archetypes), never over pairs. Text is assembled per entity by :mod:`matcher.dem
 Each part of the world uses its own child generator of ``SeedSequence(seed)``, so the same
 seed always gives identical files and changing one part does not reshuffle the others.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -16,25 +17,47 @@ import pandas as pd
 from matcher.data import reference
 from matcher.data.errors import MatcherError
 from matcher.data.schema import SCALES
-from matcher.i18n import format_number
 from matcher.demo.catalogue import (
-    ARCHETYPES, CONCEPT_INDEX, CONCEPTS, MADURA_OTHER, PAMEKASAN, PMA_COUNTRIES,
+    ARCHETYPES,
+    CONCEPT_INDEX,
+    CONCEPTS,
+    MADURA_OTHER,
+    PAMEKASAN,
+    PMA_COUNTRIES,
     RELATED_FAMILIES,
 )
 from matcher.demo.history import simulate_history, upcoming_event
 from matcher.demo.text import TextMaker
 from matcher.demo.utility import TASTE_SD
-from matcher.demo.variants import Variant, variant as get_variant
-
+from matcher.demo.variants import Variant
+from matcher.demo.variants import variant as get_variant
 from matcher.demo.world import CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent, World
+from matcher.i18n import format_number
 
 # Share of UMKM in Pamekasan and in the rest of Madura (the programme's home ground);
 # the remainder spreads over the provinces by PROVINCE_WEIGHTS (others: DEFAULT_WEIGHT).
 PAMEKASAN_SHARE = 0.12
 MADURA_OTHER_SHARES = {"3526": 0.04, "3527": 0.04, "3529": 0.05}
 PROVINCE_WEIGHTS = {
-    "35": 14, "32": 12, "33": 11, "34": 4, "31": 4, "36": 4, "51": 4, "52": 3, "53": 3,
-    "73": 4, "12": 4, "16": 2, "18": 2, "13": 2, "11": 2, "71": 2, "61": 2, "63": 2, "64": 2,
+    "35": 14,
+    "32": 12,
+    "33": 11,
+    "34": 4,
+    "31": 4,
+    "36": 4,
+    "51": 4,
+    "52": 3,
+    "53": 3,
+    "73": 4,
+    "12": 4,
+    "16": 2,
+    "18": 2,
+    "13": 2,
+    "11": 2,
+    "71": 2,
+    "61": 2,
+    "63": 2,
+    "64": 2,
 }
 DEFAULT_WEIGHT = 0.7
 
@@ -55,6 +78,7 @@ LAT_RANGE, LON_RANGE = (-11.5, 6.5), (94.5, 141.5)
 
 
 # --------------------------------------------------------------------------- geography
+
 
 @dataclass(frozen=True)
 class _Geography:
@@ -104,8 +128,9 @@ def _geography() -> _Geography:
     )
 
 
-def _regency_in_province(geo: _Geography, prov_codes: np.ndarray, rng: np.random.Generator,
-                         exclude: tuple[str, ...] = ()) -> np.ndarray:
+def _regency_in_province(
+    geo: _Geography, prov_codes: np.ndarray, rng: np.random.Generator, exclude: tuple[str, ...] = ()
+) -> np.ndarray:
     """A uniformly drawn regency position for each province code (one draw per entity)."""
     out = np.empty(len(prov_codes), dtype=np.int64)
     for code in np.unique(prov_codes):
@@ -116,15 +141,17 @@ def _regency_in_province(geo: _Geography, prov_codes: np.ndarray, rng: np.random
     return out
 
 
-def _points(geo: _Geography, reg_pos: np.ndarray, rng: np.random.Generator,
-            spread_deg: float) -> tuple[np.ndarray, np.ndarray]:
+def _points(
+    geo: _Geography, reg_pos: np.ndarray, rng: np.random.Generator, spread_deg: float
+) -> tuple[np.ndarray, np.ndarray]:
     lat = geo.reg_lat[reg_pos] + rng.normal(0.0, spread_deg, len(reg_pos))
     lon = geo.reg_lon[reg_pos] + rng.normal(0.0, spread_deg, len(reg_pos))
     return np.clip(lat, *LAT_RANGE).round(5), np.clip(lon, *LON_RANGE).round(5)
 
 
-def _province_cells(geo: _Geography, prov: np.ndarray, rng: np.random.Generator,
-                    official_share: float) -> list[str]:
+def _province_cells(
+    geo: _Geography, prov: np.ndarray, rng: np.random.Generator, official_share: float
+) -> list[str]:
     """How people write provinces: official names mostly, else aliases, codes, case variants."""
     pos = pd.Index(geo.prov_code).get_indexer(prov)
     style = rng.random(len(prov))
@@ -149,8 +176,9 @@ def _province_cells(geo: _Geography, prov: np.ndarray, rng: np.random.Generator,
     return out
 
 
-def _regency_cells(geo: _Geography, reg_pos: np.ndarray, written: np.ndarray,
-                   rng: np.random.Generator) -> list[str | None]:
+def _regency_cells(
+    geo: _Geography, reg_pos: np.ndarray, written: np.ndarray, rng: np.random.Generator
+) -> list[str | None]:
     """Regency as written: canonical name, "Kab."/"Kota" short form, bare name, code."""
     style = rng.random(len(reg_pos))
     out: list[str | None] = []
@@ -172,20 +200,29 @@ def _regency_cells(geo: _Geography, reg_pos: np.ndarray, written: np.ndarray,
 
 # --------------------------------------------------------------------------- helpers
 
+
 def _related_concepts() -> list[np.ndarray]:
     """For each concept, the other concepts of its family or a related family."""
     fam = [c.family for c in CONCEPTS]
     linked = {(a, b) for a, b in RELATED_FAMILIES} | {(b, a) for a, b in RELATED_FAMILIES}
-    return [np.array([j for j in range(len(CONCEPTS)) if j != i and
-                      (fam[j] == fam[i] or (fam[i], fam[j]) in linked)], dtype=np.int64)
-            for i in range(len(CONCEPTS))]
+    return [
+        np.array(
+            [
+                j
+                for j in range(len(CONCEPTS))
+                if j != i and (fam[j] == fam[i] or (fam[i], fam[j]) in linked)
+            ],
+            dtype=np.int64,
+        )
+        for i in range(len(CONCEPTS))
+    ]
 
 
 def _kbli_int(codes) -> list[int]:
     return [int(c) for c in codes]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _siblings(code: int) -> tuple[int, ...]:
     """The other KBLI 2020 kelompok of ``code``'s subgolongan (real codes only)."""
     text = f"{code:05d}"
@@ -215,8 +252,10 @@ def _join_codes(rows: np.ndarray) -> np.ndarray:
 
 def _bool_cells(values: np.ndarray, known: np.ndarray, rng: np.random.Generator) -> list:
     """Booleans in the accepted spellings: ya/tidak, true/false, 1/0, any case."""
-    spell = {True: ("ya", "Ya", "true", "TRUE", "1"),
-             False: ("tidak", "Tidak", "false", "FALSE", "0")}
+    spell = {
+        True: ("ya", "Ya", "true", "TRUE", "1"),
+        False: ("tidak", "Tidak", "false", "FALSE", "0"),
+    }
     style = rng.integers(0, 5, len(values))
     return [spell[bool(v)][s] if k else None for v, k, s in zip(values, known, style)]
 
@@ -226,9 +265,13 @@ def _bool_cells(values: np.ndarray, known: np.ndarray, rng: np.random.Generator)
 # random draws and truth do not depend on it.
 CERT_SPELLINGS = {
     "halal": ("halal", "Halal MUI", "Halal BPJPH", "sertifikat halal"),
-    "pirt": ("pirt", "P-IRT", "SPP-IRT"), "bpom": ("bpom", "BPOM MD", "BPOM"),
-    "sni": ("sni", "SNI"), "iso9001": ("iso9001", "ISO 9001:2015"), "haccp": ("haccp", "HACCP"),
-    "svlk": ("svlk", "V-Legal", "SVLK"), "organik": ("organik", "Organik"),
+    "pirt": ("pirt", "P-IRT", "SPP-IRT"),
+    "bpom": ("bpom", "BPOM MD", "BPOM"),
+    "sni": ("sni", "SNI"),
+    "iso9001": ("iso9001", "ISO 9001:2015"),
+    "haccp": ("haccp", "HACCP"),
+    "svlk": ("svlk", "V-Legal", "SVLK"),
+    "organik": ("organik", "Organik"),
 }
 
 
@@ -237,8 +280,11 @@ def _cert_cells(masks: np.ndarray) -> np.ndarray:
     BPOM MD"; None when none held), the spelling varying with the row."""
     out = np.empty(len(masks), dtype=object)
     for i, m in enumerate(masks.tolist()):
-        names = [CERT_SPELLINGS.get(c, (c,))[(i + k) % len(CERT_SPELLINGS.get(c, (c,)))]
-                 for k, (c, bit) in enumerate(CERT_BITS.items()) if m & bit]
+        names = [
+            CERT_SPELLINGS.get(c, (c,))[(i + k) % len(CERT_SPELLINGS.get(c, (c,)))]
+            for k, (c, bit) in enumerate(CERT_BITS.items())
+            if m & bit
+        ]
         out[i] = ("; " if i % 3 else ", ").join(names) or None
     return out
 
@@ -268,8 +314,11 @@ def _loguniform(rng: np.random.Generator, low, high, size=None) -> np.ndarray:
 def _region_keys(geo: _Geography, reg_pos: np.ndarray) -> np.ndarray:
     """Affinity key per entity: "pamekasan", "madura" or the 2-digit province code."""
     codes = geo.reg_code[reg_pos]
-    return np.where(codes == PAMEKASAN, "pamekasan",
-                    np.where(np.isin(codes, MADURA_OTHER), "madura", geo.reg_prov[reg_pos]))
+    return np.where(
+        codes == PAMEKASAN,
+        "pamekasan",
+        np.where(np.isin(codes, MADURA_OTHER), "madura", geo.reg_prov[reg_pos]),
+    )
 
 
 def _concept_probs(key: str) -> np.ndarray:
@@ -284,8 +333,10 @@ def _concept_probs(key: str) -> np.ndarray:
 
 # --------------------------------------------------------------------------- UMKM
 
-def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
-              v: Variant | None = None) -> tuple[pd.DataFrame, UmkmLatent]:
+
+def make_umkm(
+    n: int, rng: np.random.Generator, text: TextMaker, v: Variant | None = None
+) -> tuple[pd.DataFrame, UmkmLatent]:
     v = v or Variant()
     geo = _geography()
     # Where: Pamekasan, the rest of Madura, then the provinces.
@@ -329,8 +380,9 @@ def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
     kbli[:, 2] = first_codes[concepts[:, 1]]
     slip = rng.random(n)
     neighbour = slip < 0.08  # a code from a related concept (neighbouring class/group)
-    rel_pick = np.array([rng.choice(related[c]) if len(related[c]) else c
-                         for c in range(len(CONCEPTS))])
+    rel_pick = np.array(
+        [rng.choice(related[c]) if len(related[c]) else c for c in range(len(CONCEPTS))]
+    )
     kbli[neighbour, 0] = first_codes[rel_pick[concepts[neighbour, 0]]]
     sibling = (slip >= 0.08) & (slip < 0.13)  # a sibling kelompok in the same subgolongan
     kbli[sibling, 0] = _real_siblings(kbli[sibling, 0], rng.integers(1, 10, sibling.sum()))
@@ -362,13 +414,19 @@ def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
     revenue = (_loguniform(rng, bands[scale, 0], bands[scale, 1]) / 1e5).round() * 1e5
     monthly_capacity = (revenue / 12 * rng.uniform(1.0, 1.8, n) / 1e5).round() * 1e5
     emp_median = np.array([3.0, 15.0, 60.0])[scale]
-    employees = np.clip(np.round(emp_median * rng.lognormal(0.0, 0.5, n)),
-                        np.array([1, 5, 20])[scale], np.array([9, 49, 199])[scale])
+    employees = np.clip(
+        np.round(emp_median * rng.lognormal(0.0, 0.5, n)),
+        np.array([1, 5, 20])[scale],
+        np.array([9, 49, 199])[scale],
+    )
     age = np.clip(np.round(rng.lognormal(np.log(8.0), 0.7, n)) + 3 * scale, 1, 60)
     year_founded = 2025 - age
-    profile = np.column_stack([(age - age.mean()) / (age.std() + 1e-9),
-                               (np.log(employees) - np.log(employees).mean())
-                               / (np.log(employees).std() + 1e-9)])
+    profile = np.column_stack(
+        [
+            (age - age.mean()) / (age.std() + 1e-9),
+            (np.log(employees) - np.log(employees).mean()) / (np.log(employees).std() + 1e-9),
+        ]
+    )
 
     # Certificates by product and size; export experience by product and size.
     certs = np.zeros(n, dtype=np.int64)
@@ -381,9 +439,17 @@ def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
     export = rng.random(n) < np.clip(export_p, 0.0, 0.9)
 
     latent = UmkmLatent(
-        concepts=concepts, kbli=kbli, lat=lat, lon=lon, province=province,
-        regency=geo.reg_code[reg_pos], scale=scale, monthly_capacity_idr=monthly_capacity,
-        export=export, certs=certs, profile=profile,
+        concepts=concepts,
+        kbli=kbli,
+        lat=lat,
+        lon=lon,
+        province=province,
+        regency=geo.reg_code[reg_pos],
+        scale=scale,
+        monthly_capacity_idr=monthly_capacity,
+        export=export,
+        certs=certs,
+        profile=profile,
     )
 
     # The files show only part of it.
@@ -397,36 +463,50 @@ def make_umkm(n: int, rng: np.random.Generator, text: TextMaker,
     place = [name.split(" ", 1)[1] for name in geo.reg_name[reg_pos].tolist()]
     width = max(5, len(str(n)))
     second_concepts = [CONCEPTS[c] if c != PAD_CONCEPT else None for c in concepts[:, 1].tolist()]
-    frame = pd.DataFrame({
-        "umkm_id": [f"UMKM-{i + 1:0{width}d}" for i in range(n)],
-        "name": [text.umkm_name(CONCEPTS[c], p) for c, p in zip(concepts[:, 0].tolist(), place)],
-        "nib": [f"{lead}{x}" if h else None for lead, x, h in zip(nib_lead, nib, has_nib)],
-        "kbli": _join_codes(shown_kbli),
-        "products": [
-            text.product_text(CONCEPTS[c1], c2, p, m, y)
-            for c1, c2, p, m, y in zip(concepts[:, 0].tolist(), second_concepts, place,
-                                       is_madura.tolist(), year_founded.astype(int).tolist())
-        ],
-        "province": _province_cells(geo, province, rng, official_share=0.45),
-        "regency": _regency_cells(geo, reg_pos, regency_written, rng),
-        "lat": np.where(coords_written, lat, np.nan),
-        "lon": np.where(coords_written, lon, np.nan),
-        "scale": [SCALES[s] if k else None for s, k in zip(scale, scale_known)],
-        "annual_revenue_idr": np.where(revenue_known, revenue, np.nan),
-        "employees": pd.array(np.where(rng.random(n) < 0.85, employees, np.nan), dtype="Int64"),
-        "monthly_capacity_idr": _money_cells(np.where(rng.random(n) < 0.8, monthly_capacity, np.nan)),
-        "certifications": _cert_cells(certs),
-        "year_founded": pd.array(np.where(rng.random(n) < 0.85, year_founded, np.nan),
-                                 dtype="Int64"),
-        "export_experience": _bool_cells(export, rng.random(n) < 0.75, rng),
-    })
+    frame = pd.DataFrame(
+        {
+            "umkm_id": [f"UMKM-{i + 1:0{width}d}" for i in range(n)],
+            "name": [
+                text.umkm_name(CONCEPTS[c], p) for c, p in zip(concepts[:, 0].tolist(), place)
+            ],
+            "nib": [f"{lead}{x}" if h else None for lead, x, h in zip(nib_lead, nib, has_nib)],
+            "kbli": _join_codes(shown_kbli),
+            "products": [
+                text.product_text(CONCEPTS[c1], c2, p, m, y)
+                for c1, c2, p, m, y in zip(
+                    concepts[:, 0].tolist(),
+                    second_concepts,
+                    place,
+                    is_madura.tolist(),
+                    year_founded.astype(int).tolist(),
+                )
+            ],
+            "province": _province_cells(geo, province, rng, official_share=0.45),
+            "regency": _regency_cells(geo, reg_pos, regency_written, rng),
+            "lat": np.where(coords_written, lat, np.nan),
+            "lon": np.where(coords_written, lon, np.nan),
+            "scale": [SCALES[s] if k else None for s, k in zip(scale, scale_known)],
+            "annual_revenue_idr": np.where(revenue_known, revenue, np.nan),
+            "employees": pd.array(np.where(rng.random(n) < 0.85, employees, np.nan), dtype="Int64"),
+            "monthly_capacity_idr": _money_cells(
+                np.where(rng.random(n) < 0.8, monthly_capacity, np.nan)
+            ),
+            "certifications": _cert_cells(certs),
+            "year_founded": pd.array(
+                np.where(rng.random(n) < 0.85, year_founded, np.nan), dtype="Int64"
+            ),
+            "export_experience": _bool_cells(export, rng.random(n) < 0.75, rng),
+        }
+    )
     return frame, latent
 
 
 # --------------------------------------------------------------------------- firms
 
-def make_firms(m: int, rng: np.random.Generator, text: TextMaker,
-               v: Variant | None = None) -> tuple[pd.DataFrame, FirmLatent]:
+
+def make_firms(
+    m: int, rng: np.random.Generator, text: TextMaker, v: Variant | None = None
+) -> tuple[pd.DataFrame, FirmLatent]:
     v = v or Variant()
     geo = _geography()
     arche_w = np.array([a.weight for a in ARCHETYPES])
@@ -496,7 +576,7 @@ def make_firms(m: int, rng: np.random.Generator, text: TextMaker,
     need_kbli = np.full((m, width), -1, dtype=np.int64)
     for i, (a, b) in enumerate(needs):
         codes = list(dict.fromkeys(need_codes[a] + need_codes[b]))
-        need_kbli[i, :len(codes)] = codes
+        need_kbli[i, : len(codes)] = codes
     # Stated needed_kbli: the main code of each need (30%: every code of the needs).
     main_codes = np.array([int(c.kbli[0]) for c in CONCEPTS] + [-1])
     main = np.full_like(need_kbli, -1)
@@ -512,18 +592,30 @@ def make_firms(m: int, rng: np.random.Generator, text: TextMaker,
     shown = np.where((stated >= 0).any(axis=1)[:, None], stated, own)
 
     latent = FirmLatent(
-        archetype=arche, needs=needs, need_kbli=need_kbli, stated_kbli=shown,
-        lat=lat, lon=lon, province=province, regency=geo.reg_code[reg_pos], required=required,
-        preferred_scale=pref, budget_idr=budget, max_partners=max_partners, is_pma=is_pma,
+        archetype=arche,
+        needs=needs,
+        need_kbli=need_kbli,
+        stated_kbli=shown,
+        lat=lat,
+        lon=lon,
+        province=province,
+        regency=geo.reg_code[reg_pos],
+        required=required,
+        preferred_scale=pref,
+        budget_idr=budget,
+        max_partners=max_partners,
+        is_pma=is_pma,
         taste=rng.normal(0.0, TASTE_SD, size=(m, 2)),
     )
 
     lang_roll = rng.random(m)
     # PMA: 70 % English, 15 % mixed, 15 % Indonesian; PMDN: 75 % Indonesian, 15 % mixed.
-    pma_lang = np.where(lang_roll < v.pma_lang[0], "en",
-                        np.where(lang_roll < v.pma_lang[1], "mixed", "id"))
-    pmdn_lang = np.where(lang_roll < v.pmdn_lang[0], "id",
-                         np.where(lang_roll < v.pmdn_lang[1], "mixed", "en"))
+    pma_lang = np.where(
+        lang_roll < v.pma_lang[0], "en", np.where(lang_roll < v.pma_lang[1], "mixed", "id")
+    )
+    pmdn_lang = np.where(
+        lang_roll < v.pmdn_lang[0], "id", np.where(lang_roll < v.pmdn_lang[1], "mixed", "en")
+    )
     lang = np.where(is_pma, pma_lang, pmdn_lang)
     place = [geo.reg_name[r].split(" ", 1)[1] for r in reg_pos]
     required_names = [[c for c, bit in CERT_BITS.items() if r & bit] for r in required]
@@ -531,36 +623,45 @@ def make_firms(m: int, rng: np.random.Generator, text: TextMaker,
     say_required = rng.random(m) < 0.7
     coords_written = rng.random(m) < 0.6
     width_id = max(4, len(str(m)))
-    frame = pd.DataFrame({
-        "firm_id": [f"FIRM-{i + 1:0{width_id}d}" for i in range(m)],
-        "name": [text.firm_name(ARCHETYPES[a], c or None) for a, c in zip(arche, country)],
-        "investment_type": np.where(is_pma, "PMA", "PMDN"),
-        "country": [c or None for c in country],
-        "kbli": _join_codes(own_kbli),
-        "needs": [
-            text.needs_text([CONCEPTS[c] for c in row if c != PAD_CONCEPT], lg, ARCHETYPES[a],
-                            p, req if s else [])
-            for row, lg, a, p, req, s in zip(needs, lang, arche, place, required_names,
-                                             say_required)
-        ],
-        "needed_kbli": np.where(_join_codes(stated) == "", None, _join_codes(stated)),
-        "province": _province_cells(geo, province, rng, official_share=0.7),
-        "regency": _regency_cells(geo, reg_pos, rng.random(m) < 0.8, rng),
-        "lat": np.where(coords_written, lat, np.nan),
-        "lon": np.where(coords_written, lon, np.nan),
-        "required_certifications": _cert_cells(required),
-        "preferred_scale": [SCALES[p] if p >= 0 else None for p in pref],
-        "budget_idr": np.where(rng.random(m) < 0.85, budget, np.nan),
-        "max_partners": pd.array(max_partners, dtype="Int64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "firm_id": [f"FIRM-{i + 1:0{width_id}d}" for i in range(m)],
+            "name": [text.firm_name(ARCHETYPES[a], c or None) for a, c in zip(arche, country)],
+            "investment_type": np.where(is_pma, "PMA", "PMDN"),
+            "country": [c or None for c in country],
+            "kbli": _join_codes(own_kbli),
+            "needs": [
+                text.needs_text(
+                    [CONCEPTS[c] for c in row if c != PAD_CONCEPT],
+                    lg,
+                    ARCHETYPES[a],
+                    p,
+                    req if s else [],
+                )
+                for row, lg, a, p, req, s in zip(
+                    needs, lang, arche, place, required_names, say_required
+                )
+            ],
+            "needed_kbli": np.where(_join_codes(stated) == "", None, _join_codes(stated)),
+            "province": _province_cells(geo, province, rng, official_share=0.7),
+            "regency": _regency_cells(geo, reg_pos, rng.random(m) < 0.8, rng),
+            "lat": np.where(coords_written, lat, np.nan),
+            "lon": np.where(coords_written, lon, np.nan),
+            "required_certifications": _cert_cells(required),
+            "preferred_scale": [SCALES[p] if p >= 0 else None for p in pref],
+            "budget_idr": np.where(rng.random(m) < 0.85, budget, np.nan),
+            "max_partners": pd.array(max_partners, dtype="Int64"),
+        }
+    )
     return frame, latent
 
 
 def check_sizes(n_umkm: int, n_firms: int) -> None:
     """User-facing size check (the CLI passes numbers straight through)."""
     if int(n_umkm) < 1 or int(n_firms) < 1:
-        raise MatcherError(f"a demo world needs at least 1 UMKM and 1 firm "
-                           f"(got {n_umkm} UMKM, {n_firms} firms)")
+        raise MatcherError(
+            f"a demo world needs at least 1 UMKM and 1 firm (got {n_umkm} UMKM, {n_firms} firms)"
+        )
 
 
 def _mess_text(texts: pd.Series, rng: np.random.Generator) -> pd.Series:
@@ -580,7 +681,7 @@ def _mess_text(texts: pd.Series, rng: np.random.Generator) -> pd.Series:
             w = words[k]
             if len(w) > 4:
                 j = 1 + int(pos[i] * 997) % (len(w) - 2)
-                words[k] = w[:j] + w[j + 1:]
+                words[k] = w[:j] + w[j + 1 :]
         t = " ".join(words)
         out.iat[i] = t.upper() if shout[i] < 0.15 else t
     return out
@@ -589,8 +690,10 @@ def _mess_text(texts: pd.Series, rng: np.random.Generator) -> pd.Series:
 def _mess(world: World, rng: np.random.Generator) -> None:
     """Degrade the files (not the truth): texts, a third of the KBLI cells, coordinates and
     a quarter of the regencies."""
-    for frame, text_col, code_cols in ((world.umkm, "products", ("kbli",)),
-                                       (world.firms, "needs", ("kbli", "needed_kbli"))):
+    for frame, text_col, code_cols in (
+        (world.umkm, "products", ("kbli",)),
+        (world.firms, "needs", ("kbli", "needed_kbli")),
+    ):
         n = len(frame)
         frame[text_col] = _mess_text(frame[text_col], rng)
         for col in code_cols:  # UMKM must give a code: theirs becomes a generic trade code
@@ -603,8 +706,9 @@ def _mess(world: World, rng: np.random.Generator) -> None:
         frame["regency"] = frame["regency"].where(rng.random(n) >= 0.25, None)
 
 
-def generate_world(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0,
-                   world: str = "demo") -> World:
+def generate_world(
+    n_umkm: int = 3000, n_firms: int = 300, seed: int = 0, world: str = "demo"
+) -> World:
     """A reproducible world: same arguments, identical frames and truth.
 
     ``world`` picks the variant (:data:`matcher.demo.variants.WORLDS`): ``"demo"`` is the
@@ -614,13 +718,22 @@ def generate_world(n_umkm: int = 3000, n_firms: int = 300, seed: int = 0,
     check_sizes(n_umkm, n_firms)
     v = get_variant(world)
     r_umkm, r_firms, r_history, r_event, r_text = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(
-            [seed, 7] if v.name.startswith("pasar") else seed).spawn(5))
+        np.random.default_rng(s)
+        for s in np.random.SeedSequence([seed, 7] if v.name.startswith("pasar") else seed).spawn(5)
+    )
     text_seeds = r_text.integers(2**63, size=2)
     umkm, latent_umkm = make_umkm(int(n_umkm), r_umkm, TextMaker(int(text_seeds[0]), v), v)
     firms, latent_firms = make_firms(int(n_firms), r_firms, TextMaker(int(text_seeds[1]), v), v)
-    out = World(umkm=umkm, firms=firms, outcomes=pd.DataFrame(), event=pd.DataFrame(),
-                seed=seed, latent_umkm=latent_umkm, latent_firms=latent_firms, variant=v.name)
+    out = World(
+        umkm=umkm,
+        firms=firms,
+        outcomes=pd.DataFrame(),
+        event=pd.DataFrame(),
+        seed=seed,
+        latent_umkm=latent_umkm,
+        latent_firms=latent_firms,
+        variant=v.name,
+    )
     out.outcomes = simulate_history(out, r_history)
     out.event = upcoming_event(out, r_event)
     if v.messy:

@@ -8,6 +8,7 @@ tried ones are concentrated where the rule looks: a ranker trained naively on ou
 learns the facilitators' habits as much as the truth. Each proposed pair's furthest stage
 is its latent utility plus noise, cut into grades (:func:`matcher.demo.utility.draw_grade`).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,8 +21,12 @@ from matcher.demo.world import World
 
 # Past events: id and date; later events are bigger (more firms and UMKM attend).
 EVENTS = (
-    ("EVT-2022-1", "2022-09-14"), ("EVT-2023-1", "2023-03-08"), ("EVT-2023-2", "2023-09-20"),
-    ("EVT-2024-1", "2024-03-13"), ("EVT-2024-2", "2024-09-25"), ("EVT-2025-1", "2025-03-19"),
+    ("EVT-2022-1", "2022-09-14"),
+    ("EVT-2023-1", "2023-03-08"),
+    ("EVT-2023-2", "2023-09-20"),
+    ("EVT-2024-1", "2024-03-13"),
+    ("EVT-2024-2", "2024-09-25"),
+    ("EVT-2025-1", "2025-03-19"),
 )
 FIRM_ATTENDANCE = np.linspace(0.3, 0.8, len(EVENTS))
 UMKM_ATTENDANCE = np.linspace(0.15, 0.6, len(EVENTS))
@@ -51,12 +56,16 @@ def _draw(pool, keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     safe = np.maximum(keys, 0)
     c = np.where(keys >= 0, counts[safe], 0)
     pos = starts[safe] + np.floor(rng.random(len(keys)) * np.maximum(c, 1)).astype(np.int64)
-    return np.where(c > 0, members[np.minimum(pos, len(members) - 1)], -1) if len(members) \
+    return (
+        np.where(c > 0, members[np.minimum(pos, len(members) - 1)], -1)
+        if len(members)
         else np.full(len(keys), -1)
+    )
 
 
-def _propose(world: World, firms: np.ndarray, attendees: np.ndarray,
-             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _propose(
+    world: World, firms: np.ndarray, attendees: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """The facilitators' proposals at one event: (umkm_idx, firm_idx), no duplicates."""
     U, F = world.latent_umkm, world.latent_firms
     k = rng.integers(PROPOSALS_PER_FIRM[0], PROPOSALS_PER_FIRM[1] + 1, len(firms))
@@ -102,20 +111,29 @@ def simulate_history(world: World, rng: np.random.Generator) -> pd.DataFrame:
         u, f = _propose(world, firms, attendees, rng)
         parts.append(_attempts(world, u, f, event_id, day, rng))
     if not parts:
-        cols = ["umkm_id", "firm_id", "stage", "contract_value_idr", "date", "event_id",
-                "declined_by"]
+        cols = [
+            "umkm_id",
+            "firm_id",
+            "stage",
+            "contract_value_idr",
+            "date",
+            "event_id",
+            "declined_by",
+        ]
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     return _outcome_frame(world, pd.concat(parts, ignore_index=True), rng)
 
 
-def _attempts(world: World, u: np.ndarray, f: np.ndarray, event_id: str, day: str,
-              rng: np.random.Generator) -> pd.DataFrame:
+def _attempts(
+    world: World, u: np.ndarray, f: np.ndarray, event_id: str, day: str, rng: np.random.Generator
+) -> pd.DataFrame:
     """Pairs that met at one event: each one's furthest stage (grade) and when it was reached."""
     grade = draw_grade(world.utility(u, f), rng)
     lo, hi = np.array(STAGE_LAG_DAYS).T
     lag = np.floor(rng.uniform(lo[grade], hi[grade] + 1)).astype("timedelta64[D]")
-    return pd.DataFrame({"u": u, "f": f, "grade": grade, "event_id": event_id,
-                         "date": np.datetime64(day) + lag})
+    return pd.DataFrame(
+        {"u": u, "f": f, "grade": grade, "event_id": event_id, "date": np.datetime64(day) + lag}
+    )
 
 
 def _outcome_frame(world: World, h: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -125,8 +143,12 @@ def _outcome_frame(world: World, h: pd.DataFrame, rng: np.random.Generator) -> p
 
     # Who said no: the firm when the UMKM plainly falls short of its terms, else either.
     feats = world.pair_features(u, f)
-    firm_reason = (feats["missing_cert"] | (feats["scale_gap"] > 0)
-                   | (feats["capacity_ratio"] < 0.5) | (feats["concept_sim"] < 0.3))
+    firm_reason = (
+        feats["missing_cert"]
+        | (feats["scale_gap"] > 0)
+        | (feats["capacity_ratio"] < 0.5)
+        | (feats["concept_sim"] < 0.3)
+    )
     by_firm = rng.random(len(h)) < np.where(firm_reason, 0.8, 0.4)
     declined_by = np.where(by_firm, "firm", "umkm").astype(object)
     declined_by[(grade != 0) | (rng.random(len(h)) < DECLINED_BY_BLANK_P)] = None
@@ -136,17 +158,20 @@ def _outcome_frame(world: World, h: pd.DataFrame, rng: np.random.Generator) -> p
     value = (deliverable * rng.uniform(0.15, 0.9, len(h)) / 1e6).round() * 1e6
     value = np.where((grade == 3) & (rng.random(len(h)) >= CONTRACT_VALUE_BLANK_P), value, np.nan)
 
-    out = pd.DataFrame({
-        "umkm_id": world.umkm["umkm_id"].to_numpy()[u],
-        "firm_id": world.firms["firm_id"].to_numpy()[f],
-        "stage": np.array(STAGES)[grade],
-        "contract_value_idr": value,
-        "date": pd.to_datetime(h["date"]).dt.strftime("%Y-%m-%d"),
-        "event_id": h["event_id"],
-        "declined_by": declined_by,
-    })
-    return out.sort_values(["date", "event_id", "firm_id", "umkm_id"], kind="stable",
-                           ignore_index=True)
+    out = pd.DataFrame(
+        {
+            "umkm_id": world.umkm["umkm_id"].to_numpy()[u],
+            "firm_id": world.firms["firm_id"].to_numpy()[f],
+            "stage": np.array(STAGES)[grade],
+            "contract_value_idr": value,
+            "date": pd.to_datetime(h["date"]).dt.strftime("%Y-%m-%d"),
+            "event_id": h["event_id"],
+            "declined_by": declined_by,
+        }
+    )
+    return out.sort_values(
+        ["date", "event_id", "firm_id", "umkm_id"], kind="stable", ignore_index=True
+    )
 
 
 def upcoming_event(world: World, rng: np.random.Generator) -> pd.DataFrame:
@@ -166,8 +191,9 @@ def upcoming_event(world: World, rng: np.random.Generator) -> pd.DataFrame:
         pool = np.flatnonzero(F.is_pma == (kind == "PMA"))
         take = min(want, len(pool))
         if take:
-            chosen.append(rng.choice(pool, size=take, replace=False,
-                                     p=firm_w[pool] / firm_w[pool].sum()))
+            chosen.append(
+                rng.choice(pool, size=take, replace=False, p=firm_w[pool] / firm_w[pool].sum())
+            )
     firms = np.concatenate(chosen) if chosen else np.array([], dtype=np.int64)
     short = min(target, world.n_firms) - len(firms)
     if short > 0:
@@ -184,13 +210,17 @@ def upcoming_event(world: World, rng: np.random.Generator) -> pd.DataFrame:
 
     own = rng.random(len(firms)) < 0.7
     capacity = np.where(own, F.max_partners[firms], rng.integers(2, 9, len(firms)))
-    return pd.DataFrame({
-        "party": ["firm"] * len(firms) + ["umkm"] * len(umkm),
-        "id": np.concatenate([world.firms["firm_id"].to_numpy()[firms],
-                              world.umkm["umkm_id"].to_numpy()[umkm]]),
-        "capacity": pd.array(np.concatenate([capacity, np.full(len(umkm), np.nan)]),
-                             dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "party": ["firm"] * len(firms) + ["umkm"] * len(umkm),
+            "id": np.concatenate(
+                [world.firms["firm_id"].to_numpy()[firms], world.umkm["umkm_id"].to_numpy()[umkm]]
+            ),
+            "capacity": pd.array(
+                np.concatenate([capacity, np.full(len(umkm), np.nan)]), dtype="Int64"
+            ),
+        }
+    )
 
 
 # The demo's signing event, held after every past outcome date (latest event + max lag).

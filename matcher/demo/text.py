@@ -9,45 +9,90 @@ Text is assembled one entity at a time (that is all string work; every number wa
 vectorised before), with a ``random.Random`` seeded from the world's generator, which keeps
 100,000 profiles at well under a second.
 """
+
 from __future__ import annotations
 
 import random
 
 from matcher.demo.catalogue import (
-    COUNTRY_NAME_WORDS, FAMILY_TERMS, PMDN_NAME_WORDS, UMKM_NAME_WORDS, UMKM_PREFIXES,
-    Archetype, Concept,
+    COUNTRY_NAME_WORDS,
+    FAMILY_TERMS,
+    PMDN_NAME_WORDS,
+    UMKM_NAME_WORDS,
+    UMKM_PREFIXES,
+    Archetype,
+    Concept,
 )
 from matcher.demo.variants import ABBREVIATIONS, EXTRA_TERMS, Variant
 
 # Common spelling variants (Indonesian writers use them interchangeably).
 SPELLING_VARIANTS = {
-    "keripik": "kripik", "kerupuk": "krupuk", "katering": "ketering", "tembakau": "tembako",
-    "sambal": "sambel", "mebel": "meubel", "souvenir": "suvenir", "furnitur": "furniture",
-    "batik": "bathik", "kue": "kueh", "sayuran": "sayur mayur", "rotan": "rottan",
-    "jamu": "jamoe", "garam": "uyah", "konveksi": "konfeksi",
+    "keripik": "kripik",
+    "kerupuk": "krupuk",
+    "katering": "ketering",
+    "tembakau": "tembako",
+    "sambal": "sambel",
+    "mebel": "meubel",
+    "souvenir": "suvenir",
+    "furnitur": "furniture",
+    "batik": "bathik",
+    "kue": "kueh",
+    "sayuran": "sayur mayur",
+    "rotan": "rottan",
+    "jamu": "jamoe",
+    "garam": "uyah",
+    "konveksi": "konfeksi",
 }
 CERT_LABELS = {
-    "halal": ("halal", "Halal MUI"), "pirt": ("PIRT", "P-IRT"), "bpom": ("BPOM", "BPOM MD"),
-    "sni": ("SNI",), "iso9001": ("ISO 9001", "ISO 9001:2015"), "haccp": ("HACCP",),
-    "svlk": ("SVLK", "V-Legal"), "organik": ("organik", "organic"),
+    "halal": ("halal", "Halal MUI"),
+    "pirt": ("PIRT", "P-IRT"),
+    "bpom": ("BPOM", "BPOM MD"),
+    "sni": ("SNI",),
+    "iso9001": ("ISO 9001", "ISO 9001:2015"),
+    "haccp": ("HACCP",),
+    "svlk": ("SVLK", "V-Legal"),
+    "organik": ("organik", "organic"),
 }
-MODIFIERS_ID = ("kualitas ekspor", "premium", "grosir dan eceran", "harga pabrik",
-                "asli {place}", "khas {place}", "pesanan partai besar", 'merek "{brand}"')
+MODIFIERS_ID = (
+    "kualitas ekspor",
+    "premium",
+    "grosir dan eceran",
+    "harga pabrik",
+    "asli {place}",
+    "khas {place}",
+    "pesanan partai besar",
+    'merek "{brand}"',
+)
 FOOD_MODIFIERS_ID = ("tanpa pengawet", "rumahan", "higienis", "aneka rasa")
 MADURA_MODIFIERS_ID = ("khas Madura", "asli Madura")
-MODIFIERS_EN = ("export quality", "premium grade", "wholesale", "handmade", "from {place}",
-                "custom orders welcome")
+MODIFIERS_EN = (
+    "export quality",
+    "premium grade",
+    "wholesale",
+    "handmade",
+    "from {place}",
+    "custom orders welcome",
+)
 JOINERS_ID = (" dan ", ", ", "; ", ", juga ")
 JOINERS_EN = (" and ", ", ", " & ", "; also ")
-PRODUCT_TEMPLATES_EN = ("We produce {t1}{t2}, {mod_en}", "{t1} {maker} from {place}{t2}",
-                        "Supplier of {t1}{t2}", "{t1}{t2}")
-PRODUCT_TEMPLATES_MIXED = ("Produksi {t1} / {t1en}{t2}, {mod_en}", "{t1} {mod}, ready stock{t2}",
-                           "Home industry {t1}{t2}, bisa kirim luar kota")
+PRODUCT_TEMPLATES_EN = (
+    "We produce {t1}{t2}, {mod_en}",
+    "{t1} {maker} from {place}{t2}",
+    "Supplier of {t1}{t2}",
+    "{t1}{t2}",
+)
+PRODUCT_TEMPLATES_MIXED = (
+    "Produksi {t1} / {t1en}{t2}, {mod_en}",
+    "{t1} {mod}, ready stock{t2}",
+    "Home industry {t1}{t2}, bisa kirim luar kota",
+)
 PRODUCT_TEMPLATES_SHORT = ("{t1}{t2}", "{t1}, {t1b}{t2}", "{t1} {mod}{t2}")
 PRODUCT_TEMPLATE_LONG = "Kami memproduksi {t1} {mod} sejak {year}.{t2long}"
 PRODUCT_CLOSINGS = (
-    " Melayani pesanan partai besar dan reseller.", " Pengiriman ke seluruh Indonesia.",
-    " Bahan baku dari petani dan nelayan sekitar.", " Dikerjakan oleh ibu-ibu di desa kami.",
+    " Melayani pesanan partai besar dan reseller.",
+    " Pengiriman ke seluruh Indonesia.",
+    " Bahan baku dari petani dan nelayan sekitar.",
+    " Dikerjakan oleh ibu-ibu di desa kami.",
     " Sudah dipasarkan ke toko oleh-oleh dan minimarket.",
 )
 SERVICE_LEADS = ("Jasa", "Layanan", "Penyedia")
@@ -56,8 +101,19 @@ FOOD_LEADS = ("Produksi", "Usaha", "Home industry", "Jual", "Olahan")
 GOODS_LEADS = ("Produksi", "Usaha", "Jual", "Supplier")
 SERVICE_FAMILIES = {"food_service", "service", "logistics", "creative"}
 CRAFT_FAMILIES = {"craft", "textile", "furniture", "leather"}
-FOOD_FAMILIES = {"snack", "seasoning", "fish", "meat", "beverage", "plantation", "coconut",
-                 "spice", "salt", "staple", "fresh"}
+FOOD_FAMILIES = {
+    "snack",
+    "seasoning",
+    "fish",
+    "meat",
+    "beverage",
+    "plantation",
+    "coconut",
+    "spice",
+    "salt",
+    "staple",
+    "fresh",
+}
 
 
 class TextMaker:
@@ -73,7 +129,11 @@ class TextMaker:
 
     def _term(self, concept: Concept, lang: str) -> str:
         # extra draws only in a variant that has extra words: the demo's stream is unchanged
-        if self.v.extra_term_p and concept.key in EXTRA_TERMS and self.r.random() < self.v.extra_term_p:
+        if (
+            self.v.extra_term_p
+            and concept.key in EXTRA_TERMS
+            and self.r.random() < self.v.extra_term_p
+        ):
             return self._pick(EXTRA_TERMS[concept.key][1 if lang == "en" else 0])
         return self._pick(concept.en_terms if lang == "en" else concept.id_terms)
 
@@ -92,9 +152,9 @@ class TextMaker:
                 j = r.randrange(1, len(w) - 1)
                 op = r.randrange(3)
                 if op == 0:
-                    w = w[:j] + w[j + 1:]  # dropped letter
+                    w = w[:j] + w[j + 1 :]  # dropped letter
                 elif op == 1:
-                    w = w[:j - 1] + w[j] + w[j - 1] + w[j + 1:]  # swapped letters
+                    w = w[: j - 1] + w[j] + w[j - 1] + w[j + 1 :]  # swapped letters
                 else:
                     w = w[:j] + w[j] + w[j:]  # doubled letter
                 words[i] = w
@@ -111,21 +171,27 @@ class TextMaker:
         return text[:1].upper() + text[1:]
 
     # ------------------------------------------------------------------ UMKM
-    def product_text(self, primary: Concept, secondary: Concept | None, place: str,
-                     madura: bool, year: int) -> str:
+    def product_text(
+        self, primary: Concept, secondary: Concept | None, place: str, madura: bool, year: int
+    ) -> str:
         """What a UMKM writes in its `products` cell."""
         pick, roll = self._pick, self.r.random()
         en, mixed = self.v.umkm_en_p, self.v.umkm_en_p + self.v.umkm_mixed_p
         lang = "en" if roll < en else ("mixed" if roll < mixed else "id")
         family = primary.family
         food = family in FOOD_FAMILIES
-        mod = pick(MODIFIERS_ID + (FOOD_MODIFIERS_ID if food else ())
-                   + (MADURA_MODIFIERS_ID if madura else ()))
+        mod = pick(
+            MODIFIERS_ID
+            + (FOOD_MODIFIERS_ID if food else ())
+            + (MADURA_MODIFIERS_ID if madura else ())
+        )
         values = {
             "t1": self._term(primary, "en" if lang == "en" else "id"),
-            "place": place, "year": year,
+            "place": place,
+            "year": year,
             "mod": mod.format(place=place, brand=pick(UMKM_NAME_WORDS)),
-            "t2": "", "t2long": "",
+            "t2": "",
+            "t2long": "",
             "maker": "provider" if family in SERVICE_FAMILIES else "producer",
         }
         if secondary is not None:
@@ -141,8 +207,15 @@ class TextMaker:
             if length < 0.35:
                 template = pick(PRODUCT_TEMPLATES_SHORT)
             elif length < 0.8:
-                leads = (SERVICE_LEADS if family in SERVICE_FAMILIES else CRAFT_LEADS
-                         if family in CRAFT_FAMILIES else FOOD_LEADS if food else GOODS_LEADS)
+                leads = (
+                    SERVICE_LEADS
+                    if family in SERVICE_FAMILIES
+                    else CRAFT_LEADS
+                    if family in CRAFT_FAMILIES
+                    else FOOD_LEADS
+                    if food
+                    else GOODS_LEADS
+                )
                 lead = pick(leads)
                 # "Jasa jasa kebersihan": skip a lead the term already starts with.
                 skip = values["t1"].lower().startswith(lead.lower())
@@ -189,8 +262,9 @@ class TextMaker:
             return self._pick(ens if lang == "en" else ids)
         return self._term(concept, lang)
 
-    def needs_text(self, needs: list[Concept], lang: str, archetype: Archetype, place: str,
-                   required: list[str]) -> str:
+    def needs_text(
+        self, needs: list[Concept], lang: str, archetype: Archetype, place: str, required: list[str]
+    ) -> str:
         """What a firm writes in its `needs` cell; ``lang`` is "en", "id" or "mixed"."""
         term_lang = "en" if lang in ("en", "mixed") else "id"
         sentence_lang = "en" if lang == "en" else "id"
@@ -199,37 +273,67 @@ class TextMaker:
         p = joiner.join(phrases) if self.r.random() < 0.6 else phrases[0]
         rest = phrases[1:] if p == phrases[0] else []
         if sentence_lang == "en":
-            parts = [self._pick([
-                f"Looking for suppliers of {p} for our {archetype.site_en} in {place}.",
-                f"We are seeking UMKM partners to supply {p} on a regular basis.",
-                f"Supplier of {p} needed for {archetype.site_en} operations.",
-                f"Subcontractor for {p}; long-term partnership possible.",
-                f"Sourcing {p} from local SMEs around {place}.",
-                f"{p[:1].upper() + p[1:]} - regular monthly orders.",
-            ])]
+            parts = [
+                self._pick(
+                    [
+                        f"Looking for suppliers of {p} for our {archetype.site_en} in {place}.",
+                        f"We are seeking UMKM partners to supply {p} on a regular basis.",
+                        f"Supplier of {p} needed for {archetype.site_en} operations.",
+                        f"Subcontractor for {p}; long-term partnership possible.",
+                        f"Sourcing {p} from local SMEs around {place}.",
+                        f"{p[:1].upper() + p[1:]} - regular monthly orders.",
+                    ]
+                )
+            ]
             parts += [f"Also need {q}." for q in rest]
             if required:
                 certs = ", ".join(self._pick(CERT_LABELS[c]) for c in required)
-                parts.append(self._pick([f"Partners must hold {certs} certification.",
-                                         f"{certs} required.", f"Must have {certs}."]))
-            extras = ["Payment within 30 days.", "Part of our CSR programme for local SMEs.",
-                      "Samples required before the first PO.", "Consistent quality is a must."]
+                parts.append(
+                    self._pick(
+                        [
+                            f"Partners must hold {certs} certification.",
+                            f"{certs} required.",
+                            f"Must have {certs}.",
+                        ]
+                    )
+                )
+            extras = [
+                "Payment within 30 days.",
+                "Part of our CSR programme for local SMEs.",
+                "Samples required before the first PO.",
+                "Consistent quality is a must.",
+            ]
         else:
-            parts = [self._pick([
-                f"Mencari pemasok {p} untuk {archetype.site_id} kami di {place}.",
-                f"Butuh mitra UMKM penyedia {p} secara rutin.",
-                f"Dicari supplier {p} untuk kebutuhan {archetype.site_id}.",
-                f"Kemitraan pengadaan {p}, kontrak jangka panjang.",
-                f"Membuka peluang kerja sama dengan UMKM: {p}.",
-                f"Kebutuhan {p} untuk {archetype.site_id} di {place}.",
-            ])]
+            parts = [
+                self._pick(
+                    [
+                        f"Mencari pemasok {p} untuk {archetype.site_id} kami di {place}.",
+                        f"Butuh mitra UMKM penyedia {p} secara rutin.",
+                        f"Dicari supplier {p} untuk kebutuhan {archetype.site_id}.",
+                        f"Kemitraan pengadaan {p}, kontrak jangka panjang.",
+                        f"Membuka peluang kerja sama dengan UMKM: {p}.",
+                        f"Kebutuhan {p} untuk {archetype.site_id} di {place}.",
+                    ]
+                )
+            ]
             parts += [f"Juga membutuhkan {q}." for q in rest]
             if required:
                 certs = ", ".join(self._pick(CERT_LABELS[c]) for c in required)
-                parts.append(self._pick([f"Wajib memiliki sertifikat {certs}.",
-                                         f"Syarat: {certs}.", f"Harus sudah {certs}."]))
-            extras = ["Pembayaran tempo 30 hari.", "Bagian dari program kemitraan/CSR.",
-                      "Sampel produk diperlukan sebelum PO.", "Kualitas harus konsisten."]
+                parts.append(
+                    self._pick(
+                        [
+                            f"Wajib memiliki sertifikat {certs}.",
+                            f"Syarat: {certs}.",
+                            f"Harus sudah {certs}.",
+                        ]
+                    )
+                )
+            extras = [
+                "Pembayaran tempo 30 hari.",
+                "Bagian dari program kemitraan/CSR.",
+                "Sampel produk diperlukan sebelum PO.",
+                "Kualitas harus konsisten.",
+            ]
         if self.r.random() < 0.4:
             parts.append(self._pick(extras))
         return self._noisy(" ".join(parts))

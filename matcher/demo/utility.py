@@ -19,6 +19,7 @@ A realised outcome is ``mu + N(0, 0.5²)`` cut at :data:`GRADE_THRESHOLDS` into 
 (declined, meeting, mou_signed, contract_signed); the true relevance of a pair is the
 expected grade, ``sum_k Phi((mu - t_k) / 0.5)``.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -108,4 +109,3 @@ def draw_grade(mu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """One realised grade per pair: utility plus noise, cut at the thresholds."""
     realised = np.asarray(mu, dtype=float) + rng.normal(0.0, NOISE_SD, size=np.shape(mu))
     return np.searchsorted(np.asarray(GRADE_THRESHOLDS), realised).astype(np.int64)
-

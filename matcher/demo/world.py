@@ -7,6 +7,7 @@ a firm needs even when it does not state them), and :meth:`World.true_relevance`
 them into the ground truth used to evaluate rankers over *all* firms, not only the few
 pairs that facilitators happened to try.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -18,8 +19,14 @@ import pandas as pd
 from matcher.data.schema import CERTIFICATIONS
 from matcher.demo.catalogue import CONCEPTS, RELATED_FAMILIES
 from matcher.demo.utility import (
-    RELATED_FAMILY_SIM, SAME_FAMILY_SIM, SECONDARY_NEED_WEIGHT, SECONDARY_PRODUCT_WEIGHT,
-    EARTH_RADIUS_KM, expected_grade, kbli_level_score, mean_utility,
+    EARTH_RADIUS_KM,
+    RELATED_FAMILY_SIM,
+    SAME_FAMILY_SIM,
+    SECONDARY_NEED_WEIGHT,
+    SECONDARY_PRODUCT_WEIGHT,
+    expected_grade,
+    kbli_level_score,
+    mean_utility,
 )
 
 N_CONCEPTS = len(CONCEPTS)
@@ -133,10 +140,15 @@ class World:
             if c.family in v.locality:
                 strength[i], km[i] = v.locality[c.family]
             if v.cert_applies is not None:
-                applies[i] = sum(CERT_BITS[cert] for cert, fams in v.cert_applies.items()
-                                 if c.family in fams)
-        return {"strength": strength, "km": km, "applies": applies,
-                "cert_factor": v.missing_cert_factor}
+                applies[i] = sum(
+                    CERT_BITS[cert] for cert, fams in v.cert_applies.items() if c.family in fams
+                )
+        return {
+            "strength": strength,
+            "km": km,
+            "applies": applies,
+            "cert_factor": v.missing_cert_factor,
+        }
 
     @cached_property
     def _lookup(self) -> dict[str, np.ndarray]:
@@ -158,16 +170,23 @@ class World:
             row = np.where((code >= 0)[:, None], level[np.searchsorted(vocab, code)], 0.0)
             kbli[:, :-1] = np.maximum(kbli[:, :-1], row)
         u_kbli = np.where(U.kbli >= 0, np.searchsorted(vocab, U.kbli), len(vocab))
-        return {"concept": concept, "kbli": kbli, "u_kbli": u_kbli,
-                "u_xyz": _unit_vectors(U.lat, U.lon), "f_xyz": _unit_vectors(F.lat, F.lon)}
+        return {
+            "concept": concept,
+            "kbli": kbli,
+            "u_kbli": u_kbli,
+            "u_xyz": _unit_vectors(U.lat, U.lon),
+            "f_xyz": _unit_vectors(F.lat, F.lon),
+        }
 
     def pair_features(self, umkm_idx, firm_idx) -> dict[str, np.ndarray]:
         """The inputs of :func:`matcher.demo.utility.mean_utility` for broadcast index arrays."""
         u = np.asarray(umkm_idx, dtype=np.int64)
         f = np.asarray(firm_idx, dtype=np.int64)
         U, F, T, V = self.latent_umkm, self.latent_firms, self._lookup, self._variant_tables
-        sim = np.maximum(T["concept"][f, U.concepts[u, 0]],
-                         SECONDARY_PRODUCT_WEIGHT * T["concept"][f, U.concepts[u, 1]])
+        sim = np.maximum(
+            T["concept"][f, U.concepts[u, 0]],
+            SECONDARY_PRODUCT_WEIGHT * T["concept"][f, U.concepts[u, 1]],
+        )
         kbli = T["kbli"][f, T["u_kbli"][u, 0]]
         for i in range(1, U.kbli.shape[1]):
             kbli = np.maximum(kbli, T["kbli"][f, T["u_kbli"][u, i]])
@@ -203,8 +222,8 @@ class World:
         out = np.empty((len(u), len(f)))
         rows = max(1, _PAIRS_PER_BLOCK // max(1, len(f)))
         for start in range(0, len(u), rows):
-            block = u[start:start + rows]
-            out[start:start + len(block)] = self.true_relevance(block[:, None], f[None, :])
+            block = u[start : start + rows]
+            out[start : start + len(block)] = self.true_relevance(block[:, None], f[None, :])
         return out
 
     def facilitator_rule(self, umkm_idx, firm_idx) -> np.ndarray:

@@ -6,6 +6,7 @@ indicator matrix per level over a fixed vocabulary (the integer value of the pre
 category letter's position), so two sides encoded separately always share columns and
 agreement at a level is a sparse matrix product.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,7 +31,9 @@ def _column(prefix: str) -> tuple[int, int] | None:
     return None
 
 
-def level_matrices(code_lists: Sequence[Sequence[str]], expand: bool = True) -> dict[int, sp.csr_matrix]:
+def level_matrices(
+    code_lists: Sequence[Sequence[str]], expand: bool = True
+) -> dict[int, sp.csr_matrix]:
     """One binary (entity x prefix) matrix per level.
 
     ``expand=True`` treats each item as a full code and adds all its prefixes and its
@@ -88,8 +91,9 @@ def deepest_level(products: np.ndarray) -> np.ndarray:
     return np.searchsorted(_LEVEL_STARTS, products, side="right").astype(np.float32)
 
 
-def agreement_level(a_stack: sp.csr_matrix, b_stack_T: sp.csr_matrix,
-                    b_has: np.ndarray | None = None) -> np.ndarray:
+def agreement_level(
+    a_stack: sp.csr_matrix, b_stack_T: sp.csr_matrix, b_has: np.ndarray | None = None
+) -> np.ndarray:
     """Deepest level at which any code of each ``a`` entity agrees with one of each ``b``.
 
     ``a_stack`` is ``stacked(a)`` (its rows), ``b_stack_T`` is ``stacked(b, weighted=True).T``
@@ -130,12 +134,19 @@ class KbliAffinity(BaseEstimator):
         sums = (U.T @ sp.diags(g) @ F).tocsr()
         at = np.asarray(sums[counts.row, counts.col]).ravel()  # grade sums where pairs exist
         value = (at + self.smoothing * self.mean_) / (counts.data + self.smoothing) - self.mean_
-        self.affinity_ = sp.csr_matrix((value.astype(np.float32), (counts.row, counts.col)),
-                                       shape=counts.shape)
+        self.affinity_ = sp.csr_matrix(
+            (value.astype(np.float32), (counts.row, counts.col)), shape=counts.shape
+        )
         return self
 
-    def score(self, umkm_levels, firm_levels, *, transposed: bool = False,
-              firm_counts: np.ndarray | None = None) -> np.ndarray:
+    def score(
+        self,
+        umkm_levels,
+        firm_levels,
+        *,
+        transposed: bool = False,
+        firm_counts: np.ndarray | None = None,
+    ) -> np.ndarray:
         """(n_umkm, n_firm) mean affinity over code combinations (0 when unknown).
 
         ``firm_counts`` are the firms' code counts at this level when already known (the

@@ -21,6 +21,7 @@ cosine of its best centroid (0 when nothing is recognised).
 
 Nothing is built at import; fitting takes well under a second for the full KBLI.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -101,11 +102,17 @@ class KbliTextMapper(BaseEstimator):
                     weights.append(self.data_weight)
         n_ref = len(weights)
         read = [_doc(d) for d in docs]
-        self.words_ = TfidfVectorizer(analyzer="word", token_pattern=r"[^ ]+", sublinear_tf=True,
-                                      dtype=np.float32).fit(read)
-        self.chars_ = TfidfVectorizer(analyzer="char_wb", ngram_range=self.char_ngram_range,
-                                      sublinear_tf=True, dtype=np.float32, min_df=2,
-                                      max_features=100_000).fit(read)
+        self.words_ = TfidfVectorizer(
+            analyzer="word", token_pattern=r"[^ ]+", sublinear_tf=True, dtype=np.float32
+        ).fit(read)
+        self.chars_ = TfidfVectorizer(
+            analyzer="char_wb",
+            ngram_range=self.char_ngram_range,
+            sublinear_tf=True,
+            dtype=np.float32,
+            min_df=2,
+            max_features=100_000,
+        ).fit(read)
         X = self._vectors(read)
         w = np.asarray(weights, dtype=np.float32)
         self.classes_, self.centroids_ = {}, {}
@@ -122,16 +129,22 @@ class KbliTextMapper(BaseEstimator):
         return self
 
     def _vectors(self, read: list[str]) -> sp.csr_matrix:
-        return normalize(sp.hstack([self.words_.transform(read), self.chars_.transform(read)],
-                                   format="csr")).astype(np.float32)
+        return normalize(
+            sp.hstack([self.words_.transform(read), self.chars_.transform(read)], format="csr")
+        ).astype(np.float32)
 
     def transform(self, texts) -> sp.csr_matrix:
         """The texts' TF-IDF vectors (each distinct text read once)."""
         check_is_fitted(self, "centroids_")
         unique = pd.Series(list(texts), dtype=object).fillna("").astype(str)
         codes, uniques = pd.factorize(unique)
-        X = self._vectors([_doc(t) for t in uniques]) if len(uniques) else \
-            sp.csr_matrix((0, len(self.words_.vocabulary_) + len(self.chars_.vocabulary_)), dtype=np.float32)
+        X = (
+            self._vectors([_doc(t) for t in uniques])
+            if len(uniques)
+            else sp.csr_matrix(
+                (0, len(self.words_.vocabulary_) + len(self.chars_.vocabulary_)), dtype=np.float32
+            )
+        )
         return X[codes] if len(codes) else X
 
     def predict_proba(self, texts, level: int = 3, X=None) -> sp.csr_matrix:
@@ -165,8 +178,11 @@ def top_k_accuracy(mapper: KbliTextMapper, texts, codes, level: int = 4, k: int 
     mapper's ``k`` best; texts without codes, or with trade codes only, are skipped."""
     keep, truth = [], []
     for i, cs in enumerate(codes):
-        cs = {str(c)[:level] for c in (cs or ()) if str(c)[:2] not in TRADE_DIVISIONS
-              and len(str(c)) >= level}
+        cs = {
+            str(c)[:level]
+            for c in (cs or ())
+            if str(c)[:2] not in TRADE_DIVISIONS and len(str(c)) >= level
+        }
         if cs:
             keep.append(i)
             truth.append(cs)

@@ -9,6 +9,7 @@ no Python loop per pair.
 Feature groups (``FEATURE_GROUPS``) are what reasons and ablations talk about: text,
 kbli, geo, cert, scale, capacity, type, history.
 """
+
 from __future__ import annotations
 
 import copy
@@ -31,16 +32,47 @@ from matcher.features.kbli_text import KbliTextMapper
 from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
 
 FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "text": ("concept_cos", "need_cover", "group_cover", "word_cos", "char_cos",
-             "primary_product_match", "primary_need_match", "related_group_cover",
-             "n_need_concepts", "n_product_concepts", "aff_concept_group"),
-    "kbli": ("kbli_need_level", "kbli_own_level", "need_text_kbli_level",
-             "product_text_kbli_level", "aff_division", "aff_group",
-             "inferred_need_match", "mapped_match3", "mapped_match4", "need_inferred",
-             "product_inferred"),
-    "geo": ("log_distance_km", "same_province", "same_regency", "locality", "distance_x_locality",
-            "kbli_locality", "local_far"),
-    "cert": ("n_required_certs", "n_missing_certs", "missing_food_cert", "n_missing_relevant_certs"),
+    "text": (
+        "concept_cos",
+        "need_cover",
+        "group_cover",
+        "word_cos",
+        "char_cos",
+        "primary_product_match",
+        "primary_need_match",
+        "related_group_cover",
+        "n_need_concepts",
+        "n_product_concepts",
+        "aff_concept_group",
+    ),
+    "kbli": (
+        "kbli_need_level",
+        "kbli_own_level",
+        "need_text_kbli_level",
+        "product_text_kbli_level",
+        "aff_division",
+        "aff_group",
+        "inferred_need_match",
+        "mapped_match3",
+        "mapped_match4",
+        "need_inferred",
+        "product_inferred",
+    ),
+    "geo": (
+        "log_distance_km",
+        "same_province",
+        "same_regency",
+        "locality",
+        "distance_x_locality",
+        "kbli_locality",
+        "local_far",
+    ),
+    "cert": (
+        "n_required_certs",
+        "n_missing_certs",
+        "missing_food_cert",
+        "n_missing_relevant_certs",
+    ),
     "scale": ("umkm_scale", "preferred_scale", "scale_gap"),
     "capacity": ("log_capacity_to_budget", "umkm_log_revenue", "umkm_log_employees", "umkm_age"),
     "type": ("is_pma", "export_experience", "pma_x_export"),
@@ -59,8 +91,9 @@ def _cert_matrix(lists, held: bool) -> np.ndarray:
     idx = {c: i for i, c in enumerate(CERTIFICATIONS)}
     out = np.zeros((len(lists), len(CERTIFICATIONS)), dtype=bool)
     for i, certs in enumerate(lists):
-        bases = (certificates.held_bases(certs) if held
-                 else {certificates.base(c) for c in certs or ()})
+        bases = (
+            certificates.held_bases(certs) if held else {certificates.base(c) for c in certs or ()}
+        )
         for c in bases:
             if c in idx:
                 out[i, idx[c]] = True
@@ -80,19 +113,24 @@ def cert_scope() -> dict[str, tuple[str, ...]]:
 def _applies(code: str) -> np.ndarray:
     """(n_certs,) bool: which certificates are about a product of KBLI ``code``."""
     scope = cert_scope()
-    return np.array([c not in scope or any(code.startswith(p) for p in scope[c])
-                     for c in CERTIFICATIONS], dtype=bool)
+    return np.array(
+        [c not in scope or any(code.startswith(p) for p in scope[c]) for c in CERTIFICATIONS],
+        dtype=bool,
+    )
 
 
-def cert_applicability(code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix,
-                       classes4: np.ndarray) -> np.ndarray:
+def cert_applicability(
+    code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix, classes4: np.ndarray
+) -> np.ndarray:
     """(n, n_certs) in [0, 1]: how far each certificate applies to what each UMKM supplies.
 
     From its stated codes (any product it is registered for), or where those are missing,
     generic or contradicted by its words (``inferred``), from the mapper's distribution over
     subgolongan read from its products; 1 (as if it applied) when neither says anything."""
     out = np.ones((len(code_lists), len(CERTIFICATIONS)), dtype=np.float32)
-    by_class = np.array([_applies(c) for c in classes4], dtype=np.float32).reshape(-1, len(CERTIFICATIONS))
+    by_class = np.array([_applies(c) for c in classes4], dtype=np.float32).reshape(
+        -1, len(CERTIFICATIONS)
+    )
     from_text = np.asarray(mapped4 @ by_class)
     read = np.diff(mapped4.indptr) > 0
     for i, codes in enumerate(code_lists):
@@ -122,12 +160,15 @@ def kbli_locality(code: str) -> float:
     return float("nan")
 
 
-def supply_locality(code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix,
-                    classes4: np.ndarray) -> np.ndarray:
+def supply_locality(
+    code_lists, inferred: np.ndarray, mapped4: sp.csr_matrix, classes4: np.ndarray
+) -> np.ndarray:
     """(n,) how local what each UMKM supplies is: the mean over its stated codes, or where
     those are missing, generic or contradicted by its words, the expectation under the
     mapper's reading of its products; NaN when neither says anything."""
-    by_class = np.nan_to_num(np.array([kbli_locality(c) for c in classes4], dtype=np.float32), nan=0.5)
+    by_class = np.nan_to_num(
+        np.array([kbli_locality(c) for c in classes4], dtype=np.float32), nan=0.5
+    )
     from_text = np.asarray(mapped4 @ by_class).ravel()
     read = np.diff(mapped4.indptr) > 0
     out = np.full(len(code_lists), np.nan, dtype=np.float32)
@@ -169,7 +210,9 @@ class EncodedSide:
     num: dict  # named numeric per-entity arrays
     kbli_lists: np.ndarray  # object array of code tuples (for reasons)
     texts: np.ndarray | None = None  # object array of the products / needs text (for reasons)
-    cert_applies: np.ndarray | None = None  # UMKM: (n, n_certs) how far each cert is about its products
+    cert_applies: np.ndarray | None = (
+        None  # UMKM: (n, n_certs) how far each cert is about its products
+    )
     # KBLI read from the text by the fitted mapper (level -> (n, classes) rows summing to 1)
     mapped: dict | None = None
     # level-3 codes the pair features use: stated where plausible, else the mapper's
@@ -200,7 +243,9 @@ class EncodedSide:
 
     def stacked_T(self, name: str) -> sp.csr_matrix:
         """The weighted level stack of KBLI matrices ``name``, transposed, cached."""
-        return self.memo(("stack_T", name), lambda: stacked(getattr(self, name), weighted=True).T.tocsr())
+        return self.memo(
+            ("stack_T", name), lambda: stacked(getattr(self, name), weighted=True).T.tocsr()
+        )
 
     def stacked(self, name: str) -> sp.csr_matrix:
         return self.memo(("stack", name), lambda: stacked(getattr(self, name)))
@@ -261,8 +306,7 @@ class PairFeatureBuilder(BaseEstimator):
         return self
 
     # ------------------------------------------------------------------ encoding
-    def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str,
-                       held: bool) -> dict:
+    def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str, held: bool) -> dict:
         text = self.text_.transform(df[text_col].fillna("").astype(str).tolist())
         codes = level_matrices(df["kbli"].tolist())
         return dict(
@@ -299,8 +343,9 @@ class PairFeatureBuilder(BaseEstimator):
                 if j is not None:
                     rows.append(i)
                     cols.append(j)
-        stated = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                               shape=(len(code_lists), len(classes)))
+        stated = sp.csr_matrix(
+            (np.ones(len(rows), np.float32), (rows, cols)), shape=(len(code_lists), len(classes))
+        )
         stated.data[:] = 1.0
         has = np.diff(stated.indptr) > 0
         if plausible_only:
@@ -309,7 +354,10 @@ class PairFeatureBuilder(BaseEstimator):
             read = np.diff(mapped3.indptr) > 0
             has &= ~(read & (support < 0.02))
         stated = normalize(stated, norm="l1")
-        use = sp.diags(has.astype(np.float32)) @ stated + sp.diags((~has).astype(np.float32)) @ mapped3
+        use = (
+            sp.diags(has.astype(np.float32)) @ stated
+            + sp.diags((~has).astype(np.float32)) @ mapped3
+        )
         return use.tocsr().astype(np.float32), ~has
 
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
@@ -326,20 +374,33 @@ class PairFeatureBuilder(BaseEstimator):
             "age": year - _num(umkm["year_founded"]),
             "export": _num(umkm["export_experience"]),
         }
-        applies = cert_applicability(umkm["kbli"].tolist(), inferred, mapped[4],
-                                     self.kbli_mapper_.classes_[4])
-        num["supply_locality"] = supply_locality(umkm["kbli"].tolist(), inferred, mapped[4],
-                                                 self.kbli_mapper_.classes_[4])
-        return EncodedSide(num=num, mapped=mapped, kbli3=kbli3, inferred=inferred,
-                           kbli3_classes=self.kbli_mapper_.classes_[3], cert_applies=applies, **common)
+        applies = cert_applicability(
+            umkm["kbli"].tolist(), inferred, mapped[4], self.kbli_mapper_.classes_[4]
+        )
+        num["supply_locality"] = supply_locality(
+            umkm["kbli"].tolist(), inferred, mapped[4], self.kbli_mapper_.classes_[4]
+        )
+        return EncodedSide(
+            num=num,
+            mapped=mapped,
+            kbli3=kbli3,
+            inferred=inferred,
+            kbli3_classes=self.kbli_mapper_.classes_[3],
+            cert_applies=applies,
+            **common,
+        )
 
     def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
         common = self._encode_common(firms, "needs", "required_certifications", held=False)
         mapped = self._mapped(common["texts"])
-        kbli3, inferred = self._kbli3(firms["needed_kbli"].tolist(), mapped[3], plausible_only=False)
+        kbli3, inferred = self._kbli3(
+            firms["needed_kbli"].tolist(), mapped[3], plausible_only=False
+        )
         needed = level_matrices(firms["needed_kbli"].tolist())
-        activity = level_matrices([tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])])
+        activity = level_matrices(
+            [tuple(a) + tuple(b) for a, b in zip(firms["kbli"], firms["needed_kbli"])]
+        )
         budget = _num(firms["budget_idr"])
         partners = np.maximum(_num(firms["max_partners"]), 1)
         num = {
@@ -348,7 +409,12 @@ class PairFeatureBuilder(BaseEstimator):
             "is_pma": (firms["investment_type"] == "PMA").to_numpy(dtype=np.float32),
         }
         return EncodedSide(
-            num=num, needed=needed, activity=activity, mapped=mapped, kbli3=kbli3, inferred=inferred,
+            num=num,
+            needed=needed,
+            activity=activity,
+            mapped=mapped,
+            kbli3=kbli3,
+            inferred=inferred,
             kbli3_classes=self.kbli_mapper_.classes_[3],
             needed_lists=firms["needed_kbli"].to_numpy(dtype=object),
             has_needed=np.array([len(c) > 0 for c in firms["needed_kbli"]], dtype=bool),
@@ -391,12 +457,18 @@ class PairFeatureBuilder(BaseEstimator):
         n_uc = np.asarray(u_concepts.sum(axis=1)).ravel()
         shared = (u_concepts @ f.T("concepts", ft.concepts)).toarray()
         cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
-        cols["need_cover"] = np.where(n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan)
+        cols["need_cover"] = np.where(
+            n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan
+        )
         n_fg = firm_sums("groups", ft.groups)
         g_shared = (u_groups @ g_T).toarray()
-        cols["group_cover"] = np.where(n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan)
+        cols["group_cover"] = np.where(
+            n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan
+        )
         # the first product a UMKM names is usually its main line; likewise a firm's first need
-        cols["primary_product_match"] = (rows(U.text.primary) @ f.T("concepts", ft.concepts)).toarray()
+        cols["primary_product_match"] = (
+            rows(U.text.primary) @ f.T("concepts", ft.concepts)
+        ).toarray()
         cols["primary_need_match"] = (u_concepts @ f.T("primary", ft.primary)).toarray()
         related = ((u_groups @ group_relations()) @ g_T).toarray() > 0
         cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
@@ -405,7 +477,8 @@ class PairFeatureBuilder(BaseEstimator):
         cols["n_need_concepts"] = n_fc[None, :]
         cols["n_product_concepts"] = n_uc[:, None]
         cols["aff_concept_group"] = h.aff_concept_group_.score(
-            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=n_fg)
+            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=n_fg
+        )
 
         # KBLI
         u_codes = rows(U.stacked("codes"))
@@ -413,18 +486,26 @@ class PairFeatureBuilder(BaseEstimator):
         cols["kbli_own_level"] = agreement_level(u_codes, f.stacked_T("codes"), f.has_codes)
         cols["need_text_kbli_level"] = agreement_level(u_codes, f.stacked_T("implied"))
         # what the UMKM's products imply vs what the firm needs or does
-        cols["product_text_kbli_level"] = agreement_level(rows(U.stacked("implied")), f.stacked_T("activity"))
+        cols["product_text_kbli_level"] = agreement_level(
+            rows(U.stacked("implied")), f.stacked_T("activity")
+        )
         for name, aff in (("aff_division", h.aff_division_), ("aff_group", h.aff_group_)):
             lv = aff.level
             act_T = f.T(f"activity{lv}", f.activity[lv])
-            cols[name] = aff.score({lv: rows(U.codes[lv])}, {lv: act_T}, transposed=True,
-                                   firm_counts=firm_sums(f"activity{lv}", f.activity[lv]))
+            cols[name] = aff.score(
+                {lv: rows(U.codes[lv])},
+                {lv: act_T},
+                transposed=True,
+                firm_counts=firm_sums(f"activity{lv}", f.activity[lv]),
+            )
 
         # KBLI read from the words (perkiraan): stated-or-inferred codes on both sides, and
         # the two texts' mapped distributions at golongan and subgolongan level
         # (sparse UMKM rows) @ (dense firm columns, cached): the products are dense anyway
         def dense_T(key, m):
-            return f.memo(("dense_T", key), lambda: np.ascontiguousarray(m.T.toarray(), dtype=np.float32))
+            return f.memo(
+                ("dense_T", key), lambda: np.ascontiguousarray(m.T.toarray(), dtype=np.float32)
+            )
 
         cols["inferred_need_match"] = rows(U.kbli3) @ dense_T("kbli3", f.kbli3)
         cols["mapped_match3"] = rows(U.mapped[3]) @ dense_T("mapped3", f.mapped[3])
@@ -440,7 +521,9 @@ class PairFeatureBuilder(BaseEstimator):
         cols["same_province"] = U.province[u_idx][:, None] == f.province[None, :]
         u_reg = U.regency[u_idx]
         cols["same_regency"] = (u_reg[:, None] == f.regency[None, :]) & (u_reg != "")[:, None]
-        locality = np.fmax(U.text.locality[u_idx][:, None], ft.locality[None, :])  # NaN only if both unknown
+        locality = np.fmax(
+            U.text.locality[u_idx][:, None], ft.locality[None, :]
+        )  # NaN only if both unknown
         cols["locality"] = locality
         cols["distance_x_locality"] = log_dist * np.nan_to_num(locality, nan=0.5)
         # how local the UMKM's trade is by its KBLI (data/locality.psv), against distance
@@ -466,7 +549,9 @@ class PairFeatureBuilder(BaseEstimator):
         cols["umkm_scale"] = us[:, None]
         cols["preferred_scale"] = fs[None, :]
         cols["scale_gap"] = us[:, None] - fs[None, :]
-        cols["log_capacity_to_budget"] = u_num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
+        cols["log_capacity_to_budget"] = (
+            u_num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
+        )
         cols["umkm_log_revenue"] = u_num["log_revenue"][:, None]
         cols["umkm_log_employees"] = u_num["log_employees"][:, None]
         cols["umkm_age"] = u_num["age"][:, None]
@@ -518,7 +603,9 @@ class PairFeatureBuilder(BaseEstimator):
         return out
 
 
-_KBLI_LEVEL_MATCH = np.array([0.0, 0.0, 0.0, 0.15, 0.35, 0.6, 1.0], dtype=np.float32)  # level -1..5 at index+1
+_KBLI_LEVEL_MATCH = np.array(
+    [0.0, 0.0, 0.0, 0.15, 0.35, 0.6, 1.0], dtype=np.float32
+)  # level -1..5 at index+1
 
 
 def prior_fit(cols: dict) -> np.ndarray:
@@ -531,23 +618,33 @@ def prior_fit(cols: dict) -> np.ndarray:
     slot is worth. Constants are round domain guesses, not fitted; the trees learn how
     much to trust this prior next to the raw features.
     """
-    text = np.fmax.reduce([
-        cols["concept_cos"], 0.5 * np.nan_to_num(cols["group_cover"]),
-        0.3 * np.nan_to_num(cols["related_group_cover"]), cols["word_cos"], 0.8 * cols["char_cos"],
-    ])
-    level = np.fmax.reduce([cols["kbli_need_level"], cols["need_text_kbli_level"],
-                            cols["product_text_kbli_level"]]).astype(np.int64)
+    text = np.fmax.reduce(
+        [
+            cols["concept_cos"],
+            0.5 * np.nan_to_num(cols["group_cover"]),
+            0.3 * np.nan_to_num(cols["related_group_cover"]),
+            cols["word_cos"],
+            0.8 * cols["char_cos"],
+        ]
+    )
+    level = np.fmax.reduce(
+        [cols["kbli_need_level"], cols["need_text_kbli_level"], cols["product_text_kbli_level"]]
+    ).astype(np.int64)
     match = 0.75 * np.clip(text, 0, 1) + 0.25 * _KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
     # how local the trade is: by the UMKM's KBLI (data/locality.psv) where known, else by
     # the glossary concepts of either text
-    s = np.where(np.isnan(cols["kbli_locality"]), np.nan_to_num(cols["locality"], nan=0.5),
-                 cols["kbli_locality"])
+    s = np.where(
+        np.isnan(cols["kbli_locality"]),
+        np.nan_to_num(cols["locality"], nan=0.5),
+        cols["kbli_locality"],
+    )
     dist = np.expm1(cols["log_distance_km"])
     geo = 1.0 - s + s * np.exp(-dist / 300.0)
     # a missing certificate that applies to the UMKM's products (data/cert_scope.psv) nearly
     # rules the pair out; one that does not apply to them is a smaller doubt
-    cert = np.where(cols["n_missing_relevant_certs"] > 0.5, 0.1,
-                    np.where(cols["n_missing_certs"] > 0, 0.3, 1.0))
+    cert = np.where(
+        cols["n_missing_relevant_certs"] > 0.5, 0.1, np.where(cols["n_missing_certs"] > 0, 0.3, 1.0)
+    )
     scale = 1.0 - 0.25 * np.nan_to_num(np.abs(cols["scale_gap"]), nan=0.0)
     cap = np.clip(np.exp(np.nan_to_num(cols["log_capacity_to_budget"], nan=0.0)), 0.1, 1.0) ** 0.5
     return (match * geo * cert * scale * cap).astype(np.float32)
@@ -566,23 +663,40 @@ def _rows(m: sp.csr_matrix, idx: np.ndarray) -> sp.csr_matrix:
 
 def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
     """Rows ``idx`` of an encoded side."""
+
     def rows(d):
         return None if d is None else {k: _rows(m, idx) for k, m in d.items()}
 
     t = side.text
     text = TextSide(
-        concepts=_rows(t.concepts, idx), primary=_rows(t.primary, idx), groups=_rows(t.groups, idx),
-        words=_rows(t.words, idx), chars=_rows(t.chars, idx), locality=t.locality[idx], concept_lists=[],
+        concepts=_rows(t.concepts, idx),
+        primary=_rows(t.primary, idx),
+        groups=_rows(t.groups, idx),
+        words=_rows(t.words, idx),
+        chars=_rows(t.chars, idx),
+        locality=t.locality[idx],
+        concept_lists=[],
     )
     return EncodedSide(
-        n=len(idx), ids=side.ids[idx], text=text, codes=rows(side.codes), implied=rows(side.implied),
-        has_codes=side.has_codes[idx], lat=side.lat[idx], lon=side.lon[idx],
-        province=side.province[idx], regency=side.regency[idx], certs=side.certs[idx],
+        n=len(idx),
+        ids=side.ids[idx],
+        text=text,
+        codes=rows(side.codes),
+        implied=rows(side.implied),
+        has_codes=side.has_codes[idx],
+        lat=side.lat[idx],
+        lon=side.lon[idx],
+        province=side.province[idx],
+        regency=side.regency[idx],
+        certs=side.certs[idx],
         cert_applies=None if side.cert_applies is None else side.cert_applies[idx],
-        num={k: v[idx] for k, v in side.num.items()}, needed=rows(side.needed),
+        num={k: v[idx] for k, v in side.num.items()},
+        needed=rows(side.needed),
         has_needed=None if side.has_needed is None else side.has_needed[idx],
-        activity=rows(side.activity), kbli_lists=side.kbli_lists[idx],
-        mapped=rows(side.mapped), kbli3=None if side.kbli3 is None else _rows(side.kbli3, idx),
+        activity=rows(side.activity),
+        kbli_lists=side.kbli_lists[idx],
+        mapped=rows(side.mapped),
+        kbli3=None if side.kbli3 is None else _rows(side.kbli3, idx),
         inferred=None if side.inferred is None else side.inferred[idx],
         kbli3_classes=side.kbli3_classes,
         texts=None if side.texts is None else side.texts[idx],

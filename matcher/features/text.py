@@ -14,6 +14,7 @@ Two complementary views of a text:
 Per-entity encodings are computed once (a loop per entity, never per pair); pair
 similarities are sparse matrix products.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,7 +89,9 @@ def glossary() -> GlossaryTables:
         for term in (row.terms_id + ";" + row.terms_en).split(";"):
             key = tuple(normalise_text(term).split())
             if key in phrases and phrases[key] != pos:
-                clashes.append(f"{' '.join(key)!r}: {df['concept'].iat[phrases[key]]} and {row.concept}")
+                clashes.append(
+                    f"{' '.join(key)!r}: {df['concept'].iat[phrases[key]]} and {row.concept}"
+                )
             elif key:
                 phrases[key] = pos
     if clashes:  # a phrase with two meanings would silently take the first one's
@@ -140,7 +143,9 @@ def _lookup(tokens: list[str], start: int, table: GlossaryTables) -> tuple[int, 
     return None
 
 
-@lru_cache(maxsize=16_384)  # repeated texts within a batch; bounded, so a national run's memory is too
+@lru_cache(
+    maxsize=16_384
+)  # repeated texts within a batch; bounded, so a national run's memory is too
 def analyse(text: object) -> tuple[list[int], str]:
     """Concepts found in ``text`` and the text rewritten with concepts in English.
 
@@ -205,8 +210,9 @@ def surface_terms(text: object, context: int = 0) -> dict[int, str]:
 def concept_matrix(concept_lists: list[list[int]], n_concepts: int) -> sp.csr_matrix:
     """Binary (entity x concept) matrix."""
     indptr = np.cumsum([0] + [len(set(c)) for c in concept_lists])
-    indices = np.fromiter((j for c in concept_lists for j in sorted(set(c))), dtype=np.int64,
-                          count=int(indptr[-1]))
+    indices = np.fromiter(
+        (j for c in concept_lists for j in sorted(set(c))), dtype=np.int64, count=int(indptr[-1])
+    )
     data = np.ones(len(indices), dtype=np.float32)
     return sp.csr_matrix((data, indices, indptr), shape=(len(concept_lists), n_concepts))
 
@@ -243,12 +249,19 @@ class TextEncoder(TransformerMixin, BaseEstimator):
         analysed = [analyse(t)[1] for t in texts]
         min_df = self.min_df if len(analysed) >= 4 * self.min_df else 1
         self.words_ = TfidfVectorizer(
-            analyzer="word", token_pattern=r"[^ ]+", sublinear_tf=True, min_df=min_df,
+            analyzer="word",
+            token_pattern=r"[^ ]+",
+            sublinear_tf=True,
+            min_df=min_df,
             dtype=np.float32,
         ).fit(analysed)
         self.chars_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=self.char_ngram_range, sublinear_tf=True,
-            min_df=min_df, dtype=np.float32, max_features=200_000,
+            analyzer="char_wb",
+            ngram_range=self.char_ngram_range,
+            sublinear_tf=True,
+            min_df=min_df,
+            dtype=np.float32,
+            max_features=200_000,
         ).fit(analysed)
         return self
 

@@ -16,14 +16,24 @@ whose name is the key and whose ``id`` and ``en`` entries are ``str.format`` tem
 A key is defined in exactly one file; :func:`catalogue` refuses duplicates and messages
 missing a language, and the test suite loads it, so a broken catalogue fails the build.
 """
+
 from __future__ import annotations
 
-from matcher.i18n.catalogue import LANGUAGES, DEFAULT_LANG, catalogue, current_lang, t
+from matcher.i18n.catalogue import DEFAULT_LANG, LANGUAGES, catalogue, current_lang, t
 from matcher.i18n.fmt import chance_text, chance_words, format_idr, format_number, format_percent
 from matcher.i18n.message import Message, text_in
 
 __all__ = [
-    "LANGUAGES", "DEFAULT_LANG", "catalogue", "current_lang", "t",
-    "chance_text", "chance_words", "format_idr", "format_number", "format_percent",
-    "Message", "text_in",
+    "LANGUAGES",
+    "DEFAULT_LANG",
+    "catalogue",
+    "current_lang",
+    "t",
+    "chance_text",
+    "chance_words",
+    "format_idr",
+    "format_number",
+    "format_percent",
+    "Message",
+    "text_in",
 ]

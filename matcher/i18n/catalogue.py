@@ -1,4 +1,5 @@
 """Loading the message catalogue (``messages/*.toml``) and looking messages up."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@
 the English forms (``Rp1.5 billion``, ``12.5%``). Used by reasons, workbooks, reports,
 pages and the terminal alike.
 """
+
 from __future__ import annotations
 
 import math
@@ -72,6 +73,13 @@ def chance_words(p: float, lang: str | None = None) -> str:
 
 def chance_text(p: float, stage: str = "contract", lang: str | None = None) -> str:
     """``peluang kontrak 34% (sedang)``: a chance as a facilitator reads it, never a raw score."""
-    shown = round(100.0 * p) / 100.0  # the band of the percent printed: never "10% (sangat rendah)" beside "10% (rendah)"
-    return t("common.chance", lang, stage=t(f"common.stage_short.{stage}", lang),
-             percent=format_percent(shown, 0, lang=lang), band=chance_words(shown, lang))
+    shown = (
+        round(100.0 * p) / 100.0
+    )  # the band of the percent printed: never "10% (sangat rendah)" beside "10% (rendah)"
+    return t(
+        "common.chance",
+        lang,
+        stage=t(f"common.stage_short.{stage}", lang),
+        percent=format_percent(shown, 0, lang=lang),
+        band=chance_words(shown, lang),
+    )

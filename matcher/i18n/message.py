@@ -12,6 +12,7 @@ log line, an exception, ``"missing" in problem.expected`` — keeps working; :fu
 renders any value (Message or plain text) for a reader. Parameters may be Messages
 themselves (a hint inside a rule) and are rendered in the same language.
 """
+
 from __future__ import annotations
 
 from matcher.i18n.catalogue import t
@@ -28,7 +29,7 @@ class Message(str):
     key: str
     params: dict
 
-    def __new__(cls, key: str, /, **params) -> "Message":
+    def __new__(cls, key: str, /, **params) -> Message:
         self = super().__new__(cls, _render(key, "en", params))
         self.key, self.params = key, params
         return self

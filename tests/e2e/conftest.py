@@ -7,6 +7,7 @@ browser. Screenshots of each page at desktop and phone width go to ``test-artifa
 (gitignored; ``MATCHER_E2E_ARTIFACTS`` to change). Every test fails if the page asked any
 host but the app's own.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,15 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("MATCHER_E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PORTS = range(8101, 8110)  # this suite's port base (8100) + 1..9
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("MATCHER_E2E_ARTIFACTS", REPO / "test-artifacts" / "web"))
@@ -72,10 +80,15 @@ def _build_world(root: Path) -> dict:
     outcomes = load_outcomes(paths["outcomes"], umkm, firms)
     registry = Registry(root / "models")
     # calibrated on held-out events, as `matcher train` does, so the pages show chances
-    model = fit_calibrated(umkm, firms, outcomes,
-                           params=dict(max_iter=20, n_negatives=3, min_samples_leaf=3, n_folds=2))
-    version = registry.register(model, metrics={"ndcg@10": 0.5},
-                                features=[], data_fingerprint="e2e")
+    model = fit_calibrated(
+        umkm,
+        firms,
+        outcomes,
+        params=dict(max_iter=20, n_negatives=3, min_samples_leaf=3, n_folds=2),
+    )
+    version = registry.register(
+        model, metrics={"ndcg@10": 0.5}, features=[], data_fingerprint="e2e"
+    )
     registry.promote(version)
     settings = Settings(home=root / "home", registry=root / "models")
     store = open_store(settings, create=True)
@@ -113,13 +126,21 @@ def world(tmp_path_factory):
     target, word = _pick(umkm)
     outsider = umkm.loc[umkm["province"] != "Jawa Timur", "umkm_id"].iloc[0]
     port = _free_port()
-    env = {**os.environ, "MATCHER_HOME": str(root / "home"), "MATCHER_REGISTRY": str(root / "models"),
-           "MATCHER_LANG": ""}
+    env = {
+        **os.environ,
+        "MATCHER_HOME": str(root / "home"),
+        "MATCHER_REGISTRY": str(root / "models"),
+        "MATCHER_LANG": "",
+    }
     env.pop("MATCHER_DATABASE_URL", None)
     log = open(root / "server.log", "w")
     matcher = shutil.which("matcher", path=str(Path(sys.executable).parent)) or "matcher"
-    server = subprocess.Popen([matcher, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [matcher, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -131,10 +152,21 @@ def world(tmp_path_factory):
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"server did not start: {(root / 'server.log').read_text()[-2000:]}")
+                raise RuntimeError(
+                    f"server did not start: {(root / 'server.log').read_text()[-2000:]}"
+                )
             time.sleep(0.3)
-        yield World(base, root / "home", built["keys"], umkm, built["firms"], built["files"],
-                    target, word, outsider)
+        yield World(
+            base,
+            root / "home",
+            built["keys"],
+            umkm,
+            built["firms"],
+            built["files"],
+            target,
+            word,
+            outsider,
+        )
     finally:
         server.terminate()
         try:
@@ -188,8 +220,16 @@ class Visitor:
 
     def foreign_requests(self) -> list[str]:
         own = self.world.base + "/"
-        return [u for u in self.requests if not (u.startswith(own) or u.startswith("data:")
-                                                  or u.startswith("blob:") or u == "about:blank")]
+        return [
+            u
+            for u in self.requests
+            if not (
+                u.startswith(own)
+                or u.startswith("data:")
+                or u.startswith("blob:")
+                or u == "about:blank"
+            )
+        ]
 
     def close(self) -> None:
         self.context.close()

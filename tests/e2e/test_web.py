@@ -1,4 +1,5 @@
 """The facilitator web app in a real browser (see conftest: one server, one small world)."""
+
 from __future__ import annotations
 
 import re
@@ -27,7 +28,9 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
     v.shot("cari-umkm")
 
     page.click(f".result a[href='/usaha/{world.target}']")
-    assert page.locator("h1").inner_text() == world.umkm.set_index("umkm_id").at[world.target, "name"]
+    assert (
+        page.locator("h1").inner_text() == world.umkm.set_index("umkm_id").at[world.target, "name"]
+    )
     matches = page.locator(".match")
     assert matches.count() == 10
     first = matches.first
@@ -37,9 +40,13 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
     # every match leads with a chance in words and an Indonesian percent, never a raw score
     for card in matches.all():
         chance = card.locator(".chance strong").inner_text()
-        assert re.fullmatch(r"peluang kontrak \d{1,3}% \((tinggi|sedang|rendah|sangat rendah)\)", chance), chance
+        assert re.fullmatch(
+            r"peluang kontrak \d{1,3}% \((tinggi|sedang|rendah|sangat rendah)\)", chance
+        ), chance
         detail = card.locator(".chance .meta").inner_text()
-        assert re.fullmatch(r"\(pertemuan \d{1,3}%, MoU \d{1,3}%, kontrak \d{1,3}%\)", detail), detail
+        assert re.fullmatch(r"\(pertemuan \d{1,3}%, MoU \d{1,3}%, kontrak \d{1,3}%\)", detail), (
+            detail
+        )
         shown = card.inner_text()
         # a decimal that is not a thousands group ("1.626 km" is) would be a model number
         raw = r"\b0[.,]\d+|\b\d+[.,](?!\d{3}(?:\D|$))\d+|\bskor\b|\bscore\b"
@@ -58,7 +65,9 @@ def test_facilitator_finds_a_umkm_by_product_word_and_records_a_meeting(visitor,
 
     row.locator("details.fix summary").click()
     row.locator("select[name=stage]").select_option("mou_signed")
-    row.locator("form[action$='/koreksi'] input[name=reason]").fill("salah pilih tahap; sebenarnya MoU")
+    row.locator("form[action$='/koreksi'] input[name=reason]").fill(
+        "salah pilih tahap; sebenarnya MoU"
+    )
     row.locator("form[action$='/koreksi'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"corrected="))
     row = page.locator(".history-row").first
@@ -120,7 +129,9 @@ def test_the_umkm_page_fits_a_360px_phone(visitor, world):
     v.page.set_viewport_size({"width": 360, "height": 780})
     for path in (f"/usaha/{world.target}", "/cari/umkm?q=" + world.word, "/"):
         v.go(path)
-        width = v.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        width = v.page.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
         assert width[0] <= width[1], f"{path} scrolls sideways at 360 px: {width}"
 
 
@@ -136,7 +147,9 @@ def test_admin_import_with_two_bad_rows_shows_both_and_changes_nothing(visitor, 
     from sqlalchemy import create_engine, text
 
     raw = pd.read_csv(world.files / "umkm.csv", dtype=str, keep_default_na=False).head(4)
-    raw.loc[0, "name"] = "NAMA BARU YANG TIDAK BOLEH MASUK"  # a good row: must not be written either
+    raw.loc[0, "name"] = (
+        "NAMA BARU YANG TIDAK BOLEH MASUK"  # a good row: must not be written either
+    )
     raw.loc[1, "province"] = "Atlantis"
     raw.loc[3, "kbli"] = "abc"
     bad = tmp_path / "umkm-salah.csv"
@@ -145,7 +158,9 @@ def test_admin_import_with_two_bad_rows_shows_both_and_changes_nothing(visitor, 
 
     def snapshot():
         with engine.connect() as c:
-            return c.execute(text("select umkm_id, name, province, kbli from umkm order by umkm_id")).all()
+            return c.execute(
+                text("select umkm_id, name, province, kbli from umkm order by umkm_id")
+            ).all()
 
     before = snapshot()
     v = visitor()
@@ -181,7 +196,9 @@ def test_admin_import_with_two_bad_rows_shows_both_and_changes_nothing(visitor, 
 def test_an_event_is_planned_from_the_page_and_its_workbook_downloads(visitor, world, tmp_path):
     from openpyxl import load_workbook
 
-    pamekasan = world.umkm.loc[world.umkm["regency"].fillna("").str.contains("Pamekasan"), "umkm_id"]
+    pamekasan = world.umkm.loc[
+        world.umkm["regency"].fillna("").str.contains("Pamekasan"), "umkm_id"
+    ]
     v = visitor()
     v.sign_in("ani")
     v.go("/acara")
@@ -196,9 +213,11 @@ def test_an_event_is_planned_from_the_page_and_its_workbook_downloads(visitor, w
     umkm_a, umkm_b = pamekasan.iloc[0], pamekasan.iloc[1]
     firm_a = world.firms["firm_id"].iloc[0]
     prefs = tmp_path / "preferensi.csv"
-    prefs.write_text("from_party,from_id,to_id,preference\n"
-                     f"umkm,{umkm_a},{firm_a},tidak\numkm,{umkm_b},{firm_a},ingin\n"
-                     f"umkm,{umkm_b},BUKAN-PESERTA,ingin\n")
+    prefs.write_text(
+        "from_party,from_id,to_id,preference\n"
+        f"umkm,{umkm_a},{firm_a},tidak\numkm,{umkm_b},{firm_a},ingin\n"
+        f"umkm,{umkm_b},BUKAN-PESERTA,ingin\n"
+    )
     v.page.set_input_files("#preferences-file", str(prefs))
     v.page.click("form[action$='/preferensi'] button[type=submit]")
     (bad,) = v.page.locator("#preferensi table.problems tbody tr").all_inner_texts()
@@ -206,14 +225,19 @@ def test_an_event_is_planned_from_the_page_and_its_workbook_downloads(visitor, w
     prefs.write_text("\n".join(prefs.read_text().splitlines()[:3]) + "\n")
     v.page.set_input_files("#preferences-file", str(prefs))
     v.page.click("form[action$='/preferensi'] button[type=submit]")
-    assert "2 preferensi tersimpan: 1 ingin bertemu, 1 veto" in v.page.locator(".pref-count").inner_text()
+    assert (
+        "2 preferensi tersimpan: 1 ingin bertemu, 1 veto"
+        in v.page.locator(".pref-count").inner_text()
+    )
     v.page.click("text=Susun rencana pertemuan")
     assert "pertemuan direncanakan" in v.page.locator("#rencana .notice").inner_text()
     wishes = v.page.locator(".wishes").inner_text()
     assert re.search(r"Keinginan UMKM terpenuhi: [01] dari 1", wishes), wishes
     assert "Keinginan perusahaan terpenuhi: 0 dari 0" in wishes
-    api = v.context.request.post(f"{world.base}/events/{v.page.url.split('/acara/')[1].split('?')[0]}/plan",
-                                 headers={"X-API-Key": world.keys["ani"]})
+    api = v.context.request.post(
+        f"{world.base}/events/{v.page.url.split('/acara/')[1].split('?')[0]}/plan",
+        headers={"X-API-Key": world.keys["ani"]},
+    )
     assert [umkm_a, firm_a] not in [[p["umkm_id"], p["firm_id"]] for p in api.json()["pairs"]]
     assert v.page.locator(".plan-firm").count() >= 1
     assert v.page.locator(".plan-umkm tbody tr").count() >= 1
@@ -233,9 +257,11 @@ def test_every_main_page_renders_for_its_user(visitor, world):
     firm = world.firms["firm_id"].iloc[0]
     v = visitor()
     v.sign_in("ani")
-    for name, path, heading in (("perusahaan", f"/perusahaan/{firm}", None),
-                                ("cari-perusahaan", "/cari/perusahaan?investment_type=PMA", "Cari perusahaan"),
-                                ("program", "/program", "Dasbor program kemitraan")):
+    for name, path, heading in (
+        ("perusahaan", f"/perusahaan/{firm}", None),
+        ("cari-perusahaan", "/cari/perusahaan?investment_type=PMA", "Cari perusahaan"),
+        ("program", "/program", "Dasbor program kemitraan"),
+    ):
         assert v.go(path).status == 200, path
         if heading:
             assert v.page.locator("h1").inner_text() == heading

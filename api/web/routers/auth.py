@@ -1,4 +1,5 @@
 """Masuk (sign in), keluar (sign out), the language switch and the home page."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -28,16 +29,31 @@ def sign_in_page(request: Request, session: SessionDep, next: str = "/"):
 
 
 @router.post("/masuk", dependencies=[CsrfDep])
-def sign_in(request: Request, session: SessionDep, key: Annotated[str, Form()] = "",
-            next: Annotated[str, Form()] = "/"):
+def sign_in(
+    request: Request,
+    session: SessionDep,
+    key: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+):
     principal = authenticate(session, key.strip()) if key.strip() else None
     if principal is None:
         lang = cookies.page_lang(request)
-        return render(request, None, "masuk.html", status=401, next=cookies.safe_next(next),
-                      error=t("web.signin.wrong_key", lang))
+        return render(
+            request,
+            None,
+            "masuk.html",
+            status=401,
+            next=cookies.safe_next(next),
+            error=t("web.signin.wrong_key", lang),
+        )
     response = RedirectResponse(cookies.safe_next(next), status_code=303)
-    cookies.set_cookie(request, response, cookies.SESSION_COOKIE,
-                       cookies.session_value(secret(request), key.strip()), cookies.SESSION_SECONDS)
+    cookies.set_cookie(
+        request,
+        response,
+        cookies.SESSION_COOKIE,
+        cookies.session_value(secret(request), key.strip()),
+        cookies.SESSION_SECONDS,
+    )
     return response
 
 

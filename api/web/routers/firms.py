@@ -1,4 +1,5 @@
 """The firm page: needs, the best matching UMKM in the facilitator's region, partnerships."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -19,7 +20,9 @@ SHOWN = 10
 
 
 @router.get("/perusahaan/{firm_id}")
-def firm_page(request: Request, firm_id: str, viewer: ViewerDep, session: SessionDep, holder: HolderDep):
+def firm_page(
+    request: Request, firm_id: str, viewer: ViewerDep, session: SessionDep, holder: HolderDep
+):
     lang = viewer.lang
     try:
         row = existing_firm(session, firm_id)
@@ -33,16 +36,31 @@ def firm_page(request: Request, firm_id: str, viewer: ViewerDep, session: Sessio
         umkm = snapshot.service.umkm.set_index("umkm_id")
         for m in answer.matches:
             u = umkm.loc[m.umkm_id]
-            matches.append({"rank": m.rank, "umkm_id": m.umkm_id, "name": m.name,
-                            "url": f"/usaha/{m.umkm_id}", "place": place(u["province"], u["regency"]),
-                            "products": u["products"], "reasons": m.reasons,
-                            "chance": _chance(m, lang)})
+            matches.append(
+                {
+                    "rank": m.rank,
+                    "umkm_id": m.umkm_id,
+                    "name": m.name,
+                    "url": f"/usaha/{m.umkm_id}",
+                    "place": place(u["province"], u["regency"]),
+                    "products": u["products"],
+                    "reasons": m.reasons,
+                    "chance": _chance(m, lang),
+                }
+            )
     except ServiceUnavailable:
         unavailable = t("web.match.unavailable", lang)
     partnerships = partnership_rows(session, firm_id, viewer, lang)
-    return render(request, viewer, "firm.html", profile=profile,
-                  rows=profile_rows(profile, "firm", lang), matches=matches,
-                  unavailable=unavailable, partnerships=partnerships)
+    return render(
+        request,
+        viewer,
+        "firm.html",
+        profile=profile,
+        rows=profile_rows(profile, "firm", lang),
+        matches=matches,
+        unavailable=unavailable,
+        partnerships=partnerships,
+    )
 
 
 def _chance(match, lang: str) -> str | None:
@@ -64,7 +82,13 @@ def partnership_rows(session, firm_id: str, viewer, lang: str) -> list[dict]:
         if umkm is None:
             continue
         value = r.realised_value_idr if r.stage == "realised" else r.contract_value_idr
-        rows.append({"umkm_id": r.umkm_id, "umkm": umkm.name, "date": pd.Timestamp(r.date).date().isoformat(),
-                     "stage_label": t(f"common.stage.{r.stage}", lang),
-                     "value": None if pd.isna(value) else format_idr(float(value), lang)})
+        rows.append(
+            {
+                "umkm_id": r.umkm_id,
+                "umkm": umkm.name,
+                "date": pd.Timestamp(r.date).date().isoformat(),
+                "stage_label": t(f"common.stage.{r.stage}", lang),
+                "value": None if pd.isna(value) else format_idr(float(value), lang),
+            }
+        )
     return rows

@@ -1,4 +1,5 @@
 """Cari UMKM and Cari perusahaan: the API's list filters (ListParams, search_profiles) on a form."""
+
 from __future__ import annotations
 
 import math
@@ -56,38 +57,76 @@ def _search(request: Request, viewer, session, kind: str):
     except ValueError:
         page = 1
     profile_kind = UMKM if kind == "umkm" else FIRMS
-    context = dict(kind=kind, form=form, scales=SCALES, certificates=CERTIFICATIONS, provinces=provinces()["name"].tolist(),
-                   title=t(f"web.nav.search_{kind}", lang), total=None, items=[], page=page, pages=0)
+    context = dict(
+        kind=kind,
+        form=form,
+        scales=SCALES,
+        certificates=CERTIFICATIONS,
+        provinces=provinces()["name"].tolist(),
+        title=t(f"web.nav.search_{kind}", lang),
+        total=None,
+        items=[],
+        page=page,
+        pages=0,
+    )
     error = _region_problem(form, lang)
     if error is None:
         try:
-            params = ListParams(**{k: v for k, v in form.items() if v},
-                                limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+            params = ListParams(
+                **{k: v for k, v in form.items() if v},
+                limit=PAGE_SIZE,
+                offset=(page - 1) * PAGE_SIZE,
+            )
             region = viewer.principal.region if kind == "umkm" else None
-            items, total = search_profiles(session, profile_kind, params.to_filter(), region,
-                                           params.limit, params.offset)
+            items, total = search_profiles(
+                session, profile_kind, params.to_filter(), region, params.limit, params.offset
+            )
         except (ValidationError, HTTPException):
             error = t("web.search.bad_filter", lang)
         else:
-            context.update(total=total, pages=math.ceil(total / PAGE_SIZE),
-                           items=[_item(p, kind, lang) for p in items])
+            context.update(
+                total=total,
+                pages=math.ceil(total / PAGE_SIZE),
+                items=[_item(p, kind, lang) for p in items],
+            )
 
     def page_url(n: int) -> str:
-        return f"{request.url.path}?{urlencode({**{k: v for k, v in form.items() if v}, 'page': n})}"
+        return (
+            f"{request.url.path}?{urlencode({**{k: v for k, v in form.items() if v}, 'page': n})}"
+        )
 
     return render(request, viewer, "search.html", error=error, page_url=page_url, **context)
 
 
 def _item(p: dict, kind: str, lang: str) -> dict:
     if kind == "umkm":
-        extra = ", ".join(filter(None, [t(f"common.scale.{p['scale']}", lang) if p.get("scale") else None,
-                                         ", ".join(p["certifications"])]))
-        return {"id": p["umkm_id"], "name": p["name"], "url": f"/usaha/{p['umkm_id']}",
-                "place": place(p["province"], p["regency"]), "text": p["products"], "badge": None,
-                "extra": extra}
-    return {"id": p["firm_id"], "name": p["name"], "url": f"/perusahaan/{p['firm_id']}",
-            "place": place(p["province"], p["regency"]), "text": p["needs"],
-            "badge": p["investment_type"], "extra": ", ".join(p["required_certifications"])}
+        extra = ", ".join(
+            filter(
+                None,
+                [
+                    t(f"common.scale.{p['scale']}", lang) if p.get("scale") else None,
+                    ", ".join(p["certifications"]),
+                ],
+            )
+        )
+        return {
+            "id": p["umkm_id"],
+            "name": p["name"],
+            "url": f"/usaha/{p['umkm_id']}",
+            "place": place(p["province"], p["regency"]),
+            "text": p["products"],
+            "badge": None,
+            "extra": extra,
+        }
+    return {
+        "id": p["firm_id"],
+        "name": p["name"],
+        "url": f"/perusahaan/{p['firm_id']}",
+        "place": place(p["province"], p["regency"]),
+        "text": p["needs"],
+        "badge": p["investment_type"],
+        "extra": ", ".join(p["required_certifications"]),
+    }
 
 
 @router.get("/cari/umkm")

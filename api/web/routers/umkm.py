@@ -1,5 +1,6 @@
 """The UMKM page: profile, matching firms (with filters), recording, correcting and voiding
 outcomes, and their history with its audit lines."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
 from api import matching
-from api.advice import page_advice
 from api.access import existing_firm, visible_umkm
+from api.advice import page_advice
 from api.deps import HolderDep, SessionDep, SettingsDep, StoreDep
 from api.engine import ServiceUnavailable
 from api.store.outcomes import (
@@ -58,13 +59,24 @@ def _filters(request: Request) -> MatchFilters:
         min_chance = float(q.get("min_chance", "") or 0) or None
     except ValueError:
         min_chance = None
-    return MatchFilters(investment_type=it if it in ("PMA", "PMDN") else None,
-                        province=q.get("province", "").strip() or None, min_chance=min_chance)
+    return MatchFilters(
+        investment_type=it if it in ("PMA", "PMDN") else None,
+        province=q.get("province", "").strip() or None,
+        min_chance=min_chance,
+    )
 
 
 @router.get("/usaha/{umkm_id}")
-def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: SessionDep,
-              holder: HolderDep, form_error: str | None = None, status: int = 200, form=None):
+def umkm_page(
+    request: Request,
+    umkm_id: str,
+    viewer: ViewerDep,
+    session: SessionDep,
+    holder: HolderDep,
+    form_error: str | None = None,
+    status: int = 200,
+    form=None,
+):
     lang = viewer.lang
     row = _visible(session, viewer, umkm_id)
     profile = record(row, UMKM)
@@ -80,13 +92,24 @@ def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: Sessio
         unavailable = t("web.match.unavailable", lang)
     history = history_rows(umkm_history(session, umkm_id), firm_names, lang)
     return render(
-        request, viewer, "umkm.html", status=status,
-        profile=profile, rows=profile_rows(profile, "umkm", lang), summary=profile_summary(profile, lang),
-        matches=matches, unavailable=unavailable, filters=filters,
+        request,
+        viewer,
+        "umkm.html",
+        status=status,
+        profile=profile,
+        rows=profile_rows(profile, "umkm", lang),
+        summary=profile_summary(profile, lang),
+        matches=matches,
+        unavailable=unavailable,
+        filters=filters,
         provinces=provinces()["name"].tolist(),
         min_chances=[(c, format_percent(c, 0, lang)) for c in MIN_CHANCE_CHOICES],
-        history=history, stages=stage_choices(lang), today=dt.date.today().isoformat(),
-        form_error=form_error, form=form or {}, note_max=rules.max_length("note"),
+        history=history,
+        stages=stage_choices(lang),
+        today=dt.date.today().isoformat(),
+        form_error=form_error,
+        form=form or {},
+        note_max=rules.max_length("note"),
         advice=page_advice(holder, session, umkm_id, lang),  # "Saran naik kelas" (_advice.html)
     )
 
@@ -94,8 +117,17 @@ def umkm_page(request: Request, umkm_id: str, viewer: ViewerDep, session: Sessio
 def _checked(viewer, umkm_id: str, firm_id: str, stage: str, date: str, value: str) -> dict:
     """The form's values checked with the outcome file's rules (one row): stage words as
     offices write them, dates, money like "150 juta"."""
-    raw = pd.DataFrame([{"umkm_id": umkm_id, "firm_id": firm_id, "stage": stage,
-                         "date": date or dt.date.today().isoformat(), "contract_value_idr": value}])
+    raw = pd.DataFrame(
+        [
+            {
+                "umkm_id": umkm_id,
+                "firm_id": firm_id,
+                "stage": stage,
+                "date": date or dt.date.today().isoformat(),
+                "contract_value_idr": value,
+            }
+        ]
+    )
     row = parse_outcomes(raw.astype(str), t("web.outcome.form_source", viewer.lang)).iloc[0]
     value_idr = row["contract_value_idr"]
     money = None if pd.isna(value_idr) else float(value_idr)
@@ -105,17 +137,33 @@ def _checked(viewer, umkm_id: str, firm_id: str, stage: str, date: str, value: s
 
 
 def _again(request, umkm_id, viewer, session, holder, error: Exception, form: dict):
-    return umkm_page(request, umkm_id, viewer, session, holder, status=422, form=form,
-                     form_error=t("web.outcome.invalid", viewer.lang,
-                                 problems=error_text(error, viewer.lang)))
+    return umkm_page(
+        request,
+        umkm_id,
+        viewer,
+        session,
+        holder,
+        status=422,
+        form=form,
+        form_error=t("web.outcome.invalid", viewer.lang, problems=error_text(error, viewer.lang)),
+    )
 
 
 @router.post("/usaha/{umkm_id}/hasil", dependencies=[CsrfDep])
-def record_from_page(request: Request, umkm_id: str, viewer: ViewerDep, store: StoreDep,
-                     holder: HolderDep, settings: SettingsDep, session: SessionDep,
-                     firm_id: Annotated[str, Form()], stage: Annotated[str, Form()],
-                     date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
-                     note: Annotated[str, Form()] = ""):
+def record_from_page(
+    request: Request,
+    umkm_id: str,
+    viewer: ViewerDep,
+    store: StoreDep,
+    holder: HolderDep,
+    settings: SettingsDep,
+    session: SessionDep,
+    firm_id: Annotated[str, Form()],
+    stage: Annotated[str, Form()],
+    date: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+):
     """Stored as ``POST /outcomes`` stores it (idempotent: the same outcome twice is one row)."""
     _visible(session, viewer, umkm_id)  # who may see the pair is settled before any scoring
     try:
@@ -127,13 +175,22 @@ def record_from_page(request: Request, umkm_id: str, viewer: ViewerDep, store: S
         values = _checked(viewer, umkm_id, firm_id, stage, date, value)
     except DataValidationError as exc:
         return _again(request, umkm_id, viewer, session, holder, exc, form)
-    recommended, version = matching.engine_recommended(holder.snapshot, umkm_id, firm_id,
-                                                       settings.recommended_k)
+    recommended, version = matching.engine_recommended(
+        holder.snapshot, umkm_id, firm_id, settings.recommended_k
+    )
     try:
         with store.transaction() as tx:
-            record_outcome(tx, umkm_id=umkm_id, firm_id=firm_id, **values, note=note,
-                           recorded_by=viewer.principal.name, source="web",
-                           recommended_by_engine=recommended, model_version=version)
+            record_outcome(
+                tx,
+                umkm_id=umkm_id,
+                firm_id=firm_id,
+                **values,
+                note=note,
+                recorded_by=viewer.principal.name,
+                source="web",
+                recommended_by_engine=recommended,
+                model_version=version,
+            )
     except OutcomeError as exc:
         return _again(request, umkm_id, viewer, session, holder, exc, form)
     return RedirectResponse(f"/usaha/{umkm_id}?recorded=1#riwayat", status_code=303)
@@ -152,36 +209,60 @@ def _own_outcome(session, viewer, umkm_id: str, outcome_id: int):
 
 
 @router.post("/usaha/{umkm_id}/hasil/{outcome_id}/koreksi", dependencies=[CsrfDep])
-def correct_from_page(request: Request, umkm_id: str, outcome_id: int, viewer: ViewerDep,
-                      store: StoreDep, session: SessionDep, holder: HolderDep,
-                      stage: Annotated[str, Form()], reason: Annotated[str, Form()] = "",
-                      date: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
-                      note: Annotated[str, Form()] = ""):
+def correct_from_page(
+    request: Request,
+    umkm_id: str,
+    outcome_id: int,
+    viewer: ViewerDep,
+    store: StoreDep,
+    session: SessionDep,
+    holder: HolderDep,
+    stage: Annotated[str, Form()],
+    reason: Annotated[str, Form()] = "",
+    date: Annotated[str, Form()] = "",
+    value: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+):
     """A correction: the values given replace the current ones (an emptied note clears it);
     who, when and why are kept."""
     state = _own_outcome(session, viewer, umkm_id, outcome_id)
-    form = {"fix": outcome_id, "stage": stage, "date": date, "value": value, "note": note,
-            "reason": reason}
+    form = {
+        "fix": outcome_id,
+        "stage": stage,
+        "date": date,
+        "value": value,
+        "note": note,
+        "reason": reason,
+    }
     try:
         values = _checked(viewer, umkm_id, state.outcome.firm_id, stage, date, value)
         with store.transaction() as tx:
-            correct_outcome(tx, outcome_id, reason=reason, by=viewer.principal.name, note=note,
-                            **values)
+            correct_outcome(
+                tx, outcome_id, reason=reason, by=viewer.principal.name, note=note, **values
+            )
     except (DataValidationError, OutcomeError) as exc:
         return _again(request, umkm_id, viewer, session, holder, exc, form)
     return RedirectResponse(f"/usaha/{umkm_id}?corrected={outcome_id}#riwayat", status_code=303)
 
 
 @router.post("/usaha/{umkm_id}/hasil/{outcome_id}/batal", dependencies=[CsrfDep])
-def void_from_page(request: Request, umkm_id: str, outcome_id: int, viewer: ViewerDep,
-                   store: StoreDep, session: SessionDep, holder: HolderDep,
-                   reason: Annotated[str, Form()] = ""):
+def void_from_page(
+    request: Request,
+    umkm_id: str,
+    outcome_id: int,
+    viewer: ViewerDep,
+    store: StoreDep,
+    session: SessionDep,
+    holder: HolderDep,
+    reason: Annotated[str, Form()] = "",
+):
     """A void: the outcome stops counting; the record and the reason stay."""
     _own_outcome(session, viewer, umkm_id, outcome_id)
     try:
         with store.transaction() as tx:
             void_outcome(tx, outcome_id, reason=reason, by=viewer.principal.name)
     except OutcomeError as exc:
-        return _again(request, umkm_id, viewer, session, holder, exc,
-                      {"fix": outcome_id, "reason": reason})
+        return _again(
+            request, umkm_id, viewer, session, holder, exc, {"fix": outcome_id, "reason": reason}
+        )
     return RedirectResponse(f"/usaha/{umkm_id}?voided={outcome_id}#riwayat", status_code=303)

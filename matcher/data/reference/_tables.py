@@ -1,4 +1,5 @@
 """Shared helpers of the reference package: reading the shipped CSVs and the name key."""
+
 from __future__ import annotations
 
 import re

@@ -7,12 +7,13 @@ kelompok to 2025 kelompok where the titles show the same activity (derived, part
 the reference README). Codes are compared within one version only: 2025 renumbered
 categories and divisions (ISIC Rev.5), so "10772" is garam in 2025 and bumbu in 2020.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
@@ -25,10 +26,20 @@ REGULATION = {2020: "Peraturan BPS No. 2 Tahun 2020", 2025: "Peraturan BPS No. 7
 # Counts per level stated by the published sources the tables were checked against (see
 # the reference README); None where no published figure was found.
 PUBLISHED_COUNTS = {
-    2020: {"kategori": 21, "golongan pokok": 88, "golongan": 245, "subgolongan": 567,
-           "kelompok": 1790},
-    2025: {"kategori": 22, "golongan pokok": 87, "golongan": 257, "subgolongan": 519,
-           "kelompok": 1559},
+    2020: {
+        "kategori": 21,
+        "golongan pokok": 88,
+        "golongan": 245,
+        "subgolongan": 567,
+        "kelompok": 1790,
+    },
+    2025: {
+        "kategori": 22,
+        "golongan pokok": 87,
+        "golongan": 257,
+        "subgolongan": 519,
+        "kelompok": 1559,
+    },
 }
 _CODE = re.compile(r"^(?:[A-Z]|\d{2,5})$")
 
@@ -48,7 +59,7 @@ def _check_version(version: int) -> int:
     return version
 
 
-@lru_cache(maxsize=None)
+@cache
 def _table(version: int) -> pd.DataFrame:
     df = read_csv(f"kbli_{_check_version(version)}.csv", dtype=str)
     parent = dict(zip(df["code"], df["parent"]))
@@ -62,13 +73,13 @@ def _table(version: int) -> pd.DataFrame:
     return df
 
 
-@lru_cache(maxsize=None)
+@cache
 def _titles(version: int) -> dict[str, str]:
     t = _table(version)
     return dict(zip(t["code"], t["title"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parents(version: int) -> dict[str, str]:
     t = _table(version)
     return dict(zip(t["code"], t["parent"]))
@@ -128,7 +139,7 @@ def kbli_category(code: object, version: int = DEFAULT_VERSION) -> str | None:
     return cats.get(code) or (cats.get(code[:2]) if len(code) > 2 else None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _categories(version: int) -> dict[str, str]:
     t = _table(version)
     return dict(zip(t["code"], t["category"]))
@@ -145,7 +156,7 @@ def kbli_stats(version: int = DEFAULT_VERSION) -> dict[str, int]:
     return {name: int(counts.get(name, 0)) for name in LEVEL_NAMES.values()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _search_index(version: int) -> tuple[tuple[str, str, str], ...]:
     t = _table(version)
     return tuple((c, title, key(title)) for c, title in zip(t["code"], t["title"]))
@@ -175,7 +186,11 @@ def kbli_codes_for_title(text: str, version: int = DEFAULT_VERSION) -> tuple[str
         return ()
     found: list[str] = []
     for code, _, k in sorted(_search_index(version), key=lambda r: (len(r[0]), r[0])):
-        if code.isdigit() and all(w in k for w in words) and not any(code.startswith(f) for f in found):
+        if (
+            code.isdigit()
+            and all(w in k for w in words)
+            and not any(code.startswith(f) for f in found)
+        ):
             found.append(code)
     return tuple(sorted(found))
 
@@ -196,14 +211,18 @@ def kbli_suggest(code: object, version: int = DEFAULT_VERSION, n: int = 3) -> li
         for p in range(len(code) - 1, 0, -1):
             near = [c for c in same_level if c.startswith(code[:p]) and c not in out]
             if near:
-                near.sort(key=lambda c: (-difflib.SequenceMatcher(None, c, code).ratio(),
-                                         abs(int(c) - int(code))))
+                near.sort(
+                    key=lambda c: (
+                        -difflib.SequenceMatcher(None, c, code).ratio(),
+                        abs(int(c) - int(code)),
+                    )
+                )
                 out.extend(near[: n - len(out)])
                 break
     return out[:n]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _correspondence() -> pd.DataFrame:
     return read_csv("kbli_2020_2025.csv", dtype=str)
 
@@ -224,11 +243,13 @@ def kbli_translate(code: object, source: int, target: int) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c.loc[c[src] == code, dst]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _legacy() -> dict[str, tuple[str, tuple[str, ...], str]]:
     df = read_csv("kbli_2015_legacy.csv", dtype=str)
-    return {c: (t, tuple(x.split(";")), b)
-            for c, t, x, b in zip(df["code"], df["title"], df["codes_2020"], df["basis"])}
+    return {
+        c: (t, tuple(x.split(";")), b)
+        for c, t, x, b in zip(df["code"], df["title"], df["codes_2020"], df["basis"])
+    }
 
 
 def kbli_legacy(code: object) -> tuple[str, tuple[str, ...]] | None:
@@ -250,6 +271,7 @@ def kbli_detect_version(codes, declared: int = DEFAULT_VERSION) -> int | None:
 
 
 # --------------------------------------------------------------------------- older accessors
+
 
 def kbli_categories(version: int = DEFAULT_VERSION) -> pd.DataFrame:
     """KBLI categories: ``letter``, ``title``."""

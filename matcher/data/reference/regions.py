@@ -13,12 +13,13 @@ it stays unresolved and the candidates are returned so the caller can warn namin
 Column-wide helpers resolve each *distinct* value once and map back, which keeps a
 100,000-row column fast.
 """
+
 from __future__ import annotations
 
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -28,10 +29,32 @@ from matcher.data.reference._tables import UnknownReferenceError, key, read_csv
 _PROVINCE_PREFIX = re.compile(r"^(provinsi|propinsi|prov|province of|province)\s+|\s+province$")
 # Kind words, longest first so "kabupaten administrasi" wins over "kabupaten" and "kab".
 _KIND_WORDS = (
-    ("kab", ("kabupaten administrasi", "kab administrasi", "kab adm", "kabupaten", "kab",
-             "regency", "pemkab")),
-    ("kota", ("kota administrasi", "kota adm", "kotamadya", "kotamadia", "kodya", "kota",
-              "city of", "city", "pemkot")),
+    (
+        "kab",
+        (
+            "kabupaten administrasi",
+            "kab administrasi",
+            "kab adm",
+            "kabupaten",
+            "kab",
+            "regency",
+            "pemkab",
+        ),
+    ),
+    (
+        "kota",
+        (
+            "kota administrasi",
+            "kota adm",
+            "kotamadya",
+            "kotamadia",
+            "kodya",
+            "kota",
+            "city of",
+            "city",
+            "pemkot",
+        ),
+    ),
 )
 # Abbreviated words inside names: "Kep. Seribu", "Tj. Pinang".
 _WORD_FIX = {"kep": "kepulauan", "kepl": "kepulauan", "tj": "tanjung", "tg": "tanjung"}
@@ -42,24 +65,34 @@ _DECISIVE_RATIO = 0.6
 # the year of the law). Older files still name the former province: "Papua, Merauke" is now
 # Papua Selatan (UU 14/2022), "Kalimantan Timur, Tarakan" Kalimantan Utara (UU 20/2012).
 FORMER_PROVINCE = {
-    "19": ("16", 2000), "21": ("14", 2002), "36": ("32", 2000), "65": ("64", 2012),
-    "75": ("71", 2000), "76": ("73", 2004), "82": ("81", 1999), "92": ("91", 2003),
-    "93": ("91", 2022), "94": ("91", 2022), "95": ("91", 2022), "96": ("92", 2022),
+    "19": ("16", 2000),
+    "21": ("14", 2002),
+    "36": ("32", 2000),
+    "65": ("64", 2012),
+    "75": ("71", 2000),
+    "76": ("73", 2004),
+    "82": ("81", 1999),
+    "92": ("91", 2003),
+    "93": ("91", 2022),
+    "94": ("91", 2022),
+    "95": ("91", 2022),
+    "96": ("92", 2022),
 }
 
 # --------------------------------------------------------------------------- tables
 
 
-@lru_cache(maxsize=None)
+@cache
 def _provinces() -> pd.DataFrame:
     df = read_csv("provinces.csv", dtype={"code": str, "name": str, "aliases": str})
     return df[["code", "name", "aliases", "lat", "lon"]].astype({"lat": float, "lon": float})
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regencies() -> pd.DataFrame:
-    df = read_csv("regencies.csv", dtype={"code": str, "province_code": str, "name": str,
-                                          "aliases": str})
+    df = read_csv(
+        "regencies.csv", dtype={"code": str, "province_code": str, "name": str, "aliases": str}
+    )
     df["lat"] = pd.to_numeric(df["lat"], errors="raise").astype(float)
     df["lon"] = pd.to_numeric(df["lon"], errors="raise").astype(float)
     return df[["code", "province_code", "name", "lat", "lon", "aliases"]]
@@ -80,7 +113,8 @@ def regencies() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- provinces
 
-@lru_cache(maxsize=None)
+
+@cache
 def _province_lookup() -> dict[str, str]:
     """Every accepted spelling's key -> 2-digit code."""
     lookup: dict[str, str] = {}
@@ -127,7 +161,7 @@ def normalise_province(value: object) -> tuple[str, str]:
     return code, province_name(code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _province_names() -> dict[str, str]:
     return dict(zip(_provinces()["code"], _provinces()["name"]))
 
@@ -145,6 +179,7 @@ def province_codes(values: pd.Series) -> pd.Series:
 
 # --------------------------------------------------------------------------- regencies
 
+
 def _split_regency(value: object) -> tuple[str, str | None]:
     """``(bare key, kind)``: "Kab. Adm. Kep. Seribu" -> ("kepulauan seribu", "kab")."""
     k = key(value)
@@ -152,7 +187,7 @@ def _split_regency(value: object) -> tuple[str, str | None]:
     for kind_, words in _KIND_WORDS:
         for w in words:
             if k.startswith(w + " "):
-                k, kind = k[len(w) + 1:], kind_
+                k, kind = k[len(w) + 1 :], kind_
                 break
             if k.endswith(" " + w):
                 k, kind = k[: -len(w) - 1], kind_
@@ -162,12 +197,14 @@ def _split_regency(value: object) -> tuple[str, str | None]:
     return " ".join(_WORD_FIX.get(t, t) for t in k.split()), kind
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regency_kinds() -> dict[str, str]:
-    return {c: _split_regency(n)[1] or "kab" for c, n in zip(_regencies()["code"], _regencies()["name"])}
+    return {
+        c: _split_regency(n)[1] or "kab" for c, n in zip(_regencies()["code"], _regencies()["name"])
+    }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regency_lookup() -> dict[str, tuple[str, ...]]:
     """Bare key (with and without spaces) of every name and alias -> regency codes."""
     lookup: dict[str, list[str]] = {}
@@ -182,12 +219,12 @@ def _regency_lookup() -> dict[str, tuple[str, ...]]:
     return {k: tuple(v) for k, v in lookup.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regency_names() -> dict[str, str]:
     return dict(zip(_regencies()["code"], _regencies()["name"]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _regency_points() -> dict[str, tuple[float, float]]:
     reg = _regencies()
     return {c: (la, lo) for c, la, lo in zip(reg["code"], reg["lat"], reg["lon"])}
@@ -262,8 +299,12 @@ class RegencyMatch:
         return self.code is None and len(self.candidates) > 1
 
 
-def resolve_regency(value: object, province_code: str | None = None,
-                    lat: float | None = None, lon: float | None = None) -> RegencyMatch:
+def resolve_regency(
+    value: object,
+    province_code: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> RegencyMatch:
     """Name, alias or 4-digit code -> :class:`RegencyMatch`; the point (lat/lon) decides
     between a kabupaten and a kota of the same name when it is clearly nearer one."""
     cands = regency_candidates(value, province_code)
@@ -271,8 +312,12 @@ def resolve_regency(value: object, province_code: str | None = None,
     return RegencyMatch(code, None if code is None else _regency_names()[code], cands)
 
 
-def normalise_regency(value: object, province_code: str | None = None,
-                      lat: float | None = None, lon: float | None = None) -> tuple[str, str] | None:
+def normalise_regency(
+    value: object,
+    province_code: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> tuple[str, str] | None:
     """Name, alias or 4-digit code -> ``(code, canonical name)``, or None when unknown, not
     in ``province_code``, or ambiguous ("Malang" without a point: Kabupaten or Kota Malang)."""
     m = resolve_regency(value, province_code, lat, lon)
@@ -313,11 +358,15 @@ def closest_regencies(value: object, province_code: str | None = None, n: int = 
         reg = reg[reg["province_code"] == province_code]
     by_bare = {_split_regency(name)[0]: name for name in reg["name"]}
     hits = difflib.get_close_matches(_split_regency(value)[0], list(by_bare), n=n, cutoff=0.6)
-    return list(dict.fromkeys(twins + [by_bare[h] for h in hits]))[:max(n, len(twins))]
+    return list(dict.fromkeys(twins + [by_bare[h] for h in hits]))[: max(n, len(twins))]
 
 
-def resolve_regencies(values: pd.Series, province_codes_: pd.Series,
-                      lat: pd.Series | None = None, lon: pd.Series | None = None) -> pd.DataFrame:
+def resolve_regencies(
+    values: pd.Series,
+    province_codes_: pd.Series,
+    lat: pd.Series | None = None,
+    lon: pd.Series | None = None,
+) -> pd.DataFrame:
     """Column-wide :func:`resolve_regency`: a frame on ``values.index`` with ``code`` (None
     where blank, unknown or ambiguous) and ``candidates`` (tuple of codes, as in
     :class:`RegencyMatch`). Each distinct (value, province) is resolved once; a point is
@@ -336,12 +385,17 @@ def resolve_regencies(values: pd.Series, province_codes_: pd.Series,
         lo = pd.to_numeric(lon, errors="coerce").to_numpy(float)
         for i in np.flatnonzero(twin & ~np.isnan(la) & ~np.isnan(lo)):
             code.iat[i] = _decide(cands.iat[i], la[i], lo[i])
-    return pd.DataFrame({"code": code.where(code.notna(), None), "candidates": cands},
-                        index=values.index)
+    return pd.DataFrame(
+        {"code": code.where(code.notna(), None), "candidates": cands}, index=values.index
+    )
 
 
-def regency_codes(values: pd.Series, province_codes_: pd.Series,
-                  lat: pd.Series | None = None, lon: pd.Series | None = None) -> pd.Series:
+def regency_codes(
+    values: pd.Series,
+    province_codes_: pd.Series,
+    lat: pd.Series | None = None,
+    lon: pd.Series | None = None,
+) -> pd.Series:
     """Column-wide :func:`normalise_regency`: codes, or None where blank, unknown or ambiguous."""
     return resolve_regencies(values, province_codes_, lat, lon)["code"]
 
@@ -367,8 +421,9 @@ class Region:
     candidates: tuple[str, ...]  # regencies the cell may mean when ambiguous or decided
 
 
-def normalise_region(province: object, regency: object = None,
-                     lat: float | None = None, lon: float | None = None) -> Region:
+def normalise_region(
+    province: object, regency: object = None, lat: float | None = None, lon: float | None = None
+) -> Region:
     """One location cell pair -> codes and canonical names, the way the loaders read them.
 
     Raises :class:`UnknownReferenceError` for an unknown province. An unknown or ambiguous
@@ -384,7 +439,7 @@ def normalise_region(province: object, regency: object = None,
     return Region(p_code, p_name, m.code, m.name, m.candidates)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _indexed(table: str) -> pd.DataFrame:
     return (_provinces() if table == "provinces" else _regencies()).set_index("code")
 
