@@ -80,7 +80,7 @@ def accuracy_rows(files, world: str, seed: int) -> list[dict]:
 
 def shortlist_row(files, world: str, seed: int, size: int, sample: int) -> dict:
     from matcher.ranking import MatchModel
-    from matcher.service import top_k_rows
+    from matcher.topk import top_k_rows
 
     umkm, firms, outcomes = files.umkm, files.firms, files.outcomes
     cold = np.flatnonzero(~umkm["umkm_id"].isin(outcomes["umkm_id"]).to_numpy())

@@ -43,7 +43,7 @@ from matcher.features.pairs import (
 )
 from matcher.i18n import format_number, t
 from matcher.reasons import explain_rows
-from matcher.service import top_k_rows
+from matcher.topk import top_k_rows
 
 # Domain knowledge the trees must respect whatever the sample says: a closer product
 # match never hurts, a missing required certificate never helps.

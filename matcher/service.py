@@ -31,6 +31,7 @@ from matcher.data.errors import MatcherError
 from matcher.data.schema import UMKM_COLUMNS
 from matcher.feedback import DECLINED, PairStatus, status_words
 from matcher.index import IdIndex
+from matcher.topk import top_k_rows
 
 CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr")
 # status: "partner" (MoU or beyond: sudah bermitra), "declined" (only when asked for), ""
@@ -58,26 +59,6 @@ def chance_texts(p: np.ndarray, stage: str = "contract", lang: str | None = None
         texts = np.array([chance_text(k / 1000, stage, lang) for k in keys], dtype=object)
         out[ok] = texts[inverse]
     return out
-
-
-def top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column positions and values of the k best scores in every row, best first.
-
-    Ties are broken by the lower column position, so results are deterministic.
-    """
-    n = scores.shape[1]
-    k = min(k, n)
-    if k <= 0:
-        return np.empty((scores.shape[0], 0), dtype=np.int64), np.empty((scores.shape[0], 0))
-    if k < n:
-        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    else:
-        part = np.broadcast_to(np.arange(n), scores.shape).copy()
-    vals = np.take_along_axis(scores, part, axis=1)
-    # stable order: by score descending, then by column position ascending
-    order = np.lexsort((part, -vals), axis=1)
-    cols = np.take_along_axis(part, order, axis=1)
-    return cols.astype(np.int64), np.take_along_axis(vals, order, axis=1)
 
 
 class MatchService:
@@ -151,12 +132,13 @@ class MatchService:
     ) -> MatchService:
         """Bind the registry's current (or given) model version to these profiles.
 
-        ``registry`` is a :class:`training.registry.Registry` or a folder path (None: the
-        default registry). The loaded artifact is checksum-verified by the registry.
+        ``registry`` is a :class:`matcher.registry.RegistryReader` (or the training side's
+        :class:`training.registry.Registry`, a subclass) or a folder path (None: the default
+        registry). The loaded artifact is checksum-verified by the registry.
         """
-        from training.registry import Registry  # the registry lives with training
+        from matcher.registry import RegistryReader
 
-        reg = registry if isinstance(registry, Registry) else Registry(registry)
+        reg = registry if isinstance(registry, RegistryReader) else RegistryReader(registry)
         service = cls(reg.load(version), umkm, firms, **options)
         service.model_version = reg.resolve(version)
         return service

@@ -186,7 +186,7 @@ class FakeModel:
         return np.array([self.score_block(U, F, [u], [f])[0, 0] for u, f in zip(u_idx, f_idx)])
 
     def top_firms(self, U, F, u_idx, k, return_features=False):
-        from matcher.service import top_k_rows
+        from matcher.topk import top_k_rows
 
         cols, vals = top_k_rows(self.score_block(U, F, u_idx), k)
         return (cols, vals, None) if return_features else (cols, vals)

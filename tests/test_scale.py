@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from matcher.data.errors import MatcherError
-from matcher.service import MatchService, top_k_rows
+from matcher.service import MatchService
+from matcher.topk import top_k_rows
 from tests.worlds import demo_frames
 
 N_UMKM, N_FIRMS, K = 300, 40, 5
