@@ -17,11 +17,14 @@ they carry: scores, reasons, chances, statuses), keyed by everything it depends 
   server process makes the next read recompute. Both tables are append-only, so the
   version never repeats.
 
-Filled ahead of requests too: after each new snapshot is served, a background thread
-computes every UMKM's default answer (k=10, no filters) in batches and stores it under the
-same key a request would compute (:func:`api.matching.prewarm`), so a first read of a UMKM
-is a hit, not 10-40 ms of model time (up to ``MATCHER_PREWARM_MAX_PAIRS`` UMKM x firms). Bounded (least recently used out); one cache per
-server process.
+Filled ahead of requests too: every UMKM's default answer (k=10, no filters) is computed
+in batches and stored under the same key a request would compute
+(:func:`api.matching.prewarm`), so a first read of a UMKM is a hit, not 10-40 ms of model
+time (up to ``MATCHER_PREWARM_MAX_PAIRS`` UMKM x firms). A rebuilt snapshot (promotion,
+profile write) is warmed BEFORE it is swapped in, while the old one answers from its own
+cache (:attr:`api.engine.ServiceHolder.warm`), so a promotion never turns every read cold;
+the first snapshot is warmed in a background thread after it is served. Bounded (least
+recently used out); one cache per server process.
 """
 
 from __future__ import annotations
@@ -71,6 +74,11 @@ class RankCache:
     def put(self, snapshot, key: tuple[Hashable, ...], value) -> None:
         """Store an answer computed ahead of any request (see :func:`api.matching.prewarm`)."""
         self._lru(snapshot).put(key, value)
+
+    def entries(self, snapshot) -> int:
+        """How many answers are cached for ``snapshot``."""
+        lru = self._per_snapshot.get(snapshot)
+        return 0 if lru is None else len(lru.items)
 
     def __contains__(self, item) -> bool:
         snapshot, key = item

@@ -6,6 +6,12 @@ new one (a single reference assignment, atomic under the GIL) when the registry 
 another model or the stored profiles change. The rebuild runs in a background thread
 while requests keep being answered by the old snapshot, so nothing in flight fails and
 nobody waits; only the very first build (nothing to serve yet) happens in the request.
+
+A rebuilt snapshot is *warmed before it is swapped in* (:attr:`ServiceHolder.warm`: the
+server fills its rank cache with every UMKM's default list, :func:`api.matching.prewarm`)
+while the old snapshot and its cache keep answering, so a promotion or a profile write
+never makes every read cold at once. The swap is still one assignment: a request sees the
+old snapshot with its cache or the new one with its (warm) cache, never a mix.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Hashable
+import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -104,6 +111,11 @@ class ServiceHolder:
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
         self.on_new_snapshot: list = []  # called with each snapshot once it is served
+        # called with a rebuilt snapshot and a "still wanted?" callable BEFORE it is swapped
+        # in (not for the first build: nothing would answer meanwhile); returns True when it
+        # warmed the snapshot. Its failure only means the new snapshot starts cold.
+        self.warm: Callable[[Snapshot, Callable[[], bool]], bool] | None = None
+        self.warmed: weakref.WeakSet = weakref.WeakSet()  # snapshots warmed before their swap
 
     @property
     def snapshot(self) -> Snapshot | None:
@@ -150,7 +162,10 @@ class ServiceHolder:
         except Exception as exc:
             self._failed_key, self.last_error = key, str(exc)
             raise
-        self._snapshot = Snapshot(service, version, token, revision, time.time())
+        new = Snapshot(service, version, token, revision, time.time())
+        if self._snapshot is not None and self.warm is not None:
+            self._warm(new, key)
+        self._snapshot = new
         self._failed_key, self.last_error = None, None
         for listener in self.on_new_snapshot:
             try:
@@ -161,6 +176,30 @@ class ServiceHolder:
             mirror_current_version(s, version, by="server")
         log.info("serving model %s on profile revision %s", version, revision)
         return self._snapshot
+
+    def _warm(self, new: Snapshot, key: tuple[Hashable, int]) -> None:
+        """Warm ``new`` while the old snapshot answers; stop early when the model or the
+        profiles changed again meanwhile (the next rebuild supersedes this one)."""
+
+        def still_wanted() -> bool:
+            if self._stop_watching.is_set():
+                return False
+            try:
+                return self._state_key() == key
+            except Exception:  # the database away for a moment: keep warming
+                return True
+
+        started = time.monotonic()
+        try:
+            if self.warm(new, still_wanted):
+                self.warmed.add(new)
+        except Exception:  # it fills on demand instead
+            log.exception("warming the new snapshot failed; it starts cold")
+        log.info(
+            "warmed model %s before serving it (%.1f s)",
+            new.model_version,
+            time.monotonic() - started,
+        )
 
     def notice_change(self) -> None:
         """Something changed (a promotion, an import): rebuild in the background now."""

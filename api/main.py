@@ -49,33 +49,44 @@ UMKM; admins see everything and may promote models.
 
 
 def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Settings):
-    """A new-snapshot listener: fill the rank cache for it in a background thread
-    (:func:`api.matching.prewarm`), which stops when another snapshot replaces it."""
+    """Fill the rank cache for each new snapshot (:func:`api.matching.prewarm`): a rebuilt
+    snapshot is warmed BEFORE it is swapped in (``holder.warm``, in the rebuild thread,
+    while the old snapshot answers), the first one in a background thread after it is
+    served (nothing would answer meanwhile). Returns the new-snapshot listener."""
     import threading
     import time
 
     from api.matching import prewarm
 
-    def run(snapshot) -> None:
+    def wanted(snapshot) -> bool:
+        n_umkm, n_firms = len(snapshot.service.umkm_index), len(snapshot.service.firm_index)
+        return n_umkm <= settings.rank_cache_size and n_umkm * n_firms <= settings.prewarm_max_pairs
+
+    def warm(snapshot, still_wanted) -> bool:
+        if not wanted(snapshot):
+            return False
         started = time.monotonic()
-        try:
-            n = prewarm(snapshot, cache, store, current=lambda: holder.snapshot)
-        except Exception:  # the cache fills on demand instead
-            log.exception("prewarming the ranked lists failed")
-            return
+        n = prewarm(snapshot, cache, store, still_wanted=still_wanted)
         log.info(
             "prewarmed %d ranked lists for model %s in %.1f s",
             n,
             snapshot.model_version,
             time.monotonic() - started,
         )
+        return True
+
+    def run(snapshot) -> None:
+        try:
+            warm(snapshot, lambda: holder.snapshot is snapshot)
+        except Exception:  # the cache fills on demand instead
+            log.exception("prewarming the ranked lists failed")
 
     def listener(snapshot) -> None:
-        n_umkm, n_firms = len(snapshot.service.umkm_index), len(snapshot.service.firm_index)
-        if n_umkm > settings.rank_cache_size or n_umkm * n_firms > settings.prewarm_max_pairs:
+        if snapshot in holder.warmed or not wanted(snapshot):
             return
         threading.Thread(target=run, args=(snapshot,), name="prewarm", daemon=True).start()
 
+    holder.warm = warm
     return listener
 
 

@@ -108,15 +108,15 @@ def _umkm_key(umkm_id: str, k: int, filters: schemas.MatchFilters, version: tupl
 
 @scoring
 def prewarm(
-    snapshot: Snapshot, cache: RankCache, store, current=lambda: None, batch: int = 256
+    snapshot: Snapshot, cache: RankCache, store, still_wanted=lambda: True, batch: int = 256
 ) -> int:
     """Compute every UMKM's default answer (k=10, no filters) for ``snapshot`` in batches
     and store it in ``cache`` under the key a request would use; returns how many.
 
     The outcome versions are read BEFORE the outcomes: an outcome recorded in between
     leaves an entry under a version no request will ask for again (versions only grow),
-    never a stale answer under the new version. Stops as soon as ``current()`` names
-    another snapshot (a promotion or profile write superseded this one)."""
+    never a stale answer under the new version. Stops as soon as ``still_wanted()`` is
+    false (a promotion or profile write superseded this snapshot)."""
     from api.store.outcomes import outcomes_versions
 
     filters = schemas.MatchFilters()
@@ -127,7 +127,7 @@ def prewarm(
     ids = service.umkm["umkm_id"].tolist()
     done = 0
     for start in range(0, len(ids), batch):
-        if current() is not snapshot:
+        if not still_wanted():
             break
         recs = service.recommend_firms(ids[start : start + batch], PREWARM_K)
         for umkm_id, part in recs.groupby("umkm_id", sort=False):

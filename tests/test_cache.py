@@ -137,13 +137,13 @@ def test_prewarmed_answers_are_exactly_the_computed_ones(api):
     snapshot = api.holder.snapshot
     computed = {u: api.get(f"/umkm/{u}/matches").content for u in ("U1", "U2", "U3")}
     cache._per_snapshot.clear()
-    assert prewarm(snapshot, cache, store, current=lambda: snapshot) == 3
+    assert prewarm(snapshot, cache, store, still_wanted=lambda: True) == 3
     hits = cache.hits
     for u, body in computed.items():
         assert api.get(f"/umkm/{u}/matches").content == body
     assert cache.hits == hits + 3
     # a prewarm for a snapshot no longer served stops at once
-    assert prewarm(snapshot, cache, store, current=lambda: None) == 0
+    assert prewarm(snapshot, cache, store, still_wanted=lambda: False) == 0
 
 
 def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
@@ -169,3 +169,86 @@ def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
             time.sleep(0.05)
         resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})
         assert resp.status_code == 200 and (cache.hits, cache.misses) == (1, 0)
+
+
+def _prewarming_app(prepared, fake_source):
+    from api.main import create_app
+
+    settings, keys = prepared
+    return create_app(settings.model_copy(update={"prewarm": True}), model_source=fake_source)
+
+
+def _wait_until(condition, seconds=10.0):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert condition()
+
+
+def test_a_promotion_is_warmed_before_it_is_swapped_in(prepared, fake_source):
+    """While the promoted model's lists are computed, the old model answers (from its warm
+    cache); once swapped, every UMKM's first read under the new model is a hit that names
+    the new model. Never a mix: an answer names the model whose lists it carries."""
+    from fastapi.testclient import TestClient
+
+    _, keys = prepared
+    app = _prewarming_app(prepared, fake_source)
+    headers = {"X-API-Key": keys["admin"]}
+    with TestClient(app) as client:
+        holder, cache = app.state.holder, app.state.rank_cache
+        _wait_until(lambda: cache.entries(holder.snapshot) == 3)
+        old = holder.snapshot
+        seen_during_warm = []
+        real_warm = holder.warm
+
+        def observing_warm(new, still_wanted):
+            # the rebuild thread warms `new` while requests are still answered by `old`
+            assert holder.snapshot is old and new is not old
+            body = client.get("/umkm/U1/matches", headers=headers).json()
+            seen_during_warm.append((body["model_version"], body["matches"][0]["firm_id"]))
+            done = real_warm(new, still_wanted)
+            assert cache.entries(new) == 3  # all three warmed before the swap
+            assert holder.snapshot is old
+            return done
+
+        holder.warm = observing_warm
+        assert client.post("/models/v2/promote", headers=headers).status_code == 200
+        holder.wait_for_rebuild(10)
+        assert seen_during_warm == [("v1", "F1")]  # the old model, from its cache
+        assert holder.snapshot is not old and holder.snapshot in holder.warmed
+        hits, misses = cache.hits, cache.misses
+        for u in ("U1", "U2", "U3"):
+            body = client.get(f"/umkm/{u}/matches", headers=headers).json()
+            assert body["model_version"] == "v2"
+        assert body["matches"][0]["firm_id"] == "F3"  # v2 boosts F3: its list, not v1's
+        assert (cache.hits, cache.misses) == (hits + 3, misses)
+
+
+def test_a_warm_superseded_by_another_change_stops(prepared, fake_source):
+    """A second promotion during the warm makes the first warm stop (the rebuild that
+    follows serves the latest model), and a failed warm still swaps, cold."""
+    from fastapi.testclient import TestClient
+
+    _, keys = prepared
+    app = _prewarming_app(prepared, fake_source)
+    headers = {"X-API-Key": keys["admin"]}
+    with TestClient(app) as client:
+        holder = app.state.holder
+        _wait_until(lambda: holder.snapshot is not None)
+        wanted = []
+
+        def superseded(new, still_wanted):
+            wanted.append(still_wanted())
+            fake_source.promote("v1")  # another change while warming
+            wanted.append(still_wanted())
+            raise RuntimeError("warm failed")
+
+        holder.warm = superseded
+        assert client.post("/models/v2/promote", headers=headers).status_code == 200
+        holder.wait_for_rebuild(10)
+        assert wanted == [True, False]
+        assert holder.snapshot.model_version == "v2"  # swapped anyway, not warmed
+        assert holder.snapshot not in holder.warmed
+        assert client.get("/umkm/U1/matches", headers=headers).json()["model_version"] == "v2"
