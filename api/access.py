@@ -14,8 +14,13 @@ from api.store.profiles import FIRMS, UMKM, get_profile
 def visible_umkm(session: Session, principal: Principal, umkm_id: str) -> Umkm:
     row = get_profile(session, UMKM, umkm_id, principal.region)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no UMKM with id {umkm_id!r}")
+        raise umkm_not_found(umkm_id)
     return row
+
+
+def umkm_not_found(umkm_id: str) -> HTTPException:
+    """The one answer for a UMKM that does not exist or lies outside the caller's region."""
+    return HTTPException(status.HTTP_404_NOT_FOUND, f"no UMKM with id {umkm_id!r}")
 
 
 def existing_firm(session: Session, firm_id: str) -> Firm:

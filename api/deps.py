@@ -13,12 +13,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from api.cache import RankCache
+from api.cache import KeyCache, RankCache
 from api.engine import ServiceHolder, Snapshot
 from api.settings import Settings
 from api.store import Store
-from api.store.accounts import Principal, authenticate
+from api.store.accounts import PREFIX_LEN, Principal, hash_key, principal_for_hash
 
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="key printed by `matcher accounts add`"
@@ -57,11 +58,14 @@ HolderDep = Annotated[ServiceHolder, Depends(get_holder)]
 CacheDep = Annotated[RankCache, Depends(get_cache)]
 
 
-def get_principal(
-    session: SessionDep,
+async def get_principal(
+    request: Request,
     api_key: Annotated[str | None, Depends(_api_key)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller behind the request's key. Async: a key seen in the last
+    ``MATCHER_KEY_CACHE_S`` seconds (:class:`api.cache.KeyCache`) costs no database query
+    and no thread; otherwise the lookup runs on the thread pool with its own session."""
     key = api_key or (bearer.credentials if bearer else None)
     if not key:
         raise HTTPException(
@@ -70,7 +74,15 @@ def get_principal(
             "an admin makes one with `matcher accounts add NAME --role facilitator`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    principal = authenticate(session, key)
+    keys: KeyCache = request.app.state.key_cache
+    digest = hash_key(key)
+    principal = keys.get(digest)
+    if principal is None and len(key) > PREFIX_LEN:
+        principal = await run_in_threadpool(
+            _lookup, request.app.state.store, key[:PREFIX_LEN], digest
+        )
+        if principal is not None:
+            keys.put(digest, principal)
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -80,10 +92,15 @@ def get_principal(
     return principal
 
 
+def _lookup(store: Store, prefix: str, digest: str) -> Principal | None:
+    with store.session() as session:
+        return principal_for_hash(session, prefix, digest)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_admin(principal: PrincipalDep) -> Principal:
+async def require_admin(principal: PrincipalDep) -> Principal:
     if not principal.is_admin:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,

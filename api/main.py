@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from api import errors, middleware, web
-from api.cache import RankCache
+from api.cache import KeyCache, RankCache
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
 from api.routers import (
     advice,
@@ -113,6 +113,7 @@ def create_app(
         holder = ServiceHolder(store, source, settings.reload_interval_s)
         app.state.settings, app.state.store, app.state.holder = settings, store, holder
         app.state.rank_cache = RankCache(settings.rank_cache_size)
+        app.state.key_cache = KeyCache(settings.key_cache_s)
         if settings.prewarm:
             holder.on_new_snapshot.append(_prewarmer(app.state.rank_cache, store, holder, settings))
         app.state.retrain_jobs = RetrainJobs()  # one retrain at a time, per server process

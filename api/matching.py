@@ -16,8 +16,8 @@ from threadpoolctl import threadpool_limits
 
 from api import schemas
 from api.cache import RankCache
-from api.engine import ServiceUnavailable, Snapshot
-from api.store.outcomes import outcomes_frame, outcomes_version
+from api.engine import ServiceHolder, ServiceUnavailable, Snapshot
+from api.store.outcomes import outcomes_frame, visible_outcomes_version
 from api.store.regions import Region
 from matcher.index import UnknownIdError
 
@@ -143,27 +143,38 @@ def prewarm(
 
 
 def cached_firms_for_umkm(
-    snapshot: Snapshot,
+    holder: ServiceHolder,
+    store,
     cache: RankCache,
-    session,
+    region: Region | None,
     umkm_id: str,
     k: int,
     filters: schemas.MatchFilters,
 ) -> Response:
     """``GET /umkm/{id}/matches`` as JSON bytes, from the rank cache when nothing it depends
     on changed (see :mod:`api.cache`): the snapshot (model and profiles), the question (k,
-    filters) and the UMKM's outcomes with their corrections and voids
-    (:func:`~api.store.outcomes.outcomes_version`, one indexed query). On a miss only this
-    UMKM's outcomes are read: its pairs' statuses are all the answer needs of them."""
-    key = _umkm_key(umkm_id, k, filters, outcomes_version(session, umkm_id=umkm_id))
+    filters) and the UMKM's outcomes with their corrections and voids. One database trip
+    checks that the caller may see the UMKM (404 alike for "elsewhere" and "no such UMKM")
+    and reads its outcome version (:func:`~api.store.outcomes.visible_outcomes_version`);
+    on a miss only this UMKM's outcomes are read: its pairs' statuses are all the answer
+    needs of them. Sync: the route runs all of it in one worker thread."""
+    from api.access import umkm_not_found
 
-    def compute() -> bytes:
-        answer = firms_for_umkm(
-            snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id)
-        )
-        return answer.model_dump_json().encode()
+    with store.session() as session:
+        version = visible_outcomes_version(session, umkm_id, region)
+        if version is None:
+            raise umkm_not_found(umkm_id)
+        snapshot = holder.current()
+        key = _umkm_key(umkm_id, k, filters, version)
 
-    return Response(cache.get_or_compute(snapshot, key, compute), media_type="application/json")
+        def compute() -> bytes:
+            answer = firms_for_umkm(
+                snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id)
+            )
+            return answer.model_dump_json().encode()
+
+        body = cache.get_or_compute(snapshot, key, compute)
+    return Response(body, media_type="application/json")
 
 
 @scoring

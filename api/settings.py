@@ -60,6 +60,14 @@ class Settings(BaseSettings):
         "is 0.9M, about 10 ms of CPU per UMKM; with 20,000 firms each UMKM costs hundreds of ms "
         "and the prewarm would take the CPU the requests need)",
     )
+    key_cache_s: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="how long a server process remembers who is behind an API key (saves a "
+        "database lookup per request): a revoked key or a changed region takes effect within "
+        "this many seconds; 0 = look the key up on every request",
+    )
     threads: int = Field(
         16,
         ge=1,

@@ -252,3 +252,87 @@ def test_a_warm_superseded_by_another_change_stops(prepared, fake_source):
         assert holder.snapshot.model_version == "v2"  # swapped anyway, not warmed
         assert holder.snapshot not in holder.warmed
         assert client.get("/umkm/U1/matches", headers=headers).json()["model_version"] == "v2"
+
+
+# -- who is behind a key, remembered a few seconds -------------------------------------
+def test_key_cache_forgets_after_its_ttl_and_is_bounded():
+    from api.cache import KeyCache
+
+    now = [0.0]
+    keys = KeyCache(ttl_s=5, size=2, clock=lambda: now[0])
+    keys.put("a", "ani")
+    now[0] = 4.9
+    assert keys.get("a") == "ani"
+    now[0] = 5.0
+    assert keys.get("a") is None  # expired: looked up again
+    keys.put("a", "ani"), keys.put("b", "budi"), keys.put("c", "cici")
+    assert (keys.get("a"), keys.get("b"), keys.get("c")) == (None, "budi", "cici")
+    keys.clear()
+    assert keys.get("b") is None
+    off = KeyCache(ttl_s=0)
+    off.put("a", "ani")
+    assert off.get("a") is None
+
+
+def test_a_revoked_key_is_refused_within_the_key_cache_ttl(api):
+    """The documented window: a key revoked elsewhere (the CLI, another server process)
+    still works in this process until its cached lookup is ``MATCHER_KEY_CACHE_S`` old,
+    then is refused; a wrong key is never cached."""
+    from api.store.accounts import revoke_account
+
+    keys = api.app.state.key_cache
+    now = [100.0]
+    keys.clock = lambda: now[0]
+    assert api.get("/umkm/U1/matches", who="jatim").status_code == 200
+    with api.app.state.store.transaction() as s:
+        revoke_account(s, "budi")
+    now[0] += keys.ttl_s - 0.5
+    assert api.get("/umkm/U1/matches", who="jatim").status_code == 200  # inside the window
+    now[0] += 0.5
+    assert api.get("/umkm/U1/matches", who="jatim").status_code == 401  # refused after it
+    assert api.get("/umkm/U1", who="jatim").status_code == 401
+    assert api.get("/umkm/U1/matches", who="revoked").status_code == 401
+    assert len(keys._items) == 0  # neither refusal was remembered
+
+
+def test_a_region_change_applies_within_the_key_cache_ttl(api):
+    from api.store import Region
+    from api.store.accounts import set_region
+
+    keys = api.app.state.key_cache
+    now = [100.0]
+    keys.clock = lambda: now[0]
+    assert api.get("/umkm/U1/matches", who="jatim").status_code == 200
+    with api.app.state.store.transaction() as s:
+        set_region(s, "budi", Region("Aceh"))
+    now[0] += keys.ttl_s
+    assert api.get("/umkm/U1/matches", who="jatim").status_code == 404
+
+
+def test_a_warm_match_read_is_one_database_query(api):
+    """Key remembered, answer cached: the read asks the database one thing (may the caller
+    see this UMKM, and its outcome version), whether or not it may see it."""
+    from sqlalchemy import event
+
+    statements = []
+    engine = api.app.state.store.engine
+    api.holder.reload_interval_s = 3600  # the tests' 0 checks the profile revision each time
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    for _ in range(2):
+        assert api.get("/umkm/U1/matches", who="pamekasan").status_code == 200
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert api.get("/umkm/U1/matches", who="pamekasan").status_code == 200
+        assert len(statements) == 1, statements
+        statements.clear()
+        for missing in ("U3", "nope"):  # U3 is in Aceh: outside ani's region, as if absent
+            resp = api.get(f"/umkm/{missing}/matches", who="pamekasan")
+            assert (
+                resp.status_code == 404 and resp.json()["detail"] == f"no UMKM with id {missing!r}"
+            )
+        assert len(statements) == 2 and statements[0] == statements[1]  # the same statement
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -1,10 +1,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
 from api import matching, schemas
 from api.access import visible_umkm
-from api.deps import CacheDep, PrincipalDep, SessionDep, SnapshotDep
+from api.deps import CacheDep, HolderDep, PrincipalDep, SessionDep, StoreDep
 from api.routers.listing import ListParams
 from api.store.outcomes import list_outcomes
 from api.store.profiles import UMKM, record, search_profiles
@@ -37,19 +38,22 @@ def get_umkm(umkm_id: schemas.IdPath, session: SessionDep, principal: PrincipalD
     response_model=schemas.UmkmMatches,
     summary="Firms ranked for this UMKM, with scores and reasons",
 )
-def umkm_matches(
+async def umkm_matches(
     umkm_id: schemas.IdPath,
-    session: SessionDep,
     principal: PrincipalDep,
-    snapshot: SnapshotDep,
+    holder: HolderDep,
+    store: StoreDep,
     cache: CacheDep,
     filters: Annotated[schemas.MatchFilters, Query()],
     k: K = 10,
 ):
     """Pairs declined before (recorded outcomes) are left out unless ``include_declined``;
     pairs already in partnership are marked ``status: partner`` ("sudah bermitra")."""
-    visible_umkm(session, principal, umkm_id)
-    return matching.cached_firms_for_umkm(snapshot, cache, session, umkm_id, k, filters)
+    # the most frequent request: one hop to a worker thread for all of it (its database
+    # trip, the snapshot, the cache or the model), not one per dependency
+    return await run_in_threadpool(
+        matching.cached_firms_for_umkm, holder, store, cache, principal.region, umkm_id, k, filters
+    )
 
 
 @router.get(

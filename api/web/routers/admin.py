@@ -170,12 +170,13 @@ def create(
 
 
 @router.post("/akun/{name}/cabut", dependencies=[CsrfDep])
-def revoke(name: str, viewer: AdminViewerDep, store: StoreDep):
+def revoke(request: Request, name: str, viewer: AdminViewerDep, store: StoreDep):
     try:
         with store.transaction() as tx:
             revoke_account(tx, name)
     except AccountError:
         pass  # already gone: the list shows what is there
+    request.app.state.key_cache.clear()  # this process refuses the key at once
     return RedirectResponse("/admin/akun", status_code=303)
 
 
@@ -191,6 +192,7 @@ def change_region(
     try:
         with store.transaction() as tx:
             set_region(tx, name, _region(region))
+        request.app.state.key_cache.clear()  # the new region applies at once here
     except MatcherError as exc:
         return _accounts_page(
             request,
