@@ -307,7 +307,7 @@ def test_evaluate_writes_a_report_with_plots(world_dir, tmp_path):
 
 def test_demo_runs_end_to_end(tmp_path, capsys):
     home = tmp_path / "home"
-    assert main(["demo", "--home", str(home), "--umkm", "500", "--firms", "70"]) == 0
+    assert main(["demo", "--home", str(home), "--n-umkm", "500", "--n-firms", "70"]) == 0
     out = capsys.readouterr().out
     assert "10 perusahaan teratas" in out and "Acara penandatanganan" in out
     # the learning loop: the event's outcomes recorded, a retrain, its decision and why

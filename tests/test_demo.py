@@ -406,9 +406,9 @@ def test_cli_writes_files_and_rejects_bad_sizes(tmp_path, capsys):
                 "demo-data",
                 "--out",
                 str(tmp_path),
-                "--umkm",
+                "--n-umkm",
                 "80",
-                "--firms",
+                "--n-firms",
                 "10",
                 "--format",
                 "parquet",
@@ -422,11 +422,11 @@ def test_cli_writes_files_and_rejects_bad_sizes(tmp_path, capsys):
         "outcomes.parquet",
         "umkm.parquet",
     ]
-    assert main(["demo-data", "--out", str(tmp_path / "x"), "--umkm", "0"]) == 2
+    assert main(["demo-data", "--out", str(tmp_path / "x"), "--n-umkm", "0"]) == 2
     assert "at least 1 UMKM" in capsys.readouterr().err
     blocker = tmp_path / "file.txt"
     blocker.write_text("")
-    assert main(["demo-data", "--out", str(blocker), "--umkm", "5", "--firms", "2"]) == 2
+    assert main(["demo-data", "--out", str(blocker), "--n-umkm", "5", "--n-firms", "2"]) == 2
 
 
 def test_generator_does_not_read_the_feature_glossary():

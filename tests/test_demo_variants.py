@@ -85,16 +85,18 @@ def test_demo_data_writes_the_chosen_world_from_the_command_line(tmp_path):
     from matcher.cli import main
     from matcher.data.loaders import load_firms
 
-    assert main(["demo-data", "--out", str(tmp_path / "d"), "--umkm", "200", "--firms", "30"]) == 0
+    assert (
+        main(["demo-data", "--out", str(tmp_path / "d"), "--n-umkm", "200", "--n-firms", "30"]) == 0
+    )
     assert (
         main(
             [
                 "demo-data",
                 "--out",
                 str(tmp_path / "p"),
-                "--umkm",
+                "--n-umkm",
                 "200",
-                "--firms",
+                "--n-firms",
                 "30",
                 "--world",
                 "pasar",

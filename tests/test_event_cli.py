@@ -33,7 +33,8 @@ class StubModel:
 def world(tmp_path_factory):
     out = tmp_path_factory.mktemp("world")
     assert (
-        main(["demo-data", "--out", str(out), "--umkm", "60", "--firms", "8", "--seed", "3"]) == 0
+        main(["demo-data", "--out", str(out), "--n-umkm", "60", "--n-firms", "8", "--seed", "3"])
+        == 0
     )
     return out
 

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="matcher",
         description="Match Indonesian UMKM with PMA/PMDN investment companies.",
     )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {matcher_version()}",
+        help="print matcher's version and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -46,7 +52,32 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    _describe(parser)
     return parser
+
+
+def matcher_version() -> str:
+    """The installed matcher's version (from the package metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("matcher")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _describe(parser: argparse.ArgumentParser) -> None:
+    """Every command's ``--help`` opens with what it does: a command without a longer
+    description shows its one-line help there (argparse would show nothing)."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        helps = {a.dest: a.help for a in action._choices_actions}
+        for name, sub in action.choices.items():
+            if not sub.description and helps.get(name):
+                text = helps[name]
+                sub.description = text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+            _describe(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

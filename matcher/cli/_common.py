@@ -9,33 +9,22 @@ Every command that reads a model or the store takes its locations from
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
 from pathlib import Path
 
-import pandas as pd
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
+# the output policy lives in matcher.cli.console; re-exported for the command modules
+from matcher.cli.console import (  # noqa: F401
+    console,
+    echo,
+    err,
+    make_console,
+    note,
+    out,
+    print_table,
+    print_warnings,
+    progress_bar,
+    say,
+    status,
 )
-from rich.table import Table
-
-PIPED_WIDTH = 200  # columns when output is not a terminal (rich would assume 80)
-
-
-def make_console(stderr: bool = False) -> Console:
-    """A rich console; when piped or redirected, wide enough that tables keep whole headers
-    and cells (rich otherwise cuts them to 80 columns: "segme…")."""
-    c = Console(stderr=stderr)
-    return c if c.is_terminal else Console(stderr=stderr, width=max(c.width, PIPED_WIDTH))
-
-
-console = make_console(stderr=True)
-out = make_console()
 
 
 def add_locations(
@@ -74,9 +63,61 @@ def locations_parent(*, registry: bool = True, store: bool = False) -> argparse.
     return parent
 
 
-def add_registry(p: argparse.ArgumentParser) -> None:
-    """Kept for command modules not yet on :func:`add_locations` (same options)."""
-    add_locations(p)
+def add_lang(p: argparse.ArgumentParser) -> None:
+    """``--lang id|en``: the language of what a command writes (one definition)."""
+    from matcher.i18n import LANGUAGES
+
+    p.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        default=None,
+        help="language (default $MATCHER_LANG or id)",
+    )
+
+
+def add_raw_csv(p: argparse.ArgumentParser) -> None:
+    """``--raw-csv``: write CSV cells as they are (one definition)."""
+    from matcher import csvsafe
+
+    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
+
+
+class _DeprecatedCount(argparse.Action):
+    """An old spelling of a count option: stores into the new one and says so on stderr."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from matcher.i18n import t
+
+        note(t("cli.args.deprecated", old=option_string, new=self.new))
+        setattr(namespace, self.dest, values)
+
+
+def add_counts(p: argparse.ArgumentParser, *, umkm: int, firms: int, what: str = "") -> None:
+    """``--n-umkm N`` / ``--n-firms M``: sizes of a generated world. Elsewhere ``--umkm`` and
+    ``--firms`` name files, so the counts have their own names; the old count spellings
+    ``--umkm N`` / ``--firms M`` still work here, with a note on stderr."""
+    p.add_argument(
+        "--n-umkm",
+        type=int,
+        default=umkm,
+        metavar="N",
+        help=f"number of UMKM{what} (default {umkm})",
+    )
+    p.add_argument(
+        "--n-firms",
+        type=int,
+        default=firms,
+        metavar="M",
+        help=f"number of firms{what} (default {firms})",
+    )
+    for old, new, dest in (("--umkm", "--n-umkm", "n_umkm"), ("--firms", "--n-firms", "n_firms")):
+        p.add_argument(
+            old, dest=dest, type=int, action=_DeprecatedCount, new=new, help=argparse.SUPPRESS
+        )
 
 
 def home_dir(args) -> Path:
@@ -176,45 +217,3 @@ def load_profiles(args, outcomes: bool = False):
     for df in (umkm, firms) + ((out_,) if outcomes else ()):
         print_warnings(df.attrs.get("warnings", []))
     return (umkm, firms, out_) if outcomes else (umkm, firms)
-
-
-def print_warnings(warnings, most: int = 5) -> None:
-    """One input's warnings: each one when at most ``most``, else grouped by kind with a
-    count and two examples each, so a long list never floods the terminal."""
-    from matcher.data.errors import format_problems
-
-    warnings = list(warnings)
-    if len(warnings) <= most:
-        for w in warnings:
-            console.print(f"[yellow]warning:[/] {w}", highlight=False)
-        return
-    for line in format_problems(warnings, warnings=True, up_to=most, examples=2):
-        console.print(line, markup=False, highlight=False, style="yellow")
-
-
-def say(msg: str) -> None:
-    console.print(f"[dim]·[/] {msg}")
-
-
-@contextmanager
-def progress_bar(description: str, total: int):
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=False,
-    ) as p:
-        task = p.add_task(description, total=total)
-        yield lambda n=1: p.advance(task, n)
-
-
-def print_table(df: pd.DataFrame, title: str | None = None, floats: str = "{:.3f}") -> None:
-    t = Table(title=title)
-    for c in df.columns:
-        t.add_column(str(c), min_width=len(str(c)))  # a header is never cut
-    for row in df.itertuples(index=False):
-        t.add_row(*[floats.format(v) if isinstance(v, float) else str(v) for v in row])
-    out.print(t)

@@ -13,13 +13,18 @@ from matcher import csvsafe
 
 
 def register(sub) -> None:
-    from matcher.cli._common import add_feedback, add_locations, add_profiles
+    from matcher.cli._common import add_feedback, add_lang, add_locations, add_profiles, add_raw_csv
 
     p = sub.add_parser(
         "advise",
         help="'naik kelas' advice: which certificate, capacity, scale, cooperative or KBLI step "
         "would bring each UMKM more and better partners (or, with --summary, which programme "
         "adds the most across a region)",
+        description="For each UMKM (all, those of --umkm-id, or those of --region), which "
+        "single step (a certificate, more capacity, a larger scale, joining a cooperative, "
+        "another KBLI) would bring it more and better partners among its top --k firms, "
+        "measured by re-scoring with the current model. With --summary: per programme, what "
+        "it adds across the region.",
     )
     add_profiles(p)
     add_locations(p)
@@ -48,9 +53,9 @@ def register(sub) -> None:
     p.add_argument(
         "--chunk-size", type=int, default=2048, help="profiles scored per chunk (bounds memory)"
     )
-    p.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
+    add_lang(p)
     add_feedback(p)
-    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
+    add_raw_csv(p)
     p.set_defaults(handler=cmd_advise)
 
 

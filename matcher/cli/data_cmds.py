@@ -10,7 +10,7 @@ import argparse
 
 from rich.table import Table
 
-from matcher.cli._common import add_all_errors, make_console
+from matcher.cli._common import add_all_errors, out
 from matcher.data import loaders
 from matcher.data.errors import MatcherError
 from matcher.data.normalised import write_normalised
@@ -43,7 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    console = make_console()
     notes: list[str] = []
     if args.kind == "event" and not (args.umkm and args.firms):
         raise MatcherError("--kind event needs --umkm and --firms (participants must exist there)")
@@ -81,9 +80,9 @@ def validate(args: argparse.Namespace) -> int:
     table.add_row(f"{args.kind} rows", str(len(frame)))
     table.add_row("columns", f"{len(raw.columns)} ({', '.join(map(str, raw.columns))})")
     table.add_row("warnings", str(len(warnings)))
-    console.print(table)
+    out.print(table)
     for note in notes:
-        console.print(f"note: {note}", markup=False, highlight=False)
+        out.print(f"note: {note}", markup=False, highlight=False)
     for w in warnings:
-        console.print(f"warning: {w}", markup=False, highlight=False)
+        out.print(f"warning: {w}", markup=False, highlight=False)
     return 0

@@ -12,6 +12,7 @@ import time
 
 from matcher.atomic import write_atomic, write_bytes_atomic
 from matcher.cli._common import (
+    add_counts,
     add_locations,
     console,
     home_dir,
@@ -31,14 +32,19 @@ NEXT_OUTCOMES_FILE = "next-event-outcomes.csv"  # the demo event's simulated out
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "demo", help="run the whole job on a demo world (generate, train, recommend, plan)"
+        "demo",
+        help="run the whole job on a demo world (generate, train, recommend, plan)",
+        description="The whole job on a demo world, in one command: generate the world under "
+        "HOME/demo-data (unless it exists), train and register a model (unless one is "
+        "current), print the top 10 firms with reasons for a sample Pamekasan UMKM, plan the "
+        "demo signing event (CSV and workbook) and load the world into the SQLite store for "
+        "`matcher serve`.",
     )
     add_locations(p)
     p.add_argument(
         "--retrain", action="store_true", help="train a new model even if one is current"
     )
-    p.add_argument("--umkm", type=int, default=3000, help="UMKM in a newly generated world")
-    p.add_argument("--firms", type=int, default=300, help="firms in a newly generated world")
+    add_counts(p, umkm=3000, firms=300, what=" in a newly generated world")
     p.add_argument(
         "--seed", type=int, default=0, help="random seed of a newly generated world (default 0)"
     )
@@ -60,13 +66,19 @@ def cmd_demo(args) -> int:
     registry = Registry(registry_dir(args))
     if not (data / "umkm.csv").exists():
         with console.status(
-            t("cli.demo.generating", umkm=format_number(args.umkm), firms=format_number(args.firms))
+            t(
+                "cli.demo.generating",
+                umkm=format_number(args.n_umkm),
+                firms=format_number(args.n_firms),
+            )
         ):
-            write_world(generate_world(n_umkm=args.umkm, n_firms=args.firms, seed=args.seed), data)
+            write_world(
+                generate_world(n_umkm=args.n_umkm, n_firms=args.n_firms, seed=args.seed), data
+            )
             write_bytes_atomic(
                 data / WORLD_FILE,
                 json.dumps(
-                    {"n_umkm": args.umkm, "n_firms": args.firms, "seed": args.seed}
+                    {"n_umkm": args.n_umkm, "n_firms": args.n_firms, "seed": args.seed}
                 ).encode(),
             )
         say(t("cli.demo.written", path=data))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from matcher.cli._common import console, print_table
+from matcher.cli._common import add_counts, print_table, status
 from matcher.demo.files import FORMATS
 from matcher.demo.variants import WORLDS
 
@@ -22,12 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "matcher.demo.generate_world(...).true_relevance().",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    p.add_argument(
-        "--umkm", type=int, default=3000, metavar="N", help="number of UMKM (default 3000)"
-    )
-    p.add_argument(
-        "--firms", type=int, default=300, metavar="M", help="number of firms (default 300)"
-    )
+    add_counts(p, umkm=3000, firms=300)
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     p.add_argument("--format", default="csv", choices=FORMATS, help="file format (default csv)")
     p.add_argument(
@@ -45,11 +40,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from matcher.demo import generate_world, write_world
 
-    with console.status(f"generating {args.umkm:,} UMKM and {args.firms:,} firms"):
+    with status(f"generating {args.n_umkm:,} UMKM and {args.n_firms:,} firms"):
         world = generate_world(
-            n_umkm=args.umkm, n_firms=args.firms, seed=args.seed, world=args.world
+            n_umkm=args.n_umkm, n_firms=args.n_firms, seed=args.seed, world=args.world
         )
-    with console.status(f"writing {args.format} files to {args.out}"):
+    with status(f"writing {args.format} files to {args.out}"):
         paths = write_world(world, Path(args.out), fmt=args.format)
     summary = pd.DataFrame(
         {

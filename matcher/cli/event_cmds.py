@@ -18,6 +18,7 @@ from matcher.cli._common import (
     add_feedback,
     add_locations,
     add_profiles,
+    add_raw_csv,
     console,
     load_profiles,
     out,
@@ -55,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_locations(p)
     p.add_argument("--report", metavar="DIR", help="also write DIR/report.md with PNG charts")
-    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
+    add_raw_csv(p)
     p.add_argument(
         "--min-score",
         type=float,

@@ -7,6 +7,7 @@ from matcher.cli._common import (
     add_feedback,
     add_locations,
     add_profiles,
+    add_raw_csv,
     console,
     load_profiles,
     out,
@@ -22,7 +23,15 @@ from matcher.i18n import t
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a model on outcomes, evaluate it and register it")
+    p = sub.add_parser(
+        "train",
+        help="train a model on outcomes, evaluate it and register it",
+        description="Hold out the outcomes of the latest events (those the current model has "
+        "not seen), fit a model on the earlier ones and evaluate it there beside the current "
+        "model and simple baselines; register it, and make it current when it passes the "
+        "promotion gate (beats the baselines, no worse than the current model). Without "
+        "later events to hold out, it fits on everything and says its quality is unmeasured.",
+    )
     add_profiles(p, outcomes=True)
     add_locations(p)
     p.add_argument(
@@ -30,7 +39,14 @@ def register(sub) -> None:
     )
     p.set_defaults(handler=cmd_train)
 
-    p = sub.add_parser("evaluate", help="time-split evaluation of the model against baselines")
+    p = sub.add_parser(
+        "evaluate",
+        help="time-split evaluation of the model against baselines",
+        description="Hold out the latest events' outcomes, fit a model on the earlier ones and "
+        "print its ranking quality beside simple baselines on the same split, then how well "
+        "its chances are calibrated. Registers nothing; --report also writes a Markdown "
+        "report with PNG plots.",
+    )
     add_profiles(p, outcomes=True)
     p.add_argument("--report", default=None, help="folder for a Markdown report with PNG plots")
     p.add_argument(
@@ -41,7 +57,14 @@ def register(sub) -> None:
     )
     p.set_defaults(handler=cmd_evaluate)
 
-    p = sub.add_parser("recommend", help="top-k firms for UMKM (all, or those given)")
+    p = sub.add_parser(
+        "recommend",
+        help="top-k firms for UMKM (all, or those given)",
+        description="With the registry's current model, write the top --k firms for every UMKM "
+        "of the file (or those of --umkm-id) to --out, with chances, reasons and names. The "
+        "file is read in chunks, so memory does not grow with the number of UMKM; "
+        "--engine dask scores on a Dask cluster.",
+    )
     add_profiles(p)
     add_locations(p)
     p.add_argument("--umkm-id", nargs="*", default=None, help="only these UMKM (default: all)")
@@ -63,17 +86,22 @@ def register(sub) -> None:
         "--scheduler", default=None, help="Dask scheduler address (default: a local cluster)"
     )
     add_feedback(p)
-    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
+    add_raw_csv(p)
     p.set_defaults(handler=cmd_recommend)
 
-    p = sub.add_parser("recommend-umkm", help="top-k UMKM for one firm")
+    p = sub.add_parser(
+        "recommend-umkm",
+        help="top-k UMKM for one firm",
+        description="With the registry's current model, write the top --k UMKM for one firm "
+        "(--firm-id) to --out, with chances, reasons and names.",
+    )
     add_profiles(p)
     add_locations(p)
     p.add_argument("--firm-id", required=True, help="the firm's ID in the firm file")
     p.add_argument("--k", type=int, default=10, help="UMKM to list (default 10)")
     p.add_argument("--out", required=True, help="output file: .csv, .parquet or .xlsx")
     add_feedback(p)
-    p.add_argument("--raw-csv", action="store_true", help=csvsafe.RAW_HELP)
+    add_raw_csv(p)
     p.set_defaults(handler=cmd_recommend_umkm)
 
 

@@ -11,6 +11,7 @@ import argparse
 import datetime as dt
 import getpass
 
+from matcher.cli.console import echo
 from matcher.data.errors import MatcherError
 
 
@@ -22,7 +23,7 @@ def _add_revision_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    from matcher.cli._common import locations_parent
+    from matcher.cli._common import add_lang, locations_parent
 
     common = locations_parent(registry=False, store=True)
     p = subparsers.add_parser("outcomes", help="outcomes in the store: history, correct, void")
@@ -35,7 +36,7 @@ def register(subparsers) -> None:
     )
     h.add_argument("umkm_id", help="the UMKM's ID")
     h.add_argument("firm_id", help="the firm's ID")
-    h.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
+    add_lang(h)
     h.set_defaults(handler=_history)
 
     c = sub.add_parser(
@@ -91,13 +92,13 @@ def _history(args) -> int:
             follow = followups_frame(session, args.umkm_id, args.firm_id)
     finally:
         store.dispose()
-    print(t("outcomes.history.title", lang, umkm=args.umkm_id, firm=args.firm_id))
+    echo(t("outcomes.history.title", lang, umkm=args.umkm_id, firm=args.firm_id))
     if not states and follow.empty:
-        print(t("outcomes.history.none", lang))
+        echo(t("outcomes.history.none", lang))
         return 0
     for s in states:
         o = s.outcome
-        print(
+        echo(
             t(
                 "outcomes.history.recorded",
                 lang,
@@ -111,7 +112,7 @@ def _history(args) -> int:
         for r in s.revisions:
             at = f"{r.revised_at:%Y-%m-%d %H:%M}"
             if r.action == "void":
-                print(
+                echo(
                     t(
                         "outcomes.history.voided",
                         lang,
@@ -121,7 +122,7 @@ def _history(args) -> int:
                     )
                 )
             else:
-                print(
+                echo(
                     t(
                         "outcomes.history.corrected",
                         lang,
@@ -132,15 +133,15 @@ def _history(args) -> int:
                     )
                 )
         if s.revisions:
-            print(
+            echo(
                 t("outcomes.history.current", lang, values=values_text(s.current, lang))
                 if s.current
                 else t("outcomes.history.current_void", lang)
             )
     if not follow.empty:
-        print(t("outcomes.history.followups", lang))
+        echo(t("outcomes.history.followups", lang))
         for f in follow.itertuples(index=False):
-            print(
+            echo(
                 t(
                     "outcomes.history.followup",
                     lang,
@@ -191,7 +192,7 @@ def _correct(args) -> int:
             o = outcome_state(session, args.outcome_id).outcome
     finally:
         store.dispose()
-    print(t("outcomes.done.corrected", None, id=args.outcome_id, umkm=o.umkm_id, firm=o.firm_id))
+    echo(t("outcomes.done.corrected", None, id=args.outcome_id, umkm=o.umkm_id, firm=o.firm_id))
     return 0
 
 
@@ -207,5 +208,5 @@ def _void(args) -> int:
             o = outcome_state(session, args.outcome_id).outcome
     finally:
         store.dispose()
-    print(t("outcomes.done.voided", None, id=args.outcome_id, umkm=o.umkm_id, firm=o.firm_id))
+    echo(t("outcomes.done.voided", None, id=args.outcome_id, umkm=o.umkm_id, firm=o.firm_id))
     return 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from matcher.cli._common import add_lang
+from matcher.cli.console import echo
 from matcher.data import reference as ref
 from matcher.i18n import t
 
@@ -39,9 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--stats", action="store_true", help="codes per level, beside the published counts"
     )
     k.add_argument("--limit", type=int, default=30, help="at most this many search results")
-    k.add_argument(
-        "--lang", choices=("id", "en"), default=None, help="language (default: Indonesian)"
-    )
+    add_lang(k)
     k.set_defaults(handler=kbli)
 
 
@@ -53,17 +53,17 @@ def kbli(args: argparse.Namespace) -> int:
             return 0
     query = " ".join(args.query).strip()
     if not query:
-        print(t("reference.cli.not_found", lang, version=version, query=""))
+        echo(t("reference.cli.not_found", lang, version=version, query=""))
         return 1
     if re.fullmatch(r"[A-Za-z]|\d{2,5}", query):
         return _show_code(query.upper(), version, lang)
     hits = ref.kbli_search(query, version, limit=args.limit)
     if not hits:
-        print(t("reference.cli.not_found", lang, version=version, query=query))
+        echo(t("reference.cli.not_found", lang, version=version, query=query))
         return 1
-    print(t("reference.cli.search_header", lang, n=len(hits), version=version, query=query))
+    echo(t("reference.cli.search_header", lang, n=len(hits), version=version, query=query))
     for e in hits:
-        print(f"  {e.code:<6} {e.title}  [{e.level_name}]")
+        echo(f"  {e.code:<6} {e.title}  [{e.level_name}]")
     return 0
 
 
@@ -71,9 +71,9 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
     other = next(v for v in ref.KBLI_VERSIONS if v != version)
     entry = ref.kbli_lookup(code, version)
     if entry is None:
-        print(t("reference.cli.not_found", lang, version=version, query=code))
+        echo(t("reference.cli.not_found", lang, version=version, query=code))
         if ref.kbli_exists(code, other):
-            print(
+            echo(
                 t(
                     "reference.cli.other_version",
                     lang,
@@ -84,7 +84,7 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
             )
             linked = ref.kbli_translate(code, other, version)
             if linked:
-                print(
+                echo(
                     t(
                         "reference.cli.translation",
                         lang,
@@ -95,7 +95,7 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
                 return 1
         legacy = ref.kbli_legacy(code) if version == ref.KBLI_DEFAULT_VERSION else None
         if legacy is not None:
-            print(
+            echo(
                 t(
                     "reference.cli.legacy",
                     lang,
@@ -107,7 +107,7 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
             return 1
         near = ref.kbli_suggest(code, version)
         if near:
-            print(
+            echo(
                 t(
                     "reference.cli.did_you_mean",
                     lang,
@@ -115,13 +115,13 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
                 )
             )
         return 1
-    print(f"{entry.code}  {entry.title}")
-    print(f"KBLI {version} · {entry.level_name}")
+    echo(f"{entry.code}  {entry.title}")
+    echo(f"KBLI {version} · {entry.level_name}")
     for c, title in entry.path:
-        print(f"  {c:<6} {title}")
+        echo(f"  {c:<6} {title}")
     linked = ref.kbli_translate(code, version, other) if entry.level == 5 else ()
     if linked:
-        print(
+        echo(
             t(
                 "reference.cli.translation",
                 lang,
@@ -133,7 +133,7 @@ def _show_code(code: str, version: int, lang: str | None) -> int:
 
 
 def _stats(version: int, lang: str | None) -> None:
-    print(
+    echo(
         t(
             "reference.cli.stats_title",
             lang,
@@ -150,4 +150,4 @@ def _stats(version: int, lang: str | None) -> None:
             check = t("reference.cli.stats_match", lang, published=want)
         else:
             check = t("reference.cli.stats_differs", lang, published=want)
-        print(t("reference.cli.stats_row", lang, level=level, count=count, check=check))
+        echo(t("reference.cli.stats_row", lang, level=level, count=count, check=check))

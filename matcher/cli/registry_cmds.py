@@ -13,7 +13,7 @@ import numbers
 
 from rich.table import Table
 
-from matcher.cli._common import locations_parent, make_console, open_store, registry_dir
+from matcher.cli._common import echo, locations_parent, open_store, out, registry_dir
 from training.registry import TRAIN_HINT, Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
@@ -108,9 +108,8 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     versions = registry.versions()
-    console = make_console()
     if not versions:
-        console.print(f"no model yet in {registry.root.absolute()}: {TRAIN_HINT}")
+        out.print(f"no model yet in {registry.root.absolute()}: {TRAIN_HINT}")
         return 0
     flat = [_flatten(v.get("metrics") or {}) for v in versions]
     keys = args.metric or _default_metric_keys(flat)
@@ -131,9 +130,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             *cells,
             notes,
         )
-    console.print(table)
+    out.print(table)
     if registry.current_version() is None:
-        console.print("no version is current yet: `matcher models promote VERSION`")
+        out.print("no version is current yet: `matcher models promote VERSION`")
     return 0
 
 
@@ -141,10 +140,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     version = registry.resolve(args.version)
     manifest = registry.manifest(version)
-    console = make_console()
     marker = " (current)" if version == registry.current_version() else ""
-    console.print(f"[bold]{version}[/bold]{marker}  {registry.root / 'versions' / version}")
-    console.print_json(json.dumps(manifest))
+    out.print(f"[bold]{version}[/bold]{marker}  {registry.root / 'versions' / version}")
+    out.print_json(json.dumps(manifest))
     return 0
 
 
@@ -154,7 +152,7 @@ def cmd_promote(args: argparse.Namespace) -> int:
     was = f"(was {previous})" if previous else "(first promotion)"
     if previous == args.version:
         was = "(already current: nothing changed)"
-    make_console().print(f"current model: {args.version} {was}")
+    out.print(f"current model: {args.version} {was}")
     return 0
 
 
@@ -162,7 +160,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     before = registry.current_version()
     target = registry.rollback(reason=args.reason)
-    make_console().print(f"rolled back: current model is {target} (was {before})")
+    out.print(f"rolled back: current model is {target} (was {before})")
     return 0
 
 
@@ -207,7 +205,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         provenance=provenance,
         progress=say,
     )
-    print(outcome.message)
+    echo(outcome.message)
     if outcome.report:
         say(f"report written to {outcome.report}")
     return 0

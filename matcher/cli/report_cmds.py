@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from matcher.cli._common import locations_parent
+    from matcher.cli._common import add_lang, locations_parent
 
     p = subparsers.add_parser(
         "report", help="reports: programme (outcomes per event, region, firm, scheme)"
@@ -32,14 +32,14 @@ def register(subparsers) -> None:
     prog.add_argument("--umkm", help="UMKM profiles (with --outcomes)")
     prog.add_argument("--firms", help="firm profiles (with --outcomes)")
     prog.add_argument("--followups", help="follow-ups file (with --outcomes; optional)")
-    prog.add_argument("--lang", choices=["id", "en"], help="language (default $MATCHER_LANG or id)")
+    add_lang(prog)
     prog.set_defaults(handler=_programme)
 
 
 def _programme(args) -> int:
     from api.store import Region
     from api.store.accounts import canonical_region
-    from matcher.cli._common import say
+    from matcher.cli._common import echo, say
     from matcher.data.errors import MatcherError
     from matcher.programme import programme_report, write_programme_report
 
@@ -78,5 +78,5 @@ def _programme(args) -> int:
         f"{tot['contracted']:,} contracted, {tot['needs_follow_up']:,} need follow-up"
     )
     for f in files:
-        print(f)
+        echo(str(f))
     return 0

@@ -11,9 +11,11 @@ from rich.table import Table
 
 from matcher.cli._common import (
     add_all_errors,
+    echo,
+    err,
     locations_parent,
-    make_console,
     open_store,
+    out,
     print_warnings,
     settings,
 )
@@ -92,7 +94,7 @@ def _init(args) -> int:
 
     store = open_store(args, create=True)
     store.dispose()
-    print(t("cli.store.ready", url=display_url(store.url)))
+    echo(t("cli.store.ready", url=display_url(store.url)))
     return 0
 
 
@@ -108,7 +110,7 @@ def _serve(args) -> int:
         args
     ).dispose()  # a missing or unreachable store: one line here, not a traceback later
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(t("web.serve.open", url=f"http://{host}:{args.port}/"), flush=True)
+    echo(t("web.serve.open", url=f"http://{host}:{args.port}/"))
     if args.workers == 1:
         uvicorn.run(
             create_app(settings(args)), host=args.host, port=args.port, log_level=args.log_level
@@ -147,12 +149,11 @@ def _import(args) -> int:
     from api.store.db import store_exists
     from api.store.importer import import_file
 
-    console = make_console(stderr=True)
     url = settings(args).resolved_database_url()
     new = not store_exists(url)
     store = open_store(args, create=True)
     try:
-        with console.status(f"validating and importing {args.file} ..."):
+        with err.status(f"validating and importing {args.file} ..."):
             result = import_file(store, args.kind, args.file)
     except BaseException:
         store.dispose()
@@ -162,13 +163,13 @@ def _import(args) -> int:
     store.dispose()
     print_warnings(result.warnings, most=10)
     for line in result.conflicts[:20]:
-        console.print(f"[yellow]not imported:[/] {line}", highlight=False)
+        err.print(f"[yellow]not imported:[/] {line}", highlight=False)
     if len(result.conflicts) > 20:
-        console.print(f"[yellow]… and {len(result.conflicts) - 20} more rows not imported[/]")
+        err.print(f"[yellow]… and {len(result.conflicts) - 20} more rows not imported[/]")
     verb = "upserted" if args.kind in ("umkm", "firms") else "appended"
     stored = f", {result.already_stored} already stored" if result.already_stored else ""
     clashes = f", {len(result.conflicts)} not imported (conflicting)" if result.conflicts else ""
-    print(
+    echo(
         f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}"
     )
     return 0
@@ -196,9 +197,9 @@ def _accounts_add(args) -> int:
             scope = f"{account.province}/{account.regency}" if account.regency else account.province
     finally:
         store.dispose()
-    print(f"account {args.name!r} ({args.role}{', ' + scope if scope else ''}) created.")
-    print("API key (shown only now; send it as the X-API-Key header):")
-    print(key)
+    echo(f"account {args.name!r} ({args.role}{', ' + scope if scope else ''}) created.")
+    echo("API key (shown only now; send it as the X-API-Key header):")
+    echo(key)
     return 0
 
 
@@ -222,7 +223,7 @@ def _accounts_list(args) -> int:
             f"{a.created_at:%Y-%m-%d %H:%M}",
             f"{a.revoked_at:%Y-%m-%d %H:%M}" if a.revoked_at else "",
         )
-    make_console().print(table)
+    out.print(table)
     return 0
 
 
@@ -235,5 +236,5 @@ def _accounts_revoke(args) -> int:
             revoke_account(session, args.name)
     finally:
         store.dispose()
-    print(f"account {args.name!r} revoked; its key no longer works")
+    echo(f"account {args.name!r} revoked; its key no longer works")
     return 0
