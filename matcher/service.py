@@ -5,18 +5,11 @@ A :class:`MatchService` binds a fitted model to a set of profiles (canonical fra
 and the per-entity encodings, so every request only scores pairs. It does no I/O: callers
 load files or rows from the store and hand frames in.
 
-The model it wraps follows the protocol of :class:`matcher.ranking.MatchModel`:
-
-- ``encode_umkm(umkm) -> EncodedSide`` / ``encode_firms(firms) -> EncodedSide``:
-  per-entity features, computed once per profile set;
-- ``score_block(U, F, u_idx, f_idx=None) -> ndarray (len(u_idx), n_firms or len(f_idx))``:
-  dense scores for a block of UMKM against firms (vectorised; no loop per pair);
-- ``score_pairs(U, F, u_idx, f_idx) -> ndarray``: scores of aligned pairs;
-- ``top_firms(U, F, u_idx, k, return_features=False) -> (firm positions, scores[, X])``,
-  each ``(len(u_idx), k)``, best first: uses the candidate shortlist when the firm set is
-  large; with ``return_features`` also the chosen pairs' feature rows;
-- ``explain_features(X, U, F, u_idx, f_idx) -> list[str]``: reasons from those rows;
-- ``explain_pairs(U, F, u_idx, f_idx) -> list[str]``: Bahasa Indonesia reasons per pair.
+The model it wraps implements :class:`matcher.protocols.MatchingModel` (encode each side
+once, score blocks and aligned pairs, top-k firms, reasons) and optionally
+:class:`matcher.protocols.ChanceModel` (chances, contract values);
+:class:`matcher.ranking.MatchModel` is the real one. ``tests/model_contract.py`` checks the
+real model and every test stand-in against the same contract.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ import uuid
 import pandas as pd
 import pytest
 
+from tests.fakes import FakeModel
+
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 _POSTGRES_SKIP = (
     f"PostgreSQL tests SKIPPED: set {POSTGRES_ENV} "
@@ -153,59 +155,7 @@ def tiny_world() -> tuple[pd.DataFrame, pd.DataFrame]:
     return umkm, firms
 
 
-# -- a stand-in model with obvious scores, for API plumbing tests ----------------------------
-class FakeModel:
-    """Implements the model protocol of :mod:`matcher.service` with a rule anyone can check:
-    score = 1 if the UMKM's KBLI meets the firm's (needed) KBLI, + 0.5 if same province,
-    + ``boost`` for firms in ``boosted`` (lets a "new model version" change the ranking)."""
-
-    def __init__(self, boosted: tuple[str, ...] = (), boost: float = 5.0):
-        self.boosted, self.boost = boosted, boost
-
-    def encode_umkm(self, umkm):
-        return umkm.reset_index(drop=True)
-
-    def encode_firms(self, firms):
-        return firms.reset_index(drop=True)
-
-    def score_block(self, U, F, u_idx, f_idx=None):
-        import numpy as np
-
-        f_idx = np.arange(len(F)) if f_idx is None else np.asarray(f_idx)
-        u, f = U.iloc[np.asarray(u_idx)], F.iloc[f_idx]
-        u_kbli = [set(k) for k in u["kbli"]]
-        f_kbli = [set(a) | set(b) for a, b in zip(f["kbli"], f["needed_kbli"])]
-        kbli = np.array([[bool(a & b) for b in f_kbli] for a in u_kbli], dtype=float)
-        same = np.equal.outer(u["province"].to_numpy(), f["province"].to_numpy())
-        boost = np.isin(f["firm_id"].to_numpy(), self.boosted) * self.boost
-        return (kbli + 0.5 * same + boost[None, :]).reshape(len(u), len(f))
-
-    def score_pairs(self, U, F, u_idx, f_idx):
-        import numpy as np
-
-        return np.array([self.score_block(U, F, [u], [f])[0, 0] for u, f in zip(u_idx, f_idx)])
-
-    def top_firms(self, U, F, u_idx, k, return_features=False):
-        from matcher.topk import top_k_rows
-
-        cols, vals = top_k_rows(self.score_block(U, F, u_idx), k)
-        return (cols, vals, None) if return_features else (cols, vals)
-
-    def explain_features(self, X, U, F, u_idx, f_idx):
-        return self.explain_pairs(U, F, u_idx, f_idx)
-
-    def explain_pairs(self, U, F, u_idx, f_idx):
-        out = []
-        for u, f in zip(u_idx, f_idx):
-            reasons = []
-            if set(U["kbli"].iloc[u]) & (set(F["kbli"].iloc[f]) | set(F["needed_kbli"].iloc[f])):
-                reasons.append("KBLI cocok")
-            if U["province"].iloc[u] == F["province"].iloc[f]:
-                reasons.append("provinsi sama")
-            out.append("; ".join(reasons) or "tidak ada kecocokan")
-        return out
-
-
+# -- a stand-in registry serving the shared fake model (tests/fakes.py) -------------------
 class FakeModelSource:
     """A registry stand-in: versions map to FakeModels; ``promote`` moves the pointer."""
 

@@ -1,5 +1,5 @@
 """The HTTP API on SQLite and PostgreSQL, with a stand-in model whose scores are obvious
-(see ``FakeModel`` in conftest: KBLI match 1 + same province 0.5)."""
+(see ``FakeModel`` in tests/fakes.py: KBLI match 1 + same province 0.5)."""
 
 from __future__ import annotations
 

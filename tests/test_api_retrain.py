@@ -35,11 +35,10 @@ PARAMS = dict(max_iter=60, learning_rate=0.1, n_negatives=5, n_folds=2)
 CHAMPION_EVENTS = ("EVT-2022-1", "EVT-2023-1", "EVT-2023-2")  # 3 of 6 events
 
 
-class _SmallMatchModel(MatchModel):
-    """MatchModel with the small PARAMS as defaults (module level, so it pickles)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**{**PARAMS, **kwargs})
+def _small_match_model(**params) -> MatchModel:
+    """A MatchModel with the small PARAMS as defaults: a real MatchModel, so what is
+    registered pickles and clones like the one `matcher train` makes."""
+    return MatchModel(**{**PARAMS, **params})
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +80,7 @@ def api(served_world, tmp_path, monkeypatch):
 
     settings, keys, _, _ = served_world
     shutil.copytree(settings.registry, tmp_path / "models")
-    monkeypatch.setattr(training.train, "MatchModel", _SmallMatchModel)
+    monkeypatch.setattr(training.train, "MatchModel", _small_match_model)
     app = create_app(settings.model_copy(update={"registry": tmp_path / "models"}))
     with TestClient(app) as client:
         yield SimpleNamespace(

@@ -1,32 +1,16 @@
-"""`matcher plan-event` end to end on a small demo world, with a stub model in the registry's
-place (training is tested elsewhere; here the command's wiring and outputs are the point)."""
+"""`matcher plan-event` end to end on a small demo world, with a stand-in model (pseudo-random
+scores, tests/fakes.py) in the registry's place (training is tested elsewhere; here the
+command's wiring and outputs are the point)."""
 
 from __future__ import annotations
 
-import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
 
 from matcher.cli import main
 from matcher.service import MatchService
-
-
-class StubModel:
-    """Fixed pseudo-random scores by position; enough to drive the planner."""
-
-    def encode_umkm(self, umkm):
-        return len(umkm)
-
-    def encode_firms(self, firms):
-        return len(firms)
-
-    def score_block(self, U, F, u_idx, f_idx=None):
-        full = np.random.default_rng(0).random((U, F))
-        return full[np.asarray(u_idx)][:, np.arange(F) if f_idx is None else np.asarray(f_idx)]
-
-    def explain_pairs(self, U, F, u_idx, f_idx):
-        return ["alasan uji"] * len(u_idx)
+from tests.fakes import MatrixModel
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +30,7 @@ def stub_registry(monkeypatch):
         "from_registry",
         classmethod(
             lambda cls, registry=None, umkm=None, firms=None, version=None: cls(
-                StubModel(), umkm, firms
+                MatrixModel(), umkm, firms
             )
         ),
     )

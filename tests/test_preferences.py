@@ -10,26 +10,7 @@ from matcher.data.errors import DataValidationError
 from matcher.data.event_files import parse_preferences
 from matcher.preferences import preference_matrices, unmet_wishes, wish_tally
 from matcher.service import MatchService
-
-
-class MatrixModel:
-    """Scores from a fixed matrix (rows UMKM, columns firms)."""
-
-    def __init__(self, scores):
-        self.scores = np.asarray(scores, float)
-
-    def encode_umkm(self, umkm):
-        return None
-
-    def encode_firms(self, firms):
-        return None
-
-    def score_block(self, U, F, u_idx, f_idx=None):
-        block = self.scores[np.asarray(u_idx)]
-        return block if f_idx is None else block[:, np.asarray(f_idx)]
-
-    def explain_pairs(self, U, F, u_idx, f_idx):
-        return [""] * len(u_idx)
+from tests.fakes import MatrixModel
 
 
 def _room(scores, firm_capacity=1):
@@ -37,7 +18,9 @@ def _room(scores, firm_capacity=1):
     n_u, n_f = scores.shape
     u_ids, f_ids = [f"U{i}" for i in range(n_u)], [f"F{j}" for j in range(n_f)]
     service = MatchService(
-        MatrixModel(scores), pd.DataFrame({"umkm_id": u_ids}), pd.DataFrame({"firm_id": f_ids})
+        MatrixModel.from_array(scores, u_ids, f_ids),
+        pd.DataFrame({"umkm_id": u_ids}),
+        pd.DataFrame({"firm_id": f_ids}),
     )
     event = pd.DataFrame(
         {

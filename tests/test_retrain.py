@@ -265,11 +265,10 @@ def test_decision_message_names_the_kept_champion_and_failed_checks():
 
 
 # ---------------------------------------------------------------------- CLI
-class _SmallMatchModel(MatchModel):
-    """MatchModel with the test's small PARAMS as defaults (module level, so it pickles)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**{**PARAMS, **kwargs})
+def _small_match_model(**params) -> MatchModel:
+    """A MatchModel with the small PARAMS as defaults: a real MatchModel, so what is
+    registered pickles and clones like the one `matcher train` makes."""
+    return MatchModel(**{**PARAMS, **params})
 
 
 @pytest.fixture
@@ -277,7 +276,7 @@ def small_model(monkeypatch):
     """`matcher retrain` has no model-size options: make its MatchModel the small one."""
     import training.train
 
-    monkeypatch.setattr(training.train, "MatchModel", _SmallMatchModel)
+    monkeypatch.setattr(training.train, "MatchModel", _small_match_model)
 
 
 def _write_world_files(world, folder, outcomes=None):
