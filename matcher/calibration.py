@@ -34,11 +34,14 @@ firm's budget per partner; ``expected_value_idr = p_contract x predicted value``
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 # (name, grade threshold): reaching at least the stage = grade >= threshold
@@ -60,10 +63,13 @@ class StageCalibrator(BaseEstimator):
         Ridge penalty per parameter, relative to the mean log-likelihood of one row.
     """
 
+    _parameter_constraints: dict = {"alpha": [Interval(Real, 0, None, closed="left")]}
+
     def __init__(self, alpha: float = 1e-4):
         self.alpha = alpha
 
     def fit(self, scores, grades, sample_weight=None):
+        self._validate_params()
         s = np.asarray(scores, dtype=float).ravel()
         g = np.asarray(grades, dtype=float).ravel()
         if len(s) != len(g):
@@ -183,11 +189,17 @@ class ContractValueModel(BaseEstimator):
     ``default_share`` is used. The prediction never exceeds the firm's budget per partner.
     """
 
+    _parameter_constraints: dict = {
+        "shrinkage": [Interval(Real, 0, None, closed="left")],
+        "default_share": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def __init__(self, shrinkage: float = 5.0, default_share: float = 0.5):
         self.shrinkage = shrinkage
         self.default_share = default_share
 
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame):
+        self._validate_params()
         v = pd.to_numeric(outcomes.get("contract_value_idr"), errors="coerce")
         rows = outcomes[(v > 0).to_numpy() if v is not None else np.zeros(len(outcomes), bool)]
         u_pos = pd.Index(umkm["umkm_id"]).get_indexer(rows["umkm_id"])

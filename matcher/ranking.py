@@ -25,12 +25,14 @@ held-out outcomes and stored on the model (``calibrator_``; see
 from __future__ import annotations
 
 import copy
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import Ridge
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.calibration import STAGES, ContractValueModel, StageCalibrator
@@ -107,8 +109,33 @@ class MatchModel(BaseEstimator):
         Below this many firms every firm is scored by the trees.
     block_size : int
         UMKM per block when scoring (bounds memory).
-    random_state : int
+    random_state : int or None
+
+    Parameters are checked against ``_parameter_constraints`` when :meth:`fit` starts,
+    before any data is read or random number drawn (scikit-learn's
+    ``InvalidParameterError``, a ``ValueError``); ``fit`` only reads them, so
+    :func:`sklearn.base.clone` of a fitted model gives an unfitted one with the same
+    parameters. Methods that need a fitted model raise
+    :class:`~sklearn.exceptions.NotFittedError` on an unfitted one.
     """
+
+    _parameter_constraints: dict = {
+        "n_negatives": [Interval(Integral, 0, None, closed="left")],
+        "negative_weight": [Interval(Real, 0, None, closed="left")],
+        "negative_strategy": [StrOptions({"uniform", "mixed"})],
+        "n_folds": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left"), None],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
+        "l2_regularization": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "monotone": ["boolean"],
+        "shortlist_size": [Interval(Integral, 1, None, closed="left")],
+        "shortlist_min_firms": [Interval(Integral, 0, None, closed="left")],
+        "block_size": [Interval(Integral, 1, None, closed="left")],
+        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+    }
 
     def __init__(
         self,
@@ -147,6 +174,7 @@ class MatchModel(BaseEstimator):
     # ------------------------------------------------------------------ training
     def training_pairs(self, umkm, firms, outcomes, U: EncodedSide, F: EncodedSide):
         """Tried pairs plus sampled untried ones: (u_idx, f_idx, grade, weight)."""
+        self._validate_params()  # public: checked here too, before the first draw
         rng = np.random.default_rng(self.random_state)
         u_pos = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
         f_pos = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
@@ -159,10 +187,6 @@ class MatchModel(BaseEstimator):
         k = self.n_negatives
         uni = rng.integers(0, n_f, size=(len(users), k))
         neg_u, neg_f = [np.repeat(users, k)], [uni.ravel()]
-        if self.negative_strategy not in ("uniform", "mixed"):
-            raise ValueError(
-                f"negative_strategy must be 'uniform' or 'mixed', got {self.negative_strategy!r}"
-            )
         for keys, pools in (
             _strata(umkm, firms, U, F, users) if self.negative_strategy == "mixed" else ()
         ):
@@ -190,6 +214,7 @@ class MatchModel(BaseEstimator):
 
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame, progress=None):
         """Fit features and ranker on profiles and outcomes (canonical frames)."""
+        self._validate_params()  # before any work or random draw
         say = progress or (lambda msg: None)
         umkm = umkm.reset_index(drop=True)
         firms = firms.reset_index(drop=True)
@@ -265,6 +290,7 @@ class MatchModel(BaseEstimator):
     def chances(self, scores) -> np.ndarray:
         """(n, 3) chances [p_meeting, p_mou, p_contract] for scores; NaN when the model
         carries no calibrator (an artifact trained before chances existed)."""
+        check_is_fitted(self, "ranker_")
         s = np.asarray(scores, dtype=float).ravel()
         if not self.is_calibrated:
             return np.full((len(s), len(STAGES)), np.nan, dtype=np.float32)
@@ -276,6 +302,7 @@ class MatchModel(BaseEstimator):
         """Predicted contract value (IDR) of pairs (``umkm`` row ``u_idx[i]``, ``firms`` row
         ``f_idx[i]``; aligned rows when None), capped by the firm's budget per partner;
         NaN when nothing is known."""
+        check_is_fitted(self, "ranker_")
         vm = getattr(self, "value_model_", None)
         if vm is None:
             return np.full(len(firms) if f_idx is None else len(f_idx), np.nan)
@@ -326,6 +353,8 @@ class MatchModel(BaseEstimator):
         return out
 
     def score_pairs(self, U, F, u_idx, f_idx) -> np.ndarray:
+        """Exact tree scores of the aligned pairs (``u_idx[i]``, ``f_idx[i]``)."""
+        check_is_fitted(self, "ranker_")
         return self._predict(self.features_.pairs(U, F, u_idx, f_idx))
 
     def top_firms(self, U, F, u_idx, k: int, return_features: bool = False):
@@ -376,6 +405,7 @@ class MatchModel(BaseEstimator):
         (typical untried pair) values, the derived prior recomputed from the changed
         features. (n_pairs, n_groups), groups as in FEATURE_GROUPS; the prior's own column
         stays 0 (its effect is attributed to the groups it is built from)."""
+        check_is_fitted(self, "ranker_")
         groups = [
             (g, names)
             for g, (group, names) in enumerate(FEATURE_GROUPS.items())
@@ -409,6 +439,7 @@ class MatchModel(BaseEstimator):
 
     def explain_pairs(self, U, F, u_idx, f_idx) -> list[str]:
         """Short Bahasa Indonesia reasons for aligned pairs, from features and contributions."""
+        check_is_fitted(self, "ranker_")
         u_idx = np.asarray(u_idx, dtype=np.int64)
         f_idx = np.asarray(f_idx, dtype=np.int64)
         if len(u_idx) == 0:
@@ -417,6 +448,7 @@ class MatchModel(BaseEstimator):
 
     def explain_features(self, X, U, F, u_idx, f_idx) -> list[str]:
         """Reasons for aligned pairs whose feature rows ``X`` are already built."""
+        check_is_fitted(self, "ranker_")
         if len(X) == 0:
             return []
         return explain_rows(X, self.contributions(X), U, F, np.asarray(u_idx), np.asarray(f_idx))
