@@ -4,8 +4,8 @@ Nothing heavy happens at import. At startup (lifespan) the store is opened (sche
 migrated to head) and the match service is built once from the registry's current model
 and the stored profiles; afterwards :class:`api.engine.ServiceHolder` swaps in a new
 service in the background when a model is promoted or profiles change. Retrains requested
-through ``POST /models/retrain`` run in a background thread (:class:`training.retrain.RetrainJobs`,
-one at a time); a retrain still running at shutdown is abandoned, leaving at most a
+through ``POST /models/retrain`` run in a background thread (:class:`api.retrain.RetrainJobs`,
+one at a time; the training stack is imported when the first job runs); a retrain still running at shutdown is abandoned, leaving at most a
 registered, unpromoted version behind.
 OpenAPI docs: ``/docs``; the facilitator web app: ``/`` (:mod:`api.web`).
 """
@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from api import errors, middleware, web
 from api.cache import KeyCache, RankCache
 from api.engine import ModelSource, RegistryModelSource, ServiceHolder
+from api.retrain import RetrainJobs
 from api.routers import (
     advice,
     events,
@@ -101,8 +102,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from training.retrain import RetrainJobs  # the training stack loads at startup, not import
-
         # one worker thread per request let in (api.middleware.InFlightLimit), and two
         # pooled connections per such request (Settings.db_pool_size): with anyio's 40
         # threads, no bound and a pool of 15, 50 clients left every thread waiting 30 s

@@ -44,8 +44,8 @@ def _small_match_model(**params) -> MatchModel:
 @pytest.fixture(scope="module")
 def served_world(tmp_path_factory):
     """A SQLite store with a demo world and two accounts, and a registry with a poor champion."""
+    from api.retrain import read_store
     from matcher.demo import generate_world, write_world
-    from training.retrain import read_store
     from training.train import train_and_register
 
     root = tmp_path_factory.mktemp("retrain-api")

@@ -16,18 +16,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from api.retrain import RetrainBusyError, RetrainJobs, load_from_store
 from matcher.demo import write_world
 from matcher.ranking import MatchModel
 from tests.worlds import demo_frames
 from training.registry import Registry
 from training.retrain import (
     PromotionError,
-    RetrainBusyError,
     RetrainData,
-    RetrainJobs,
     decision_message,
     file_provenance,
-    load_from_store,
     retrain,
 )
 from training.retrain_report import engine_share, known_to_champion
@@ -437,8 +435,6 @@ def test_background_job_reports_failure_and_refuses_a_second_run(tmp_path):
 def test_background_job_done_records_the_decision_and_calls_back(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    import training.retrain
-
     seen = {}
 
     def fake_retrain(umkm, firms, outcomes, registry, **kwargs):
@@ -451,11 +447,10 @@ def test_background_job_done_records_the_decision_and_calls_back(tmp_path, monke
             report=tmp_path / "retrain.md",
         )
 
-    monkeypatch.setattr(training.retrain, "retrain", fake_retrain)
     data = RetrainData(
         pd.DataFrame(), pd.DataFrame(), pd.DataFrame({"x": [1, 2]}), None, source="test"
     )
-    jobs = RetrainJobs()
+    jobs = RetrainJobs(retrain=fake_retrain)
     job = jobs.start(
         lambda: data,
         Registry(tmp_path / "models"),

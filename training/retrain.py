@@ -1,4 +1,4 @@
-"""Retraining on new outcomes: champion vs challenger, safe promotion, report, background jobs.
+"""Retraining on new outcomes: champion vs challenger, safe promotion, report.
 
 :func:`retrain` is the loop's one entry point (``matcher retrain``, the API's retrain job):
 
@@ -14,17 +14,15 @@
    of the registry's ``CURRENT`` file: if it fails half-way the champion stays current and
    loadable, and the failure is reported as :class:`PromotionError` (exit status 2).
 
-Profiles and outcomes come from files or from the store (:func:`load_from_store`), which is
-how outcomes recorded through the API or ``matcher import outcomes`` reach the next model.
+Profiles and outcomes are handed in as canonical frames (a :class:`RetrainData`): from files
+(with :func:`file_provenance`) or from the facilitator store, read by the API layer
+(:func:`api.retrain.read_store`), which is how outcomes recorded through the API or
+``matcher import outcomes`` reach the next model. Training never opens the store itself;
+the background job runner the API uses is :class:`api.retrain.RetrainJobs`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import threading
-import traceback
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,10 +42,6 @@ ENGINE_SOURCES = frozenset({"engine", "matcher", "recommended", "model"})
 
 class PromotionError(MatcherError):
     """The gate said promote, but making the new version current failed (champion kept)."""
-
-
-class RetrainBusyError(MatcherError):
-    """A retrain is already running; two at once would only compete for the same cores."""
 
 
 @dataclass
@@ -80,7 +74,7 @@ def retrain(
 ) -> RetrainOutcome:
     """Train a challenger on all outcomes, gate it against the champion, promote if it wins.
 
-    ``provenance`` (optional, see :func:`file_provenance` / :func:`load_from_store`) says per
+    ``provenance`` (optional, see :func:`file_provenance` / :func:`api.retrain.read_store`) says per
     pair whether the engine recommended it; the report uses it for the engine's share of
     the new outcomes. ``params`` go to :class:`matcher.ranking.MatchModel`.
     """
@@ -220,55 +214,6 @@ class RetrainData:
     source: str  # where the data came from, for messages
 
 
-def load_from_store(database_url: str | None = None, home: str | Path | None = None) -> RetrainData:
-    """Profiles and outcomes as canonical frames from the facilitator store.
-
-    ``database_url``/``home`` override ``MATCHER_DATABASE_URL``/``MATCHER_HOME`` as in every
-    store command.
-    """
-    from api.settings import Settings
-    from api.store import open_store
-
-    given = {"database_url": database_url, "home": home}
-    store = open_store(Settings(**{k: v for k, v in given.items() if v is not None}))
-    try:
-        return read_store(store)
-    finally:
-        store.dispose()
-
-
-def read_store(store) -> RetrainData:
-    """Everything a retrain needs from an open :class:`api.store.Store` (the API passes its own).
-
-    Outcomes are the store's canonical training frame (each outcome's corrected value,
-    voided ones left out, then the latest date per pair), so outcomes recorded through the
-    API or imported, and their corrections, are all seen here.
-    """
-    from api.store import FIRMS, UMKM, load_frame
-    from api.store.outcomes import outcomes_frame
-
-    with store.session() as session:
-        umkm = load_frame(session, UMKM)
-        firms = load_frame(session, FIRMS)
-        outcomes = outcomes_frame(session)
-        provenance = _store_provenance(session)
-    where = _safe_url(store.url)
-    if outcomes.empty:
-        raise MatcherError(
-            f"the store ({where}) has no outcomes yet: record them through "
-            "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes"
-        )
-    return RetrainData(umkm, firms, outcomes, provenance, source=f"store {where}")
-
-
-def _store_provenance(session) -> pd.DataFrame:
-    """The engine-recommended marker of the row that wins per pair in ``outcomes_frame``
-    (the same current, corrected values)."""
-    from api.store.outcomes import outcomes_provenance
-
-    return outcomes_provenance(session)
-
-
 def file_provenance(path: str | Path) -> pd.DataFrame | None:
     """The engine marker from an outcomes file's optional extra columns, or None.
 
@@ -300,137 +245,3 @@ def file_provenance(path: str | Path) -> pd.DataFrame | None:
     )
     frame = latest_per_pair(frame)  # the rule training's outcomes follow (one owner)
     return frame.drop(columns="date").reset_index(drop=True)
-
-
-def _safe_url(url: str) -> str:
-    """A database URL without its password, for messages."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
-# ----------------------------------------------------------------------- background jobs
-@dataclass
-class RetrainJob:
-    """One background retrain, as the API reports it (``GET /models/retrain/{job_id}``)."""
-
-    job_id: str
-    status: str = "queued"  # queued | running | done | failed
-    created_at: str = ""
-    started_at: str | None = None
-    finished_at: str | None = None
-    progress: list[str] = field(default_factory=list)  # the last progress lines
-    message: str | None = None  # the decision line when done, the error when failed
-    version: str | None = None
-    promoted: bool | None = None
-    report: str | None = None
-
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
-
-
-class RetrainJobs:
-    """Runs retrains in a background thread, one at a time, and remembers their status.
-
-    The API keeps one instance (e.g. on ``app.state``); ``load`` is called inside the job so
-    the data is read when the job runs, not when it is queued. A second ``start`` while one
-    job runs raises :class:`RetrainBusyError` (answer 409 with the running job's id).
-    """
-
-    MAX_PROGRESS_LINES = 50
-
-    def __init__(self):
-        self._jobs: dict[str, RetrainJob] = {}
-        self._threads: dict[str, threading.Thread] = {}
-        self._lock = threading.Lock()
-        self._running: str | None = None
-
-    def start(
-        self,
-        load: Callable[[], RetrainData],
-        registry: Registry,
-        *,
-        on_done: Callable[[RetrainJob, RetrainOutcome | None], None] | None = None,
-        **retrain_kwargs,
-    ) -> RetrainJob:
-        with self._lock:
-            if self._running is not None:
-                raise RetrainBusyError(f"retrain job {self._running} is still running")
-            job = RetrainJob(job_id=uuid.uuid4().hex[:12], created_at=_now())
-            self._jobs[job.job_id] = job
-            self._running = job.job_id
-        thread = threading.Thread(
-            target=self._run,
-            name=f"retrain-{job.job_id}",
-            daemon=True,
-            args=(job, load, registry, on_done, retrain_kwargs),
-        )
-        self._threads[job.job_id] = thread
-        thread.start()
-        return job
-
-    def get(self, job_id: str) -> RetrainJob | None:
-        return self._jobs.get(job_id)
-
-    def list(self) -> list[RetrainJob]:
-        return sorted(self._jobs.values(), key=lambda j: j.created_at)
-
-    @property
-    def running(self) -> str | None:
-        return self._running
-
-    def _run(self, job: RetrainJob, load, registry, on_done, kwargs) -> None:
-        job.status, job.started_at = "running", _now()
-
-        def say(msg: str) -> None:
-            job.progress.append(msg)
-            del job.progress[: -self.MAX_PROGRESS_LINES]
-
-        outcome, status = None, "failed"
-        try:
-            data = load()
-            say(f"{len(data.outcomes):,} outcomes from {data.source}")
-            outcome = retrain(
-                data.umkm,
-                data.firms,
-                data.outcomes,
-                registry,
-                provenance=data.provenance,
-                progress=say,
-                **kwargs,
-            )
-            job.message, job.version, job.promoted = (
-                outcome.message,
-                outcome.version,
-                outcome.promoted,
-            )
-            job.report = str(outcome.report) if outcome.report else None
-            status = "done"
-        except Exception as exc:  # noqa: BLE001 - a job must record its failure, not vanish
-            job.message = (
-                str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
-            )
-            say("".join(traceback.format_exception_only(type(exc), exc)).strip())
-        finally:
-            # the callback (e.g. the API switching to the promoted model) runs before the
-            # job says done, so a poller that sees "done" is served by the new model
-            if on_done is not None:
-                try:
-                    on_done(job, outcome)
-                except Exception as exc:  # noqa: BLE001
-                    status = "failed"
-                    job.message = f"finished, but switching to the new model failed: {exc}"
-            # finished_at first: a poller that sees done/failed also sees when it ended
-            job.finished_at = _now()
-            job.status = status
-            with self._lock:
-                self._running = None
-
-    def wait(self, job_id: str, timeout: float | None = None) -> RetrainJob:
-        """Block until the job has finished (for tests and scripts)."""
-        self._threads[job_id].join(timeout)
-        return self._jobs[job_id]
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

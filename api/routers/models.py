@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Request, status
 from api import schemas
 from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
 from api.errors import scrub_paths
+from api.retrain import RetrainBusyError, read_store
 from api.store.model_state import mirror_current_version
-from training.registry import Registry
+from training.registry import Registry  # light: the registry's writers, not the training stack
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +58,12 @@ def _served_registry(holder) -> Registry:
 def start_retrain(
     admin: AdminDep, holder: HolderDep, store: StoreDep, settings: SettingsDep, request: Request
 ):
-    """Champion vs challenger on everything in the store (:func:`training.retrain.retrain`).
+    """Champion vs challenger on everything in the store (:func:`training.retrain.retrain`,
+    run by :class:`api.retrain.RetrainJobs`, which imports training when the job runs).
 
     The data is read when the job starts, the report goes to ``<home>/reports/retrain-<UTC time>``,
     and a promotion switches the served model without a restart.
     """
-    from training.retrain import RetrainBusyError, read_store  # heavy: loaded on first use
-
     jobs = request.app.state.retrain_jobs
 
     def on_done(job, outcome) -> None:  # (RetrainJob, RetrainOutcome | None), in the job's thread

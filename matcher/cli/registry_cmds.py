@@ -165,9 +165,10 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from api.retrain import read_store
     from matcher.cli._common import load_profiles, say
     from matcher.data.errors import MatcherError
-    from training.retrain import file_provenance, read_store, retrain
+    from training.retrain import file_provenance, retrain
 
     given = [name for name in ("umkm", "firms", "outcomes") if getattr(args, name)]
     if given and len(given) < 3:
