@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import dataclass
 
 import pandas as pd
 import pytest
@@ -195,3 +196,98 @@ class FakeModelSource:
 @pytest.fixture
 def fake_source() -> FakeModelSource:
     return FakeModelSource()
+
+
+# -- the HTTP API on the tiny world, with the fake model source ----------------------------
+@dataclass
+class Api:
+    """A test client with one API key per account (``who``: admin, pamekasan, jatim, revoked;
+    None sends no key)."""
+
+    client: object
+    keys: dict[str, str]
+    app: object
+
+    def get(self, path, who="admin", **kw):
+        return self.client.get(path, headers=self._auth(who), **kw)
+
+    def post(self, path, who="admin", **kw):
+        return self.client.post(path, headers=self._auth(who), **kw)
+
+    def put(self, path, who="admin", **kw):
+        return self.client.put(path, headers=self._auth(who), **kw)
+
+    def _auth(self, who):
+        return {"X-API-Key": self.keys[who]} if who else {}
+
+    @property
+    def holder(self):
+        return self.app.state.holder
+
+
+def api_settings(tmp_path, database_url):
+    from api.settings import Settings
+
+    return Settings(
+        home=tmp_path / "home",
+        database_url=database_url,
+        registry=tmp_path / "models",
+        reload_interval_s=0,
+        recommended_k=1,
+        prewarm=False,
+    )  # the cache tests count hits and misses; tests/test_cache.py prewarms
+
+
+@pytest.fixture
+def prepared(database_url, tiny_world, tmp_path):
+    """A store with the tiny world and four accounts; returns (settings, keys)."""
+    from api.store import FIRMS, UMKM, Region, Store, upsert_profiles
+    from api.store.accounts import create_account, revoke_account
+
+    store = Store(database_url)
+    umkm, firms = tiny_world
+    keys = {}
+    with store.transaction() as s:
+        upsert_profiles(s, umkm, UMKM)
+        upsert_profiles(s, firms, FIRMS)
+        _, keys["admin"] = create_account(s, "admin", "admin")
+        _, keys["pamekasan"] = create_account(s, "ani", "facilitator", Region("Jatim", "Pamekasan"))
+        _, keys["jatim"] = create_account(s, "budi", "facilitator", Region("Jawa Timur"))
+        _, keys["revoked"] = create_account(s, "old", "facilitator")
+        revoke_account(s, "old")
+    store.dispose()
+    return api_settings(tmp_path, database_url), keys
+
+
+@pytest.fixture
+def api(prepared, fake_source):
+    """The app on ``prepared``, serving ``fake_source``'s model, behind a test client."""
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    settings, keys = prepared
+    app = create_app(settings, model_source=fake_source)
+    with TestClient(app) as client:
+        yield Api(client, keys, app)
+
+
+# -- CLI commands on a small demo world, a stand-in model in the registry's place ---------
+def stub_services(registry=None, umkm=None, firms=None, **options):
+    """``matcher.cli.main(argv, services=stub_services)``: commands score with the stand-in
+    :class:`tests.fakes.MatrixModel` (pseudo-random scores) in the registry's place."""
+    from matcher.service import MatchService
+    from tests.fakes import MatrixModel
+
+    return MatchService(MatrixModel(), umkm, firms)
+
+
+@pytest.fixture(scope="module")
+def cli_world(tmp_path_factory):
+    """A small demo world's files (60 UMKM, 8 firms, seed 3)."""
+    from matcher.cli import main
+
+    out = tmp_path_factory.mktemp("world")
+    argv = ["demo-data", "--out", str(out), "--n-umkm", "60", "--n-firms", "8", "--seed", "3"]
+    assert main(argv) == 0
+    return out

@@ -1,80 +1,16 @@
 """The HTTP API on SQLite and PostgreSQL, with a stand-in model whose scores are obvious
-(see ``FakeModel`` in tests/fakes.py: KBLI match 1 + same province 0.5)."""
+(see ``FakeModel`` in tests/fakes.py: KBLI match 1 + same province 0.5). The ``api``
+and ``prepared`` fixtures are in conftest (other API tests share them)."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 import pandas as pd
-import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from api.settings import Settings
-from api.store import FIRMS, UMKM, Region, Store, upsert_profiles
-from api.store.accounts import create_account, revoke_account
 from api.store.importer import import_file
-
-
-@dataclass
-class Api:
-    client: TestClient
-    keys: dict[str, str]
-    app: object
-
-    def get(self, path, who="admin", **kw):
-        return self.client.get(path, headers=self._auth(who), **kw)
-
-    def post(self, path, who="admin", **kw):
-        return self.client.post(path, headers=self._auth(who), **kw)
-
-    def put(self, path, who="admin", **kw):
-        return self.client.put(path, headers=self._auth(who), **kw)
-
-    def _auth(self, who):
-        return {"X-API-Key": self.keys[who]} if who else {}
-
-    @property
-    def holder(self):
-        return self.app.state.holder
-
-
-def _settings(tmp_path, database_url) -> Settings:
-    return Settings(
-        home=tmp_path / "home",
-        database_url=database_url,
-        registry=tmp_path / "models",
-        reload_interval_s=0,
-        recommended_k=1,
-        prewarm=False,
-    )  # the cache tests count hits and misses; tests/test_cache.py prewarms
-
-
-@pytest.fixture
-def prepared(database_url, tiny_world, tmp_path):
-    """A store with the tiny world and three accounts; returns (settings, keys)."""
-    store = Store(database_url)
-    umkm, firms = tiny_world
-    keys = {}
-    with store.transaction() as s:
-        upsert_profiles(s, umkm, UMKM)
-        upsert_profiles(s, firms, FIRMS)
-        _, keys["admin"] = create_account(s, "admin", "admin")
-        _, keys["pamekasan"] = create_account(s, "ani", "facilitator", Region("Jatim", "Pamekasan"))
-        _, keys["jatim"] = create_account(s, "budi", "facilitator", Region("Jawa Timur"))
-        _, keys["revoked"] = create_account(s, "old", "facilitator")
-        revoke_account(s, "old")
-    store.dispose()
-    return _settings(tmp_path, database_url), keys
-
-
-@pytest.fixture
-def api(prepared, fake_source):
-    settings, keys = prepared
-    app = create_app(settings, model_source=fake_source)
-    with TestClient(app) as client:
-        yield Api(client, keys, app)
 
 
 def _ids(resp, key):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_api import api, prepared  # noqa: F401  (fixtures: app with the tiny world)
-
 EVENT = {
     "event_id": "E1",
     "name": "Temu",

@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 
 from matcher.data import rules
-from tests.test_api import api, prepared  # noqa: F401 - fixtures
 
 PROFILE = {"kbli": ["10792"], "products": "keripik", "province": "Jawa Timur"}
 

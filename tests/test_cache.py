@@ -4,7 +4,6 @@ the answer depends on changes: the model (promotion), the profiles, the UMKM's o
 from __future__ import annotations
 
 from api.store import FIRMS, upsert_profiles
-from tests.test_api import api, prepared  # noqa: F401 - fixtures
 
 
 def _firms(api, umkm="U1"):

@@ -4,58 +4,40 @@ command's wiring and outputs are the point)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import openpyxl
 import pandas as pd
-import pytest
 
 from matcher.cli import main
-from matcher.service import MatchService
-from tests.fakes import MatrixModel
+from tests.conftest import stub_services
+
+main = partial(
+    main, services=stub_services
+)  # a stand-in model (tests/fakes.py) answers in the registry's place
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    out = tmp_path_factory.mktemp("world")
-    assert (
-        main(["demo-data", "--out", str(out), "--n-umkm", "60", "--n-firms", "8", "--seed", "3"])
-        == 0
-    )
-    return out
-
-
-@pytest.fixture(autouse=True)
-def stub_registry(monkeypatch):
-    monkeypatch.setattr(
-        MatchService,
-        "from_registry",
-        classmethod(
-            lambda cls, registry=None, umkm=None, firms=None, version=None: cls(
-                MatrixModel(), umkm, firms
-            )
-        ),
-    )
-
-
-def _args(world, out, *extra):
+def _args(cli_world, out, *extra):
     return [
         "plan-event",
         "--umkm",
-        str(world / "umkm.csv"),
+        str(cli_world / "umkm.csv"),
         "--firms",
-        str(world / "firms.csv"),
+        str(cli_world / "firms.csv"),
         "--event",
-        str(world / "event.csv"),
+        str(cli_world / "event.csv"),
         "--out",
         str(out),
         *extra,
     ]
 
 
-def test_plan_respects_capacities_quota_and_min_score(world, tmp_path):
-    event = pd.read_csv(world / "event.csv", keep_default_na=False)
+def test_plan_respects_capacities_quota_and_min_score(cli_world, tmp_path):
+    event = pd.read_csv(cli_world / "event.csv", keep_default_na=False)
     firm_cap = event[event["party"] == "firm"].set_index("id")["capacity"].astype(int)
     assert (
-        main(_args(world, tmp_path / "plan.csv", "--min-score", "0.2", "--quota", "Jatim:3")) == 0
+        main(_args(cli_world, tmp_path / "plan.csv", "--min-score", "0.2", "--quota", "Jatim:3"))
+        == 0
     )
     plan = pd.read_csv(tmp_path / "plan.csv")
     assert list(plan.columns) == [
@@ -75,8 +57,8 @@ def test_plan_respects_capacities_quota_and_min_score(world, tmp_path):
     assert (plan["score"] >= 0.2).all() and len(plan) > 0
 
 
-def test_workbook_output_has_a_sheet_per_planned_firm(world, tmp_path):
-    assert main(_args(world, tmp_path / "plan.xlsx")) == 0
+def test_workbook_output_has_a_sheet_per_planned_firm(cli_world, tmp_path):
+    assert main(_args(cli_world, tmp_path / "plan.xlsx")) == 0
     wb = openpyxl.load_workbook(tmp_path / "plan.xlsx")
     planned = {
         r[0]: r[1] for r in wb["Ringkasan"].iter_rows(min_row=3, max_row=6, values_only=True)
@@ -86,15 +68,15 @@ def test_workbook_output_has_a_sheet_per_planned_firm(world, tmp_path):
     assert sum(ws.max_row - 3 for ws in firm_sheets) == planned["Pasangan direncanakan"]
 
 
-def test_bad_pair_file_and_bad_quota_exit_2_and_write_nothing(world, tmp_path, capsys):
+def test_bad_pair_file_and_bad_quota_exit_2_and_write_nothing(cli_world, tmp_path, capsys):
     bad = tmp_path / "exclude.csv"
     bad.write_text("umkm_id,firm_id\nNOPE,FIRM-0001\n")
-    assert main(_args(world, tmp_path / "plan.csv", "--exclude", str(bad))) == 2
+    assert main(_args(cli_world, tmp_path / "plan.csv", "--exclude", str(bad))) == 2
     assert (
         "exclude.csv, baris 2, kolom 'umkm_id': nilai 'NOPE'" in capsys.readouterr().err
     )  # Indonesian CLI
-    assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim")) == 2
+    assert main(_args(cli_world, tmp_path / "plan.csv", "--quota", "Jatim")) == 2
     assert "expected REGION:N" in capsys.readouterr().err
-    assert main(_args(world, tmp_path / "plan.csv", "--quota", "Jatim:1000")) == 2
+    assert main(_args(cli_world, tmp_path / "plan.csv", "--quota", "Jatim:1000")) == 2
     assert "asks for 1000 matched UMKM" in capsys.readouterr().err
     assert not (tmp_path / "plan.csv").exists()

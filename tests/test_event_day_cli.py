@@ -1,30 +1,36 @@
 """The event day from the command line: schedule-event (and later preferences, packs,
-replan-event) on a small demo world, with the stub model of test_event_cli."""
+replan-event) on a small demo world, with a stand-in model (tests/fakes.py)."""
 
 from __future__ import annotations
+
+from functools import partial
 
 import pandas as pd
 import pytest
 
 from matcher.cli import main
-from tests.test_event_cli import stub_registry, world  # noqa: F401  (fixtures)
+from tests.conftest import stub_services
+
+main = partial(
+    main, services=stub_services
+)  # a stand-in model (tests/fakes.py) answers in the registry's place
 
 
-def _profiles(world):
+def _profiles(cli_world):
     return [
         "--umkm",
-        str(world / "umkm.csv"),
+        str(cli_world / "umkm.csv"),
         "--firms",
-        str(world / "firms.csv"),
+        str(cli_world / "firms.csv"),
         "--event",
-        str(world / "event.csv"),
+        str(cli_world / "event.csv"),
     ]
 
 
 @pytest.fixture
-def plan(world, tmp_path):  # noqa: F811
+def plan(cli_world, tmp_path):
     path = tmp_path / "plan.csv"
-    assert main(["plan-event", *_profiles(world), "--out", str(path)]) == 0
+    assert main(["plan-event", *_profiles(cli_world), "--out", str(path)]) == 0
     return path
 
 
@@ -34,13 +40,13 @@ def _clash_free(s: pd.DataFrame) -> None:
         assert not placed.duplicated([who, "slot"]).any(), who
 
 
-def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(world, plan, tmp_path):  # noqa: F811
+def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(cli_world, plan, tmp_path):
     out = tmp_path / "schedule.csv"
     assert (
         main(
             [
                 "schedule-event",
-                *_profiles(world),
+                *_profiles(cli_world),
                 "--plan",
                 str(plan),
                 "--out",
@@ -76,14 +82,14 @@ def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(world, plan,
 
 
 def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(
-    world, plan, tmp_path, capsys
-):  # noqa: F811
+    cli_world, plan, tmp_path, capsys
+):
     out = tmp_path / "schedule.csv"
     assert (
         main(
             [
                 "schedule-event",
-                *_profiles(world),
+                *_profiles(cli_world),
                 "--plan",
                 str(plan),
                 "--out",
@@ -104,7 +110,7 @@ def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(
     assert "could not be placed" in capsys.readouterr().err
 
 
-def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):  # noqa: F811
+def test_schedule_event_bad_availability_exits_2(cli_world, plan, tmp_path, capsys):
     bad = tmp_path / "availability.csv"
     bad.write_text("party,id,from,to\nfirm,NOPE,09:00,10:00\n")
     out = tmp_path / "schedule.csv"
@@ -112,7 +118,7 @@ def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):
         main(
             [
                 "schedule-event",
-                *_profiles(world),
+                *_profiles(cli_world),
                 "--plan",
                 str(plan),
                 "--out",
@@ -127,7 +133,9 @@ def test_schedule_event_bad_availability_exits_2(world, plan, tmp_path, capsys):
     assert not out.exists()
 
 
-def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan, tmp_path, capsys):  # noqa: F811
+def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(
+    cli_world, plan, tmp_path, capsys
+):
     p = pd.read_csv(plan)
     vetoed, wished = p.iloc[0], p.iloc[1]
     prefs = tmp_path / "preferences.csv"
@@ -141,7 +149,8 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan,
     capsys.readouterr()
     out = tmp_path / "plan2.csv"
     assert (
-        main(["plan-event", *_profiles(world), "--out", str(out), "--preferences", str(prefs)]) == 0
+        main(["plan-event", *_profiles(cli_world), "--out", str(out), "--preferences", str(prefs)])
+        == 0
     )
     new = pd.read_csv(out)
     pairs = set(zip(new["umkm_id"], new["firm_id"]))
@@ -151,7 +160,7 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(world, plan,
     assert "keinginan timbal balik terpenuhi" in text.out and "veto" in text.err
 
 
-def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys):  # noqa: F811
+def test_schedule_event_writes_the_printable_pack(cli_world, plan, tmp_path, capsys):
     import openpyxl
 
     pack = tmp_path / "pack.xlsx"
@@ -159,7 +168,7 @@ def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys)
         main(
             [
                 "schedule-event",
-                *_profiles(world),
+                *_profiles(cli_world),
                 "--plan",
                 str(plan),
                 "--out",
@@ -178,16 +187,16 @@ def test_schedule_event_writes_the_printable_pack(world, plan, tmp_path, capsys)
     assert "UMKM without a meeting" in capsys.readouterr().err
 
 
-def test_replan_event_keeps_held_meetings_and_marks_changes(world, tmp_path, capsys):  # noqa: F811
-    event = pd.read_csv(world / "event.csv", dtype=str)
+def test_replan_event_keeps_held_meetings_and_marks_changes(cli_world, tmp_path, capsys):
+    event = pd.read_csv(cli_world / "event.csv", dtype=str)
     newcomer = event.loc[event["party"] == "firm", "id"].iloc[-1]
     small = tmp_path / "event.csv"
     event[event["id"] != newcomer].to_csv(small, index=False)
     profiles = [
         "--umkm",
-        str(world / "umkm.csv"),
+        str(cli_world / "umkm.csv"),
         "--firms",
-        str(world / "firms.csv"),
+        str(cli_world / "firms.csv"),
         "--event",
         str(small),
     ]

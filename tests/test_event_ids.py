@@ -3,8 +3,6 @@ the same answer to ``POST /events`` (issue 14: a 409 used to reveal other region
 
 from __future__ import annotations
 
-from tests.test_api import api, prepared  # noqa: F401 - fixtures
-
 
 def _event(event_id, umkm, firm="F1"):
     return {

@@ -28,28 +28,24 @@ def _store(tmp_path, name):
     return open_store(Settings(home=tmp_path / name), create=True)
 
 
-def test_streamed_import_equals_the_whole_file_import(tmp_path, monkeypatch, database_url):
+def test_streamed_import_equals_the_whole_file_import(tmp_path, database_url):
     path = _file(tmp_path)
     whole, streamed = _store(tmp_path, "whole"), Store(database_url)
     importer.import_file(whole, "umkm", path)
-    monkeypatch.setattr(importer, "STREAM_ABOVE_BYTES", 0)
-    monkeypatch.setattr(importer, "STREAM_CHUNK_ROWS", 7)  # six chunks
-    result = importer.import_file(streamed, "umkm", path)
+    result = importer.import_file(
+        streamed, "umkm", path, stream_above_bytes=0, chunk_rows=7
+    )  # six chunks
     assert (result.rows_in_file, result.rows_written) == (40, 40)
     with whole.session() as a, streamed.session() as b:
         pd.testing.assert_frame_equal(load_frame(a, UMKM), load_frame(b, UMKM))
 
 
-def test_a_bad_late_chunk_changes_nothing_and_every_problem_is_named(
-    tmp_path, monkeypatch, database_url
-):
-    monkeypatch.setattr(importer, "STREAM_ABOVE_BYTES", 0)
-    monkeypatch.setattr(importer, "STREAM_CHUNK_ROWS", 7)
+def test_a_bad_late_chunk_changes_nothing_and_every_problem_is_named(tmp_path, database_url):
     store = Store(database_url)
-    importer.import_file(store, "umkm", _file(tmp_path, n=10))
+    importer.import_file(store, "umkm", _file(tmp_path, n=10), stream_above_bytes=0, chunk_rows=7)
     path = _file(tmp_path, cells={(33, "province"): "Atlantis", (38, "umkm_id"): "S0001"})
     with pytest.raises(DataValidationError) as info:
-        importer.import_file(store, "umkm", path)
+        importer.import_file(store, "umkm", path, stream_above_bytes=0, chunk_rows=7)
     named = {(p.row, p.column, p.value) for p in info.value.problems}
     assert (35, "province", "Atlantis") in named  # file row = index + 2
     assert (40, "umkm_id", "S0001") in named  # the ID repeated across chunks

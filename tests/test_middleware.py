@@ -8,7 +8,6 @@ from fastapi.testclient import TestClient
 
 from api.main import create_app
 from api.middleware import TokenBuckets
-from tests.test_api import prepared  # noqa: F401 - fixture
 
 
 @pytest.fixture

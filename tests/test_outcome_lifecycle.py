@@ -488,7 +488,6 @@ def test_cli_history_correct_and_void(store, database_url, capsys, monkeypatch):
 
 
 # -- API -----------------------------------------------------------------------------------
-from tests.test_api import api, prepared  # noqa: E402,F401  (fixtures: app with the tiny world)
 
 
 def test_api_refuses_a_future_date_and_names_the_field(api):

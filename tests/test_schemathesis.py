@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import response_schema_conformance  # noqa: E402
 
 from api.main import create_app  # noqa: E402
-from tests.test_api import prepared  # noqa: E402,F401 - fixture
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 12

@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from tests.test_api import Api, prepared  # noqa: F401 - fixtures
+from tests.conftest import Api
 
 SAMPLES = 120
 SEPARABLE = 0.75

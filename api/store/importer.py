@@ -42,17 +42,26 @@ class ImportResult:
 
 
 def import_file(
-    store: Store, kind: str, path: str | Path, recorded_by: str | None = None
+    store: Store,
+    kind: str,
+    path: str | Path,
+    recorded_by: str | None = None,
+    *,
+    stream_above_bytes: int = STREAM_ABOVE_BYTES,
+    chunk_rows: int = STREAM_CHUNK_ROWS,
 ) -> ImportResult:
     """Profiles are upserted by ID; outcomes and follow-ups are appended (rows already
     stored are skipped; an outcome row contradicting a stored one is listed in
     ``conflicts`` and not imported). Outcome files keep every row (a pair's whole ladder).
 
+    A UMKM CSV/Parquet file larger than ``stream_above_bytes`` is read, checked and staged
+    ``chunk_rows`` rows at a time.
+
     Raises :class:`~matcher.data.errors.DataValidationError` before anything is written.
     """
-    if kind == "umkm" and _streamable(path):
+    if kind == "umkm" and _streamable(path, stream_above_bytes):
         with Staging(store, UMKM) as staging:  # merged only when the whole file is clean
-            n, warnings = scan_umkm(path, STREAM_CHUNK_ROWS, on_chunk=staging.add)
+            n, warnings = scan_umkm(path, chunk_rows, on_chunk=staging.add)
             return ImportResult(kind, n, staging.merge(), list(warnings))
     if kind == "umkm" or kind == "firms":
         profile_kind = UMKM if kind == "umkm" else FIRMS
@@ -86,10 +95,10 @@ def import_file(
     return ImportResult(kind, len(frame), written, list(frame.attrs.get("warnings", [])))
 
 
-def _streamable(path: str | Path) -> bool:
+def _streamable(path: str | Path, above_bytes: int) -> bool:
     path = Path(path)
     return (
         path.suffix.lower() in (".csv", ".parquet")
         and path.is_file()
-        and path.stat().st_size > STREAM_ABOVE_BYTES
+        and path.stat().st_size > above_bytes
     )

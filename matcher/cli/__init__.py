@@ -80,9 +80,12 @@ def _describe(parser: argparse.ArgumentParser) -> None:
             _describe(sub)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, services=None) -> int:
+    """Run one command; returns its exit status. ``services`` replaces the registry as the
+    source of the match service (see :func:`matcher.cli._common.match_service`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.services = services
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0

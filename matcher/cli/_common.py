@@ -163,6 +163,16 @@ def open_store(args, *, create: bool = False):
     return store
 
 
+def match_service(args, umkm, firms, **options):
+    """The service answering this command: the registry's current model bound to these
+    profiles. ``main(argv, services=...)`` puts another source in the registry's place
+    (a callable taking ``(registry_dir, umkm, firms, **options)``; tests use a stub model)."""
+    from matcher.service import MatchService
+
+    make = getattr(args, "services", None) or MatchService.from_registry
+    return make(registry_dir(args), umkm, firms, **options)
+
+
 def add_all_errors(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--all-errors",

@@ -76,17 +76,16 @@ def cmd_advise(args) -> int:
     from matcher.advice import advise, region_summary
     from matcher.cli._common import (
         load_profiles,
+        match_service,
         out,
         print_table,
         progress_bar,
-        registry_dir,
         with_feedback,
     )
     from matcher.cli.model_cmds import _check_ids
     from matcher.data.errors import MatcherError
     from matcher.i18n import format_idr, format_number, t
     from matcher.output import write_table
-    from matcher.service import MatchService
 
     lang = args.lang
     if args.k < 1:
@@ -115,7 +114,7 @@ def cmd_advise(args) -> int:
             raise MatcherError(
                 t("advice.cli.empty_region", lang, region=str(region), path=args.umkm)
             )
-    service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
+    service = match_service(args, umkm, firms, encode_umkm_upfront=False)
     service = with_feedback(service, args, umkm, firms)
     from matcher.advice import variants
 

@@ -21,9 +21,9 @@ from matcher.cli._common import (
     add_raw_csv,
     console,
     load_profiles,
+    match_service,
     out,
     print_warnings,
-    registry_dir,
     with_feedback,
 )
 
@@ -113,7 +113,6 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
     from matcher.event_report import event_summary, write_event_report
     from matcher.export import write_plan
     from matcher.planning import parse_quota, parse_stage_weights
-    from matcher.service import MatchService
 
     umkm, firms = load_profiles(args)
     with console.status("loading event"):
@@ -130,7 +129,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             prefs = load_preferences(args.preferences, event)
             print_warnings(prefs.attrs.get("warnings", []))
     with console.status("loading model"):
-        service = MatchService.from_registry(registry_dir(args), umkm, firms)
+        service = match_service(args, umkm, firms)
     service = with_feedback(service, args, umkm, firms)
     n_u = int((event["party"] == "umkm").sum())
     n_f = len(event) - n_u
@@ -312,13 +311,12 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
     from matcher.data.event_files import load_preferences
     from matcher.event_pack import write_pack
     from matcher.preferences import unmet_wishes, wish_tally
-    from matcher.service import MatchService
 
     if prefs is None and args.preferences:
         prefs = load_preferences(args.preferences, event)
     if service is None:
         with console.status("loading model"):
-            service = MatchService.from_registry(registry_dir(args), umkm, firms)
+            service = match_service(args, umkm, firms)
     with console.status("writing the printable pack"):
         held = frame[frame["status"] != "cancelled"]
         # meetings with a slot take place; the lists are the planner's (one owner)
@@ -490,7 +488,6 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
     from matcher.preferences import preference_matrices
     from matcher.replan import replan_schedule
     from matcher.schedule import event_sides, parse_clock
-    from matcher.service import MatchService
 
     umkm, firms = load_profiles(args)
     now = parse_clock(args.now, "--now")
@@ -508,7 +505,7 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
         schedule = _read_schedule(args.schedule)
         prefs = load_preferences(args.preferences, event) if args.preferences else None
     with console.status("loading model"):
-        service = MatchService.from_registry(registry_dir(args), umkm, firms)
+        service = match_service(args, umkm, firms)
     u_ids, f_ids = event_sides(event)
     with console.status("scoring the room"):
         scores = service.score_matrix(u_ids, f_ids)
