@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from functools import partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -95,8 +96,8 @@ def main() -> None:
             ]
             for name, s, quotas in cases:
                 with console.status(f"{n_u}x{n_f} {kind} {name}"):
-                    opt, t_opt = timed(lambda: plan_event(s, cap_u, cap_f, quotas=quotas), repeat)
-                    greedy, t_greedy = timed(lambda: greedy_plan(s, cap_u, cap_f), repeat)
+                    opt, t_opt = timed(partial(plan_event, s, cap_u, cap_f, quotas=quotas), repeat)
+                    greedy, t_greedy = timed(partial(greedy_plan, s, cap_u, cap_f), repeat)
                     lp = full_lp(s, cap_u, cap_f) if args.full_lp and not quotas else None
                 if lp is not None:
                     assert abs(lp[0] - opt.objective) <= 1e-6 * lp[0], (lp[0], opt.objective)

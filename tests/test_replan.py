@@ -57,7 +57,7 @@ def test_absent_firm_frees_its_partner_who_gets_the_best_free_place():
 
 def test_replan_never_moves_a_held_meeting_and_respects_capacity():
     rng = np.random.default_rng(0)
-    for trial in range(15):
+    for _ in range(15):
         n_u, n_f = 14, 4
         event = _event(n_u, n_f, cap_f=3)
         pairs = [(f"U{i}", f"F{k % n_f}") for k, i in enumerate(rng.permutation(n_u)[:10])]

@@ -96,7 +96,9 @@ def test_more_genuine_outcomes_promote_and_hold_or_improve_ndcg(promoted):
     assert _ndcg(outcome, "model") >= _ndcg(outcome, "champion")
     # every report segment is there for both models
     for segment in ("all", "seen", "unseen", "PMA", "PMDN"):
-        assert {"model", "champion"} <= set(outcome.table.query("segment == @segment")["method"])
+        assert {"model", "champion"} <= set(
+            outcome.table.loc[outcome.table["segment"] == segment, "method"]
+        )
 
 
 def test_shuffled_stages_do_not_promote_over_a_genuine_champion(world, registry):

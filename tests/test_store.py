@@ -17,6 +17,7 @@ from api.store.models import Account, Outcome
 from api.store.outcomes import append_outcome, outcomes_frame
 from api.store.profiles import profile_revision, search_profiles
 from matcher.cli import main as cli_main
+from matcher.data.errors import DataValidationError
 
 
 @pytest.fixture
@@ -137,8 +138,9 @@ def test_import_of_a_bad_file_changes_nothing_and_lists_every_problem(
 def test_import_outcomes_checks_ids_against_the_store_and_is_all_or_nothing(filled, tmp_path):
     good_row = dict(umkm_id="U1", firm_id="F1", stage="meeting", date="2025-01-02")
     bad = _write(tmp_path, "out_bad.csv", [good_row, dict(good_row, umkm_id="U404")])
-    with pytest.raises(Exception, match="U404"):
+    with pytest.raises(DataValidationError, match="U404") as info:
         import_file(filled, "outcomes", bad)
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(3, "umkm_id", "U404")]
     with filled.session() as s:
         assert s.query(Outcome).count() == 0
     good = _write(tmp_path, "out.csv", [good_row])

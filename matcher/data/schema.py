@@ -46,6 +46,14 @@ Canonical event frame (``EVENT_COLUMNS``)
 
 from __future__ import annotations
 
+# the outcome vocabularies have one owner (lifecycle); re-exported here with the contract
+from matcher.data.lifecycle import (  # noqa: F401
+    FOLLOWUP_STATUSES,
+    SCHEMES,
+    STAGE_GRADE,
+    STAGES,
+)
+
 # Base certificate tokens, in feature order (the first eight are the original contract's).
 # Cells may hold sub-typed tokens ("halal:self_declare", "bpom:md", "sni:3556"), any
 # "iso<number>", and unknown items kept as written: see matcher.data.certificates and
@@ -72,7 +80,6 @@ SCALES = ("mikro", "kecil", "menengah")
 NIB_SCALES = ("mikro", "kecil", "menengah", "besar")  # the NIB may say "usaha besar"
 LEGAL_FORMS = ("perorangan", "cv", "pt", "koperasi", "kub")
 INVESTMENT_TYPES = ("PMA", "PMDN")
-from matcher.data.lifecycle import FOLLOWUP_STATUSES, SCHEMES, STAGE_GRADE, STAGES  # noqa: F401  (one owner)
 
 DECLINED_BY = ("umkm", "firm")
 PARTIES = ("umkm", "firm")
