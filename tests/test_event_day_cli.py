@@ -11,9 +11,8 @@ import pytest
 from matcher.cli import main
 from tests.conftest import stub_services
 
-main = partial(
-    main, services=stub_services
-)  # a stand-in model (tests/fakes.py) answers in the registry's place
+# a stand-in model (tests/fakes.py) answers in the registry's place
+main = partial(main, services=stub_services)
 
 
 def _profiles(cli_world):
