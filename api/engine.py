@@ -30,7 +30,9 @@ import pandas as pd
 from api.store import FIRMS, UMKM, Store, load_frame
 from api.store.model_state import mirror_current_version
 from api.store.profiles import profile_revision
+from matcher.artifact import ArtifactVersionError
 from matcher.data.errors import MatcherError
+from matcher.i18n import text_in
 from matcher.service import MatchService
 
 log = logging.getLogger(__name__)
@@ -76,7 +78,10 @@ class RegistryModelSource:
                 f"no model is current in {self.registry.root}: train one with `matcher train` "
                 "or promote a version (POST /models/{version}/promote)"
             )
-        service = MatchService.from_registry(self.registry, umkm, firms, version=version)
+        try:
+            service = MatchService.from_registry(self.registry, umkm, firms, version=version)
+        except ArtifactVersionError as exc:  # nothing the request can change: 503, not 400
+            raise ServiceUnavailable(text_in(exc.args[0])) from None
         return service, version
 
     def versions(self) -> list[dict]:

@@ -7,8 +7,10 @@ the API, the CLI); writing new versions, promotion and rollback belong to traini
 Layout under the registry root (default ``$MATCHER_REGISTRY``, else ``$MATCHER_HOME/models``,
 ``.matcher/models`` when neither is set)::
 
-    versions/v0001-20261127T203000Z/model.joblib        the fitted model (any picklable object)
-                                   /manifest.json       what it is, how it was made, checksums
+    versions/v0001-20261127T203000Z/model.joblib        the fitted model (any picklable object),
+                                                        in its format envelope (matcher.artifact)
+                                   /manifest.json       what it is, how it was made, checksums,
+                                                        artifact format and matcher version
                                    /validation.parquet  optional frozen validation slice
     CURRENT                                             JSON pointer to the served version
     history.jsonl                                       audit log: one line per promote/rollback
@@ -30,9 +32,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import joblib
 import pandas as pd
 
+from matcher.artifact import check_manifest
+from matcher.artifact import load as load_artifact
 from matcher.data.errors import MatcherError
 from matcher.home import REGISTRY_ENV, registry_dir
 
@@ -47,8 +50,10 @@ TRAIN_HINT = "run `matcher train ...` (or `matcher demo`) to create one, or poin
 VERSION_RE = re.compile(r"^v(\d{4,})-(\d{8}T\d{6}Z)$")
 # Libraries whose versions decide whether a pickle can be trusted to behave the same.
 TRACKED_LIBRARIES = ("numpy", "pandas", "scikit-learn", "scipy", "joblib", "matcher")
-# A difference in these makes unpickled estimators unreliable: warn on load.
-PICKLE_SENSITIVE = ("numpy", "scikit-learn", "scipy", "joblib")
+# A difference in these makes unpickled estimators unreliable: warn on load. matcher itself
+# too: its installed code (features, reasons) runs the unpickled model. A format it cannot
+# read at all is refused (matcher.artifact), not warned about.
+PICKLE_SENSITIVE = ("numpy", "scikit-learn", "scipy", "joblib", "matcher")
 
 
 class RegistryError(MatcherError):
@@ -141,11 +146,12 @@ class RegistryReader:
         return manifest
 
     def load(self, version: str | None = None) -> Any:
-        """Unpickle a version (default: the current one) after verifying its checksum."""
+        """Unpickle a version (default: the current one) after verifying its format (from
+        the manifest) and checksum; the artifact's own format record is checked too."""
         version = self.resolve(version)
         artifact, manifest = self._verified_artifact(version)
         _warn_on_library_drift(version, manifest.get("libraries", {}))
-        return joblib.load(artifact)
+        return load_artifact(artifact, what=version)
 
     def frozen_validation(self, version: str | None = None) -> pd.DataFrame | None:
         """The validation slice stored with a version (checksum-verified), or None."""
@@ -204,6 +210,7 @@ class RegistryReader:
 
     def _verified_artifact(self, version: str) -> tuple[Path, dict]:
         manifest = self.manifest(version)
+        check_manifest(manifest, version)  # a format this matcher cannot read: refused
         info = manifest.get("artifact") or {}
         path = self._version_dir(version) / ARTIFACT_FILE
         _verify_file(path, info, version)

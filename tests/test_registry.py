@@ -9,6 +9,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import pytest
@@ -145,7 +146,7 @@ def test_tampered_artifact_is_refused_before_unpickling(registry, fitted, monkey
     def never(*_a, **_k):
         raise AssertionError("unpickled a file that failed verification")
 
-    monkeypatch.setattr(training.registry.joblib, "load", never)
+    monkeypatch.setattr(joblib, "load", never)
     with pytest.raises(RegistryError, match="checksum"):
         registry.load()
 

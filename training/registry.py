@@ -29,10 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 
+from matcher.artifact import dump as dump_artifact
+from matcher.artifact import manifest_fields
 from matcher.atomic import fsync_dir, fsync_file, temp_folder, write_bytes_atomic
 from matcher.registry import (  # noqa: F401 - re-exported: the reading side's public names
     ARTIFACT_FILE,
@@ -157,7 +158,7 @@ class Registry(RegistryReader):
         staging = temp_folder(staging_parent, "v-")
         try:
             artifact = staging / ARTIFACT_FILE
-            joblib.dump(model, artifact)
+            dump_artifact(model, artifact)
             fsync_file(artifact)
             validation_info = None
             if frozen_validation is not None:
@@ -171,6 +172,7 @@ class Registry(RegistryReader):
                     "data_fingerprint": data_fingerprint,
                     "features": list(features),
                     "libraries": library_versions(),
+                    **manifest_fields(),  # artifact_format, matcher_version
                     "metrics": metrics,
                     "artifact": {
                         "file": ARTIFACT_FILE,
