@@ -88,8 +88,7 @@ def check_frame(table, frame) -> None:
             continue
         column, values = columns[name], frame[name]
         if values.dtype == object or types.is_string_dtype(values.dtype):
-            text = values.map(lambda v: ";".join(v) if isinstance(v, tuple) else v)
-            text = text[text.map(lambda v: isinstance(v, str))].astype(str)
+            text = _checked_text(values)
             width = (
                 getattr(column.type, "length", None) if isinstance(column.type, String) else None
             )
@@ -108,6 +107,20 @@ def check_frame(table, frame) -> None:
         raise StoreValueError(
             "the store cannot hold these values; nothing was written: " + "; ".join(problems)
         )
+
+
+def _checked_text(values):
+    """The text cells of an object or string column (tuples ';'-joined, others left out),
+    aligned by index: what the store will hold as text. A column that is all text (or
+    missing) costs no Python per cell."""
+    import pandas as pd
+
+    filled = values[values.notna()]
+    if pd.api.types.infer_dtype(filled, skipna=False) == "string":
+        return filled.astype(str)
+    joined = [";".join(v) if isinstance(v, tuple) else v for v in values.to_numpy(dtype=object)]
+    keep = [isinstance(v, str) for v in joined]
+    return pd.Series(joined, index=values.index, dtype=object)[keep].astype(str)
 
 
 def _problems_width(text, width: int):

@@ -463,8 +463,9 @@ class _Checker:
             read = parsing.map_unique(
                 s, lambda v: parsing.read_number(v, money=column.endswith("_idr"), period=period)
             )
-            values = read.str[0].astype(float)
-            notes = read.str[1]
+            pairs = read.to_numpy(dtype=object)  # (value, note) per row
+            values = pd.Series([p[0] for p in pairs], index=s.index, dtype=float)
+            notes = pd.Series([p[1] for p in pairs], index=s.index, dtype=object)
             noted = notes.notna().to_numpy()
             if noted.any():
                 note_of = dict(zip(s[noted], zip(notes[noted], values[noted])))
@@ -989,11 +990,13 @@ def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Seri
     stated = given.where(given.notna(), nib_umkm)
     for column, derived in by.items():
         clash = (stated.notna() & derived.notna() & (stated != derived)).to_numpy()
+        # one Message per distinct derived class, not per row (rendering one costs ~10 µs)
+        clash_of = {
+            d: Message("data.rule.scale_clash", column=column, derived=d, law=_PP7[column])
+            for d in pd.unique(derived.fillna("").to_numpy(dtype=object))
+        }
         expected = pd.Series(
-            [
-                Message("data.rule.scale_clash", column=column, derived=d, law=_PP7[column])
-                for d in derived.fillna("")
-            ],
+            [clash_of[d] for d in derived.fillna("").to_numpy(dtype=object)],
             index=derived.index,
             dtype=object,
         )
@@ -1005,11 +1008,7 @@ def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Seri
         c.warnings,
         both,
         "nib_scale",
-        pd.Series(
-            [Message("data.rule.scale_twice", given=g) for g in given.fillna("")],
-            index=given.index,
-            dtype=object,
-        ),
+        _per_value(given.fillna(""), lambda g: Message("data.rule.scale_twice", given=g)),
     )
     nib_large = (nib_scale == "besar").to_numpy()
     c._record(c.warnings, nib_large, "nib_scale", Message("data.rule.nib_large"))
@@ -1017,6 +1016,14 @@ def _scale(c: _Checker, revenue: pd.Series, capital: pd.Series) -> tuple[pd.Seri
     for derived in by.values():
         scale = scale.where(scale.notna(), derived)
     return scale.astype(object).where(scale.notna(), None), nib_scale
+
+
+def _per_value(values: pd.Series, make) -> pd.Series:
+    """``make(v)`` for each row's value, made once per distinct value (an object Series:
+    Messages stay Messages)."""
+    arr = values.to_numpy(dtype=object)
+    made = {v: make(v) for v in pd.unique(arr)}
+    return pd.Series([made[v] for v in arr], index=values.index, dtype=object)
 
 
 def _legal_form(c: _Checker) -> pd.Series:

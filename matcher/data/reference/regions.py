@@ -454,4 +454,9 @@ def candidates_point(candidates: pd.Series, axis: str) -> pd.Series:
     """Mean ``lat`` or ``lon`` of each row's candidate regencies (NaN where none)."""
     pts = _regency_points()
     i = 0 if axis == "lat" else 1
-    return candidates.map(lambda c: float(np.mean([pts[x][i] for x in c])) if c else np.nan)
+    # once per distinct tuple of candidates (a file has few), then mapped back by row
+    arr = candidates.to_numpy(dtype=object)
+    point = {
+        c: (float(np.mean([pts[x][i] for x in c])) if c else np.nan) for c in dict.fromkeys(arr)
+    }
+    return pd.Series([point[c] for c in arr], index=candidates.index, dtype=float)
