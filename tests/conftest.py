@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from tests.fakes import FakeModel
+from tests.fakes import FakeModelSource
 
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 _POSTGRES_SKIP = (
@@ -157,42 +157,6 @@ def tiny_world() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # -- a stand-in registry serving the shared fake model (tests/fakes.py) -------------------
-class FakeModelSource:
-    """A registry stand-in: versions map to FakeModels; ``promote`` moves the pointer."""
-
-    def __init__(self, models: dict[str, FakeModel] | None = None, current: str | None = "v1"):
-        self.models = models or {"v1": FakeModel(), "v2": FakeModel(boosted=("F3",))}
-        self.current = current
-        self.builds = 0
-
-    def token(self):
-        return self.current
-
-    def build(self, umkm, firms, token):
-        from api.engine import ServiceUnavailable
-        from matcher.service import MatchService
-
-        if token is None:
-            raise ServiceUnavailable("no model is current")
-        self.builds += 1
-        return MatchService(self.models[token], umkm, firms), token
-
-    def versions(self):
-        return [
-            {
-                "version": v,
-                "created_at": "2026-01-01T00:00:00Z",
-                "metrics": {"ndcg@10": 0.5},
-                "is_current": v == self.current,
-            }
-            for v in self.models
-        ]
-
-    def promote(self, version, reason=""):
-        previous, self.current = self.current, version
-        return previous
-
-
 @pytest.fixture
 def fake_source() -> FakeModelSource:
     return FakeModelSource()

@@ -6,7 +6,8 @@ relies on.
 - :class:`FakeModel`: scores from a rule anyone can check (KBLI meets, same province, a
   boost), for API and service plumbing;
 - :class:`MatrixModel`: scores looked up by (umkm_id, firm_id) in a given table, or
-  pseudo-random per pair when no table is given, to drive the planner.
+  pseudo-random per pair when no table is given, to drive the planner;
+- :class:`FakeModelSource`: the registry's place in the API (versions of any models).
 
 Module level, so they pickle (registry round trips, Dask workers).
 """
@@ -120,3 +121,40 @@ class MatrixModel:
 
     def explain_pairs(self, U, F, u_idx, f_idx):
         return [f"skor uji {s:.3f}" for s in self.score_pairs(U, F, u_idx, f_idx)]
+
+
+class FakeModelSource:
+    """A registry stand-in (the API's ``ModelSource``): versions map to models (default:
+    two FakeModels, v2 boosting F3); ``promote`` moves the pointer."""
+
+    def __init__(self, models: dict | None = None, current: str | None = "v1"):
+        self.models = models or {"v1": FakeModel(), "v2": FakeModel(boosted=("F3",))}
+        self.current = current
+        self.builds = 0
+
+    def token(self):
+        return self.current
+
+    def build(self, umkm, firms, token):
+        from api.engine import ServiceUnavailable
+        from matcher.service import MatchService
+
+        if token is None:
+            raise ServiceUnavailable("no model is current")
+        self.builds += 1
+        return MatchService(self.models[token], umkm, firms), token
+
+    def versions(self):
+        return [
+            {
+                "version": v,
+                "created_at": "2026-01-01T00:00:00Z",
+                "metrics": {"ndcg@10": 0.5},
+                "is_current": v == self.current,
+            }
+            for v in self.models
+        ]
+
+    def promote(self, version, reason=""):
+        previous, self.current = self.current, version
+        return previous

@@ -14,33 +14,8 @@ from api.store import FIRMS, UMKM, Region, Store, upsert_profiles
 from api.store.accounts import create_account
 from matcher.advice import advise
 from matcher.service import MatchService
+from tests.fakes import FakeModelSource
 from tests.test_advice import calibrated
-
-
-class OneModel:
-    """A model source serving the small world's calibrated model as version v1."""
-
-    def __init__(self, model):
-        self.model = model
-
-    def token(self):
-        return "v1"
-
-    def build(self, umkm, firms, token):
-        return MatchService(self.model, umkm, firms), "v1"
-
-    def versions(self):
-        return [
-            {
-                "version": "v1",
-                "created_at": "2026-01-01T00:00:00Z",
-                "metrics": {},
-                "is_current": True,
-            }
-        ]
-
-    def promote(self, version, reason=""):
-        return "v1"
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +34,7 @@ def app_client(tmp_path_factory):
     settings = Settings(
         home=tmp / "home", database_url=url, registry=tmp / "models", reload_interval_s=0
     )
-    app = create_app(settings, model_source=OneModel(model))
+    app = create_app(settings, model_source=FakeModelSource({"v1": model}))
     with TestClient(app) as client:
         client.keys = keys
         yield client
