@@ -460,12 +460,22 @@ class _Checker:
             values = parsing.map_unique(s, parsing.read_decimal).astype(float)
         else:
             period = _PERIODS.get(column)
-            read = parsing.map_unique(
-                s, lambda v: parsing.read_number(v, money=column.endswith("_idr"), period=period)
-            )
-            pairs = read.to_numpy(dtype=object)  # (value, note) per row
-            values = pd.Series([p[0] for p in pairs], index=s.index, dtype=float)
-            notes = pd.Series([p[1] for p in pairs], index=s.index, dtype=object)
+            # plain figures ("917800000", "2010", "1500000.0") read as float() reads them,
+            # by column; the rest once per distinct cell by parsing.read_number
+            plain = s.str.fullmatch(r"\d+(?:\.\d{1,2})?").to_numpy(dtype=bool)
+            values = pd.Series(np.nan, index=s.index, dtype=float)
+            notes = pd.Series(None, index=s.index, dtype=object)
+            if plain.any():
+                values[plain] = s[plain].astype(float)
+            if not plain.all():
+                rest = s[~plain]
+                read = parsing.map_unique(
+                    rest,
+                    lambda v: parsing.read_number(v, money=column.endswith("_idr"), period=period),
+                )
+                pairs = read.to_numpy(dtype=object)  # (value, note) per row
+                values[~plain] = [p[0] for p in pairs]
+                notes[~plain] = [p[1] for p in pairs]
             noted = notes.notna().to_numpy()
             if noted.any():
                 note_of = dict(zip(s[noted], zip(notes[noted], values[noted])))
@@ -584,6 +594,9 @@ class _Checker:
         """
         s = self.required(column) if required else self.col(column)
         version = self.kbli_versions()
+        clean = self._kbli_clean_file(s, version)
+        if clean is not None:
+            return clean
         lists = s.str.split(";")
         items = lists.explode().str.strip()
         items = items[items != ""]
@@ -618,6 +631,24 @@ class _Checker:
             index=self.df.index,
             dtype=object,
         )
+
+    def _kbli_clean_file(self, s: pd.Series, version: pd.Series) -> pd.Series | None:
+        """:meth:`kbli`'s answer computed once per distinct (cell, version), when no item
+        of the column has an error or a warning (a large file's usual case: few distinct
+        cells); None otherwise, and the item-by-item path locates every problem by row."""
+        row_keys = list(zip(s.to_numpy(dtype=object).tolist(), version.to_numpy().tolist()))
+        items_of = {
+            key: [(item, key[1]) for item in (p.strip() for p in key[0].split(";")) if item]
+            for key in dict.fromkeys(row_keys)
+        }
+        verdict = _judge_kbli_items(dict.fromkeys(p for items in items_of.values() for p in items))
+        if any(error is not None or warning is not None for _, error, warning in verdict.values()):
+            return None
+        codes_of = {
+            key: tuple(dict.fromkeys(code for p in items for code in verdict[p][0]))
+            for key, items in items_of.items()
+        }
+        return pd.Series([codes_of[k] for k in row_keys], index=self.df.index, dtype=object)
 
     def kbli_versions(self) -> pd.Series:
         """Each row's KBLI version: its ``kbli_version`` cell, else the file's (detected once)."""
