@@ -20,6 +20,7 @@ from api.engine import ServiceHolder, Snapshot
 from api.settings import Settings
 from api.store import Store
 from api.store.accounts import PREFIX_LEN, Principal, hash_key, principal_for_hash
+from matcher.i18n import Message
 
 _api_key = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="key printed by `matcher accounts add`"
@@ -70,8 +71,7 @@ async def get_principal(
     if not key:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "missing API key: send it in the X-API-Key header (or Authorization: Bearer KEY); "
-            "an admin makes one with `matcher accounts add NAME --role facilitator`",
+            Message("api.error.missing_key"),
             headers={"WWW-Authenticate": "Bearer"},
         )
     keys: KeyCache = request.app.state.key_cache
@@ -86,7 +86,7 @@ async def get_principal(
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "invalid or revoked API key: ask an admin for a new one",
+            Message("api.error.bad_key"),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return principal
@@ -104,7 +104,7 @@ async def require_admin(principal: PrincipalDep) -> Principal:
     if not principal.is_admin:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"account {principal.name!r} is a {principal.role}; this needs an admin",
+            Message("api.error.needs_admin", name=repr(principal.name), role=principal.role),
         )
     return principal
 

@@ -57,11 +57,19 @@ def _filters(service, filters: schemas.MatchFilters | None) -> dict:
         from fastapi import HTTPException, status
 
         from matcher.data.reference import UnknownReferenceError, normalise_province
+        from matcher.i18n import Message
 
         try:
             province_code, _ = normalise_province(filters.province)
         except UnknownReferenceError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"province: {exc}") from None
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                Message(
+                    "api.error.field",
+                    field="province",
+                    detail=exc.args[0] if len(exc.args) == 1 else str(exc),
+                ),
+            ) from None
     return {
         "firm_mask": service.firm_mask(filters.investment_type, province_code),
         "min_chance": filters.min_chance,

@@ -29,6 +29,9 @@ import time
 
 from fastapi import FastAPI
 
+from api.lang import scope_lang
+from matcher.i18n import format_number, t
+
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 SECURITY_HEADERS = [
@@ -66,10 +69,8 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        detail = (
-            f"request body too large: at most {self.max_bytes:,} bytes "
-            "(send a file through `matcher import` instead)"
-        )
+        lang = scope_lang(scope)
+        detail = t("api.error.body_too_large", lang, limit=format_number(self.max_bytes, lang=lang))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -164,7 +165,7 @@ class WriteRateLimit:
                 return await _send_json(
                     send,
                     429,
-                    f"too many writes from this key; retry in {retry} s",
+                    t("api.error.too_many_writes", scope_lang(scope), retry=retry),
                     [(b"retry-after", retry.encode())],
                 )
         return await self.app(scope, receive, send)

@@ -30,7 +30,7 @@ def test_health_needs_no_key_and_says_what_is_served(api):
 def test_missing_invalid_or_revoked_key_is_401_and_bearer_is_accepted(api):
     for who in (None, "revoked"):
         resp = api.get("/umkm", who=who)
-        assert resp.status_code == 401 and "API key" in resp.json()["detail"]
+        assert resp.status_code == 401 and "kunci API" in resp.json()["detail"]
     assert api.client.get("/umkm", headers={"X-API-Key": "x" * 40}).status_code == 401
     resp = api.client.get("/umkm", headers={"Authorization": f"Bearer {api.keys['admin']}"})
     assert resp.status_code == 200
@@ -97,11 +97,15 @@ def test_match_requests_filter_by_firm_type_and_province(api):
 def test_bad_k_is_a_readable_422(api):
     resp = api.get("/umkm/U1/matches", params={"k": 0})
     assert resp.status_code == 422
-    assert resp.json()["detail"].startswith("query.k: Input should be greater than or equal to 1")
+    assert resp.json()["detail"].startswith("query.k: harus lebih besar dari atau sama dengan 1")
+    english = api.get("/umkm/U1/matches", params={"k": 0, "lang": "en"})
+    assert english.json()["detail"].startswith(
+        "query.k: Input should be greater than or equal to 1"
+    )
 
 
 def test_unknown_ids_are_404(api):
-    assert api.get("/umkm/U404/matches").json() == {"detail": "no UMKM with id 'U404'"}
+    assert api.get("/umkm/U404/matches").json() == {"detail": "tidak ada UMKM dengan ID 'U404'"}
     assert api.get("/firms/F404/matches").status_code == 404
 
 
@@ -116,7 +120,7 @@ def test_scoped_facilitator_cannot_see_umkm_outside_its_region(api):
             resp = api.get(path, who="pamekasan")
             assert resp.status_code == 404, path
             assert resp.json() == {
-                "detail": f"no UMKM with id {umkm_id!r}"
+                "detail": f"tidak ada UMKM dengan ID {umkm_id!r}"
             }  # same as a missing one
             assert api.get(path, who="admin").status_code == 200, path
     assert api.get("/umkm/U1/matches", who="pamekasan").status_code == 200
@@ -148,7 +152,7 @@ def test_scoped_facilitator_cannot_match_a_profile_outside_its_region(api):
     resp = api.post("/match", who="pamekasan", json={"profile": profile})
     assert (
         resp.status_code == 422
-        and "scoped to Jawa Timur/Kabupaten Pamekasan" in resp.json()["detail"]
+        and "terbatas pada Jawa Timur/Kabupaten Pamekasan" in resp.json()["detail"]
     )
 
 
@@ -186,7 +190,7 @@ def test_match_validates_the_profile_with_the_contract_rules(api):
     assert "01111" in resp.json()["detail"]  # the lost leading zero, suggested
     missing = api.post("/match", json={"profile": {"kbli": "10792"}})
     assert missing.status_code == 422
-    assert "profile.products: Field required" in missing.json()["detail"]
+    assert "profile.products: wajib diisi" in missing.json()["detail"]
 
 
 # -- outcomes --------------------------------------------------------------------------
@@ -358,7 +362,7 @@ def test_events_are_created_with_default_capacities_and_scoped(api):
         body, event_id="E2", participants=body["participants"] + [{"party": "umkm", "id": "U3"}]
     )
     resp = api.post("/events", who="jatim", json=outside)
-    assert resp.status_code == 422 and resp.json()["detail"] == "no UMKM with id 'U3'"
+    assert resp.status_code == 422 and resp.json()["detail"] == "tidak ada UMKM dengan ID 'U3'"
 
 
 def test_openapi_documents_the_key_header(api):
@@ -439,5 +443,5 @@ def test_an_unexpected_failure_is_a_json_500(prepared, fake_source):
         resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})
     assert resp.status_code == 500
     assert resp.json() == {
-        "detail": "internal error (ZeroDivisionError); the server log has the details"
+        "detail": "kesalahan internal (ZeroDivisionError); rinciannya ada di log server"
     }

@@ -31,7 +31,7 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(client_for):
     client, keys = client_for(max_body_bytes=10_000)
     body = {"profile": {"kbli": ["10792"], "products": "x" * 20_000, "province": "Jatim"}}
     resp = client.post("/match", json=body, headers={"X-API-Key": keys["admin"]})
-    assert resp.status_code == 413 and "10,000 bytes" in resp.json()["detail"]
+    assert resp.status_code == 413 and "10.000 bita" in resp.json()["detail"]
     assert resp.headers["x-content-type-options"] == "nosniff"
 
     def chunks():  # no Content-Length: counted while streaming

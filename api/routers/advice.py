@@ -17,6 +17,7 @@ from api.access import visible_umkm
 from api.deps import CacheDep, PrincipalDep, SessionDep, SnapshotDep
 from api.routers.reports import _region as scoped_region
 from api.store.outcomes import outcomes_frame, outcomes_version
+from matcher.i18n import Message
 
 router = APIRouter(prefix="/advice", tags=["advice"])
 
@@ -67,7 +68,7 @@ def region_advice(
     if region is None:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            "region: name a PROVINCE or PROVINCE/REGENCY (e.g. Jawa Timur/Pamekasan)",
+            Message("api.error.region_needed"),
         )
     key = ("advice-region", str(region), params.k, params.lang, outcomes_version(session))
     return cache.get_or_compute(

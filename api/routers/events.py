@@ -72,7 +72,9 @@ def _event_scope(session, principal: Principal, event_id: str):
         if not visible:
             event = None
     if event is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no event with id {event_id!r}")
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, Message("api.error.no_event", id=repr(event_id))
+        )
     return event, visible
 
 
@@ -303,7 +305,11 @@ def _store_preferences(
                 {
                     "loc": [*where(p), *([p.column] if p.column else [])],
                     "row": p.row,
-                    "msg": p.expected_message() if p.value not in (None, "") else p.expected_in(),
+                    "msg": (
+                        Message("data.problem.expected", expected=p.expected)
+                        if p.value not in (None, "")
+                        else p.expected
+                    ),
                     "input": p.value,
                 }
                 for p in exc.problems

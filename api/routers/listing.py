@@ -18,6 +18,7 @@ from matcher.data.reference import (
     normalise_regency,
 )
 from matcher.features.text import search_terms
+from matcher.i18n import Message
 
 
 class ListParams(BaseModel):
@@ -49,15 +50,22 @@ class ListParams(BaseModel):
             if self.province:
                 province_code, province = normalise_province(self.province)
         except UnknownReferenceError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"province: {exc}") from None
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                Message("api.error.field", field="province", detail=_arg(exc)),
+            ) from None
         regency = None
         if self.regency:
             found = normalise_regency(self.regency, province_code)
             if found is None:
-                hint = ", ".join(closest_regencies(self.regency, province_code)) or "none close"
+                hint = ", ".join(closest_regencies(self.regency, province_code))
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,
-                    f"regency: unknown {self.regency!r}; closest: {hint}",
+                    Message(
+                        "api.error.unknown_regency",
+                        value=repr(self.regency),
+                        hint=hint or Message("api.error.none_close"),
+                    ),
                 )
             regency = found[1]
         kbli = self.kbli.strip() if self.kbli else None
@@ -72,3 +80,8 @@ class ListParams(BaseModel):
             q=search_terms(self.q) if self.q else None,
             investment_type=self.investment_type,
         )
+
+
+def _arg(exc: Exception):
+    """An exception's own text, a Message kept as one (rendered in the reader's language)."""
+    return exc.args[0] if len(exc.args) == 1 else str(exc)

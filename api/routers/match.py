@@ -4,6 +4,7 @@ from fastapi import APIRouter, HTTPException, status
 from api import matching, schemas
 from api.deps import PrincipalDep, SnapshotDep
 from matcher.data.loaders import parse_umkm
+from matcher.i18n import Message
 
 router = APIRouter(tags=["match"])
 
@@ -24,7 +25,10 @@ def match(body: schemas.MatchRequest, principal: PrincipalDep, snapshot: Snapsho
     if region is not None and not region.contains(row["province"], row["regency"]):
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"your account is scoped to {region}; this profile is in "
-            f"{row['province']}{'/' + row['regency'] if row['regency'] else ''}",
+            Message(
+                "api.error.out_of_scope_profile",
+                region=str(region),
+                where=f"{row['province']}{'/' + row['regency'] if row['regency'] else ''}",
+            ),
         )
     return matching.match_profile(snapshot, profile, body.k, body)

@@ -8,6 +8,7 @@ from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
 from api.errors import scrub_paths
 from api.retrain import RetrainBusyError, read_store
 from api.store.model_state import mirror_current_version
+from matcher.i18n import Message
 from training.registry import Registry  # light: the registry's writers, not the training stack
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def _served_registry(holder) -> Registry:
     if registry is None:
         raise HTTPException(
             status.HTTP_501_NOT_IMPLEMENTED,
-            "this server's models do not come from a registry, so it cannot retrain",
+            Message("api.error.no_registry"),
         )
     return registry
 
@@ -88,7 +89,8 @@ def start_retrain(
         )
     except RetrainBusyError as exc:
         raise HTTPException(
-            status.HTTP_409_CONFLICT, f"{exc}: poll GET /models/retrain/{{job_id}} until it is done"
+            status.HTTP_409_CONFLICT,
+            Message("api.error.retrain_busy", detail=exc.args[0] if exc.args else str(exc)),
         ) from exc
     return job.to_dict()
 
@@ -103,7 +105,7 @@ def retrain_status(job_id: schemas.IdPath, _: AdminDep, request: Request):
     if job is None:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
-            f"no retrain job {job_id!r} on this server (jobs are forgotten on restart)",
+            Message("api.error.no_retrain_job", id=repr(job_id)),
         )
     return job.to_dict()
 
@@ -118,7 +120,7 @@ def promote(version: schemas.IdPath, admin: AdminDep, holder: HolderDep, store: 
     if version not in known:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND,
-            f"no model version {version!r}; GET /models lists the versions",
+            Message("api.error.no_model_version", version=repr(version)),
         )
     previous = holder.source.promote(version, reason=f"promoted via API by {admin.name}")
     with store.transaction() as session:

@@ -17,6 +17,7 @@ from api.deps import PrincipalDep, SessionDep
 from api.store import FIRMS, UMKM, Region, load_frame
 from api.store.accounts import canonical_region
 from api.store.outcomes import current_outcomes, followups_frame
+from matcher.i18n import Message
 from matcher.programme import programme_report, report_json, write_programme_report
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -34,7 +35,9 @@ def _region(principal, asked: str | None) -> Region | None:
     if not own.contains(region.province, region.regency or own.regency):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"account {principal.name!r} may report on {own} only, not {region}",
+            Message(
+                "api.error.report_scope", name=repr(principal.name), own=str(own), asked=str(region)
+            ),
         )
     return region if region.regency or not own.regency else own  # never wider than the account
 
