@@ -7,7 +7,6 @@ import pytest
 
 from api.lang import pick_lang
 from matcher.i18n import t
-from tests.test_api import api, prepared  # noqa: F401 - fixtures
 
 
 @pytest.mark.parametrize(

@@ -330,7 +330,8 @@ def test_a_warm_match_read_is_one_database_query(api):
         for missing in ("U3", "nope"):  # U3 is in Aceh: outside ani's region, as if absent
             resp = api.get(f"/umkm/{missing}/matches", who="pamekasan")
             assert (
-                resp.status_code == 404 and resp.json()["detail"] == f"no UMKM with id {missing!r}"
+                resp.status_code == 404
+                and resp.json()["detail"] == f"tidak ada UMKM dengan ID {missing!r}"
             )
         assert len(statements) == 2 and statements[0] == statements[1]  # the same statement
     finally:
