@@ -45,6 +45,7 @@ import pandas as pd
 from matcher.data import certificates
 from matcher.data.errors import MatcherError
 from matcher.data.schema import SCALE_REVENUE_LIMITS, SCALES
+from matcher.index import IdIndex
 
 KINDS = ("certificate", "capacity", "scale", "cooperative", "kbli")
 ADVICE_COLUMNS = (
@@ -427,7 +428,7 @@ def advise(
     sum_p, sum_ev, sum_sc = per_row(p), per_row(ev), per_row(sc)
     base = np.arange(n_u)
     owner_pos = np.concatenate(
-        [base, pd.Index(umkm["umkm_id"].astype(str)).get_indexer(info["umkm_id"].astype(str))]
+        [base, IdIndex(umkm["umkm_id"], kind="umkm").positions(info["umkm_id"])]
     )
     # firms in a changed profile's top k that are not in its UMKM's top k now
     pair = owner_pos[row].astype(np.int64) * len(firms) + service.firm_index.to_index(
@@ -474,7 +475,7 @@ def advise(
         ascending=[True, False, False, True],
         kind="stable",
     )
-    order = pd.Index(umkm["umkm_id"].astype(str)).get_indexer(out["umkm_id"])
+    order = IdIndex(umkm["umkm_id"], kind="umkm").positions(out["umkm_id"])
     out = out.iloc[np.argsort(order, kind="stable")]
     out.insert(2, "rank", out.groupby("umkm_id", sort=False).cumcount().to_numpy() + 1)
     return out[list(ADVICE_COLUMNS)].reset_index(drop=True)

@@ -44,6 +44,8 @@ from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from matcher.index import pair_positions
+
 # (name, grade threshold): reaching at least the stage = grade >= threshold
 STAGES = ("meeting", "mou", "contract")
 STAGE_GRADES = (1, 2, 3)
@@ -202,9 +204,7 @@ class ContractValueModel(BaseEstimator):
         self._validate_params()
         v = pd.to_numeric(outcomes.get("contract_value_idr"), errors="coerce")
         rows = outcomes[(v > 0).to_numpy() if v is not None else np.zeros(len(outcomes), bool)]
-        u_pos = pd.Index(umkm["umkm_id"]).get_indexer(rows["umkm_id"])
-        f_pos = pd.Index(firms["firm_id"]).get_indexer(rows["firm_id"])
-        ok = (u_pos >= 0) & (f_pos >= 0)
+        u_pos, f_pos, ok = pair_positions(umkm["umkm_id"], firms["firm_id"], rows)
         y = np.log(pd.to_numeric(rows["contract_value_idr"]).to_numpy(float)[ok])
         self.n_contracts_ = int(len(y))
         self.effects_ = {}

@@ -1,7 +1,10 @@
 """The one owner of the mapping between external IDs and integer positions.
 
 Models, features and the planner see integer indices; the CLI, API and files see IDs.
-Every translation goes through an :class:`IdIndex`, in the spirit of LightFM's ``Dataset``.
+Every translation goes through an :class:`IdIndex`, in the spirit of LightFM's ``Dataset``:
+:meth:`IdIndex.to_index` when an unknown ID is an error, :meth:`IdIndex.positions` (-1 for
+unknown) when the caller drops or names them itself, and :func:`pair_positions` for frames of
+(umkm_id, firm_id) pairs such as outcomes or an event's preferences.
 """
 
 from __future__ import annotations
@@ -56,6 +59,12 @@ class IdIndex:
             raise UnknownIdError(self.kind, wanted[pos < 0].tolist())
         return int(pos[0]) if single else pos.astype(np.int64)
 
+    def positions(self, ids: Iterable[str]) -> np.ndarray:
+        """IDs -> positions, -1 for an ID that is not here (:meth:`to_index` raises instead).
+        Vectorised: for many IDs, e.g. every row of an outcomes frame."""
+        wanted = pd.Index(np.asarray(ids, dtype=object)).astype(str)
+        return self._ids.get_indexer(wanted).astype(np.int64)
+
     def to_ids(self, positions: int | Iterable[int]) -> np.ndarray | str:
         if isinstance(positions, (int, np.integer)):
             return str(self._ids[int(positions)])
@@ -68,3 +77,16 @@ class IdIndex:
 
     def __repr__(self) -> str:
         return f"IdIndex(kind={self.kind!r}, n={len(self)})"
+
+
+def pair_positions(
+    umkm_ids: IdIndex | Iterable[str], firm_ids: IdIndex | Iterable[str], pairs: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(u, f, inside)`` for the ``(umkm_id, firm_id)`` rows of ``pairs``: positions among
+    ``umkm_ids`` and ``firm_ids`` (-1 where a side is not among them) and whether both sides
+    were found. Callers keep ``inside`` rows or name the first pair outside."""
+    umkm = umkm_ids if isinstance(umkm_ids, IdIndex) else IdIndex(umkm_ids, kind="umkm")
+    firms = firm_ids if isinstance(firm_ids, IdIndex) else IdIndex(firm_ids, kind="firm")
+    u = umkm.positions(pairs["umkm_id"])
+    f = firms.positions(pairs["firm_id"])
+    return u, f, (u >= 0) & (f >= 0)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.i18n import t
+from matcher.index import pair_positions
 
 WISH_WEIGHT = 0.25
 RECIPROCITY_WEIGHT = 0.5
@@ -56,9 +57,7 @@ def preference_matrices(prefs: pd.DataFrame | None, u_ids, f_ids) -> PreferenceM
     out = PreferenceMatrices(np.zeros(shape, bool), np.zeros(shape, bool), np.zeros(shape, bool))
     if prefs is None or prefs.empty:
         return out
-    i = pd.Index(list(u_ids)).get_indexer(prefs["umkm_id"].astype(str))
-    j = pd.Index(list(f_ids)).get_indexer(prefs["firm_id"].astype(str))
-    inside = (i >= 0) & (j >= 0)
+    i, j, inside = pair_positions(u_ids, f_ids, prefs)
     wish = (prefs["preference"] == "ingin").to_numpy() & inside
     by_u = (prefs["from_party"] == "umkm").to_numpy()
     out.umkm_wants[i[wish & by_u], j[wish & by_u]] = True

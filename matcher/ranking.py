@@ -44,6 +44,7 @@ from matcher.features.pairs import (
     prior_fit,
 )
 from matcher.i18n import format_number, t
+from matcher.index import pair_positions
 from matcher.reasons import explain_rows
 from matcher.topk import top_k_rows
 
@@ -176,9 +177,7 @@ class MatchModel(BaseEstimator):
         """Tried pairs plus sampled untried ones: (u_idx, f_idx, grade, weight)."""
         self._validate_params()  # public: checked here too, before the first draw
         rng = np.random.default_rng(self.random_state)
-        u_pos = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
-        f_pos = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
-        keep = (u_pos >= 0) & (f_pos >= 0)
+        u_pos, f_pos, keep = pair_positions(umkm["umkm_id"], firms["firm_id"], outcomes)
         u_t, f_t = u_pos[keep], f_pos[keep]
         g_t = outcomes["grade"].to_numpy(dtype=np.float32)[keep]
         users = np.unique(u_t)
@@ -276,9 +275,7 @@ class MatchModel(BaseEstimator):
     def outcome_scores(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame):
         """(scores, grades) of the outcome pairs whose both sides are in the frames."""
         umkm, firms = umkm.reset_index(drop=True), firms.reset_index(drop=True)
-        u = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
-        f = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
-        keep = (u >= 0) & (f >= 0)
+        u, f, keep = pair_positions(umkm["umkm_id"], firms["firm_id"], outcomes)
         U, F = self.encode_umkm(umkm), self.encode_firms(firms)
         scores = self.score_pairs(U, F, u[keep], f[keep])
         return scores, outcomes["grade"].to_numpy(float)[keep]

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.index import IdIndex
 from matcher.output import TableWriter
 from matcher.service import MatchService
 
@@ -58,7 +59,7 @@ def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) ->
     # the same UMKM asked for twice: score it once, repeat its block of rows where asked
     scored = firms_service.match_profile(once, k)
     per_umkm = len(scored) // len(once)
-    block = pd.Index(once["umkm_id"]).get_indexer(umkm_rows["umkm_id"])
+    block = IdIndex(once["umkm_id"], kind="umkm").positions(umkm_rows["umkm_id"])
     rows = (block[:, None] * per_umkm + np.arange(per_umkm)).ravel()
     return scored.iloc[rows].reset_index(drop=True)
 

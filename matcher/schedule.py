@@ -42,6 +42,7 @@ from scipy.sparse.csgraph import connected_components, maximum_bipartite_matchin
 
 from matcher.data.errors import MatcherError
 from matcher.i18n import t
+from matcher.index import pair_positions as id_pair_positions
 
 # Why a meeting could not be placed.
 NO_COMMON_SLOT = "no_common_slot"  # the two sides are never free at the same time
@@ -455,9 +456,8 @@ def pair_positions(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row and column positions of the frame's (umkm_id, firm_id) pairs; a pair outside
     the event is a MatcherError naming it."""
-    u = pd.Index(u_ids).get_indexer(frame["umkm_id"].astype(str))
-    f = pd.Index(f_ids).get_indexer(frame["firm_id"].astype(str))
-    bad = (u < 0) | (f < 0)
+    u, f, inside = id_pair_positions(u_ids, f_ids, frame)
+    bad = ~inside
     if bad.any():
         row = frame.iloc[int(np.flatnonzero(bad)[0])]
         raise MatcherError(

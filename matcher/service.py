@@ -23,7 +23,7 @@ import pandas as pd
 from matcher.data.errors import MatcherError
 from matcher.data.schema import UMKM_COLUMNS
 from matcher.feedback import DECLINED, PairStatus, status_words
-from matcher.index import IdIndex
+from matcher.index import IdIndex, pair_positions
 from matcher.topk import top_k_rows
 
 CHANCE_COLUMNS = ("p_meeting", "p_mou", "p_contract", "expected_value_idr")
@@ -624,8 +624,9 @@ class _Room:
         if len(pairs) == 0:
             return np.empty((0, 2), dtype=np.int64)
         a = np.asarray(pairs, dtype=object).reshape(-1, 2)
-        i, j = pd.Index(self.u_ids).get_indexer(a[:, 0]), pd.Index(self.f_ids).get_indexer(a[:, 1])
-        bad = (i < 0) | (j < 0)
+        frame = pd.DataFrame({"umkm_id": a[:, 0], "firm_id": a[:, 1]})
+        i, j, inside = pair_positions(self.u_ids, self.f_ids, frame)
+        bad = ~inside
         if bad.any():
             raise MatcherError(
                 f"{what} pair {tuple(a[bad][0])} is not among the event's participants"

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.index import IdIndex, pair_positions
 from training.baselines import BASELINES, SeededScorer
 from training.metrics import gini, mrr, ndcg_at_k, recall_at_k
 
@@ -141,9 +142,7 @@ class ModelScorer:
 
 def relevance_matrix(test: pd.DataFrame, umkm_ids, firms: pd.DataFrame) -> np.ndarray:
     rel = np.zeros((len(umkm_ids), len(firms)), dtype=np.float32)
-    r = pd.Index(umkm_ids).get_indexer(test["umkm_id"])
-    c = pd.Index(firms["firm_id"]).get_indexer(test["firm_id"])
-    ok = (r >= 0) & (c >= 0)
+    r, c, ok = pair_positions(umkm_ids, firms["firm_id"], test)
     rel[r[ok], c[ok]] = test["grade"].to_numpy()[ok]
     return rel
 
@@ -173,7 +172,7 @@ def evaluate_scorers(
     (same UMKM, same order for every scorer), for paired comparisons (:func:`paired_difference`).
     """
     test_ids = pd.unique(split.test["umkm_id"])
-    u_idx = pd.Index(umkm["umkm_id"]).get_indexer(test_ids)
+    u_idx = IdIndex(umkm["umkm_id"], kind="umkm").positions(test_ids)
     keep = u_idx >= 0
     test_ids, u_idx = test_ids[keep], u_idx[keep]
     rel = relevance_matrix(split.test, test_ids, firms)

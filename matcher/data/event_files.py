@@ -14,6 +14,7 @@ import pandas as pd
 from matcher.data.loaders import _Checker, _read_whole, excel_integer_text
 from matcher.data.schema import PARTIES
 from matcher.i18n import Message
+from matcher.index import IdIndex
 
 AVAILABILITY_COLUMNS = ("party", "id", "from", "to")
 PREFERENCE_COLUMNS = ("from_party", "from_id", "to_id", "preference", "umkm_id", "firm_id")
@@ -92,7 +93,7 @@ def free_slots(
     rows = availability[availability["party"] == party]
     if rows.empty:
         return free
-    pos = pd.Index(ids).get_indexer(rows["id"])
+    pos = IdIndex(ids, kind=party).positions(rows["id"])
     inside = (rows["from"].to_numpy()[:, None] <= slots[None, :, 0]) & (
         slots[None, :, 1] <= rows["to"].to_numpy()[:, None]
     )
