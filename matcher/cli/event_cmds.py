@@ -196,7 +196,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
         )
     if info:
         table.add_row(
-            t("event.cli.solver"), f"{info.get('method', '?')}, {info.get('seconds', 0):.2f} s"
+            t("event.cli.solver"), _solver_text(info.get("method", "?"), info.get("seconds", 0))
         )
     if report is not None:
         table.add_row(t("event.cli.report"), str(Path(report)))
@@ -405,7 +405,7 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
         f"{int(placed['table'].max()) if len(placed) else 0}"
         + (t("event.cli.table_moves", n=moves) if moves else ""),
     )
-    table.add_row(t("event.cli.solver"), f"{tt.info['method']}, {tt.info['seconds']:.2f} s")
+    table.add_row(t("event.cli.solver"), _solver_text(tt.info["method"], tt.info["seconds"]))
     out.print(table)
     left = frame[frame["slot"].isna()]
     if len(left):
@@ -574,3 +574,10 @@ def _read_schedule(path: str):
     for c in extra:
         frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce")
     return frame.loc[:, list(SCHEDULE_COLUMNS) + extra]
+
+
+def _solver_text(method: str, seconds: float) -> str:
+    """``hungarian, 0,03 detik``: the solver and its time in the reader's number format."""
+    from matcher.i18n import format_number, t
+
+    return t("event.cli.solver_time", method=method, seconds=format_number(seconds, 2))
