@@ -15,8 +15,16 @@ from sklearn.utils._param_validation import InvalidParameterError
 from matcher.calibration import ContractValueModel, StageCalibrator
 from matcher.ranking import MatchModel
 from tests.worlds import line_world, tiny_model
+from training.baselines import FacilitatorRule, RandomScorer, TfidfCosine
 
-ESTIMATORS = [MatchModel, StageCalibrator, ContractValueModel]
+ESTIMATORS = [
+    MatchModel,
+    StageCalibrator,
+    ContractValueModel,
+    RandomScorer,
+    FacilitatorRule,
+    TfidfCosine,
+]
 
 
 @pytest.mark.parametrize("cls", ESTIMATORS, ids=lambda c: c.__name__)
@@ -129,6 +137,15 @@ def test_an_unfitted_match_model_says_so(method):
     u, f, _ = line_world()
     with pytest.raises(NotFittedError, match="MatchModel instance is not fitted yet"):
         UNFITTED_CALLS[method](MatchModel(), u, f)
+
+
+def test_baselines_refuse_a_bad_seed_and_say_when_unfitted():
+    u, f, _ = line_world()
+    with pytest.raises(InvalidParameterError, match="'random_state' parameter of RandomScorer"):
+        RandomScorer(random_state=-3).fit(u, f)
+    for cls in (RandomScorer, FacilitatorRule, TfidfCosine):
+        with pytest.raises(NotFittedError):
+            cls().score_block(u, f, [0])
 
 
 def test_unfitted_calibration_estimators_say_so():

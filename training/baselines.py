@@ -7,9 +7,12 @@ returning dense scores (len(u_idx), n_firms), like the trained model's adapter i
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.features.text import STOPWORDS, normalise_text
@@ -18,10 +21,15 @@ from matcher.features.text import STOPWORDS, normalise_text
 class SeededScorer(BaseEstimator):
     """Base of the baselines that draw random numbers: fitting only seeds the generator."""
 
+    _parameter_constraints: dict = {
+        "random_state": [Interval(Integral, 0, None, closed="left"), None]
+    }
+
     def __init__(self, random_state=0):
         self.random_state = random_state
 
     def fit(self, umkm, firms, outcomes=None):
+        self._validate_params()
         self.rng_ = np.random.default_rng(self.random_state)
         return self
 
@@ -84,7 +92,10 @@ class FacilitatorRule(SeededScorer):
 class TfidfCosine(BaseEstimator):
     """Word TF-IDF cosine between products and needs, no glossary, no training labels."""
 
+    _parameter_constraints: dict = {}
+
     def fit(self, umkm, firms, outcomes=None):
+        self._validate_params()
         texts = [normalise_text(t) for t in list(umkm["products"]) + list(firms["needs"])]
         self.vectorizer_ = TfidfVectorizer(sublinear_tf=True, stop_words=sorted(STOPWORDS)).fit(
             texts
