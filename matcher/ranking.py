@@ -25,6 +25,7 @@ held-out outcomes and stored on the model (``calibrator_``; see
 from __future__ import annotations
 
 import copy
+import datetime
 from numbers import Integral, Real
 
 import numpy as np
@@ -39,6 +40,8 @@ from matcher.calibration import STAGES, ContractValueModel, StageCalibrator
 from matcher.features.pairs import (
     FEATURE_GROUPS,
     FEATURE_NAMES,
+    MAX_PAIRS_PER_BLOCK,
+    MONOTONE,  # domain directions the trees respect, declared with each feature group
     EncodedSide,
     PairFeatureBuilder,
     prior_fit,
@@ -47,25 +50,6 @@ from matcher.i18n import format_number, t
 from matcher.index import pair_positions
 from matcher.reasons import explain_rows
 from matcher.topk import top_k_rows
-
-# Domain knowledge the trees must respect whatever the sample says: a closer product
-# match never hurts, a missing required certificate never helps.
-MONOTONE = {
-    "concept_cos": 1,
-    "need_cover": 1,
-    "primary_product_match": 1,
-    "primary_need_match": 1,
-    "word_cos": 1,
-    "char_cos": 1,
-    "prior_fit": 1,
-    "inferred_need_match": 1,
-    "mapped_match3": 1,
-    "mapped_match4": 1,
-    "n_missing_certs": -1,
-    "n_missing_relevant_certs": -1,
-    "local_far": -1,
-    "missing_food_cert": -1,
-}
 
 
 def _strata(umkm, firms, U, F, users) -> tuple:
@@ -111,6 +95,9 @@ class MatchModel(BaseEstimator):
     block_size : int
         UMKM per block when scoring (bounds memory).
     random_state : int or None
+    reference_date : date-like or None
+        The date features count from (a UMKM's age); None: the latest outcome date of the
+        training history. Fixed at fit and saved with the model (``features_``).
 
     Parameters are checked against ``_parameter_constraints`` when :meth:`fit` starts,
     before any data is read or random number drawn (scikit-learn's
@@ -136,6 +123,7 @@ class MatchModel(BaseEstimator):
         "shortlist_min_firms": [Interval(Integral, 0, None, closed="left")],
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "reference_date": [str, datetime.date, np.datetime64, None],
     }
 
     def __init__(
@@ -155,6 +143,7 @@ class MatchModel(BaseEstimator):
         shortlist_min_firms=300,
         block_size=256,
         random_state=0,
+        reference_date=None,
     ):
         self.n_negatives = n_negatives
         self.negative_weight = negative_weight
@@ -171,6 +160,11 @@ class MatchModel(BaseEstimator):
         self.shortlist_min_firms = shortlist_min_firms
         self.block_size = block_size
         self.random_state = random_state
+        self.reference_date = reference_date
+
+    def __setstate__(self, state):
+        state.setdefault("reference_date", None)  # saved before it was a parameter
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ training
     def training_pairs(self, umkm, firms, outcomes, U: EncodedSide, F: EncodedSide):
@@ -218,7 +212,9 @@ class MatchModel(BaseEstimator):
         umkm = umkm.reset_index(drop=True)
         firms = firms.reset_index(drop=True)
         say(t("training.progress.pipeline"))
-        self.features_ = PairFeatureBuilder().fit(umkm, firms, outcomes)
+        self.features_ = PairFeatureBuilder(reference_date=self.reference_date).fit(
+            umkm, firms, outcomes
+        )
         U = self.features_.encode_umkm(umkm)
         F = self.features_.encode_firms(firms)
         u_all, f_all, y, w, (u_t, f_t, g_t) = self.training_pairs(umkm, firms, outcomes, U, F)
@@ -342,7 +338,7 @@ class MatchModel(BaseEstimator):
         u_idx = np.asarray(u_idx, dtype=np.int64)
         n_f = F.n if f_idx is None else len(f_idx)
         out = np.empty((len(u_idx), n_f), dtype=np.float32)
-        step = max(1, min(self.block_size, 2_000_000 // max(n_f, 1)))
+        step = max(1, min(self.block_size, MAX_PAIRS_PER_BLOCK // max(n_f, 1)))
         for s in range(0, len(u_idx), step):
             blk = u_idx[s : s + step]
             X = self.features_.block(U, F, blk, f_idx)
@@ -376,7 +372,7 @@ class MatchModel(BaseEstimator):
             if return_features
             else None
         )
-        step = max(1, min(self.block_size, 2_000_000 // n_f))
+        step = max(1, min(self.block_size, MAX_PAIRS_PER_BLOCK // n_f))
         for s in range(0, len(u_idx), step):
             blk = u_idx[s : s + step]
             X = self.features_.block(U, F, blk)

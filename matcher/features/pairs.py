@@ -6,13 +6,15 @@ vocabularies, learned KBLI affinities, firms' track record). It encodes each sid
 a set of firms, a dense ``(n_pairs, n_features)`` matrix with only array operations —
 no Python loop per pair.
 
-Feature groups (``FEATURE_GROUPS``) are what reasons and ablations talk about: text,
-kbli, geo, cert, scale, capacity, type, history.
+The pair features themselves are computed group by group (text, kbli, geo, cert, scale,
+capacity, type, history, prior) in :mod:`matcher.features.groups`, where each group's
+names are declared beside the function computing them; ``FEATURE_GROUPS`` and
+``FEATURE_NAMES`` are re-exported here.
 """
 
 from __future__ import annotations
 
-import copy
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -20,67 +22,39 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 
 from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS, SCALES
-from matcher.features.geo import haversine_km
-from matcher.features.kbli import KbliAffinity, agreement_level, level_matrices, stacked
+from matcher.features.groups import (
+    FEATURE_GROUPS,
+    FEATURE_NAMES,
+    MAX_PAIRS_PER_BLOCK,
+    MONOTONE,
+    UNKNOWN_LOCALITY,
+    PairBlock,
+    assemble,
+    csr_rows,
+    feature_columns,
+    prior_fit,
+)
+from matcher.features.kbli import KbliAffinity, level_matrices, stacked
 from matcher.features.kbli_text import KbliTextMapper
-from matcher.features.text import TextEncoder, TextSide, glossary, group_relations
+from matcher.features.text import TextEncoder, TextSide, glossary
 
-FEATURE_GROUPS: dict[str, tuple[str, ...]] = {
-    "text": (
-        "concept_cos",
-        "need_cover",
-        "group_cover",
-        "word_cos",
-        "char_cos",
-        "primary_product_match",
-        "primary_need_match",
-        "related_group_cover",
-        "n_need_concepts",
-        "n_product_concepts",
-        "aff_concept_group",
-    ),
-    "kbli": (
-        "kbli_need_level",
-        "kbli_own_level",
-        "need_text_kbli_level",
-        "product_text_kbli_level",
-        "aff_division",
-        "aff_group",
-        "inferred_need_match",
-        "mapped_match3",
-        "mapped_match4",
-        "need_inferred",
-        "product_inferred",
-    ),
-    "geo": (
-        "log_distance_km",
-        "same_province",
-        "same_regency",
-        "locality",
-        "distance_x_locality",
-        "kbli_locality",
-        "local_far",
-    ),
-    "cert": (
-        "n_required_certs",
-        "n_missing_certs",
-        "missing_food_cert",
-        "n_missing_relevant_certs",
-    ),
-    "scale": ("umkm_scale", "preferred_scale", "scale_gap"),
-    "capacity": ("log_capacity_to_budget", "umkm_log_revenue", "umkm_log_employees", "umkm_age"),
-    "type": ("is_pma", "export_experience", "pma_x_export"),
-    "history": ("firm_mean_grade", "firm_log_outcomes"),
-    "prior": ("prior_fit",),
-}
-FEATURE_NAMES: tuple[str, ...] = tuple(n for names in FEATURE_GROUPS.values() for n in names)
-FOOD_CERTS = np.array([certificates.table()[c].food for c in CERTIFICATIONS])
+__all__ = [
+    "FEATURE_GROUPS",
+    "FEATURE_NAMES",
+    "MAX_PAIRS_PER_BLOCK",
+    "MONOTONE",
+    "EncodedSide",
+    "PairFeatureBuilder",
+    "feature_columns",
+    "prior_fit",
+]
+
 _SCALE_ORD = {s: i + 1 for i, s in enumerate(SCALES)}
 
 
@@ -167,7 +141,7 @@ def supply_locality(
     those are missing, generic or contradicted by its words, the expectation under the
     mapper's reading of its products; NaN when neither says anything."""
     by_class = np.nan_to_num(
-        np.array([kbli_locality(c) for c in classes4], dtype=np.float32), nan=0.5
+        np.array([kbli_locality(c) for c in classes4], dtype=np.float32), nan=UNKNOWN_LOCALITY
     )
     from_text = np.asarray(mapped4 @ by_class).ravel()
     read = np.diff(mapped4.indptr) > 0
@@ -259,22 +233,38 @@ class PairFeatureBuilder(BaseEstimator):
     affinity_smoothing : float
         Pseudo-count for the learned KBLI/concept-group affinities and firm track record.
     text : TextEncoder or None
-        Text encoder; a default one when None.
+        Text encoder (cloned at fit, the one passed in stays unfitted); a default one when None.
+    kbli_mapper : KbliTextMapper or None
+        Text-to-KBLI mapper (cloned at fit); a default one when None.
+    reference_date : date-like or None
+        The date features are counted from (a UMKM's age). None: the latest outcome date
+        of the training history, else the day of fitting. Fixed at fit time
+        (``reference_date_``) and saved with the model, so the same pair scores the same
+        next January.
     """
 
-    def __init__(self, affinity_smoothing=5.0, text=None, kbli_mapper=None):
+    def __init__(self, affinity_smoothing=5.0, text=None, kbli_mapper=None, reference_date=None):
         self.affinity_smoothing = affinity_smoothing
         self.text = text
         self.kbli_mapper = kbli_mapper
+        self.reference_date = reference_date
+
+    def __setstate__(self, state):
+        # an artifact saved before the reference date was a parameter: it has neither the
+        # parameter nor the fitted date (see reference_year)
+        state.setdefault("reference_date", None)
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame | None = None):
         """Fit text vocabularies on both sides' texts and history statistics on outcomes."""
+        self.reference_date_ = _reference_date(self.reference_date, outcomes)
         texts = list(umkm["products"].fillna("")) + list(firms["needs"].fillna(""))
-        self.text_ = (self.text or TextEncoder()).fit(texts)
+        self.text_ = clone(self.text if self.text is not None else TextEncoder()).fit(texts)
         # the mapper learns from the titles, the glossary and the codes these profiles state
         labelled = list(umkm["kbli"]) + list(firms["needed_kbli"])
-        self.kbli_mapper_ = copy.deepcopy(self.kbli_mapper or KbliTextMapper()).fit(texts, labelled)
+        mapper = self.kbli_mapper if self.kbli_mapper is not None else KbliTextMapper()
+        self.kbli_mapper_ = clone(mapper).fit(texts, labelled)
         self.feature_names_ = FEATURE_NAMES
         U, F = self.encode_umkm(umkm), self.encode_firms(firms)
         u_idx, f_idx, g = _outcome_positions(umkm, firms, outcomes)
@@ -304,6 +294,42 @@ class PairFeatureBuilder(BaseEstimator):
             index=pd.Index(F.ids, name="firm_id"),
         )
         return self
+
+    def reference_year(self) -> int:
+        """The year ages are counted from: that of ``reference_date_`` (fixed at fit).
+
+        An artifact saved before the date was recorded has none; it falls back to the year
+        it was trained when the loader knows it (:meth:`assume_reference_date`, from the
+        registry's manifest), else to the current year (what such a model always did),
+        with a warning either way."""
+        check_is_fitted(self, "text_")
+        ref = getattr(self, "reference_date_", None)
+        if ref is not None:
+            return int(pd.Timestamp(ref).year)
+        # fixed from here on, so one loaded model counts from one year however long it serves
+        self.reference_date_ = pd.Timestamp.now().normalize()
+        warnings.warn(
+            "this model was saved before features recorded their reference date; UMKM ages "
+            f"are counted from {self.reference_date_.year} (the year it was loaded). "
+            "Retrain the model to record its own.",
+            stacklevel=2,
+        )
+        return int(self.reference_date_.year)
+
+    def assume_reference_date(self, when) -> bool:
+        """For an artifact saved before the reference date was recorded: count from
+        ``when`` (e.g. the date it was trained, from its manifest), with a warning.
+        Returns whether it applied (False when the artifact has its own date)."""
+        if getattr(self, "reference_date_", None) is not None:
+            return False
+        self.reference_date_ = pd.Timestamp(when).normalize()
+        warnings.warn(
+            "this model was saved before features recorded their reference date; UMKM ages "
+            f"are counted from {self.reference_date_.year}, the year it was trained. "
+            "Retrain the model to record its own.",
+            stacklevel=2,
+        )
+        return True
 
     # ------------------------------------------------------------------ encoding
     def _encode_common(self, df: pd.DataFrame, text_col: str, certs_col: str, held: bool) -> dict:
@@ -365,7 +391,7 @@ class PairFeatureBuilder(BaseEstimator):
         common = self._encode_common(umkm, "products", "certifications", held=True)
         mapped = self._mapped(common["texts"])
         kbli3, inferred = self._kbli3(umkm["kbli"].tolist(), mapped[3], plausible_only=True)
-        year = pd.Timestamp.now().year
+        year = self.reference_year()
         num = {
             "scale": umkm["scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
             "log_capacity_year": np.log1p(12 * _num(umkm["monthly_capacity_idr"])),
@@ -433,160 +459,12 @@ class PairFeatureBuilder(BaseEstimator):
         ``aff_*_``/``firm_*_`` attributes; used for out-of-fold training).
         """
         check_is_fitted(self, "text_")
-        h = history if history is not None else self
-        u_idx = np.asarray(u_idx, dtype=np.int64)
         if f_idx is None:
-            f_idx, f = np.arange(F.n), F  # the whole side: its cached transposes apply
+            f = F  # the whole side: its cached transposes apply
         else:
-            f_idx = np.asarray(f_idx, dtype=np.int64)
-            f = _take(F, f_idx)
-        nb, nf = len(u_idx), len(f_idx)
-        cols: dict[str, np.ndarray] = {}
-
-        def rows(m):  # this block's UMKM rows of a whole-side matrix
-            return _rows(m, u_idx)
-
-        def firm_sums(key, m):  # per-firm row sums, cached on the firm side
-            return f.memo(("sum", key), lambda: np.asarray(m.sum(axis=1)).ravel())
-
-        # text
-        ft = f.text
-        g_T = f.T("groups", ft.groups)
-        u_concepts, u_groups = rows(U.text.concepts), rows(U.text.groups)
-        n_fc = firm_sums("concepts", ft.concepts)
-        n_uc = np.asarray(u_concepts.sum(axis=1)).ravel()
-        shared = (u_concepts @ f.T("concepts", ft.concepts)).toarray()
-        cols["concept_cos"] = shared / np.sqrt(np.maximum(np.outer(n_uc, n_fc), 1))
-        cols["need_cover"] = np.where(
-            n_fc[None, :] > 0, shared / np.maximum(n_fc, 1)[None, :], np.nan
-        )
-        n_fg = firm_sums("groups", ft.groups)
-        g_shared = (u_groups @ g_T).toarray()
-        cols["group_cover"] = np.where(
-            n_fg[None, :] > 0, g_shared / np.maximum(n_fg, 1)[None, :], np.nan
-        )
-        # the first product a UMKM names is usually its main line; likewise a firm's first need
-        cols["primary_product_match"] = (
-            rows(U.text.primary) @ f.T("concepts", ft.concepts)
-        ).toarray()
-        cols["primary_need_match"] = (u_concepts @ f.T("primary", ft.primary)).toarray()
-        related = ((u_groups @ group_relations()) @ g_T).toarray() > 0
-        cols["related_group_cover"] = np.where(n_fg[None, :] > 0, related, np.nan)
-        cols["word_cos"] = (rows(U.text.words) @ f.T("words", ft.words)).toarray()
-        cols["char_cos"] = (rows(U.text.chars) @ f.T("chars", ft.chars)).toarray()
-        cols["n_need_concepts"] = n_fc[None, :]
-        cols["n_product_concepts"] = n_uc[:, None]
-        cols["aff_concept_group"] = h.aff_concept_group_.score(
-            {0: u_groups}, {0: g_T}, transposed=True, firm_counts=n_fg
-        )
-
-        # KBLI
-        u_codes = rows(U.stacked("codes"))
-        cols["kbli_need_level"] = agreement_level(u_codes, f.stacked_T("needed"), f.has_needed)
-        cols["kbli_own_level"] = agreement_level(u_codes, f.stacked_T("codes"), f.has_codes)
-        cols["need_text_kbli_level"] = agreement_level(u_codes, f.stacked_T("implied"))
-        # what the UMKM's products imply vs what the firm needs or does
-        cols["product_text_kbli_level"] = agreement_level(
-            rows(U.stacked("implied")), f.stacked_T("activity")
-        )
-        for name, aff in (("aff_division", h.aff_division_), ("aff_group", h.aff_group_)):
-            lv = aff.level
-            act_T = f.T(f"activity{lv}", f.activity[lv])
-            cols[name] = aff.score(
-                {lv: rows(U.codes[lv])},
-                {lv: act_T},
-                transposed=True,
-                firm_counts=firm_sums(f"activity{lv}", f.activity[lv]),
-            )
-
-        # KBLI read from the words (perkiraan): stated-or-inferred codes on both sides, and
-        # the two texts' mapped distributions at golongan and subgolongan level
-        # (sparse UMKM rows) @ (dense firm columns, cached): the products are dense anyway
-        def dense_T(key, m):
-            return f.memo(
-                ("dense_T", key), lambda: np.ascontiguousarray(m.T.toarray(), dtype=np.float32)
-            )
-
-        cols["inferred_need_match"] = rows(U.kbli3) @ dense_T("kbli3", f.kbli3)
-        cols["mapped_match3"] = rows(U.mapped[3]) @ dense_T("mapped3", f.mapped[3])
-        cols["mapped_match4"] = rows(U.mapped[4]) @ dense_T("mapped4", f.mapped[4])
-        cols["need_inferred"] = f.inferred[None, :]
-        cols["product_inferred"] = U.inferred[u_idx][:, None]
-
-        # geography
-        u_lat, u_lon = U.lat[u_idx], U.lon[u_idx]
-        dist = haversine_km(u_lat, u_lon, f.lat, f.lon)
-        log_dist = np.log1p(dist)
-        cols["log_distance_km"] = log_dist
-        cols["same_province"] = U.province[u_idx][:, None] == f.province[None, :]
-        u_reg = U.regency[u_idx]
-        cols["same_regency"] = (u_reg[:, None] == f.regency[None, :]) & (u_reg != "")[:, None]
-        locality = np.fmax(
-            U.text.locality[u_idx][:, None], ft.locality[None, :]
-        )  # NaN only if both unknown
-        cols["locality"] = locality
-        cols["distance_x_locality"] = log_dist * np.nan_to_num(locality, nan=0.5)
-        # how local the UMKM's trade is by its KBLI (data/locality.psv), against distance
-        supply = U.num["supply_locality"][u_idx]
-        cols["kbli_locality"] = supply[:, None]
-        cols["local_far"] = log_dist * np.nan_to_num(supply, nan=0.5)[:, None]
-
-        # certificates: required by the firm and not held by the UMKM
-        held = U.certs[u_idx].astype(np.float32)
-        req_T = f.memo("certs_T", lambda: np.ascontiguousarray(f.certs.T, dtype=np.float32))
-        food_T = f.memo("food_T", lambda: np.ascontiguousarray(req_T[FOOD_CERTS]))
-        n_req = f.memo("n_req", lambda: req_T.sum(axis=0))
-        cols["n_required_certs"] = n_req[None, :]
-        cols["n_missing_certs"] = n_req[None, :] - held @ req_T
-        n_food = f.memo("n_food", lambda: food_T.sum(axis=0))
-        cols["missing_food_cert"] = (n_food[None, :] - held[:, FOOD_CERTS] @ food_T) > 0
-        # only what applies to the UMKM's products counts (halal for a caterer, not a laundry)
-        cols["n_missing_relevant_certs"] = (U.cert_applies[u_idx] * (1.0 - held)) @ req_T
-
-        # scale and capacity
-        u_num = {k: v[u_idx] for k, v in U.num.items()}
-        us, fs = u_num["scale"], f.num["preferred_scale"]
-        cols["umkm_scale"] = us[:, None]
-        cols["preferred_scale"] = fs[None, :]
-        cols["scale_gap"] = us[:, None] - fs[None, :]
-        cols["log_capacity_to_budget"] = (
-            u_num["log_capacity_year"][:, None] - f.num["log_budget_per_partner"][None, :]
-        )
-        cols["umkm_log_revenue"] = u_num["log_revenue"][:, None]
-        cols["umkm_log_employees"] = u_num["log_employees"][:, None]
-        cols["umkm_age"] = u_num["age"][:, None]
-
-        # firm type vs export experience
-        pma = f.num["is_pma"]
-        exp = u_num["export"]
-        cols["is_pma"] = pma[None, :]
-        cols["export_experience"] = exp[:, None]
-        cols["pma_x_export"] = pma[None, :] * exp[:, None]
-
-        # firm track record (learned out-of-fold during training)
-        def track_record():
-            pos = h.firm_stats_.index.get_indexer(f.ids)
-            known = pos >= 0
-            mean = np.where(known, h.firm_stats_["mean_grade"].to_numpy()[pos], h.history_mean_)
-            logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
-            return mean, logn
-
-        # cached with the statistics it came from: another fit_history gives new ones
-        hit = f.cache.get("history")
-        if hit is None or hit[0] is not h.firm_stats_:
-            hit = f.cache["history"] = (h.firm_stats_, *track_record())
-        _, mean, logn = hit
-        cols["firm_mean_grade"] = mean[None, :]
-        cols["firm_log_outcomes"] = logn[None, :]
-
-        cols["prior_fit"] = prior_fit(cols)
-
-        # one contiguous row per feature, returned transposed: (n_pairs, n_features) with
-        # each feature's column contiguous, filled without strided writes
-        out = np.empty((len(FEATURE_NAMES), nb, nf), dtype=np.float32)
-        for j, name in enumerate(FEATURE_NAMES):
-            out[j] = cols[name]
-        return out.reshape(len(FEATURE_NAMES), nb * nf).T
+            f = _take(F, np.asarray(f_idx, dtype=np.int64))
+        h = history if history is not None else self
+        return assemble(PairBlock(U=U, f=f, u_idx=np.asarray(u_idx, dtype=np.int64), h=h))
 
     def pairs(self, U, F, u_idx, f_idx, history=None, chunk=512) -> np.ndarray:
         """Features of aligned pairs (u_idx[i], f_idx[i]); grouped by UMKM, no per-pair loop."""
@@ -603,77 +481,19 @@ class PairFeatureBuilder(BaseEstimator):
         return out
 
 
-_KBLI_LEVEL_MATCH = np.array(
-    [0.0, 0.0, 0.0, 0.15, 0.35, 0.6, 1.0], dtype=np.float32
-)  # level -1..5 at index+1
-
-
-def prior_fit(cols: dict) -> np.ndarray:
-    """A domain prior for how well a pair fits, from the other features, in [0, 1].
-
-    The partnership only works if every condition holds, so the factors multiply:
-    the product meets the need (text, then KBLI), the distance is bearable *for this
-    product* (local goods lose value with distance, crafts hardly), required certificates
-    that apply to the product are held, the scale is the one asked for and the UMKM can deliver what one partner
-    slot is worth. Constants are round domain guesses, not fitted; the trees learn how
-    much to trust this prior next to the raw features.
-    """
-    text = np.fmax.reduce(
-        [
-            cols["concept_cos"],
-            0.5 * np.nan_to_num(cols["group_cover"]),
-            0.3 * np.nan_to_num(cols["related_group_cover"]),
-            cols["word_cos"],
-            0.8 * cols["char_cos"],
-        ]
-    )
-    level = np.fmax.reduce(
-        [cols["kbli_need_level"], cols["need_text_kbli_level"], cols["product_text_kbli_level"]]
-    ).astype(np.int64)
-    match = 0.75 * np.clip(text, 0, 1) + 0.25 * _KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
-    # how local the trade is: by the UMKM's KBLI (data/locality.psv) where known, else by
-    # the glossary concepts of either text
-    s = np.where(
-        np.isnan(cols["kbli_locality"]),
-        np.nan_to_num(cols["locality"], nan=0.5),
-        cols["kbli_locality"],
-    )
-    dist = np.expm1(cols["log_distance_km"])
-    geo = 1.0 - s + s * np.exp(-dist / 300.0)
-    # a missing certificate that applies to the UMKM's products (data/cert_scope.psv) nearly
-    # rules the pair out; one that does not apply to them is a smaller doubt
-    cert = np.where(
-        cols["n_missing_relevant_certs"] > 0.5, 0.1, np.where(cols["n_missing_certs"] > 0, 0.3, 1.0)
-    )
-    scale = 1.0 - 0.25 * np.nan_to_num(np.abs(cols["scale_gap"]), nan=0.0)
-    cap = np.clip(np.exp(np.nan_to_num(cols["log_capacity_to_budget"], nan=0.0)), 0.1, 1.0) ** 0.5
-    return (match * geo * cert * scale * cap).astype(np.float32)
-
-
-def _rows(m: sp.csr_matrix, idx: np.ndarray) -> sp.csr_matrix:
-    """Rows ``idx`` of a CSR matrix by index arithmetic (scipy's fancy indexing validates
-    so much that it dominates small requests against large firm sets)."""
-    starts, ends = m.indptr[idx], m.indptr[idx + 1]
-    lens = ends - starts
-    indptr = np.zeros(len(idx) + 1, dtype=m.indptr.dtype)
-    np.cumsum(lens, out=indptr[1:])
-    sel = np.repeat(starts - indptr[:-1], lens) + np.arange(indptr[-1], dtype=m.indptr.dtype)
-    return sp.csr_matrix((m.data[sel], m.indices[sel], indptr), shape=(len(idx), m.shape[1]))
-
-
 def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
     """Rows ``idx`` of an encoded side."""
 
     def rows(d):
-        return None if d is None else {k: _rows(m, idx) for k, m in d.items()}
+        return None if d is None else {k: csr_rows(m, idx) for k, m in d.items()}
 
     t = side.text
     text = TextSide(
-        concepts=_rows(t.concepts, idx),
-        primary=_rows(t.primary, idx),
-        groups=_rows(t.groups, idx),
-        words=_rows(t.words, idx),
-        chars=_rows(t.chars, idx),
+        concepts=csr_rows(t.concepts, idx),
+        primary=csr_rows(t.primary, idx),
+        groups=csr_rows(t.groups, idx),
+        words=csr_rows(t.words, idx),
+        chars=csr_rows(t.chars, idx),
         locality=t.locality[idx],
         concept_lists=[],
     )
@@ -696,12 +516,22 @@ def _take(side: EncodedSide, idx: np.ndarray) -> EncodedSide:
         activity=rows(side.activity),
         kbli_lists=side.kbli_lists[idx],
         mapped=rows(side.mapped),
-        kbli3=None if side.kbli3 is None else _rows(side.kbli3, idx),
+        kbli3=None if side.kbli3 is None else csr_rows(side.kbli3, idx),
         inferred=None if side.inferred is None else side.inferred[idx],
         kbli3_classes=side.kbli3_classes,
         texts=None if side.texts is None else side.texts[idx],
         needed_lists=None if side.needed_lists is None else side.needed_lists[idx],
     )
+
+
+def _reference_date(given, outcomes) -> pd.Timestamp:
+    """The date features count from: ``given``, else the latest outcome date, else today
+    (a history without dates); a calendar day, fixed at fit."""
+    if given is not None:
+        return pd.Timestamp(given).normalize()
+    if outcomes is not None and "date" in outcomes and outcomes["date"].notna().any():
+        return pd.Timestamp(outcomes["date"].max()).normalize()
+    return pd.Timestamp.now().normalize()
 
 
 def _outcome_positions(umkm, firms, outcomes):
