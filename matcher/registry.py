@@ -151,7 +151,12 @@ class RegistryReader:
         version = self.resolve(version)
         artifact, manifest = self._verified_artifact(version)
         _warn_on_library_drift(version, manifest.get("libraries", {}))
-        return load_artifact(artifact, what=version)
+        model = load_artifact(artifact, what=version)
+        # saved before features recorded the date they count from: the year it was trained
+        features = getattr(model, "features_", None)
+        if hasattr(features, "assume_reference_date") and manifest.get("created_at"):
+            features.assume_reference_date(manifest["created_at"])
+        return model
 
     def frozen_validation(self, version: str | None = None) -> pd.DataFrame | None:
         """The validation slice stored with a version (checksum-verified), or None."""

@@ -311,3 +311,32 @@ def test_the_text_estimator_passed_in_is_cloned_not_fitted():
     b = PairFeatureBuilder(text=mine).fit(umkm, firms, outcomes)
     assert b.text_ is not mine and not hasattr(mine, "words_")
     assert b.text_.min_df == 1
+
+
+def test_the_registry_dates_an_old_artifact_by_its_manifest(world, tmp_path):
+    from training.registry import Registry
+
+    builder, *_ = world
+    umkm, *_ = _frames()
+    old = pickle.loads(pickle.dumps(builder))
+    del old.__dict__["reference_date_"]
+    holder = _Holder(old)
+    registry = Registry(tmp_path / "reg")
+    version = registry.register(holder, metrics={}, features=[], data_fingerprint="x")
+    trained = pd.Timestamp(registry.manifest(version)["created_at"]).year
+    with pytest.warns(UserWarning, match=f"{trained}, the year it was trained"):
+        loaded = registry.load(version)
+    assert loaded.features_.encode_umkm(umkm).num["age"][0] == trained - 2015
+    # a model that records its own date is loaded as it is, without a word
+    registry = Registry(tmp_path / "reg2")
+    version = registry.register(_Holder(builder), metrics={}, features=[], data_fingerprint="x")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert registry.load(version).features_.reference_date_ == pd.Timestamp("2024-03-15")
+
+
+class _Holder:
+    """A stand-in artifact carrying a feature builder, as MatchModel does."""
+
+    def __init__(self, features):
+        self.features_ = features

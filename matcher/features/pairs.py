@@ -322,7 +322,8 @@ class PairFeatureBuilder(BaseEstimator):
         Returns whether it applied (False when the artifact has its own date)."""
         if getattr(self, "reference_date_", None) is not None:
             return False
-        self.reference_date_ = pd.Timestamp(when).normalize()
+        when = pd.Timestamp(when)
+        self.reference_date_ = (when.tz_convert(None) if when.tzinfo else when).normalize()
         warnings.warn(
             "this model was saved before features recorded their reference date; UMKM ages "
             f"are counted from {self.reference_date_.year}, the year it was trained. "
