@@ -31,6 +31,10 @@ if TYPE_CHECKING:
     from training.retrain import RetrainData, RetrainOutcome
 
 
+#: what GET /models/retrain/{job_id} may say a job is doing
+JOB_STATUSES = ("queued", "running", "done", "failed")
+
+
 class RetrainBusyError(MatcherError):
     """A retrain is already running; two at once would only compete for the same cores."""
 

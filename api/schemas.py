@@ -20,7 +20,12 @@ from pydantic import (
     model_validator,
 )
 
-from matcher.data import lifecycle, rules
+from api.retrain import JOB_STATUSES
+from matcher.data import lifecycle, rules, schema
+from matcher.data.event_files import PREFERENCES
+from matcher.data.outcome_state import REVISION_ACTIONS
+from matcher.i18n import LANGUAGES
+from matcher.preferences import UNMET_REASONS
 
 
 def _canonical(kind: str):
@@ -35,7 +40,7 @@ def _canonical(kind: str):
 Stage = Annotated[Literal[lifecycle.STAGES], _canonical("stage")]
 Scheme = Annotated[Literal[lifecycle.SCHEMES], _canonical("scheme")]
 FollowupStatus = Annotated[Literal[lifecycle.FOLLOWUP_STATUSES], _canonical("status")]
-Scale = Literal["mikro", "kecil", "menengah"]
+Scale = Literal[schema.SCALES]
 T = TypeVar("T")
 
 
@@ -182,7 +187,7 @@ class MatchFilters(BaseModel):
     """What a match request may narrow: firm type, firm province, minimum chance; and
     whether pairs declined before are shown (flagged) instead of left out."""
 
-    investment_type: Literal["PMA", "PMDN"] | None = Field(
+    investment_type: Literal[schema.INVESTMENT_TYPES] | None = Field(
         None, description="only PMA or only PMDN firms"
     )
     province: str | None = Field(
@@ -265,7 +270,7 @@ class OutcomeIn(RequestBody):
     realised_value_idr: float | None = Field(None, ge=0, description="value delivered so far")
     scheme: Scheme | None = Field(None, description="partnership form of PP 7/2021")
     event_id: Id | None = None
-    declined_by: Literal["umkm", "firm"] | None = None
+    declined_by: Literal[schema.DECLINED_BY] | None = None
     note: Note | None = Field(
         None, description="the facilitator's note (who met whom, what was agreed)"
     )
@@ -313,7 +318,7 @@ class CorrectionIn(RequestBody):
     realised_value_idr: float | None = Field(None, ge=0)
     scheme: Scheme | None = None
     event_id: Id | None = None
-    declined_by: Literal["umkm", "firm"] | None = None
+    declined_by: Literal[schema.DECLINED_BY] | None = None
     note: Note | None = Field(None, description='a new note (an explicit null or "" clears it)')
 
     def changes(self) -> dict:
@@ -346,7 +351,7 @@ class OutcomeValues(_OutcomeDetails):
 class RevisionOut(_OutcomeDetails):
     id: int
     outcome_id: int
-    action: Literal["correct", "void"]
+    action: Literal[REVISION_ACTIONS]
     stage: str | None
     date: dt.date | None
     reason: str
@@ -407,10 +412,13 @@ class FollowupOut(BaseModel):
 
 # -- events ----------------------------------------------------------------------------
 class ParticipantIn(RequestBody):
-    party: Literal["umkm", "firm"]
+    party: Literal[schema.PARTIES]
     id: Id
     capacity: int | None = Field(
-        None, ge=1, le=rules.INT32_MAX, description="default: firm's max_partners, 1 for UMKM"
+        None,
+        ge=schema.MIN_CAPACITY,
+        le=rules.INT32_MAX,
+        description="default: firm's max_partners, 1 for UMKM",
     )
 
 
@@ -515,7 +523,7 @@ class PreferenceOut(BaseModel):
     from_party: str
     from_id: str
     to_id: str
-    preference: Literal["ingin", "tidak"]
+    preference: Literal[PREFERENCES]
 
 
 class PreferencesOut(BaseModel):
@@ -544,7 +552,7 @@ class UnmetWish(BaseModel):
     from_party: str
     from_id: str
     to_id: str
-    reason: Literal["veto", "not_eligible", "capacity", "no_slot"]
+    reason: Literal[UNMET_REASONS]
     explanation: str
 
 
@@ -597,7 +605,7 @@ class RetrainJobOut(BaseModel):
     """A background retrain (``POST /models/retrain``), as ``GET /models/retrain/{job_id}`` shows it."""
 
     job_id: str
-    status: Literal["queued", "running", "done", "failed"]
+    status: Literal[JOB_STATUSES]
     created_at: str
     started_at: str | None = None
     finished_at: str | None = None
@@ -615,7 +623,7 @@ class AdviceParams(BaseModel):
     """What an advice request may set (query parameters)."""
 
     k: int = Field(10, ge=1, le=rules.K_MAX, description="top firms a change is measured on")
-    lang: Literal["id", "en"] | None = Field(None, description="language of the texts (default id)")
+    lang: Literal[LANGUAGES] | None = Field(None, description="language of the texts (default id)")
 
 
 class RegionAdviceParams(AdviceParams):

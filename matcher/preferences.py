@@ -31,6 +31,7 @@ WISH_WEIGHT = 0.25
 RECIPROCITY_WEIGHT = 0.5
 # reasons an expressed wish is not in the plan
 VETOED, NOT_ELIGIBLE, CAPACITY, NO_SLOT = "veto", "not_eligible", "capacity", "no_slot"
+UNMET_REASONS = (VETOED, NOT_ELIGIBLE, CAPACITY, NO_SLOT)
 
 
 @dataclass

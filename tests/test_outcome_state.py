@@ -157,3 +157,31 @@ def test_the_store_follows_the_rule(database_url, tiny_world):
         assert frame["stage"].tolist() == ["contract_signed"] and frame["grade"].tolist() == [3]
     finally:
         store.dispose()
+
+
+def test_one_outcome_in_force_agrees_with_the_frame_rule():
+    """in_force (the store's OutcomeState) and apply_revisions (every frame) pick the same
+    values for every sequence of up to four corrections and voids."""
+    from itertools import product
+    from types import SimpleNamespace
+
+    from matcher.data.outcome_state import CORRECT, VOID, in_force
+
+    outcomes, revisions, expected = [], [], {}
+    sequences = [s for n in range(5) for s in product((CORRECT, VOID), repeat=n)]
+    for oid, actions in enumerate(sequences, start=1):
+        outcomes.append({"id": oid, "umkm_id": f"U{oid}", "firm_id": "F1", "stage": "s0"})
+        revs = [
+            SimpleNamespace(action=a, stage=f"s{k + 1}" if a == CORRECT else None)
+            for k, a in enumerate(actions)
+        ]
+        revisions += [{"outcome_id": oid, "action": r.action, "stage": r.stage} for r in revs]
+        chosen = in_force(SimpleNamespace(stage="s0"), revs)
+        expected[oid] = None if chosen is None else chosen.stage
+    frame = apply_revisions(
+        pd.DataFrame(outcomes), pd.DataFrame(revisions, columns=["outcome_id", "action", "stage"])
+    )
+    got = dict(zip(frame["id"], frame["stage"]))
+    assert got == {oid: stage for oid, stage in expected.items() if stage is not None}
+    assert expected[sequences.index((CORRECT, VOID, CORRECT)) + 1] == "s3"
+    assert expected[sequences.index((VOID,)) + 1] is None

@@ -25,7 +25,7 @@ from api.store.profiles import FIRMS, UMKM, existing_ids, get_profile
 from matcher.data.errors import DataValidationError
 from matcher.data.event_files import parse_preferences
 from matcher.data.loaders import read_table
-from matcher.data.schema import DEFAULT_MAX_PARTNERS
+from matcher.data.schema import default_capacity
 from matcher.i18n import Message, t, text_in
 
 router = APIRouter(prefix="/events", tags=["events"])
@@ -140,8 +140,7 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
             (
                 p.party,
                 p.id,
-                p.capacity
-                or (max_partners.get(p.id, DEFAULT_MAX_PARTNERS) if p.party == "firm" else 1),
+                p.capacity or default_capacity(p.party, max_partners.get(p.id)),
             )
             for p in body.participants
         ]

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from matcher.data.schema import DEFAULT_MAX_PARTNERS
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -82,7 +84,7 @@ class Firm(_Location, Base):
     required_certifications: Mapped[str] = mapped_column(Text, default="")
     preferred_scale: Mapped[str | None] = mapped_column(String(16))
     budget_idr: Mapped[float | None] = mapped_column(Float)
-    max_partners: Mapped[int] = mapped_column(Integer, default=3)
+    max_partners: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_PARTNERS)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -35,7 +35,15 @@ from api.store.guard import check_records
 from api.store.models import Followup, Outcome, OutcomeRevision
 from matcher.data import lifecycle, rules
 from matcher.data.errors import MatcherError
-from matcher.data.outcome_state import apply_revisions, latest_per_pair
+from matcher.data.outcome_state import (
+    CORRECT,
+    VOID,
+    apply_revisions,
+    in_force,
+    is_voided,
+    last_correction,
+    latest_per_pair,
+)
 from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
 from matcher.i18n import Message
 
@@ -149,15 +157,19 @@ class OutcomeState:
 
     @property
     def voided(self) -> bool:
-        return bool(self.revisions) and self.revisions[-1].action == "void"
+        return is_voided([r.action for r in self.revisions])
 
     @property
     def current(self) -> dict | None:
-        """The values in force (None when voided)."""
-        if self.voided:
-            return None
-        latest = next((r for r in reversed(self.revisions) if r.action == "correct"), None)
-        return _values_of(latest or self.outcome)
+        """The values in force (None when voided): :func:`matcher.data.outcome_state.in_force`."""
+        chosen = in_force(self.outcome, self.revisions)
+        return None if chosen is None else _values_of(chosen)
+
+    @property
+    def last_values(self) -> dict:
+        """The values it had before any void: the last correction's, else as first recorded."""
+        last = last_correction([r.action for r in self.revisions])
+        return _values_of(self.outcome if last is None else self.revisions[last])
 
 
 def _states(session: Session, outcomes: list[Outcome]) -> list[OutcomeState]:
@@ -308,7 +320,7 @@ def correct_outcome(
             f"a correction may change {', '.join(VALUE_FIELDS)}"
         )
     state = outcome_state(session, outcome_id)
-    before = state.current or _last_values(state)
+    before = state.current or state.last_values
     merged = {**before, **changes}
     if "stage" in changes and changes["stage"] != "declined" and "declined_by" not in changes:
         merged["declined_by"] = None
@@ -319,7 +331,7 @@ def correct_outcome(
         )
     rev = OutcomeRevision(
         outcome_id=outcome_id,
-        action="correct",
+        action=CORRECT,
         grade=STAGE_GRADE[values["stage"]],
         reason=reason,
         revised_by=by,
@@ -338,7 +350,7 @@ def void_outcome(
     state = outcome_state(session, outcome_id)
     if state.voided:
         raise OutcomeConflict(Message("outcomes.error.already_void", id=outcome_id), outcome_id)
-    rev = OutcomeRevision(outcome_id=outcome_id, action="void", reason=reason, revised_by=by)
+    rev = OutcomeRevision(outcome_id=outcome_id, action=VOID, reason=reason, revised_by=by)
     session.add(rev)
     session.flush()
     return rev
@@ -349,11 +361,6 @@ def _reason(reason: str | None) -> str:
     if not reason:
         raise OutcomeError(Message("outcomes.error.reason_required"))
     return reason
-
-
-def _last_values(state: OutcomeState) -> dict:
-    latest = next((r for r in reversed(state.revisions) if r.action == "correct"), None)
-    return _values_of(latest or state.outcome)
 
 
 # --------------------------------------------------------------------------- reading

@@ -39,6 +39,7 @@ from matcher.data.schema import (
     FOLLOWUP_COLUMNS,
     INVESTMENT_TYPES,
     LEGAL_FORMS,
+    MIN_CAPACITY,
     NIB_SCALES,
     OUTCOME_COLUMNS,
     PARTIES,
@@ -46,6 +47,7 @@ from matcher.data.schema import (
     SCALE_REVENUE_LIMITS,
     SCALES,
     STAGE_GRADE,
+    UMKM_CAPACITY,
     UMKM_COLUMNS,
     VOCABULARY_ALIASES,
 )
@@ -1261,8 +1263,9 @@ def parse_event(
     pair = party.fillna("") + "\x00" + ids
     dup = (pair.duplicated(keep="first") & (ids != "") & party.notna()).to_numpy()
     c.fail(dup, "id", Message("data.rule.once_per_event"), values=ids)
-    capacity = c.number("capacity", minimum=1, integer=True)
-    default = pd.Series(1.0, index=ids.index)
+    capacity = c.number("capacity", minimum=MIN_CAPACITY, integer=True)
+    # default_capacity's rule, for a whole file: the firm's max_partners, UMKM_CAPACITY
+    default = pd.Series(float(UMKM_CAPACITY), index=ids.index)
     default[is_firm] = ids[is_firm].map(firms.set_index("firm_id")["max_partners"]).astype(float)
     data = {
         "party": party,

@@ -10,7 +10,8 @@ The rule, in two steps:
 
 1. :func:`apply_revisions` — an outcome's current value is its **latest revision**: the
    last correction's values, or gone if the last revision is a void (a correction after a
-   void restores the outcome). Revisions are ordered as recorded.
+   void restores the outcome). Revisions are ordered as recorded. :func:`in_force` is the
+   same rule for one outcome's own revisions (the store's :class:`api.store.outcomes.OutcomeState`).
 2. :func:`latest_per_pair` — of a pair's outcomes in force, the one with the **latest
    date** wins; **on the same date, the one recorded later wins** (a higher ``id`` when
    the frame has one, else the later row: a file's row order is its recording order).
@@ -24,12 +25,18 @@ order (the order of the input), one row per (umkm_id, firm_id).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TypeVar
+
 import numpy as np
 import pandas as pd
+
+T = TypeVar("T")
 
 KEYS = ("umkm_id", "firm_id")
 #: actions a revision may carry
 CORRECT, VOID = "correct", "void"
+REVISION_ACTIONS = (CORRECT, VOID)
 
 
 def _recording_order(frame: pd.DataFrame) -> np.ndarray:
@@ -70,6 +77,31 @@ def apply_revisions(
             out[c] = out[c].astype(object)
             out.loc[hit, c] = new[c].to_numpy()
     return out
+
+
+def is_voided(actions: Sequence[str]) -> bool:
+    """An outcome whose revisions (their actions, oldest first) end in a void is not in force."""
+    return bool(len(actions)) and actions[-1] == VOID
+
+
+def last_correction(actions: Sequence[str]) -> int | None:
+    """Position of the last correction among an outcome's revisions (oldest first), whose
+    values are the outcome's own; None when there is none (the values as first recorded).
+    Counted even when a void follows: a correction after that void restores these values."""
+    for position in range(len(actions) - 1, -1, -1):
+        if actions[position] == CORRECT:
+            return position
+    return None
+
+
+def in_force(original: T, revisions: Sequence[T], action=lambda r: r.action) -> T | None:
+    """Of one outcome, the record whose values are in force: the last correction, else the
+    outcome as first recorded; None when it is voided. :func:`apply_revisions` for one."""
+    actions = [action(r) for r in revisions]
+    if is_voided(actions):
+        return None
+    last = last_correction(actions)
+    return original if last is None else revisions[last]
 
 
 def latest_per_pair(frame: pd.DataFrame) -> pd.DataFrame:

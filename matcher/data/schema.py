@@ -84,6 +84,20 @@ INVESTMENT_TYPES = ("PMA", "PMDN")
 DECLINED_BY = ("umkm", "firm")
 PARTIES = ("umkm", "firm")
 DEFAULT_MAX_PARTNERS = 3
+# An event participant's capacity (meetings) when the event does not say: a firm's
+# max_partners, one meeting for a UMKM; at least MIN_CAPACITY when it does.
+UMKM_CAPACITY = 1
+MIN_CAPACITY = 1
+
+
+def default_capacity(party: str, max_partners: int | None = None) -> int:
+    """A participant's capacity when the event gives none (``max_partners``: the firm's,
+    None when unknown; ignored for a UMKM). :func:`matcher.data.loaders.parse_event` applies
+    the same rule to a whole event file."""
+    if party == "umkm":
+        return UMKM_CAPACITY
+    return DEFAULT_MAX_PARTNERS if max_partners is None else int(max_partners)
+
 
 # PP 7/2021 annual sales thresholds (rupiah): mikro <= 2 M, kecil <= 15 M, menengah <= 50 M.
 SCALE_REVENUE_LIMITS = (("mikro", 2e9), ("kecil", 15e9), ("menengah", 50e9))
