@@ -195,7 +195,7 @@ def test_blank_rows_are_skipped_but_still_counted(tmp_path):
         ("scale", "besar", "Menengah", "mikro, kecil, menengah"),
         ("annual_revenue_idr", "-1", "1500000.0", ">= 0"),
         ("annual_revenue_idr", "1.50.000", "1.500.000", "a number"),
-        ("annual_revenue_idr", "Rp 1-2 juta", "Rp 1,5 juta", "a number"),
+        ("annual_revenue_idr", "Rp 1-2-3 juta", "Rp 1,5 juta", "a number"),
         ("annual_revenue_idr", "nan", "0", "a number"),
         ("employees", "2.5", "3.0", "an integer"),
         ("employees", "-3", "0", "an integer >= 0"),

@@ -151,7 +151,7 @@ def test_money_as_offices_write_it(written, value):
     assert got == pytest.approx(value) and note is None
 
 
-@pytest.mark.parametrize("written", ["1.50.000", "Rp 1-2 juta", "banyak", "1,5,0", "Rp", "juta"])
+@pytest.mark.parametrize("written", ["1.50.000", "Rp 1-2-3 juta", "banyak", "1,5,0", "Rp", "juta"])
 def test_unreadable_money_is_nan(written):
     assert math.isnan(read_number(written, money=True)[0])
 
@@ -355,3 +355,57 @@ def test_contract_additions_and_scale_disagreements():
     assert df["modal_usaha_idr"].tolist()[1:3] == [3e9, 12e9]
     got = {(w.row, w.column) for w in df.attrs["warnings"]}
     assert got == {(2, "scale"), (4, "modal_usaha_idr"), (5, "nib_scale")}
+
+
+# -- ranges and bounds, as offices write revenue classes ---------------------------------
+@pytest.mark.parametrize(
+    ("cell", "value", "note_id"),
+    [
+        ("100-200 juta", 150e6, "rentang 100.000.000 sampai 200.000.000"),
+        ("Rp 1,5 juta s.d. Rp 2 juta", 1.75e6, "rentang 1.500.000 sampai 2.000.000"),
+        ("Rp 1.500.000,- s.d. Rp 2.000.000,-", 1.75e6, "rentang 1.500.000 sampai 2.000.000"),
+        ("Rp 300 jt – 2,5 M", 1.4e9, "rentang 300.000.000 sampai 2.500.000.000"),
+        ("1,5 s/d 2 M", 1.75e9, "nilai tengahnya"),
+        ("> 1 M", 1e9, "batas bawah (>)"),
+        ("lebih dari 1 M", 1e9, "batas bawah (lebih dari)"),
+        ("kurang dari 300 jt", 300e6, "batas atas (kurang dari)"),
+        ("50.000.000/bulan", 600e6, "angka per bulan, diubah menjadi per tahun"),
+    ],
+)
+def test_ranges_and_bounds_are_read_with_a_note_in_the_readers_language(cell, value, note_id):
+    from matcher.data.parsing import read_number
+    from matcher.i18n import text_in
+
+    got, note = read_number(cell, money=True, period="year")
+    assert got == pytest.approx(value)
+    assert note_id in text_in(note, "id")
+    assert "read" in text_in(note, "en") or "converted" in text_in(note, "en")
+
+
+@pytest.mark.parametrize(
+    "cell", ["200-100 juta", "12-03-2020", "USD 10,000", "1-2-3 juta", "- juta", "lebih dari"]
+)
+def test_what_is_not_a_range_or_bound_stays_unreadable(cell):
+    import math
+
+    from matcher.data.parsing import read_number
+
+    assert math.isnan(read_number(cell, money=True, period="year")[0])
+
+
+def test_plain_figures_carry_no_note_and_negative_numbers_are_not_ranges():
+    from matcher.data.parsing import read_number
+
+    assert read_number("Rp 150.000.000,-", money=True) == (150e6, None)
+    assert read_number("-5") == (-5.0, None)
+
+
+def test_a_range_in_a_file_is_a_warning_naming_the_cell_and_the_midpoint():
+    from matcher.i18n import text_in
+
+    df = loaders.parse_umkm(umkm_raw(1, annual_revenue_idr="100-200 juta"), "u.csv")
+    assert df.loc[0, "annual_revenue_idr"] == 150e6
+    [w] = df.attrs["warnings"]
+    assert w.column == "annual_revenue_idr" and w.value == "100-200 juta"
+    assert "dibaca sebagai 150.000.000" in text_in(w.expected, "id")
+    assert "read as 150,000,000" in text_in(w.expected, "en")

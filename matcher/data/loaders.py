@@ -51,7 +51,7 @@ from matcher.data.schema import (
     UMKM_COLUMNS,
     VOCABULARY_ALIASES,
 )
-from matcher.i18n import Message
+from matcher.i18n import Figure, Message
 
 READERS = (".csv", ".parquet", ".xlsx")
 # what a yes/no cell may say (lower-cased); shared with training.retrain's outcome markers
@@ -485,7 +485,7 @@ class _Checker:
                     noted,
                     column,
                     lambda v: Message(
-                        "data.rule.figure_read", note=note_of[v][0], value=f"{note_of[v][1]:.0f}"
+                        "data.rule.figure_read", note=note_of[v][0], value=Figure(note_of[v][1])
                     ),
                 )
         filled = (s != "").to_numpy()

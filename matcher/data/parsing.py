@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from matcher.i18n import Figure, Message
+
 # magnitude words (after folding to lower case), longest first within the regex
 MAGNITUDES = {
     "ribu": 1e3,
@@ -129,11 +131,26 @@ def _groups_of_three(number: str, sep: str) -> bool:
     )
 
 
+_LOWER_BOUND = re.compile(
+    r"^(>=|≥|>|lebih dari|lbh dari|lebih besar dari|di atas|diatas|minimal|minimum|min\.?|"
+    r"paling sedikit|sekurang-kurangnya|at least|more than|over|above)\s*"
+)
+_UPPER_BOUND = re.compile(
+    r"^(<=|≤|<|kurang dari|krg dari|di bawah|dibawah|maksimal|maksimum|maks\.?|max\.?|"
+    r"paling banyak|sebanyak-banyaknya|less than|under|below|up to|hingga|sampai)\s*"
+)
+_RANGE_WORD = re.compile(
+    r"\s*(?:–|—|-|s\.\s?d\.?|s/d|\bsd\b|sampai dengan|sampai|hingga|\bto\b)\s*"
+)
+
+
 def read_number(
     text: str, *, money: bool = False, period: str | None = None
-) -> tuple[float, str | None]:
-    """One cell -> (value, note). Value NaN when the cell cannot be read; ``note`` says
-    what was interpreted (a period conversion) for a warning, else None.
+) -> tuple[float, Message | None]:
+    """One cell -> (value, note). Value NaN when the cell cannot be read; ``note`` (a
+    catalogue Message) says what was interpreted for a warning, else None: a period
+    conversion, a range read as its midpoint ("100-200 juta", "1,5 s.d. 2 M"), or a bound
+    read as its figure ("> 1 M", "kurang dari 300 jt").
 
     ``period`` ("month" or "year") is the column's period, used to convert "/bulan" and
     "/tahun" figures.
@@ -151,25 +168,79 @@ def read_number(
             return math.nan, None
         factor = _PER_YEAR[said] / _PER_YEAR[period]
         if factor != 1.0:
-            note = f"a per-{said} figure, converted to per {period}"
+            note = Message(
+                "data.note.per_period",
+                said=Message(f"data.note.period.{said}"),
+                period=Message(f"data.note.period.{period}"),
+            )
         s = s[: m.start()].strip()
-    s = _UNITS.sub("", s)
+    value, _ = _figure(s, money)
+    if value is None:
+        value, bound = _bounded(s, money)
+        if value is not None:
+            note = bound  # a bound in a per-month figure: the bound is the rarer news
+    if value is None:
+        value, spread = _ranged(s, money)
+        if value is not None:
+            low, high = spread
+            note = Message("data.note.range", low=Figure(low * factor), high=Figure(high * factor))
+    if value is None:
+        return math.nan, None
+    return value * factor, note
+
+
+def _figure(s: str, money: bool) -> tuple[float | None, bool]:
+    """One figure without period or bound words -> (value or None, whether a magnitude word
+    such as "juta" was written)."""
+    s = _UNITS.sub("", s.strip())
     if money:
         s = _CURRENCY.sub("", s).strip()
         s = re.sub(r"[,.]-+$|[,.]=+$|-+$", "", s).strip()  # "Rp 1.500.000,-"
     if _SCIENTIFIC.fullmatch(s):
-        return float(s) * factor, note
+        return float(s), False
     m = re.fullmatch(rf"({_NUMBER.pattern})\s*({_MAG})\.?", s) if money else None
     if m:
         value = _plain(m.group(1).strip())
-        scale = MAGNITUDES[m.group(2)]
-    elif _NUMBER.fullmatch(s):
-        value, scale = _plain(s), 1.0
+        return (None if value is None else value * MAGNITUDES[m.group(2)]), True
+    if _NUMBER.fullmatch(s):
+        return _plain(s), False
+    return None, False
+
+
+def _bounded(s: str, money: bool) -> tuple[float | None, Message | None]:
+    """ "> 1 M", "kurang dari 300 jt": the figure, with a note saying it was a bound."""
+    for pattern, key in (
+        (_LOWER_BOUND, "data.note.lower_bound"),
+        (_UPPER_BOUND, "data.note.upper_bound"),
+    ):
+        m = pattern.match(s)
+        if m and m.end() < len(s):
+            value, _ = _figure(s[m.end() :], money)
+            if value is not None and value >= 0:
+                return value, Message(key, said=m.group(1))
+    return None, None
+
+
+def _ranged(s: str, money: bool) -> tuple[float | None, tuple[float, float] | None]:
+    """ "100-200 juta", "Rp 1,5 juta s.d. Rp 2 juta": the midpoint, and the two ends. A bare
+    first figure takes the second's magnitude word ("100-200 juta" is 100 to 200 juta)."""
+    for m in _RANGE_WORD.finditer(s):  # "Rp 1.500.000,- s.d. ...": not every dash splits
+        if m.start() == 0 or m.end() == len(s):
+            continue
+        left, right = s[: m.start()], s[m.end() :]
+        high, high_scaled = _figure(right, money)
+        low, low_scaled = _figure(left, money)
+        if low is not None and high is not None:
+            break
     else:
-        return math.nan, None
-    if value is None:
-        return math.nan, None
-    return value * scale * factor, note
+        return None, None
+    if high_scaled and not low_scaled:
+        word = re.search(rf"({_MAG})\.?$", _CURRENCY.sub("", right.strip()).strip())
+        if word:
+            low *= MAGNITUDES[word.group(1)]
+    if not 0 <= low <= high:
+        return None, None
+    return (low + high) / 2, (low, high)
 
 
 def read_decimal(text: str) -> float:

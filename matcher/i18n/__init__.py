@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from matcher.i18n.catalogue import DEFAULT_LANG, LANGUAGES, catalogue, current_lang, t
 from matcher.i18n.fmt import chance_text, chance_words, format_idr, format_number, format_percent
-from matcher.i18n.message import Message, text_in
+from matcher.i18n.message import Figure, Message, text_in
 
 __all__ = [
     "LANGUAGES",
@@ -35,5 +35,6 @@ __all__ = [
     "format_number",
     "format_percent",
     "Message",
+    "Figure",
     "text_in",
 ]
