@@ -231,15 +231,19 @@ def _as_text(raw: pd.DataFrame) -> pd.DataFrame:
     A list or tuple cell (an API body's ``"kbli": ["10794", "13134"]``) becomes "10794;13134".
     """
     columns = {}
+    index = pd.RangeIndex(len(raw))
     for i, col in enumerate(raw.columns):
         s = raw.iloc[:, i]
-        if s.dtype == object:
-            s = s.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         name = str(col).strip().lower()
         while name in columns:  # keep duplicates visible to the checker ("each column once")
             name += "\x00"
+        if isinstance(s.dtype, pd.StringDtype):  # a CSV read as text: no round trip via objects
+            columns[name] = pd.Series(s.fillna("").str.strip().array, index=index)
+            continue
+        if s.dtype == object:
+            s = s.map(lambda v: ";".join(map(str, v)) if isinstance(v, (list, tuple)) else v)
         columns[name] = s.astype(object).where(s.notna(), "").astype(str).str.strip().to_numpy()
-    out = pd.DataFrame(columns, index=pd.RangeIndex(len(raw)), dtype=str)
+    out = pd.DataFrame(columns, index=index, dtype=str)
     out.columns = [c.rstrip("\x00") for c in out.columns]
     return out
 
@@ -459,12 +463,17 @@ class _Checker:
         column (``*_idr``), "-7,15" in ``lat``/``lon``, "12 orang" for a count."""
         s = self.col(column)
         if column in ("lat", "lon"):
-            values = parsing.map_unique(s, parsing.read_decimal).astype(float)
+            plain = s.str.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?").to_numpy(dtype=bool)
+            values = pd.Series(np.nan, index=s.index, dtype=float)
+            if plain.any():  # "-7.15682" as float() reads it, by column
+                values[plain] = s[plain].astype(float)
+            if not plain.all():
+                values[~plain] = parsing.map_unique(s[~plain], parsing.read_decimal).astype(float)
         else:
             period = _PERIODS.get(column)
             # plain figures ("917800000", "2010", "1500000.0") read as float() reads them,
             # by column; the rest once per distinct cell by parsing.read_number
-            plain = s.str.fullmatch(r"\d+(?:\.\d{1,2})?").to_numpy(dtype=bool)
+            plain = s.str.fullmatch(r"[0-9]+(?:\.[0-9]{1,2})?").to_numpy(dtype=bool)
             values = pd.Series(np.nan, index=s.index, dtype=float)
             notes = pd.Series(None, index=s.index, dtype=object)
             if plain.any():
@@ -665,13 +674,13 @@ class _Checker:
             self.fail((cell != "") & ~known, "kbli_version", Message("reference.kbli.version_rule"))
             version = cell.where(known, str(default)).astype(int)
         else:
-            codes = pd.concat(
-                [self.col(c) for c in ("kbli", "needed_kbli") if self.has(c)]
-                or [pd.Series([], dtype=object)]
+            cells = dict.fromkeys(  # split each distinct cell once, items in reading order
+                cell for c in ("kbli", "needed_kbli") if self.has(c) for cell in self.col(c)
             )
-            distinct = (
-                excel_integer_text(codes.str.split(";").explode().str.strip()).dropna().unique()
+            items = pd.Series(
+                [item.strip() for cell in cells for item in cell.split(";")], dtype=object
             )
+            distinct = pd.unique(excel_integer_text(items).to_numpy(dtype=object))
             other = ref.kbli_detect_version(distinct, default)
             if other is not None:
                 only = [
@@ -1059,6 +1068,16 @@ def _per_value(values: pd.Series, make) -> pd.Series:
     return pd.Series([made[v] for v in arr], index=values.index, dtype=object)
 
 
+_FORM_OF_FIRST_WORD = {
+    "pt": "pt",
+    "cv": "cv",
+    "ud": "perorangan",
+    "koperasi": "koperasi",
+    "kop": "koperasi",
+    "kub": "kub",
+}
+
+
 def _legal_form(c: _Checker) -> pd.Series:
     """legal_form as written ("CV", "Perseroan Terbatas", "UD", "Koperasi Serba Usaha"),
     else read from the name ("CV Maju Jaya", "KUB Garam Rakyat"); an unknown form is a
@@ -1078,19 +1097,15 @@ def _legal_form(c: _Checker) -> pd.Series:
         "legal_form",
         lambda v: Message("data.rule.legal_form", forms=", ".join(LEGAL_FORMS)),
     )
-    first_word = (
-        c.col("name").str.split(n=1).str[0].astype(object).fillna("").str.rstrip(".").str.lower()
-    )
-    from_name = first_word.map(
-        {
-            "pt": "pt",
-            "cv": "cv",
-            "ud": "perorangan",
-            "koperasi": "koperasi",
-            "kop": "koperasi",
-            "kub": "kub",
-        }
-    )
+    name = c.col("name")
+    # only a name starting like one of the words can start with one: split just those
+    maybe = name.str.lower().str.match(r"(?:pt|cv|ud|kop|kub)").to_numpy(dtype=bool)
+    from_name = pd.Series(np.nan, index=name.index, dtype=object)
+    if maybe.any():
+        first_word = (
+            name[maybe].str.split(n=1).str[0].astype(object).fillna("").str.rstrip(".").str.lower()
+        )
+        from_name[maybe] = first_word.map(_FORM_OF_FIRST_WORD)
     out = written.where(s != "", from_name)
     return out.astype(object).where(out.notna(), None)
 
