@@ -832,6 +832,9 @@ def excel_integer_text(s: pd.Series) -> pd.Series:
     return s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
 
 
+_EXCEL_INTEGER = re.compile(r"^([0-9]+)\.0+\Z")  # as excel_integer_text's, for one string
+
+
 def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
     """Distinct (raw item, version) pairs -> ``{pair: (codes, error, warning)}``: the KBLI
     2020 codes the item stands for, and the error / warning text (None when there is none)."""
@@ -839,7 +842,7 @@ def _judge_kbli_items(items: Iterable[tuple[str, int]]) -> dict:
     engine = ref.KBLI_DEFAULT_VERSION
     for pair in items:
         raw, version = pair
-        code = excel_integer_text(pd.Series([raw])).iat[0]
+        code = _EXCEL_INTEGER.sub(r"\1", raw)  # excel_integer_text of one item
         code = re.sub(r"(?i)^kbli\s*", "", code).strip()
         other = next(v for v in ref.KBLI_VERSIONS if v != version)
         codes, error, warning = (), None, None
