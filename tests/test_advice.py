@@ -3,8 +3,6 @@ changes a UMKM could make, known answers on small worlds."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,16 +11,10 @@ from matcher.advice import ADVICE_COLUMNS, advise, apply_advice, catalogue, regi
 from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS
 from matcher.service import MatchService
-from tests.worlds import demo_frames
+from tests.worlds import calibrated
 
-
-@lru_cache(maxsize=1)
-def calibrated():
-    """A small demo world and a model with calibrated chances and contract values."""
-    from training.train import fit_calibrated
-
-    umkm, firms, outcomes, _, _ = demo_frames(400, 60, 0)
-    return umkm, firms, outcomes, fit_calibrated(umkm, firms, outcomes, params=dict(max_iter=40))
+# fits a calibrated model on a 400 x 60 world and re-ranks every UMKM for each suggestion
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,9 @@ from api.store.accounts import create_account
 from matcher.advice import advise
 from matcher.service import MatchService
 from tests.fakes import FakeModelSource
-from tests.test_advice import calibrated
+from tests.worlds import calibrated
+
+pytestmark = pytest.mark.slow  # serves a calibrated model fitted on a 400 x 60 world
 
 
 @pytest.fixture(scope="module")

@@ -123,6 +123,7 @@ def calibrated():
     )
 
 
+@pytest.mark.slow  # trains a calibrated model on the demo world
 def test_trained_model_carries_calibrated_chances_from_held_out_events(calibrated):
     from training.evaluate import crossfit_calibration, time_split
 
@@ -137,6 +138,7 @@ def test_trained_model_carries_calibrated_chances_from_held_out_events(calibrate
     assert set(report) == {"meeting", "mou", "contract"}
 
 
+@pytest.mark.slow  # trains a calibrated model on the demo world
 def test_event_plan_expected_value_is_honest_per_firm_and_in_total(calibrated):
     from matcher.planning import DEFAULT_MIN_CHANCE
     from matcher.service import MatchService

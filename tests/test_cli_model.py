@@ -8,6 +8,8 @@ import pytest
 
 from matcher.cli import main
 
+pytestmark = pytest.mark.slow  # trains, evaluates and runs the demo through the CLI (~1.5 min)
+
 
 @pytest.fixture(scope="module")
 def world_dir(tmp_path_factory):

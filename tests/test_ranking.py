@@ -82,6 +82,7 @@ def demo_model():
     return MatchModel(max_iter=80).fit(umkm, firms, outcomes)
 
 
+@pytest.mark.slow  # trains on a 1,200 x 120 demo world
 def test_missing_required_certificate_lowers_the_score(demo_model):
     """Firms that require BPOM: the same UMKM scores lower without it than with it."""
     umkm, firms, *_ = demo_frames(1200, 120, 3)
@@ -191,6 +192,7 @@ def test_unknown_id_is_a_user_error(service):
         service.recommend_firms(["NOPE"], k=3)
 
 
+@pytest.mark.slow  # trains on a 1,200 x 120 demo world
 def test_model_beats_baselines_on_demo_world_truth(demo_model):
     """On a small demo world, cold-start NDCG@10 against the true relevance of every firm."""
     from training.evaluate import ModelScorer, fit_baselines

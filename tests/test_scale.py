@@ -181,6 +181,7 @@ def test_an_empty_stream_yields_nothing():
 # ------------------------------------------------------------------ Dask engine
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_dask_file_is_byte_identical_to_local(service, dask_scheduler, tmp_path):
     from matcher.scale import recommend_dask
 
@@ -192,6 +193,7 @@ def test_dask_file_is_byte_identical_to_local(service, dask_scheduler, tmp_path)
     assert (tmp_path / "dask.csv").read_bytes() == local
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_dask_given_ids_in_their_order_with_repeats(small_world, dask_scheduler, tmp_path):
     from matcher.scale import recommend_dask
 
@@ -204,6 +206,7 @@ def test_dask_given_ids_in_their_order_with_repeats(small_world, dask_scheduler,
     assert (tmp_path / "dask.csv").read_bytes() == local
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_worker_failure_is_one_clear_error_and_leaves_no_file(
     small_world, dask_scheduler, tmp_path
 ):
@@ -236,6 +239,7 @@ def test_worker_failure_is_one_clear_error_and_leaves_no_file(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recs.csv"]  # no temp file left
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_starts_and_closes_its_own_cluster_without_scheduler(small_world, tmp_path):
     import multiprocessing
 
@@ -261,6 +265,7 @@ def test_missing_dask_names_the_install_command(small_world, tmp_path, monkeypat
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.slow  # starts a Dask cluster
 def test_cli_streams_the_file_to_dask_and_writes_the_local_file(
     small_world, dask_scheduler, tmp_path
 ):

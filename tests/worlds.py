@@ -117,3 +117,12 @@ def demo_frames(n_umkm=400, n_firms=60, seed=0):
         outcomes = load_outcomes(d / "outcomes.csv", umkm, firms)
         event = load_event(d / "event.csv", umkm, firms)
     return umkm, firms, outcomes, event, world
+
+
+@lru_cache(maxsize=1)
+def calibrated():
+    """A small demo world and a model with calibrated chances and contract values."""
+    from training.train import fit_calibrated
+
+    umkm, firms, outcomes, _, _ = demo_frames(400, 60, 0)
+    return umkm, firms, outcomes, fit_calibrated(umkm, firms, outcomes, params=dict(max_iter=40))
