@@ -1,9 +1,10 @@
-"""Batch recommendations at national scale: the same chunks as the local engine, on Dask.
+"""The Dask engine of the batch pipeline (:mod:`matcher.batch`): the same chunks, on a cluster.
 
-``matcher recommend --engine dask`` calls :func:`recommend_dask`. The work is split exactly
-as the local engine splits it (``chunk_size`` UMKM per chunk, in input order), and every
-chunk is scored by :meth:`matcher.service.MatchService.recommend_chunk`, so the file
-written is identical, byte for byte, to the local engine's.
+``matcher recommend --engine dask`` runs :func:`matcher.batch.run_batch` with a
+:class:`DaskEngine`. The work is split exactly as the local engine splits it (the same
+:class:`~matcher.batch.Batch` es, in order), and every chunk is scored by
+:func:`matcher.batch.score_chunk` (hence :meth:`matcher.service.MatchService.recommend_chunk`),
+so the file written is identical, byte for byte, to the local engine's.
 
 What travels where, and why:
 
@@ -12,14 +13,16 @@ What travels where, and why:
   UMKM — shipping them with every task would cost more than the scoring;
 * each task carries only its chunk's UMKM profile rows and encodes them on the worker, so
   no process ever holds the encodings of every UMKM;
-* the driver hands chunks over as it reads them (:func:`recommend_dask_frames`; the CLI
-  streams a whole UMKM file this way), so it never holds the whole profile table;
+* the driver hands chunks over as the source yields them (the CLI streams a whole UMKM
+  file this way), so it never holds the whole profile table;
 * at most a few chunks per worker thread are in flight (submitted but not yet written);
-  finished chunks wait in a small buffer until every earlier chunk is written, then go
-  through :class:`~matcher.output.TableWriter` (temporary file, moved into place only on
+  finished chunks wait in a small buffer until every earlier chunk is handed to the sink
+  (:class:`~matcher.output.TableWriter`: temporary file, moved into place only on
   success). Memory on the driver is bounded by the window, not by the number of UMKM.
 
 Dask is optional (``pip install 'matcher[scale]'``); it is imported only when used.
+:func:`recommend_dask` and :func:`recommend_dask_frames` are the pipeline with this engine
+and a file sink, kept for callers of the earlier API.
 """
 
 from __future__ import annotations
@@ -32,10 +35,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from matcher.batch import Batch, frame_batches, run_batch, score_chunk, service_batches
 from matcher.data.errors import MatcherError
-from matcher.index import IdIndex
 from matcher.output import TableWriter
 from matcher.service import MatchService
+
+__all__ = [
+    "DaskEngine",
+    "DaskEngineError",
+    "recommend_dask",
+    "recommend_dask_frames",
+    "score_chunk",
+]
 
 INSTALL_HINT = "pip install 'matcher[scale]'  (or: pip install 'dask[distributed]')"
 # Chunks in flight per worker thread: enough to keep every worker busy while the driver
@@ -45,23 +56,6 @@ CHUNKS_PER_THREAD = 2
 
 class DaskEngineError(MatcherError):
     """The Dask engine could not run or a chunk failed on a worker (message says which)."""
-
-
-def score_chunk(firms_service: MatchService, umkm_rows: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Top-k rows for ``umkm_rows`` (canonical UMKM profiles, input order; may repeat an ID).
-
-    Runs on a worker: encodes these rows only, then scores them through
-    :meth:`MatchService.match_profile` (hence ``recommend_chunk``), the local engine's path.
-    """
-    once = umkm_rows.drop_duplicates("umkm_id")
-    if len(once) == len(umkm_rows):
-        return firms_service.match_profile(umkm_rows, k)
-    # the same UMKM asked for twice: score it once, repeat its block of rows where asked
-    scored = firms_service.match_profile(once, k)
-    per_umkm = len(scored) // len(once)
-    block = IdIndex(once["umkm_id"], kind="umkm").positions(umkm_rows["umkm_id"])
-    rows = (block[:, None] * per_umkm + np.arange(per_umkm)).ravel()
-    return scored.iloc[rows].reset_index(drop=True)
 
 
 def recommend_dask(
@@ -83,18 +77,17 @@ def recommend_dask(
     rows written. The file equals the local engine's; nothing is left behind on failure.
     ``progress(n)`` is called as each chunk of n UMKM is written.
     """
-    chunks = service.chunk_positions(umkm_ids, chunk_size)
-    frames = (service.umkm.iloc[c] for c in chunks)
-    return recommend_dask_frames(
-        service.firm_side(),
-        frames,
-        k,
-        out_path,
-        scheduler=scheduler,
-        n_workers=n_workers,
-        progress=progress,
-        decorate=decorate,
-    )
+    engine = DaskEngine(scheduler=scheduler, n_workers=n_workers)  # fails early without Dask
+    with TableWriter(out_path) as sink:
+        return run_batch(
+            service,
+            service_batches(service, umkm_ids, chunk_size),
+            k,
+            sink,
+            engine=engine,
+            progress=progress,
+            decorate=decorate,
+        )
 
 
 def recommend_dask_frames(
@@ -117,43 +110,62 @@ def recommend_dask_frames(
     adds columns on the driver before a chunk is written (the CLI adds names). Returns the
     number of rows written.
     """
-    try:
+    engine = DaskEngine(scheduler=scheduler, n_workers=n_workers)  # fails early without Dask
+    with TableWriter(out_path) as sink:
+        return run_batch(
+            firms_service,
+            frame_batches(frames),
+            k,
+            sink,
+            engine=engine,
+            progress=progress,
+            decorate=decorate,
+        )
+
+
+class DaskEngine:
+    """Runs the batch scorer on a Dask cluster: ``scheduler``'s, else a local cluster of
+    ``n_workers`` single-threaded processes started for the run and closed afterwards.
+    Results come back in the order of the batches (see the module doc)."""
+
+    def __init__(self, scheduler: str | None = None, n_workers: int = 2):
+        try:
+            import distributed  # noqa: F401
+        except ImportError as exc:
+            raise DaskEngineError(
+                f"the Dask engine needs dask.distributed ({exc}); install it with: "
+                f"{INSTALL_HINT}, or use --engine local"
+            ) from None
+        self.scheduler, self.n_workers = scheduler, n_workers
+
+    def run(
+        self, service: MatchService, batches: Iterable[Batch], k: int
+    ) -> Iterator[tuple[Batch, pd.DataFrame]]:
         from distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:
-        raise DaskEngineError(
-            f"the Dask engine needs dask.distributed ({exc}); install it with: "
-            f"{INSTALL_HINT}, or use --engine local"
-        ) from None
 
-    frames = iter(frames)
-    first = next(frames, None)
-    writer = TableWriter(out_path)  # checks the path before any cluster starts
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(writer)
-        if first is None:
-            return 0
-        frames = itertools.chain([first], frames)
-        client = stack.enter_context(_connect(Client, LocalCluster, scheduler, n_workers))
-        shared = client.scatter(firms_service, broadcast=True, hash=False)
-        window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
-        per_umkm = min(k, len(firms_service.firm_index))
-        asked: dict[int, pd.DataFrame] = {}  # chunk number -> its UMKM rows, while in flight
+        batches = iter(batches)
+        first = next(batches, None)
+        if first is None:  # nothing to score: no cluster started
+            return
+        batches = itertools.chain([first], batches)
+        firms_service = service.firm_side()
+        with _connect(Client, LocalCluster, self.scheduler, self.n_workers) as client:
+            shared = client.scatter(firms_service, broadcast=True, hash=False)
+            window = max(2, CHUNKS_PER_THREAD * sum(client.nthreads().values()))
+            per_umkm = min(k, len(firms_service.firm_index))
+            asked: dict[int, Batch] = {}  # chunk number -> its batch, while in flight
 
-        def submit(i: int):
-            rows = next(frames, None)
-            if rows is None:
-                return None
-            asked[i] = rows
-            return client.submit(score_chunk, shared, rows, k, pure=False)
+            def submit(i: int):
+                batch = next(batches, None)
+                if batch is None:
+                    return None
+                asked[i] = batch
+                return client.submit(score_chunk, shared, batch.rows, k, pure=False)
 
-        for i, frame in _in_order(submit, window, as_completed):
-            rows = asked.pop(i)
-            ids = rows["umkm_id"].to_numpy(dtype=object)
-            _check_chunk(frame, ids, per_umkm)
-            writer.write(decorate(frame, rows) if decorate else frame)
-            if progress is not None:
-                progress(len(ids))
-    return writer.rows
+            for i, frame in _in_order(submit, window, as_completed):
+                batch = asked.pop(i)
+                _check_chunk(frame, batch.rows["umkm_id"].to_numpy(dtype=object), per_umkm)
+                yield batch, frame
 
 
 # ---------------------------------------------------------------------------- helpers

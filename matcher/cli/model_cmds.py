@@ -201,8 +201,9 @@ def _calibration_rows(check):
 
 def cmd_recommend(args) -> int:
     csvsafe.use_raw(args.raw_csv)
+    from matcher.batch import service_batches
     from matcher.data.loaders import load_firms, load_umkm
-    from matcher.output import TableWriter, check_output_path, with_names
+    from matcher.output import check_output_path
     from matcher.service import MatchService
 
     _check_k(args.k)
@@ -222,27 +223,8 @@ def cmd_recommend(args) -> int:
     service = MatchService.from_registry(registry_dir(args), umkm, firms, encode_umkm_upfront=False)
     service = with_feedback(service, args, umkm, firms)
     n = len(args.umkm_id)
-    with progress_bar("scoring UMKM", n) as advance:
-        if args.engine == "dask":
-            from matcher.scale import recommend_dask
-
-            recommend_dask(
-                service,
-                args.umkm_id,
-                args.k,
-                args.out,
-                scheduler=args.scheduler,
-                chunk_size=args.chunk_size,
-                progress=advance,
-                decorate=lambda recs, rows: with_names(recs, rows, firms),
-            )
-        else:
-            with TableWriter(args.out) as w:
-                for chunk in service.iter_recommend_firms(
-                    args.umkm_id, args.k, chunk_size=args.chunk_size
-                ):
-                    w.write(with_names(chunk, umkm, firms))
-                    advance(chunk["umkm_id"].nunique())
+    batches = service_batches(service, args.umkm_id, args.chunk_size)
+    _run_batch(args, service, batches, firms, n)
     out.print(
         f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
     )
@@ -253,8 +235,8 @@ def _recommend_whole_file(args) -> int:
     """Every UMKM of the file, read ``--chunk-size`` rows at a time: memory holds the firms
     and the chunks in flight, whatever the number of UMKM (with Dask, on the driver too).
     The file is checked whole first: nothing is scored or written for a bad file."""
-    from matcher.data.loaders import iter_umkm, load_firms, scan_umkm
-    from matcher.output import TableWriter, with_names
+    from matcher.batch import file_batches
+    from matcher.data.loaders import load_firms, scan_umkm
     from matcher.service import MatchService
 
     with console.status("checking UMKM profiles"):
@@ -266,31 +248,30 @@ def _recommend_whole_file(args) -> int:
     service = with_feedback(
         MatchService.from_registry(registry_dir(args), None, firms), args, None, firms
     )
-    frames = (
-        c for c in iter_umkm(args.umkm, args.chunk_size, unique_across_chunks=False) if len(c)
-    )
-    with progress_bar("scoring UMKM", n) as advance:
-        if args.engine == "dask":
-            from matcher.scale import recommend_dask_frames
-
-            recommend_dask_frames(
-                service,
-                frames,
-                args.k,
-                args.out,
-                scheduler=args.scheduler,
-                progress=advance,
-                decorate=lambda recs, rows: with_names(recs, rows, firms),
-            )
-        else:
-            with TableWriter(args.out) as w:
-                for chunk in frames:
-                    w.write(with_names(service.match_profile(chunk, args.k), chunk, firms))
-                    advance(len(chunk))
+    _run_batch(args, service, file_batches(args.umkm, args.chunk_size), firms, n)
     out.print(
         f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
     )
     return 0
+
+
+def _run_batch(args, service, batches, firms, n: int) -> None:
+    """The batch pipeline (:mod:`matcher.batch`) with --engine: chunks of UMKM scored, named
+    and written to --out in order."""
+    from matcher.batch import make_engine, run_batch
+    from matcher.output import TableWriter, with_names
+
+    engine = make_engine(args.engine, scheduler=args.scheduler)  # before any file is opened
+    with progress_bar("scoring UMKM", n) as advance, TableWriter(args.out) as sink:
+        run_batch(
+            service,
+            batches,
+            args.k,
+            sink,
+            engine=engine,
+            progress=advance,
+            decorate=lambda recs, rows: with_names(recs, rows, firms),
+        )
 
 
 def cmd_recommend_umkm(args) -> int:
