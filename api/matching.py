@@ -126,18 +126,23 @@ def prewarm(
     never a stale answer under the new version. Stops as soon as ``still_wanted()`` is
     false (a promotion or profile write superseded this snapshot)."""
     from api.store.outcomes import outcomes_versions
+    from matcher.batch import CallbackSink, run_batch, service_batches
 
     filters = schemas.MatchFilters()
     with store.session() as session:
         versions = outcomes_versions(session)
         outcomes = outcomes_frame(session)
     service = fed(snapshot, outcomes)
-    ids = service.umkm["umkm_id"].tolist()
     done = 0
-    for start in range(0, len(ids), batch):
-        if not still_wanted():
-            break
-        recs = service.recommend_firms(ids[start : start + batch], PREWARM_K)
+
+    def wanted(batches):  # the source stops as soon as this snapshot is superseded
+        for one in batches:
+            if not still_wanted():
+                return
+            yield one
+
+    def cache_answers(recs) -> None:  # the sink: one cached answer per UMKM
+        nonlocal done
         for umkm_id, part in recs.groupby("umkm_id", sort=False):
             answer = schemas.UmkmMatches(
                 umkm_id=umkm_id,
@@ -147,6 +152,14 @@ def prewarm(
             key = _umkm_key(umkm_id, PREWARM_K, filters, versions.get(umkm_id, (0, 0, 0, 0)))
             cache.put(snapshot, key, answer.model_dump_json().encode())
             done += 1
+
+    # the batch pipeline (matcher.batch), local engine: the path `matcher recommend` takes
+    run_batch(
+        service,
+        wanted(service_batches(service, None, batch)),
+        PREWARM_K,
+        CallbackSink(cache_answers),
+    )
     return done
 
 
