@@ -43,6 +43,7 @@ from matcher.features.groups import (
 from matcher.features.kbli import KbliAffinity, level_matrices, stacked
 from matcher.features.kbli_text import KbliTextMapper
 from matcher.features.text import TextEncoder, TextSide, glossary
+from matcher.index import pair_positions
 
 __all__ = [
     "FEATURE_GROUPS",
@@ -539,7 +540,5 @@ def _outcome_positions(umkm, firms, outcomes):
     """Positions and grades of outcome pairs whose two sides are in the profiles."""
     if outcomes is None or len(outcomes) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    u_pos = pd.Index(umkm["umkm_id"]).get_indexer(outcomes["umkm_id"])
-    f_pos = pd.Index(firms["firm_id"]).get_indexer(outcomes["firm_id"])
-    keep = (u_pos >= 0) & (f_pos >= 0)
+    u_pos, f_pos, keep = pair_positions(umkm["umkm_id"], firms["firm_id"], outcomes)
     return u_pos[keep], f_pos[keep], outcomes["grade"].to_numpy(dtype=np.float32)[keep]
