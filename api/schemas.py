@@ -41,6 +41,8 @@ Stage = Annotated[Literal[lifecycle.STAGES], _canonical("stage")]
 Scheme = Annotated[Literal[lifecycle.SCHEMES], _canonical("scheme")]
 FollowupStatus = Annotated[Literal[lifecycle.FOLLOWUP_STATUSES], _canonical("status")]
 Scale = Literal[schema.SCALES]
+InvestmentType = Literal[schema.INVESTMENT_TYPES]
+Lang = Literal[LANGUAGES]
 T = TypeVar("T")
 
 
@@ -187,9 +189,7 @@ class MatchFilters(BaseModel):
     """What a match request may narrow: firm type, firm province, minimum chance; and
     whether pairs declined before are shown (flagged) instead of left out."""
 
-    investment_type: Literal[schema.INVESTMENT_TYPES] | None = Field(
-        None, description="only PMA or only PMDN firms"
-    )
+    investment_type: InvestmentType | None = Field(None, description="only PMA or only PMDN firms")
     province: str | None = Field(
         None, description="only firms in this province: name, short form (Jatim) or code"
     )
@@ -623,7 +623,7 @@ class AdviceParams(BaseModel):
     """What an advice request may set (query parameters)."""
 
     k: int = Field(10, ge=1, le=rules.K_MAX, description="top firms a change is measured on")
-    lang: Literal[LANGUAGES] | None = Field(None, description="language of the texts (default id)")
+    lang: Lang | None = Field(None, description="language of the texts (default id)")
 
 
 class RegionAdviceParams(AdviceParams):

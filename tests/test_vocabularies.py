@@ -73,3 +73,15 @@ def test_default_capacity_is_the_same_rule_in_files_and_the_api():
     assert schema.default_capacity("firm") == schema.DEFAULT_MAX_PARTNERS
     with pytest.raises(Exception, match="capacity"):
         schemas.ParticipantIn(party="firm", id="F1", capacity=schema.MIN_CAPACITY - 1)
+
+
+def test_routers_copy_no_vocabulary_by_hand():
+    from pathlib import Path
+
+    import api.routers
+
+    for path in Path(api.routers.__file__).parent.glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert '"PMA", "PMDN"' not in text and '"id", "en"' not in text, path.name
+    assert typing.get_args(schemas.Lang) == LANGUAGES
+    assert typing.get_args(schemas.InvestmentType) == schema.INVESTMENT_TYPES

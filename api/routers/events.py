@@ -1,6 +1,6 @@
 import tempfile
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile, status
@@ -179,9 +179,7 @@ def plan(
     principal: PrincipalDep,
     snapshot: SnapshotDep,
     body: schemas.PlanRequest | None = None,
-    lang: Annotated[
-        Literal["id", "en"] | None, Query(description="language of the explanations")
-    ] = None,
+    lang: Annotated[schemas.Lang | None, Query(description="language of the explanations")] = None,
 ):
     event, visible = _event_scope(session, principal, event_id)
     return matching.plan_for_event(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import HTTPException, status
 from pydantic import BaseModel, Field
 
-from api.schemas import Cell, Province, Regency
+from api.schemas import Cell, InvestmentType, Province, Regency
 from api.store.profiles import ProfileFilter
 from matcher.data import rules
 from matcher.data.reference import (
@@ -39,7 +37,7 @@ class ListParams(BaseModel):
         description="text in the name or products/needs; a product word also "
         "finds its synonyms in Indonesian and English",
     )
-    investment_type: Literal["PMA", "PMDN"] | None = Field(None, description="firms only")
+    investment_type: InvestmentType | None = Field(None, description="firms only")
     limit: int = Field(50, ge=1, le=rules.LIMIT_MAX)
     offset: int = Field(0, ge=0, le=rules.OFFSET_MAX)
 

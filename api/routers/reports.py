@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 
 from api.deps import PrincipalDep, SessionDep
+from api.schemas import Lang
 from api.store import FIRMS, UMKM, Region, load_frame
 from api.store.accounts import canonical_region
 from api.store.outcomes import current_outcomes, followups_frame
@@ -53,7 +54,7 @@ def programme(
     event: Annotated[str | None, Query(description="only pairs of this event")] = None,
     region: Annotated[str | None, Query(description="PROVINCE or PROVINCE/REGENCY")] = None,
     format: Annotated[Literal["json", "xlsx", "md"], Query()] = "json",
-    lang: Annotated[Literal["id", "en"] | None, Query()] = None,
+    lang: Annotated[Lang | None, Query()] = None,
 ):
     """JSON (totals, one table per dimension, pairs needing follow-up, every pair), or
     the same report as a workbook (charts embedded) or Markdown."""
