@@ -279,19 +279,31 @@ def match_profile(
 
 
 @scoring
-def engine_recommended(snapshot: Snapshot | None, umkm_id: str, firm_id: str, k: int):
+def engine_recommended(
+    snapshot: Snapshot | None, umkm_id: str, firm_id: str, k: int, cache: RankCache | None = None
+):
     """(was firm in the UMKM's top-k under the served model, that model's version).
 
     (None, None) when nothing is served or the pair is newer than the snapshot: unknown
-    is recorded as unknown rather than guessed.
+    is recorded as unknown rather than guessed. With ``cache``, the UMKM's top-k firms
+    are kept per snapshot (they depend on the model and the profiles only, not on
+    outcomes), so a second outcome of the same UMKM costs no model time.
     """
     if snapshot is None:
         return None, None
+
+    def top_k() -> tuple[str, ...]:
+        return tuple(snapshot.service.recommend_firms([umkm_id], k)["firm_id"])
+
     try:
-        recs = snapshot.service.recommend_firms([umkm_id], k)
+        top = (
+            top_k()
+            if cache is None
+            else cache.get_or_compute(snapshot, ("engine", umkm_id, k), top_k)
+        )
     except UnknownIdError:
         return None, None
-    return bool((recs["firm_id"] == firm_id).any()), snapshot.model_version
+    return firm_id in top, snapshot.model_version
 
 
 def _event_plan(

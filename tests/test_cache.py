@@ -336,3 +336,38 @@ def test_a_warm_match_read_is_one_database_query(api):
         assert len(statements) == 2 and statements[0] == statements[1]  # the same statement
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+def test_engine_recommended_is_computed_once_per_umkm_and_snapshot(api):
+    """Whether the engine recommended a pair depends on the model and the profiles only:
+    the UMKM's top-k is kept per snapshot, so its second outcome asks no model, and a
+    promotion asks the new model."""
+    from api.store.outcomes import list_outcomes
+
+    cache, source = api.app.state.rank_cache, api.app.state.holder.source
+    calls = []
+    model = source.models["v1"]
+    real = type(model).top_firms
+
+    def counting(self, *args, **kwargs):
+        calls.append(1)
+        return real(self, *args, **kwargs)
+
+    type(model).top_firms = counting
+    try:
+        _outcome(api, "F1", "meeting")
+        _outcome(api, "F2", "meeting")  # recommended_k is 1 here: F1 is U1's top firm
+        assert len(calls) == 1
+        assert api.post("/models/v2/promote").status_code == 200
+        api.holder.wait_for_rebuild(10)
+        _firms(api)  # serves v2
+        _outcome(api, "F3", "meeting", "2025-05-03")  # v2 boosts F3: now U1's top firm
+        assert len(calls) == 3  # one read, one new top-k under v2
+    finally:
+        type(model).top_firms = real
+    with api.app.state.store.session() as s:
+        rows = {
+            o.firm_id: (o.recommended_by_engine, o.model_version) for o in list_outcomes(s, "U1")
+        }
+    assert rows == {"F1": (True, "v1"), "F2": (False, "v1"), "F3": (True, "v2")}
+    assert cache.hits >= 1

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Response, status
 
 from api import matching, schemas
 from api.access import existing_firm, visible_umkm
-from api.deps import HolderDep, PrincipalDep, SessionDep, SettingsDep, StoreDep
+from api.deps import CacheDep, HolderDep, PrincipalDep, SessionDep, SettingsDep, StoreDep
 from api.store.outcomes import (
     OutcomeState,
     correct_outcome,
@@ -54,6 +54,7 @@ def record(
     store: StoreDep,
     holder: HolderDep,
     settings: SettingsDep,
+    cache: CacheDep,
     response: Response,
 ):
     """Also records whether the engine had recommended this firm to this UMKM (in its
@@ -64,7 +65,7 @@ def record(
         visible_umkm(session, principal, body.umkm_id)
         existing_firm(session, body.firm_id)
     recommended, version = matching.engine_recommended(
-        holder.snapshot, body.umkm_id, body.firm_id, settings.recommended_k
+        holder.snapshot, body.umkm_id, body.firm_id, settings.recommended_k, cache
     )
     with store.transaction() as session:
         row, created = record_outcome(

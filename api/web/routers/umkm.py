@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from api import matching
 from api.access import existing_firm, visible_umkm
 from api.advice import page_advice
-from api.deps import HolderDep, SessionDep, SettingsDep, StoreDep
+from api.deps import CacheDep, HolderDep, SessionDep, SettingsDep, StoreDep
 from api.engine import ServiceUnavailable
 from api.store.outcomes import (
     OutcomeError,
@@ -158,6 +158,7 @@ def record_from_page(
     holder: HolderDep,
     settings: SettingsDep,
     session: SessionDep,
+    cache: CacheDep,
     firm_id: Annotated[str, Form()],
     stage: Annotated[str, Form()],
     date: Annotated[str, Form()] = "",
@@ -176,7 +177,7 @@ def record_from_page(
     except DataValidationError as exc:
         return _again(request, umkm_id, viewer, session, holder, exc, form)
     recommended, version = matching.engine_recommended(
-        holder.snapshot, umkm_id, firm_id, settings.recommended_k
+        holder.snapshot, umkm_id, firm_id, settings.recommended_k, cache
     )
     try:
         with store.transaction() as tx:
