@@ -192,5 +192,5 @@ def test_api_answers_503_with_the_message_and_no_server_paths(registry, profile_
         assert str(tmp_path) not in resp.text
         promote = client.post(f"/models/{registry.current_version()}/promote")
         assert 400 <= promote.status_code < 500
-        assert "matcher 9.1.0" in promote.text and "format 3" in promote.text
+        assert "disimpan oleh matcher 9.1.0 dalam format artefak 3" in promote.text
         assert str(tmp_path) not in promote.text
