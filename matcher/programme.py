@@ -27,13 +27,13 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
 from matcher.data.lifecycle import COMMITTED_GRADE, CONTRACTED_GRADE, STAGE_GRADE, STAGES
+from matcher.data.region_scope import Region
 from matcher.i18n import format_idr, format_number, format_percent, t
 from matcher.outcome_words import scheme_name, stage_name, status_name
 
@@ -51,15 +51,6 @@ VALUE_COLUMNS = ("potential_value_idr", "contract_value_idr", "realised_value_id
 TABLE_COLUMNS = ("group", *COUNT_COLUMNS, "share_contracted", *VALUE_COLUMNS)
 REPORT_FORMATS = (".xlsx", ".md")
 _KEYS = ["umkm_id", "firm_id"]
-
-
-class Region(Protocol):
-    """A province, optionally one regency, in canonical names (``api.store.regions.Region``)."""
-
-    province: str
-    regency: str | None
-
-    def mask(self, frame: pd.DataFrame) -> pd.Series: ...
 
 
 @dataclass
@@ -229,7 +220,8 @@ def programme_report(
     lang: str | None = None,
 ) -> ProgrammeReport:
     """The report over every pair (optionally one event's, one region's UMKM: ``region``
-    in canonical names, e.g. ``api.store.accounts.canonical_region(Region.parse(text))``)."""
+    in canonical names, e.g. ``canonical_region(Region.parse(text))`` of
+    :mod:`matcher.data.region_scope`)."""
     today = today or dt.date.today()
     pairs = pair_table(outcomes, followups, umkm, firms, today) if len(outcomes) else _empty_pairs()
     if event is not None:

@@ -18,13 +18,9 @@ from sqlalchemy.orm import Session
 from api.store.models import Account, utcnow
 from api.store.regions import Region
 from matcher.data.errors import MatcherError
-from matcher.data.reference import (
-    UnknownReferenceError,
-    closest_regencies,
-    normalise_province,
-    normalise_regency,
-)
-from matcher.i18n import Message, t
+from matcher.data.region_scope import RegionError
+from matcher.data.region_scope import canonical_region as core_canonical_region
+from matcher.i18n import Message
 
 ROLES = ("facilitator", "admin")
 PREFIX_LEN = 8
@@ -53,29 +49,12 @@ def hash_key(key: str) -> str:
 
 def canonical_region(region: Region) -> Region:
     """The region spelled as the loaders spell profiles ("jatim/pamekasan" ->
-    "Jawa Timur/Kabupaten Pamekasan"); an unknown province or regency is an error."""
+    "Jawa Timur/Kabupaten Pamekasan"); an unknown province or regency is an error.
+    The rule is :func:`matcher.data.region_scope.canonical_region`'s."""
     try:
-        code, province = normalise_province(region.province)
-    except UnknownReferenceError as exc:
-        raise AccountError(Message("api.accounts.region", detail=str(exc))) from None
-    if region.regency is None:
-        return Region(province)
-    found = normalise_regency(region.regency, code)
-    if found is None:
-        close = closest_regencies(region.regency, code)
-        hint = t("data.rule.closest", names=", ".join(close)) if close else ""
-        raise AccountError(
-            Message(
-                "api.accounts.region",
-                detail=t(
-                    "reference.unknown.regency_in",
-                    value=repr(region.regency),
-                    province=province,
-                    hint=hint,
-                ),
-            )
-        )
-    return Region(province, found[1])
+        return core_canonical_region(region)
+    except RegionError as exc:
+        raise AccountError(Message("api.accounts.region", detail=exc.detail)) from None
 
 
 def create_account(
