@@ -98,6 +98,9 @@ class MatchModel(BaseEstimator):
     reference_date : date-like or None
         The date features count from (a UMKM's age); None: the latest outcome date of the
         training history. Fixed at fit and saved with the model (``features_``).
+    ablate : tuple of str
+        Modelling choices switched off, for measuring their gain (see
+        :data:`matcher.features.groups.ABLATIONS`; ``bench/bench_quality.py --ablate``).
 
     Parameters are checked against ``_parameter_constraints`` when :meth:`fit` starts,
     before any data is read or random number drawn (scikit-learn's
@@ -124,6 +127,7 @@ class MatchModel(BaseEstimator):
         "block_size": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "reference_date": [str, datetime.date, np.datetime64, None],
+        "ablate": [tuple, list],
     }
 
     def __init__(
@@ -144,6 +148,7 @@ class MatchModel(BaseEstimator):
         block_size=256,
         random_state=0,
         reference_date=None,
+        ablate=(),
     ):
         self.n_negatives = n_negatives
         self.negative_weight = negative_weight
@@ -161,9 +166,11 @@ class MatchModel(BaseEstimator):
         self.block_size = block_size
         self.random_state = random_state
         self.reference_date = reference_date
+        self.ablate = ablate
 
     def __setstate__(self, state):
         state.setdefault("reference_date", None)  # saved before it was a parameter
+        state.setdefault("ablate", ())
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ training
@@ -212,9 +219,9 @@ class MatchModel(BaseEstimator):
         umkm = umkm.reset_index(drop=True)
         firms = firms.reset_index(drop=True)
         say(t("training.progress.pipeline"))
-        self.features_ = PairFeatureBuilder(reference_date=self.reference_date).fit(
-            umkm, firms, outcomes
-        )
+        self.features_ = PairFeatureBuilder(
+            reference_date=self.reference_date, ablate=tuple(self.ablate)
+        ).fit(umkm, firms, outcomes)
         U = self.features_.encode_umkm(umkm)
         F = self.features_.encode_firms(firms)
         u_all, f_all, y, w, (u_t, f_t, g_t) = self.training_pairs(umkm, firms, outcomes, U, F)

@@ -340,3 +340,25 @@ class _Holder:
 
     def __init__(self, features):
         self.features_ = features
+
+
+def test_an_ablation_switches_its_choice_off_and_the_prior_follows(world):
+    builder, U, F, _ = world
+    full = builder.block(U, F, np.arange(U.n))
+    col = {n: full[:, j] for j, n in enumerate(FEATURE_NAMES)}
+    blunt = builder.set_params(ablate=("cert_relevance",)).block(U, F, np.arange(U.n))
+    off = builder.set_params(ablate=("kbli_from_words", "geo")).block(U, F, np.arange(U.n))
+    builder.set_params(ablate=())
+    j = FEATURE_NAMES.index
+    # every missing certificate counts as relevant: U2 (batik) lacks halal and BPOM for F1
+    assert col["n_missing_relevant_certs"][2] == 0.0
+    assert blunt[2, j("n_missing_relevant_certs")] == 2.0
+    # the prior is computed from the changed columns
+    prior = G.prior_fit({n: blunt[:, j(n)] for n in FEATURE_NAMES})
+    np.testing.assert_allclose(blunt[:, j("prior_fit")], prior, rtol=1e-6)
+    for name in ("mapped_match3", "mapped_match4", *FEATURE_GROUPS["geo"]):
+        assert (off[:, j(name)] == 0).all(), name
+    untouched = [j(n) for n in FEATURE_GROUPS["text"] + FEATURE_GROUPS["cert"]]
+    np.testing.assert_array_equal(off[:, untouched], full[:, untouched])
+    with pytest.raises(ValueError, match="unknown ablation"):
+        G.check_ablations(["kbli_form_words"])

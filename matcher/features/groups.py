@@ -489,17 +489,71 @@ def feature_columns(*names: str) -> tuple[int, ...]:
     return tuple(_POSITION[n] for n in names)
 
 
-def assemble(block: PairBlock, groups=GROUPS) -> np.ndarray:
+# ---------------------------------------------------------------------------- ablations
+def _zero(*names):
+    def neutralise(cols: Columns) -> Columns:
+        return {k: (np.zeros((), np.float32) if k in names else v) for k, v in cols.items()}
+
+    return neutralise
+
+
+def _blunt_certificates(cols: Columns) -> Columns:
+    # every missing certificate counts as relevant (the prior's x 0.1 for any gap), as before
+    return {**cols, "n_missing_relevant_certs": cols["n_missing_certs"]}
+
+
+def _text_locality_only(cols: Columns) -> Columns:
+    # no locality by KBLI: the prior falls back to text locality, local_far to its product
+    nan = np.full((), np.nan, np.float32)
+    return {**cols, "kbli_locality": nan, "local_far": cols["distance_x_locality"]}
+
+
+# A modelling choice and how to switch it off: (the group whose columns it changes, the
+# change). Measured by bench/bench_quality.py --ablate NAME (the final code with one choice
+# off); every group can also be switched off whole (all its columns 0) by its name.
+ABLATIONS: dict[str, tuple[str, Callable[[Columns], Columns]]] = {
+    "kbli_from_words": (
+        "kbli",
+        _zero(
+            "inferred_need_match",
+            "mapped_match3",
+            "mapped_match4",
+        ),
+    ),
+    "cert_relevance": ("cert", _blunt_certificates),
+    "kbli_locality": ("geo", _text_locality_only),
+    **{g.name: (g.name, _zero(*g.names)) for g in GROUPS if g.name != "prior"},
+    "prior": ("prior", _zero("prior_fit")),
+}
+
+
+def check_ablations(names) -> tuple[str, ...]:
+    """``names`` as a tuple, each a key of :data:`ABLATIONS` (else a ValueError naming them)."""
+    names = (names,) if isinstance(names, str) else tuple(names or ())
+    unknown = [n for n in names if n not in ABLATIONS]
+    if unknown:
+        raise ValueError(f"unknown ablation {unknown}; choose from {sorted(ABLATIONS)}")
+    return names
+
+
+def assemble(block: PairBlock, groups=GROUPS, ablate=()) -> np.ndarray:
     """Every group's columns for ``block`` as float32 ``(n_pairs, n_features)``, UMKM-major,
     in :data:`FEATURE_NAMES` order; each group's names and order are checked (see
     :class:`FeatureGroup`). Feature-major in memory (each feature's column contiguous,
-    filled without strided writes)."""
+    filled without strided writes). ``ablate`` names choices of :data:`ABLATIONS` to
+    switch off (groups computed after a changed one, the prior, see the changed values)."""
+    changes: dict[str, list] = {}
+    for name in check_ablations(ablate):
+        group, change = ABLATIONS[name]
+        changes.setdefault(group, []).append(change)
     nb, nf = len(block.u_idx), block.f.n
     out = np.empty((len(FEATURE_NAMES), nb, nf), dtype=np.float32)
     cols: Columns = {}  # as computed (before float32), for groups that read earlier ones
     j = 0
     for g in groups:
         got = g(block, cols)
+        for change in changes.get(g.name, ()):
+            got = change(got)
         for values in got.values():
             out[j] = values
             j += 1

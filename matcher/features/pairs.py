@@ -36,6 +36,7 @@ from matcher.features.groups import (
     UNKNOWN_LOCALITY,
     PairBlock,
     assemble,
+    check_ablations,
     csr_rows,
     feature_columns,
     prior_fit,
@@ -242,23 +243,31 @@ class PairFeatureBuilder(BaseEstimator):
         of the training history, else the day of fitting. Fixed at fit time
         (``reference_date_``) and saved with the model, so the same pair scores the same
         next January.
+    ablate : tuple of str
+        Modelling choices switched off (keys of ``groups.ABLATIONS``: a feature group's
+        name, or a choice such as ``"kbli_from_words"``), to measure what each gains.
     """
 
-    def __init__(self, affinity_smoothing=5.0, text=None, kbli_mapper=None, reference_date=None):
+    def __init__(
+        self, affinity_smoothing=5.0, text=None, kbli_mapper=None, reference_date=None, ablate=()
+    ):
         self.affinity_smoothing = affinity_smoothing
         self.text = text
         self.kbli_mapper = kbli_mapper
         self.reference_date = reference_date
+        self.ablate = ablate
 
     def __setstate__(self, state):
         # an artifact saved before the reference date was a parameter: it has neither the
         # parameter nor the fitted date (see reference_year)
         state.setdefault("reference_date", None)
+        state.setdefault("ablate", ())
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, umkm: pd.DataFrame, firms: pd.DataFrame, outcomes: pd.DataFrame | None = None):
         """Fit text vocabularies on both sides' texts and history statistics on outcomes."""
+        check_ablations(self.ablate)
         self.reference_date_ = _reference_date(self.reference_date, outcomes)
         texts = list(umkm["products"].fillna("")) + list(firms["needs"].fillna(""))
         self.text_ = clone(self.text if self.text is not None else TextEncoder()).fit(texts)
@@ -466,7 +475,8 @@ class PairFeatureBuilder(BaseEstimator):
         else:
             f = _take(F, np.asarray(f_idx, dtype=np.int64))
         h = history if history is not None else self
-        return assemble(PairBlock(U=U, f=f, u_idx=np.asarray(u_idx, dtype=np.int64), h=h))
+        block = PairBlock(U=U, f=f, u_idx=np.asarray(u_idx, dtype=np.int64), h=h)
+        return assemble(block, ablate=getattr(self, "ablate", ()))
 
     def pairs(self, U, F, u_idx, f_idx, history=None, chunk=512) -> np.ndarray:
         """Features of aligned pairs (u_idx[i], f_idx[i]); grouped by UMKM, no per-pair loop."""
