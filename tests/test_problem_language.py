@@ -64,35 +64,28 @@ def test_a_message_keeps_its_parameters_and_nested_messages():
     assert pickle.loads(pickle.dumps(m)).in_("id") == m.in_("id")
 
 
-def test_the_cli_prints_a_catalogue_error_in_matcher_lang(monkeypatch, capsys):
+def test_the_cli_prints_a_catalogue_error_in_matcher_lang(cli_world, tmp_path, monkeypatch, capsys):
     """A MatcherError raised with a Message (store refusals do) reads in $MATCHER_LANG, after a
     translated 'error' label; exit status 2."""
-    import matcher.cli as cli
+    from matcher.cli import main
     from matcher.data.errors import MatcherError
 
-    real = cli.build_parser
-
-    def fail(args):
+    def refusing(*_args, **_options):  # in the registry's place: refuses with a Message
         raise MatcherError(
             Message("data.rule.province", hint=Message("data.rule.closest", names="Jawa Timur"))
         )
 
-    def parser_with_failing_handler():
-        p = real()
-        parse = p.parse_args
-        p.parse_args = lambda argv=None: parse(argv).__class__(
-            **{**vars(parse(argv)), "handler": fail}
-        )
-        return p
-
-    monkeypatch.setattr(cli, "build_parser", parser_with_failing_handler)
+    argv = ["plan-event", "--out", str(tmp_path / "plan.csv")]
+    for kind in ("umkm", "firms", "event"):
+        argv += [f"--{kind}", str(cli_world / f"{kind}.csv")]
     monkeypatch.delenv("MATCHER_LANG", raising=False)
-    assert cli.main(["reference", "kbli", "10774"]) == 2
+    assert main(argv, services=refusing) == 2
     err = capsys.readouterr().err
     assert (
         err.startswith("kesalahan: salah satu dari 38 provinsi")
         and "yang paling mirip: Jawa Timur" in err
     )
     monkeypatch.setenv("MATCHER_LANG", "en")
-    assert cli.main(["reference", "kbli", "10774"]) == 2
+    assert main(argv, services=refusing) == 2
     assert capsys.readouterr().err.startswith("error: one of the 38 provinces")
+    assert not (tmp_path / "plan.csv").exists()
