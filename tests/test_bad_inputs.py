@@ -52,6 +52,7 @@ def test_the_corpus_has_at_least_81_classes_and_every_file_is_listed():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["file"] for c in CASES])
+@pytest.mark.slow  # reads 96 bad files, each through the loaders
 def test_bad_input(case):
     path = BAD / case["file"]
     outcome, column, fragment = case["outcome"], case["column"], case["fragment"]

@@ -98,6 +98,7 @@ def test_calibration_estimators_refuse_bad_parameters(est, call):
         call(est)
 
 
+@pytest.mark.slow  # fits the model twice
 def test_fit_leaves_the_parameters_as_given_and_a_clone_refits_identically():
     u, f, o = line_world()
     fitted = tiny_model()

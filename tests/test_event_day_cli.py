@@ -159,6 +159,7 @@ def test_plan_event_with_preferences_drops_vetoes_and_counts_wishes(
     assert "keinginan timbal balik terpenuhi" in text.out and "veto" in text.err
 
 
+@pytest.mark.slow  # writes the printable workbook
 def test_schedule_event_writes_the_printable_pack(cli_world, plan, tmp_path, capsys):
     import openpyxl
 
@@ -186,6 +187,7 @@ def test_schedule_event_writes_the_printable_pack(cli_world, plan, tmp_path, cap
     assert "UMKM without a meeting" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # plans, schedules and replans through the CLI
 def test_replan_event_keeps_held_meetings_and_marks_changes(cli_world, tmp_path, capsys):
     event = pd.read_csv(cli_world / "event.csv", dtype=str)
     newcomer = event.loc[event["party"] == "firm", "id"].iloc[-1]

@@ -148,6 +148,7 @@ def test_pack_lists_show_names_and_chances(room):
     assert f"{name} (peluang kontrak 34% (sedang))" in cells
 
 
+@pytest.mark.slow  # trains a model on a 120 x 12 world
 def test_the_pack_lists_are_the_plans_lists():
     """One owner: for the plan's own meetings, the lists the pack prints
     (MatchService.event_alternatives) are exactly those the planner attached to the plan."""

@@ -271,6 +271,7 @@ def _frames():
     return umkm, firms, parse_outcomes(OUTCOMES, "o", umkm, firms)
 
 
+@pytest.mark.slow  # fits and saves models
 def test_reference_date_is_a_parameter_fixed_at_fit():
     umkm, firms, outcomes = _frames()
     b = PairFeatureBuilder(reference_date="2030-06-30").fit(umkm, firms, outcomes)

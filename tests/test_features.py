@@ -190,6 +190,7 @@ def test_mapper_reads_kbli_from_words(mapper, text, prefix):
     assert conf[0, 0] > 0
 
 
+@pytest.mark.slow  # fits the KBLI mapper
 def test_mapper_learns_from_stated_codes_and_skips_trade_codes():
     from matcher.features.kbli_text import KbliTextMapper, top_k_accuracy
 

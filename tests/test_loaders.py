@@ -244,6 +244,7 @@ def test_duplicate_id_is_an_error_naming_both_rows():
 
 
 @pytest.mark.parametrize("ext", [".csv", ".parquet", ".xlsx"])
+@pytest.mark.slow  # writes and reads a large file whole and in chunks
 def test_a_file_read_in_chunks_equals_the_file_read_whole(tmp_path, ext):
     raw = umkm_raw(23, kbli=["10391", "10307"] * 11 + ["10794"])  # 10307: KBLI 2025, a warning
     raw.loc[9] = ""  # a blank row: skipped, still counted

@@ -211,6 +211,7 @@ def test_model_beats_baselines_on_demo_world_truth(demo_model):
     assert ndcg["random"] < ndcg["facilitator_rule"]
 
 
+@pytest.mark.slow  # scores the world twice
 def test_batch_mode_encoding_chunk_by_chunk_gives_identical_rows(service):
     u, f, _ = line_world()
     lazy = MatchService(tiny_model(), u, f, encode_umkm_upfront=False)

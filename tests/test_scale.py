@@ -88,6 +88,7 @@ def write_local(service: MatchService, ids, k: int, path, chunk_size: int) -> by
 # ------------------------------------------------------------------ local engine
 
 
+@pytest.mark.slow  # scores every pair of the world three ways
 def test_chunked_equals_unchunked_and_is_the_true_top_k(small_world):
     umkm, firms, model = small_world
     service = MatchService(model, umkm, firms)

@@ -70,6 +70,7 @@ def _measure(call, ids):
 
 
 @pytest.mark.parametrize("route", ["outcome", "profile", "matches"])
+@pytest.mark.slow  # times hundreds of requests
 def test_another_regions_umkm_is_indistinguishable_from_a_missing_one(api, route):
     # U3 exists (Aceh) but not in the Pamekasan facilitator's region; U999 does not exist
     ids = {"elsewhere": "U3", "missing": "U999"}

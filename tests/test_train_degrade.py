@@ -38,6 +38,7 @@ def test_held_out_events_without_any_positive_are_not_an_evaluation():
     assert split.no_heldout and "held-out events have no meeting" in split.no_heldout
 
 
+@pytest.mark.slow  # trains a model
 def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_path):
     u, f, o = _one_event()
     said = []
@@ -54,6 +55,7 @@ def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_pat
     assert not again.decision.promote and reg.current_version() == result.version
 
 
+@pytest.mark.slow  # trains a model
 def test_retrain_on_one_event_writes_a_plain_report(tmp_path):
     from training.retrain import retrain
 
@@ -78,6 +80,7 @@ def test_too_little_to_learn_from_is_refused(tmp_path, n, declined, message):
         train_and_register(u, f, o, Registry(tmp_path / "reg"), params=PARAMS)
 
 
+@pytest.mark.slow  # trains a model
 def test_two_events_give_finite_metrics(tmp_path):
     u, f, o = line_world()
     o = o[o["event_id"].isin(["E0", "E8"])].copy()
