@@ -326,7 +326,7 @@ def test_demo_runs_end_to_end(tmp_path, capsys):
     assert (home / "demo-data" / "next-event-outcomes.csv").exists()
     # the retrain adds the event's genuine outcomes to the same history: at least as good on
     # the held-out events, so it is promoted (measured: NDCG@10 0.851 vs the champion's 0.851)
-    assert "promoted v0002" in out and "kept v0001" not in out
+    assert "v0002 dipromosikan" in out and "v0001 dipertahankan" not in out
     plan = pd.read_csv(home / "results" / "event-plan.csv")
     assert list(plan.columns) == [
         "umkm_id",

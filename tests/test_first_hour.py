@@ -52,7 +52,7 @@ def test_demo_shows_the_learning_loop_and_ends_clean(after_demo):
     assert (folder / ".matcher" / "models" / "CURRENT").exists()
     assert (folder / ".matcher" / "matcher.db").exists()
     assert "PROMOSIKAN" in text or "TIDAK dipromosikan" in text  # the loop says what it decided
-    assert ("promoted v0002" in text) or ("kept v0001" in text)
+    assert ("v0002 dipromosikan" in text) or ("v0001 dipertahankan" in text)
     assert text.count("warning") + text.count("peringatan") <= 5  # no flood of warnings
 
 

@@ -192,3 +192,29 @@ def test_noise_allowance_does_not_widen_the_baseline_margin():
     new["baselines"]["rule"]["ndcg@10"] = 0.62  # challenger 0.63: only +0.01 over the rule
     new["heldout_vs_champion"] = {"mean": 0.03, "se": 0.05, "n": 50}
     assert [c.name for c in decide_promotion(champion(), new).failed] == ["beats_baseline:rule"]
+
+
+def test_the_decision_reads_in_indonesian_with_indonesian_numbers_and_stays_english_as_text():
+    from matcher.i18n import text_in
+    from training.retrain import decision_message
+
+    champ = {"heldout": {"ndcg@10": 0.45}, "frozen": {"ndcg@10": 0.5}, "coverage": 0.5}
+    chall = {
+        "heldout": {"ndcg@10": 0.41},
+        "frozen": {"ndcg@10": 0.5},
+        "coverage": 0.5,
+        "scores_finite": True,
+        "baselines": {"rule": {"ndcg@10": 0.2}},
+    }
+    d = decide_promotion({**champ, "features": ["a"]}, {**chall, "features": ["a"]})
+    assert not d.promote
+    assert text_in(d.reason, "id").startswith("pertahankan juara: 1 dari ")
+    assert "0,4100 dibanding juara 0,4500" in text_in(d.reason, "id")
+    assert str(d.reason).startswith("keep champion: 1 of ")  # manifests and logs keep English
+    line = text_in(decision_message(d, "v2", "v1"), "id")
+    assert line.startswith("v1 dipertahankan: heldout_vs_champion:") and "v2 terdaftar" in line
+    first = decide_promotion(None, {**chall, "features": ["a"]})
+    assert (
+        text_in(first.reason, "id")
+        == "promosikan model pertama: ndcg@10 uji 0,4100; lolos semua 4 pemeriksaan"
+    )

@@ -320,7 +320,7 @@ def test_cli_retrain_on_files_exits_0_and_prints_the_decision(
     new = registry.versions()[-1]["version"]
     # the champion saw the first three events; all six genuine events beat it (as in
     # `promoted` above, same PARAMS), so the files' retrain promotes
-    assert new != champion and out[0].startswith(f"promoted {new}: "), out[0]
+    assert new != champion and out[0].startswith(f"{new} dipromosikan: "), out[0]
     assert registry.current_version() == new
     report = (tmp_path / "report" / "retrain.md").read_text(encoding="utf-8")
     share = report.split("## Engine-recommended share")[1].split("##")[0]
@@ -396,7 +396,7 @@ def test_retrain_from_the_store_sees_a_newly_recorded_outcome(world, tmp_path, c
 
     registry_root = tmp_path / "models"
     assert main(["retrain", "--database-url", url, "--registry", str(registry_root)]) == 0
-    assert capsys.readouterr().out.startswith("promoted ")
+    assert capsys.readouterr().out.split(" ", 2)[1] == "dipromosikan:"
     manifest = Registry(registry_root).manifest(Registry(registry_root).current_version())
     assert manifest["extra"]["n_outcomes"] == len(outcomes) + 1
     assert "EVT-2025-2" in manifest["extra"]["test_events"]

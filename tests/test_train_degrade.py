@@ -46,7 +46,7 @@ def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_pat
         u, f, o, Registry(tmp_path / "reg"), params=PARAMS, progress=said.append
     )
     assert result.decision.promote and "without a held-out evaluation" in result.decision.reason
-    assert any("NO HELD-OUT EVALUATION" in s for s in said)
+    assert any("TANPA EVALUASI UJI" in s for s in said)
     reg = Registry(tmp_path / "reg")
     assert reg.current_version() == result.version
     assert reg.manifest(result.version)["metrics"]["no_heldout"].startswith("all")

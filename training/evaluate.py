@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 from matcher.index import IdIndex, pair_positions
 from training.baselines import BASELINES, SeededScorer
 from training.metrics import gini, mrr, ndcg_at_k, recall_at_k
@@ -68,22 +69,15 @@ def time_split(
     not held out either: the current model may have trained on them.
     """
     if len(outcomes) < MIN_OUTCOMES:
-        raise MatcherError(
-            f"need at least {MIN_OUTCOMES} outcomes to train or evaluate, got "
-            f"{len(outcomes)}; record more outcomes (matcher import outcomes FILE)"
-        )
+        raise MatcherError(Message("training.split.too_few", minimum=MIN_OUTCOMES, n=len(outcomes)))
     if not (outcomes["grade"] > 0).any():
-        raise MatcherError(
-            f"all {len(outcomes)} outcomes are 'declined': a model needs at least "
-            "one pair that reached a meeting, MoU or contract to learn from"
-        )
+        raise MatcherError(Message("training.split.all_declined", n=len(outcomes)))
     key = event_key(outcomes)
     when = outcomes.groupby(key)["date"].max().sort_values(ascending=False)
     if len(when) < 2:
         return _without_heldout(
             outcomes,
-            f"all {len(outcomes)} outcomes come from one event "
-            f"({when.index[0]}); a held-out evaluation needs a later event",
+            Message("training.split.one_event", n=len(outcomes), event=str(when.index[0])),
         )
     sizes = outcomes.groupby(key).size()
     held, n = [], 0

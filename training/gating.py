@@ -69,6 +69,8 @@ import numbers
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from matcher.i18n import Figure, Message, text_in
+
 DEFAULT_METRIC = "ndcg@10"
 # One-sided ~95 %: a challenger may trail the champion by this many standard errors of the
 # per-UMKM paired difference (see the module docstring).
@@ -139,8 +141,9 @@ def _metric(model: dict, section: str, metric: str) -> float | None:
     return _number((model.get(section) or {}).get(metric))
 
 
-def _fmt(value: float | None) -> str:
-    return "missing" if value is None else f"{value:.4f}"
+def _fmt(value: float | None) -> Message | Figure:
+    """A metric as its reader writes it ("0,7123" / "0.7123"), or "missing"."""
+    return Message("training.gate.missing") if value is None else Figure(value, 4, trim=False)
 
 
 def _check_finite(challenger: dict) -> Check:
@@ -148,9 +151,7 @@ def _check_finite(challenger: dict) -> Check:
     return Check(
         "scores_finite",
         ok,
-        "all scores finite"
-        if ok
-        else "challenger produced NaN/inf scores (or did not report scores_finite)",
+        Message("training.gate.finite_ok" if ok else "training.gate.finite_bad"),
     )
 
 
@@ -158,38 +159,48 @@ def _check_coverage(champion: dict | None, challenger: dict, ratio: float) -> Ch
     new = _number(challenger.get("coverage"))
     if champion is None:
         ok = new is not None and new > 0
-        return Check("coverage", ok, f"coverage {_fmt(new)} (must be > 0)")
+        return Check("coverage", ok, Message("training.gate.coverage_first", new=_fmt(new)))
     old = _number(champion.get("coverage"))
     if new is None or old is None:
         return Check(
-            "coverage", False, f"coverage missing (challenger {_fmt(new)}, champion {_fmt(old)})"
+            "coverage",
+            False,
+            Message("training.gate.coverage_missing", new=_fmt(new), old=_fmt(old)),
         )
     floor = ratio * old
     return Check(
         "coverage",
         new >= floor - _SLACK,
-        f"coverage {new:.4f} vs floor {floor:.4f} ({ratio:g} x champion {old:.4f})",
+        Message(
+            "training.gate.coverage",
+            new=_fmt(new),
+            floor=_fmt(floor),
+            ratio=Figure(ratio, 2),
+            old=_fmt(old),
+        ),
     )
 
 
 def _check_features(champion: dict | None, challenger: dict) -> Check:
     new = list(challenger.get("features") or [])
     if champion is None:
-        return Check("feature_schema", bool(new), f"{len(new)} features")
+        return Check("feature_schema", bool(new), Message("training.gate.features", n=len(new)))
     missing = [f for f in champion.get("features") or [] if f not in set(new)]
     if missing:
         shown = ", ".join(missing[:5]) + (" ..." if len(missing) > 5 else "")
         return Check(
-            "feature_schema", False, f"challenger lacks {len(missing)} champion feature(s): {shown}"
+            "feature_schema",
+            False,
+            Message("training.gate.features_missing", n=len(missing), shown=shown),
         )
     added = len(set(new) - set(champion.get("features") or []))
-    return Check("feature_schema", True, f"superset of champion's features (+{added} new)")
+    return Check("feature_schema", True, Message("training.gate.features_superset", added=added))
 
 
 def _check_baselines(challenger: dict, metric: str, margin: float) -> list[Check]:
     baselines = challenger.get("baselines") or {}
     if not baselines:
-        return [Check("beats_baseline", False, "no baseline metrics supplied")]
+        return [Check("beats_baseline", False, Message("training.gate.no_baselines"))]
     new = _metric(challenger, "heldout", metric)
     checks = []
     for name, scores in sorted(baselines.items()):
@@ -199,7 +210,14 @@ def _check_baselines(challenger: dict, metric: str, margin: float) -> list[Check
             Check(
                 f"beats_baseline:{name}",
                 ok,
-                f"heldout {metric} {_fmt(new)} vs {name} {_fmt(base)} (needs +{margin:g})",
+                Message(
+                    "training.gate.baseline",
+                    metric=metric,
+                    new=_fmt(new),
+                    name=name,
+                    base=_fmt(base),
+                    margin=Figure(margin, 3),
+                ),
             )
         )
     return checks
@@ -212,35 +230,77 @@ def _check_vs_champion(
     old = _metric(champion, section, metric)
     new = _metric(challenger, section, metric)
     if section == "frozen" and champion.get("frozen") is None:
-        return Check(name, True, "skipped: champion has no frozen validation slice")
-    allowance, why = tolerance, f"tolerance {tolerance:g}"
+        return Check(name, True, Message("training.gate.no_frozen"))
+    allowance, why = tolerance, Message("training.gate.tolerance", tolerance=Figure(tolerance, 3))
     paired = challenger.get(name) if section == "heldout" and metric == DEFAULT_METRIC else None
     se = _number((paired or {}).get("se"))
     if se is not None and NOISE_Z * se > tolerance:
         allowance = NOISE_Z * se
-        why = (
-            f"within chance: allowance {allowance:.4f} = {NOISE_Z:g} x standard error "
-            f"{se:.4f} over {int(paired.get('n', 0))} held-out UMKM"
+        why = Message(
+            "training.gate.within_chance",
+            allowance=_fmt(allowance),
+            z=Figure(NOISE_Z, 3),
+            se=_fmt(se),
+            n=int(paired.get("n", 0)),
         )
     ok = new is not None and old is not None and new >= old - allowance - _SLACK
-    return Check(name, ok, f"{section} {metric} {_fmt(new)} vs champion {_fmt(old)} ({why})")
+    return Check(
+        name,
+        ok,
+        Message(
+            "training.gate.vs_champion",
+            section=section,
+            metric=metric,
+            new=_fmt(new),
+            old=_fmt(old),
+            why=why,
+        ),
+    )
 
 
 def _reason(
     promote: bool, champion: dict | None, challenger: dict, checks: list[Check], metric: str
-) -> str:
+) -> Message:
     new = _fmt(_metric(challenger, "heldout", metric))
     if promote:
         if champion is None:
-            return f"promote first model: heldout {metric} {new}; all {len(checks)} checks passed"
+            return Message("training.gate.promote_first", metric=metric, new=new, n=len(checks))
         old = _fmt(_metric(champion, "heldout", metric))
-        detail = next((c.detail for c in checks if c.name == "heldout_vs_champion"), "")
-        within = f" ({detail.split('(', 1)[1]}" if "within chance" in detail else ""
-        return (
-            f"promote: heldout {metric} {new} vs champion {old}{within}; "
-            f"all {len(checks)} checks passed"
+        detail = next((c.detail for c in checks if c.name == "heldout_vs_champion"), None)
+        why = detail.params.get("why") if isinstance(detail, Message) else None
+        within = why if isinstance(why, Message) and why.key.endswith("within_chance") else ""
+        return Message(
+            "training.gate.promote_within" if within else "training.gate.promote",
+            metric=metric,
+            new=new,
+            old=old,
+            within=within,
+            n=len(checks),
         )
     failed = [c for c in checks if not c.passed]
-    listing = "; ".join(f"{c.name}: {c.detail}" for c in failed)
-    keep = "keep champion" if champion is not None else "do not promote"
-    return f"{keep}: {len(failed)} of {len(checks)} checks failed — {listing}"
+    return Message(
+        "training.gate.keep" if champion is not None else "training.gate.do_not_promote",
+        failed=len(failed),
+        n=len(checks),
+        listing=failed_listing(failed),
+    )
+
+
+def failed_listing(failed: list[Check]) -> Message:
+    """``coverage: …; feature_schema: …``: the failed checks, each in the reader's language."""
+    return Message(
+        "training.gate.listing",
+        items=_Joined(
+            [Message("training.gate.item", name=c.name, detail=c.detail) for c in failed]
+        ),
+    )
+
+
+class _Joined(list):
+    """Messages joined by "; " when rendered (a Message parameter that is a list of them)."""
+
+    def in_(self, lang: str | None = None) -> str:
+        return "; ".join(text_in(m, lang) for m in self)
+
+    def __str__(self) -> str:
+        return self.in_("en")

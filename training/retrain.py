@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message, t
 from training.evaluate import Split, evaluate_scorers
-from training.gating import Decision
+from training.gating import Decision, failed_listing
 from training.registry import Registry
 from training.train import TrainResult, train_and_register
 
@@ -111,7 +112,7 @@ def retrain(
     if report_dir is not None:
         from training.retrain_report import write_retrain_report
 
-        say("writing the retrain report")
+        say(t("training.progress.report"))
         report = write_retrain_report(
             report_dir,
             result=result,
@@ -146,15 +147,24 @@ def retrain(
     )
 
 
-def decision_message(decision: Decision, version: str, champion: str | None) -> str:
-    """One line: ``promoted v0004-…: …`` or ``kept v0003-…: <failed checks>``."""
+def decision_message(decision: Decision, version: str, champion: str | None) -> Message:
+    """One line: ``promoted v0004-…: …`` or ``kept v0003-…: <failed checks>`` (a Message:
+    English as text, rendered in the reader's language by the CLI and the web app)."""
     if decision.promote:
-        why = decision.reason.split(": ", 1)[-1]
-        return f"promoted {version}: {why}"
-    failed = "; ".join(f"{c.name}: {c.detail}" for c in decision.failed)
+        reason = decision.reason
+        why = _why(reason) if isinstance(reason, Message) else reason.split(": ", 1)[-1]
+        return Message("training.retrain.promoted", version=version, why=why)
+    failed = failed_listing(decision.failed)
     if champion is None:
-        return f"not promoted {version} (no model is current): {failed}"
-    return f"kept {champion}: {failed} (challenger {version} registered, not promoted)"
+        return Message("training.retrain.not_promoted", version=version, failed=failed)
+    return Message("training.retrain.kept", champion=champion, failed=failed, version=version)
+
+
+def _why(reason: Message) -> Message:
+    """The decision's reason without its leading verb ("promote: …" → "…")."""
+    return Message(
+        reason.key.replace("training.gate.promote", "training.retrain.why"), **reason.params
+    )
 
 
 class _FirmSubsetScorer:

@@ -262,7 +262,13 @@ def _train_without_heldout(
     """Fit on everything and say plainly that nothing was held out. The first model of an
     office is promoted (something must serve); over a champion, an unmeasured challenger
     is registered but not promoted."""
-    say(f"NO HELD-OUT EVALUATION: {split.no_heldout}; fitting on all {len(outcomes):,} outcomes")
+    say(
+        t(
+            "training.progress.no_heldout",
+            why=split.no_heldout,
+            n=format_number(len(outcomes)),
+        )
+    )
     final = MatchModel(**params).fit(umkm, firms, outcomes, progress=say)
     finite = bool(
         np.isfinite(

@@ -23,7 +23,7 @@ from matcher.cli._common import (
     registry_dir,
     say,
 )
-from matcher.i18n import format_idr, format_number, format_percent, t
+from matcher.i18n import format_idr, format_number, format_percent, t, text_in
 
 PAMEKASAN = "3528"
 WORLD_FILE = "world.json"  # how the demo world was generated
@@ -244,7 +244,7 @@ def _learning_loop(args, data, umkm, firms, outcomes, plan, registry) -> None:
     out.print(
         t(key, version=outcome.version, champion=outcome.champion), markup=False, highlight=False
     )
-    out.print(f"  {outcome.message}", markup=False, highlight=False)
+    out.print(f"  {text_in(outcome.message)}", markup=False, highlight=False)
     if fresh:
         from api.store.importer import import_file
 

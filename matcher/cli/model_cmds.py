@@ -124,14 +124,14 @@ def cmd_train(args) -> int:
         progress=say,
     )
     if result.split.no_heldout:
-        out.print(
-            f"NO HELD-OUT EVALUATION: {result.split.no_heldout}. The model was fitted on "
-            "every outcome; its quality is unmeasured until a later event is recorded."
-        )
+        out.print(t("cli.train.no_heldout", why=result.split.no_heldout), markup=False)
     else:
-        print_table(result.table.round(3), title="held-out evaluation")
-    state = "now current" if result.decision.promote else "registered, not promoted"
-    out.print(f"model {result.version}: {state} — {result.decision.reason}")
+        print_table(result.table.round(3), title=t("cli.demo.heldout_title"))
+    state = t("cli.demo.current" if result.decision.promote else "cli.demo.not_promoted")
+    out.print(
+        t("cli.demo.model", version=result.version, state=state, reason=result.decision.reason),
+        markup=False,
+    )
     return 0
 
 

@@ -14,6 +14,7 @@ import numbers
 from rich.table import Table
 
 from matcher.cli._common import echo, locations_parent, open_store, out, registry_dir
+from matcher.i18n import text_in
 from training.registry import TRAIN_HINT, Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
@@ -206,7 +207,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         provenance=provenance,
         progress=say,
     )
-    echo(outcome.message)
+    echo(text_in(outcome.message))
     if outcome.report:
         say(f"report written to {outcome.report}")
     return 0

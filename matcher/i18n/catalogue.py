@@ -64,5 +64,11 @@ def t(key: str, lang: str | None = None, /, **params) -> str:
         texts = catalogue()[key]
     except KeyError:
         raise KeyError(f"no message {key!r} in the catalogue (matcher/i18n/messages)") from None
-    template = texts[current_lang(lang)]
-    return template.format(**params) if params else template
+    lang = current_lang(lang)
+    template = texts[lang]
+    if not params:
+        return template
+    # a parameter that is itself a Message (or a Figure) is rendered in the same language
+    return template.format(
+        **{k: v.in_(lang) if callable(getattr(v, "in_", None)) else v for k, v in params.items()}
+    )

@@ -53,22 +53,23 @@ class Figure(float):
     """A number inside a Message, written the reader's way when the Message is rendered:
     ``Figure(1500000)`` is "1.500.000" in Indonesian and "1,500,000" in English."""
 
-    def __new__(cls, value: float, decimals: int = 0) -> Figure:
+    def __new__(cls, value: float, decimals: int = 0, trim: bool = True) -> Figure:
         self = super().__new__(cls, value)
-        self.decimals = decimals
+        self.decimals, self.trim = decimals, trim
         return self
 
     def in_(self, lang: str | None = None) -> str:
         from matcher.i18n.fmt import format_number
 
-        return format_number(float(self), self.decimals, lang=lang, trim=True)
+        return format_number(float(self), self.decimals, lang=lang, trim=self.trim)
 
     def __reduce__(self):
-        return (Figure, (float(self), self.decimals))
+        return (Figure, (float(self), self.decimals, self.trim))
 
 
 def text_in(value, lang: str | None = None) -> str:
     """``value`` as its reader reads it: a Message or Figure in ``lang``, anything else as text."""
-    if isinstance(value, (Message, Figure)):
-        return value.in_(lang)
+    render = getattr(value, "in_", None)  # a Message, a Figure, or anything else that renders
+    if callable(render):
+        return render(lang)
     return value if isinstance(value, str) else str(value)
