@@ -204,6 +204,16 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def write_buckets(settings) -> TokenBuckets:
+    """This process's share of the write limits: with ``settings.processes`` server
+    processes behind one port (``matcher serve --workers N``), each meters 1/N of the rate
+    and of the burst, so a key gets about the configured limit in all, not N times it."""
+    n = settings.processes
+    return TokenBuckets(
+        settings.write_rate_per_minute / n, max(1, math.ceil(settings.write_burst / n))
+    )
+
+
 def install(app: FastAPI, settings) -> None:
     """Add the middlewares (outermost first: headers on every answer, even a 413/429)."""
     app.add_middleware(InFlightLimit, limit=settings.threads)  # innermost: refusals skip the queue
@@ -216,8 +226,6 @@ def install(app: FastAPI, settings) -> None:
             allow_methods=["GET", "POST"],
             allow_headers=["X-API-Key", "Authorization", "Content-Type"],
         )
-    app.add_middleware(
-        WriteRateLimit, buckets=TokenBuckets(settings.write_rate_per_minute, settings.write_burst)
-    )
+    app.add_middleware(WriteRateLimit, buckets=write_buckets(settings))
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

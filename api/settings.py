@@ -87,6 +87,14 @@ class Settings(BaseSettings):
     write_burst: int = Field(
         60, ge=1, description="writes a key may make at once before the rate applies"
     )
+    processes: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="server processes answering on the same port (set by `matcher serve "
+        "--workers N`): each meters 1/N of the write rate and burst, since requests spread "
+        "over them and the buckets live in each process",
+    )
     cors_origins: list[str] = Field(
         default_factory=list,
         description="origins allowed cross-origin (JSON list); empty = "

@@ -93,3 +93,54 @@ def test_security_headers_on_every_answer(client_for):
         assert resp.headers["x-frame-options"] == "SAMEORIGIN"
         assert "frame-ancestors 'self'" in resp.headers["content-security-policy"]
         assert resp.headers["referrer-policy"] == "same-origin"
+
+
+def test_several_server_processes_share_the_write_limits_instead_of_multiplying_them():
+    from api.middleware import write_buckets
+    from api.settings import Settings
+
+    one = write_buckets(Settings(write_rate_per_minute=300, write_burst=60))
+    four = write_buckets(Settings(write_rate_per_minute=300, write_burst=60, processes=4))
+    assert (one.rate, one.burst) == (pytest.approx(5.0), 60)
+    assert (four.rate, four.burst) == (pytest.approx(1.25), 15)  # 4 x 15 = the 60 configured
+    odd = write_buckets(Settings(write_rate_per_minute=10, write_burst=1, processes=3))
+    assert odd.burst == 1  # never less than one write at once
+
+
+def test_matcher_serve_workers_tells_each_process_how_many_share_the_port(monkeypatch, tmp_path):
+    """`matcher serve --workers N` passes N to the processes it starts (MATCHER_PROCESSES)."""
+    import uvicorn.supervisors
+
+    from matcher.cli import main
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_multiprocess(config, *args, **kwargs):
+        import os
+
+        seen["processes"] = os.environ.get("MATCHER_PROCESSES")
+        raise Stop
+
+    monkeypatch.setattr(uvicorn.supervisors, "Multiprocess", fake_multiprocess)
+    import os
+
+    saved = dict(os.environ)  # serve sets MATCHER_* for the processes it starts
+    try:
+        os.environ.pop("MATCHER_PROCESSES", None)
+        assert main(["init", "--home", str(tmp_path)]) in (0, None)
+        with pytest.raises(Stop):
+            main(["serve", "--home", str(tmp_path), "--workers", "3", "--port", "0"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert seen["processes"] == "3"
+
+
+def test_serve_with_no_workers_is_a_one_line_error_exit_2(tmp_path, capsys):
+    from matcher.cli import main
+
+    assert main(["serve", "--home", str(tmp_path), "--workers", "0"]) == 2
+    assert "--workers: seharusnya 1 atau lebih, tertulis 0" in capsys.readouterr().err

@@ -105,7 +105,10 @@ def _serve(args) -> int:
     from matcher.i18n import t
 
     if args.workers < 1:
-        raise SystemExit("--workers: expected 1 or more")
+        from matcher.data.errors import MatcherError
+        from matcher.i18n import Message
+
+        raise MatcherError(Message("cli.serve.workers", got=args.workers))
     open_store(
         args
     ).dispose()  # a missing or unreachable store: one line here, not a traceback later
@@ -124,6 +127,7 @@ def _serve(args) -> int:
     os.environ["MATCHER_HOME"] = str(resolved.home)
     os.environ["MATCHER_DATABASE_URL"] = resolved.resolved_database_url()
     os.environ["MATCHER_REGISTRY"] = str(resolved.resolved_registry())
+    os.environ["MATCHER_PROCESSES"] = str(args.workers)  # each meters 1/N of the write limits
     import socket
 
     from uvicorn.supervisors import Multiprocess
