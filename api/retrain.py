@@ -25,6 +25,7 @@ from api.settings import Settings
 from api.store import FIRMS, UMKM, load_frame, open_store
 from api.store.outcomes import outcomes_frame, outcomes_provenance
 from matcher.data.errors import MatcherError
+from matcher.i18n import text_in
 
 if TYPE_CHECKING:
     from training.registry import Registry
@@ -101,8 +102,12 @@ class RetrainJob:
     promoted: bool | None = None
     report: str | None = None
 
-    def to_dict(self) -> dict:
-        return {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+    def to_dict(self, lang: str | None = None) -> dict:
+        """The job as JSON; its decision line (a catalogue Message) in ``lang``."""
+        out = {k: (list(v) if isinstance(v, list) else v) for k, v in self.__dict__.items()}
+        if self.message is not None:
+            out["message"] = text_in(self.message, lang)
+        return out
 
 
 class RetrainJobs:

@@ -117,7 +117,7 @@ def test_retrain_promotes_and_the_served_model_switches_without_restart(api, ser
     assert body["status"] == "done", body
     new = api.registry.current_version()
     assert body["promoted"] is True and body["version"] == new != champion, body["message"]
-    assert body["message"].startswith(f"promoted {new}: ")
+    assert body["message"].startswith(f"{new} dipromosikan: ")  # the server's language, id
     assert any("outcomes from store" in line for line in body["progress"])
     assert body["report"].startswith(str(settings.home / "reports" / "retrain-"))
 

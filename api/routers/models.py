@@ -6,6 +6,7 @@ from fastapi import APIRouter, HTTPException, Request, status
 from api import schemas
 from api.deps import AdminDep, HolderDep, PrincipalDep, SettingsDep, StoreDep
 from api.errors import scrub_paths
+from api.lang import request_lang
 from api.retrain import RetrainBusyError, read_store
 from api.store.model_state import mirror_current_version
 from matcher.i18n import Message
@@ -92,7 +93,7 @@ def start_retrain(
             status.HTTP_409_CONFLICT,
             Message("api.error.retrain_busy", detail=exc.args[0] if exc.args else str(exc)),
         ) from exc
-    return job.to_dict()
+    return job.to_dict(request_lang(request))
 
 
 @router.get(
@@ -107,7 +108,7 @@ def retrain_status(job_id: schemas.IdPath, _: AdminDep, request: Request):
             status.HTTP_404_NOT_FOUND,
             Message("api.error.no_retrain_job", id=repr(job_id)),
         )
-    return job.to_dict()
+    return job.to_dict(request_lang(request))
 
 
 @router.post(
