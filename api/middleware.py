@@ -66,11 +66,14 @@ class BodyLimit:
     def __init__(self, app, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
 
+    def _detail(self, scope) -> str:
+        """The refusal in the caller's language (built only when refusing)."""
+        lang = scope_lang(scope)
+        return t("api.error.body_too_large", lang, limit=format_number(self.max_bytes, lang=lang))
+
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        lang = scope_lang(scope)
-        detail = t("api.error.body_too_large", lang, limit=format_number(self.max_bytes, lang=lang))
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -78,7 +81,7 @@ class BodyLimit:
                 except ValueError:
                     too_big = False
                 if too_big:
-                    return await _send_json(send, 413, detail)
+                    return await _send_json(send, 413, self._detail(scope))
         seen = 0
         started = refused = False
 
@@ -91,7 +94,7 @@ class BodyLimit:
                     refused = True
                     if not started:
                         started = True
-                        await _send_json(send, 413, detail)
+                        await _send_json(send, 413, self._detail(scope))
                     return {"type": "http.disconnect"}  # the app stops reading
             return message
 
