@@ -264,19 +264,20 @@ def _reason(
     new = _fmt(_metric(challenger, "heldout", metric))
     if promote:
         if champion is None:
-            return Message("training.gate.promote_first", metric=metric, new=new, n=len(checks))
-        old = _fmt(_metric(champion, "heldout", metric))
+            why = Message("training.gate.why_first", metric=metric, new=new, n=len(checks))
+            return Message("training.gate.promote_first", why=why)
         detail = next((c.detail for c in checks if c.name == "heldout_vs_champion"), None)
-        why = detail.params.get("why") if isinstance(detail, Message) else None
-        within = why if isinstance(why, Message) and why.key.endswith("within_chance") else ""
-        return Message(
-            "training.gate.promote_within" if within else "training.gate.promote",
+        allowance = detail.params.get("why") if isinstance(detail, Message) else None
+        within = isinstance(allowance, Message) and allowance.key == "training.gate.within_chance"
+        why = Message(
+            "training.gate.why_within" if within else "training.gate.why",
             metric=metric,
             new=new,
-            old=old,
-            within=within,
+            old=_fmt(_metric(champion, "heldout", metric)),
+            within=allowance if within else "",
             n=len(checks),
         )
+        return Message("training.gate.promote", why=why)
     failed = [c for c in checks if not c.passed]
     return Message(
         "training.gate.keep" if champion is not None else "training.gate.do_not_promote",

@@ -152,19 +152,12 @@ def decision_message(decision: Decision, version: str, champion: str | None) -> 
     English as text, rendered in the reader's language by the CLI and the web app)."""
     if decision.promote:
         reason = decision.reason
-        why = _why(reason) if isinstance(reason, Message) else reason.split(": ", 1)[-1]
+        why = reason.params["why"] if isinstance(reason, Message) else reason.split(": ", 1)[-1]
         return Message("training.retrain.promoted", version=version, why=why)
     failed = failed_listing(decision.failed)
     if champion is None:
         return Message("training.retrain.not_promoted", version=version, failed=failed)
     return Message("training.retrain.kept", champion=champion, failed=failed, version=version)
-
-
-def _why(reason: Message) -> Message:
-    """The decision's reason without its leading verb ("promote: …" → "…")."""
-    return Message(
-        reason.key.replace("training.gate.promote", "training.retrain.why"), **reason.params
-    )
 
 
 class _FirmSubsetScorer:
