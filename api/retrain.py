@@ -25,7 +25,7 @@ from api.settings import Settings
 from api.store import FIRMS, UMKM, load_frame, open_store
 from api.store.outcomes import outcomes_frame, outcomes_provenance
 from matcher.data.errors import MatcherError
-from matcher.i18n import text_in
+from matcher.i18n import Message, format_number, t, text_in
 
 if TYPE_CHECKING:
     from training.registry import Registry
@@ -173,7 +173,13 @@ class RetrainJobs:
         outcome, status = None, "failed"
         try:
             data = load()
-            say(f"{len(data.outcomes):,} outcomes from {data.source}")
+            say(
+                t(
+                    "training.progress.outcomes_from",
+                    n=format_number(len(data.outcomes)),
+                    source=data.source,
+                )
+            )
             outcome = (self._retrain or _training_retrain())(
                 data.umkm,
                 data.firms,
@@ -192,7 +198,9 @@ class RetrainJobs:
             status = "done"
         except Exception as exc:  # noqa: BLE001 - a job must record its failure, not vanish
             job.message = (
-                str(exc) if isinstance(exc, MatcherError) else f"{type(exc).__name__}: {exc}"
+                (exc.args[0] if len(exc.args) == 1 else str(exc))
+                if isinstance(exc, MatcherError)
+                else f"{type(exc).__name__}: {exc}"
             )
             say("".join(traceback.format_exception_only(type(exc), exc)).strip())
         finally:
@@ -203,7 +211,7 @@ class RetrainJobs:
                     on_done(job, outcome)
                 except Exception as exc:  # noqa: BLE001
                     status = "failed"
-                    job.message = f"finished, but switching to the new model failed: {exc}"
+                    job.message = Message("training.retrain.switch_failed", detail=str(exc))
             # finished_at first: a poller that sees done/failed also sees when it ended
             job.finished_at = _now()
             job.status = status

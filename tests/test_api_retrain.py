@@ -118,7 +118,7 @@ def test_retrain_promotes_and_the_served_model_switches_without_restart(api, ser
     new = api.registry.current_version()
     assert body["promoted"] is True and body["version"] == new != champion, body["message"]
     assert body["message"].startswith(f"{new} dipromosikan: ")  # the server's language, id
-    assert any("outcomes from store" in line for line in body["progress"])
+    assert any("hasil dari store" in line for line in body["progress"])
     assert body["report"].startswith(str(settings.home / "reports" / "retrain-"))
 
     api.app.state.retrain_jobs.wait(job["job_id"], timeout=60)  # on_done runs after "done"
