@@ -471,7 +471,7 @@ def test_background_job_done_records_the_decision_and_calls_back(tmp_path, monke
         "v0002",
         True,
     )
-    assert done.progress == ["2 outcomes from test", "fitting"]
+    assert done.progress == ["2 hasil dari test", "fitting"]  # in $MATCHER_LANG (Indonesian)
     assert seen["kwargs"]["tolerance"] == 0.05 and seen["done"] == (
         "running",
         "v0002",
