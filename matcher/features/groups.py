@@ -205,8 +205,6 @@ def text_features(b: PairBlock, _) -> Columns:
         "mapped_match4",
         "need_inferred",
         "product_inferred",
-        "product_read_conf",
-        "need_read_conf",
     ),
     monotone={"inferred_need_match": 1, "mapped_match3": 1, "mapped_match4": 1},
 )
@@ -239,10 +237,6 @@ def kbli_features(b: PairBlock, _) -> Columns:
     cols["mapped_match4"] = b.rows(U.mapped[4]) @ b.dense_T("mapped4", f.mapped[4])
     cols["need_inferred"] = f.inferred[None, :]
     cols["product_inferred"] = U.inferred[b.u_idx][:, None]
-    # how sure the mapper is of each reading: a confident reading of a vague text is rare,
-    # so the trees can trust the perkiraan columns more where the words were clear
-    cols["product_read_conf"] = b.u_num["read_conf"][:, None]
-    cols["need_read_conf"] = b.f.num["read_conf"][None, :]
     return cols
 
 
@@ -526,7 +520,6 @@ ABLATIONS: dict[str, tuple[str, Callable[[Columns], Columns]]] = {
             "mapped_match4",
         ),
     ),
-    "read_confidence": ("kbli", _zero("product_read_conf", "need_read_conf")),
     "cert_relevance": ("cert", _blunt_certificates),
     "kbli_locality": ("geo", _text_locality_only),
     **{g.name: (g.name, _zero(*g.names)) for g in GROUPS if g.name != "prior"},

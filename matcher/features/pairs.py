@@ -362,13 +362,10 @@ class PairFeatureBuilder(BaseEstimator):
             texts=df[text_col].fillna("").astype(str).to_numpy(dtype=object),
         )
 
-    def _mapped(self, texts) -> tuple[dict, np.ndarray]:
-        """The mapper's reading of ``texts``: (level -> distribution over its classes, the
-        confidence of the reading: the cosine of the best golongan, 0 when nothing matched)."""
+    def _mapped(self, texts) -> dict:
         m = self.kbli_mapper_
         X = m.transform(texts)
-        _, conf = m.predict_top(None, level=3, k=1, X=X)
-        return {lv: m.predict_proba(None, lv, X=X) for lv in (3, 4)}, conf[:, 0]
+        return {lv: m.predict_proba(None, lv, X=X) for lv in (3, 4)}
 
     def _kbli3(self, code_lists, mapped3, plausible_only: bool):
         """Level-3 code rows for the pair features: the stated codes (row-normalised) where
@@ -403,7 +400,7 @@ class PairFeatureBuilder(BaseEstimator):
     def encode_umkm(self, umkm: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
         common = self._encode_common(umkm, "products", "certifications", held=True)
-        mapped, read_conf = self._mapped(common["texts"])
+        mapped = self._mapped(common["texts"])
         kbli3, inferred = self._kbli3(umkm["kbli"].tolist(), mapped[3], plausible_only=True)
         year = self.reference_year()
         num = {
@@ -413,7 +410,6 @@ class PairFeatureBuilder(BaseEstimator):
             "log_employees": np.log1p(_num(umkm["employees"])),
             "age": year - _num(umkm["year_founded"]),
             "export": _num(umkm["export_experience"]),
-            "read_conf": read_conf,
         }
         applies = cert_applicability(
             umkm["kbli"].tolist(), inferred, mapped[4], self.kbli_mapper_.classes_[4]
@@ -434,7 +430,7 @@ class PairFeatureBuilder(BaseEstimator):
     def encode_firms(self, firms: pd.DataFrame) -> EncodedSide:
         check_is_fitted(self, "text_")
         common = self._encode_common(firms, "needs", "required_certifications", held=False)
-        mapped, read_conf = self._mapped(common["texts"])
+        mapped = self._mapped(common["texts"])
         kbli3, inferred = self._kbli3(
             firms["needed_kbli"].tolist(), mapped[3], plausible_only=False
         )
@@ -448,7 +444,6 @@ class PairFeatureBuilder(BaseEstimator):
             "preferred_scale": firms["preferred_scale"].map(_SCALE_ORD).to_numpy(dtype=np.float32),
             "log_budget_per_partner": np.log1p(budget / partners),
             "is_pma": (firms["investment_type"] == "PMA").to_numpy(dtype=np.float32),
-            "read_conf": read_conf,
         }
         return EncodedSide(
             num=num,
