@@ -60,11 +60,6 @@ def temp_beside(path: str | Path) -> Path:
     return follow_umask(tmp_name)
 
 
-def temp_folder(parent: str | Path, prefix: str) -> Path:
-    """A new temporary folder in ``parent``, with the umask's mode."""
-    return follow_umask(tempfile.mkdtemp(prefix=prefix, dir=parent), folder=True)
-
-
 def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp_path)`` to produce the content, then move it to ``path`` atomically.
 

@@ -15,7 +15,9 @@ Layout under the registry root (default ``$MATCHER_REGISTRY``, else ``$MATCHER_H
     CURRENT                                             JSON pointer to the served version
     history.jsonl                                       audit log: one line per promote/rollback
     .lock                                               serialises writers (POSIX flock)
-    .staging/                                           half-built versions (safe to delete)
+    .staging/                                           half-built versions, each with a
+                                                        lock its writer holds; removed once
+                                                        the writer is gone (Registry.tidy)
 
 - **joblib is pickle**: unpickling runs code. :meth:`RegistryReader.load` checks the artifact's
   SHA-256 against the manifest *before* unpickling and refuses anything that does not match.

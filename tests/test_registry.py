@@ -284,6 +284,74 @@ def test_registration_killed_half_way_leaves_no_visible_version(registry, monkey
     assert add(registry, {"n": "c"}).startswith("v0002-")
 
 
+# a registration stuck in writing its artifact (pickling sleeps), waiting to be killed
+_SLOW_REGISTRATION = """
+import sys, time
+from training.registry import Registry
+
+class Slow:
+    def __reduce__(self):
+        print("writing", flush=True)
+        time.sleep(120)
+        return (dict, ())
+
+Registry(sys.argv[1]).register(Slow(), metrics={}, features=[], data_fingerprint="fp")
+"""
+
+
+@pytest.mark.slow
+def test_a_killed_registrations_folder_is_removed_and_a_running_ones_never(registry):
+    import signal
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_REGISTRATION, str(registry.root)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=repo,
+        env=dict(os.environ, PYTHONPATH=str(repo)),
+    )
+    try:
+        assert proc.stdout.readline().strip() == "writing", f"exit {proc.poll()}"
+        staging = registry.root / ".staging"
+        running = [p.name for p in staging.iterdir() if p.is_dir()]
+        assert len(running) == 1
+        # another process registers, promotes and tidies meanwhile: the folder stays
+        a = add(registry, {"n": "a"})
+        registry.promote(a)
+        assert registry.tidy() == []
+        assert [p.name for p in staging.iterdir() if p.is_dir()] == running
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert [p.name for p in staging.iterdir() if p.is_dir()] == running  # kill -9 left it
+    assert registry.tidy() == [f".staging/{running[0]}"]
+    assert list(staging.iterdir()) == []  # its lock file went with it
+    assert [v["version"] for v in registry.versions()] == [a]
+    assert registry.load() == {"n": "a"}
+
+
+def test_leftovers_of_killed_writers_go_with_the_next_registration(registry):
+    a = add(registry, {"n": "a"})
+    registry.promote(a)
+    # what kill -9 leaves: a half-built version (an older matcher's, without a lock file),
+    # a stray lock file, and a temp pointer from a promotion
+    (registry.root / ".staging" / "v-killed").mkdir()
+    (registry.root / ".staging" / "v-killed" / "model.joblib").write_bytes(b"\x80\x04half")
+    (registry.root / ".staging" / "v-gone.lock").touch()
+    (registry.root / ".CURRENT.abc123.tmp").write_text('{"version": "v0099-2026')
+    b = add(registry, {"n": "b"})
+    assert list((registry.root / ".staging").iterdir()) == []
+    assert not list(registry.root.glob(".CURRENT*"))
+    assert [v["version"] for v in registry.versions()] == [a, b]
+    assert registry.current_version() == a
+
+
 def test_damaged_current_pointer_gives_clear_error(registry):
     add(registry, {"n": 1})
     (registry.root / "CURRENT").write_text("{not json")

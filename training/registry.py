@@ -9,7 +9,9 @@ Why it is built this way:
 
 - **Nothing half-written is ever visible.** A version is assembled in ``.staging/``, every
   file fsynced, then the whole directory is renamed into ``versions/``; ``CURRENT`` is
-  replaced with :func:`os.replace`. A crash at any instant leaves the old or the new state.
+  replaced with :func:`os.replace`. A crash at any instant leaves the old or the new state;
+  what a killed writer leaves in ``.staging/`` (or a ``.CURRENT.*.tmp``) is removed by the
+  next writer (:meth:`Registry.tidy`), never while its writer still runs.
 - **Rollback needs no second file.** ``CURRENT`` carries the stack of previously current
   versions, so promote/rollback is a single atomic replace; ``history.jsonl`` is only an
   audit trail written afterwards (a crash in between loses one log line, never the pointer).
@@ -24,6 +26,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,9 +35,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from matcher import owner_lock
 from matcher.artifact import dump as dump_artifact
 from matcher.artifact import manifest_fields
-from matcher.atomic import fsync_dir, fsync_file, temp_folder, write_bytes_atomic
+from matcher.atomic import follow_umask, fsync_dir, fsync_file, write_bytes_atomic
 from matcher.registry import (  # noqa: F401 - re-exported: the reading side's public names
     ARTIFACT_FILE,
     CURRENT_FILE,
@@ -57,6 +61,8 @@ try:  # POSIX only; elsewhere writers rely on os.replace alone (still atomic, la
     import fcntl
 except ImportError:  # pragma: no cover - Windows
     fcntl = None
+
+STAGING_DIR = ".staging"
 
 
 def fingerprint_frames(*dfs: pd.DataFrame) -> str:
@@ -152,47 +158,54 @@ class Registry(RegistryReader):
         """
         # Fail on bad metadata before spending time on the artifact.
         _to_json({"metrics": metrics, "extra": extra or {}}, "metrics and extra")
-        staging_parent = self.root / ".staging"
+        staging_parent = self.root / STAGING_DIR
         staging_parent.mkdir(parents=True, exist_ok=True)
         self.versions_dir.mkdir(parents=True, exist_ok=True)
-        staging = temp_folder(staging_parent, "v-")
-        try:
-            artifact = staging / ARTIFACT_FILE
-            dump_artifact(model, artifact)
-            fsync_file(artifact)
-            validation_info = None
-            if frozen_validation is not None:
-                validation_info = _write_validation(frozen_validation, staging / VALIDATION_FILE)
-            created = _utc_now()
-            with self._lock():
-                version = self._next_version_id(created)
-                manifest = {
-                    "version": version,
-                    "created_at": _iso(created),
-                    "data_fingerprint": data_fingerprint,
-                    "features": list(features),
-                    "libraries": library_versions(),
-                    **manifest_fields(),  # artifact_format, matcher_version
-                    "metrics": metrics,
-                    "artifact": {
-                        "file": ARTIFACT_FILE,
-                        "sha256": sha256_file(artifact),
-                        "size": artifact.stat().st_size,
-                    },
-                    "frozen_validation": validation_info,
-                    "notes": notes,
-                    "extra": extra or {},
-                }
-                manifest_path = staging / MANIFEST_FILE
-                manifest_path.write_text(_to_json(manifest, "manifest"), encoding="utf-8")
-                fsync_file(manifest_path)
-                fsync_dir(staging)
-                # The version becomes visible only here, complete, in one rename.
-                os.rename(staging, self.versions_dir / version)
-                fsync_dir(self.versions_dir)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        self.tidy()
+        staging = staging_parent / f"v-{uuid.uuid4().hex[:12]}"
+        # the folder is ours while we hold its lock (taken before it exists): see tidy()
+        with owner_lock.hold(_staging_lock(staging)):
+            staging.mkdir()
+            follow_umask(staging, folder=True)
+            try:
+                artifact = staging / ARTIFACT_FILE
+                dump_artifact(model, artifact)
+                fsync_file(artifact)
+                validation_info = None
+                if frozen_validation is not None:
+                    validation_info = _write_validation(
+                        frozen_validation, staging / VALIDATION_FILE
+                    )
+                created = _utc_now()
+                with self._lock():
+                    version = self._next_version_id(created)
+                    manifest = {
+                        "version": version,
+                        "created_at": _iso(created),
+                        "data_fingerprint": data_fingerprint,
+                        "features": list(features),
+                        "libraries": library_versions(),
+                        **manifest_fields(),  # artifact_format, matcher_version
+                        "metrics": metrics,
+                        "artifact": {
+                            "file": ARTIFACT_FILE,
+                            "sha256": sha256_file(artifact),
+                            "size": artifact.stat().st_size,
+                        },
+                        "frozen_validation": validation_info,
+                        "notes": notes,
+                        "extra": extra or {},
+                    }
+                    manifest_path = staging / MANIFEST_FILE
+                    manifest_path.write_text(_to_json(manifest, "manifest"), encoding="utf-8")
+                    fsync_file(manifest_path)
+                    fsync_dir(staging)
+                    # The version becomes visible only here, complete, in one rename.
+                    os.rename(staging, self.versions_dir / version)
+                    fsync_dir(self.versions_dir)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
         return version
 
     def promote(self, version: str, reason: str = "") -> str | None:
@@ -202,6 +215,7 @@ class Registry(RegistryReader):
         Promoting the version that is already current changes nothing.
         """
         self._verified_artifact(version)
+        self.tidy()
         with self._lock():
             state = self._read_current()
             previous = state["version"] if state else None
@@ -217,6 +231,7 @@ class Registry(RegistryReader):
 
         Repeated rollbacks walk further back (promote A, B, C; rollback -> B; rollback -> A).
         """
+        self.tidy()
         with self._lock():
             state = self._read_current()
             if state is None:
@@ -230,6 +245,38 @@ class Registry(RegistryReader):
             self._write_current(target, stack, "rollback", reason)
         self._log("rollback", target, state["version"], reason)
         return target
+
+    def tidy(self) -> list[str]:
+        """Remove what killed writers left behind; returns the names removed.
+
+        * a half-built version in ``.staging/`` whose registration is no longer running
+          (each registration holds a lock on ``.staging/<folder>.lock`` that dies with its
+          process, :mod:`matcher.owner_lock`; a running one, however slow, is never
+          touched), and stray lock files;
+        * ``.CURRENT.*.tmp``, a pointer being written when a promotion or rollback was
+          killed (those writes happen under the registry's lock, taken here too).
+
+        Run at the start of every registration, promotion and rollback; safe with several
+        processes at once. Nothing is removed where locks are not available (Windows).
+        """
+        removed: list[str] = []
+        staging_parent = self.root / STAGING_DIR
+        if staging_parent.is_dir():
+            for entry in sorted(staging_parent.iterdir()):
+                if entry.is_dir():
+                    with owner_lock.claim(_staging_lock(entry)) as abandoned:
+                        if abandoned:
+                            shutil.rmtree(entry, ignore_errors=True)
+                            removed.append(f"{STAGING_DIR}/{entry.name}")
+                elif entry.suffix == owner_lock.LOCK_SUFFIX and not entry.with_suffix("").exists():
+                    with owner_lock.claim(entry):
+                        pass
+        if fcntl is not None and self.root.is_dir():
+            with self._lock():
+                for tmp in self.root.glob(f".{CURRENT_FILE}.*.tmp"):
+                    tmp.unlink(missing_ok=True)
+                    removed.append(tmp.name)
+        return removed
 
     # -- internals -----------------------------------------------------------------
     def _next_version_id(self, created: datetime) -> str:
@@ -273,6 +320,10 @@ class Registry(RegistryReader):
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _staging_lock(folder: Path) -> Path:
+    return folder.with_name(folder.name + owner_lock.LOCK_SUFFIX)
 
 
 def _write_validation(df: pd.DataFrame, path: Path) -> dict:

@@ -4,7 +4,8 @@ SQLite (a file under the matcher home) is the embedded default, opened in WAL mo
 foreign keys enforced; PostgreSQL is used when a ``postgresql+psycopg://`` URL is given.
 The schema is owned by the Alembic migrations shipped in ``api/migrations`` and brought to
 ``head`` when a :class:`Store` is opened, so a new install and an upgraded one end up with
-the same tables.
+the same tables; opening also drops the staging tables of imports that were killed
+(:meth:`Store.tidy`).
 
 :func:`open_store` is how commands and the server open it: a store is created only when
 asked (``matcher init``, ``demo``, ``import``), so a mistyped home or URL is an error naming
@@ -14,6 +15,7 @@ database missing, ``postgres://`` URL) become one-line :class:`StoreError` messa
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +25,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from matcher.data.errors import MatcherError
 from matcher.i18n import t
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -100,6 +103,7 @@ class Store:
         self.engine = make_engine(url, busy_timeout_s, pool_size)
         if migrate:
             upgrade(self.engine)
+            self.tidy()
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -113,6 +117,21 @@ class Store:
         """A session inside one transaction: committed on success, rolled back on error."""
         with self.sessions() as s, s.begin():
             yield s
+
+    def tidy(self) -> list[str]:
+        """Drop what killed processes left behind (``staging_*`` tables of imports that are
+        no longer running; see :mod:`api.store.staging`); returns the dropped tables.
+        Housekeeping: a failure is logged, never stops the store from opening."""
+        from api.store.staging import drop_orphan_staging
+
+        try:
+            dropped = drop_orphan_staging(self.engine)
+        except SQLAlchemyError as exc:
+            log.warning("could not drop leftover staging tables: %s", exc)
+            return []
+        if dropped:
+            log.info("dropped %d staging table(s) left by killed imports", len(dropped))
+        return dropped
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -170,6 +189,7 @@ def connect(
             if not create and not inspect(store.engine).has_table("alembic_version"):
                 raise StoreError(t("cli.store.not_initialised", url=shown))
             upgrade(store.engine)
+            store.tidy()
         except BaseException:
             store.dispose()
             raise

@@ -8,6 +8,7 @@ records (for API responses) through the same conversion.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -174,8 +175,11 @@ class Staging:
     database between them), then :meth:`merge` upserts the lot into the profiles and bumps
     the revision in ONE short transaction: readers see all of the file or none of it. Use
     as a context manager: the staging table is dropped whatever happens, so a file found
-    bad half-way changes nothing (a process killed before the merge leaves an orphan
-    ``staging_*`` table that nothing reads, and the profiles as they were)."""
+    bad half-way changes nothing. The import owns its table through a lock that dies with
+    its process (:func:`api.store.staging.owned`): a process killed before the merge
+    leaves the profiles as they were and an orphan ``staging_*`` table that nothing reads,
+    dropped the next time any process opens the store
+    (:func:`api.store.staging.drop_orphan_staging`)."""
 
     def __init__(self, store, kind: ProfileKind):
         import uuid
@@ -192,11 +196,17 @@ class Staging:
         )
 
     def __enter__(self) -> Staging:
-        self.md.create_all(self.store.engine)
+        from api.store.staging import owned
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(owned(self.store.engine, self.table.name))  # before it exists
+            self.md.create_all(self.store.engine)
+            self._owned = stack.pop_all()
         return self
 
     def __exit__(self, *exc) -> None:
-        self.md.drop_all(self.store.engine)
+        with self._owned:  # let go of the table only once it is gone
+            self.md.drop_all(self.store.engine)
 
     def add(self, frame: pd.DataFrame, batch: int = 20_000) -> None:
         check_frame(self.kind.table, frame[list(self.kind.columns)])
