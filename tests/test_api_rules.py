@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from matcher.data import rules
@@ -151,3 +152,47 @@ def test_a_write_that_finds_the_database_locked_is_503_with_retry_after(prepared
             ).status_code
             == 201
         )
+
+
+def test_one_length_rule_for_a_note_in_a_file_an_api_body_and_the_store(api, prepared):
+    """A follow-up note of 4,001 characters is refused by all three ways in with the same
+    expectation, and 4,000 is accepted by all three: the limit is :func:`rules.max_length`
+    (the store used to allow 16,000 for unbounded text)."""
+    from api.store import Store
+    from api.store.guard import StoreValueError
+    from api.store.outcomes import record_followup
+    from matcher.data import loaders
+    from matcher.data.errors import DataValidationError
+    from matcher.i18n import t
+
+    pair = {"umkm_id": "U1", "firm_id": "F1", "status": "lancar"}
+    long_, fine = "n" * (rules.max_length("note") + 1), "n" * rules.max_length("note")
+    assert rules.max_length("note") == 4000
+    rule = {lang: t("data.rule.at_most_chars", lang, limit=4000, got=4001) for lang in ("id", "en")}
+
+    # a file
+    with pytest.raises(DataValidationError) as info:
+        loaders.parse_followups(pd.DataFrame([{**pair, "note": long_}]), "f.csv")
+    [problem] = info.value.problems
+    assert (problem.column, problem.expected_in("id")) == ("note", rule["id"])
+    assert loaders.parse_followups(pd.DataFrame([{**pair, "note": fine}]), "f.csv")["note"][0]
+
+    # an API body: the framework checks the length first, in the rule's words (the value
+    # it got is added by the API's own "(got ...)")
+    resp = api.post("/followups", json={**pair, "note": long_})
+    limit = rule["id"].split(" (")[0]  # "paling banyak 4000 karakter"
+    assert resp.status_code == 422 and f"note: {limit} (" in resp.json()["detail"], resp.text
+    resp = api.post("/followups?lang=en", json={**pair, "note": long_})
+    assert f"note: {rule['en'].split(' (')[0]} (" in resp.json()["detail"], resp.text
+    assert api.post("/followups", json={**pair, "note": fine}).status_code == 201
+
+    # the store, reached some other way
+    store = Store(prepared[0].database_url)
+    try:
+        with pytest.raises(StoreValueError, match="note") as info, store.transaction() as s:
+            record_followup(s, **pair, note=long_, recorded_by="t", source="api")
+        assert rule["en"] in str(info.value)  # the store's own errors are in English
+        with store.transaction() as s:
+            record_followup(s, **pair, note=fine, recorded_by="t", source="api")
+    finally:
+        store.dispose()

@@ -38,8 +38,10 @@ def _column_problem(column, value) -> str | None:
         return None
     kind = column.type
     if isinstance(value, str):
+        # a column with a width holds at most that; unbounded text (notes, next steps,
+        # reasons) follows the field rule of its name, as files and API bodies do
         width = getattr(kind, "length", None) if isinstance(kind, String) else None
-        return rules.text_problem(value, max_len=width or rules.CELL_MAX * 4)
+        return rules.text_problem(value, column.name, max_len=width)
     if isinstance(value, bool):
         return None
     if isinstance(kind, Integer) and isinstance(value, int):

@@ -109,7 +109,9 @@ def text_problems(values: pd.Series, column: str) -> pd.Series:
     """Vectorised :func:`text_problem` over a column of strings: the expectation per bad
     cell, None for the good ones."""
     limit = max_length(column)
-    out = pd.Series(None, index=values.index, dtype=object)
+    # built as an object array: a list set into a Series is inferred as plain text, and
+    # the Messages (rendered in the reader's language) would become English strings
+    out = np.full(len(values), None, dtype=object)
     lengths = values.str.len()
     long_ = (lengths > limit).to_numpy()
     if long_.any():
@@ -119,7 +121,7 @@ def text_problems(values: pd.Series, column: str) -> pd.Series:
     control = values.str.contains(CONTROL_PATTERN, regex=True).to_numpy()
     if control.any():
         out[control] = Message("data.rule.no_control")
-    return out
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def cleaned(values: pd.Series, column: str) -> pd.Series:
