@@ -104,8 +104,12 @@ class StageCalibrator(BaseEstimator):
         """Cuts at the logits of the observed shares (slope 1): close to the optimum."""
         share = np.array([np.sum(w * (g >= t)) for t in STAGE_GRADES])
         share = np.clip(share, 1e-3, 1 - 1e-3)
-        c = np.maximum.accumulate(-np.log(share / (1 - share)))
-        c[1:] = np.maximum(c[1:], c[:-1] + 1e-2)
+        c = -np.log(share / (1 - share))
+        # strictly increasing, each cut at least 0.01 above the one before it *as moved*:
+        # equal shares (every positive outcome a contract, or none at all) used to leave
+        # two cuts equal, log(0) = -inf in the start, and the fit never moved from it
+        for j in range(1, len(c)):
+            c[j] = max(c[j], c[j - 1] + 1e-2)
         return np.r_[0.0, c[0], np.log(np.diff(c))]
 
     def _loss(self, theta, z, g, w):

@@ -58,6 +58,31 @@ def test_a_stage_nobody_reached_gets_a_chance_near_zero():
     assert (p[:, 1:] < 0.01).all()
 
 
+@pytest.mark.parametrize("top", [3, 0])
+def test_equal_stage_shares_fit_without_a_warning_and_recover_the_chance(top):
+    """Every positive outcome a contract (or no positive at all) gives equal shares for the
+    three stages: the start used to hold log(0), numpy warned "divide by zero" and the
+    fit never left its start (slope 1 whatever the data said)."""
+    import warnings
+
+    rng = np.random.default_rng(0)
+    s = rng.normal(0, 1, 4_000)
+    p_true = 1 / (1 + np.exp(-(2.0 * s - 0.5)))  # known: slope 2 on the raw score
+    g = np.where(rng.random(len(s)) < p_true, top, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cal = StageCalibrator().fit(s, g)
+        p = cal.predict(np.array([-1.0, 0.0, 1.0]))
+    assert np.isfinite(p).all()
+    if top == 0:  # nobody reached a meeting: every chance near zero
+        assert (p < 0.01).all()
+        return
+    assert cal.slope_ / cal.scale_ == pytest.approx(2.0, abs=0.2)
+    expected = 1 / (1 + np.exp(-(2.0 * np.array([-1.0, 0.0, 1.0]) - 0.5)))
+    for k in range(3):  # a meeting is as likely as a contract: each is the contract's chance
+        np.testing.assert_allclose(p[:, k], expected, atol=0.04)
+
+
 def test_an_artifact_with_the_older_isotonic_curves_still_predicts():
     cal = StageCalibrator()
     cal.knots_ = [(np.array([0.0, 1.0]), np.array([0.2, 0.8]))] * 3  # as pickled before
