@@ -37,6 +37,9 @@ RECOMMENDATION_COLUMNS = (
     "status",
     "reasons",
 )
+# how many firms beyond k an outcome-free list keeps (MatchService.recommend_ahead), so
+# that up to this many declined pairs can be left out of it without scoring again
+AHEAD_MARGIN = 10
 
 
 def chance_texts(p: np.ndarray, stage: str = "contract", lang: str | None = None) -> np.ndarray:
@@ -238,6 +241,64 @@ class MatchService:
         if not parts:
             return pd.DataFrame(columns=list(RECOMMENDATION_COLUMNS))
         return pd.concat(parts, ignore_index=True)
+
+    def without_outcomes(self) -> MatchService:
+        """This service with no recorded outcomes and declined pairs kept: what it answers
+        depends on the model and the profiles only (scores, chances, reasons), so it can be
+        kept per snapshot while outcomes come and go; :meth:`restatus` applies the outcomes
+        afterwards, with no model work."""
+        return self.with_outcomes(None, include_declined=True)
+
+    def recommend_ahead(
+        self,
+        umkm_ids: Sequence[str] | None = None,
+        k: int = 10,
+        *,
+        margin: int = AHEAD_MARGIN,
+        firm_mask: np.ndarray | None = None,
+        min_chance: float | None = None,
+    ) -> pd.DataFrame:
+        """Top ``k + margin`` firms per UMKM with no outcomes applied (see
+        :meth:`without_outcomes`), under the same filters as :meth:`recommend_firms`:
+        :meth:`restatus` turns it into :meth:`recommend_firms`' answer for any outcomes."""
+        return self.without_outcomes().recommend_firms(
+            umkm_ids, k + margin, firm_mask=firm_mask, min_chance=min_chance
+        )
+
+    def restatus(
+        self, ahead: pd.DataFrame, k: int, margin: int = AHEAD_MARGIN
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """:meth:`recommend_firms`' top-``k`` answer under this service's outcomes (and its
+        ``include_declined``), made from ``ahead`` (:meth:`recommend_ahead` with the same
+        ``k``, ``margin`` and filters) without scoring again: each pair's status, the
+        "sudah bermitra" / "pernah ditolak" flag leading its reasons, declined pairs left
+        out, ranks counted again.
+
+        Returns (rows, IDs of the UMKM it cannot answer for): a UMKM whose ``k + margin``
+        fetched firms lost more than ``margin`` declined ones may have better firms beyond
+        them, so its rows are left out and the caller asks :meth:`recommend_firms`."""
+        if not len(ahead):
+            return ahead.copy(), np.empty(0, dtype=object)
+        u = ahead["umkm_id"].to_numpy(dtype=object)
+        status = self.status.lookup(u, ahead["firm_id"].to_numpy(dtype=object))
+        frame = ahead.assign(status=status)
+        flagged = np.flatnonzero(status != "")
+        if len(flagged):  # the flag leads, as MatchService.chances writes it
+            reasons = frame["reasons"].to_numpy(dtype=object).copy()
+            words = status_words(status[flagged])
+            reasons[flagged] = [f"{w}; {r}" if r else w for w, r in zip(words, reasons[flagged])]
+            frame["reasons"] = reasons
+        fetched = pd.Series(u).groupby(u, sort=False).size()
+        if not self.include_declined:
+            frame = frame[status != DECLINED]
+        kept = frame.groupby("umkm_id", sort=False).size().reindex(fetched.index, fill_value=0)
+        short = fetched.index[(fetched >= k + margin).to_numpy() & (kept < k).to_numpy()]
+        rank = frame.groupby("umkm_id", sort=False).cumcount().to_numpy() + 1
+        keep = rank <= k
+        if len(short):
+            keep &= ~frame["umkm_id"].isin(short).to_numpy()
+        frame = frame[keep].assign(rank=rank[keep]).reset_index(drop=True)
+        return frame, np.asarray(short, dtype=object)
 
     def recommend_umkm(
         self,

@@ -75,3 +75,47 @@ def test_match_filters_by_investment_type_province_and_chance(service):
         cut = float(np.nanmedian(p))
         kept = service.recommend_firms(["U100"], k=20, min_chance=cut)
         assert (kept["p_contract"] >= cut).all() and len(kept) == (p >= cut).sum()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("include_declined", [False, True])
+def test_restatus_of_an_outcome_free_list_is_the_answer_scored_with_the_outcomes(
+    service, seed, include_declined
+):
+    """What the API keeps per UMKM (scores, chances, reasons: recommend_ahead) plus the
+    outcomes recorded since (restatus) is exactly what scoring with those outcomes gives,
+    row for row; a UMKM with more declined pairs than the margin is handed back, never
+    answered short."""
+    rng = np.random.default_rng(seed)
+    ids = [f"U{i}" for i in range(100, 130)]
+    firms = service.firms["firm_id"].tolist()
+    rows = [
+        (u, f, int(rng.choice([0, 0, 1, 2, 3, 4])))
+        for u in ids
+        for f in rng.choice(firms, int(rng.integers(0, 9)), replace=False)
+    ]
+    fed = service.with_outcomes(_outcomes(rows), include_declined=include_declined)
+    k, margin = 4, 3
+    for mask in (None, service.firm_mask(investment_type="PMA")):
+        ahead = service.recommend_ahead(ids, k, margin=margin, firm_mask=mask)
+        assert (ahead["status"] == "").all()  # nothing recorded shows in what is kept
+        got, short = fed.restatus(ahead, k, margin)
+        want = fed.recommend_firms(ids, k, firm_mask=mask)
+        # handed back exactly when more of the fetched firms were declined than the margin
+        fetched = fed.status.lookup(ahead["umkm_id"], ahead["firm_id"]) == "declined"
+        lost = pd.Series(fetched).groupby(ahead["umkm_id"].to_numpy()).sum()
+        assert set(short) == (set() if include_declined else set(lost.index[lost > margin]))
+        want = want[~want["umkm_id"].isin(short)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_restatus_hands_back_a_umkm_whose_declined_pairs_outnumber_the_margin(service):
+    ahead = service.recommend_ahead(["U120", "U121"], 2, margin=1)
+    declined = ahead[ahead["umkm_id"] == "U120"]["firm_id"].iloc[:2]
+    fed = service.with_outcomes(_outcomes([("U120", f, 0) for f in declined]))
+    got, short = fed.restatus(ahead, 2, margin=1)
+    assert short.tolist() == ["U120"] and set(got["umkm_id"]) == {"U121"}
+    one = service.with_outcomes(_outcomes([("U120", declined.iloc[0], 0)]))
+    got, short = one.restatus(ahead, 2, margin=1)
+    assert len(short) == 0
+    pd.testing.assert_frame_equal(got, one.recommend_firms(["U120", "U121"], 2))
