@@ -11,11 +11,17 @@ they carry: scores, reasons, chances, statuses), keyed by everything it depends 
   and cache; each notices a promotion or profile write through the registry's pointer and
   the store's profile revision, so none keeps answering from a superseded one;
 * **the UMKM, k and the filters** within it;
-* **its outcomes** — the key carries :func:`api.store.outcomes.outcomes_version`: the
+* **its outcomes** — a UMKM's *outcome-free list* (its top k + margin firms with scores,
+  chances and reasons: :meth:`matcher.service.MatchService.recommend_ahead`) depends on
+  the snapshot and the question only and is cached apart, so a read after an outcome was
+  recorded only applies the UMKM's outcomes to it (statuses, flags, declined pairs left
+  out: :meth:`~matcher.service.MatchService.restatus`), with no model work; the answer's
+  key carries :func:`api.store.outcomes.outcomes_version`: the
   count and newest id of the UMKM's outcome rows *and of their revisions*, so an outcome
   recorded, corrected or voided through any path (API, web form, import, CLI) or any
   server process makes the next read recompute. Both tables are append-only, so the
-  version never repeats.
+  version never repeats. Recording an outcome uses the same outcome-free list to note
+  whether the engine recommended the pair (:func:`api.matching.engine_recommended`).
 
 Filled ahead of requests too: every UMKM's default answer (k=10, no filters) is computed
 in batches and stored under the same key a request would compute
@@ -76,10 +82,14 @@ class RankCache:
         """Store an answer computed ahead of any request (see :func:`api.matching.prewarm`)."""
         self._lru(snapshot).put(key, value)
 
-    def entries(self, snapshot) -> int:
-        """How many answers are cached for ``snapshot``."""
+    def entries(self, snapshot, kind: str = "umkm") -> int:
+        """How many entries of ``kind`` (a key's first element: "umkm" for answers, "ahead"
+        for outcome-free lists) are cached for ``snapshot``."""
         lru = self._per_snapshot.get(snapshot)
-        return 0 if lru is None else len(lru.items)
+        if lru is None:
+            return 0
+        with lru.lock:
+            return sum(1 for key in lru.items if key[0] == kind)
 
     def __contains__(self, item) -> bool:
         snapshot, key = item

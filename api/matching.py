@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import threading
 
+import numpy as np
 import pandas as pd
 from fastapi import Response
 from threadpoolctl import threadpool_limits
@@ -20,6 +21,7 @@ from api.engine import ServiceHolder, ServiceUnavailable, Snapshot
 from api.store.outcomes import outcomes_frame, visible_outcomes_version
 from api.store.regions import Region
 from matcher.index import UnknownIdError
+from matcher.service import AHEAD_MARGIN
 
 _thread_state = threading.local()
 
@@ -82,15 +84,15 @@ def fed(snapshot: Snapshot, outcomes: pd.DataFrame | None, include_declined: boo
 
 
 def chance_fields(recs: pd.DataFrame) -> list[dict]:
-    """Per row: p_meeting, p_mou, p_contract, expected_value_idr (None where unknown)."""
+    """Per row: p_meeting, p_mou, p_contract, expected_value_idr (None where unknown).
+    Column by column (no pandas per row: the prewarm builds thousands of answers)."""
     from matcher.service import CHANCE_COLUMNS
 
     cols = [c for c in CHANCE_COLUMNS if c in recs.columns]
-    block = recs[cols].astype(float)
-    values = block.where(block.notna(), None).to_dict("records") if len(cols) else [{}] * len(recs)
-    return [
-        {k: (None if v is None or v != v else float(v)) for k, v in row.items()} for row in values
-    ]
+    if not cols:
+        return [{} for _ in range(len(recs))]
+    values = [[None if v != v else v for v in recs[c].to_numpy(dtype=float).tolist()] for c in cols]
+    return [dict(zip(cols, row)) for row in zip(*values)]
 
 
 def _names(frame: pd.DataFrame, index, ids) -> list[str]:
@@ -114,12 +116,44 @@ def _umkm_key(umkm_id: str, k: int, filters: schemas.MatchFilters, version: tupl
     return ("umkm", umkm_id, k, filters.model_dump_json(), version)
 
 
+def _ahead_key(umkm_id: str, k: int, filters: schemas.MatchFilters) -> tuple:
+    """The key of a UMKM's outcome-free list (MatchService.recommend_ahead): the question
+    without its outcomes, which the list does not depend on."""
+    return ("ahead", umkm_id, k, filters.model_dump_json(exclude={"include_declined"}))
+
+
+def _ahead(snapshot: Snapshot, umkm_id: str, k: int, filters: schemas.MatchFilters):
+    """One UMKM's outcome-free top k + margin (scores, chances, reasons)."""
+    _require_loaded(snapshot, "umkm", umkm_id)
+    service = snapshot.service
+    return service.recommend_ahead([umkm_id], k, **_filters(service, filters))
+
+
+def _answers(service, model_version, recs: pd.DataFrame) -> dict[str, bytes]:
+    """Each UMKM's answer in ``recs`` (rows grouped by UMKM, best first) as JSON bytes."""
+    matches = _firm_matches(service, recs)
+    ids = recs["umkm_id"].to_numpy(dtype=object)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
+    ends = list(starts[1:]) + [len(ids)]
+    return {
+        ids[a]: schemas.UmkmMatches(
+            umkm_id=ids[a], model_version=model_version, matches=matches[a:b]
+        )
+        .model_dump_json()
+        .encode()
+        for a, b in zip(starts, ends)
+    }
+
+
 @scoring
 def prewarm(
     snapshot: Snapshot, cache: RankCache, store, still_wanted=lambda: True, batch: int = 256
 ) -> int:
     """Compute every UMKM's default answer (k=10, no filters) for ``snapshot`` in batches
-    and store it in ``cache`` under the key a request would use; returns how many.
+    and store it in ``cache`` under the key a request would use; returns how many. Its
+    outcome-free list (top k + margin, :meth:`~matcher.service.MatchService.recommend_ahead`)
+    is kept too, so an outcome recorded later costs no model time (only
+    :meth:`~matcher.service.MatchService.restatus`).
 
     The outcome versions are read BEFORE the outcomes: an outcome recorded in between
     leaves an entry under a version no request will ask for again (versions only grow),
@@ -133,6 +167,7 @@ def prewarm(
         versions = outcomes_versions(session)
         outcomes = outcomes_frame(session)
     service = fed(snapshot, outcomes)
+    bare = snapshot.service.without_outcomes()
     done = 0
 
     def wanted(batches):  # the source stops as soon as this snapshot is superseded
@@ -141,23 +176,23 @@ def prewarm(
                 return
             yield one
 
-    def cache_answers(recs) -> None:  # the sink: one cached answer per UMKM
+    def cache_answers(ahead: pd.DataFrame) -> None:  # the sink: per UMKM, two entries
         nonlocal done
-        for umkm_id, part in recs.groupby("umkm_id", sort=False):
-            answer = schemas.UmkmMatches(
-                umkm_id=umkm_id,
-                model_version=snapshot.model_version,
-                matches=_firm_matches(service, part),
-            )
-            key = _umkm_key(umkm_id, PREWARM_K, filters, versions.get(umkm_id, (0, 0, 0, 0)))
-            cache.put(snapshot, key, answer.model_dump_json().encode())
+        ids = ahead["umkm_id"].to_numpy(dtype=object)
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        for a, b in zip(starts, list(starts[1:]) + [len(ids)]):
+            cache.put(snapshot, _ahead_key(ids[a], PREWARM_K, filters), ahead.iloc[a:b])
+        recs, _ = service.restatus(ahead, PREWARM_K)  # the few handed back fill on demand
+        for umkm_id, body in _answers(service, snapshot.model_version, recs).items():
+            version = versions.get(umkm_id, (0, 0, 0, 0))
+            cache.put(snapshot, _umkm_key(umkm_id, PREWARM_K, filters, version), body)
             done += 1
 
     # the batch pipeline (matcher.batch), local engine: the path `matcher recommend` takes
     run_batch(
-        service,
-        wanted(service_batches(service, None, batch)),
-        PREWARM_K,
+        bare,
+        wanted(service_batches(bare, None, batch)),
+        PREWARM_K + AHEAD_MARGIN,
         CallbackSink(cache_answers),
     )
     return done
@@ -176,9 +211,10 @@ def cached_firms_for_umkm(
     on changed (see :mod:`api.cache`): the snapshot (model and profiles), the question (k,
     filters) and the UMKM's outcomes with their corrections and voids. One database trip
     checks that the caller may see the UMKM (404 alike for "elsewhere" and "no such UMKM")
-    and reads its outcome version (:func:`~api.store.outcomes.visible_outcomes_version`);
-    on a miss only this UMKM's outcomes are read: its pairs' statuses are all the answer
-    needs of them. Sync: the route runs all of it in one worker thread."""
+    and reads its outcome version (:func:`~api.store.outcomes.visible_outcomes_version`).
+    On a miss (an outcome recorded since, or a new question) only this UMKM's outcomes are
+    read and applied to its outcome-free list, itself cached per snapshot: no model work
+    unless the question is new. Sync: the route runs all of it in one worker thread."""
     from api.access import umkm_not_found
 
     with store.session() as session:
@@ -189,13 +225,38 @@ def cached_firms_for_umkm(
         key = _umkm_key(umkm_id, k, filters, version)
 
         def compute() -> bytes:
-            answer = firms_for_umkm(
-                snapshot, umkm_id, k, filters, outcomes_frame(session, umkm_id=umkm_id)
+            outcomes = outcomes_frame(session, umkm_id=umkm_id)
+            kept = max(k, PREWARM_K)  # a smaller k is cut from the prewarmed list
+            ahead = cache.get_or_compute(
+                snapshot,
+                _ahead_key(umkm_id, kept, filters),
+                lambda: _scored(_ahead, snapshot, umkm_id, kept, filters),
             )
-            return answer.model_dump_json().encode()
+            service = fed(snapshot, outcomes, filters.include_declined)
+            recs, short = service.restatus(ahead, k, margin=kept + AHEAD_MARGIN - k)
+            if len(short):  # more declined pairs than the margin: score with them
+                answer = firms_for_umkm(snapshot, umkm_id, k, filters, outcomes)
+                return answer.model_dump_json().encode()
+            if not len(recs):  # nothing qualifies
+                return _empty_answer(snapshot, umkm_id)
+            return _answers(service, snapshot.model_version, recs)[umkm_id]
 
         body = cache.get_or_compute(snapshot, key, compute)
     return Response(body, media_type="application/json")
+
+
+def _empty_answer(snapshot: Snapshot, umkm_id: str) -> bytes:
+    return (
+        schemas.UmkmMatches(umkm_id=umkm_id, model_version=snapshot.model_version, matches=[])
+        .model_dump_json()
+        .encode()
+    )
+
+
+@scoring
+def _scored(func, *args):
+    """``func(*args)`` with native code limited as in every scoring path (:func:`scoring`)."""
+    return func(*args)
 
 
 @scoring
@@ -285,25 +346,28 @@ def engine_recommended(
     """(was firm in the UMKM's top-k under the served model, that model's version).
 
     (None, None) when nothing is served or the pair is newer than the snapshot: unknown
-    is recorded as unknown rather than guessed. With ``cache``, the UMKM's top-k firms
-    are kept per snapshot (they depend on the model and the profiles only, not on
-    outcomes), so a second outcome of the same UMKM costs no model time.
+    is recorded as unknown rather than guessed. With ``cache``, the UMKM's outcome-free
+    list is taken from it (the one its match reads and the prewarm keep per snapshot: it
+    depends on the model and the profiles only), so recording an outcome costs no model
+    time once the UMKM's list is cached.
     """
     if snapshot is None:
         return None, None
-
-    def top_k() -> tuple[str, ...]:
-        return tuple(snapshot.service.recommend_firms([umkm_id], k)["firm_id"])
-
+    filters = schemas.MatchFilters()
+    kept = max(k, PREWARM_K)  # a top k is the first k of any longer top list
     try:
-        top = (
-            top_k()
+        ahead = (
+            _ahead(snapshot, umkm_id, kept, filters)
             if cache is None
-            else cache.get_or_compute(snapshot, ("engine", umkm_id, k), top_k)
+            else cache.get_or_compute(
+                snapshot,
+                _ahead_key(umkm_id, kept, filters),
+                lambda: _ahead(snapshot, umkm_id, kept, filters),
+            )
         )
-    except UnknownIdError:
+    except (UnknownIdError, ServiceUnavailable):
         return None, None
-    return firm_id in top, snapshot.model_version
+    return firm_id in set(ahead["firm_id"].iloc[:k]), snapshot.model_version
 
 
 def _event_plan(

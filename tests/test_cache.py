@@ -145,6 +145,36 @@ def test_prewarmed_answers_are_exactly_the_computed_ones(api):
     assert prewarm(snapshot, cache, store, still_wanted=lambda: False) == 0
 
 
+def test_after_the_prewarm_recording_and_reading_outcomes_costs_no_model_time(api, monkeypatch):
+    """The prewarm keeps every UMKM's outcome-free list: recording an outcome (which notes
+    whether the engine recommended the pair) and the next read (which applies the new
+    outcome: the declined firm left out, the partner flagged) score nothing, and the read
+    is exactly what scoring with the outcomes gives."""
+    from api.matching import firms_for_umkm, prewarm
+    from api.store.outcomes import outcomes_frame
+
+    cache, store = api.app.state.rank_cache, api.app.state.store
+    snapshot = api.holder.current()
+    assert prewarm(snapshot, cache, store) == 3
+    before = [m["firm_id"] for m in api.get("/umkm/U1/matches").json()["matches"]]
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("the model was asked to score")
+
+    monkeypatch.setattr(snapshot.service.model, "top_firms", no_scoring)
+    _outcome(api, before[0], "declined")
+    _outcome(api, before[1], "contract_signed", "2025-05-02")
+    body = api.get("/umkm/U1/matches").json()
+    assert [m["firm_id"] for m in body["matches"]] == before[1:]
+    assert body["matches"][0]["status"] == "partner"
+    monkeypatch.undo()
+    with store.session() as s:
+        want = firms_for_umkm(
+            snapshot, "U1", 10, outcomes=outcomes_frame(s, umkm_id="U1")
+        ).model_dump()
+    assert body == want
+
+
 def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
     import time
 
@@ -159,11 +189,7 @@ def test_the_server_prewarms_each_new_snapshot(prepared, fake_source):
         deadline = time.monotonic() + 10
         while cache.hits + cache.misses == 0 and time.monotonic() < deadline:
             snapshot = app.state.holder.snapshot
-            if (
-                snapshot is not None
-                and cache._per_snapshot.get(snapshot)
-                and len(cache._per_snapshot[snapshot].items) == 3
-            ):
+            if snapshot is not None and cache.entries(snapshot) == 3:
                 break
             time.sleep(0.05)
         resp = client.get("/umkm/U1/matches", headers={"X-API-Key": keys["admin"]})
@@ -209,6 +235,7 @@ def test_a_promotion_is_warmed_before_it_is_swapped_in(prepared, fake_source):
             seen_during_warm.append((body["model_version"], body["matches"][0]["firm_id"]))
             done = real_warm(new, still_wanted)
             assert cache.entries(new) == 3  # all three warmed before the swap
+            assert cache.entries(new, "ahead") == 3  # and their outcome-free lists
             assert holder.snapshot is old
             return done
 
@@ -340,8 +367,8 @@ def test_a_warm_match_read_is_one_database_query(api):
 
 def test_engine_recommended_is_computed_once_per_umkm_and_snapshot(api):
     """Whether the engine recommended a pair depends on the model and the profiles only:
-    the UMKM's top-k is kept per snapshot, so its second outcome asks no model, and a
-    promotion asks the new model."""
+    the UMKM's outcome-free list is kept per snapshot (shared with its match reads), so its
+    second outcome asks no model, and a promotion asks the new model."""
     from api.store.outcomes import list_outcomes
 
     cache, source = api.app.state.rank_cache, api.app.state.holder.source
@@ -362,7 +389,8 @@ def test_engine_recommended_is_computed_once_per_umkm_and_snapshot(api):
         api.holder.wait_for_rebuild(10)
         _firms(api)  # serves v2
         _outcome(api, "F3", "meeting", "2025-05-03")  # v2 boosts F3: now U1's top firm
-        assert len(calls) == 3  # one read, one new top-k under v2
+        # one read under v2 scores U1's outcome-free list; the outcome then reuses it
+        assert len(calls) == 2
     finally:
         type(model).top_firms = real
     with api.app.state.store.session() as s:
