@@ -160,24 +160,17 @@ def prewarm(
     never a stale answer under the new version. Stops as soon as ``still_wanted()`` is
     false (a promotion or profile write superseded this snapshot)."""
     from api.store.outcomes import outcomes_versions
-    from matcher.batch import CallbackSink, run_batch, service_batches
 
     filters = schemas.MatchFilters()
     with store.session() as session:
         versions = outcomes_versions(session)
         outcomes = outcomes_frame(session)
     service = fed(snapshot, outcomes)
-    bare = snapshot.service.without_outcomes()
     done = 0
-
-    def wanted(batches):  # the source stops as soon as this snapshot is superseded
-        for one in batches:
-            if not still_wanted():
-                return
-            yield one
-
-    def cache_answers(ahead: pd.DataFrame) -> None:  # the sink: per UMKM, two entries
-        nonlocal done
+    for u_idx in service.chunk_positions(None, batch):
+        if not still_wanted():  # superseded: stop at once
+            break
+        ahead = service.recommend_ahead(service.umkm_index.to_ids(u_idx), PREWARM_K)
         ids = ahead["umkm_id"].to_numpy(dtype=object)
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
         for a, b in zip(starts, list(starts[1:]) + [len(ids)]):
@@ -187,14 +180,6 @@ def prewarm(
             version = versions.get(umkm_id, (0, 0, 0, 0))
             cache.put(snapshot, _umkm_key(umkm_id, PREWARM_K, filters, version), body)
             done += 1
-
-    # the batch pipeline (matcher.batch), local engine: the path `matcher recommend` takes
-    run_batch(
-        bare,
-        wanted(service_batches(bare, None, batch)),
-        PREWARM_K + AHEAD_MARGIN,
-        CallbackSink(cache_answers),
-    )
     return done
 
 

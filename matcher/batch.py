@@ -1,12 +1,12 @@
 """The batch pipeline: source -> scorer -> sink, with the engine as a parameter.
 
-Every batch of recommendations (``matcher recommend``, its Dask form, the API's prewarmed
-answers, the benchmarks through the CLI) runs :func:`run_batch`::
+Every batch of recommendations (``matcher recommend``, its Dask form, the benchmarks
+through the CLI) runs :func:`run_batch`::
 
     source                    engine runs the scorer             sink (in chunk order)
     ------                    ------------------------           ---------------------
     service_batches(...)  ->  LocalEngine  (this process)   ->   TableWriter (file)
-    file_batches(...)         DaskEngine   (matcher.scale)       CallbackSink (e.g. a cache)
+    file_batches(...)         DaskEngine   (matcher.scale)       CallbackSink (a function)
 
 - a **source** yields :class:`Batch` es in order: canonical UMKM profile rows, and their
   positions in the service's own UMKM when they come from it;

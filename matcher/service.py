@@ -195,6 +195,7 @@ class MatchService:
         firm_mask: np.ndarray | None = None,
         min_chance: float | None = None,
         include_declined: bool | None = None,
+        explained: int | None = None,
     ) -> pd.DataFrame:
         """Top-k firms for the UMKM at positions ``u_idx``: the unit of work of every batch
         engine (local chunks here, Dask tasks in :mod:`matcher.scale`), so they agree row
@@ -202,7 +203,9 @@ class MatchService:
 
         Declined pairs (recorded outcomes) are left out unless ``include_declined``; only
         firms in ``firm_mask`` (see :meth:`firm_mask`) and pairs whose contract chance is
-        at least ``min_chance`` are returned (so fewer than k when few qualify)."""
+        at least ``min_chance`` are returned (so fewer than k when few qualify). With
+        ``explained``, only each UMKM's first ``explained`` rows get reasons (the others
+        None; :meth:`restatus` explains them if they move up)."""
         u_idx = np.asarray(u_idx, dtype=np.int64)
         if self._U_all is None:  # batch mode: encode just this chunk
             U, local = self.model.encode_umkm(self.umkm.iloc[u_idx]), np.arange(len(u_idx))
@@ -219,7 +222,10 @@ class MatchService:
         if firm_mask is not None:
             extra += int((~firm_mask).sum())
         cols, vals, X = self.model.top_firms(U, self._F, local, k + extra, return_features=True)
-        frame = self._frame(u_idx, cols, vals, X, U, local)
+        lazy = explained is not None and explained < cols.shape[1]
+        frame = self._frame(u_idx, cols, vals, None if lazy else X, U, local)
+        if lazy:
+            frame = self._explain_first(frame, explained, X, U, local, cols)
         if not extra and min_chance is None:
             return frame
         keep = np.ones(len(frame), dtype=bool)
@@ -260,9 +266,11 @@ class MatchService:
     ) -> pd.DataFrame:
         """Top ``k + margin`` firms per UMKM with no outcomes applied (see
         :meth:`without_outcomes`), under the same filters as :meth:`recommend_firms`:
-        :meth:`restatus` turns it into :meth:`recommend_firms`' answer for any outcomes."""
+        :meth:`restatus` turns it into :meth:`recommend_firms`' answer for any outcomes.
+        Only the first k rows per UMKM carry reasons (the rest rarely show: explaining
+        them would double the work); :meth:`restatus` explains one that moves up."""
         return self.without_outcomes().recommend_firms(
-            umkm_ids, k + margin, firm_mask=firm_mask, min_chance=min_chance
+            umkm_ids, k + margin, firm_mask=firm_mask, min_chance=min_chance, explained=k
         )
 
     def restatus(
@@ -282,7 +290,8 @@ class MatchService:
         u = ahead["umkm_id"].to_numpy(dtype=object)
         status = self.status.lookup(u, ahead["firm_id"].to_numpy(dtype=object))
         frame = ahead.assign(status=status)
-        flagged = np.flatnonzero(status != "")
+        explained = frame["reasons"].notna().to_numpy()
+        flagged = np.flatnonzero((status != "") & explained)
         if len(flagged):  # the flag leads, as MatchService.chances writes it
             reasons = frame["reasons"].to_numpy(dtype=object).copy()
             words = status_words(status[flagged])
@@ -298,6 +307,17 @@ class MatchService:
         if len(short):
             keep &= ~frame["umkm_id"].isin(short).to_numpy()
         frame = frame[keep].assign(rank=rank[keep]).reset_index(drop=True)
+        unexplained = np.flatnonzero(frame["reasons"].isna().to_numpy())
+        if len(unexplained):  # rows from beyond the first k moved up: explain them now
+            part = frame.iloc[unexplained]
+            model_reasons = self.explain(part["umkm_id"].tolist(), part["firm_id"].tolist())
+            reasons = frame["reasons"].to_numpy(dtype=object).copy()
+            reasons[unexplained] = self._reason_texts(
+                part["p_contract"].to_numpy(float),
+                part["status"].to_numpy(dtype=object),
+                model_reasons,
+            )
+            frame["reasons"] = reasons
         return frame, np.asarray(short, dtype=object)
 
     def recommend_umkm(
@@ -616,8 +636,12 @@ class MatchService:
         k = cols.shape[1]
         uu = np.repeat(u, k)
         ff = cols.ravel()
-        reasons = self.model.explain_features(X, U, self._F, np.repeat(local, k), ff)
-        return pd.DataFrame(
+        reasons = (
+            None
+            if X is None
+            else self.model.explain_features(X, U, self._F, np.repeat(local, k), ff)
+        )
+        frame = pd.DataFrame(
             {
                 "umkm_id": self.umkm_index.to_ids(uu),
                 "firm_id": self.firm_index.to_ids(ff),
@@ -626,6 +650,36 @@ class MatchService:
                 **self.chances(vals.ravel(), uu, ff, reasons),
             }
         )
+        if X is None:  # explained later (see recommend_chunk's ``explained``)
+            frame["reasons"] = np.full(len(frame), None, dtype=object)
+        return frame
+
+    def _explain_first(
+        self, frame: pd.DataFrame, first: int, X: np.ndarray, U, local, cols: np.ndarray
+    ) -> pd.DataFrame:
+        """Reasons for the rows ranked ``first`` or better (before any filter: a filtered
+        row moving up is explained by :meth:`restatus`); ``frame`` row i is ``X`` row i."""
+        rows = np.flatnonzero(frame["rank"].to_numpy() <= first)
+        model_reasons = self.model.explain_features(
+            X[rows], U, self._F, np.repeat(local, cols.shape[1])[rows], cols.ravel()[rows]
+        )
+        reasons = frame["reasons"].to_numpy(dtype=object).copy()
+        reasons[rows] = self._reason_texts(
+            frame["p_contract"].to_numpy(float)[rows],
+            frame["status"].to_numpy(dtype=object)[rows],
+            model_reasons,
+        )
+        frame["reasons"] = reasons
+        return frame
+
+    @staticmethod
+    def _reason_texts(p_contract: np.ndarray, status: np.ndarray, reasons) -> list[str]:
+        """A pair's reasons as shown: its status flag ("sudah bermitra"), its contract
+        chance in words, then the model's reasons."""
+        p_contract = np.asarray(p_contract, dtype=float)
+        lead = np.where(np.isfinite(p_contract), chance_texts(p_contract), "")
+        flag = status_words(status)
+        return ["; ".join(x for x in parts if x) for parts in zip(flag, lead, reasons)]
 
     def chances(self, scores: np.ndarray, u: np.ndarray, f: np.ndarray, reasons=None) -> dict:
         """Columns p_meeting, p_mou, p_contract, expected_value_idr (and reasons led by the
@@ -657,11 +711,7 @@ class MatchService:
             "status": status,
         }
         if reasons is not None:  # led by "sudah bermitra" and the contract chance in words
-            lead = np.where(np.isfinite(p[:, 2]), chance_texts(p[:, 2]), "")
-            flag = status_words(status)
-            cols["reasons"] = [
-                "; ".join(x for x in parts if x) for parts in zip(flag, lead, reasons)
-            ]
+            cols["reasons"] = self._reason_texts(p[:, 2], status, reasons)
         return cols
 
 
