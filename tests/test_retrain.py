@@ -166,18 +166,61 @@ def test_promotion_killed_half_way_leaves_the_champion_current_and_loadable(
 
 # ---------------------------------------------------------------------- report
 def test_report_has_segments_volumes_drift_and_plots(promoted):
+    """In Indonesian by default: the words come from the catalogue (training.report.*)."""
     _, outcome, _ = promoted
     text = outcome.report.read_text(encoding="utf-8")
     for png in ("metrics_by_segment.png", "volumes.png", "drift.png"):
         assert (outcome.report.parent / png).stat().st_size > 1000
         assert f"({png})" in text
-    for segment in ("| all |", "| seen |", "| unseen |", "| PMA |", "| PMDN |"):
+    for segment in ("| semua |", "| dikenal |", "| belum dikenal |", "| PMA |", "| PMDN |"):
         assert segment in text
+    assert "## Juara vs penantang, NDCG@10 per segmen" in text
     # the events after the champion's are exactly the new ones
     rows = [line for line in text.splitlines() if line.startswith("| EVT-")]
-    new = sorted(r.split(" | ")[0][2:] for r in rows if r.endswith("| new |"))
+    new = sorted(r.split(" | ")[0][2:] for r in rows if r.endswith("| baru |"))
     assert len(rows) == 6 and new == ["EVT-2024-1", "EVT-2024-2", "EVT-2025-1"]
+    share = text.split("## Bagian hasil baru dari pasangan yang disarankan mesin")[1]
+    assert "tidak diketahui" in share.split("##")[0]
+    assert f"**Keputusan:** {outcome.version} dipromosikan" in text
+    # no English sentence left in the body (metric and feature names are the same in both)
+    english_phrases = (
+        "Champion:",
+        " outcomes now",
+        "**Decision:**",
+        "Gating",
+        "flagged",
+        "Drift (",
+    )
+    for english in english_phrases:
+        assert english not in text, english
+
+
+def test_report_in_english_on_request(promoted, world, tmp_path):
+    from training.retrain_report import write_retrain_report
+
+    registry, outcome, _ = promoted
+    _, umkm, firms, outcomes = world
+    path = write_retrain_report(
+        tmp_path / "en",
+        result=outcome.result,
+        table=outcome.table,
+        umkm=umkm,
+        firms=firms,
+        outcomes=outcomes,
+        registry=registry,
+        provenance=None,
+        message=outcome.message,
+        lang="en",
+    )
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# Retrain report — ")
+    assert f"**Decision:** promoted {outcome.version}: " in text
+    for segment in ("| all |", "| seen |", "| unseen |", "| PMA |", "| PMDN |"):
+        assert segment in text
+    rows = [line for line in text.splitlines() if line.startswith("| EVT-")]
+    assert sum(r.endswith("| new |") for r in rows) == 3
     assert "unknown" in text.split("## Engine-recommended share")[1].split("##")[0]
+    assert "## Drift (PSI)" in text and "dipromosikan" not in text
     assert "umkm.province" in text and "pair." in text
 
 
@@ -323,8 +366,8 @@ def test_cli_retrain_on_files_exits_0_and_prints_the_decision(
     assert new != champion and out[0].startswith(f"{new} dipromosikan: "), out[0]
     assert registry.current_version() == new
     report = (tmp_path / "report" / "retrain.md").read_text(encoding="utf-8")
-    share = report.split("## Engine-recommended share")[1].split("##")[0]
-    assert "were pairs the engine recommended" in share
+    share = report.split("## Bagian hasil baru dari pasangan yang disarankan mesin")[1]
+    assert "adalah pasangan yang disarankan mesin" in share.split("##")[0]
 
 
 def test_cli_retrain_bad_input_exits_2(registry, tmp_path, capsys):

@@ -64,7 +64,9 @@ def test_retrain_on_one_event_writes_a_plain_report(tmp_path):
         u, f, o, Registry(tmp_path / "reg"), report_dir=tmp_path / "rep", params=PARAMS
     )
     assert outcome.promoted
-    assert "No held-out evaluation" in (tmp_path / "rep" / "retrain.md").read_text()
+    report = (tmp_path / "rep" / "retrain.md").read_text()
+    assert "**Tanpa evaluasi pada acara yang disisihkan:**" in report
+    assert "No held-out" not in report
 
 
 @pytest.mark.parametrize(

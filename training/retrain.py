@@ -72,12 +72,14 @@ def retrain(
     params: dict | None = None,
     provenance: pd.DataFrame | None = None,
     progress=None,
+    lang: str | None = None,
 ) -> RetrainOutcome:
     """Train a challenger on all outcomes, gate it against the champion, promote if it wins.
 
     ``provenance`` (optional, see :func:`file_provenance` / :func:`api.retrain.read_store`) says per
     pair whether the engine recommended it; the report uses it for the engine's share of
-    the new outcomes. ``params`` go to :class:`matcher.ranking.MatchModel`.
+    the new outcomes. ``params`` go to :class:`matcher.ranking.MatchModel`. ``lang``: the
+    report's language (default ``$MATCHER_LANG``, else Indonesian).
     """
     if tolerance < 0 or baseline_margin < 0 or not 0 < test_share < 1:
         raise MatcherError(
@@ -123,6 +125,7 @@ def retrain(
             registry=registry,
             provenance=provenance,
             message=message,
+            lang=lang,
         )
 
     if result.decision.promote:

@@ -27,8 +27,9 @@ import pandas as pd
 
 from matcher.atomic import write_atomic
 from matcher.features.pairs import FEATURE_NAMES
+from matcher.i18n import catalogue, current_lang, format_number, format_percent, t, text_in
 from training.baselines import BASELINES
-from training.drift import DRIFT_THRESHOLD, drift_table, plot_drift
+from training.drift import DRIFT_THRESHOLD, WATCH_THRESHOLD, drift_table, plot_drift
 from training.evaluate import event_key
 from training.registry import Registry
 from training.report import metrics_markdown
@@ -203,16 +204,20 @@ def write_retrain_report(
     registry: Registry,
     provenance: pd.DataFrame | None,
     message: str,
+    lang: str | None = None,
 ) -> Path:
     """Write ``retrain.md`` + ``metrics_by_segment.png``, ``volumes.png``, ``drift.png``.
 
     ``result`` is the :class:`training.train.TrainResult`, ``table`` its held-out table
-    with the PMA/PMDN rows added. Returns the Markdown file's path.
+    with the PMA/PMDN rows added. The words come from the catalogue (``training.report.*``)
+    in ``lang`` (default ``$MATCHER_LANG``, else Indonesian), numbers in its format.
+    Returns the Markdown file's path.
     """
+    lang = current_lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if result.split.no_heldout:
-        return _write_unmeasured(out, result, message)
+        return _write_unmeasured(out, result, message, lang)
     champion = result.champion
     manifest = registry.manifest(champion) if champion else None
     frozen = registry.frozen_validation(champion) if champion else None
@@ -235,8 +240,8 @@ def write_retrain_report(
         plot_drift(drift, out / "drift.png")
 
     compare = comparison_table(table)
-    _plot_segments(compare, out / "metrics_by_segment.png")
-    _plot_volumes(volumes, out / "volumes.png")
+    _plot_segments(compare, out / "metrics_by_segment.png", lang)
+    _plot_volumes(volumes, out / "volumes.png", lang)
 
     md = _markdown(
         result,
@@ -250,24 +255,32 @@ def write_retrain_report(
         drift,
         share,
         provenance is not None,
+        lang,
     )
     path = out / "retrain.md"
     write_atomic(path, lambda tmp: Path(tmp).write_text(md, encoding="utf-8"))
     return path
 
 
-def _write_unmeasured(out: Path, result, message: str) -> Path:
+def _title(lang: str) -> str:
+    return "# " + t("training.report.title", lang, when=f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M}")
+
+
+def _write_unmeasured(out: Path, result, message: str, lang: str) -> Path:
     """The report of a retrain that could hold nothing out: what was done, and why."""
     md = "\n".join(
         [
-            f"# Retrain report — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+            _title(lang),
             "",
-            f"**Decision:** {message}",
+            t("training.report.decision", lang, message=text_in(message, lang)),
             "",
-            f"**No held-out evaluation:** {result.split.no_heldout}. The challenger "
-            f"{result.version} was fitted on all {len(result.split.train):,} outcomes; its quality "
-            "is unmeasured until outcomes of a later event are recorded and the next retrain can "
-            "hold that event out.",
+            t(
+                "training.report.no_heldout",
+                lang,
+                why=text_in(result.split.no_heldout, lang),
+                version=result.version,
+                n=format_number(len(result.split.train), lang=lang),
+            ),
             "",
         ]
     )
@@ -276,138 +289,171 @@ def _write_unmeasured(out: Path, result, message: str) -> Path:
     return path
 
 
+def _segment(name: str, lang: str) -> str:
+    key = f"training.report.segment.{name}"
+    return t(key, lang) if key in catalogue() else name  # PMA and PMDN are said alike
+
+
 def _markdown(
-    result, message, compare, table, volumes, outcomes, known, manifest, drift, share, has_marker
+    result,
+    message,
+    compare,
+    table,
+    volumes,
+    outcomes,
+    known,
+    manifest,
+    drift,
+    share,
+    has_marker,
+    lang,
 ) -> str:
     split = result.split
     n_new = int((~known).sum())
+
+    def n(value) -> str:
+        return format_number(value, lang=lang)
+
+    def say(key: str, **params) -> str:
+        return t(f"training.report.{key}", lang, **params)
+
     lines = [
-        f"# Retrain report — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        _title(lang),
         "",
-        f"**Decision:** {message}",
+        say("decision", message=text_in(message, lang)),
         "",
-        f"Champion: {result.champion or 'none (first model)'}; challenger: {result.version}. "
-        f"Held-out events {', '.join(map(str, split.test_events))} ({len(split.test):,} outcomes "
-        f"from {split.cutoff:%Y-%m-%d}); the challenger was fitted on the {len(split.train):,} "
-        "earlier outcomes for this comparison and registered refitted on all of them.",
+        say(
+            "models",
+            champion=result.champion or say("no_champion"),
+            version=result.version,
+            events=", ".join(map(str, split.test_events)),
+            n_test=n(len(split.test)),
+            cutoff=f"{split.cutoff:%Y-%m-%d}",
+            n_train=n(len(split.train)),
+        ),
         "",
-        "## Gating checks",
+        "## " + say("gate_heading"),
         "",
-        "*heldout*: both models on the latest events above. *frozen*: the challenger on the "
-        "champion's frozen validation slice against the champion's validated score there (its "
-        "manifest); the challenger has trained on those older events, so this check catches "
-        "a broken or corrupted training set rather than small differences.",
+        say("gate_intro"),
         "",
-        "| check | passed | detail |",
+        say("gate_columns"),
         "|---|---|---|",
         *(
-            f"| {c.name} | {'yes' if c.passed else '**no**'} | {c.detail} |"
+            f"| {c.name} | {say('passed') if c.passed else say('failed')} "
+            f"| {text_in(c.detail, lang)} |"
             for c in result.decision.checks
         ),
         "",
-        "## Champion vs challenger, NDCG@10 by segment",
+        "## " + say("segments_heading"),
         "",
-        "*seen* / *unseen*: held-out UMKM with / without earlier outcomes (cold start). "
-        "*PMA* / *PMDN*: each held-out UMKM ranks only the firms of that type, and relevance "
-        "counts only its outcomes with them. The champion was itself trained on some of these "
-        "events only if they are older than it; on new events the comparison is fair.",
+        say("segments_intro", seen=_segment("seen", lang), unseen=_segment("unseen", lang)),
         "",
-        "| segment | UMKM | challenger | champion | Δ | best baseline |",
+        say("segments_columns"),
         "|---|---|---|---|---|---|",
         *(
-            f"| {r.segment} | {r.n_umkm} | {_f(r.challenger)} | {_f(r.champion)} | {_f(r.delta, '+.3f')} "
-            f"| {r.best_baseline or '—'} {_f(r.baseline)} |"
+            f"| {_segment(r.segment, lang)} | {n(r.n_umkm)} | {_f(r.challenger, lang)} "
+            f"| {_f(r.champion, lang)} | {_f(r.delta, lang, signed=True)} "
+            f"| {r.best_baseline or '—'} {_f(r.baseline, lang)} |"
             for r in compare.itertuples()
         ),
         "",
-        "![NDCG@10 by segment](metrics_by_segment.png)",
+        f"![{say('segments_plot')}](metrics_by_segment.png)",
         "",
-        "<details><summary>All metrics</summary>",
+        f"<details><summary>{say('all_metrics')}</summary>",
         "",
         metrics_markdown(table.replace({"method": {"model": "challenger"}})),
         "",
         "</details>",
         "",
-        "## Data volumes",
+        "## " + say("volumes_heading"),
         "",
     ]
     if manifest is None:
-        lines.append(f"No champion: all {len(outcomes):,} outcomes are new.")
+        lines.append(say("volumes_first", n=n(len(outcomes))))
     else:
         extra = manifest.get("extra") or {}
         before = extra.get("n_outcomes")
         lines.append(
-            f"{len(outcomes):,} outcomes now; the champion was trained on "
-            f"{before if before is not None else 'an unknown number of'} outcomes "
-            f"(its latest events: {', '.join(map(str, extra.get('test_events', []))) or 'unknown'}). "
-            f"**{n_new:,} outcomes in {int(volumes['new'].sum())} event(s) are new since the champion.**"
+            say(
+                "volumes",
+                n=n(len(outcomes)),
+                before=say("before", n=n(before)) if before is not None else say("before_unknown"),
+                events=", ".join(map(str, extra.get("test_events", []))) or say("unknown"),
+                n_new=n(n_new),
+                n_events=n(int(volumes["new"].sum())),
+            )
         )
     lines += [
         "",
-        "| event | first date | last date | outcomes | positive (≥ meeting) | new |",
+        say("volumes_columns"),
         "|---|---|---|---|---|---|",
         *(
-            f"| {r.event} | {r.first_date:%Y-%m-%d} | {r.last_date:%Y-%m-%d} | {r.outcomes} | {r.positive} "
-            f"| {'new' if r.new else ''} |"
+            f"| {r.event} | {r.first_date:%Y-%m-%d} | {r.last_date:%Y-%m-%d} | {n(r.outcomes)} "
+            f"| {n(r.positive)} | {say('new') if r.new else ''} |"
             for r in volumes.itertuples()
         ),
         "",
-        "![outcomes per event](volumes.png)",
+        f"![{say('volumes_plot')}](volumes.png)",
         "",
-        "## Engine-recommended share of the new outcomes",
+        "## " + say("share_heading"),
         "",
-        _share_sentence(share, has_marker),
+        _share_sentence(share, has_marker, lang),
         "",
-        "## Drift (PSI)",
+        "## " + say("drift_heading"),
         "",
     ]
     if drift.empty:
-        lines.append("Not computed: no reference entities.")
+        lines.append(say("drift_none"))
     else:
         flagged = drift[drift["flagged"]]
         lines += [
-            "Reference: the current profiles of the UMKM and firms in the outcomes the champion "
-            "learned from (all outcomes when there is no champion); compared with all current "
-            f"profiles, and pair features of {PAIR_SAMPLE:,} random pairs of each. PSI < 0.1 "
-            f"stable, 0.1–0.2 watch, ≥ {DRIFT_THRESHOLD:g} drifted (flagged).",
+            say(
+                "drift_intro",
+                n=n(PAIR_SAMPLE),
+                low=format_number(WATCH_THRESHOLD, 1, lang),
+                high=format_number(DRIFT_THRESHOLD, 1, lang),
+            ),
             "",
-            f"**{len(flagged)} feature(s) flagged**"
-            + (": " + ", ".join(flagged["feature"]) if len(flagged) else "."),
+            say(
+                "drift_flagged",
+                n=n(len(flagged)),
+                listing=(": " + ", ".join(flagged["feature"])) if len(flagged) else ".",
+            ),
             "",
-            "| feature | kind | PSI | status |",
+            say("drift_columns"),
             "|---|---|---|---|",
             *(
-                f"| {r.feature} | {r.kind} | {r.psi:.3f} | {'**drift**' if r.flagged else r.status} |"
+                f"| {r.feature} | {say('kind.' + r.kind)} | {format_number(r.psi, 3, lang)} "
+                f"| {say('status.drift') if r.flagged else say('status.' + r.status)} |"
                 for r in drift.itertuples()
             ),
             "",
-            "![drift](drift.png)",
+            f"![{say('drift_plot')}](drift.png)",
         ]
     return "\n".join(lines) + "\n"
 
 
-def _share_sentence(share: dict, has_marker: bool) -> str:
+def _share_sentence(share: dict, has_marker: bool, lang: str | None = None) -> str:
     if share["n_new"] == 0:
-        return "No new outcomes."
+        return t("training.report.share_none", lang)
     if not has_marker or share["n_known"] == 0:
-        return (
-            f"unknown — none of the {share['n_new']:,} new outcomes says whether the engine "
-            "recommended the pair (record outcomes through the API, or add a "
-            "`recommended_by_engine` or `source` column to the outcomes file)."
-        )
-    return (
-        f"{share['share']:.0%} ({share['n_recommended']:,} of {share['n_known']:,} new outcomes "
-        f"with a known marker; {share['n_new'] - share['n_known']:,} unknown) were pairs the "
-        "engine recommended."
+        return t("training.report.share_unknown", lang, n=format_number(share["n_new"], lang=lang))
+    return t(
+        "training.report.share",
+        lang,
+        share=format_percent(share["share"], 0, lang),
+        n_recommended=format_number(share["n_recommended"], lang=lang),
+        n_known=format_number(share["n_known"], lang=lang),
+        n_unknown=format_number(share["n_new"] - share["n_known"], lang=lang),
     )
 
 
-def _f(value, spec: str = ".3f") -> str:
-    return (
-        "—"
-        if value is None or (isinstance(value, float) and np.isnan(value))
-        else format(value, spec)
-    )
+def _f(value, lang: str | None = None, signed: bool = False) -> str:
+    """A metric with three decimals in ``lang``'s format ('—' when there is none)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    text = format_number(value, 3, lang)
+    return ("+" + text) if signed and value >= 0 else text
 
 
 def _figure(width: float, height: float):
@@ -424,28 +470,25 @@ def _save(fig, path: Path) -> Path:
     return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
 
 
-def _plot_segments(compare: pd.DataFrame, path: Path) -> Path:
+def _plot_segments(compare: pd.DataFrame, path: Path, lang: str | None = None) -> Path:
     fig = _figure(7, 4)
     ax = fig.add_subplot()
     x = np.arange(len(compare))
     width = 0.27
-    for i, (col, label, colour) in enumerate(
-        (
-            ("challenger", "challenger", "#3a7bc8"),
-            ("champion", "champion", "#8a8a8a"),
-            ("baseline", "best baseline", "#e0a030"),
-        )
+    for i, (col, colour) in enumerate(
+        (("challenger", "#3a7bc8"), ("champion", "#8a8a8a"), ("baseline", "#e0a030"))
     ):
+        label = t(f"training.report.plot.{col}", lang)
         ax.bar(x + (i - 1) * width, compare[col].fillna(0), width, label=label, color=colour)
-    ax.set_xticks(x, compare["segment"])
+    ax.set_xticks(x, [_segment(sg, current_lang(lang)) for sg in compare["segment"]])
     ax.set_ylim(0, 1)
-    ax.set_ylabel("NDCG@10 on held-out events")
-    ax.set_title("Champion vs challenger by segment")
+    ax.set_ylabel(t("training.report.plot.ndcg_axis", lang))
+    ax.set_title(t("training.report.plot.segments_title", lang))
     ax.legend()
     return _save(fig, path)
 
 
-def _plot_volumes(volumes: pd.DataFrame, path: Path) -> Path:
+def _plot_volumes(volumes: pd.DataFrame, path: Path, lang: str | None = None) -> Path:
     fig = _figure(7, max(2.5, 0.3 * len(volumes) + 1.5))
     ax = fig.add_subplot()
     shown = volumes.iloc[::-1]
@@ -454,6 +497,6 @@ def _plot_volumes(volumes: pd.DataFrame, path: Path) -> Path:
         shown["outcomes"],
         color=np.where(shown["new"], "#3a7bc8", "#b0b0b0"),
     )
-    ax.set_xlabel("outcomes (blue: new since the champion)")
-    ax.set_title("Outcomes per event")
+    ax.set_xlabel(t("training.report.plot.volumes_axis", lang))
+    ax.set_title(t("training.report.plot.volumes_title", lang))
     return _save(fig, path)

@@ -13,7 +13,7 @@ import numbers
 
 from rich.table import Table
 
-from matcher.cli._common import echo, locations_parent, open_store, out, registry_dir
+from matcher.cli._common import add_lang, echo, locations_parent, open_store, out, registry_dir
 from matcher.i18n import text_in
 from training.registry import TRAIN_HINT, Registry
 
@@ -80,6 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "or source feeds the report's engine share",
     )
     p.add_argument("--report", metavar="DIR", help="write retrain.md with PNG plots to DIR")
+    add_lang(p)
     p.add_argument(
         "--tolerance",
         type=float,
@@ -206,8 +207,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         test_share=args.test_share,
         provenance=provenance,
         progress=say,
+        lang=args.lang,
     )
-    echo(text_in(outcome.message))
+    echo(text_in(outcome.message, args.lang))
     if outcome.report:
         say(f"report written to {outcome.report}")
     return 0
