@@ -449,3 +449,41 @@ def test_another_umkms_outcome_cannot_be_corrected_through_this_page(web):
         data={"csrf_token": token, "stage": "declined", "date": "2026-01-05", "reason": "x"},
     )
     assert resp.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"province": "Jawa Tumur"},
+        {"province": "jatim", "regency": "Pamekasn"},
+        {"regency": "Pamekasn"},
+    ],
+)
+def test_an_unknown_region_is_said_in_the_same_words_by_the_api_the_web_and_the_cli(web, where):
+    """One owner for the wording (reference.unknown.*): the API's list filter, the web's
+    search form and a region typed for an account (CLI or admin page) say it alike."""
+    from markupsafe import escape
+
+    from matcher.data.reference import UnknownReferenceError, normalise_province, unknown_regency
+    from matcher.data.region_scope import Region, RegionError, canonical_region
+    from matcher.i18n import text_in
+
+    code = None
+    try:
+        code = normalise_province(where["province"])[0] if "province" in where else None
+        said = unknown_regency(where["regency"], code)
+    except UnknownReferenceError as exc:
+        said = exc.args[0]
+    field = "regency" if code or "province" not in where else "province"
+    for lang in ("id", "en"):
+        expected = text_in(said, lang)
+        resp = web.get(
+            "/umkm", params={**where, "lang": lang}, headers={"X-API-Key": web.keys["admin"]}
+        )
+        assert resp.status_code == 422 and f"{field}: {expected}" in resp.json()["detail"]
+    sign_in(web, "admin")
+    assert str(escape(text_in(said, "id"))) in web.get("/cari/umkm", params=where).text
+    if "province" in where:
+        with pytest.raises(RegionError) as info:
+            canonical_region(Region(where["province"], where.get("regency")))
+        assert text_in(info.value.detail, "id") == text_in(said, "id")

@@ -10,10 +10,10 @@ from api.store.profiles import ProfileFilter
 from matcher.data import rules
 from matcher.data.reference import (
     UnknownReferenceError,
-    closest_regencies,
     kbli_codes_for_title,
     normalise_province,
     normalise_regency,
+    unknown_regency,
 )
 from matcher.features.text import search_terms
 from matcher.i18n import Message
@@ -56,13 +56,12 @@ class ListParams(BaseModel):
         if self.regency:
             found = normalise_regency(self.regency, province_code)
             if found is None:
-                hint = ", ".join(closest_regencies(self.regency, province_code))
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT,
                     Message(
-                        "api.error.unknown_regency",
-                        value=repr(self.regency),
-                        hint=hint or Message("api.error.none_close"),
+                        "api.error.field",
+                        field="regency",
+                        detail=unknown_regency(self.regency, province_code),
                     ),
                 )
             regency = found[1]

@@ -65,28 +65,18 @@ def canonical_region(region: R) -> R:
     or regency is a :class:`RegionError`."""
     from matcher.data.reference import (
         UnknownReferenceError,
-        closest_regencies,
         normalise_province,
         normalise_regency,
+        unknown_regency,
     )
-    from matcher.i18n import t
 
     try:
         code, province = normalise_province(region.province)
     except UnknownReferenceError as exc:
-        raise RegionError(str(exc)) from None
+        raise RegionError(exc.args[0]) from None  # a Message, said in the reader's language
     if region.regency is None:
         return type(region)(province)
     found = normalise_regency(region.regency, code)
     if found is None:
-        close = closest_regencies(region.regency, code)
-        hint = t("data.rule.closest", names=", ".join(close)) if close else ""
-        raise RegionError(
-            t(
-                "reference.unknown.regency_in",
-                value=repr(region.regency),
-                province=province,
-                hint=hint,
-            )
-        )
+        raise RegionError(unknown_regency(region.regency, code))
     return type(region)(province, found[1])

@@ -15,14 +15,13 @@ from api.web.base import ViewerDep, render
 from api.web.views import place
 from matcher.data.reference import (
     UnknownReferenceError,
-    closest_provinces,
-    closest_regencies,
     normalise_province,
     normalise_regency,
     provinces,
+    unknown_regency,
 )
 from matcher.data.schema import CERTIFICATIONS, SCALES
-from matcher.i18n import t
+from matcher.i18n import t, text_in
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -40,12 +39,10 @@ def _region_problem(form: dict, lang: str) -> str | None:
     if form["province"]:
         try:
             code, _ = normalise_province(form["province"])
-        except UnknownReferenceError:
-            hint = ", ".join(closest_provinces(form["province"])) or "–"
-            return t("web.search.unknown_province", lang, value=form["province"], hint=hint)
+        except UnknownReferenceError as exc:
+            return text_in(exc.args[0], lang)
     if form["regency"] and normalise_regency(form["regency"], code) is None:
-        hint = ", ".join(closest_regencies(form["regency"], code)) or "–"
-        return t("web.search.unknown_regency", lang, value=form["regency"], hint=hint)
+        return text_in(unknown_regency(form["regency"], code), lang)
     return None
 
 

@@ -75,10 +75,12 @@ from matcher.data.reference.regions import (
     regency_short_name,
     resolve_regencies,
     resolve_regency,
+    unknown_regency,
 )
 
 __all__ = [
     "UnknownReferenceError",
+    "unknown_regency",
     "KBLI_DEFAULT_VERSION",
     "KBLI_LEVEL_NAMES",
     "KBLI_PUBLISHED_COUNTS",

@@ -19,10 +19,11 @@ class UnknownReferenceError(MatcherError, ValueError):
         self.what = what
         self.value = value
         self.suggestions = suggestions
-        from matcher.i18n import t  # the reference tables load before the catalogue is needed
+        from matcher.i18n import Message  # the tables load before the catalogue is needed
 
-        hint = t("data.rule.closest", names=", ".join(suggestions)) if suggestions else ""
-        super().__init__(t(f"reference.unknown.{what}", value=repr(value), hint=hint))
+        hint = Message("data.rule.closest", names=", ".join(suggestions)) if suggestions else ""
+        # a Message: the CLI, the API and the web app each say it in their reader's language
+        super().__init__(Message(f"reference.unknown.{what}", value=repr(value), hint=hint))
 
 
 def key(value: object) -> str:

@@ -161,6 +161,24 @@ def normalise_province(value: object) -> tuple[str, str]:
     return code, province_name(code)
 
 
+def unknown_regency(value: object, province_code: str | None = None):
+    """The one way to say "no such regency" (in the province, when one is known): a
+    Message naming the closest regencies, rendered in the reader's language wherever it is
+    shown (CLI, API, web). An unknown province is said by :class:`UnknownReferenceError`."""
+    from matcher.i18n import Message
+
+    close = closest_regencies(value, province_code)
+    hint = Message("data.rule.closest", names=", ".join(close)) if close else ""
+    if province_code is None:
+        return Message("reference.unknown.regency", value=repr(value), hint=hint)
+    return Message(
+        "reference.unknown.regency_in",
+        value=repr(value),
+        province=province_name(province_code),
+        hint=hint,
+    )
+
+
 @cache
 def _province_names() -> dict[str, str]:
     return dict(zip(_provinces()["code"], _provinces()["name"]))
