@@ -64,6 +64,18 @@ def _strata(umkm, firms, U, F, users) -> tuple:
     return (U.province[users], by_province), (first_division, by_division)
 
 
+_PRIOR_COL = FEATURE_NAMES.index("prior_fit")
+
+
+def _score_scale(trees: np.ndarray, prior: np.ndarray, prior_weight: float) -> tuple:
+    """(factor of the trees' prediction, factor of the prior) in the score: the prior is
+    brought to the trees' spread over ``trees``/``prior`` (random pairs) and weighted by
+    ``prior_weight``, so the score stays in the trees' units (about a grade) and the two
+    parts weigh as ``1 : prior_weight``. No spread on either side: the prior gets no say."""
+    sd_t, sd_p = float(np.std(trees)), float(np.nanstd(prior))
+    return (1.0, prior_weight * sd_t / sd_p if sd_t > 1e-9 and sd_p > 1e-9 else 0.0)
+
+
 def _fold_of(ids: np.ndarray, n_folds: int) -> np.ndarray:
     """Stable fold number per ID (hash-based, independent of row order)."""
     h = pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
@@ -86,6 +98,13 @@ class MatchModel(BaseEstimator):
         Folds (by UMKM) for out-of-fold history features.
     max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization, early_stopping :
         Passed to :class:`~sklearn.ensemble.HistGradientBoostingRegressor`.
+    prior_weight : float
+        Weight of the domain prior (``prior_fit``) next to the trees in the score, both
+        each in units of its spread over the untried pairs (a random draw of all pairs):
+        the score is ``trees + prior_weight * prior * sd(trees) / sd(prior)``. The trees learn from a
+        history facilitators chose (mostly near, mostly by KBLI code), so they know least
+        where a cold-start ranking over every firm needs them most; the prior, built from
+        domain knowledge rather than that history, keeps its say there. 0: trees alone.
     monotone : bool
         Constrain the trees to be monotone in the features of ``MONOTONE``.
     shortlist_size : int
@@ -121,6 +140,7 @@ class MatchModel(BaseEstimator):
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left")],
         "l2_regularization": [Interval(Real, 0, None, closed="left")],
         "early_stopping": [StrOptions({"auto"}), "boolean"],
+        "prior_weight": [Interval(Real, 0, None, closed="left")],
         "monotone": ["boolean"],
         "shortlist_size": [Interval(Integral, 1, None, closed="left")],
         "shortlist_min_firms": [Interval(Integral, 0, None, closed="left")],
@@ -142,6 +162,7 @@ class MatchModel(BaseEstimator):
         min_samples_leaf=30,
         l2_regularization=1.0,
         early_stopping="auto",
+        prior_weight=1.0,
         monotone=True,
         shortlist_size=100,
         shortlist_min_firms=300,
@@ -160,6 +181,7 @@ class MatchModel(BaseEstimator):
         self.min_samples_leaf = min_samples_leaf
         self.l2_regularization = l2_regularization
         self.early_stopping = early_stopping
+        self.prior_weight = prior_weight
         self.monotone = monotone
         self.shortlist_size = shortlist_size
         self.shortlist_min_firms = shortlist_min_firms
@@ -171,6 +193,7 @@ class MatchModel(BaseEstimator):
     def __setstate__(self, state):
         state.setdefault("reference_date", None)  # saved before it was a parameter
         state.setdefault("ablate", ())
+        state.setdefault("prior_weight", 0.0)  # saved before the prior joined the score
         super().__setstate__(state)
 
     # ------------------------------------------------------------------ training
@@ -255,8 +278,13 @@ class MatchModel(BaseEstimator):
         neg = X[y == 0] if (y == 0).any() else X
         self.reference_ = np.nanmedian(neg, axis=0).astype(np.float32)
         self.reference_[np.isnan(self.reference_)] = 0.0
-        # distilled linear shortlist: approximates the trees' score from the same features
-        pred = self.ranker_.predict(X)
+        # the score: trees and prior, each in units of its spread over random (untried) pairs
+        untried = np.arange(len(u_t), len(y)) if len(y) > len(u_t) else np.arange(len(y))
+        self.score_scale_ = _score_scale(
+            self.ranker_.predict(X[untried]), X[untried, _PRIOR_COL], self.prior_weight
+        )
+        # distilled linear shortlist: approximates the score from the same features
+        pred = self._predict(X)
         self.shortlist_mean_ = np.nan_to_num(np.nanmean(X, axis=0)).astype(np.float32)
         Xs = self._impute(X)
         self.shortlister_ = Ridge(alpha=1.0).fit(Xs, pred)
@@ -337,7 +365,11 @@ class MatchModel(BaseEstimator):
         if len(self.empty_features_):
             X = X.copy()
             X[:, self.empty_features_] = 0.0
-        return self.ranker_.predict(X).astype(np.float32)
+        trees = self.ranker_.predict(X)
+        scale = getattr(self, "score_scale_", None)  # None: saved before the prior joined
+        if scale is None:
+            return trees.astype(np.float32)
+        return (scale[0] * trees + scale[1] * X[:, _PRIOR_COL]).astype(np.float32)
 
     def score_block(self, U, F, u_idx, f_idx=None) -> np.ndarray:
         """Exact tree scores for every pair of ``u_idx`` x ``f_idx`` (all firms if None)."""
