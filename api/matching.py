@@ -18,7 +18,7 @@ from threadpoolctl import threadpool_limits
 from api import schemas
 from api.cache import RankCache
 from api.engine import ServiceHolder, ServiceUnavailable, Snapshot
-from api.store.outcomes import outcomes_frame, visible_outcomes_version
+from api.store.outcomes import outcomes_frame, umkm_pair_status, visible_outcomes_version
 from api.store.regions import Region
 from matcher.index import UnknownIdError
 from matcher.service import AHEAD_MARGIN
@@ -78,8 +78,9 @@ def _filters(service, filters: schemas.MatchFilters | None) -> dict:
     }
 
 
-def fed(snapshot: Snapshot, outcomes: pd.DataFrame | None, include_declined: bool = False):
-    """The snapshot's service answering with the store's outcomes as they are now."""
+def fed(snapshot: Snapshot, outcomes, include_declined: bool = False):
+    """The snapshot's service answering with the store's outcomes as they are now (a frame
+    or their PairStatus)."""
     return snapshot.service.with_outcomes(outcomes, include_declined=include_declined)
 
 
@@ -197,9 +198,9 @@ def cached_firms_for_umkm(
     filters) and the UMKM's outcomes with their corrections and voids. One database trip
     checks that the caller may see the UMKM (404 alike for "elsewhere" and "no such UMKM")
     and reads its outcome version (:func:`~api.store.outcomes.visible_outcomes_version`).
-    On a miss (an outcome recorded since, or a new question) only this UMKM's outcomes are
-    read and applied to its outcome-free list, itself cached per snapshot: no model work
-    unless the question is new. Sync: the route runs all of it in one worker thread."""
+    On a miss (an outcome recorded since, or a new question) only this UMKM's pair statuses
+    are read (:func:`~api.store.outcomes.umkm_pair_status`) and applied to its outcome-free
+    list, itself cached per snapshot: no model work unless the question is new. Sync: the route runs all of it in one worker thread."""
     from api.access import umkm_not_found
 
     with store.session() as session:
@@ -210,7 +211,8 @@ def cached_firms_for_umkm(
         key = _umkm_key(umkm_id, k, filters, version)
 
         def compute() -> bytes:
-            outcomes = outcomes_frame(session, umkm_id=umkm_id)
+            # its pairs' statuses are all the answer needs of its outcomes (none: no query)
+            outcomes = umkm_pair_status(session, umkm_id) if version[0] else None
             kept = max(k, PREWARM_K)  # a smaller k is cut from the prewarmed list
             ahead = cache.get_or_compute(
                 snapshot,

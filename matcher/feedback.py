@@ -31,6 +31,15 @@ def _keys(umkm_ids, firm_ids) -> np.ndarray:
     return u * np.uint64(1_000_003) ^ f
 
 
+def _counts(ids: np.ndarray) -> pd.Series:
+    """How often each ID occurs (as str), most first."""
+    if not len(ids):
+        return pd.Series(dtype=np.int64)
+    values, counts = np.unique(ids.astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return pd.Series(counts[order], index=values[order].astype(object))
+
+
 class PairStatus:
     """Declined and partner pairs from outcomes (the latest per pair counts)."""
 
@@ -42,24 +51,37 @@ class PairStatus:
 
                 outcomes = latest_per_pair(outcomes)
         if outcomes is None or not len(outcomes):
-            self._keys = np.empty(0, np.uint64)
-            self._codes = np.empty(0, dtype=object)
-            self.declined_per_umkm = pd.Series(dtype=np.int64)
-            self.declined_per_firm = pd.Series(dtype=np.int64)
+            self._set([], [], [])
             return
-        grade = pd.to_numeric(outcomes["grade"], errors="coerce").to_numpy(float)
+        self._set(
+            outcomes["umkm_id"].to_numpy(dtype=object),
+            outcomes["firm_id"].to_numpy(dtype=object),
+            pd.to_numeric(outcomes["grade"], errors="coerce").to_numpy(float),
+        )
+
+    @classmethod
+    def of_pairs(cls, umkm_ids, firm_ids, grades) -> PairStatus:
+        """From the latest grade of each pair, one per pair (no frame: a handful of pairs,
+        e.g. one UMKM's for one match answer, costs microseconds, not pandas' overhead)."""
+        status = cls.__new__(cls)
+        status._set(umkm_ids, firm_ids, grades)
+        return status
+
+    def _set(self, umkm_ids, firm_ids, grades) -> None:
+        u = np.asarray(umkm_ids, dtype=object)
+        f = np.asarray(firm_ids, dtype=object)
+        grade = np.asarray(grades, dtype=float)
         code = np.where(
             grade == DECLINED_GRADE, DECLINED, np.where(grade >= PARTNER_GRADE, PARTNER, "")
         )
         keep = code != ""
-        rows = outcomes[keep]
-        self._keys = _keys(rows["umkm_id"], rows["firm_id"])
+        self._keys = _keys(u[keep], f[keep]) if keep.any() else np.empty(0, np.uint64)
         self._codes = code[keep].astype(object)
         order = np.argsort(self._keys, kind="stable")
         self._keys, self._codes = self._keys[order], self._codes[order]
-        declined = rows[code[keep] == DECLINED]
-        self.declined_per_umkm = declined["umkm_id"].astype(str).value_counts()
-        self.declined_per_firm = declined["firm_id"].astype(str).value_counts()
+        declined = code == DECLINED
+        self.declined_per_umkm = _counts(u[declined])
+        self.declined_per_firm = _counts(f[declined])
 
     def __len__(self) -> int:
         return len(self._keys)

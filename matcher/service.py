@@ -94,13 +94,14 @@ class MatchService:
         self.status = PairStatus(outcomes)
 
     def with_outcomes(
-        self, outcomes: pd.DataFrame | None, include_declined: bool = False
+        self, outcomes: pd.DataFrame | PairStatus | None, include_declined: bool = False
     ) -> MatchService:
         """The same service (encodings shared, nothing re-encoded) answering with these
-        recorded outcomes: e.g. the store's, read for each request. ``include_declined``
-        shows declined pairs (flagged) instead of leaving them out, for every question."""
+        recorded outcomes (a frame, or their :class:`~matcher.feedback.PairStatus`): e.g.
+        the store's, read for each request. ``include_declined`` shows declined pairs
+        (flagged) instead of leaving them out, for every question."""
         other = copy.copy(self)
-        other.status = PairStatus(outcomes)
+        other.status = outcomes if isinstance(outcomes, PairStatus) else PairStatus(outcomes)
         other.include_declined = include_declined
         return other
 

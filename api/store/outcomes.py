@@ -45,6 +45,7 @@ from matcher.data.outcome_state import (
     latest_per_pair,
 )
 from matcher.data.schema import DECLINED_BY, FOLLOWUP_COLUMNS, OUTCOME_COLUMNS, STAGE_GRADE
+from matcher.feedback import PairStatus
 from matcher.i18n import Message
 
 #: the values of an outcome that a correction may change (pair and provenance are fixed)
@@ -527,6 +528,52 @@ def outcomes_frame(
     voided ones left out), then one row per pair, the latest date winning (on a tie, the
     later recorded outcome). ``umkm_id`` / ``firm_id``: only that UMKM's (firm's) pairs."""
     return latest_per_pair(current_outcomes(session, umkm_id, firm_id))[list(OUTCOME_COLUMNS)]
+
+
+def umkm_pair_status(session: Session, umkm_id: str) -> PairStatus:
+    """The statuses of one UMKM's pairs (declined, partner): what a match answer needs of
+    its outcomes, equal to ``PairStatus(outcomes_frame(session, umkm_id=umkm_id))``.
+
+    Built row by row with the core's own rules (:func:`is_voided`, :func:`last_correction`,
+    the date rule, the latest date then the later recorded winning, as in
+    :func:`latest_per_pair`) instead of through frames: a UMKM has a handful of outcomes,
+    and a read after each recorded outcome asks for them, where the frame path spent
+    ~9 ms of pandas overhead on four rows."""
+    owned = Outcome.umkm_id == umkm_id
+    rows = session.execute(
+        select(Outcome.id, Outcome.firm_id, Outcome.grade, Outcome.date).where(owned)
+    ).all()
+    history: dict[int, list] = {}
+    if rows:
+        revised = (
+            select(
+                OutcomeRevision.outcome_id,
+                OutcomeRevision.action,
+                OutcomeRevision.grade,
+                OutcomeRevision.date,
+            )
+            .where(OutcomeRevision.outcome_id.in_(select(Outcome.id).where(owned)))
+            .order_by(OutcomeRevision.id)
+        )
+        for outcome_id, action, grade, date in session.execute(revised):
+            history.setdefault(outcome_id, []).append((action, grade, date))
+    latest: dict[str, tuple] = {}  # firm -> ((date, id), grade)
+    for outcome_id, firm_id, grade, date in rows:
+        revisions = history.get(outcome_id, [])
+        actions = [r[0] for r in revisions]
+        if is_voided(actions):
+            continue
+        at = last_correction(actions)
+        if at is not None:
+            _, grade, date = revisions[at]
+        if rules.date_problem(date) is not None:  # as current_outcomes leaves them out
+            continue
+        key = (date, outcome_id)
+        if firm_id not in latest or key > latest[firm_id][0]:
+            latest[firm_id] = (key, grade)
+    return PairStatus.of_pairs(
+        [umkm_id] * len(latest), list(latest), [grade for _, grade in latest.values()]
+    )
 
 
 def outcomes_provenance(session: Session) -> pd.DataFrame:
