@@ -124,24 +124,6 @@ def test_prior_is_a_product_of_conditions():
     assert prior_fit(_cols())[0] == 0.0
 
 
-def test_prior_reads_the_kbli_the_mapper_reads_from_the_words():
-    # no shared concept, word or stated code: only the mapper's readings agree
-    read = _cols(mapped_match3=1.0, mapped_match4=1.0, inferred_need_match=1.0)
-    # same subgolongan read from both texts: a match in words worth a subgolongan's 0.6;
-    # same golongan of stated-or-read codes: a golongan agreement (0.35) on the KBLI side
-    assert prior_fit(read)[0] == pytest.approx(0.75 * 0.6 + 0.25 * 0.35)
-    # the same golongan but another subgolongan counts as a golongan match in words
-    assert prior_fit(_cols(mapped_match3=1.0))[0] == pytest.approx(0.75 * 0.35)
-    # readings are chances: half a chance of the same subgolongan, half of another one
-    half = _cols(mapped_match3=1.0, mapped_match4=0.5)
-    assert prior_fit(half)[0] == pytest.approx(0.75 * (0.5 * 0.35 + 0.5 * 0.6))
-    # switched off (ablation prior_reads_words), the readings count for nothing
-    assert prior_fit(read, read_words=False)[0] == 0.0
-    # a stated match stays what it was: the readings only ever add
-    stated = dict(concept_cos=1.0, kbli_need_level=5)
-    assert prior_fit(_cols(**stated, mapped_match3=1.0))[0] == pytest.approx(1.0)
-
-
 def test_prior_reads_locality_from_the_umkm_kbli_first():
     far = np.log1p(1000.0)
     # the text says "ships anywhere" but the KBLI says catering: the KBLI wins

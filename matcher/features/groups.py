@@ -380,21 +380,10 @@ _PRIOR_READS = (
     "n_missing_certs",
     "scale_gap",
     "log_capacity_to_budget",
-    "inferred_need_match",
-    "mapped_match3",
-    "mapped_match4",
 )
 
 
-def read_agreement(cols: Mapping[str, np.ndarray]) -> np.ndarray:
-    """How far the KBLI the mapper reads from the two texts agree, on the scale of
-    :data:`KBLI_LEVEL_MATCH`: the chance both readings share a subgolongan counts as a
-    subgolongan match (0.6), sharing only the golongan as a golongan match (0.35)."""
-    m3, m4 = cols["mapped_match3"], cols["mapped_match4"]
-    return KBLI_LEVEL_MATCH[3 + 1] * np.clip(m3 - m4, 0, 1) + KBLI_LEVEL_MATCH[4 + 1] * m4
-
-
-def prior_fit(cols: Mapping[str, np.ndarray], read_words: bool = True) -> np.ndarray:
+def prior_fit(cols: Mapping[str, np.ndarray]) -> np.ndarray:
     """A domain prior for how well a pair fits, from the other features, in [0, 1].
 
     The partnership only works if every condition holds, so the factors multiply:
@@ -404,12 +393,6 @@ def prior_fit(cols: Mapping[str, np.ndarray], read_words: bool = True) -> np.nda
     deliver what one partner slot is worth. Constants are round domain guesses, not fitted
     (named at the top of this module); the trees learn how much to trust this prior next
     to the raw features. Reads only the features in ``_PRIOR_READS``.
-
-    The KBLI read from the words (perkiraan; ``read_words``, on by default) counts on both
-    sides of the match: the two texts read to the same subgolongan is a match in words
-    (:func:`read_agreement`, at most a subgolongan's 0.6, never a shared concept's 1), and
-    stated-or-read codes in the same golongan (``inferred_need_match``) count as a golongan
-    agreement, like stated codes, for firms that state no ``needed_kbli``.
     """
     text = np.fmax.reduce(
         [
@@ -423,11 +406,9 @@ def prior_fit(cols: Mapping[str, np.ndarray], read_words: bool = True) -> np.nda
     level = np.fmax.reduce(
         [cols["kbli_need_level"], cols["need_text_kbli_level"], cols["product_text_kbli_level"]]
     ).astype(np.int64)
-    kbli = KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
-    if read_words:
-        text = np.fmax(text, read_agreement(cols))
-        kbli = np.fmax(kbli, KBLI_LEVEL_MATCH[3 + 1] * cols["inferred_need_match"])
-    match = TEXT_SHARE * np.clip(text, 0, 1) + KBLI_SHARE * kbli
+    match = (
+        TEXT_SHARE * np.clip(text, 0, 1) + KBLI_SHARE * KBLI_LEVEL_MATCH[np.clip(level, -1, 5) + 1]
+    )
     # how local the trade is: by the UMKM's KBLI (data/locality.psv) where known, else by
     # the glossary concepts of either text
     s = np.where(
@@ -510,32 +491,27 @@ def feature_columns(*names: str) -> tuple[int, ...]:
 
 # ---------------------------------------------------------------------------- ablations
 def _zero(*names):
-    def neutralise(cols: Columns, _inputs: Columns) -> Columns:
+    def neutralise(cols: Columns) -> Columns:
         return {k: (np.zeros((), np.float32) if k in names else v) for k, v in cols.items()}
 
     return neutralise
 
 
-def _blunt_certificates(cols: Columns, _inputs: Columns) -> Columns:
+def _blunt_certificates(cols: Columns) -> Columns:
     # every missing certificate counts as relevant (the prior's x 0.1 for any gap), as before
     return {**cols, "n_missing_relevant_certs": cols["n_missing_certs"]}
 
 
-def _text_locality_only(cols: Columns, _inputs: Columns) -> Columns:
+def _text_locality_only(cols: Columns) -> Columns:
     # no locality by KBLI: the prior falls back to text locality, local_far to its product
     nan = np.full((), np.nan, np.float32)
     return {**cols, "kbli_locality": nan, "local_far": cols["distance_x_locality"]}
 
 
-def _prior_without_words(cols: Columns, inputs: Columns) -> Columns:
-    # the prior as before it read KBLI from words (the columns themselves stay)
-    return {**cols, "prior_fit": prior_fit(inputs, read_words=False)}
-
-
 # A modelling choice and how to switch it off: (the group whose columns it changes, the
-# change: its columns and the columns computed before it -> its new columns). Measured by bench/bench_quality.py --ablate NAME (the final code with one choice
+# change). Measured by bench/bench_quality.py --ablate NAME (the final code with one choice
 # off); every group can also be switched off whole (all its columns 0) by its name.
-ABLATIONS: dict[str, tuple[str, Callable[[Columns, Columns], Columns]]] = {
+ABLATIONS: dict[str, tuple[str, Callable[[Columns], Columns]]] = {
     "kbli_from_words": (
         "kbli",
         _zero(
@@ -546,7 +522,6 @@ ABLATIONS: dict[str, tuple[str, Callable[[Columns, Columns], Columns]]] = {
     ),
     "cert_relevance": ("cert", _blunt_certificates),
     "kbli_locality": ("geo", _text_locality_only),
-    "prior_reads_words": ("prior", _prior_without_words),
     **{g.name: (g.name, _zero(*g.names)) for g in GROUPS if g.name != "prior"},
     "prior": ("prior", _zero("prior_fit")),
 }
@@ -578,7 +553,7 @@ def assemble(block: PairBlock, groups=GROUPS, ablate=()) -> np.ndarray:
     for g in groups:
         got = g(block, cols)
         for change in changes.get(g.name, ()):
-            got = change(got, cols)
+            got = change(got)
         for values in got.values():
             out[j] = values
             j += 1
