@@ -67,7 +67,7 @@ def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Setting
         if not wanted(snapshot):
             return False
         started = time.monotonic()
-        n = prewarm(snapshot, cache, store, still_wanted=still_wanted)
+        n = prewarm(snapshot, cache, store, still_wanted=still_wanted, shared=settings.warm_folder)
         log.info(
             "prewarmed %d ranked lists for model %s in %.1f s",
             n,

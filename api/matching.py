@@ -8,7 +8,9 @@ model version — so route handlers stay a few lines each.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +26,7 @@ from matcher.index import UnknownIdError
 from matcher.service import AHEAD_MARGIN
 
 _thread_state = threading.local()
+log = logging.getLogger(__name__)
 
 
 def scoring(func):
@@ -148,13 +151,24 @@ def _answers(service, model_version, recs: pd.DataFrame) -> dict[str, bytes]:
 
 @scoring
 def prewarm(
-    snapshot: Snapshot, cache: RankCache, store, still_wanted=lambda: True, batch: int = 256
+    snapshot: Snapshot,
+    cache: RankCache,
+    store,
+    still_wanted=lambda: True,
+    batch: int = 256,
+    shared: Path | None = None,
 ) -> int:
     """Compute every UMKM's default answer (k=10, no filters) for ``snapshot`` in batches
     and store it in ``cache`` under the key a request would use; returns how many. Its
     outcome-free list (top k + margin, :meth:`~matcher.service.MatchService.recommend_ahead`)
     is kept too, so an outcome recorded later costs no model time (only
     :meth:`~matcher.service.MatchService.restatus`).
+
+    ``shared``: a folder the server processes of one home share (``<home>/cache``). The
+    outcome-free lists depend on the snapshot only (model version, profile revision), so
+    the first process to warm a snapshot writes them there (Parquet, atomically) under a
+    lock, and the others wait for that lock and read them instead of scoring again: with
+    ``--workers 2`` a promotion costs the model time once, not twice.
 
     The outcome versions are read BEFORE the outcomes: an outcome recorded in between
     leaves an entry under a version no request will ask for again (versions only grow),
@@ -168,10 +182,7 @@ def prewarm(
         outcomes = outcomes_frame(session)
     service = fed(snapshot, outcomes)
     done = 0
-    for u_idx in service.chunk_positions(None, batch):
-        if not still_wanted():  # superseded: stop at once
-            break
-        ahead = service.recommend_ahead(service.umkm_index.to_ids(u_idx), PREWARM_K)
+    for ahead in _ahead_lists(snapshot, batch, still_wanted, shared):
         ids = ahead["umkm_id"].to_numpy(dtype=object)
         starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
         for a, b in zip(starts, list(starts[1:]) + [len(ids)]):
@@ -182,6 +193,77 @@ def prewarm(
             cache.put(snapshot, _umkm_key(umkm_id, PREWARM_K, filters, version), body)
             done += 1
     return done
+
+
+def _ahead_lists(snapshot: Snapshot, batch: int, still_wanted, shared: Path | None):
+    """Every UMKM's outcome-free default list, ``batch`` UMKM at a time: scored here, or
+    read from ``shared`` when another process of this home already scored this snapshot
+    (see :func:`prewarm`)."""
+    service = snapshot.service
+
+    def scored():
+        for u_idx in service.chunk_positions(None, batch):
+            if not still_wanted():  # superseded: stop at once
+                return
+            yield service.recommend_ahead(service.umkm_index.to_ids(u_idx), PREWARM_K)
+
+    if shared is None:
+        yield from scored()
+        return
+    from matcher import owner_lock
+
+    name = f"{snapshot.model_version}-r{snapshot.profile_revision}-k{PREWARM_K}-m{AHEAD_MARGIN}"
+    path = Path(shared) / f"ahead-{''.join(c if c.isalnum() or c in '-_' else '_' for c in name)}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with owner_lock.hold(path.with_suffix(".lock")):
+            whole = _read_lists(path.with_suffix(".parquet"))
+            if whole is None:
+                parts = list(scored())
+                if not still_wanted() or not parts:
+                    yield from parts
+                    return
+                whole = pd.concat(parts, ignore_index=True)
+                _write_lists(whole, path.with_suffix(".parquet"))
+    except OSError as exc:  # a read-only home: each process scores for itself
+        log.warning("sharing the prewarm through %s failed (%s); scoring here", shared, exc)
+        yield from scored()
+        return
+    bounds = np.flatnonzero(
+        np.r_[True, whole["umkm_id"].to_numpy()[1:] != whole["umkm_id"].to_numpy()[:-1]]
+    )
+    cuts = list(bounds[::batch]) + [len(whole)]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        yield whole.iloc[a:b].reset_index(drop=True)
+
+
+def _read_lists(path: Path) -> pd.DataFrame | None:
+    if not path.exists():
+        return None
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # a torn or foreign file: score again
+        log.warning("the shared prewarm %s is unreadable (%s); scoring again", path, exc)
+        return None
+    return frame
+
+
+def _write_lists(frame: pd.DataFrame, path: Path, keep: int = 4) -> None:
+    """Write atomically (a temporary file renamed), then remove all but the ``keep``
+    newest lists of this folder (superseded snapshots)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".ahead-", suffix=".tmp")
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    lists = sorted(path.parent.glob("ahead-*.parquet"), key=lambda p: p.stat().st_mtime)
+    for old in lists[:-keep]:
+        old.unlink(missing_ok=True)
 
 
 def cached_firms_for_umkm(

@@ -114,3 +114,13 @@ class Settings(BaseSettings):
 
     def resolved_registry(self) -> Path:
         return Path(self.registry) if self.registry else Path(self.home) / REGISTRY_DIR
+
+    @property
+    def warm_folder(self) -> Path:
+        """Where the server processes of one store and registry share their prewarmed
+        lists (:func:`api.matching.prewarm`): ``<home>/cache/<hash of both>``, so two
+        servers on one home but another database or registry never read each other's."""
+        import hashlib
+
+        both = f"{self.resolved_database_url()}|{self.resolved_registry().resolve()}"
+        return Path(self.home) / "cache" / hashlib.sha256(both.encode()).hexdigest()[:16]

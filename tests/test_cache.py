@@ -399,3 +399,41 @@ def test_engine_recommended_is_computed_once_per_umkm_and_snapshot(api):
         }
     assert rows == {"F1": (True, "v1"), "F2": (False, "v1"), "F3": (True, "v2")}
     assert cache.hits >= 1
+
+
+def test_server_processes_of_one_home_share_the_prewarm(api, tmp_path, monkeypatch):
+    """The first process to warm a snapshot writes its outcome-free lists to the shared
+    folder; another process reads them instead of scoring, and caches byte for byte the
+    same answers. A torn file is scored again, not trusted."""
+    import pandas as pd
+
+    from api.cache import RankCache
+    from api.matching import prewarm
+
+    store, snapshot = api.app.state.store, api.holder.current()
+    _outcome(api, "F1", "declined")
+    first = RankCache()
+    assert prewarm(snapshot, first, store, shared=tmp_path) == 3
+    (written,) = tmp_path.glob("ahead-*.parquet")
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("the model was asked to score")
+
+    with monkeypatch.context() as m:
+        m.setattr(snapshot.service.model, "top_firms", no_scoring)
+        second = RankCache()
+        assert prewarm(snapshot, second, store, shared=tmp_path) == 3
+    mine, theirs = first._per_snapshot[snapshot].items, second._per_snapshot[snapshot].items
+    assert mine.keys() == theirs.keys() and len(mine) == 6
+    for key, value in mine.items():
+        if isinstance(value, bytes):
+            assert theirs[key] == value
+        else:
+            pd.testing.assert_frame_equal(
+                theirs[key].reset_index(drop=True), value.reset_index(drop=True)
+            )
+    written.write_bytes(b"not parquet")
+    third = RankCache()
+    assert prewarm(snapshot, third, store, shared=tmp_path) == 3
+    assert third._per_snapshot[snapshot].items.keys() == mine.keys()
+    assert pd.read_parquet(written).shape[0] > 0  # scored again and written whole
