@@ -1,0 +1,82 @@
+"""What warming a served snapshot costs: every UMKM's default list computed ahead of reads.
+
+Builds a home (``bench_api.prepare_home``: a demo world in a SQLite store, a trained model
+in the registry), binds the served snapshot as ``matcher serve`` does, and measures
+process CPU seconds for, in one run:
+
+* the **reference**: ``MatchService.recommend_firms`` top-10 for every UMKM (the batch
+  scoring ``matcher recommend`` does, reasons and chances included);
+* the **prewarm** (:func:`api.matching.prewarm`): every UMKM's outcome-free list (top
+  10 + 10) and its default answer, as one server process fills its rank cache;
+* the **shared prewarm read** by a second process of the same home: the lists read from
+  ``<home>/cache`` instead of scored (``--workers 2`` pays the scoring once).
+
+    .venv/bin/python bench/bench_prewarm.py [--umkm 3000] [--firms 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_api import prepare_home  # noqa: E402
+from common import load_average  # noqa: E402
+
+
+def cpu(func):
+    started = time.process_time()
+    out = func()
+    return out, time.process_time() - started
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--umkm", type=int, default=3_000)
+    p.add_argument("--firms", type=int, default=300)
+    p.add_argument("--train-umkm", type=int, default=300)
+    args = p.parse_args()
+
+    from threadpoolctl import threadpool_limits
+
+    from api.cache import RankCache
+    from api.engine import RegistryModelSource, ServiceHolder
+    from api.matching import prewarm
+    from api.settings import Settings
+    from api.store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="bench-prewarm-") as tmp:
+        home = Path(tmp)
+        prepare_home(home, args.umkm, args.firms, args.train_umkm)
+        settings = Settings(home=home)
+        store = open_store(settings)
+        holder = ServiceHolder(store, RegistryModelSource(home / "models"))
+        snapshot = holder.current()
+        service = snapshot.service
+        n = len(service.umkm_index)
+        with threadpool_limits(limits=1, user_api="openmp"):  # as a server thread scores
+            service.recommend_firms(service.umkm["umkm_id"].iloc[:50].tolist(), 10)  # warm-up
+            _, reference = cpu(lambda: service.recommend_firms(None, 10))
+        shared = home / "cache"
+        done, first = cpu(lambda: prewarm(snapshot, RankCache(), store, shared=shared))
+        again, second = cpu(lambda: prewarm(snapshot, RankCache(), store, shared=shared))
+        store.dispose()
+    print(f"\n{n:,} UMKM x {args.firms:,} firms, load average {load_average():.1f}")
+    print(f"{'':62s} {'CPU s':>7s} {'ms per UMKM':>12s}")
+    rows = [
+        ("reference: recommend_firms top-10, every UMKM", reference),
+        (f"prewarm, scoring ({done:,} answers)", first),
+        (f"prewarm, a second process reading the shared lists ({again:,})", second),
+    ]
+    for name, seconds in rows:
+        print(f"{name:62s} {seconds:7.1f} {1000 * seconds / n:12.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
