@@ -11,6 +11,11 @@ History-based features (learned KBLI affinities, firms' track record) are comput
 out-of-fold for training rows (folds by UMKM), so a pair's own label never leaks into its
 features. At serving time they are learned from all outcomes.
 
+The score is the trees' prediction plus the domain prior (``prior_fit``) at equal weight,
+each in units of its spread over untried pairs (``prior_weight``): the trees know the
+history facilitators made, the prior knows what they never tried (README, "The prior in
+the score").
+
 Scoring large firm sets uses a shortlist: a linear model distilled from the ranker's own
 scores picks each UMKM's top candidates from the full feature block, and only those are
 scored by the boosted trees (see :meth:`MatchModel.top_firms`).
