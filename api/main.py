@@ -61,7 +61,11 @@ def _prewarmer(cache: RankCache, store, holder: ServiceHolder, settings: Setting
 
     def wanted(snapshot) -> bool:
         n_umkm, n_firms = len(snapshot.service.umkm_index), len(snapshot.service.firm_index)
-        return n_umkm <= settings.rank_cache_size and n_umkm * n_firms <= settings.prewarm_max_pairs
+        # two entries per UMKM: its outcome-free list and its answer
+        return (
+            2 * n_umkm <= settings.rank_cache_size
+            and n_umkm * n_firms <= settings.prewarm_max_pairs
+        )
 
     def warm(snapshot, still_wanted) -> bool:
         if not wanted(snapshot):

@@ -54,11 +54,12 @@ class Settings(BaseSettings):
         "UMKM's default ranked list in the background (first reads are cache hits)",
     )
     prewarm_max_pairs: int = Field(
-        5_000_000,
+        100_000_000,
         ge=0,
-        description="skip the prewarm when UMKM x firms is larger (3,000 x 300 "
-        "is 0.9M, about 10 ms of CPU per UMKM; with 20,000 firms each UMKM costs hundreds of ms "
-        "and the prewarm would take the CPU the requests need)",
+        description="skip the prewarm when UMKM x firms is larger (3,000 x 300 is 0.9M pairs, "
+        "about 3 ms of CPU per UMKM; 3,000 x 20,000 is 60M, about 12 ms per UMKM, 35 CPU-s "
+        "per new model or profile revision, paid by one server process of a home and read "
+        "by the others: bench/bench_prewarm.py)",
     )
     key_cache_s: float = Field(
         5.0,
