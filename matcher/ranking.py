@@ -75,8 +75,9 @@ _PRIOR_COL = FEATURE_NAMES.index("prior_fit")
 def _score_scale(trees: np.ndarray, prior: np.ndarray, prior_weight: float) -> tuple:
     """(factor of the trees' prediction, factor of the prior) in the score: the prior is
     brought to the trees' spread over ``trees``/``prior`` (random pairs) and weighted by
-    ``prior_weight``, so the score stays in the trees' units (about a grade) and the two
-    parts weigh as ``1 : prior_weight``. No spread on either side: the prior gets no say."""
+    ``prior_weight``, so the score is in the trees' units (grades, plus the prior's share)
+    and the two parts weigh as ``1 : prior_weight``. No spread on either side: the prior
+    gets no say."""
     sd_t, sd_p = float(np.std(trees)), float(np.nanstd(prior))
     return (1.0, prior_weight * sd_t / sd_p if sd_t > 1e-9 and sd_p > 1e-9 else 0.0)
 
