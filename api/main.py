@@ -13,6 +13,7 @@ OpenAPI docs: ``/docs``; the facilitator web app: ``/`` (:mod:`api.web`).
 from __future__ import annotations
 
 import logging
+import sys
 from contextlib import asynccontextmanager
 
 from anyio import to_thread
@@ -111,6 +112,7 @@ def create_app(
         # threads, no bound and a pool of 15, 50 clients left every thread waiting 30 s
         # for a connection (pool timeouts, then 500s)
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
         store = await run_in_threadpool(open_store, settings)
         source = model_source or RegistryModelSource(settings.resolved_registry())
         holder = ServiceHolder(store, source, settings.reload_interval_s)

@@ -78,6 +78,15 @@ class Settings(BaseSettings):
         "such request, so no request ever waits for a connection another request holds",
     )
 
+    switch_interval_ms: float = Field(
+        5.0,
+        gt=0,
+        le=100,
+        description="how often the interpreter may hand its lock to another thread of a "
+        "server process (sys.setswitchinterval; Python's default 5 ms): lower shortens the "
+        "wait of requests queued behind a busy thread (a model build, a prewarm)",
+    )
+
     # -- limits (api.middleware) --
     max_body_bytes: int = Field(
         1_000_000, ge=1_000, description="largest request body; more is 413"

@@ -69,11 +69,13 @@ def add_clients_and_version(home: Path, n_clients: int) -> tuple[list[str], str]
 class Tally:
     def __init__(self):
         self.ms = defaultdict(list)
+        self.at = defaultdict(list)  # when each request ended (time.monotonic())
         self.codes = defaultdict(lambda: defaultdict(int))
         self.failures: list[str] = []
 
     def add(self, route: str, ms: float, code: int | str) -> None:
         self.ms[route].append(ms)
+        self.at[route].append(time.monotonic())
         self.codes[route][code] += 1
         if not isinstance(code, int) or code >= 500 and code != 503:
             if len(self.failures) < 20:
@@ -224,7 +226,7 @@ async def client_loop(
 
 async def run(base, keys, umkm_ids, firm_ids, seconds, version=None) -> tuple[Tally, float]:
     tally = Tally()
-    start = time.monotonic()
+    start = tally.start = time.monotonic()
     until = start + seconds
     tasks = [
         client_loop(
@@ -283,6 +285,18 @@ def report(title: str, tally: Tally, elapsed: float) -> None:
     )
     for f in tally.failures:
         print(f"  failed: {f}")
+    if len(tally.ms[READ]) and elapsed > 20:  # where the slow reads are: per 10 s of the run
+        ms, at = np.asarray(tally.ms[READ]), np.asarray(tally.at[READ]) - tally.start
+        spans = [(a, min(a + 10, elapsed)) for a in range(0, int(elapsed), 10)]
+        print(
+            "reads per 10 s of the run, reads/s and p99 ms: "
+            + ", ".join(
+                f"{a:.0f}-{b:.0f} s {((at >= a) & (at < b)).sum() / (b - a):.0f}/s "
+                f"{np.percentile(ms[(at >= a) & (at < b)], 99):.0f}"
+                for a, b in spans
+                if ((at >= a) & (at < b)).any()
+            )
+        )
 
 
 def main() -> int:
