@@ -49,6 +49,7 @@ import scipy.sparse as sp
 from scipy.optimize import LinearConstraint, linprog, milp
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 
 # Pricing tolerance, relative to the largest pair value.
 _REDUCED_COST_TOL = 1e-7
@@ -183,26 +184,37 @@ def _prepare(
 def _check_forced(forced, banned, cap_u, cap_f, ids) -> None:
     """Must-include pairs that contradict exclusions or capacities: name them."""
 
-    def name(side: int, k: int) -> str:
-        what = ("UMKM", "firm")[side]
-        return f"{what} {ids[side][k]!r}" if ids is not None else f"{what} at position {k}"
+    def name(side: int, k: int) -> Message:
+        what = ("umkm", "firm")[side]
+        if ids is not None:
+            return Message(f"event.forced.{what}", value=repr(ids[side][k]))
+        return Message(f"event.forced.{what}_at", k=int(k))
 
     n_f = len(cap_f)
     both = forced[np.isin(forced[:, 0] * n_f + forced[:, 1], banned[:, 0] * n_f + banned[:, 1])]
     if len(both):
         raise PlanInfeasibleError(
-            f"{len(both)} pair(s) are both must-include and excluded, e.g. "
-            f"{name(0, both[0, 0])} with {name(1, both[0, 1])}"
+            Message(
+                "event.forced.both",
+                n=len(both),
+                umkm=name(0, both[0, 0]),
+                firm=name(1, both[0, 1]),
+            )
         )
     for side, cap in enumerate((cap_u, cap_f)):
         need = np.bincount(forced[:, side], minlength=len(cap))
         over = np.flatnonzero(need > cap)
         if len(over):
             k = over[0]
+            more = Message("event.forced.more", n=len(over)) if len(over) > 1 else ""
             raise PlanInfeasibleError(
-                f"must-include pairs exceed capacity: {name(side, k)} is forced into {need[k]} "
-                f"pair(s) but its capacity is {cap[k]}"
-                + (f" ({len(over)} participants in all)" if len(over) > 1 else "")
+                Message(
+                    "event.forced.over",
+                    who=name(side, k),
+                    need=int(need[k]),
+                    cap=int(cap[k]),
+                    more=more,
+                )
             )
 
 
@@ -216,14 +228,23 @@ def _check_quotas(problem: _Problem, quotas: Sequence[Quota]) -> None:
             raise ValueError(f"quota {q.label!r}: mask has shape {mask.shape}, expected ({n_u},)")
         if q.min_count > mask.sum():
             raise PlanInfeasibleError(
-                f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
-                f"{int(mask.sum())} UMKM from {q.label} take part in the event"
+                Message(
+                    "event.quota.too_few",
+                    label=repr(q.label),
+                    n=q.min_count,
+                    have=int(mask.sum()),
+                    name=q.label,
+                )
             )
         if q.min_count > (mask & reachable).sum():
             raise PlanInfeasibleError(
-                f"quota {q.label!r} asks for {q.min_count} matched UMKM but only "
-                f"{int((mask & reachable).sum())} UMKM from {q.label} have any allowed pair "
-                "(score >= min-score, positive value, not excluded)"
+                Message(
+                    "event.quota.unreachable",
+                    label=repr(q.label),
+                    n=q.min_count,
+                    have=int((mask & reachable).sum()),
+                    name=q.label,
+                )
             )
 
 
@@ -478,9 +499,12 @@ class _ColumnGeneration:
         for q, s in zip(self.quotas, self._quota_slack(x)):
             if s > 1e-6:
                 raise PlanInfeasibleError(
-                    f"quota {q.label!r} asks for {q.min_count} matched UMKM but at most "
-                    f"{q.min_count - s:.0f} can be matched together with the other "
-                    "constraints (firm capacities, must-include pairs, other quotas)"
+                    Message(
+                        "event.quota.conflict",
+                        label=repr(q.label),
+                        n=q.min_count,
+                        most=int(round(q.min_count - s)),
+                    )
                 )
 
 
@@ -558,10 +582,8 @@ def region_quota(umkm: pd.DataFrame, region: str, min_count: int) -> Quota:
     found = ref.normalise_regency(region)
     if found is None:
         near = ref.closest_provinces(region) + ref.closest_regencies(region)
-        hint = f"; did you mean {', '.join(near)}?" if near else ""
-        raise MatcherError(
-            f"quota region {region!r} is neither a province nor a kabupaten/kota{hint}"
-        )
+        hint = Message("data.rule.closest", names=", ".join(near)) if near else ""
+        raise MatcherError(Message("event.quota.region", value=repr(region), hint=hint))
     code, name = found
     return Quota((umkm["regency_code"] == code).to_numpy(bool), int(min_count), name)
 
@@ -574,10 +596,7 @@ def parse_quota(spec: str, umkm: pd.DataFrame) -> Quota:
     except ValueError:
         n = -1
     if not sep or not region.strip() or n < 0:
-        raise MatcherError(
-            f"quota {spec!r}: expected REGION:N, e.g. 'Pamekasan:5' "
-            "(N = minimum matched UMKM, an integer >= 0)"
-        )
+        raise MatcherError(Message("event.quota.syntax", spec=repr(spec)))
     return region_quota(umkm, region.strip(), n)
 
 
@@ -611,10 +630,7 @@ def parse_stage_weights(text: str) -> tuple[float, float, float]:
     except ValueError:
         w = ()
     if len(w) != 3 or any(not np.isfinite(x) or x < 0 for x in w):
-        raise MatcherError(
-            f"stage weights {text!r}: expected three numbers >= 0 for meeting, MoU "
-            "and contract, e.g. '1,2,4'"
-        )
+        raise MatcherError(Message("event.stage_weights", value=repr(text)))
     return w
 
 

@@ -75,7 +75,7 @@ def test_bad_pair_file_and_bad_quota_exit_2_and_write_nothing(cli_world, tmp_pat
         "exclude.csv, baris 2, kolom 'umkm_id': nilai 'NOPE'" in capsys.readouterr().err
     )  # Indonesian CLI
     assert main(_args(cli_world, tmp_path / "plan.csv", "--quota", "Jatim")) == 2
-    assert "expected REGION:N" in capsys.readouterr().err
+    assert "yang diharapkan WILAYAH:N" in capsys.readouterr().err
     assert main(_args(cli_world, tmp_path / "plan.csv", "--quota", "Jatim:1000")) == 2
-    assert "asks for 1000 matched UMKM" in capsys.readouterr().err
+    assert "meminta 1000 UMKM terpasang" in capsys.readouterr().err
     assert not (tmp_path / "plan.csv").exists()

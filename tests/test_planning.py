@@ -239,7 +239,7 @@ def test_must_include_over_capacity_is_reported():
         PlanInfeasibleError, match=r"firm at position 0 is forced into 2.*capacity is 1"
     ):
         plan_event(ROOM, np.ones(4, int), np.ones(3, int), must_include=[(0, 0), (1, 0)])
-    with pytest.raises(PlanInfeasibleError, match=r"firm 'PT B' is forced into 2"):
+    with pytest.raises(PlanInfeasibleError, match=r"firm 'PT B' is forced into 2") as err:
         plan_event(
             ROOM,
             np.ones(4, int),
@@ -247,6 +247,12 @@ def test_must_include_over_capacity_is_reported():
             must_include=[(0, 1), (1, 1)],
             ids=(["u0", "u1", "u2", "u3"], ["PT A", "PT B", "PT C"]),
         )
+    from matcher.i18n import text_in  # a facilitator reads it in Indonesian
+
+    assert text_in(err.value.args[0], "id") == (
+        "pasangan wajib melebihi kapasitas: perusahaan 'PT B' dipaksa masuk 2 pasangan, "
+        "padahal kapasitasnya 1"
+    )
 
 
 def test_must_include_that_is_excluded_is_reported():
@@ -293,8 +299,17 @@ def test_parse_quota_syntax_and_unknown_region():
         parse_quota("Pamekasan", UMKM_FRAME)
     with pytest.raises(MatcherError, match="REGION:N"):
         parse_quota("Pamekasan:lima", UMKM_FRAME)
-    with pytest.raises(MatcherError, match="neither a province nor"):
+    with pytest.raises(MatcherError, match="neither a province nor") as err:
         parse_quota("Atlantis:2", UMKM_FRAME)
+    # said to a facilitator in Indonesian, from the catalogue
+    from matcher.i18n import text_in
+
+    assert text_in(err.value.args[0], "id").startswith(
+        "wilayah kuota 'Atlantis' bukan provinsi maupun kabupaten/kota"
+    )
+    with pytest.raises(MatcherError) as err:
+        parse_quota("Pamekasan", UMKM_FRAME)
+    assert "yang diharapkan WILAYAH:N" in text_in(err.value.args[0], "id")
 
 
 def test_stage_values_make_a_likely_contract_outweigh_two_likely_meetings():
