@@ -212,7 +212,10 @@ def _ahead_lists(snapshot: Snapshot, batch: int, still_wanted, shared: Path | No
         return
     from matcher import owner_lock
 
-    name = f"{snapshot.model_version}-r{snapshot.profile_revision}-k{PREWARM_K}-m{AHEAD_MARGIN}"
+    name = (
+        f"{snapshot.model_version}-r{snapshot.profile_revision}-k{PREWARM_K}-m{AHEAD_MARGIN}"
+        f"-{_code_fingerprint()}"
+    )
     path = Path(shared) / f"ahead-{''.join(c if c.isalnum() or c in '-_' else '_' for c in name)}"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,6 +238,26 @@ def _ahead_lists(snapshot: Snapshot, batch: int, still_wanted, shared: Path | No
     cuts = list(bounds[::batch]) + [len(whole)]
     for a, b in zip(cuts[:-1], cuts[1:]):
         yield whole.iloc[a:b].reset_index(drop=True)
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """What else a list depends on besides the snapshot: the code that scores and words it
+    (the core's and the API's sources, the message catalogue) and the server's language
+    (reasons are written in it). An upgraded server, or one set to another language, on
+    the same home never reads lists another version wrote."""
+    import hashlib
+
+    from matcher.i18n.catalogue import current_lang
+
+    digest = hashlib.sha256(current_lang().encode())
+    for package in ("matcher", "api"):
+        root = Path(__import__(package).__file__).parent
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".toml", ".psv", ".csv") and path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def _read_lists(path: Path) -> pd.DataFrame | None:

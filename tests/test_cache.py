@@ -437,3 +437,16 @@ def test_server_processes_of_one_home_share_the_prewarm(api, tmp_path, monkeypat
     assert prewarm(snapshot, third, store, shared=tmp_path) == 3
     assert third._per_snapshot[snapshot].items.keys() == mine.keys()
     assert pd.read_parquet(written).shape[0] > 0  # scored again and written whole
+
+
+def test_shared_lists_are_kept_apart_by_code_and_language(monkeypatch):
+    """An upgraded server or one set to another language never reads lists written by
+    another: the shared file's name carries a fingerprint of both."""
+    from api.matching import _code_fingerprint
+
+    fingerprint = _code_fingerprint.__wrapped__
+    monkeypatch.setenv("MATCHER_LANG", "id")
+    indonesian = fingerprint()
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert fingerprint() != indonesian
+    assert fingerprint() == fingerprint()  # stable for one code and language
