@@ -413,12 +413,14 @@ def test_fingerprint_ignores_order_but_sees_content():
 def test_cli_list_show_promote_rollback(registry, capsys):
     root = str(registry.root)
     assert main(["models", "list", "--registry", root]) == 0
-    assert "no model yet" in capsys.readouterr().out
+    assert "belum ada model di" in capsys.readouterr().out  # Indonesian by default
     a = add(registry, {"n": 1}, notes="baseline run")
     b = add(registry, {"n": 2})
 
     assert main(["models", "promote", a, "--registry", root]) == 0
+    capsys.readouterr()
     assert main(["models", "promote", b, "--registry", root, "--reason", "better"]) == 0
+    assert f"model aktif: {b} (sebelumnya {a})" in capsys.readouterr().out
     assert registry.current_version() == b
     capsys.readouterr()
     assert main(["models", "list", "--registry", root]) == 0
@@ -432,6 +434,7 @@ def test_cli_list_show_promote_rollback(registry, capsys):
     assert registry.manifest(a)["artifact"]["sha256"] in capsys.readouterr().out
 
     assert main(["models", "rollback", "--registry", root]) == 0
+    assert f"dikembalikan: model aktif kini {a} (sebelumnya {b})" in capsys.readouterr().out
     assert registry.current_version() == a
     assert main(["models", "rollback", "--registry", root]) == 2
     assert "nothing to roll back" in capsys.readouterr().err

@@ -14,8 +14,8 @@ import numbers
 from rich.table import Table
 
 from matcher.cli._common import add_lang, echo, locations_parent, open_store, out, registry_dir
-from matcher.i18n import text_in
-from training.registry import TRAIN_HINT, Registry
+from matcher.i18n import Message, format_number, t, text_in
+from training.registry import Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
 DEFAULT_METRIC_SUFFIXES = ("ndcg@10", "coverage")
@@ -108,23 +108,25 @@ def _print_help(parser: argparse.ArgumentParser) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    lang = getattr(args, "lang", None)
     registry = Registry(registry_dir(args))
     versions = registry.versions()
     if not versions:
-        out.print(f"no model yet in {registry.root.absolute()}: {TRAIN_HINT}")
+        out.print(t("cli.models.none", lang, root=str(registry.root.absolute())))
         return 0
     flat = [_flatten(v.get("metrics") or {}) for v in versions]
     keys = args.metric or _default_metric_keys(flat)
-    table = Table(title=f"models in {registry.root}")
+    table = Table(title=t("cli.models.title", lang, root=str(registry.root)))
     table.add_column("", no_wrap=True)  # current marker
-    table.add_column("version", no_wrap=True)
-    table.add_column("created (UTC)", no_wrap=True)
+    table.add_column(t("cli.models.version", lang), no_wrap=True)
+    table.add_column(t("cli.models.created", lang), no_wrap=True)
     for key in keys:
         table.add_column(key, justify="right", min_width=len(key))
-    table.add_column("notes", min_width=12, overflow="fold")
+    table.add_column(t("cli.models.notes", lang), min_width=12, overflow="fold")
     for info, metrics in zip(versions, flat):
         cells = [_fmt_metric(metrics.get(k)) for k in keys]
-        notes = f"[red]damaged: {info['error']}[/red]" if "error" in info else info.get("notes", "")
+        damaged = t("cli.models.damaged", lang, error=str(info.get("error")))
+        notes = f"[red]{damaged}[/red]" if "error" in info else info.get("notes", "")
         table.add_row(
             "*" if info["is_current"] else "",
             info["version"],
@@ -134,7 +136,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         )
     out.print(table)
     if registry.current_version() is None:
-        out.print("no version is current yet: `matcher models promote VERSION`")
+        out.print(t("cli.models.none_current", lang))
     return 0
 
 
@@ -142,7 +144,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     version = registry.resolve(args.version)
     manifest = registry.manifest(version)
-    marker = " (current)" if version == registry.current_version() else ""
+    current = version == registry.current_version()
+    marker = t("cli.models.current_marker", getattr(args, "lang", None)) if current else ""
     out.print(f"[bold]{version}[/bold]{marker}  {registry.root / 'versions' / version}")
     out.print_json(json.dumps(manifest))
     return 0
@@ -151,10 +154,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_promote(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     previous = registry.promote(args.version, reason=args.reason)
-    was = f"(was {previous})" if previous else "(first promotion)"
+    lang = getattr(args, "lang", None)
     if previous == args.version:
-        was = "(already current: nothing changed)"
-    out.print(f"current model: {args.version} {was}")
+        out.print(t("cli.models.promoted_same", lang, version=args.version))
+    elif previous:
+        out.print(t("cli.models.promoted", lang, version=args.version, previous=previous))
+    else:
+        out.print(t("cli.models.promoted_first", lang, version=args.version))
     return 0
 
 
@@ -162,7 +168,9 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     before = registry.current_version()
     target = registry.rollback(reason=args.reason)
-    out.print(f"rolled back: current model is {target} (was {before})")
+    out.print(
+        t("cli.models.rolled_back", getattr(args, "lang", None), version=target, previous=before)
+    )
     return 0
 
 
@@ -175,13 +183,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     given = [name for name in ("umkm", "firms", "outcomes") if getattr(args, name)]
     if given and len(given) < 3:
         missing = ", ".join(f"--{n}" for n in ("umkm", "firms", "outcomes") if n not in given)
-        raise MatcherError(
-            f"retrain from files needs --umkm, --firms and --outcomes (missing "
-            f"{missing}); give none of them to read the store"
-        )
+        raise MatcherError(Message("cli.retrain.files_needed", missing=missing))
     if given:
         umkm, firms, outcomes = load_profiles(args, outcomes=True)
-        provenance, source = file_provenance(args.outcomes), f"file {args.outcomes}"
+        provenance = file_provenance(args.outcomes)
+        source = t("cli.retrain.file", args.lang, path=args.outcomes)
     else:
         store = open_store(args)
         try:
@@ -195,7 +201,16 @@ def cmd_retrain(args: argparse.Namespace) -> int:
             data.provenance,
             data.source,
         )
-    say(f"{len(umkm):,} UMKM, {len(firms):,} firms, {len(outcomes):,} outcomes from {source}")
+    say(
+        t(
+            "cli.retrain.read",
+            args.lang,
+            umkm=format_number(len(umkm), lang=args.lang),
+            firms=format_number(len(firms), lang=args.lang),
+            outcomes=format_number(len(outcomes), lang=args.lang),
+            source=text_in(source, args.lang),
+        )
+    )
     outcome = retrain(
         umkm,
         firms,
@@ -211,7 +226,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     )
     echo(text_in(outcome.message, args.lang))
     if outcome.report:
-        say(f"report written to {outcome.report}")
+        say(t("cli.retrain.report", args.lang, path=str(outcome.report)))
     return 0
 
 
