@@ -13,7 +13,7 @@ import pandas as pd
 
 from api import schemas
 from api.engine import ServiceUnavailable, Snapshot
-from api.matching import fed, scoring
+from api.matching import fed, require_loaded, scoring
 from api.store.regions import Region
 from matcher.advice import advise, region_summary
 
@@ -28,12 +28,8 @@ def _split(text) -> list[str]:
 
 
 def _profiles(snapshot: Snapshot, umkm_id: str) -> pd.DataFrame:
+    require_loaded(snapshot, "umkm", umkm_id)
     service = snapshot.service
-    if umkm_id not in service.umkm_index:
-        raise ServiceUnavailable(
-            f"umkm {umkm_id!r} was added after the running model loaded its profiles; "
-            "it is being loaded now, retry in a few seconds"
-        )
     return service.umkm[service.umkm["umkm_id"] == umkm_id]
 
 

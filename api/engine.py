@@ -32,7 +32,7 @@ from api.store.model_state import mirror_current_version
 from api.store.profiles import profile_revision
 from matcher.artifact import ArtifactVersionError
 from matcher.data.errors import MatcherError
-from matcher.i18n import text_in
+from matcher.i18n import Message, text_in
 from matcher.service import MatchService
 
 log = logging.getLogger(__name__)
@@ -75,8 +75,7 @@ class RegistryModelSource:
         version = token[0]
         if version is None:
             raise ServiceUnavailable(
-                f"no model is current in {self.registry.root}: train one with `matcher train` "
-                "or promote a version (POST /models/{version}/promote)"
+                Message("api.unavailable.no_model", root=str(self.registry.root))
             )
         try:
             service = MatchService.from_registry(self.registry, umkm, firms, version=version)
@@ -160,8 +159,7 @@ class ServiceHolder:
                 umkm, firms = load_frame(s, UMKM), load_frame(s, FIRMS)
             if umkm.empty or firms.empty:
                 raise ServiceUnavailable(
-                    f"the store has {len(umkm)} UMKM and {len(firms)} firms: import profiles "
-                    "with `matcher import umkm FILE` and `matcher import firms FILE`"
+                    Message("api.unavailable.no_profiles", umkm=len(umkm), firms=len(firms))
                 )
             service, version = self.source.build(umkm, firms, token)
         except Exception as exc:

@@ -22,6 +22,7 @@ from api.cache import RankCache
 from api.engine import ServiceHolder, ServiceUnavailable, Snapshot
 from api.store.outcomes import outcomes_frame, umkm_pair_status, visible_outcomes_version
 from api.store.regions import Region
+from matcher.i18n import Message
 from matcher.index import UnknownIdError
 from matcher.service import AHEAD_MARGIN
 
@@ -103,13 +104,12 @@ def _names(frame: pd.DataFrame, index, ids) -> list[str]:
     return frame["name"].to_numpy()[index.to_index(list(ids))].tolist()
 
 
-def _require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
+def require_loaded(snapshot: Snapshot, kind: str, id_: str) -> None:
     """A profile in the store but not yet in the served snapshot (imported seconds ago)."""
     index = snapshot.service.umkm_index if kind == "umkm" else snapshot.service.firm_index
     if id_ not in index:
         raise ServiceUnavailable(
-            f"{kind} {id_!r} was added after the running model loaded its profiles; "
-            "it is being loaded now, retry in a few seconds"
+            Message("api.unavailable.not_loaded", kind=kind.upper(), id=repr(id_))
         )
 
 
@@ -126,26 +126,33 @@ def _ahead_key(umkm_id: str, k: int, filters: schemas.MatchFilters) -> tuple:
     return ("ahead", umkm_id, k, filters.model_dump_json(exclude={"include_declined"}))
 
 
+@scoring
 def _ahead(snapshot: Snapshot, umkm_id: str, k: int, filters: schemas.MatchFilters):
     """One UMKM's outcome-free top k + margin (scores, chances, reasons)."""
-    _require_loaded(snapshot, "umkm", umkm_id)
+    require_loaded(snapshot, "umkm", umkm_id)
     service = snapshot.service
     return service.recommend_ahead([umkm_id], k, **_filters(service, filters))
+
+
+def _per_umkm(frame: pd.DataFrame) -> list[tuple[str, int, int]]:
+    """(UMKM ID, first row, end row) of each UMKM's rows (kept together, best first)."""
+    ids = frame["umkm_id"].to_numpy(dtype=object)
+    if not len(ids):
+        return []
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    return [(ids[a], a, b) for a, b in zip(starts, [*starts[1:], len(ids)])]
 
 
 def _answers(service, model_version, recs: pd.DataFrame) -> dict[str, bytes]:
     """Each UMKM's answer in ``recs`` (rows grouped by UMKM, best first) as JSON bytes."""
     matches = _firm_matches(service, recs)
-    ids = recs["umkm_id"].to_numpy(dtype=object)
-    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if len(ids) else []
-    ends = list(starts[1:]) + [len(ids)]
     return {
-        ids[a]: schemas.UmkmMatches(
-            umkm_id=ids[a], model_version=model_version, matches=matches[a:b]
+        umkm_id: schemas.UmkmMatches(
+            umkm_id=umkm_id, model_version=model_version, matches=matches[a:b]
         )
         .model_dump_json()
         .encode()
-        for a, b in zip(starts, ends)
+        for umkm_id, a, b in _per_umkm(recs)
     }
 
 
@@ -183,10 +190,8 @@ def prewarm(
     service = fed(snapshot, outcomes)
     done = 0
     for ahead in _ahead_lists(snapshot, batch, still_wanted, shared):
-        ids = ahead["umkm_id"].to_numpy(dtype=object)
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        for a, b in zip(starts, list(starts[1:]) + [len(ids)]):
-            cache.put(snapshot, _ahead_key(ids[a], PREWARM_K, filters), ahead.iloc[a:b])
+        for umkm_id, a, b in _per_umkm(ahead):
+            cache.put(snapshot, _ahead_key(umkm_id, PREWARM_K, filters), ahead.iloc[a:b])
         recs, _ = service.restatus(ahead, PREWARM_K)  # the few handed back fill on demand
         for umkm_id, body in _answers(service, snapshot.model_version, recs).items():
             version = versions.get(umkm_id, (0, 0, 0, 0))
@@ -232,10 +237,7 @@ def _ahead_lists(snapshot: Snapshot, batch: int, still_wanted, shared: Path | No
         log.warning("sharing the prewarm through %s failed (%s); scoring here", shared, exc)
         yield from scored()
         return
-    bounds = np.flatnonzero(
-        np.r_[True, whole["umkm_id"].to_numpy()[1:] != whole["umkm_id"].to_numpy()[:-1]]
-    )
-    cuts = list(bounds[::batch]) + [len(whole)]
+    cuts = [a for _, a, _ in _per_umkm(whole)][::batch] + [len(whole)]
     for a, b in zip(cuts[:-1], cuts[1:]):
         yield whole.iloc[a:b].reset_index(drop=True)
 
@@ -322,7 +324,7 @@ def cached_firms_for_umkm(
             ahead = cache.get_or_compute(
                 snapshot,
                 _ahead_key(umkm_id, kept, filters),
-                lambda: _scored(_ahead, snapshot, umkm_id, kept, filters),
+                lambda: _ahead(snapshot, umkm_id, kept, filters),
             )
             service = fed(snapshot, outcomes, filters.include_declined)
             recs, short = service.restatus(ahead, k, margin=kept + AHEAD_MARGIN - k)
@@ -346,12 +348,6 @@ def _empty_answer(snapshot: Snapshot, umkm_id: str) -> bytes:
 
 
 @scoring
-def _scored(func, *args):
-    """``func(*args)`` with native code limited as in every scoring path (:func:`scoring`)."""
-    return func(*args)
-
-
-@scoring
 def firms_for_umkm(
     snapshot: Snapshot,
     umkm_id: str,
@@ -359,7 +355,7 @@ def firms_for_umkm(
     filters: schemas.MatchFilters | None = None,
     outcomes: pd.DataFrame | None = None,
 ) -> schemas.UmkmMatches:
-    _require_loaded(snapshot, "umkm", umkm_id)
+    require_loaded(snapshot, "umkm", umkm_id)
     service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
     recs = service.recommend_firms([umkm_id], k, **_filters(service, filters))
     return schemas.UmkmMatches(
@@ -397,7 +393,7 @@ def umkm_for_firm(
     outcomes: pd.DataFrame | None = None,
 ) -> schemas.FirmMatches:
     """Top-k UMKM for a firm; a scoped caller's ranking covers only UMKM in its region."""
-    _require_loaded(snapshot, "firm", firm_id)
+    require_loaded(snapshot, "firm", firm_id)
     service = fed(snapshot, outcomes, bool(filters and filters.include_declined))
     pool = None if region is None else service.umkm["umkm_id"][region.mask(service.umkm)].tolist()
     recs = service.recommend_umkm(
@@ -594,4 +590,4 @@ def plan_workbook(
 
 def _require_all_loaded(snapshot: Snapshot, participants) -> None:
     for p in participants:
-        _require_loaded(snapshot, p.party, p.participant_id)
+        require_loaded(snapshot, p.party, p.participant_id)

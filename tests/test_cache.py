@@ -450,3 +450,19 @@ def test_shared_lists_are_kept_apart_by_code_and_language(monkeypatch):
     monkeypatch.setenv("MATCHER_LANG", "en")
     assert fingerprint() != indonesian
     assert fingerprint() == fingerprint()  # stable for one code and language
+
+
+def test_a_profile_newer_than_the_served_model_is_a_503_in_the_readers_language(api):
+    """One check (api.matching.require_loaded) for matches and advice alike, its words from
+    the catalogue: Indonesian by default."""
+    import pytest
+
+    from api.engine import ServiceUnavailable
+    from api.matching import require_loaded
+    from matcher.i18n import text_in
+
+    with pytest.raises(ServiceUnavailable) as err:
+        require_loaded(api.holder.current(), "umkm", "U99")
+    assert text_in(err.value.args[0], "id").startswith(
+        "UMKM 'U99' ditambahkan setelah model yang berjalan memuat profilnya"
+    )
