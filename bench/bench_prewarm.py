@@ -9,7 +9,10 @@ process CPU seconds for, in one run:
 * the **prewarm** (:func:`api.matching.prewarm`): every UMKM's outcome-free list (top
   10 + 10) and its default answer, as one server process fills its rank cache;
 * the **shared prewarm read** by a second process of the same home: the lists read from
-  ``<home>/cache`` instead of scored (``--workers 2`` pays the scoring once).
+  ``<home>/cache`` instead of scored (``--workers 2`` pays the scoring once);
+* a **read after an outcome**, per call, for a UMKM with four outcomes: its pair statuses
+  row by row (``umkm_pair_status``) beside the frame path as reference
+  (``PairStatus(outcomes_frame(...))``), and ``restatus`` of its cached list.
 
     .venv/bin/python bench/bench_prewarm.py [--umkm 3000] [--firms 300]
 """
@@ -65,6 +68,7 @@ def main() -> int:
         shared = home / "cache"
         done, first = cpu(lambda: prewarm(snapshot, RankCache(), store, shared=shared))
         again, second = cpu(lambda: prewarm(snapshot, RankCache(), store, shared=shared))
+        per_call = read_after_outcome(store, service)
         store.dispose()
     print(f"\n{n:,} UMKM x {args.firms:,} firms, load average {load_average():.1f}")
     print(f"{'':62s} {'CPU s':>7s} {'ms per UMKM':>12s}")
@@ -75,7 +79,57 @@ def main() -> int:
     ]
     for name, seconds in rows:
         print(f"{name:62s} {seconds:7.1f} {1000 * seconds / n:12.2f}")
+    print(f"\n{'a read after an outcome (UMKM with 4 outcomes), per call':62s} {'ms':>7s}")
+    for name, ms in per_call.items():
+        print(f"{name:62s} {ms:7.2f}")
     return 0
+
+
+def read_after_outcome(store, service, repeat: int = 200) -> dict[str, float]:
+    """ms per call of what a read after an outcome does, beside the frame path."""
+    import datetime as dt
+
+    from api.store.outcomes import outcomes_frame, record_outcome, umkm_pair_status
+    from matcher.feedback import PairStatus
+
+    umkm_id = service.umkm["umkm_id"].iloc[5]
+    ahead = service.recommend_ahead([umkm_id], 10)
+    stages = ("declined", "meeting", "mou_signed", "meeting")
+    with store.transaction() as s:
+        for day, (firm, stage) in enumerate(zip(ahead["firm_id"].iloc[:4], stages)):
+            record_outcome(
+                s,
+                umkm_id=umkm_id,
+                firm_id=firm,
+                stage=stage,
+                date=dt.date(2025, 1, day + 1),
+                recorded_by="bench",
+                source="api",
+                **({"declined_by": "firm"} if stage == "declined" else {}),
+            )
+
+    def ms(func) -> float:
+        func()
+        started = time.process_time()
+        for _ in range(repeat):
+            func()
+        return 1000 * (time.process_time() - started) / repeat
+
+    partners = service.with_outcomes(  # no decline: nothing moves up, nothing to explain
+        PairStatus.of_pairs([umkm_id] * 2, ahead["firm_id"].iloc[:2].tolist(), [2, 3])
+    )
+    with store.session() as s:
+        status = umkm_pair_status(s, umkm_id)
+        return {
+            "reference: PairStatus(outcomes_frame(umkm_id=...))": ms(
+                lambda: PairStatus(outcomes_frame(s, umkm_id=umkm_id))
+            ),
+            "umkm_pair_status (row by row)": ms(lambda: umkm_pair_status(s, umkm_id)),
+            "restatus of its cached list, statuses only": ms(lambda: partners.restatus(ahead, 10)),
+            "restatus when a declined firm lets the 11th move up (explained)": ms(
+                lambda: service.with_outcomes(status).restatus(ahead, 10)
+            ),
+        }
 
 
 if __name__ == "__main__":
