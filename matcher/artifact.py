@@ -15,7 +15,11 @@ Formats:
 1. the bare pickled model, what matcher wrote before formats were recorded. Such artifacts
    (and manifests without ``artifact_format``) are read as format 1: the model classes are
    unchanged since, so they load and score as before;
-2. the envelope above.
+2. the envelope above;
+3. the same envelope around a model with the partner-profile features (what a firm's past
+   partners supply, :mod:`matcher.features.partners`): three more feature columns, so a
+   format 1 or 2 model's trees expect other columns than this matcher builds. Such a model
+   is refused with "retrain" (``matcher retrain`` or ``matcher train`` on the same files).
 
 Raise :data:`ARTIFACT_FORMAT` when a change makes older artifacts unreadable or different
 in meaning (a renamed class, a changed fitted attribute) and move
@@ -32,8 +36,8 @@ from typing import Any
 from matcher.data.errors import MatcherError
 from matcher.i18n import Message
 
-ARTIFACT_FORMAT = 2
-OLDEST_READABLE_FORMAT = 1
+ARTIFACT_FORMAT = 3
+OLDEST_READABLE_FORMAT = 3
 LEGACY_FORMAT = 1  # what an artifact or manifest without a recorded format is
 FORMAT_KEY = "matcher_artifact_format"
 VERSION_KEY = "matcher_version"

@@ -52,6 +52,9 @@ LOCAL_KM = 300.0  # beyond this, a need that must be local is far
 LOCAL_NEED = 0.6  # locality (glossary or KBLI table) from which a need must be local
 SHIPS_ANYWHERE = 0.2  # KBLI locality up to which a product ships anywhere
 NEED_CONTEXT_WORDS = 3  # words of the firm's need shown after its matched phrase
+# similarity (concept cosine, or share of KBLI golongan) from which a firm's past partners
+# made "similar products"
+PARTNER_SIMILAR = 0.5
 FOOD_KBLI_DIVISIONS = ("10", "11", "56")  # food, drink, food service: halal is mandatory
 _HALAL = CERTIFICATIONS.index("halal")
 # thresholds as the float32 values the features and contributions are compared in
@@ -151,6 +154,8 @@ def _product_items(tpl, u_text, f_text, shared, shared_groups, concept_group, la
     _C_GAP,
     _C_RATIO,
     _C_PMA_EXPORT,
+    _C_PARTNER_CONCEPTS,
+    _C_PARTNER_KBLI,
 ) = feature_columns(
     "word_cos",
     "char_cos",
@@ -166,6 +171,8 @@ def _product_items(tpl, u_text, f_text, shared, shared_groups, concept_group, la
     "scale_gap",
     "log_capacity_to_budget",
     "pma_x_export",
+    "partner_concept_cos",
+    "partner_kbli",
 )
 
 
@@ -367,11 +374,17 @@ def _scale_capacity_reasons(b: _Batch, i: int, r: _Row) -> None:
 
 
 def _type_history_reasons(b: _Batch, i: int, r: _Row) -> None:
-    """A foreign firm for an exporter; the firm's track record when it moved the score."""
+    """A foreign firm for an exporter; the firm's track record, and its past partners'
+    products like this UMKM's, when they moved the score."""
     if r.x[_C_PMA_EXPORT] > 0:
         r.items.append((r.c["type"], b.tpl["export_pma"]))
     if r.c["history"] > _F32_0_05:
         r.items.append((r.c["history"], b.tpl["history"]))
+    # said only when the firm's past partners really made what this UMKM makes (NaN: none yet)
+    if r.c["partners"] > _F32_0_05 and (
+        r.x[_C_PARTNER_CONCEPTS] >= PARTNER_SIMILAR or r.x[_C_PARTNER_KBLI] >= PARTNER_SIMILAR
+    ):
+        r.items.append((r.c["partners"], b.tpl["partners"]))
 
 
 # in this order: strengths of equal weight keep it, and so do missing items and notes

@@ -11,7 +11,6 @@ import hashlib
 import json
 
 import joblib
-import numpy as np
 import pytest
 
 from matcher.artifact import (
@@ -23,7 +22,6 @@ from matcher.artifact import (
 )
 from matcher.cli import main
 from matcher.i18n import text_in
-from matcher.service import MatchService
 from tests.conftest import TINY_FIRMS, TINY_UMKM
 from tests.fakes import FakeModel
 from training.registry import Registry
@@ -76,7 +74,7 @@ def _no_unpickling(monkeypatch):
 def test_artifact_and_manifest_record_the_format_and_the_matcher_version(registry):
     artifact, _ = _paths(registry)
     raw = joblib.load(artifact)
-    assert raw[FORMAT_KEY] == ARTIFACT_FORMAT == 2
+    assert raw[FORMAT_KEY] == ARTIFACT_FORMAT == 3
     assert raw[VERSION_KEY] == matcher_version() != "unknown"
     manifest = registry.manifest(registry.current_version())
     assert manifest["artifact_format"] == ARTIFACT_FORMAT
@@ -91,11 +89,11 @@ def test_a_newer_format_in_the_manifest_is_refused_before_unpickling(registry, m
     with pytest.raises(ArtifactVersionError) as err:
         registry.load()
     text = str(err.value)
-    assert text.startswith(f"model {version} was saved by matcher 9.1.0 in artifact format 3")
-    assert f"this matcher {matcher_version()} can read (formats 1–2)" in text
+    assert text.startswith(f"model {version} was saved by matcher 9.1.0 in artifact format 4")
+    assert f"this matcher {matcher_version()} can read (it reads format 3)" in text
     assert "install matcher 9.1.0 or newer, or retrain with `matcher train`" in text
     assert text_in(err.value.args[0], "id").startswith(
-        f"model {version} disimpan oleh matcher 9.1.0 dalam format artefak 3"
+        f"model {version} disimpan oleh matcher 9.1.0 dalam format artefak 4"
     )
     with pytest.raises(ArtifactVersionError):  # nor can it become the served model
         registry.promote(version)
@@ -121,16 +119,23 @@ def test_a_newer_format_in_the_artifact_itself_is_refused(registry):
         registry.load()
 
 
-def test_an_artifact_from_before_formats_were_recorded_loads_as_format_1(registry, tiny_world):
-    """What matcher wrote before: the bare pickled model, a manifest with neither field."""
+def test_an_artifact_from_before_formats_were_recorded_is_refused_saying_retrain(registry):
+    """What matcher wrote before formats were recorded (the bare pickled model, a manifest
+    with neither field) builds fewer feature columns than this matcher's trees read (format
+    3 added the partner profiles): refused before unpickling, with what to do."""
     _rewrite_artifact(registry, FakeModel(boosted=("F3",)))
     _edit_manifest(registry, artifact_format=None, matcher_version=None)
     assert "artifact_format" not in registry.manifest(registry.current_version())
-    old = registry.load()
-    umkm, firms = tiny_world
-    now = MatchService(FakeModel(boosted=("F3",)), umkm, firms).score_matrix(["U1"], ["F1", "F3"])
-    then = MatchService(old, umkm, firms).score_matrix(["U1"], ["F1", "F3"])
-    np.testing.assert_array_equal(then, now)
+    with pytest.raises(ArtifactVersionError, match="in artifact format 1, which") as err:
+        registry.load()
+    assert "latih ulang model" in text_in(err.value.args[0], "id")
+
+
+def test_a_format_2_model_is_refused_saying_retrain(registry):
+    """Format 2 (before the partner-profile features) cannot score this matcher's columns."""
+    _edit_manifest(registry, artifact_format=2, matcher_version="0.1.0")
+    with pytest.raises(ArtifactVersionError, match="retrain with `matcher train`"):
+        registry.load()
 
 
 def test_a_different_matcher_version_in_the_manifest_warns_like_other_libraries(registry):
@@ -158,12 +163,12 @@ def test_cli_exits_2_with_the_message_in_indonesian(registry, profile_files, tmp
     argv += ["--registry", str(registry.root), "--out", str(out)]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "disimpan oleh matcher 9.1.0 dalam format artefak 3" in err
+    assert "disimpan oleh matcher 9.1.0 dalam format artefak 4" in err
     assert "pasang matcher 9.1.0 atau yang lebih baru" in err and "Traceback" not in err
     assert not out.exists()
     version = registry.current_version()
     assert main(["models", "promote", version, "--registry", str(registry.root)]) == 2
-    assert "format artefak 3" in capsys.readouterr().err
+    assert "format artefak 4" in capsys.readouterr().err
 
 
 def test_api_answers_503_with_the_message_and_no_server_paths(registry, profile_files, tmp_path):
@@ -187,10 +192,10 @@ def test_api_answers_503_with_the_message_and_no_server_paths(registry, profile_
         resp = client.get("/umkm/U1/matches", params={"k": 2})
         assert resp.status_code == 503
         detail = resp.json()["detail"]  # in the server's language: Indonesian by default
-        assert "disimpan oleh matcher 9.1.0 dalam format artefak 3" in detail
+        assert "disimpan oleh matcher 9.1.0 dalam format artefak 4" in detail
         assert "`matcher train`" in detail
         assert str(tmp_path) not in resp.text
         promote = client.post(f"/models/{registry.current_version()}/promote")
         assert 400 <= promote.status_code < 500
-        assert "disimpan oleh matcher 9.1.0 dalam format artefak 3" in promote.text
+        assert "disimpan oleh matcher 9.1.0 dalam format artefak 4" in promote.text
         assert str(tmp_path) not in promote.text

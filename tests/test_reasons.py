@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from matcher.data.loaders import parse_firms, parse_umkm
-from matcher.features.pairs import FEATURE_GROUPS
+from matcher.features.pairs import FEATURE_GROUPS, FEATURE_NAMES
 from matcher.features.text import glossary
 from matcher.i18n import catalogue
 from matcher.reasons import explain_rows, kbli_short_title
@@ -148,7 +148,31 @@ def reasons(sides, u, f, lang="id"):
     X = model.features_.pairs(U, F, u, f)
     contrib = np.linspace(1.0, 0.1, len(FEATURE_GROUPS), dtype=np.float32)[None, :]
     contrib[:, list(FEATURE_GROUPS).index("history")] = 0.0
+    contrib[:, list(FEATURE_GROUPS).index("partners")] = 0.0
     return explain_rows(X, contrib, U, F, u, f, lang=lang)[0]
+
+
+@pytest.mark.parametrize(
+    ("concepts", "kbli", "said"),
+    [(0.8, 0.0, True), (0.1, 0.7, True), (0.2, 0.3, False), (np.nan, np.nan, False)],
+)
+def test_earlier_partners_are_named_only_when_they_made_similar_products(
+    sides, concepts, kbli, said
+):
+    """The reason names the firm's past partners when that part moved the score *and* they
+    really made what this UMKM makes (by concepts or KBLI golongan); a firm with no partner
+    yet (missing values) never gets it."""
+    model, U, F = sides
+    u, f = np.array([0]), np.array([0])
+    X = model.features_.pairs(U, F, u, f)
+    X[:, FEATURE_NAMES.index("partner_concept_cos")] = concepts
+    X[:, FEATURE_NAMES.index("partner_kbli")] = kbli
+    contrib = np.zeros((1, len(FEATURE_GROUPS)), np.float32)
+    contrib[:, list(FEATURE_GROUPS).index("partners")] = 0.5
+    text = explain_rows(X, contrib, U, F, u, f, lang="id")[0]
+    assert ("mitra perusahaan sebelumnya memasok produk serupa" in text) is said
+    text_en = explain_rows(X, contrib, U, F, u, f, lang="en")[0]
+    assert ("earlier partners supplied similar products" in text_en) is said
 
 
 def test_food_umkm_for_a_canteen(sides):

@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.preprocessing import normalize
 
 from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS
@@ -364,6 +365,38 @@ def history_features(b: PairBlock, _) -> Columns:
     return {"firm_mean_grade": mean[None, :], "firm_log_outcomes": logn[None, :]}
 
 
+@feature_group(
+    "partners",
+    names=("partner_word_cos", "partner_concept_cos", "partner_kbli"),
+    monotone={"partner_word_cos": 1, "partner_concept_cos": 1, "partner_kbli": 1},
+)
+def partner_features(b: PairBlock, _) -> Columns:
+    """The UMKM's products against what the firm's past partners supply (their
+    grade-weighted centroid, :mod:`matcher.features.partners`): words, glossary concepts and
+    KBLI golongan; missing for a firm with no partner yet (learned out-of-fold)."""
+    f, profiles = b.f, getattr(b.h, "partners_", None)
+    nb = len(b.u_idx)
+    if profiles is None:  # a model saved before partner profiles: nothing known
+        nan = np.full((nb, f.n), np.nan, np.float32)
+        return {"partner_word_cos": nan, "partner_concept_cos": nan, "partner_kbli": nan}
+    # aligned to this firm side once per fitted profiles (another fit gives new ones)
+    hit = f.cache.get("partners")
+    if hit is None or hit[0] is not profiles:
+        hit = f.cache["partners"] = (profiles, profiles.aligned(f.ids))
+    p = hit[1]
+    known = p["known"][None, :]
+    concepts = normalize(b.rows(b.U.text.concepts))
+
+    def masked(m):
+        return np.where(known, m.toarray(), np.nan)
+
+    return {
+        "partner_word_cos": masked(b.rows(b.U.text.words) @ p["words_T"]),
+        "partner_concept_cos": masked(concepts @ p["concepts_T"]),
+        "partner_kbli": masked(b.rows(b.U.kbli3) @ p["kbli3_T"]),
+    }
+
+
 _PRIOR_READS = (
     "concept_cos",
     "group_cover",
@@ -451,6 +484,7 @@ GROUPS: tuple[FeatureGroup, ...] = (
     capacity_features,
     type_features,
     history_features,
+    partner_features,
     prior_features,
 )
 

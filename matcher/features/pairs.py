@@ -43,6 +43,7 @@ from matcher.features.groups import (
 )
 from matcher.features.kbli import KbliAffinity, level_matrices, stacked
 from matcher.features.kbli_text import KbliTextMapper
+from matcher.features.partners import PartnerProfiles
 from matcher.features.text import TextEncoder, TextSide, glossary
 from matcher.index import pair_positions
 
@@ -291,6 +292,7 @@ class PairFeatureBuilder(BaseEstimator):
         self.aff_group_ = KbliAffinity(3, s).fit(U.codes, F.activity, u_idx, f_idx, grades)
         g_u, g_f = {0: U.text.groups}, {0: F.text.groups}
         self.aff_concept_group_ = KbliAffinity(0, s).fit(g_u, g_f, u_idx, f_idx, grades)
+        self.partners_ = PartnerProfiles().fit(U, F, u_idx, f_idx, grades)
         grades = np.asarray(grades, dtype=np.float64)
         self.history_mean_ = float(grades.mean()) if len(grades) else 0.0
         n_f = np.bincount(f_idx, minlength=F.n).astype(np.float64)
