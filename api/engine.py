@@ -32,7 +32,8 @@ from api.store.model_state import mirror_current_version
 from api.store.profiles import profile_revision
 from matcher.artifact import ArtifactVersionError
 from matcher.data.errors import MatcherError
-from matcher.i18n import Message, text_in
+from matcher.i18n import Message
+from matcher.registry import RegistryError
 from matcher.service import MatchService
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,10 @@ class RegistryModelSource:
             )
         try:
             service = MatchService.from_registry(self.registry, umkm, firms, version=version)
-        except ArtifactVersionError as exc:  # nothing the request can change: 503, not 400
-            raise ServiceUnavailable(text_in(exc.args[0])) from None
+        except (ArtifactVersionError, RegistryError) as exc:
+            # a model this matcher cannot read, or one that fails its checks: nothing the
+            # request can change, so 503, not 400; the Message is said in the reader's language
+            raise ServiceUnavailable(exc.args[0]) from None
         return service, version
 
     def versions(self) -> list[dict]:
@@ -111,6 +114,8 @@ class ServiceHolder:
         self._worker: threading.Thread | None = None
         self._last_check = 0.0
         self._failed_key: tuple | None = None
+        # why the last build failed: a catalogue Message when it has one (/health says it in
+        # the reader's language), else the exception's text
         self.last_error: str | None = None
         self._watcher: threading.Thread | None = None
         self._stop_watching = threading.Event()
@@ -163,7 +168,7 @@ class ServiceHolder:
                 )
             service, version = self.source.build(umkm, firms, token)
         except Exception as exc:
-            self._failed_key, self.last_error = key, str(exc)
+            self._failed_key, self.last_error = key, _problem(exc)
             raise
         new = Snapshot(service, version, token, revision, time.time())
         if self._snapshot is not None and self.warm is not None:
@@ -261,3 +266,8 @@ class ServiceHolder:
         worker = self._worker
         if worker is not None:
             worker.join(timeout)
+
+
+def _problem(exc: Exception) -> str:
+    """What went wrong, for /health: the exception's Message (rendered per reader) or text."""
+    return exc.args[0] if len(exc.args) == 1 and isinstance(exc.args[0], Message) else str(exc)

@@ -40,6 +40,7 @@ from matcher.artifact import check_manifest
 from matcher.artifact import load as load_artifact
 from matcher.data.errors import MatcherError
 from matcher.home import REGISTRY_ENV, registry_dir
+from matcher.i18n import Figure, Message, t
 
 ENV_VAR = REGISTRY_ENV
 ARTIFACT_FILE = "model.joblib"
@@ -47,7 +48,8 @@ MANIFEST_FILE = "manifest.json"
 VALIDATION_FILE = "validation.parquet"
 CURRENT_FILE = "CURRENT"
 HISTORY_FILE = "history.jsonl"
-TRAIN_HINT = "run `matcher train ...` (or `matcher demo`) to create one, or point --home/--registry at the right folder"
+# What to do when there is no model (a catalogue key: its words are in the reader's language)
+TRAIN_HINT = "registry.train_hint"
 
 VERSION_RE = re.compile(r"^v(\d{4,})-(\d{8}T\d{6}Z)$")
 # Libraries whose versions decide whether a pickle can be trusted to behave the same.
@@ -59,7 +61,15 @@ PICKLE_SENSITIVE = ("numpy", "scikit-learn", "scipy", "joblib", "matcher")
 
 
 class RegistryError(MatcherError):
-    """The registry cannot do what was asked (unknown version, tampered artifact, empty...)."""
+    """The registry cannot do what was asked (unknown version, tampered artifact, empty...).
+
+    Raised with a catalogue :class:`~matcher.i18n.Message`: the CLI says it in
+    ``$MATCHER_LANG`` (Indonesian by default), the API in the reader's language."""
+
+
+def no_model(root: Path) -> Message:
+    """ "no model yet in ROOT: run `matcher train` ..." (an empty registry), in any language."""
+    return Message("registry.no_model", root=str(root.absolute()), hint=Message(TRAIN_HINT))
 
 
 def default_root() -> Path:
@@ -126,8 +136,8 @@ class RegistryReader:
         for version in self._version_ids():
             try:
                 info = self.manifest(version)
-            except RegistryError as exc:
-                info = {"version": version, "error": str(exc)}
+            except RegistryError as exc:  # the Message: each surface says it in its language
+                info = {"version": version, "error": exc.args[0]}
             out.append({**info, "is_current": version == current})
         return out
 
@@ -137,14 +147,17 @@ class RegistryReader:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise RegistryError(
-                f"version {version} has no {MANIFEST_FILE} ({path}); "
-                "it was not written by the registry"
+                Message("registry.no_manifest", version=version, file=MANIFEST_FILE, path=str(path))
             ) from None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RegistryError(f"{path}: manifest is not valid JSON ({exc})") from None
+            raise RegistryError(
+                Message("registry.manifest_not_json", path=str(path), reason=str(exc))
+            ) from None
         if not isinstance(manifest, dict) or manifest.get("version") != version:
             # e.g. a version folder copied or renamed by hand: its identity is in doubt
-            raise RegistryError(f"{path} does not describe version {version}")
+            raise RegistryError(
+                Message("registry.manifest_other_version", path=str(path), version=version)
+            )
         return manifest
 
     def load(self, version: str | None = None) -> Any:
@@ -181,10 +194,14 @@ class RegistryReader:
         known = self._version_ids()
         if known:
             raise RegistryError(
-                f"no model is current in {self.root} ({len(known)} registered, none promoted): "
-                f"run `matcher models promote {known[-1]}`"
+                Message(
+                    "registry.none_promoted",
+                    root=str(self.root),
+                    n=Figure(len(known)),
+                    latest=known[-1],
+                )
             )
-        raise RegistryError(f"no model yet in {self.root.absolute()}: {TRAIN_HINT}")
+        raise RegistryError(no_model(self.root))
 
     def history(self) -> list[dict]:
         """The audit log of promotions and rollbacks, oldest first."""
@@ -211,8 +228,14 @@ class RegistryReader:
         path = self.versions_dir / str(version)
         if not VERSION_RE.match(str(version)) or not path.is_dir():
             known = self._version_ids()
-            listing = ", ".join(known) if known else f"none ({TRAIN_HINT})"
-            raise RegistryError(f"unknown model version {version!r}; known versions: {listing}")
+            listing = (
+                ", ".join(known)
+                if known
+                else Message("registry.no_versions", hint=Message(TRAIN_HINT))
+            )
+            raise RegistryError(
+                Message("registry.unknown_version", version=repr(version), known=listing)
+            )
         return path
 
     def _verified_artifact(self, version: str) -> tuple[Path, dict]:
@@ -232,11 +255,15 @@ class RegistryReader:
             return None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RegistryError(
-                f"{path} is damaged ({exc}); run `matcher models promote VERSION` to reset it"
+                Message("registry.current_damaged", path=str(path), reason=str(exc))
             ) from None
         if not isinstance(state, dict) or not isinstance(state.get("version"), str):
             raise RegistryError(
-                f"{path} is damaged (no version); run `matcher models promote VERSION` to reset it"
+                Message(
+                    "registry.current_damaged",
+                    path=str(path),
+                    reason=Message("registry.current_no_version"),
+                )
             )
         state.setdefault("previous", [])
         return state
@@ -245,18 +272,12 @@ class RegistryReader:
 def _verify_file(path: Path, info: dict, version: str) -> None:
     """Refuse a file that is missing or whose size/SHA-256 differ from the manifest."""
     if not info.get("sha256"):
-        raise RegistryError(
-            f"version {version}: manifest records no checksum for {path.name}; "
-            "refusing to load a file the registry did not write"
-        )
+        raise RegistryError(Message("registry.no_checksum", version=version, file=path.name))
     if not path.is_file():
-        raise RegistryError(f"version {version}: {path} is missing")
+        raise RegistryError(Message("registry.file_missing", version=version, path=str(path)))
     size = path.stat().st_size
     if size != info.get("size") or sha256_file(path) != info["sha256"]:
-        raise RegistryError(
-            f"version {version}: {path} does not match its manifest checksum "
-            "(modified or corrupted since it was registered); refusing to load it"
-        )
+        raise RegistryError(Message("registry.checksum_mismatch", version=version, path=str(path)))
 
 
 def _warn_on_library_drift(version: str, recorded: dict) -> None:
@@ -267,9 +288,9 @@ def _warn_on_library_drift(version: str, recorded: dict) -> None:
         if name in recorded and recorded[name] != now[name]
     ]
     if changed:
+        # a warning is printed as it is raised: in $MATCHER_LANG (Indonesian by default)
         warnings.warn(
-            f"model {version} was saved with different library versions ({', '.join(changed)}); "
-            "predictions may differ: retrain to be safe",
+            t("registry.library_drift", version=version, changes=", ".join(changed)),
             stacklevel=3,
         )
 

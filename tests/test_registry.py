@@ -437,7 +437,8 @@ def test_cli_list_show_promote_rollback(registry, capsys):
     assert f"dikembalikan: model aktif kini {a} (sebelumnya {b})" in capsys.readouterr().out
     assert registry.current_version() == a
     assert main(["models", "rollback", "--registry", root]) == 2
-    assert "nothing to roll back" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"tidak ada versi sebelumnya untuk dikembalikan: {a} adalah versi pertama" in err
 
 
 def test_cli_errors_exit_2_with_message(registry, capsys):
@@ -445,10 +446,13 @@ def test_cli_errors_exit_2_with_message(registry, capsys):
     root = str(registry.root)
     assert main(["models", "show", "v0042-20260101T000000Z", "--registry", root]) == 2
     err = capsys.readouterr().err
-    assert "unknown model version" in err and "v0001-" in err and "Traceback" not in err
+    assert "versi model 'v0042-20260101T000000Z' tidak dikenal" in err
+    assert "v0001-" in err and "Traceback" not in err
     assert main(["models", "promote", "nope", "--registry", root]) == 2
     assert main(["models", "show", "--registry", root]) == 2  # nothing current yet
-    assert "matcher models promote" in capsys.readouterr().err
+    assert "belum ada yang dipromosikan): jalankan `matcher models promote v0001-" in (
+        capsys.readouterr().err
+    )
 
 
 def test_cli_uses_registry_from_environment(registry, capsys, monkeypatch):

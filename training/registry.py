@@ -39,6 +39,7 @@ from matcher import owner_lock
 from matcher.artifact import dump as dump_artifact
 from matcher.artifact import manifest_fields
 from matcher.atomic import follow_umask, fsync_dir, fsync_file, write_bytes_atomic
+from matcher.i18n import Message
 from matcher.registry import (  # noqa: F401 - re-exported: the reading side's public names
     ARTIFACT_FILE,
     CURRENT_FILE,
@@ -235,11 +236,11 @@ class Registry(RegistryReader):
         with self._lock():
             state = self._read_current()
             if state is None:
-                raise RegistryError(f"nothing to roll back: no model is current; {TRAIN_HINT}")
-            if not state["previous"]:
                 raise RegistryError(
-                    f"nothing to roll back to: {state['version']} is the first promoted version"
+                    Message("registry.rollback_nothing_current", hint=Message(TRAIN_HINT))
                 )
+            if not state["previous"]:
+                raise RegistryError(Message("registry.rollback_first", version=state["version"]))
             target, stack = state["previous"][-1], state["previous"][:-1]
             self._verified_artifact(target)
             self._write_current(target, stack, "rollback", reason)

@@ -9,7 +9,7 @@ from api.errors import scrub_paths
 from api.lang import request_lang
 from api.retrain import RetrainBusyError, read_store
 from api.store.model_state import mirror_current_version
-from matcher.i18n import Message
+from matcher.i18n import Message, text_in
 from training.registry import Registry  # light: the registry's writers, not the training stack
 
 log = logging.getLogger(__name__)
@@ -20,7 +20,8 @@ router = APIRouter(prefix="/models", tags=["models"])
 @router.get(
     "", response_model=schemas.ModelList, summary="Model versions, metrics, which is current"
 )
-def list_models(holder: HolderDep, _: PrincipalDep):
+def list_models(holder: HolderDep, _: PrincipalDep, request: Request):
+    lang = request_lang(request)
     versions = holder.source.versions()
     current = next((v["version"] for v in versions if v.get("is_current")), None)
     snap = holder.snapshot
@@ -30,7 +31,7 @@ def list_models(holder: HolderDep, _: PrincipalDep):
         versions=[
             schemas.ModelInfo(
                 **{k: v.get(k) for k in ("version", "created_at")},
-                error=scrub_paths(v.get("error")),
+                error=scrub_paths(text_in(v["error"], lang)) if v.get("error") else None,
                 metrics=v.get("metrics") or {},
                 is_current=v["is_current"],
             )

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import SessionDep
+from api.errors import scrub_paths
 from api.store.accounts import Principal, principal_for_hash
 from api.web import session as cookies
 from matcher.data.errors import DataValidationError
@@ -190,8 +191,9 @@ def install_handlers(app) -> None:
 
 
 def error_text(exc: Exception, lang: str) -> str:
-    """An error as the viewer reads it: a file's problems, or a catalogue Message (store and
-    account refusals) in ``lang``; any other error as raised."""
+    """An error as the viewer reads it: a file's problems, or a catalogue Message (store,
+    account and registry refusals) in ``lang``; any other error as raised. Never a server
+    path (a damaged model's file, an upload's temporary copy)."""
     if isinstance(exc, DataValidationError):
         return "; ".join(f"{p.column}: {p.value!r} — {p.expected_in(lang)}" for p in exc.problems)
-    return text_in(exc.args[0], lang) if len(exc.args) == 1 else str(exc)
+    return scrub_paths(text_in(exc.args[0], lang) if len(exc.args) == 1 else str(exc))

@@ -89,19 +89,21 @@ def main(argv: list[str] | None = None, *, services=None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 0
+    lang = getattr(args, "lang", None)  # a command's --lang, else $MATCHER_LANG, else id
     try:
         return int(args.handler(args) or 0)
     except DataValidationError as exc:  # grouped by kind unless --all-errors
-        summary = exc.summary(all_problems=getattr(args, "all_errors", False))
-        print(f"{t('cli.error')}: {summary}", file=sys.stderr)
+        summary = exc.summary(all_problems=getattr(args, "all_errors", False), lang=lang)
+        print(f"{t('cli.error', lang)}: {summary}", file=sys.stderr)
         return 2
     except MatcherError as exc:
-        # a catalogue Message (store refusals, outcome rules) in $MATCHER_LANG; else as raised
-        text = text_in(exc.args[0]) if len(exc.args) == 1 else str(exc)
-        print(f"{t('cli.error')}: {text}", file=sys.stderr)
+        # a catalogue Message (store and registry refusals, outcome rules) in the command's
+        # language; else as raised
+        text = text_in(exc.args[0], lang) if len(exc.args) == 1 else str(exc)
+        print(f"{t('cli.error', lang)}: {text}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(t("cli.interrupted"), file=sys.stderr)
+        print(t("cli.interrupted", lang), file=sys.stderr)
         return 130
 
 

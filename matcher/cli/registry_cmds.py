@@ -15,6 +15,7 @@ from rich.table import Table
 
 from matcher.cli._common import add_lang, echo, locations_parent, open_store, out, registry_dir
 from matcher.i18n import Message, format_number, t, text_in
+from matcher.registry import no_model
 from training.registry import Registry
 
 # Metrics shown by `models list` unless --metric is given: flattened keys ending like these.
@@ -112,7 +113,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     registry = Registry(registry_dir(args))
     versions = registry.versions()
     if not versions:
-        out.print(t("cli.models.none", lang, root=str(registry.root.absolute())))
+        out.print(text_in(no_model(registry.root), lang))
         return 0
     flat = [_flatten(v.get("metrics") or {}) for v in versions]
     keys = args.metric or _default_metric_keys(flat)
@@ -125,7 +126,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     table.add_column(t("cli.models.notes", lang), min_width=12, overflow="fold")
     for info, metrics in zip(versions, flat):
         cells = [_fmt_metric(metrics.get(k)) for k in keys]
-        damaged = t("cli.models.damaged", lang, error=str(info.get("error")))
+        damaged = t("cli.models.damaged", lang, error=text_in(info.get("error"), lang))
         notes = f"[red]{damaged}[/red]" if "error" in info else info.get("notes", "")
         table.add_row(
             "*" if info["is_current"] else "",

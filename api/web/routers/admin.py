@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from api.deps import HolderDep, SessionDep, SettingsDep, StoreDep
+from api.errors import scrub_paths
 from api.routers import models as model_api
 from api.store.accounts import (
     ROLES,
@@ -28,7 +29,7 @@ from api.web.base import AdminViewerDep, CsrfDep, error_text, not_found_as_page,
 from api.web.charts import line_chart
 from api.web.views import problem_rows
 from matcher.data.errors import DataValidationError, MatcherError
-from matcher.i18n import format_number, t
+from matcher.i18n import format_number, t, text_in
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -245,7 +246,7 @@ def models_page(
             "version": v["version"],
             "created": (v.get("created_at") or "–")[:16].replace("T", " "),
             "current": v.get("is_current"),
-            "error": v.get("error"),
+            "error": scrub_paths(text_in(v["error"], lang)) if v.get("error") else None,
             "metrics": ", ".join(
                 f"{k} {format_number(x, 3, lang=lang)}"
                 for k, x in (v.get("metrics") or {}).items()
