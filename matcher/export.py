@@ -29,7 +29,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from matcher import csvsafe
 from matcher.atomic import write_atomic
-from matcher.data.errors import MatcherError
+from matcher.data.errors import MatcherError, suffix_shown
+from matcher.i18n import Message
 from matcher.service import CHANCE_COLUMNS
 
 PLAN_COLUMNS = ("umkm_id", "firm_id", "score", "reasons")
@@ -167,8 +168,12 @@ def write_plan(
         workbook = plan_workbook(plan, umkm, firms, title)
         return write_atomic(path, workbook.save)
     raise MatcherError(
-        f"{path}: unsupported plan format {ext or '(none)'!r}; "
-        f"expected one of {', '.join(PLAN_FORMATS)}"
+        Message(
+            "cli.output.plan_format",
+            path=str(path),
+            ext=suffix_shown(path),
+            choices=", ".join(PLAN_FORMATS),
+        )
     )
 
 

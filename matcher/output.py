@@ -17,6 +17,7 @@ import pandas as pd
 from matcher import csvsafe
 from matcher.atomic import fsync_dir, fsync_file, temp_beside
 from matcher.data.errors import MatcherError
+from matcher.i18n import Figure, Message
 
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 XLSX_MAX_ROWS = 1_048_575  # one sheet, below the header row
@@ -28,9 +29,11 @@ def check_output_path(path: str | Path) -> Path:
     slow work, so a typo is reported at once)."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
-        raise MatcherError(f"{path}: output must end in {', '.join(SUFFIXES)}")
+        raise MatcherError(
+            Message("cli.output.bad_suffix", path=str(path), choices=", ".join(SUFFIXES))
+        )
     if not path.parent.exists():
-        raise MatcherError(f"{path}: folder {path.parent} does not exist")
+        raise MatcherError(Message("cli.output.no_folder", path=str(path), folder=str(path.parent)))
     return path
 
 
@@ -61,8 +64,7 @@ class TableWriter:
         elif self.kind == ".xlsx":
             if self.rows + len(chunk) > XLSX_MAX_ROWS:
                 raise MatcherError(
-                    f"{self.path}: more than {XLSX_MAX_ROWS:,} rows do not fit in a "
-                    "spreadsheet; write .csv or .parquet instead"
+                    Message("cli.output.xlsx_rows", path=str(self.path), n=Figure(XLSX_MAX_ROWS))
                 )
             self._frames.append(chunk)
         else:

@@ -31,10 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from matcher.data.errors import MatcherError
+from matcher.data.errors import MatcherError, suffix_shown
 from matcher.data.lifecycle import COMMITTED_GRADE, CONTRACTED_GRADE, STAGE_GRADE, STAGES
 from matcher.data.region_scope import Region
-from matcher.i18n import format_idr, format_number, format_percent, t
+from matcher.i18n import Message, format_idr, format_number, format_percent, t
 from matcher.outcome_words import scheme_name, stage_name, status_name
 
 #: a committed, unrealised pair with no news (outcome or follow-up) for this long needs follow-up
@@ -426,9 +426,14 @@ def write_programme_report(
 
     path = Path(path)
     if path.suffix.lower() not in REPORT_FORMATS:
+        a, b = REPORT_FORMATS
         raise MatcherError(
-            f"{path}: the programme report is written as "
-            f"{' or '.join(REPORT_FORMATS)}, not {path.suffix or '(none)'!r}"
+            Message(
+                "cli.output.report_format",
+                path=str(path),
+                choices=Message("data.list.or2", a=a, b=b),
+                ext=suffix_shown(path),
+            )
         )
     charts = _charts(report, lang)
     written = [

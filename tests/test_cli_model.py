@@ -382,7 +382,7 @@ def test_recommend_writes_a_spreadsheet_with_names(world_dir, registry, tmp_path
     "args, message",
     [
         (["--out", "recs.txt"], "recs.txt"),  # wrong extension
-        (["--out", "no/such/folder/recs.csv"], "does not exist"),  # missing folder
+        (["--out", "no/such/folder/recs.csv"], "tidak ada"),  # missing folder
     ],
 )
 def test_arguments_are_checked_before_any_file_is_read(tmp_path, capsys, args, message):

@@ -14,6 +14,7 @@ from matcher.data import loaders
 from matcher.data import reference as ref
 from matcher.data.errors import DataValidationError, MatcherError
 from matcher.data.schema import EVENT_COLUMNS, FIRM_COLUMNS, OUTCOME_COLUMNS, UMKM_COLUMNS
+from matcher.i18n import text_in
 
 
 def said(problem, fragment: str) -> bool:
@@ -80,10 +81,20 @@ def test_read_table_csv_with_bom_and_whitespace(tmp_path):
 
 
 def test_read_table_errors_name_the_file(tmp_path):
-    with pytest.raises(MatcherError, match="unsupported file type"):
+    with pytest.raises(MatcherError) as err:
         loaders.read_table(tmp_path / "u.json")
-    with pytest.raises(MatcherError, match="not found"):
+    assert text_in(err.value.args[0], "id") == (
+        f"{tmp_path / 'u.json'}: jenis berkas '.json' tidak didukung; yang diharapkan salah "
+        "satu dari .csv, .parquet, .xlsx"
+    )
+    assert "unsupported file type '.json'" in text_in(err.value.args[0], "en")
+    with pytest.raises(MatcherError) as err:
+        loaders.read_table(tmp_path / "missing")
+    assert "jenis berkas (tanpa akhiran) tidak didukung" in text_in(err.value.args[0], "id")
+    with pytest.raises(MatcherError) as err:
         loaders.read_table(tmp_path / "missing.csv")
+    assert text_in(err.value.args[0], "id").endswith("missing.csv: berkas tidak ditemukan")
+    assert text_in(err.value.args[0], "en").endswith("missing.csv: file not found")
     bad = tmp_path / "broken.parquet"
     bad.write_text("not parquet")
     with pytest.raises(MatcherError, match="broken.parquet"):
@@ -635,3 +646,19 @@ def test_a_regency_under_its_pre_split_province_moves_with_a_warning():
         "Papua Selatan" in df.attrs["warnings"][0].expected
         and "2022" in df.attrs["warnings"][0].expected
     )
+
+
+def test_where_results_go_is_checked_first_and_said_in_indonesian(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATCHER_LANG", raising=False)
+    base = ["recommend", "--umkm", str(tmp_path / "u.csv"), "--firms", str(tmp_path / "f.csv")]
+    assert main([*base, "--out", str(tmp_path / "recs.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"kesalahan: {tmp_path / 'recs.txt'}: nama berkas keluaran harus berakhiran "
+        ".csv, .parquet, .xlsx\n"
+    )
+    assert main([*base, "--out", str(tmp_path / "no" / "recs.csv")]) == 2
+    assert f"folder {tmp_path / 'no'} tidak ada" in capsys.readouterr().err
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert main([*base, "--out", str(tmp_path / "recs.txt")]) == 2
+    assert "recs.txt: output must end in .csv, .parquet, .xlsx" in capsys.readouterr().err

@@ -391,7 +391,7 @@ def test_cli_retrain_bad_input_exits_2(registry, tmp_path, capsys):
         )
         == 2
     )
-    assert "file not found" in capsys.readouterr().err
+    assert "berkas tidak ditemukan" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------- closing the loop

@@ -10,6 +10,7 @@ import pytest
 
 from matcher.data import loaders, rules
 from matcher.data.errors import DataValidationError, MatcherError
+from matcher.i18n import text_in
 from tests.conftest import TINY_FIRMS, TINY_UMKM
 
 TODAY = dt.date(2026, 3, 10)
@@ -147,8 +148,17 @@ def test_workbook_without_a_data_sheet_says_so(tmp_path):
         pd.DataFrame({"Petunjuk": ["Isi data di sini"]}).to_excel(
             xl, sheet_name="Petunjuk", index=False
         )
-    with pytest.raises(MatcherError, match="no sheet has the column names.*'Petunjuk'"):
+    with pytest.raises(MatcherError) as err:
         loaders.load_umkm(path)
+    message = err.value.args[0]  # each sheet named in the reader's language too
+    assert text_in(message, "id").startswith(
+        "umkm.xlsx: tidak ada lembar yang baris pertamanya berisi nama kolom; "
+        "lembar: 'Petunjuk' (baris pertama: Petunjuk)."
+    )
+    assert text_in(message, "en").startswith(
+        "umkm.xlsx: no sheet has the column names in its first row; "
+        "sheets: 'Petunjuk' (first row: Petunjuk)."
+    )
 
 
 def test_workbook_with_a_doubled_column_is_refused(tmp_path):

@@ -26,6 +26,8 @@ from matcher.cli._common import (
     print_warnings,
     with_feedback,
 )
+from matcher.data.errors import MatcherError, suffix_shown
+from matcher.i18n import Message
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -343,13 +345,14 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
 def _read_plan(path: str):
     import pandas as pd
 
-    from matcher.data.errors import MatcherError
     from matcher.data.loaders import read_table
 
     plan = read_table(path)
     missing = {"umkm_id", "firm_id"} - set(plan.columns)
     if missing:
-        raise MatcherError(f"{path}: not a plan, columns {sorted(missing)} are missing")
+        raise MatcherError(
+            Message("cli.output.not_plan", path=str(path), columns=", ".join(sorted(missing)))
+        )
     if "score" in plan:
         plan["score"] = pd.to_numeric(plan["score"], errors="coerce")
     return plan
@@ -357,14 +360,13 @@ def _read_plan(path: str):
 
 def _write_table(frame, path: str) -> Path:
     from matcher.atomic import write_atomic
-    from matcher.data.errors import MatcherError
 
     ext = Path(path).suffix.lower()
     if ext == ".csv":
         return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False, encoding="utf-8"))
     if ext == ".parquet":
         return write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
-    raise MatcherError(f"{path}: unsupported format {ext or '(none)'!r}; expected .csv or .parquet")
+    raise MatcherError(Message("cli.output.table_format", path=str(path), ext=suffix_shown(path)))
 
 
 def cmd_schedule_event(args: argparse.Namespace) -> int:
@@ -482,7 +484,6 @@ def register_replan(subparsers: argparse._SubParsersAction) -> None:
 def cmd_replan_event(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from matcher.data.errors import MatcherError
     from matcher.data.event_files import load_preferences
     from matcher.data.loaders import load_event
     from matcher.preferences import preference_matrices
@@ -557,7 +558,6 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
 def _read_schedule(path: str):
     import pandas as pd
 
-    from matcher.data.errors import MatcherError
     from matcher.data.loaders import read_table
     from matcher.schedule import CHANCE_COLUMNS, SCHEDULE_COLUMNS
 
@@ -565,7 +565,7 @@ def _read_schedule(path: str):
     missing = [c for c in SCHEDULE_COLUMNS if c not in frame.columns]
     if missing:
         raise MatcherError(
-            f"{path}: not a schedule from schedule-event, columns {missing} are missing"
+            Message("cli.output.not_schedule", path=str(path), columns=", ".join(missing))
         )
     for c in ("slot", "table"):
         frame[c] = pd.to_numeric(frame[c].replace("", None), errors="coerce").astype("Int64")

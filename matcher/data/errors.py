@@ -142,7 +142,20 @@ def format_problems(
 
 
 class MatcherError(Exception):
-    """Base for errors caused by the user's input, not by a bug: CLI exit 2, API 4xx."""
+    """Base for errors caused by the user's input, not by a bug: CLI exit 2, API 4xx.
+
+    Raise it with a catalogue :class:`~matcher.i18n.Message` (``MatcherError(Message(key,
+    ...))``): the CLI says it in the command's language, the API in the reader's."""
+
+
+def suffix_shown(path) -> str:
+    """A file's suffix as an error names it: ``'.txt'``, or "(none)" in the reader's words."""
+    from pathlib import Path
+
+    from matcher.i18n import Message
+
+    ext = Path(path).suffix.lower()
+    return repr(ext) if ext else Message("data.file.no_extension")
 
 
 @dataclass

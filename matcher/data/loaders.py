@@ -29,7 +29,7 @@ import pandas as pd
 from matcher.data import certificates as certs
 from matcher.data import lifecycle, parsing, rules
 from matcher.data import reference as ref
-from matcher.data.errors import DataValidationError, MatcherError, Problem
+from matcher.data.errors import DataValidationError, MatcherError, Problem, suffix_shown
 from matcher.data.outcome_state import latest_per_pair  # noqa: F401  (one owner; re-exported)
 from matcher.data.schema import (
     DECLINED_BY,
@@ -51,7 +51,7 @@ from matcher.data.schema import (
     UMKM_COLUMNS,
     VOCABULARY_ALIASES,
 )
-from matcher.i18n import Figure, Message
+from matcher.i18n import Figure, Joined, Message
 
 READERS = (".csv", ".parquet", ".xlsx")
 # what a yes/no cell may say (lower-cased); shared with training.retrain's outcome markers
@@ -121,16 +121,24 @@ def _read_parts(path: str | Path, rows: int | None) -> Iterator[pd.DataFrame]:
     ext = path.suffix.lower()
     if ext not in READERS:
         raise MatcherError(
-            f"{path}: unsupported file type {ext or '(none)'!r}; "
-            f"expected one of {', '.join(READERS)}"
+            Message(
+                "data.file.unsupported",
+                path=str(path),
+                ext=suffix_shown(path),
+                choices=", ".join(READERS),
+            )
         )
     if not path.is_file():
-        raise MatcherError(f"{path}: file not found")
+        raise MatcherError(Message("data.file.not_found", path=str(path)))
     size = path.stat().st_size
     if size > rules.FILE_MAX_BYTES:
         raise MatcherError(
-            f"{path.name}: {size / 2**20:.0f} MB is larger than the "
-            f"{rules.FILE_MAX_BYTES // 2**20} MB a file may have; split it"
+            Message(
+                "data.file.too_big",
+                name=path.name,
+                size=Figure(round(size / 2**20)),
+                limit=Figure(rules.FILE_MAX_BYTES // 2**20),
+            )
         )
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -164,17 +172,18 @@ def _read_checked(path: Path, ext: str, rows: int | None) -> Iterator[pd.DataFra
                 yield pd.read_parquet(path)
     except pd.errors.ParserWarning as exc:
         raise MatcherError(
-            f"{path}: cannot read as csv: a row has more cells than the header "
-            "has column names (an unquoted comma, or a column without a name); "
-            f"{exc}"
+            Message("data.file.csv_extra_cells", path=str(path), reason=str(exc))
         ) from exc
     except UnicodeDecodeError as exc:
         raise MatcherError(
-            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save the file as 'CSV UTF-8'"
+            Message("data.file.not_utf8", path=str(path), reason=exc.reason, byte=exc.start)
         ) from exc
+    except MatcherError:  # already says what is wrong with the file (no data sheet)
+        raise
     except Exception as exc:  # any parser failure is the file's fault, not ours
-        raise MatcherError(f"{path}: cannot read as {ext[1:]}: {exc}") from exc
+        raise MatcherError(
+            Message("data.file.unreadable", path=str(path), kind=ext[1:], reason=str(exc))
+        ) from exc
 
 
 def _distinct_names(header: list) -> list[str]:
@@ -215,13 +224,12 @@ def _read_data_sheet(path: Path) -> pd.DataFrame:
             body = sheet.iloc[1:].reset_index(drop=True)
             body.columns = _distinct_names(header)
             return body
+        first = ", ".join(str(h) for h in header[:5] if str(h).strip())
         seen.append(
-            f"'{name}' (first row: {', '.join(str(h) for h in header[:5] if str(h).strip()) or 'empty'})"
+            Message("data.file.sheet", name=name, first=first or Message("data.file.sheet_empty"))
         )
     raise MatcherError(
-        f"{path.name}: no sheet has the column names in its first row; sheets: "
-        f"{'; '.join(seen)}. Put the data on one sheet whose first row holds the column "
-        "names (umkm_id, name, kbli ...)"
+        Message("data.file.no_data_sheet", name=path.name, sheets=Joined(seen, "; "))
     )
 
 

@@ -16,6 +16,7 @@ from typing import TypeVar
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 
 R = TypeVar("R", bound="Region")
 
@@ -40,7 +41,7 @@ class Region:
         province, _, regency = text.partition("/")
         province, regency = province.strip(), regency.strip()
         if not province:
-            raise MatcherError(f"region {text!r}: expected PROVINCE or PROVINCE/REGENCY")
+            raise MatcherError(Message("data.region.syntax", text=repr(text)))
         return cls(province, regency or None)
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from matcher.i18n.catalogue import DEFAULT_LANG, LANGUAGES, catalogue, current_lang, t
 from matcher.i18n.fmt import chance_text, chance_words, format_idr, format_number, format_percent
-from matcher.i18n.message import Figure, Message, text_in
+from matcher.i18n.message import Figure, Joined, Message, text_in
 
 __all__ = [
     "LANGUAGES",
@@ -36,5 +36,6 @@ __all__ = [
     "format_percent",
     "Message",
     "Figure",
+    "Joined",
     "text_in",
 ]

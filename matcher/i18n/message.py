@@ -67,6 +67,23 @@ class Figure(float):
         return (Figure, (float(self), self.decimals, self.trim))
 
 
+class Joined(str):
+    """Several texts (Messages or plain) as one parameter, each in the reader's language:
+    ``Joined([Message("data.file.sheet", ...), ...], "; ")``. As a ``str``, the English."""
+
+    def __new__(cls, parts, sep: str = ", ") -> Joined:
+        parts = tuple(parts)
+        self = super().__new__(cls, sep.join(text_in(p, "en") for p in parts))
+        self.parts, self.sep = parts, sep
+        return self
+
+    def in_(self, lang: str | None = None) -> str:
+        return self.sep.join(text_in(p, lang) for p in self.parts)
+
+    def __reduce__(self):
+        return (Joined, (self.parts, self.sep))
+
+
 def text_in(value, lang: str | None = None) -> str:
     """``value`` as its reader reads it: a Message or Figure in ``lang``, anything else as text."""
     render = getattr(value, "in_", None)  # a Message, a Figure, or anything else that renders
