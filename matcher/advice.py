@@ -45,6 +45,7 @@ import pandas as pd
 from matcher.data import certificates
 from matcher.data.errors import MatcherError
 from matcher.data.schema import SCALE_REVENUE_LIMITS, SCALES
+from matcher.i18n import Message
 from matcher.index import IdIndex
 
 KINDS = ("certificate", "capacity", "scale", "cooperative", "kbli")
@@ -336,7 +337,9 @@ def apply_advice(
     profiles, info = variants(one, firms)
     hit = (info["change_key"] == change_key).to_numpy()
     if not hit.any():
-        raise MatcherError(f"UMKM {umkm_id!r} has no change {change_key!r} in its advice")
+        raise MatcherError(
+            Message("advice.no_such_change", umkm=repr(umkm_id), change=repr(change_key))
+        )
     return profiles[hit].assign(umkm_id=umkm_id).reset_index(drop=True)
 
 
@@ -405,7 +408,7 @@ def advise(
     from matcher.i18n import t
 
     if k < 1:
-        raise MatcherError(f"k must be at least 1, got {k}")
+        raise MatcherError(Message("cli.args.at_least_one", option="k", got=k))
     umkm = (service.umkm if umkm is None else umkm).reset_index(drop=True)
     firms = service.firms
     profiles, info = variants(umkm, firms) if changes is None else changes

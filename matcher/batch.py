@@ -136,8 +136,11 @@ def make_engine(name: str = "local", *, scheduler: str | None = None, n_workers:
 
         return DaskEngine(scheduler=scheduler, n_workers=n_workers)
     from matcher.data.errors import MatcherError
+    from matcher.i18n import Message
 
-    raise MatcherError(f"unknown engine {name!r}: expected one of {', '.join(ENGINES)}")
+    raise MatcherError(
+        Message("cli.args.unknown_engine", name=repr(name), choices=", ".join(ENGINES))
+    )
 
 
 # ---------------------------------------------------------------------------- sinks

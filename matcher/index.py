@@ -15,6 +15,13 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message, catalogue
+
+
+def _kind(kind: str):
+    """What the IDs name, in the reader's words where the catalogue has them (UMKM, firm)."""
+    key = f"data.id_kind.{kind}"
+    return Message(key) if key in catalogue() else kind
 
 
 class UnknownIdError(MatcherError, KeyError):
@@ -24,7 +31,8 @@ class UnknownIdError(MatcherError, KeyError):
         self.kind = kind
         self.ids = list(ids)
         shown = ", ".join(map(str, self.ids[:5])) + (" ..." if len(self.ids) > 5 else "")
-        super().__init__(f"unknown {kind} id{'s' if len(self.ids) != 1 else ''}: {shown}")
+        key = "data.unknown_id" if len(self.ids) == 1 else "data.unknown_ids"
+        super().__init__(Message(key, kind=_kind(kind), ids=shown))
 
     def __str__(self) -> str:
         return self.args[0]
@@ -38,7 +46,9 @@ class IdIndex:
         self._ids = pd.Index(pd.Series(list(ids), dtype=object).astype(str), dtype=object)
         if self._ids.has_duplicates:
             dup = self._ids[self._ids.duplicated()].unique().tolist()
-            raise MatcherError(f"duplicate {kind} ids: {dup[:5]}")
+            raise MatcherError(
+                Message("data.duplicate_ids", kind=_kind(kind), ids=", ".join(map(str, dup[:5])))
+            )
 
     def __len__(self) -> int:
         return len(self._ids)

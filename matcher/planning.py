@@ -616,9 +616,7 @@ def stage_values(chances: np.ndarray, stage_weights=DEFAULT_STAGE_WEIGHTS) -> np
     ``sum_k w_k p_k``. NaN chances (a model without calibration) give NaN."""
     w = np.asarray(stage_weights, dtype=float)
     if w.shape != (3,) or (w < 0).any() or not np.isfinite(w).all():
-        raise MatcherError(
-            f"stage weights must be 3 numbers >= 0 (meeting, MoU, contract), got {stage_weights!r}"
-        )
+        raise MatcherError(Message("event.stage_weights", value=repr(stage_weights)))
     return np.asarray(chances, dtype=float) @ w
 
 

@@ -27,6 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 from matcher.schedule import (
     assign_tables,
     clock,
@@ -45,7 +46,7 @@ def slot_times(schedule: pd.DataFrame) -> np.ndarray:
 
     placed = schedule[schedule["slot"].notna()]
     if placed.empty:
-        raise MatcherError("the schedule has no placed meeting, so its slots are unknown")
+        raise MatcherError(Message("event.replan.no_slots"))
     firsts = placed.drop_duplicates("slot").set_index("slot")
     n = int(firsts.index.max())
     missing = sorted(set(range(1, n + 1)) - set(firsts.index.astype(int)))
@@ -98,9 +99,7 @@ def replan_schedule(
     absent = set(map(str, absent))
     unknown = absent - set(u_ids) - set(f_ids)
     if unknown:
-        raise MatcherError(
-            f"--absent: {', '.join(sorted(unknown))} not among the event's participants"
-        )
+        raise MatcherError(Message("event.replan.absent_unknown", ids=", ".join(sorted(unknown))))
     gone = (
         s["umkm_id"].astype(str).isin(absent) | s["firm_id"].astype(str).isin(absent)
     ).to_numpy()

@@ -37,6 +37,7 @@ import pandas as pd
 
 from matcher.batch import Batch, frame_batches, run_batch, score_chunk, service_batches
 from matcher.data.errors import MatcherError
+from matcher.i18n import Figure, Message
 from matcher.output import TableWriter
 from matcher.service import MatchService
 
@@ -133,8 +134,7 @@ class DaskEngine:
             import distributed  # noqa: F401
         except ImportError as exc:
             raise DaskEngineError(
-                f"the Dask engine needs dask.distributed ({exc}); install it with: "
-                f"{INSTALL_HINT}, or use --engine local"
+                Message("cli.dask.missing", reason=str(exc), install=INSTALL_HINT)
             ) from None
         self.scheduler, self.n_workers = scheduler, n_workers
 
@@ -194,8 +194,12 @@ def _connect(Client, LocalCluster, scheduler: str | None, n_workers: int) -> Ite
                 )
             client = Client(cluster)
     except (OSError, TimeoutError) as exc:
-        where = f"the Dask scheduler at {scheduler}" if scheduler else "a local Dask cluster"
-        raise DaskEngineError(f"cannot connect to {where}: {exc}") from None
+        where = (
+            Message("cli.dask.scheduler", address=scheduler)
+            if scheduler
+            else Message("cli.dask.local")
+        )
+        raise DaskEngineError(Message("cli.dask.connect", where=where, reason=str(exc))) from None
     try:
         yield client
     finally:
@@ -239,12 +243,14 @@ def _result(fut, chunk: int) -> pd.DataFrame:
     except MatcherError:
         raise
     except Exception as exc:  # a worker-side failure: say what failed, not where in Dask
-        hint = ""
-        if type(exc).__name__ == "KilledWorker":
-            hint = " (a worker died, often from running out of memory: try a smaller --chunk-size)"
+        hint = Message("cli.dask.killed_hint") if type(exc).__name__ == "KilledWorker" else ""
         raise DaskEngineError(
-            f"scoring UMKM chunk {chunk + 1} failed on a Dask worker: "
-            f"{type(exc).__name__}: {exc}{hint}"
+            Message(
+                "cli.dask.chunk_failed",
+                n=Figure(chunk + 1),
+                reason=f"{type(exc).__name__}: {exc}",
+                hint=hint,
+            )
         ) from None
 
 
@@ -252,7 +258,4 @@ def _check_chunk(frame: pd.DataFrame, umkm_ids: np.ndarray, per_umkm: int) -> No
     """Guard the file's integrity: a chunk must hold the rows of the UMKM asked, in order."""
     expected = np.repeat(umkm_ids, per_umkm)
     if not np.array_equal(frame["umkm_id"].to_numpy(dtype=object), expected):
-        raise DaskEngineError(
-            "a Dask worker returned rows for other UMKM than asked; "
-            "are the workers running another matcher version?"
-        )
+        raise DaskEngineError(Message("cli.dask.wrong_rows"))

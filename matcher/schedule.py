@@ -41,7 +41,7 @@ from scipy.optimize import LinearConstraint, linear_sum_assignment, milp
 from scipy.sparse.csgraph import connected_components, maximum_bipartite_matching
 
 from matcher.data.errors import MatcherError
-from matcher.i18n import t
+from matcher.i18n import Figure, Message, t
 from matcher.index import pair_positions as id_pair_positions
 
 # Why a meeting could not be placed.
@@ -56,11 +56,13 @@ MILP_TIME_LIMIT = 120.0
 _CLOCK = re.compile(r"^\s*(\d{1,2})\s*[:.]\s*(\d{2})\s*$")
 
 
-def parse_clock(text: str, what: str = "time") -> int:
-    """'09:00', '9.00', '13:30' -> minutes after midnight; MatcherError otherwise."""
+def parse_clock(text: str, what: str | None = None) -> int:
+    """'09:00', '9.00', '13:30' -> minutes after midnight; MatcherError otherwise, naming
+    ``what`` (an option such as ``--start``, or a Message; default "time")."""
     m = _CLOCK.match(str(text))
     if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise MatcherError(f"{what} {text!r}: expected a time HH:MM, e.g. 09:00 or 13.30")
+        what = Message("event.day.time") if what is None else what
+        raise MatcherError(Message("event.day.clock", what=what, text=repr(text)))
     return int(m.group(1)) * 60 + int(m.group(2))
 
 
@@ -79,13 +81,15 @@ class Day:
 
     def __post_init__(self):
         if self.slot_minutes < 1:
-            raise MatcherError(f"slot length must be at least 1 minute, got {self.slot_minutes}")
+            raise MatcherError(Message("event.day.slot_length", got=self.slot_minutes))
         for a, b in self.breaks:
             if b <= a:
-                raise MatcherError(f"break {clock(a)}-{clock(b)} ends before it starts")
+                raise MatcherError(
+                    Message("event.day.break_backwards", start=clock(a), end=clock(b))
+                )
         if self.end is not None and self.end <= self.start:
             raise MatcherError(
-                f"the day ends ({clock(self.end)}) before it starts ({clock(self.start)})"
+                Message("event.day.backwards", end=clock(self.end), start=clock(self.start))
             )
 
     def slots(self, n: int | None = None) -> np.ndarray:
@@ -108,8 +112,11 @@ class Day:
 def parse_break(text: str) -> tuple[int, int]:
     a, sep, b = str(text).partition("-")
     if not sep:
-        raise MatcherError(f"break {text!r}: expected FROM-TO, e.g. 12:00-13:00")
-    return parse_clock(a, "break start"), parse_clock(b, "break end")
+        raise MatcherError(Message("event.day.break_syntax", text=repr(text)))
+    return (
+        parse_clock(a, Message("event.day.break_start")),
+        parse_clock(b, Message("event.day.break_end")),
+    )
 
 
 # --------------------------------------------------------------------------- colouring
@@ -263,7 +270,7 @@ def schedule_meetings(
     delta = max_degree(u, f)
     n_firms_meeting = len(np.unique(f))
     if tables is not None and tables < 1:
-        raise MatcherError(f"the room needs at least one table, got {tables}")
+        raise MatcherError(Message("event.day.tables", got=tables))
     windows = (
         umkm_free is not None
         or firm_free is not None
@@ -461,8 +468,13 @@ def pair_positions(
     if bad.any():
         row = frame.iloc[int(np.flatnonzero(bad)[0])]
         raise MatcherError(
-            f"{what}: pair ({row['umkm_id']}, {row['firm_id']}) is not among "
-            f"the event's participants ({int(bad.sum())} such pair(s))"
+            Message(
+                "event.pair.outside",
+                what=Message(f"event.pair.{what}"),
+                umkm=row["umkm_id"],
+                firm=row["firm_id"],
+                n=Figure(int(bad.sum())),
+            )
         )
     return u.astype(np.int64), f.astype(np.int64)
 

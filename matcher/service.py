@@ -23,6 +23,7 @@ import pandas as pd
 from matcher.data.errors import MatcherError
 from matcher.data.schema import UMKM_COLUMNS
 from matcher.feedback import DECLINED, PairStatus, status_words
+from matcher.i18n import Message
 from matcher.index import IdIndex, pair_positions
 from matcher.topk import top_k_rows
 
@@ -164,7 +165,9 @@ class MatchService:
     def chunk_positions(self, umkm_ids: Sequence[str] | None, chunk_size: int) -> list[np.ndarray]:
         """UMKM positions per chunk, in input order: the unit every batch engine scores."""
         if chunk_size < 1:
-            raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
+            raise MatcherError(
+                Message("cli.args.at_least_one", option="chunk_size", got=chunk_size)
+            )
         u_all = (
             np.arange(len(self.umkm_index))
             if umkm_ids is None
@@ -432,9 +435,7 @@ class MatchService:
         u_ids, f_ids, scores, chances = room.u_ids, room.f_ids, room.scores, room.chances
         min_chance = DEFAULT_MIN_CHANCE if min_chance is None else float(min_chance)
         if not 0.0 <= min_chance <= 1.0:
-            raise MatcherError(
-                f"minimum chance must be between 0 and 1 (e.g. 0.1 = 10%), got {min_chance}"
-            )
+            raise MatcherError(Message("event.min_chance", got=min_chance))
         allowed = room.not_declined.copy()
         if room.calibrated:
             allowed &= chances[:, :, 0] >= min_chance
@@ -599,7 +600,9 @@ class MatchService:
         ``progress(n)`` is called with the profiles done after each chunk."""
         profiles = profiles.reset_index(drop=True)
         if chunk_size < 1:
-            raise MatcherError(f"chunk size must be at least 1, got {chunk_size}")
+            raise MatcherError(
+                Message("cli.args.at_least_one", option="chunk_size", got=chunk_size)
+            )
         owners = np.asarray(profiles["umkm_id"] if owners is None else owners, dtype=object).astype(
             str
         )
@@ -748,7 +751,11 @@ class _Room:
         bad = ~inside
         if bad.any():
             raise MatcherError(
-                f"{what} pair {tuple(a[bad][0])} is not among the event's participants"
+                Message(
+                    "event.pair.outside_one",
+                    what=Message(f"event.pair.{what.replace('-', '_')}"),
+                    pair=str(tuple(a[bad][0])),
+                )
             )
         return np.stack([i, j], axis=1).astype(np.int64)
 

@@ -397,7 +397,12 @@ def test_event_plan_respects_capacities_and_constraints(api):
     high = api.post("/events/E1/plan", json={"min_score": 1.2, "exclude": [["U1", "F1"]]}).json()
     assert [(p["umkm_id"], p["firm_id"]) for p in high["pairs"]] == [("U2", "F1")]
     bad = api.post("/events/E1/plan", json={"exclude": [["U3", "F1"]]})
-    assert bad.status_code == 400 and "participants" in bad.json()["detail"]
+    assert bad.status_code == 400
+    assert bad.json()["detail"] == "pasangan dikecualikan ('U3', 'F1') bukan peserta acara ini"
+    bad = api.post("/events/E1/plan?lang=en", json={"exclude": [["U3", "F1"]]})
+    assert (
+        bad.json()["detail"] == "excluded pair ('U3', 'F1') is not among the event's participants"
+    )
     # the natural object form is accepted too, and means the same
     as_objects = api.post(
         "/events/E1/plan", json={"must_include": [{"umkm_id": "U2", "firm_id": "F1"}]}

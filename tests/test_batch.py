@@ -102,7 +102,7 @@ def test_bad_requests_are_refused_before_scoring(world):
     umkm, firms, service = world
     with pytest.raises(MatcherError, match="unknown umkm id"):
         service_batches(service, ["nope"], 10)
-    with pytest.raises(MatcherError, match="chunk size"):
+    with pytest.raises(MatcherError, match="chunk_size must be at least 1"):
         service_batches(service, None, 0)
     with pytest.raises(MatcherError, match="unknown engine 'spark'"):
         make_engine("spark")

@@ -251,7 +251,7 @@ def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--k", "0"], "--k must be at least 1"),
+        (["--k", "0"], "--k minimal 1, tertulis 0"),
         (["--umkm-id", "NOPE"], "NOPE"),
     ],
 )

@@ -423,10 +423,14 @@ def test_cli_writes_files_and_rejects_bad_sizes(tmp_path, capsys):
         "umkm.parquet",
     ]
     assert main(["demo-data", "--out", str(tmp_path / "x"), "--n-umkm", "0"]) == 2
-    assert "at least 1 UMKM" in capsys.readouterr().err
+    assert (
+        "kesalahan: dunia demo memerlukan paling sedikit 1 UMKM dan 1 perusahaan "
+        "(tertulis 0 UMKM, 300 perusahaan)"
+    ) in capsys.readouterr().err
     blocker = tmp_path / "file.txt"
     blocker.write_text("")
     assert main(["demo-data", "--out", str(blocker), "--n-umkm", "5", "--n-firms", "2"]) == 2
+    assert f"{blocker} sudah ada dan bukan folder" in capsys.readouterr().err
 
 
 def test_generator_does_not_read_the_feature_glossary():

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import text_in
 from matcher.service import MatchService
 from matcher.topk import top_k_rows
 from tests.worlds import demo_frames
@@ -121,8 +122,9 @@ def test_worker_function_encodes_only_its_rows_and_keeps_repeats(service):
 
 def test_chunk_size_must_be_positive(small_world):
     service = MatchService(small_world[2], small_world[0], small_world[1])
-    with pytest.raises(MatcherError, match="chunk size must be at least 1"):
+    with pytest.raises(MatcherError, match="chunk_size must be at least 1, got 0") as err:
         service.chunk_positions(None, 0)
+    assert text_in(err.value.args[0], "id") == "chunk_size minimal 1, tertulis 0"
 
 
 # ------------------------------------------------------------------ ordering window

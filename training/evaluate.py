@@ -98,11 +98,10 @@ def time_split(
     train = outcomes[~test_mask & (outcomes["date"] < cutoff).to_numpy()]
     test = outcomes[test_mask]
     if not (train["grade"] > 0).any() or not (test["grade"] > 0).any():
-        side = "earlier" if not (train["grade"] > 0).any() else "held-out"
+        side = "earlier" if not (train["grade"] > 0).any() else "held_out"
         return _without_heldout(
             outcomes,
-            f"the {side} events have no meeting, MoU or contract, "
-            "so a held-out evaluation would measure nothing",
+            Message("training.split.nothing_positive", side=Message(f"training.split.side.{side}")),
         )
     return Split(
         train=train.reset_index(drop=True),

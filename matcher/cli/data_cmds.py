@@ -15,6 +15,7 @@ from matcher.data import loaders
 from matcher.data.errors import MatcherError
 from matcher.data.normalised import write_normalised
 from matcher.data.schema import KINDS
+from matcher.i18n import Message
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def validate(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.kind == "event" and not (args.umkm and args.firms):
-        raise MatcherError("--kind event needs --umkm and --firms (participants must exist there)")
+        raise MatcherError(Message("cli.args.event_needs_profiles"))
     paired = ("outcomes", "followups", "event")
     if args.kind in ("umkm", "firms") and (args.umkm or args.firms):
         notes.append(

@@ -499,8 +499,7 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
             again = walk.merge(event, on=["party", "id"])
             if len(again):
                 raise MatcherError(
-                    f"{args.walk_in}: {', '.join(again['id'])} already take(s) "
-                    "part in the event; list only participants who joined"
+                    Message("event.walk_in_again", path=args.walk_in, ids=", ".join(again["id"]))
                 )
             event = pd.concat([event, walk], ignore_index=True)
         schedule = _read_schedule(args.schedule)

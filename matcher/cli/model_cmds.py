@@ -19,7 +19,7 @@ from matcher.cli._common import (
     with_feedback,
 )
 from matcher.data.errors import MatcherError
-from matcher.i18n import t
+from matcher.i18n import Message, t
 
 
 def register(sub) -> None:
@@ -107,7 +107,7 @@ def register(sub) -> None:
 
 def _check_k(k: int) -> None:
     if k < 1:
-        raise MatcherError(f"--k must be at least 1, got {k}")
+        raise MatcherError(Message("cli.args.at_least_one", option="--k", got=k))
 
 
 def cmd_train(args) -> int:
@@ -149,10 +149,7 @@ def cmd_evaluate(args) -> int:
     umkm, firms, outcomes = load_profiles(args, outcomes=True)
     split = time_split(outcomes, args.test_share)
     if split.no_heldout:
-        raise MatcherError(
-            f"cannot evaluate: {split.no_heldout}. `matcher train` still fits a "
-            "model on everything (and says it is unmeasured)"
-        )
+        raise MatcherError(Message("cli.args.cannot_evaluate", why=split.no_heldout))
     say(
         f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}"
     )
@@ -208,7 +205,9 @@ def cmd_recommend(args) -> int:
 
     _check_k(args.k)
     if args.chunk_size < 1:
-        raise MatcherError(f"--chunk-size must be at least 1, got {args.chunk_size}")
+        raise MatcherError(
+            Message("cli.args.at_least_one", option="--chunk-size", got=args.chunk_size)
+        )
     check_output_path(args.out)
     if not args.umkm_id:
         return _recommend_whole_file(args)

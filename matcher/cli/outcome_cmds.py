@@ -13,6 +13,7 @@ import getpass
 
 from matcher.cli.console import echo
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 
 
 def _add_revision_args(p: argparse.ArgumentParser) -> None:
@@ -182,8 +183,11 @@ def _correct(args) -> int:
     changes = {f: getattr(args, f) for f in fields if getattr(args, f) is not None}
     if not changes:
         raise MatcherError(
-            "nothing to correct: give at least one of --stage, --date, "
-            "--contract-value, --realised-value, --scheme, --event, --declined-by"
+            Message(
+                "cli.args.nothing_to_correct",
+                options="--stage, --date, --contract-value, --realised-value, --scheme, "
+                "--event, --declined-by",
+            )
         )
     store = open_store(args)
     try:

@@ -41,14 +41,13 @@ def _programme(args) -> int:
     from api.store.accounts import canonical_region
     from matcher.cli._common import echo, say
     from matcher.data.errors import MatcherError
+    from matcher.i18n import Message
     from matcher.programme import programme_report, write_programme_report
 
     region = canonical_region(Region.parse(args.region)) if args.region else None
     if args.outcomes:
         if not (args.umkm and args.firms):
-            raise MatcherError(
-                "--outcomes needs --umkm and --firms (names and regions of the pairs)"
-            )
+            raise MatcherError(Message("cli.args.outcomes_need_profiles"))
         from matcher.data.loaders import load_firms, load_followups, load_outcomes, load_umkm
 
         umkm, firms = load_umkm(args.umkm), load_firms(args.firms)

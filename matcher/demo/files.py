@@ -17,6 +17,7 @@ import pandas as pd
 
 from matcher.atomic import fsync_dir
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 
 if TYPE_CHECKING:  # the CLI reads FORMATS without paying for the generator's imports
     from matcher.demo.world import World
@@ -46,14 +47,18 @@ def write_world(world: World, out_dir: str | os.PathLike, fmt: str = "csv") -> d
     other files in ``out_dir`` are left alone.
     """
     if fmt not in FORMATS:
-        raise MatcherError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+        raise MatcherError(
+            Message("cli.demo.bad_format", fmt=repr(fmt), choices=", ".join(FORMATS))
+        )
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise MatcherError(f"{out} exists and is not a directory")
+        raise MatcherError(Message("cli.demo.not_a_folder", path=str(out)))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise MatcherError(f"cannot create output directory {out}: {exc.strerror}") from exc
+        raise MatcherError(
+            Message("cli.demo.cannot_create", path=str(out), reason=exc.strerror)
+        ) from exc
     tmp = Path(tempfile.mkdtemp(prefix=".demo-data-", dir=out))
     try:
         staged = {}

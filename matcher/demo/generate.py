@@ -32,7 +32,7 @@ from matcher.demo.utility import TASTE_SD
 from matcher.demo.variants import Variant
 from matcher.demo.variants import variant as get_variant
 from matcher.demo.world import CERT_BITS, PAD_CONCEPT, FirmLatent, UmkmLatent, World
-from matcher.i18n import format_number
+from matcher.i18n import Message, format_number
 
 # Share of UMKM in Pamekasan and in the rest of Madura (the programme's home ground);
 # the remainder spreads over the provinces by PROVINCE_WEIGHTS (others: DEFAULT_WEIGHT).
@@ -659,9 +659,7 @@ def make_firms(
 def check_sizes(n_umkm: int, n_firms: int) -> None:
     """User-facing size check (the CLI passes numbers straight through)."""
     if int(n_umkm) < 1 or int(n_firms) < 1:
-        raise MatcherError(
-            f"a demo world needs at least 1 UMKM and 1 firm (got {n_umkm} UMKM, {n_firms} firms)"
-        )
+        raise MatcherError(Message("cli.demo.too_small", umkm=n_umkm, firms=n_firms))
 
 
 def _mess_text(texts: pd.Series, rng: np.random.Generator) -> pd.Series:
