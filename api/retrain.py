@@ -72,11 +72,10 @@ def read_store(store) -> RetrainData:
         provenance = outcomes_provenance(session)  # the marker of each pair's winning row
     where = _safe_url(store.url)
     if outcomes.empty:
-        raise MatcherError(
-            f"the store ({where}) has no outcomes yet: record them through "
-            "the API or `matcher import outcomes FILE`, or pass --umkm/--firms/--outcomes"
-        )
-    return RetrainData(umkm, firms, outcomes, provenance, source=f"store {where}")
+        raise MatcherError(Message("cli.retrain.store_empty", url=where))
+    return RetrainData(
+        umkm, firms, outcomes, provenance, source=Message("cli.retrain.store", url=where)
+    )
 
 
 def _safe_url(url: str) -> str:
@@ -139,7 +138,7 @@ class RetrainJobs:
     ) -> RetrainJob:
         with self._lock:
             if self._running is not None:
-                raise RetrainBusyError(f"retrain job {self._running} is still running")
+                raise RetrainBusyError(Message("training.retrain.busy", job=self._running))
             job = RetrainJob(job_id=uuid.uuid4().hex[:12], created_at=_now())
             self._jobs[job.job_id] = job
             self._running = job.job_id

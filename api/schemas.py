@@ -24,7 +24,7 @@ from api.retrain import JOB_STATUSES
 from matcher.data import lifecycle, rules, schema
 from matcher.data.event_files import PREFERENCES
 from matcher.data.outcome_state import REVISION_ACTIONS
-from matcher.i18n import LANGUAGES
+from matcher.i18n import LANGUAGES, Message
 from matcher.preferences import UNMET_REASONS
 
 
@@ -278,7 +278,7 @@ class OutcomeIn(RequestBody):
     @model_validator(mode="after")
     def _declined_by_only_when_declined(self) -> OutcomeIn:
         if self.declined_by is not None and self.stage != "declined":
-            raise ValueError(f"declined_by is only for stage 'declined', not {self.stage!r}")
+            raise ValueError(Message("outcomes.error.declined_by_stage", stage=repr(self.stage)))
         return self
 
 
@@ -462,7 +462,7 @@ class PairIn(RequestBody):
     def _from_pair(cls, value):
         if isinstance(value, (list, tuple)):
             if len(value) != 2:
-                raise ValueError('a pair is [umkm_id, firm_id] or {"umkm_id": ..., "firm_id": ...}')
+                raise ValueError(Message("api.error.pair_shape"))
             return {"umkm_id": value[0], "firm_id": value[1]}
         return value
 

@@ -23,7 +23,7 @@ import pandas as pd
 from matcher.data.errors import MatcherError
 from matcher.data.schema import UMKM_COLUMNS
 from matcher.feedback import DECLINED, PairStatus, status_words
-from matcher.i18n import Message
+from matcher.i18n import Figure, Message
 from matcher.index import IdIndex, pair_positions
 from matcher.topk import top_k_rows
 
@@ -435,7 +435,7 @@ class MatchService:
         u_ids, f_ids, scores, chances = room.u_ids, room.f_ids, room.scores, room.chances
         min_chance = DEFAULT_MIN_CHANCE if min_chance is None else float(min_chance)
         if not 0.0 <= min_chance <= 1.0:
-            raise MatcherError(Message("event.min_chance", got=min_chance))
+            raise MatcherError(Message("event.min_chance", got=Figure(min_chance, 4)))
         allowed = room.not_declined.copy()
         if room.calibrated:
             allowed &= chances[:, :, 0] >= min_chance

@@ -226,10 +226,13 @@ def test_outcome_body_is_validated(api):
         "/outcomes",
         json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "declined_by": "umkm"},
     )
-    assert (
-        resp.status_code == 422
-        and "declined_by is only for stage 'declined'" in resp.json()["detail"]
+    assert resp.status_code == 422
+    assert "declined_by hanya untuk tahap 'declined', bukan 'meeting'" in resp.json()["detail"]
+    english = api.post(
+        "/outcomes?lang=en",
+        json={"umkm_id": "U1", "firm_id": "F1", "stage": "meeting", "declined_by": "umkm"},
     )
+    assert "declined_by is only for stage 'declined', not 'meeting'" in english.json()["detail"]
     assert (
         api.post(
             "/outcomes", json={"umkm_id": "U1", "firm_id": "F404", "stage": "meeting"}

@@ -163,7 +163,7 @@ def test_one_length_rule_for_a_note_in_a_file_an_api_body_and_the_store(api, pre
     from api.store.outcomes import record_followup
     from matcher.data import loaders
     from matcher.data.errors import DataValidationError
-    from matcher.i18n import t
+    from matcher.i18n import t, text_in
 
     pair = {"umkm_id": "U1", "firm_id": "F1", "status": "lancar"}
     long_, fine = "n" * (rules.max_length("note") + 1), "n" * rules.max_length("note")
@@ -191,7 +191,12 @@ def test_one_length_rule_for_a_note_in_a_file_an_api_body_and_the_store(api, pre
     try:
         with pytest.raises(StoreValueError, match="note") as info, store.transaction() as s:
             record_followup(s, **pair, note=long_, recorded_by="t", source="api")
-        assert rule["en"] in str(info.value)  # the store's own errors are in English
+        # the store's own refusal, in the reader's language too
+        assert rule["en"] in text_in(info.value.args[0], "en")
+        assert text_in(info.value.args[0], "id").startswith(
+            "penyimpanan tidak dapat menampung nilai berikut; tidak ada yang ditulis: catatan 1, "
+            f"note: seharusnya {rule['id']}"
+        )
         with store.transaction() as s:
             record_followup(s, **pair, note=fine, recorded_by="t", source="api")
     finally:

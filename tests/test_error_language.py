@@ -110,3 +110,71 @@ def test_unknown_ids_say_what_they_name_in_the_readers_words():
         "unknown umkm id: U9",
     )
     assert _said(lambda: IdIndex(["F1", "F1"], kind="firm"))[0] == "ID perusahaan ganda: F1"
+
+
+# -- the outcome store and retraining -----------------------------------------------------------
+@pytest.fixture
+def store(tmp_path, tiny_world):
+    from api.store import FIRMS, UMKM, Store, upsert_profiles
+
+    s = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    umkm, firms = tiny_world
+    with s.transaction() as session:
+        upsert_profiles(session, umkm, UMKM)
+        upsert_profiles(session, firms, FIRMS)
+    yield s
+    s.dispose()
+
+
+def test_outcome_refusals_name_the_field_value_and_rule_in_either_language(store):
+    import datetime as dt
+
+    from api.store.outcomes import correct_outcome, outcome_state, record_outcome
+
+    def record(**values):
+        with store.transaction() as s:
+            record_outcome(s, umkm_id="U1", firm_id="F1", recorded_by="ani", source="api", **values)
+
+    indonesian, english = _said(lambda: record(stage="signed", date=dt.date(2025, 1, 10)))
+    assert indonesian.startswith("stage 'signed': seharusnya salah satu dari declined, meeting")
+    assert english.startswith("stage 'signed': expected one of declined, meeting")
+    indonesian, english = _said(
+        lambda: record(stage="meeting", date=dt.date(2025, 1, 10), contract_value_idr=-5.0)
+    )
+    assert (indonesian, english) == (
+        "contract_value_idr -5.0: seharusnya angka >= 0",
+        "contract_value_idr -5.0: expected a number >= 0",
+    )
+    assert _said(
+        lambda: record(stage="meeting", date=dt.date(2025, 1, 10), declined_by="firm")
+    ) == (
+        "declined_by hanya untuk tahap 'declined', bukan 'meeting'",
+        "declined_by is only for stage 'declined', not 'meeting'",
+    )
+    with store.session() as s:
+        assert _said(lambda: outcome_state(s, 404)) == (
+            "tidak ada hasil dengan ID 404",
+            "no outcome with id 404",
+        )
+    record(stage="meeting", date=dt.date(2025, 1, 10))
+    with store.transaction() as s:
+        indonesian, _ = _said(lambda: correct_outcome(s, 1, reason="x", by="ani", grade=3))
+    assert indonesian.startswith("grade tidak dapat dikoreksi; koreksi hanya boleh mengubah stage")
+
+
+def test_retrain_refusals_say_what_to_do(store):
+    from api.retrain import read_store
+    from training.retrain import retrain
+
+    indonesian, english = _said(lambda: read_store(store))
+    assert indonesian.startswith("penyimpanan (sqlite:///")
+    assert indonesian.endswith(
+        ") belum berisi hasil: catat hasil lewat API atau `matcher import outcomes BERKAS`, "
+        "atau beri --umkm/--firms/--outcomes"
+    )
+    assert "has no outcomes yet" in english
+    indonesian, english = _said(lambda: retrain(None, None, None, None, tolerance=-1))
+    assert indonesian == (
+        "toleransi (-1) dan margin baseline (0,02) harus >= 0 dan porsi uji (0,2) antara 0 dan 1"
+    )
+    assert "tolerance (-1) and baseline margin (0.02) must be >= 0" in english

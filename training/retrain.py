@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from matcher.i18n import Message, t
+from matcher.i18n import Figure, Message, t
 from training.evaluate import Split, evaluate_scorers
 from training.gating import Decision, failed_listing
 from training.registry import Registry
@@ -83,8 +83,12 @@ def retrain(
     """
     if tolerance < 0 or baseline_margin < 0 or not 0 < test_share < 1:
         raise MatcherError(
-            f"tolerance ({tolerance}) and baseline margin ({baseline_margin}) must be "
-            f">= 0 and the test share ({test_share}) between 0 and 1"
+            Message(
+                "cli.retrain.bad_settings",
+                tolerance=Figure(tolerance, 4),
+                margin=Figure(baseline_margin, 4),
+                share=Figure(test_share, 4),
+            )
         )
     say = progress or (lambda msg: None)
     champion = registry.current_version()
@@ -132,10 +136,14 @@ def retrain(
         try:
             registry.promote(result.version, reason=result.decision.reason)
         except Exception as exc:  # noqa: BLE001 - any failure here leaves the champion serving
+            detail = exc.args[0] if isinstance(exc, MatcherError) and len(exc.args) == 1 else exc
             raise PromotionError(
-                f"{result.version} passed the gate but promoting it failed ({exc}); "
-                f"the current model is still {registry.current_version() or 'none'}. "
-                f"Promote by hand with `matcher models promote {result.version}`"
+                Message(
+                    "training.retrain.promotion_failed",
+                    version=result.version,
+                    detail=detail if isinstance(detail, Message) else str(detail),
+                    current=registry.current_version() or Message("training.retrain.no_current"),
+                )
             ) from exc
     return RetrainOutcome(
         version=result.version,

@@ -115,7 +115,7 @@ def post_event(body: schemas.EventIn, principal: PrincipalDep, store: StoreDep):
     try:
         check_new_event_id(body.event_id, principal.region)
     except EventIdError as exc:
-        problems.append(str(exc))
+        problems.append(exc.args[0])  # its Message: said in the reader's language
     with store.transaction() as session:
         missing_u = [u for u in umkm_ids if u not in _visible_ids(session, principal, umkm_ids)]
         missing_f = [f for f in firm_ids if f not in existing_ids(session, FIRMS, firm_ids)]

@@ -24,6 +24,7 @@ from api.store.models import Event, EventParticipant
 from api.store.regions import Region
 from matcher.data import rules
 from matcher.data.errors import MatcherError
+from matcher.i18n import Message
 
 TAG = "@"
 _TAG_LEN = 6
@@ -47,17 +48,11 @@ def event_key(event_id: str, region: Region | None) -> str:
 def check_new_event_id(event_id: str, region: Region | None) -> str:
     """The stored ID a new event named ``event_id`` gets; EventIdError when it cannot."""
     if TAG in event_id:
-        raise EventIdError(
-            f"event_id {event_id!r}: '{TAG}' is reserved (it marks a region's events); "
-            "choose an ID without it"
-        )
+        raise EventIdError(Message("api.event.tag_reserved", id=repr(event_id), tag=TAG))
     key = event_key(event_id, region)
     if len(key) > rules.ID_MAX:
         most = rules.ID_MAX - (len(key) - len(event_id))
-        raise EventIdError(
-            f"event_id {event_id!r}: at most {most} characters for a facilitator "
-            f"scoped to a region (its events carry the region's tag)"
-        )
+        raise EventIdError(Message("api.event.id_too_long", id=repr(event_id), most=most))
     return key
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from matcher.data import rules
 from matcher.data.errors import MatcherError
+from matcher.i18n import Joined, Message
 
 
 class StoreValueError(MatcherError):
@@ -67,13 +68,13 @@ def check_records(table, records: Iterable[dict]) -> None:
             if name in columns:
                 problem = _column_problem(columns[name], value)
                 if problem:
-                    problems.append(f"record {i + 1}, {name}: expected {problem}")
+                    problems.append(
+                        Message("api.store.record_problem", n=i + 1, name=name, expected=problem)
+                    )
                     if len(problems) >= 20:
                         break
     if problems:
-        raise StoreValueError(
-            "the store cannot hold these values; nothing was written: " + "; ".join(problems)
-        )
+        raise StoreValueError(Message("api.store.refused", problems=Joined(problems, "; ")))
 
 
 def check_frame(table, frame) -> None:
@@ -96,19 +97,21 @@ def check_frame(table, frame) -> None:
             )
             bad = rules.text_problems(text, name) if width is None else _problems_width(text, width)
             bad = bad[bad.notna()]
-            problems += [f"row {i + 1}, {name}: expected {e}" for i, e in bad.head(5).items()]
+            problems += [_row(i, name, e) for i, e in bad.head(5).items()]
         elif types.is_float_dtype(values.dtype):
             arr = values.to_numpy(dtype=float)
             bad = np.flatnonzero(np.isinf(arr))
-            problems += [f"row {i + 1}, {name}: expected a finite number" for i in bad[:5]]
+            problems += [_row(i, name, Message("api.store.finite")) for i in bad[:5]]
         elif types.is_integer_dtype(values.dtype):
             arr = values.to_numpy()
             bad = np.flatnonzero((arr < rules.INT32_MIN) | (arr > rules.INT32_MAX))
-            problems += [f"row {i + 1}, {name}: expected an integer in 32 bits" for i in bad[:5]]
+            problems += [_row(i, name, Message("api.store.int32")) for i in bad[:5]]
     if problems:
-        raise StoreValueError(
-            "the store cannot hold these values; nothing was written: " + "; ".join(problems)
-        )
+        raise StoreValueError(Message("api.store.refused", problems=Joined(problems, "; ")))
+
+
+def _row(i: int, name: str, expected) -> Message:
+    return Message("api.store.row_problem", n=i + 1, name=name, expected=expected)
 
 
 def _checked_text(values):

@@ -92,42 +92,58 @@ def natural_key(umkm_id: str, firm_id: str, stage: str, date: dt.date) -> str:
     ).hexdigest()
 
 
+def _bad(field: str, value: str, expected) -> Message:
+    """ "stage 'signed': expected one of …" in the reader's words (``expected`` a Message)."""
+    return Message("outcomes.error.value", field=field, value=value, expected=expected)
+
+
+def _one_of(kind: str) -> Message:
+    return Message("data.rule.one_of", choices=lifecycle.describe(kind))
+
+
+_AT_LEAST_ZERO = Message(
+    "data.rule.number_min", kind=Message("data.rule.a_number"), min=0, examples=""
+)
+
+
 def _clean_values(values: dict) -> dict:
     """Canonical, checked outcome values (stage/scheme in any known spelling); OutcomeError if not."""
     out = dict(values)
     stage = lifecycle.canonical_value("stage", out.get("stage"))
     if stage is None:
-        raise OutcomeError(
-            f"stage {out.get('stage')!r}: expected one of {lifecycle.describe('stage')}"
-        )
+        raise OutcomeError(_bad("stage", repr(out.get("stage")), _one_of("stage")))
     out["stage"] = stage
     if out.get("scheme") not in (None, ""):
         scheme = lifecycle.canonical_value("scheme", out["scheme"])
         if scheme is None:
-            raise OutcomeError(
-                f"scheme {out['scheme']!r}: expected one of {lifecycle.describe('scheme')}"
-            )
+            raise OutcomeError(_bad("scheme", repr(out["scheme"]), _one_of("scheme")))
         out["scheme"] = scheme
     else:
         out["scheme"] = None
     date = out.get("date")
     if not isinstance(date, dt.date):
-        raise OutcomeError(f"date {date!r}: expected an ISO date YYYY-MM-DD")
+        raise OutcomeError(_bad("date", repr(date), Message("data.rule.iso_date")))
     if isinstance(date, dt.datetime):
         out["date"] = date = date.date()
     problem = rules.date_problem(date)
     if problem:
-        raise OutcomeError(f"date {date:%Y-%m-%d}: expected {problem}")
+        raise OutcomeError(_bad("date", f"{date:%Y-%m-%d}", problem))
     for money in ("contract_value_idr", "realised_value_idr"):
         v = out.get(money)
         if v is not None and (pd.isna(v) or v < 0):
-            raise OutcomeError(f"{money} {v!r}: expected a number >= 0")
+            raise OutcomeError(_bad(money, repr(v), _AT_LEAST_ZERO))
         out[money] = None if v is None or pd.isna(v) else float(v)
     if out.get("declined_by") is not None:
         if out["declined_by"] not in DECLINED_BY:
-            raise OutcomeError(f"declined_by {out['declined_by']!r}: expected umkm or firm")
+            raise OutcomeError(
+                _bad(
+                    "declined_by",
+                    repr(out["declined_by"]),
+                    Message("data.list.or2", a="umkm", b="firm"),
+                )
+            )
         if stage != "declined":
-            raise OutcomeError(f"declined_by is only for stage 'declined', not {stage!r}")
+            raise OutcomeError(Message("outcomes.error.declined_by_stage", stage=repr(stage)))
     out["event_id"] = out.get("event_id") or None
     note = (out.get("note") or "").strip() or None
     if note is not None:
@@ -189,7 +205,7 @@ def _states(session: Session, outcomes: list[Outcome]) -> list[OutcomeState]:
 def outcome_state(session: Session, outcome_id: int) -> OutcomeState:
     row = session.get(Outcome, outcome_id)
     if row is None:
-        raise OutcomeNotFound(f"no outcome with id {outcome_id}")
+        raise OutcomeNotFound(Message("outcomes.error.not_found", id=outcome_id))
     return _states(session, [row])[0]
 
 
@@ -317,8 +333,11 @@ def correct_outcome(
     unknown = set(changes) - set(VALUE_FIELDS)
     if unknown:
         raise OutcomeError(
-            f"cannot correct {', '.join(sorted(unknown))}; "
-            f"a correction may change {', '.join(VALUE_FIELDS)}"
+            Message(
+                "outcomes.error.cannot_correct",
+                fields=", ".join(sorted(unknown)),
+                allowed=", ".join(VALUE_FIELDS),
+            )
         )
     state = outcome_state(session, outcome_id)
     before = state.current or state.last_values
@@ -716,11 +735,11 @@ def record_followup(
     """Append the office's follow-up of a pair (status in any known spelling)."""
     canonical = lifecycle.canonical_value("status", status)
     if canonical is None:
-        raise OutcomeError(f"status {status!r}: expected one of {lifecycle.describe('status')}")
+        raise OutcomeError(_bad("status", repr(status), _one_of("status")))
     date = date or rules.today()
     problem = rules.date_problem(date)
     if problem:
-        raise OutcomeError(f"date {date:%Y-%m-%d}: expected {problem}")
+        raise OutcomeError(_bad("date", f"{date:%Y-%m-%d}", problem))
     row = Followup(
         umkm_id=umkm_id,
         firm_id=firm_id,
