@@ -628,7 +628,7 @@ def test_validate_event_needs_profiles(tmp_path, capsys):
     e = tmp_path / "e.csv"
     pd.DataFrame({"party": ["umkm"], "id": ["U1"]}).to_csv(e, index=False)
     assert main(["validate", str(e), "--kind", "event"]) == 2
-    assert "--umkm and --firms" in capsys.readouterr().err
+    assert "--kind event memerlukan --umkm dan --firms" in capsys.readouterr().err
 
 
 def test_a_regency_under_its_pre_split_province_moves_with_a_warning():

@@ -457,7 +457,7 @@ def test_retrain_from_an_empty_store_is_a_clear_error(tmp_path, capsys):
     )
     assert main(["init", "--database-url", url]) == 0
     assert main(["retrain", "--database-url", url, "--registry", str(tmp_path / "models")]) == 2
-    assert "no outcomes yet" in capsys.readouterr().err
+    assert "belum berisi hasil" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------- background job
