@@ -12,7 +12,10 @@ process CPU seconds for, in one run:
   ``<home>/cache`` instead of scored (``--workers 2`` pays the scoring once);
 * a **read after an outcome**, per call, for a UMKM with four outcomes: its pair statuses
   row by row (``umkm_pair_status``) beside the frame path as reference
-  (``PairStatus(outcomes_frame(...))``), and ``restatus`` of its cached list.
+  (``PairStatus(outcomes_frame(...))``), and ``restatus`` of its cached list;
+* **the one query every read makes** (``visible_outcomes_version``: may the caller see
+  this UMKM, and has any of its outcomes changed), its statement built once per region,
+  beside the same statement built on every call as reference.
 
     .venv/bin/python bench/bench_prewarm.py [--umkm 3000] [--firms 300]
 """
@@ -89,7 +92,12 @@ def read_after_outcome(store, service, repeat: int = 200) -> dict[str, float]:
     """ms per call of what a read after an outcome does, beside the frame path."""
     import datetime as dt
 
-    from api.store.outcomes import outcomes_frame, record_outcome, umkm_pair_status
+    from api.store.outcomes import (
+        outcomes_frame,
+        record_outcome,
+        umkm_pair_status,
+        visible_outcomes_version,
+    )
     from matcher.feedback import PairStatus
 
     umkm_id = service.umkm["umkm_id"].iloc[5]
@@ -124,12 +132,31 @@ def read_after_outcome(store, service, repeat: int = 200) -> dict[str, float]:
             "reference: PairStatus(outcomes_frame(umkm_id=...))": ms(
                 lambda: PairStatus(outcomes_frame(s, umkm_id=umkm_id))
             ),
+            "every read's query, statement built per call (reference)": ms(
+                lambda: _version_built_per_call(s, umkm_id)
+            ),
+            "every read's query: visible_outcomes_version (built once)": ms(
+                lambda: visible_outcomes_version(s, umkm_id)
+            ),
             "umkm_pair_status (row by row)": ms(lambda: umkm_pair_status(s, umkm_id)),
             "restatus of its cached list, statuses only": ms(lambda: partners.restatus(ahead, 10)),
             "restatus when a declined firm lets the 11th move up (explained)": ms(
                 lambda: service.with_outcomes(status).restatus(ahead, 10)
             ),
         }
+
+
+def _version_built_per_call(session, umkm_id: str):
+    """The reference: visible_outcomes_version as it was, building its statement (and
+    SQLAlchemy its cache key) on every call."""
+    from sqlalchemy import select
+
+    from api.store.models import Outcome, Umkm
+    from api.store.outcomes import _version_columns
+
+    visible = select(Umkm.umkm_id).where(Umkm.umkm_id == umkm_id).exists()
+    row = session.execute(select(visible, *_version_columns([Outcome.umkm_id == umkm_id]))).one()
+    return None if not row[0] else tuple(int(v or 0) for v in row[1:])
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -442,16 +443,25 @@ def visible_outcomes_version(
     visibility check: None when the UMKM does not exist or lies outside ``region`` (an
     :class:`api.store.regions.Region`; callers answer 404 alike, and both cases run the
     very same statement). What a cached match read needs from the database, in one trip."""
+    row = session.execute(_visible_version_statement(region), {"umkm_id": umkm_id}).one()
+    if not row[0]:
+        return None
+    return tuple(int(v or 0) for v in row[1:])
+
+
+@lru_cache(maxsize=1024)
+def _visible_version_statement(region):
+    """The statement of :func:`visible_outcomes_version` for one region (None: every
+    region), with the UMKM as a bound parameter: built once, so each read skips building
+    the statement and its cache key (a third of the read's database time)."""
     from api.store.models import Umkm
 
+    umkm_id = bindparam("umkm_id", type_=Umkm.umkm_id.type)
     where = [Umkm.umkm_id == umkm_id]
     if region is not None:
         where.append(region.sql_filter(Umkm))
     visible = select(Umkm.umkm_id).where(*where).exists()
-    row = session.execute(select(visible, *_version_columns([Outcome.umkm_id == umkm_id]))).one()
-    if not row[0]:
-        return None
-    return tuple(int(v or 0) for v in row[1:])
+    return select(visible, *_version_columns([Outcome.umkm_id == umkm_id]))
 
 
 def outcomes_versions(session: Session) -> dict[str, tuple[int, int, int, int]]:
