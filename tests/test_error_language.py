@@ -178,3 +178,21 @@ def test_retrain_refusals_say_what_to_do(store):
         "toleransi (-1) dan margin baseline (0,02) harus >= 0 dan porsi uji (0,2) antara 0 dan 1"
     )
     assert "tolerance (-1) and baseline margin (0.02) must be >= 0" in english
+
+
+def test_the_store_guard_says_an_event_dates_range_in_the_readers_words():
+    import datetime as dt
+
+    from api.store.guard import check_records
+    from api.store.models import Followup
+    from matcher.data import rules
+
+    with rules.frozen_today(dt.date(2026, 1, 1)):
+        indonesian, english = _said(
+            lambda: check_records(Followup, [{"next_date": dt.date(2300, 1, 1)}])
+        )
+    assert indonesian == (
+        "penyimpanan tidak dapat menampung nilai berikut; tidak ada yang ditulis: "
+        "catatan 1, next_date: seharusnya tanggal dari 2000-01-01 sampai 2029-01-03"
+    )
+    assert english.endswith("record 1, next_date: expected a date from 2000-01-01 to 2029-01-03")

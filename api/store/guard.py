@@ -52,10 +52,7 @@ def _column_problem(column, value) -> str | None:
     if isinstance(kind, Date) and isinstance(value, dt.date):
         if (column.table.name, column.name) in _HAPPENED:  # not before 2000, not in the future
             return rules.date_problem(value)
-        try:
-            rules.check_event_date(value)
-        except ValueError as exc:
-            return str(exc).removeprefix("expected ")
+        return rules.event_date_problem(value)
     return None
 
 

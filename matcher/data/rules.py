@@ -218,16 +218,22 @@ EVENT_HORIZON = dt.timedelta(days=3 * 366)
 """Events are planned ahead: an event date may lie up to three years in the future."""
 
 
-def check_event_date(value: dt.date | None, today_: dt.date | None = None) -> dt.date | None:
-    """An event's date: from :data:`DATE_MIN` to three years ahead (ValueError otherwise)."""
+def event_date_problem(value: dt.date | None, today_: dt.date | None = None) -> str | None:
+    """What an event's date should be (a Message) when ``value`` is outside :data:`DATE_MIN`
+    to three years ahead; None when it is fine."""
     if value is None:
         return None
     hi = (today_ or today()) + EVENT_HORIZON
-    if not (DATE_MIN <= value <= hi):
-        raise ValueError(
-            f"expected a date from {DATE_MIN.isoformat()} to {hi.isoformat()}, "
-            f"got {value.isoformat()}"
-        )
+    if DATE_MIN <= value <= hi:
+        return None
+    return Message("data.rule.date_range", start=DATE_MIN.isoformat(), end=hi.isoformat())
+
+
+def check_event_date(value: dt.date | None, today_: dt.date | None = None) -> dt.date | None:
+    """An event's date: from :data:`DATE_MIN` to three years ahead (ValueError otherwise)."""
+    problem = event_date_problem(value, today_)
+    if problem:
+        raise ValueError(f"expected {problem}, got {value.isoformat()}")
     return value
 
 
