@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from matcher.data.errors import MatcherError
+from matcher.i18n import text_in
 from tests.worlds import line_world
 from training.evaluate import time_split
 from training.registry import Registry
@@ -46,6 +47,11 @@ def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_pat
         u, f, o, Registry(tmp_path / "reg"), params=PARAMS, progress=said.append
     )
     assert result.decision.promote and "without a held-out evaluation" in result.decision.reason
+    # the reason a facilitator reads (train, demo, retrain): Indonesian by default
+    assert text_in(result.decision.reason, "id").startswith(
+        "promosikan model pertama tanpa evaluasi uji: "
+    )
+    assert text_in(result.decision.checks[0].detail, "id").startswith("tidak terukur: ")
     assert any("TANPA EVALUASI UJI" in s for s in said)
     reg = Registry(tmp_path / "reg")
     assert reg.current_version() == result.version
@@ -53,6 +59,12 @@ def test_first_model_from_one_event_is_fitted_on_everything_and_promoted(tmp_pat
     # a second one-event challenger is registered but does not replace a champion
     again = train_and_register(u, f, o, reg, params=PARAMS)
     assert not again.decision.promote and reg.current_version() == result.version
+    assert text_in(again.decision.reason, "id").startswith(
+        f"pertahankan {result.version}: tanpa evaluasi uji ("
+    )
+    assert text_in(again.decision.reason, "en").startswith(
+        f"keep {result.version}: no held-out evaluation ("
+    )
 
 
 @pytest.mark.slow  # trains a model

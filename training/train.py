@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.features.pairs import FEATURE_NAMES
-from matcher.i18n import format_number, t
+from matcher.i18n import Message, format_number, t
 from matcher.ranking import MatchModel
 from training.evaluate import (
     METRICS,
@@ -275,22 +275,27 @@ def _train_without_heldout(
             ModelScorer(final).score_block(umkm, firms, np.arange(min(len(umkm), 200)))
         ).all()
     )
+    unmeasured = Message("training.gate.not_measured", why=split.no_heldout)
     if champion_id is None and finite:
         decision = Decision(
             True,
-            f"promote first model without a held-out evaluation: {split.no_heldout}",
-            [Check("heldout", True, f"not measured: {split.no_heldout}")],
+            Message("training.gate.promote_unmeasured", why=split.no_heldout),
+            [Check("heldout", True, unmeasured)],
         )
     else:
         why = (
-            "scores are not finite"
+            Message("training.gate.scores_not_finite")
             if not finite
-            else f"no held-out evaluation ({split.no_heldout})"
+            else Message("training.gate.no_heldout", why=split.no_heldout)
         )
         decision = Decision(
             False,
-            f"keep {champion_id or 'none'}: {why}",
-            [Check("heldout", False, f"not measured: {split.no_heldout}")],
+            Message(
+                "training.gate.keep_unmeasured",
+                champion=champion_id or Message("training.retrain.no_current"),
+                why=why,
+            ),
+            [Check("heldout", False, unmeasured)],
         )
     metrics = {
         "heldout": {},
