@@ -283,7 +283,9 @@ def test_reference_date_is_a_parameter_fixed_at_fit():
     )
 
 
-def test_an_artifact_without_a_reference_date_loads_and_says_what_it_counts_from(world):
+def test_an_artifact_without_a_reference_date_loads_and_says_what_it_counts_from(
+    world, monkeypatch
+):
     builder, *_ = world
     umkm, *_ = _frames()
     old = pickle.loads(pickle.dumps(builder))
@@ -293,11 +295,13 @@ def test_an_artifact_without_a_reference_date_loads_and_says_what_it_counts_from
     trained = old.__class__.__new__(old.__class__)
     trained.__setstate__(dict(old.__dict__))
     # the loader knows when it was trained (the manifest): ages count from that year
-    with pytest.warns(UserWarning, match="2023, the year it was trained"):
+    # said in $MATCHER_LANG: Indonesian by default, English as a choice
+    with pytest.warns(UserWarning, match="dihitung dari tahun 2023, tahun model dilatih"):
         assert trained.assume_reference_date("2023-08-01")
     assert trained.encode_umkm(umkm).num["age"].tolist() == [8.0, 3.0]
     assert not builder.assume_reference_date("2023-08-01")  # it has its own
     # nothing known: this year, said once, then fixed
+    monkeypatch.setenv("MATCHER_LANG", "en")
     with pytest.warns(UserWarning, match="the year it was loaded"):
         old.encode_umkm(umkm)
     with warnings.catch_warnings():
@@ -325,7 +329,7 @@ def test_the_registry_dates_an_old_artifact_by_its_manifest(world, tmp_path):
     registry = Registry(tmp_path / "reg")
     version = registry.register(holder, metrics={}, features=[], data_fingerprint="x")
     trained = pd.Timestamp(registry.manifest(version)["created_at"]).year
-    with pytest.warns(UserWarning, match=f"{trained}, the year it was trained"):
+    with pytest.warns(UserWarning, match=f"dari tahun {trained}, tahun model dilatih"):
         loaded = registry.load(version)
     assert loaded.features_.encode_umkm(umkm).num["age"][0] == trained - 2015
     # a model that records its own date is loaded as it is, without a word

@@ -45,6 +45,7 @@ from matcher.features.kbli import KbliAffinity, level_matrices, stacked
 from matcher.features.kbli_text import KbliTextMapper
 from matcher.features.partners import PartnerProfiles
 from matcher.features.text import TextEncoder, TextSide, glossary
+from matcher.i18n import t
 from matcher.index import pair_positions
 
 __all__ = [
@@ -320,11 +321,9 @@ class PairFeatureBuilder(BaseEstimator):
             return int(pd.Timestamp(ref).year)
         # fixed from here on, so one loaded model counts from one year however long it serves
         self.reference_date_ = pd.Timestamp.now().normalize()
+        # a warning is printed as it is raised: in $MATCHER_LANG (Indonesian by default)
         warnings.warn(
-            "this model was saved before features recorded their reference date; UMKM ages "
-            f"are counted from {self.reference_date_.year} (the year it was loaded). "
-            "Retrain the model to record its own.",
-            stacklevel=2,
+            t("artifact.reference_date.loaded", year=self.reference_date_.year), stacklevel=2
         )
         return int(self.reference_date_.year)
 
@@ -337,10 +336,7 @@ class PairFeatureBuilder(BaseEstimator):
         when = pd.Timestamp(when)
         self.reference_date_ = (when.tz_convert(None) if when.tzinfo else when).normalize()
         warnings.warn(
-            "this model was saved before features recorded their reference date; UMKM ages "
-            f"are counted from {self.reference_date_.year}, the year it was trained. "
-            "Retrain the model to record its own.",
-            stacklevel=2,
+            t("artifact.reference_date.trained", year=self.reference_date_.year), stacklevel=2
         )
         return True
 
