@@ -222,30 +222,32 @@ def test_a_bad_row_late_in_a_streamed_file_stops_before_anything_is_written(
     assert not out.exists() and not list(tmp_path.glob(".x.csv*"))
 
 
-def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path):
+def test_recommend_umkm_for_a_firm(world_dir, registry, tmp_path, capsys, monkeypatch):
     out = tmp_path / "rev.csv"
-    assert (
-        main(
-            [
-                "recommend-umkm",
-                "--umkm",
-                str(world_dir / "umkm.csv"),
-                "--firms",
-                str(world_dir / "firms.csv"),
-                "--firm-id",
-                "FIRM-0001",
-                "--k",
-                "4",
-                "--out",
-                str(out),
-                "--registry",
-                str(registry),
-            ]
-        )
-        == 0
-    )
+    argv = [
+        "recommend-umkm",
+        "--umkm",
+        str(world_dir / "umkm.csv"),
+        "--firms",
+        str(world_dir / "firms.csv"),
+        "--firm-id",
+        "FIRM-0001",
+        "--k",
+        "4",
+        "--out",
+        str(out),
+        "--registry",
+        str(registry),
+    ]
+    capsys.readouterr()
+    assert main(argv) == 0
     recs = pd.read_csv(out)
     assert recs["firm_id"].eq("FIRM-0001").all() and recs["rank"].tolist() == [1, 2, 3, 4]
+    said = capsys.readouterr().out
+    assert f"4 UMKM teratas untuk perusahaan FIRM-0001 ditulis ke {out}" in said
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert main(argv) == 0
+    assert f"wrote top-4 UMKM for firm FIRM-0001 to {out}" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -603,12 +603,25 @@ def test_validate_reports_every_error_and_exits_2_without_traceback(tmp_path, ca
     assert "expected one of the 38 provinces" in err
 
 
-def test_validate_valid_file_prints_summary(tmp_path, capsys):
+def test_validate_valid_file_prints_summary(tmp_path, capsys, monkeypatch):
     path = tmp_path / "umkm.csv"
     umkm_raw(2, kbli="10111").to_csv(path, index=False)
-    assert main(["validate", str(path), "--kind", "umkm"]) == 0
+    firms = tmp_path / "firms.csv"
+    firms_raw(2).to_csv(firms, index=False)
+    argv = ["validate", str(path), "--kind", "umkm", "--firms", str(firms)]
+    assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "valid umkm file" in out and "warning:" in out and "10111" in out
+    assert "berkas umkm yang sah" in out and "peringatan:" in out and "10111" in out
+    assert "baris dalam berkas" in out
+    assert (
+        "catatan: --umkm/--firms hanya dipakai dengan --kind outcomes, followups atau event; "
+        "diabaikan"
+    ) in out
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "valid umkm file" in out and "warning:" in out and "rows in file" in out
+    assert "note: --umkm/--firms are only used with --kind outcomes, followups or event" in out
 
 
 def test_validate_outcomes_with_and_without_profiles(tmp_path, capsys):
@@ -617,7 +630,7 @@ def test_validate_outcomes_with_and_without_profiles(tmp_path, capsys):
     firms_raw(2).to_csv(f, index=False)
     outcomes_raw(firm_id=["F1", "F1", "F7"]).to_csv(o, index=False)
     assert main(["validate", str(o), "--kind", "outcomes"]) == 0
-    assert "not checked" in capsys.readouterr().out
+    assert "keberadaan firm_id tidak diperiksa: --firms tidak diberikan" in capsys.readouterr().out
     assert (
         main(["validate", str(o), "--kind", "outcomes", "--umkm", str(u), "--firms", str(f)]) == 2
     )

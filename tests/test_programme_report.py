@@ -241,9 +241,18 @@ def test_cli_report_from_the_store_and_bad_requests(tiny_world, tmp_path, capsys
     db = ["--database-url", url]
     assert cli_main(["import", "outcomes", str(path), *db]) == 0
     out = tmp_path / "r.md"
+    capsys.readouterr()
     assert cli_main(["report", "programme", "--out", str(out), "--event", "EV1", *db]) == 0
     assert "Rp500 juta" in out.read_text(encoding="utf-8")
-    capsys.readouterr()
+    assert (
+        "1 hasil dari penyimpanan data: 1 pasangan, 0 berkontrak, 1 perlu tindak lanjut"
+        in capsys.readouterr().err
+    )
+    argv = ["report", "programme", "--out", str(out), "--lang", "en", *db]
+    assert cli_main(argv) == 0
+    assert (
+        "1 outcomes from store: 1 pairs, 0 contracted, 1 need follow-up" in capsys.readouterr().err
+    )
     assert cli_main(["report", "programme", "--out", str(tmp_path / "r.pdf"), *db]) == 2
     assert cli_main(["report", "programme", "--out", str(out), "--region", "Jawa Timor", *db]) == 2
     assert "yang paling mirip: Jawa Timur" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from matcher.data.errors import MatcherError
-from matcher.i18n import Message
+from matcher.i18n import Message, format_number, t
 from matcher.index import IdIndex, pair_positions
 from training.baselines import BASELINES, SeededScorer
 from training.metrics import gini, mrr, ndcg_at_k, recall_at_k
@@ -264,8 +264,12 @@ def evaluate_calibration(
     say = progress or (lambda msg: None)
     inner = time_split(split.train, test_share=0.25)
     say(
-        f"calibration check: model on {len(inner.train):,} outcomes, calibrator on "
-        f"{len(inner.test):,} ({', '.join(map(str, inner.test_events))})"
+        t(
+            "training.progress.calibration_check",
+            train=format_number(len(inner.train)),
+            test=format_number(len(inner.test)),
+            events=", ".join(map(str, inner.test_events)),
+        )
     )
     model = MatchModel(**(params or {})).fit(umkm, firms, inner.train)
     model.calibrator_ = model.fit_calibrator(umkm, firms, inner.test)

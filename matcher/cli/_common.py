@@ -208,22 +208,26 @@ def add_feedback(p: argparse.ArgumentParser) -> None:
 def with_feedback(service, args, umkm=None, firms=None):
     """``service`` answering with the outcomes of ``--outcomes`` (when given)."""
     from matcher.data.loaders import load_outcomes
+    from matcher.i18n import t
 
     if not args.outcomes:
         return service.with_outcomes(None, include_declined=args.include_declined)
-    with console.status("loading outcomes"):
+    lang = getattr(args, "lang", None)
+    with console.status(t("cli.status.loading_outcomes", lang)):
         outcomes = load_outcomes(args.outcomes, umkm, firms if firms is not None else service.firms)
-    print_warnings(outcomes.attrs.get("warnings", []))
+    print_warnings(outcomes.attrs.get("warnings", []), lang=lang)
     return service.with_outcomes(outcomes, include_declined=args.include_declined)
 
 
 def load_profiles(args, outcomes: bool = False):
     from matcher.data.loaders import load_firms, load_outcomes, load_umkm
+    from matcher.i18n import t
 
-    with console.status("loading profiles"):
+    lang = getattr(args, "lang", None)  # a command's --lang, else $MATCHER_LANG
+    with console.status(t("cli.status.loading_profiles", lang)):
         umkm = load_umkm(args.umkm)
         firms = load_firms(args.firms)
         out_ = load_outcomes(args.outcomes, umkm, firms) if outcomes else None
     for df in (umkm, firms) + ((out_,) if outcomes else ()):
-        print_warnings(df.attrs.get("warnings", []))
+        print_warnings(df.attrs.get("warnings", []), lang=lang)
     return (umkm, firms, out_) if outcomes else (umkm, firms)

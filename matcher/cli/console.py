@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -66,17 +67,20 @@ def status(msg: str):
     return err.status(msg)
 
 
-def print_warnings(warnings: Iterable, most: int = 5) -> None:
-    """One input's warnings on stderr: each one when at most ``most``, else grouped by kind
-    with a count and two examples each, so a long list never floods the terminal."""
+def print_warnings(warnings: Iterable, most: int = 5, lang: str | None = None) -> None:
+    """One input's warnings on stderr, in ``lang``: each one when at most ``most``, else
+    grouped by kind with a count and two examples each, so a long list never floods the
+    terminal."""
     from matcher.data.errors import format_problems
+    from matcher.i18n import t, text_in
 
     warnings = list(warnings)
     if len(warnings) <= most:
         for w in warnings:
-            err.print(f"[yellow]warning:[/] {w}", highlight=False)
+            text = w.text(lang) if hasattr(w, "text") else text_in(w, lang)
+            err.print(f"[yellow]{t('cli.warning', lang)}:[/] {escape(text)}", highlight=False)
         return
-    for line in format_problems(warnings, warnings=True, up_to=most, examples=2):
+    for line in format_problems(warnings, warnings=True, up_to=most, examples=2, lang=lang):
         err.print(line, markup=False, highlight=False, style="yellow")
 
 

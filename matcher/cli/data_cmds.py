@@ -15,7 +15,7 @@ from matcher.data import loaders
 from matcher.data.errors import MatcherError
 from matcher.data.normalised import write_normalised
 from matcher.data.schema import KINDS
-from matcher.i18n import Message
+from matcher.i18n import Message, format_number, t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,9 +49,7 @@ def validate(args: argparse.Namespace) -> int:
         raise MatcherError(Message("cli.args.event_needs_profiles"))
     paired = ("outcomes", "followups", "event")
     if args.kind in ("umkm", "firms") and (args.umkm or args.firms):
-        notes.append(
-            "--umkm/--firms are only used with --kind outcomes, followups or event; ignored"
-        )
+        notes.append(t("cli.validate.profiles_ignored"))
     umkm = loaders.load_umkm(args.umkm) if args.umkm and args.kind in paired else None
     firms = loaders.load_firms(args.firms) if args.firms and args.kind in paired else None
 
@@ -66,24 +64,26 @@ def validate(args: argparse.Namespace) -> int:
         frame = parse(raw, source, umkm=umkm, firms=firms)
         for label, given in (("umkm_id", umkm), ("firm_id", firms)):
             if given is None:
-                notes.append(
-                    f"{label} existence not checked: no --{'umkm' if label == 'umkm_id' else 'firms'} given"
-                )
+                option = "--umkm" if label == "umkm_id" else "--firms"
+                notes.append(t("cli.validate.not_checked", column=label, option=option))
     else:
         frame = loaders.parse_event(raw, source, umkm, firms)
 
     if args.normalised:
         write_normalised(frame, args.normalised)
-        notes.append(f"cleaned rows written to {args.normalised}")
+        notes.append(t("cli.validate.normalised", path=args.normalised))
     warnings = frame.attrs.get("warnings", [])
-    table = Table(title=f"{source}: valid {args.kind} file", show_header=False)
-    table.add_row("rows in file", str(len(raw)))
-    table.add_row(f"{args.kind} rows", str(len(frame)))
-    table.add_row("columns", f"{len(raw.columns)} ({', '.join(map(str, raw.columns))})")
-    table.add_row("warnings", str(len(warnings)))
+    n = format_number
+    table = Table(title=t("cli.validate.title", path=source, kind=args.kind), show_header=False)
+    table.add_row(t("cli.validate.rows_in_file"), n(len(raw)))
+    table.add_row(t("cli.validate.kind_rows", kind=args.kind), n(len(frame)))
+    table.add_row(
+        t("cli.validate.columns"), f"{n(len(raw.columns))} ({', '.join(map(str, raw.columns))})"
+    )
+    table.add_row(t("cli.validate.warnings"), n(len(warnings)))
     out.print(table)
     for note in notes:
-        out.print(f"note: {note}", markup=False, highlight=False)
+        out.print(f"{t('cli.note')}: {note}", markup=False, highlight=False)
     for w in warnings:
-        out.print(f"warning: {w}", markup=False, highlight=False)
+        out.print(f"{t('cli.warning')}: {w}", markup=False, highlight=False)
     return 0

@@ -288,7 +288,7 @@ def _load_store(args, data) -> str:
 
             loaded = len(load_frame(s, FIRMS)) > 0
         if not loaded:
-            with console.status("loading the demo world into the SQLite store"):
+            with console.status(t("cli.status.demo_store")):
                 for kind in ("umkm", "firms", "outcomes"):
                     import_file(store, kind, data / f"{kind}.csv")
         return display_url(store.url)

@@ -39,18 +39,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from matcher.demo import generate_world, write_world
+    from matcher.i18n import format_number, t
 
-    with status(f"generating {args.n_umkm:,} UMKM and {args.n_firms:,} firms"):
+    with status(
+        t(
+            "cli.status.generating",
+            umkm=format_number(args.n_umkm),
+            firms=format_number(args.n_firms),
+        )
+    ):
         world = generate_world(
             n_umkm=args.n_umkm, n_firms=args.n_firms, seed=args.seed, world=args.world
         )
-    with status(f"writing {args.format} files to {args.out}"):
+    with status(t("cli.status.writing_files", format=args.format, path=args.out)):
         paths = write_world(world, Path(args.out), fmt=args.format)
     summary = pd.DataFrame(
         {
-            "file": [str(p) for p in paths.values()],
-            "rows": [len(getattr(world, name)) for name in paths],
+            t("cli.demo_data.file"): [str(p) for p in paths.values()],
+            t("cli.demo_data.rows"): [format_number(len(getattr(world, name))) for name in paths],
         }
     )
-    print_table(summary, title=f"{args.world} world (seed {args.seed})")
+    print_table(summary, title=t("cli.demo_data.title", world=args.world, seed=args.seed))
     return 0

@@ -19,7 +19,7 @@ from matcher.cli._common import (
     with_feedback,
 )
 from matcher.data.errors import MatcherError
-from matcher.i18n import Message, t
+from matcher.i18n import Message, format_number, t
 
 
 def register(sub) -> None:
@@ -151,21 +151,26 @@ def cmd_evaluate(args) -> int:
     if split.no_heldout:
         raise MatcherError(Message("cli.args.cannot_evaluate", why=split.no_heldout))
     say(
-        f"held out {len(split.test):,} outcomes from {split.cutoff:%Y-%m-%d}; training on {len(split.train):,}"
+        t(
+            "cli.evaluate.split",
+            test=format_number(len(split.test)),
+            cutoff=f"{split.cutoff:%Y-%m-%d}",
+            train=format_number(len(split.train)),
+        )
     )
     model = MatchModel().fit(umkm, firms, split.train, progress=say)
     scorers = {"model": ModelScorer(model), **fit_baselines(umkm, firms, split.train)}
     table = evaluate_scorers(scorers, umkm, firms, split)
-    print_table(table.round(3), title="held-out evaluation")
+    print_table(table.round(3), title=t("cli.demo.heldout_title"))
     check = evaluate_calibration(umkm, firms, split, progress=say)
     print_table(
         _calibration_rows(check),
-        title="calibration of the chances on the held-out events (ECE, 10 equal-count bins)",
+        title=t("cli.evaluate.calibration_title"),
         floats="{:.4f}",
     )
     if args.report:
         path = write_evaluation_report(table, split, args.report, calibration=check)
-        out.print(f"report written to {path}")
+        out.print(t("cli.evaluate.report", path=str(path)), markup=False, highlight=False)
     return 0
 
 
@@ -184,11 +189,11 @@ def _calibration_rows(check):
         [
             {
                 "UMKM": seg,
-                "stage": stage,
+                t("cli.evaluate.stage"): stage,
                 "n": r["n"],
                 "ece": round(r["ece"], 4),
-                "mean predicted": round(r["mean_predicted"], 3),
-                "observed": round(r["observed"], 3),
+                t("cli.evaluate.mean_predicted"): round(r["mean_predicted"], 3),
+                t("cli.evaluate.observed"): round(r["observed"], 3),
             }
             for seg, stages in check.report.items()
             for stage, r in stages.items()
@@ -211,10 +216,10 @@ def cmd_recommend(args) -> int:
     check_output_path(args.out)
     if not args.umkm_id:
         return _recommend_whole_file(args)
-    with console.status("loading UMKM profiles"):
+    with console.status(t("cli.status.loading_umkm")):
         umkm = load_umkm(args.umkm)
     _check_ids(args.umkm_id, umkm, "umkm_id", args.umkm)
-    with console.status("loading firm profiles"):
+    with console.status(t("cli.status.loading_firms")):
         firms = load_firms(args.firms)
     for df in (umkm, firms):
         print_warnings(df.attrs.get("warnings", []))
@@ -224,9 +229,7 @@ def cmd_recommend(args) -> int:
     n = len(args.umkm_id)
     batches = service_batches(service, args.umkm_id, args.chunk_size)
     _run_batch(args, service, batches, firms, n)
-    out.print(
-        f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
-    )
+    _wrote_firms(args, n, service.model_version)
     return 0
 
 
@@ -238,7 +241,7 @@ def _recommend_whole_file(args) -> int:
     from matcher.data.loaders import load_firms, scan_umkm
     from matcher.service import MatchService
 
-    with console.status("checking UMKM profiles"):
+    with console.status(t("cli.status.checking_umkm")):
         n, warnings = scan_umkm(args.umkm, args.chunk_size)
         firms = load_firms(args.firms)
     print_warnings(warnings)
@@ -248,10 +251,16 @@ def _recommend_whole_file(args) -> int:
         MatchService.from_registry(registry_dir(args), None, firms), args, None, firms
     )
     _run_batch(args, service, file_batches(args.umkm, args.chunk_size), firms, n)
-    out.print(
-        f"wrote top-{args.k} firms for {n:,} UMKM to {args.out} (model {service.model_version})"
-    )
+    _wrote_firms(args, n, service.model_version)
     return 0
+
+
+def _wrote_firms(args, n: int, version) -> None:
+    out.print(
+        t("cli.recommend.wrote_firms", k=args.k, n=format_number(n), path=args.out, model=version),
+        markup=False,
+        highlight=False,
+    )
 
 
 def _run_batch(args, service, batches, firms, n: int) -> None:
@@ -261,7 +270,7 @@ def _run_batch(args, service, batches, firms, n: int) -> None:
     from matcher.output import TableWriter, with_names
 
     engine = make_engine(args.engine, scheduler=args.scheduler)  # before any file is opened
-    with progress_bar("scoring UMKM", n) as advance, TableWriter(args.out) as sink:
+    with progress_bar(t("cli.status.scoring_umkm"), n) as advance, TableWriter(args.out) as sink:
         run_batch(
             service,
             batches,
@@ -294,5 +303,9 @@ def cmd_recommend_umkm(args) -> int:
         ),
         args.out,
     )
-    out.print(f"wrote top-{args.k} UMKM for firm {args.firm_id} to {args.out}")
+    out.print(
+        t("cli.recommend.wrote_umkm", k=args.k, firm=args.firm_id, path=args.out),
+        markup=False,
+        highlight=False,
+    )
     return 0

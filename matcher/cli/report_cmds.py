@@ -41,7 +41,7 @@ def _programme(args) -> int:
     from api.store.accounts import canonical_region
     from matcher.cli._common import echo, say
     from matcher.data.errors import MatcherError
-    from matcher.i18n import Message
+    from matcher.i18n import Message, format_number, t, text_in
     from matcher.programme import programme_report, write_programme_report
 
     region = canonical_region(Region.parse(args.region)) if args.region else None
@@ -66,15 +66,26 @@ def _programme(args) -> int:
                 outcomes, followups = current_outcomes(session), followups_frame(session)
         finally:
             store.dispose()
-        source = "store"
+        source = Message("cli.report.store")
     report = programme_report(
         outcomes, followups, umkm, firms, event=args.event, region=region, lang=args.lang
     )
     files = write_programme_report(report, args.out, lang=args.lang)
     tot = report.totals
+
+    def n(value) -> str:
+        return format_number(value, lang=args.lang)
+
     say(
-        f"{len(outcomes):,} outcomes from {source}: {tot['pairs']:,} pairs, "
-        f"{tot['contracted']:,} contracted, {tot['needs_follow_up']:,} need follow-up"
+        t(
+            "cli.report.summary",
+            args.lang,
+            n=n(len(outcomes)),
+            source=text_in(source, args.lang),
+            pairs=n(tot["pairs"]),
+            contracted=n(tot["contracted"]),
+            follow_up=n(tot["needs_follow_up"]),
+        )
     )
     for f in files:
         echo(str(f))
