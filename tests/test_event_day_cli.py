@@ -81,32 +81,32 @@ def test_schedule_event_uses_max_degree_slots_and_keeps_firm_tables(cli_world, p
 
 
 def test_schedule_event_with_few_tables_and_a_short_day_reports_what_is_left(
-    cli_world, plan, tmp_path, capsys
+    cli_world, plan, tmp_path, capsys, monkeypatch
 ):
     out = tmp_path / "schedule.csv"
-    assert (
-        main(
-            [
-                "schedule-event",
-                *_profiles(cli_world),
-                "--plan",
-                str(plan),
-                "--out",
-                str(out),
-                "--tables",
-                "2",
-                "--end",
-                "10:00",
-            ]
-        )
-        == 0
-    )
+    argv = [
+        "schedule-event",
+        *_profiles(cli_world),
+        "--plan",
+        str(plan),
+        "--out",
+        str(out),
+        "--tables",
+        "2",
+        "--end",
+        "10:00",
+    ]
+    assert main(argv) == 0
     s = pd.read_csv(out, keep_default_na=False, na_values=[""])
     placed = s[s["status"] == "scheduled"]
     _clash_free(s)
     assert placed.groupby("slot").size().max() <= 2 and placed["slot"].max() <= 3
     assert len(placed) == 6 and (s["status"] == "unplaced").sum() == len(s) - 6
-    assert "could not be placed" in capsys.readouterr().err
+    left = len(s) - 6
+    assert f"{left} pertemuan tidak dapat ditempatkan:" in capsys.readouterr().err
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert main(argv) == 0
+    assert f"{left} meeting(s) could not be placed:" in capsys.readouterr().err
 
 
 def test_schedule_event_bad_availability_exits_2(cli_world, plan, tmp_path, capsys):
@@ -184,7 +184,7 @@ def test_schedule_event_writes_the_printable_pack(cli_world, plan, tmp_path, cap
     assert len(wb.sheetnames) == 2 + p["firm_id"].nunique() + p["umkm_id"].nunique()
     summary = [c for row in wb["Ringkasan"].iter_rows(values_only=True) for c in row if c]
     assert any("UMKM tanpa pertemuan" in str(c) for c in summary)  # the lists to act on
-    assert "UMKM without a meeting" in capsys.readouterr().err
+    assert "UMKM tanpa pertemuan" in capsys.readouterr().err
 
 
 @pytest.mark.slow  # plans, schedules and replans through the CLI

@@ -27,7 +27,7 @@ from matcher.cli._common import (
     with_feedback,
 )
 from matcher.data.errors import MatcherError, suffix_shown
-from matcher.i18n import Message
+from matcher.i18n import Message, format_number, t
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -117,7 +117,7 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
     from matcher.planning import parse_quota, parse_stage_weights
 
     umkm, firms = load_profiles(args)
-    with console.status("loading event"):
+    with console.status(t("cli.status.loading_event")):
         event = load_event(args.event, umkm, firms)
         for spec in args.quota:  # fail on a typo before the slow steps
             parse_quota(spec, umkm)
@@ -130,12 +130,14 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
 
             prefs = load_preferences(args.preferences, event)
             print_warnings(prefs.attrs.get("warnings", []))
-    with console.status("loading model"):
+    with console.status(t("cli.status.loading_model")):
         service = match_service(args, umkm, firms)
     service = with_feedback(service, args, umkm, firms)
     n_u = int((event["party"] == "umkm").sum())
     n_f = len(event) - n_u
-    with console.status(f"scoring {n_u:,} x {n_f:,} pairs and planning"):
+    with console.status(
+        t("cli.status.scoring_planning", umkm=format_number(n_u), firms=format_number(n_f))
+    ):
         plan = service.plan_event(
             event,
             min_score=args.min_score,
@@ -146,13 +148,13 @@ def cmd_plan_event(args: argparse.Namespace) -> int:
             min_chance=args.min_chance,
             stage_weights=weights,
         )
-    with console.status("writing plan"):
+    with console.status(t("cli.status.writing_plan")):
         write_plan(plan, args.out, umkm=umkm, firms=firms)
         report = write_event_report(plan, umkm, firms, event, args.report) if args.report else None
 
     s = event_summary(plan, umkm, firms, event)
     info = plan.attrs.get("plan_info", {})
-    from matcher.i18n import chance_text, format_idr, format_percent, t
+    from matcher.i18n import chance_text, format_idr, format_percent
     from matcher.i18n import format_number as n_
 
     def of(part, whole, share=None) -> str:
@@ -317,9 +319,9 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
     if prefs is None and args.preferences:
         prefs = load_preferences(args.preferences, event)
     if service is None:
-        with console.status("loading model"):
+        with console.status(t("cli.status.loading_model")):
             service = match_service(args, umkm, firms)
-    with console.status("writing the printable pack"):
+    with console.status(t("cli.status.writing_pack")):
         held = frame[frame["status"] != "cancelled"]
         # meetings with a slot take place; the lists are the planner's (one owner)
         lists = service.event_alternatives(event, held[held["slot"].notna()], preferences=prefs)
@@ -337,8 +339,14 @@ def _write_pack(args, frame, event, umkm, firms, service=None, prefs=None) -> No
             unmet=unmet_wishes(prefs, plan, schedule=held) if prefs is not None else None,
         )
     console.print(
-        f"pack -> {args.pack}: {len(firm_lists)} firm(s) with places left, "
-        f"{len(umkm_lists)} UMKM without a meeting"
+        t(
+            "event.cli.pack_written",
+            path=args.pack,
+            firms=format_number(len(firm_lists)),
+            umkm=format_number(len(umkm_lists)),
+        ),
+        markup=False,
+        highlight=False,
     )
 
 
@@ -376,11 +384,11 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
 
     umkm, firms = load_profiles(args)
     day = _day(args)
-    with console.status("loading plan and event"):
+    with console.status(t("cli.status.loading_plan_event")):
         event = load_event(args.event, umkm, firms)
         plan = _read_plan(args.plan)
         windows = load_availability(args.availability, event) if args.availability else None
-    with console.status(f"timetabling {len(plan):,} meetings"):
+    with console.status(t("cli.status.timetabling", n=format_number(len(plan)))):
         frame, tt = schedule_plan(
             plan, event, day, tables=args.tables, availability=windows, umkm=umkm, firms=firms
         )
@@ -388,7 +396,6 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
     if args.pack:
         _write_pack(args, frame, event, umkm, firms)
     from matcher.i18n import format_number as n_
-    from matcher.i18n import t
 
     table = Table(title=t("event.cli.timetable_title", out=args.out), show_header=False)
     table.add_row(
@@ -411,12 +418,14 @@ def cmd_schedule_event(args: argparse.Namespace) -> int:
     out.print(table)
     left = frame[frame["slot"].isna()]
     if len(left):
-        console.print(f"[red]{len(left)} meeting(s) could not be placed:[/]")
+        console.print(f"[red]{t('event.cli.unplaced', n=n_(len(left)))}[/]")
         for r in left.head(20).itertuples():
             console.print(f"  {r.umkm_id} ({r.umkm_name}) - {r.firm_id} ({r.firm_name}): {r.note}")
         if len(left) > 20:
             console.print(
-                f"  ... and {len(left) - 20} more (rows with status 'unplaced' in {args.out})"
+                "  " + t("event.cli.unplaced_more", n=n_(len(left) - 20), path=args.out),
+                markup=False,
+                highlight=False,
             )
     return 0
 
@@ -492,7 +501,7 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
 
     umkm, firms = load_profiles(args)
     now = parse_clock(args.now, "--now")
-    with console.status("loading schedule and event"):
+    with console.status(t("cli.status.loading_schedule_event")):
         event = load_event(args.event, umkm, firms)
         if args.walk_in:
             walk = load_event(args.walk_in, umkm, firms)
@@ -504,10 +513,10 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
             event = pd.concat([event, walk], ignore_index=True)
         schedule = _read_schedule(args.schedule)
         prefs = load_preferences(args.preferences, event) if args.preferences else None
-    with console.status("loading model"):
+    with console.status(t("cli.status.loading_model")):
         service = match_service(args, umkm, firms)
     u_ids, f_ids = event_sides(event)
-    with console.status("scoring the room"):
+    with console.status(t("cli.status.scoring_room")):
         scores = service.score_matrix(u_ids, f_ids)
     pm = preference_matrices(prefs, u_ids, f_ids)
     new, info = replan_schedule(
@@ -528,7 +537,6 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
     if args.pack:
         _write_pack(args, new, event, umkm, firms, service, prefs)
     from matcher.i18n import format_number as n_
-    from matcher.i18n import t
 
     table = Table(title=t("event.cli.replan_title", out=args.out), show_header=False)
     for key in ("held", "unchanged", "cancelled", "new"):
@@ -577,6 +585,4 @@ def _read_schedule(path: str):
 
 def _solver_text(method: str, seconds: float) -> str:
     """``hungarian, 0,03 detik``: the solver and its time in the reader's number format."""
-    from matcher.i18n import format_number, t
-
     return t("event.cli.solver_time", method=method, seconds=format_number(seconds, 2))
