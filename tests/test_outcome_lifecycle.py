@@ -29,6 +29,7 @@ from api.store.outcomes import (
 from matcher.cli import main as cli_main
 from matcher.data import lifecycle, loaders
 from matcher.data.errors import DataValidationError
+from matcher.i18n import text_in
 
 TOMORROW_PLUS = dt.date.today() + dt.timedelta(days=2)
 
@@ -417,6 +418,39 @@ def test_import_reports_rows_that_contradict_the_store(store, tmp_path):
         f"row 2: U1/F1 mou_signed 2025-02-10 is stored as outcome #{o.id} with "
         f"other values; not imported (correct outcome #{o.id} instead)"
     ]
+    assert text_in(result.conflicts[0], "id") == (
+        f"baris 2: U1/F1 mou_signed 2025-02-10 sudah tersimpan sebagai hasil #{o.id} dengan "
+        f"nilai lain; tidak diimpor (koreksi hasil #{o.id} saja)"
+    )
+
+
+def test_cli_import_says_what_it_left_out_in_the_readers_words(
+    store, tmp_path, database_url, capsys, monkeypatch
+):
+    with store.transaction() as s:
+        o, _ = _rec(s, "mou_signed", dt.date(2025, 2, 10), contract_value_idr=5e8)
+    row = dict(
+        umkm_id="U1", firm_id="F1", stage="mou_signed", date="2025-02-10", contract_value_idr="6e8"
+    )
+    path = _write(tmp_path, "out.csv", [row])
+    argv = ["import", "outcomes", str(path), "--database-url", database_url]
+    assert cli_main(argv) == 0
+    said = capsys.readouterr()
+    assert (
+        f"tidak diimpor: baris 2: U1/F1 mou_signed 2025-02-10 sudah tersimpan sebagai hasil #{o.id}"
+        in said.err
+    )
+    assert (
+        said.out.strip()
+        == "outcomes: 1 baris dibaca, 0 ditambahkan, 1 tidak diimpor (bertentangan)"
+    )
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    assert cli_main(argv) == 0
+    said = capsys.readouterr()
+    assert (
+        f"not imported: row 2: U1/F1 mou_signed 2025-02-10 is stored as outcome #{o.id}" in said.err
+    )
+    assert said.out.strip() == "outcomes: 1 rows read, 0 appended, 1 not imported (conflicting)"
 
 
 def test_cli_import_of_a_future_dated_file_exits_2_naming_the_row(

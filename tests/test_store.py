@@ -162,7 +162,7 @@ def test_import_profiles_upserts(store, tmp_path, database_url, capsys):
         [dict(firm_id="F9", name="N", investment_type="pma", needs="kopi", province="Aceh")],
     )
     assert cli_main(["import", "firms", str(path), "--database-url", database_url]) == 0
-    assert "1 rows read, 1 upserted" in capsys.readouterr().out
+    assert "firms: 1 baris dibaca, 1 disimpan atau diperbarui" in capsys.readouterr().out
     with store.session() as s:
         (firm,) = load_frame(s, FIRMS).itertuples()
         assert (firm.investment_type, firm.max_partners) == ("PMA", 3)

@@ -673,8 +673,12 @@ def append_imported_outcomes(
     clash_id = clash["id"].to_numpy()
     conflict = ~same & pd.notna(clash_id)
     conflicts = [
-        f"row {int(r)}: {u}/{f} {s} {d:%Y-%m-%d} is stored as outcome #{int(i)} with other "
-        f"values; not imported (correct outcome #{int(i)} instead)"
+        Message(
+            "outcomes.import.stored_other",
+            row=int(r),
+            pair=f"{u}/{f} {s} {d:%Y-%m-%d}",
+            id=int(i),
+        )
         for r, u, f, s, d, i in zip(
             rows["file_row"][conflict],
             rows["umkm_id"][conflict],
@@ -691,8 +695,12 @@ def append_imported_outcomes(
         for r in new[again].itertuples(index=False):
             kept = int(kept_rows.loc[(r.umkm_id, r.firm_id, r.stage, r.date)])
             conflicts.append(
-                f"row {r.file_row}: {r.umkm_id}/{r.firm_id} {r.stage} {r.date:%Y-%m-%d} "
-                f"is also in row {kept} with other values; row {kept} imported"
+                Message(
+                    "outcomes.import.twice_in_file",
+                    row=r.file_row,
+                    pair=f"{r.umkm_id}/{r.firm_id} {r.stage} {r.date:%Y-%m-%d}",
+                    kept=kept,
+                )
             )
     new = new[~again]
     records = [

@@ -7,6 +7,7 @@ Every command reads the same settings as the server (``MATCHER_HOME``,
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.table import Table
 
 from matcher.cli._common import (
@@ -19,6 +20,8 @@ from matcher.cli._common import (
     print_warnings,
     settings,
 )
+from matcher.i18n import format_number as n_
+from matcher.i18n import t, text_in
 
 
 def register(subparsers) -> None:
@@ -157,7 +160,7 @@ def _import(args) -> int:
     new = not store_exists(url)
     store = open_store(args, create=True)
     try:
-        with err.status(f"validating and importing {args.file} ..."):
+        with err.status(t("cli.status.importing", path=args.file)):
             result = import_file(store, args.kind, args.file)
     except BaseException:
         store.dispose()
@@ -167,15 +170,24 @@ def _import(args) -> int:
     store.dispose()
     print_warnings(result.warnings, most=10)
     for line in result.conflicts[:20]:
-        err.print(f"[yellow]not imported:[/] {line}", highlight=False)
+        err.print(
+            f"[yellow]{t('cli.import.not_imported')}:[/] {escape(text_in(line))}", highlight=False
+        )
     if len(result.conflicts) > 20:
-        err.print(f"[yellow]… and {len(result.conflicts) - 20} more rows not imported[/]")
-    verb = "upserted" if args.kind in ("umkm", "firms") else "appended"
-    stored = f", {result.already_stored} already stored" if result.already_stored else ""
-    clashes = f", {len(result.conflicts)} not imported (conflicting)" if result.conflicts else ""
-    echo(
-        f"{args.kind}: {result.rows_in_file} rows read, {result.rows_written} {verb}{stored}{clashes}"
+        more = t("cli.import.more_not_imported", n=n_(len(result.conflicts) - 20))
+        err.print(f"[yellow]{escape(more)}[/]")
+    verb = "cli.import.upserted" if args.kind in ("umkm", "firms") else "cli.import.appended"
+    line = t(
+        "cli.import.done",
+        kind=args.kind,
+        read=n_(result.rows_in_file),
+        written=t(verb, n=n_(result.rows_written)),
     )
+    if result.already_stored:
+        line += t("cli.import.already_stored", n=n_(result.already_stored))
+    if result.conflicts:
+        line += t("cli.import.conflicting", n=n_(len(result.conflicts)))
+    echo(line)
     return 0
 
 
@@ -201,8 +213,15 @@ def _accounts_add(args) -> int:
             scope = f"{account.province}/{account.regency}" if account.regency else account.province
     finally:
         store.dispose()
-    echo(f"account {args.name!r} ({args.role}{', ' + scope if scope else ''}) created.")
-    echo("API key (shown only now; send it as the X-API-Key header):")
+    echo(
+        t(
+            "cli.accounts.created",
+            name=repr(args.name),
+            role=args.role,
+            scope=", " + scope if scope else "",
+        )
+    )
+    echo(t("cli.accounts.key"))
     echo(key)
     return 0
 
@@ -216,9 +235,14 @@ def _accounts_list(args) -> int:
             accounts = list_accounts(session)
     finally:
         store.dispose()
-    table = Table("name", "role", "region", "key prefix", "created", "revoked")
+    table = Table(
+        *(
+            t(f"cli.accounts.col.{c}")
+            for c in ("name", "role", "region", "key_prefix", "created", "revoked")
+        )
+    )
     for a in accounts:
-        region = "/".join(p for p in (a.province, a.regency) if p) or "(all)"
+        region = "/".join(p for p in (a.province, a.regency) if p) or t("cli.accounts.all")
         table.add_row(
             a.name,
             a.role,
@@ -240,5 +264,5 @@ def _accounts_revoke(args) -> int:
             revoke_account(session, args.name)
     finally:
         store.dispose()
-    echo(f"account {args.name!r} revoked; its key no longer works")
+    echo(t("cli.accounts.revoked", name=repr(args.name)))
     return 0
