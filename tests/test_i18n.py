@@ -41,6 +41,19 @@ def test_t_picks_language_and_formats(monkeypatch):
         t("no.such.key")
 
 
+def test_a_commands_lang_is_the_default_while_it_runs(monkeypatch):
+    from matcher.i18n.catalogue import command_lang
+
+    monkeypatch.delenv("MATCHER_LANG", raising=False)
+    with command_lang("en"):
+        assert t("common.stage.declined") == "declined"
+        assert format_number(1500) == "1,500"
+        assert t("common.stage.declined", "id") == "ditolak"  # an explicit language wins
+    with command_lang(None):  # no --lang: $MATCHER_LANG, else Indonesian
+        assert t("common.stage.declined") == "ditolak"
+    assert t("common.stage.declined") == "ditolak"
+
+
 @pytest.mark.parametrize(
     "value, text",
     [

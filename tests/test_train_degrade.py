@@ -81,6 +81,28 @@ def test_retrain_on_one_event_writes_a_plain_report(tmp_path):
     assert "No held-out" not in report
 
 
+@pytest.mark.slow  # trains a model
+def test_retrain_with_lang_en_says_its_steps_and_decision_in_english(cli_world, tmp_path, capsys):
+    from matcher.cli import main
+
+    outcomes = pd.read_csv(cli_world / "outcomes.csv", dtype=str, keep_default_na=False)
+    one = outcomes[outcomes["event_id"] == outcomes["event_id"].iloc[-1]]  # one event only
+    one.to_csv(tmp_path / "outcomes.csv", index=False)
+    files = ["--umkm", str(cli_world / "umkm.csv"), "--firms", str(cli_world / "firms.csv")]
+    files += ["--outcomes", str(tmp_path / "outcomes.csv")]
+    argv = ["retrain", *files, "--registry", str(tmp_path / "reg"), "--lang", "en"]
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    # the library's progress lines follow --lang too, not only the command's own
+    assert "fitting feature pipeline" in said.err and "menyiapkan" not in said.err
+    assert said.out.startswith("promoted v") and "outcomes come from one event" in said.out
+    argv[-1], argv[-3] = "id", str(tmp_path / "reg-id")
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    assert "menyiapkan pipeline fitur" in said.err and "fitting" not in said.err
+    assert "dipromosikan" in said.out and "outcomes" not in said.out
+
+
 @pytest.mark.parametrize(
     "n, declined, message",
     [(5, False, "at least 10 outcomes"), (40, True, "all 40 outcomes are 'declined'")],

@@ -14,6 +14,7 @@ import sys
 
 from matcher.data.errors import DataValidationError, MatcherError
 from matcher.i18n import t, text_in
+from matcher.i18n.catalogue import command_lang
 
 # Command-group modules, in the order they appear in --help. A module that is not
 # present yet is skipped, so groups can land one by one.
@@ -91,7 +92,8 @@ def main(argv: list[str] | None = None, *, services=None) -> int:
         return 0
     lang = getattr(args, "lang", None)  # a command's --lang, else $MATCHER_LANG, else id
     try:
-        return int(args.handler(args) or 0)
+        with command_lang(lang):  # what the library says on the way, in --lang too
+            return int(args.handler(args) or 0)
     except DataValidationError as exc:  # grouped by kind unless --all-errors
         summary = exc.summary(all_problems=getattr(args, "all_errors", False), lang=lang)
         print(f"{t('cli.error', lang)}: {summary}", file=sys.stderr)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from importlib import resources
 
@@ -16,10 +19,28 @@ class CatalogueError(ValueError):
     """The shipped catalogue itself is broken (a developer's mistake, not a user's)."""
 
 
+# The language a running CLI command was asked for (its --lang): see command_lang.
+_COMMAND_LANG: ContextVar[str | None] = ContextVar("matcher_command_lang", default=None)
+
+
 def current_lang(lang: str | None = None) -> str:
-    """``lang`` if given, else ``$MATCHER_LANG``, else Indonesian; unknown values fall back to Indonesian."""
-    value = (lang or os.environ.get(LANG_ENV) or DEFAULT_LANG).strip().lower()[:2]
+    """``lang`` if given, else the running command's ``--lang`` (:func:`command_lang`), else
+    ``$MATCHER_LANG``, else Indonesian; unknown values fall back to Indonesian."""
+    value = lang or _COMMAND_LANG.get() or os.environ.get(LANG_ENV) or DEFAULT_LANG
+    value = value.strip().lower()[:2]
     return value if value in LANGUAGES else DEFAULT_LANG
+
+
+@contextmanager
+def command_lang(lang: str | None) -> Iterator[None]:
+    """Within the block, ``lang`` (when given) is the default language: a command's
+    ``--lang`` reaches what the library says on its way (progress lines, warnings,
+    reasons), not only the lines the command renders itself."""
+    token = _COMMAND_LANG.set(lang)
+    try:
+        yield
+    finally:
+        _COMMAND_LANG.reset(token)
 
 
 def _flatten(table: dict, prefix: str, out: dict, source: str) -> None:
