@@ -37,6 +37,24 @@ def test_init_creates_the_store_and_then_commands_find_it(tmp_path, capsys, monk
     assert code == 0
 
 
+def test_accounts_say_what_they_did_in_the_readers_words(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATCHER_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "h"))
+    assert _run(capsys, "init")[0] == 0
+    code, text = _run(capsys, "accounts", "add", "ani", "--role", "facilitator", "--region", "35")
+    assert code == 0 and "akun 'ani' (facilitator, Jawa Timur) dibuat." in text
+    assert "Kunci API (hanya ditampilkan sekarang; kirim sebagai header X-API-Key):" in text
+    code, text = _run(capsys, "accounts", "list")
+    assert code == 0 and "awalan kunci" in text and "dicabut" in text
+    code, text = _run(capsys, "accounts", "revoke", "ani")
+    assert text.strip() == "akun 'ani' dicabut; kuncinya tidak berlaku lagi"
+    monkeypatch.setenv("MATCHER_LANG", "en")
+    code, text = _run(capsys, "accounts", "add", "budi", "--role", "admin")
+    assert code == 0 and text.startswith("account 'budi' (admin) created.\nAPI key (shown only now")
+    code, text = _run(capsys, "accounts", "list")
+    assert "key prefix" in text and "(all)" in text
+
+
 def test_import_creates_the_store_and_says_so(tmp_path, capsys, monkeypatch):
     from tests.conftest import TINY_UMKM
 
