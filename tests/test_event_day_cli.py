@@ -257,4 +257,7 @@ def test_replan_event_keeps_held_meetings_and_marks_changes(cli_world, tmp_path,
     assert len(added) and newcomer in set(added["firm_id"])
     assert (added["start"] >= "09:20").all()
     _clash_free(new[new["status"] != "cancelled"])
-    assert "Beri tahu peserta berikut" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "Beri tahu peserta berikut" in said
+    first = added.iloc[0]
+    assert f"{first['start']}-{first['end']} meja {first['table']}: " in said

@@ -556,8 +556,10 @@ def cmd_replan_event(args: argparse.Namespace) -> int:
         out.print(f"[bold]{t('event.cli.tell')}[/]")
         for r in changed.itertuples():
             out.print(
-                f"  {r.status:9} {r.start}-{r.end} meja {r.table}: {r.umkm_name} "
-                f"({r.umkm_id}) - {r.firm_name} ({r.firm_id})"
+                f"  {r.status:9} {r.start}-{r.end} {t('event.cli.table', n=r.table)}: "
+                f"{r.umkm_name} ({r.umkm_id}) - {r.firm_name} ({r.firm_id})",
+                markup=False,
+                highlight=False,
             )
     return 0
 
