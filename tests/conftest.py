@@ -157,6 +157,18 @@ def tiny_world() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 # -- a stand-in registry serving the shared fake model (tests/fakes.py) -------------------
+def store_with_profiles(url: str, world):
+    """A store at ``url`` holding ``world``'s (UMKM, firms) profiles; the caller disposes it."""
+    from api.store import FIRMS, UMKM, Store, upsert_profiles
+
+    store = Store(url)
+    umkm, firms = world
+    with store.transaction() as session:
+        upsert_profiles(session, umkm, UMKM)
+        upsert_profiles(session, firms, FIRMS)
+    return store
+
+
 @pytest.fixture
 def fake_source() -> FakeModelSource:
     return FakeModelSource()

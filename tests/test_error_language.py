@@ -10,6 +10,7 @@ import pytest
 from matcher.cli import main
 from matcher.data.errors import MatcherError
 from matcher.i18n import text_in
+from tests.conftest import store_with_profiles
 
 
 def _said(call) -> tuple[str, str]:
@@ -115,13 +116,7 @@ def test_unknown_ids_say_what_they_name_in_the_readers_words():
 # -- the outcome store and retraining -----------------------------------------------------------
 @pytest.fixture
 def store(tmp_path, tiny_world):
-    from api.store import FIRMS, UMKM, Store, upsert_profiles
-
-    s = Store(f"sqlite:///{tmp_path / 'm.db'}")
-    umkm, firms = tiny_world
-    with s.transaction() as session:
-        upsert_profiles(session, umkm, UMKM)
-        upsert_profiles(session, firms, FIRMS)
+    s = store_with_profiles(f"sqlite:///{tmp_path / 'm.db'}", tiny_world)
     yield s
     s.dispose()
 

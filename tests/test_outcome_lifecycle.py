@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from api.store import FIRMS, UMKM, Store, upsert_profiles
 from api.store.importer import import_file
 from api.store.models import Outcome
 from api.store.outcomes import (
@@ -30,17 +29,14 @@ from matcher.cli import main as cli_main
 from matcher.data import lifecycle, loaders
 from matcher.data.errors import DataValidationError
 from matcher.i18n import text_in
+from tests.conftest import store_with_profiles
 
 TOMORROW_PLUS = dt.date.today() + dt.timedelta(days=2)
 
 
 @pytest.fixture
 def store(database_url, tiny_world):
-    s = Store(database_url)
-    umkm, firms = tiny_world
-    with s.transaction() as session:
-        upsert_profiles(session, umkm, UMKM)
-        upsert_profiles(session, firms, FIRMS)
+    s = store_with_profiles(database_url, tiny_world)
     yield s
     s.dispose()
 
