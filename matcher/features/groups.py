@@ -553,7 +553,8 @@ def _text_locality_only(cols: Columns) -> Columns:
 
 def _prior_without_partners(got: Columns, cols: Columns) -> Columns:
     # the prior as before partner profiles joined its product match (the trees keep them)
-    blind = {**cols, "partner_word_cos": np.nan, "partner_concept_cos": np.nan}
+    unknown = np.full_like(cols["partner_word_cos"], np.nan)
+    blind = {**cols, "partner_word_cos": unknown, "partner_concept_cos": unknown}
     return {"prior_fit": prior_fit(blind)}
 
 
