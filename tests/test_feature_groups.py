@@ -367,19 +367,3 @@ def test_an_ablation_switches_its_choice_off_and_the_prior_follows(world):
     np.testing.assert_array_equal(off[:, untouched], full[:, untouched])
     with pytest.raises(ValueError, match="unknown ablation"):
         G.check_ablations(["kbli_form_words"])
-
-
-def test_the_prior_without_partners_ablation_changes_only_the_prior(world):
-    """``partners_in_prior``: the prior as if no firm had partners, the partner columns the
-    trees read left as they are."""
-    builder, U, F, _ = world
-    full = builder.block(U, F, np.arange(U.n))
-    blind = builder.set_params(ablate=("partners_in_prior",)).block(U, F, np.arange(U.n))
-    builder.set_params(ablate=())
-    j = FEATURE_NAMES.index
-    cols = {n: full[:, j(n)].copy() for n in FEATURE_NAMES}
-    cols["partner_word_cos"][:] = np.nan
-    cols["partner_concept_cos"][:] = np.nan
-    np.testing.assert_allclose(blind[:, j("prior_fit")], G.prior_fit(cols), rtol=1e-6)
-    others = [k for k in range(len(FEATURE_NAMES)) if k != j("prior_fit")]
-    np.testing.assert_array_equal(blind[:, others], full[:, others])

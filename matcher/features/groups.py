@@ -553,8 +553,7 @@ def _text_locality_only(cols: Columns) -> Columns:
 
 def _prior_without_partners(got: Columns, cols: Columns) -> Columns:
     # the prior as before partner profiles joined its product match (the trees keep them)
-    unknown = np.full_like(cols["partner_word_cos"], np.nan)
-    blind = {**cols, "partner_word_cos": unknown, "partner_concept_cos": unknown}
+    blind = {**cols, "partner_word_cos": np.nan, "partner_concept_cos": np.nan}
     return {"prior_fit": prior_fit(blind)}
 
 
