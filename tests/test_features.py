@@ -124,23 +124,6 @@ def test_prior_is_a_product_of_conditions():
     assert prior_fit(_cols())[0] == 0.0
 
 
-def test_prior_reads_the_need_as_the_firms_past_partners_met_it():
-    """A vague need ("bahan baku", no code) that the firm's partners made concrete: the
-    product match reads what they made, at 0.8 of the firm's own words; no partner yet
-    (missing) reads as no evidence, never as a mismatch."""
-    vague = prior_fit(_cols())[0]
-    like_partners = prior_fit(_cols(partner_concept_cos=1.0))[0]
-    like_partners_words = prior_fit(_cols(partner_word_cos=0.5))[0]
-    own_words = prior_fit(_cols(concept_cos=1.0))[0]
-    assert vague == 0.0
-    assert like_partners == pytest.approx(0.75 * 0.8)  # TEXT_SHARE x PARTNER_IN_PRIOR
-    assert like_partners_words == pytest.approx(0.75 * 0.4)
-    assert like_partners < own_words == pytest.approx(0.75)
-    no_partner = _cols(concept_cos=0.6)
-    no_partner["partner_concept_cos"] = np.array([np.nan])
-    assert prior_fit(no_partner)[0] == pytest.approx(0.75 * 0.6)
-
-
 def test_prior_reads_locality_from_the_umkm_kbli_first():
     far = np.log1p(1000.0)
     # the text says "ships anywhere" but the KBLI says catering: the KBLI wins

@@ -46,9 +46,6 @@ TEXT_SHARE, KBLI_SHARE = 0.75, 0.25
 MISSING_RELEVANT_CERT = 0.1
 MISSING_OTHER_CERT = 0.3
 SCALE_STEP_PENALTY = 0.25  # prior lost per step between the UMKM's scale and the one asked
-# How far products like those of a firm's past partners count as meeting its need in the
-# prior, against its own words (1): a little less, as partners also made other things.
-PARTNER_IN_PRIOR = 0.8
 MIN_CAPACITY_FACTOR = 0.1  # floor of the capacity factor (a small supplier may still serve)
 # Pairs per feature block when scoring: 2,000,000 x ~46 float32 features is ~370 MB.
 MAX_PAIRS_PER_BLOCK = 2_000_000
@@ -416,8 +413,6 @@ _PRIOR_READS = (
     "n_missing_certs",
     "scale_gap",
     "log_capacity_to_budget",
-    "partner_word_cos",
-    "partner_concept_cos",
 )
 
 
@@ -428,8 +423,7 @@ def prior_fit(cols: Mapping[str, np.ndarray]) -> np.ndarray:
     the product meets the need (text, then KBLI), the distance is bearable *for this
     product* (local goods lose value with distance, crafts hardly), required certificates
     that apply to the product are held, the scale is the one asked for and the UMKM can
-    deliver what one partner slot is worth. The product match reads the firm's words and
-    what its past partners made (partner profiles). Constants are round domain guesses, not fitted
+    deliver what one partner slot is worth. Constants are round domain guesses, not fitted
     (named at the top of this module); the trees learn how much to trust this prior next
     to the raw features. Reads only the features in ``_PRIOR_READS``.
     """
@@ -440,9 +434,6 @@ def prior_fit(cols: Mapping[str, np.ndarray]) -> np.ndarray:
             0.3 * np.nan_to_num(cols["related_group_cover"]),
             cols["word_cos"],
             0.8 * cols["char_cos"],
-            # the need as the firm's past partners met it (missing: no partner yet)
-            PARTNER_IN_PRIOR * np.nan_to_num(cols["partner_word_cos"]),
-            PARTNER_IN_PRIOR * np.nan_to_num(cols["partner_concept_cos"]),
         ]
     )
     level = np.fmax.reduce(
@@ -551,15 +542,6 @@ def _text_locality_only(cols: Columns) -> Columns:
     return {**cols, "kbli_locality": nan, "local_far": cols["distance_x_locality"]}
 
 
-def _prior_without_partners(got: Columns, cols: Columns) -> Columns:
-    # the prior as before partner profiles joined its product match (the trees keep them)
-    blind = {**cols, "partner_word_cos": np.nan, "partner_concept_cos": np.nan}
-    return {"prior_fit": prior_fit(blind)}
-
-
-_prior_without_partners.reads_inputs = True
-
-
 # A modelling choice and how to switch it off: (the group whose columns it changes, the
 # change). Measured by bench/bench_quality.py --ablate NAME (the final code with one choice
 # off); every group can also be switched off whole (all its columns 0) by its name.
@@ -576,7 +558,6 @@ ABLATIONS: dict[str, tuple[str, Callable[[Columns], Columns]]] = {
     "kbli_locality": ("geo", _text_locality_only),
     **{g.name: (g.name, _zero(*g.names)) for g in GROUPS if g.name != "prior"},
     "prior": ("prior", _zero("prior_fit")),
-    "partners_in_prior": ("prior", _prior_without_partners),
 }
 
 
@@ -606,8 +587,7 @@ def assemble(block: PairBlock, groups=GROUPS, ablate=()) -> np.ndarray:
     for g in groups:
         got = g(block, cols)
         for change in changes.get(g.name, ()):
-            # a change that needs the earlier columns too (e.g. the prior recomputed) says so
-            got = change(got, cols) if getattr(change, "reads_inputs", False) else change(got)
+            got = change(got)
         for values in got.values():
             out[j] = values
             j += 1
