@@ -22,6 +22,17 @@ def test_outcome_dates_outside_the_range_are_422(api, date):
     resp = api.post("/outcomes", json=_outcome(date=date))
     assert resp.status_code == 422, resp.text
     assert "2000-01-01" in resp.json()["detail"]
+    assert f"tanggal {date}: seharusnya tanggal dari 2000-01-01" in resp.json()["detail"]
+
+
+def test_a_planned_date_outside_its_range_is_said_in_the_readers_language(api):
+    """A follow-up's next date (an event date: up to three years ahead) refused in
+    Indonesian by default and in English on request, from the catalogue."""
+    body = {"umkm_id": "U1", "firm_id": "F1", "status": "contacted", "next_date": "2300-01-01"}
+    said = api.post("/followups", json=body).json()["detail"]
+    assert "tanggal 2300-01-01: seharusnya tanggal dari 2000-01-01" in said, said
+    said_en = api.post("/followups?lang=en", json=body).json()["detail"]
+    assert "date 2300-01-01: expected a date from 2000-01-01" in said_en, said_en
 
 
 def test_outcome_dated_the_day_after_tomorrow_is_422_and_tomorrow_201(api):
