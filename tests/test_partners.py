@@ -52,11 +52,3 @@ def test_partners_weigh_by_grade(sides):
     kbli_share = X[:, 0, 2]
     np.testing.assert_allclose(kbli_share, [0.75, 0.25], atol=1e-5)
     assert X[0, 0, 0] > X[1, 0, 0]
-
-
-def test_a_model_without_profiles_gives_missing_values(sides):
-    features, U, F = sides
-    h = _history(features, U, F, np.array([0]), np.array([0]), np.array([3.0]))
-    del h.partners_
-    X = features.block(U, F, np.array([0]), history=h)[:, COLS]
-    assert np.isnan(X).all()

@@ -23,7 +23,6 @@ from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from matcher.data import certificates
 from matcher.data.schema import CERTIFICATIONS
@@ -357,11 +356,7 @@ def history_features(b: PairBlock, _) -> Columns:
         logn = np.where(known, h.firm_stats_["log_outcomes"].to_numpy()[pos], 0.0)
         return mean, logn
 
-    # cached with the statistics it came from: another fit_history gives new ones
-    hit = f.cache.get("history")
-    if hit is None or hit[0] is not h.firm_stats_:
-        hit = f.cache["history"] = (h.firm_stats_, *track_record())
-    _, mean, logn = hit
+    mean, logn = f.learned("history", h.firm_stats_, track_record)
     return {"firm_mean_grade": mean[None, :], "firm_log_outcomes": logn[None, :]}
 
 
@@ -374,25 +369,15 @@ def partner_features(b: PairBlock, _) -> Columns:
     """The UMKM's products against what the firm's past partners supply (their
     grade-weighted centroid, :mod:`matcher.features.partners`): words, glossary concepts and
     KBLI golongan; missing for a firm with no partner yet (learned out-of-fold)."""
-    f, profiles = b.f, getattr(b.h, "partners_", None)
-    nb = len(b.u_idx)
-    if profiles is None:  # a model saved before partner profiles: nothing known
-        nan = np.full((nb, f.n), np.nan, np.float32)
-        return {"partner_word_cos": nan, "partner_concept_cos": nan, "partner_kbli": nan}
-    # aligned to this firm side once per fitted profiles (another fit gives new ones)
-    hit = f.cache.get("partners")
-    if hit is None or hit[0] is not profiles:
-        hit = f.cache["partners"] = (profiles, profiles.aligned(f.ids))
-    p = hit[1]
+    p = b.f.learned("partners", b.h.partners_, lambda: b.h.partners_.aligned(b.f.ids))
     known = p["known"][None, :]
-    concepts = normalize(b.rows(b.U.text.concepts))
 
     def masked(m):
         return np.where(known, m.toarray(), np.nan)
 
     return {
         "partner_word_cos": masked(b.rows(b.U.text.words) @ p["words_T"]),
-        "partner_concept_cos": masked(concepts @ p["concepts_T"]),
+        "partner_concept_cos": masked(b.rows(b.U.concepts_l2()) @ p["concepts_T"]),
         "partner_kbli": masked(b.rows(b.U.kbli3) @ p["kbli3_T"]),
     }
 

@@ -214,6 +214,19 @@ class EncodedSide:
             hit = self.cache[key] = compute()
         return hit
 
+    def learned(self, key, fitted, compute):
+        """``compute()`` for this side from a learned part ``fitted`` (firm statistics,
+        partner profiles), cached until another fit replaces ``fitted`` (training learns
+        them per fold, a retrain anew)."""
+        hit = self.cache.get(key)
+        if hit is None or hit[0] is not fitted:
+            hit = self.cache[key] = (fitted, compute())
+        return hit[1]
+
+    def concepts_l2(self) -> sp.csr_matrix:
+        """The glossary-concept rows L2-normalised, cached (cosines with partner profiles)."""
+        return self.memo("concepts_l2", lambda: normalize(self.text.concepts).tocsr())
+
     def T(self, key: str, matrix: sp.csr_matrix) -> sp.csr_matrix:
         """``matrix.T`` as CSR, cached (transposing 20,000 firms per request would cost
         more than the products themselves)."""

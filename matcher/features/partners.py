@@ -49,7 +49,7 @@ class PartnerProfiles(BaseEstimator):
         W = W[has]
         self.ids_ = pd.Index(np.asarray(F.ids)[has])
         self.words_ = normalize(W @ U.text.words).astype(np.float32).tocsr()
-        self.concepts_ = normalize(W @ normalize(U.text.concepts)).astype(np.float32).tocsr()
+        self.concepts_ = normalize(W @ U.concepts_l2()).astype(np.float32).tocsr()
         self.kbli3_ = normalize(W @ U.kbli3, norm="l1").astype(np.float32).tocsr()
         return self
 
