@@ -22,7 +22,8 @@ def test_outcome_dates_outside_the_range_are_422(api, date):
     resp = api.post("/outcomes", json=_outcome(date=date))
     assert resp.status_code == 422, resp.text
     assert "2000-01-01" in resp.json()["detail"]
-    assert f"tanggal {date}: seharusnya tanggal dari 2000-01-01" in resp.json()["detail"]
+    assert resp.json()["detail"].startswith("date: seharusnya tanggal dari 2000-01-01")
+    assert f"(tertulis '{date}')" in resp.json()["detail"]
 
 
 def test_a_planned_date_outside_its_range_is_said_in_the_readers_language(api):
@@ -30,9 +31,10 @@ def test_a_planned_date_outside_its_range_is_said_in_the_readers_language(api):
     Indonesian by default and in English on request, from the catalogue."""
     body = {"umkm_id": "U1", "firm_id": "F1", "status": "contacted", "next_date": "2300-01-01"}
     said = api.post("/followups", json=body).json()["detail"]
-    assert "tanggal 2300-01-01: seharusnya tanggal dari 2000-01-01" in said, said
+    assert "seharusnya tanggal dari 2000-01-01" in said and "'2300-01-01'" in said, said
     said_en = api.post("/followups?lang=en", json=body).json()["detail"]
-    assert "date 2300-01-01: expected a date from 2000-01-01" in said_en, said_en
+    assert "expected a date from 2000-01-01" in said_en, said_en
+    assert "seharusnya" not in said_en
 
 
 def test_outcome_dated_the_day_after_tomorrow_is_422_and_tomorrow_201(api):

@@ -531,7 +531,7 @@ def test_api_refuses_a_future_date_and_names_the_field(api):
         },
     )
     assert resp.status_code == 422
-    assert resp.json()["detail"].startswith("date: Value error, expected a date from 2000-01-01")
+    assert resp.json()["detail"].startswith("date: seharusnya tanggal dari 2000-01-01")
     assert api.get("/umkm/U1/outcomes").json() == []
 
 

@@ -210,9 +210,7 @@ def check_date(value: dt.date | None, today_: dt.date | None = None) -> dt.date 
     """``value`` unchanged, or ValueError (for pydantic validators and outcome flows)."""
     problem = date_problem(value, today_)
     if problem:
-        raise ValueError(
-            Message("data.rule.date_expected", expected=problem, got=value.isoformat())
-        )
+        raise ValueError(Message("data.rule.date_expected", expected=problem))
     return value
 
 
@@ -235,9 +233,7 @@ def check_event_date(value: dt.date | None, today_: dt.date | None = None) -> dt
     """An event's date: from :data:`DATE_MIN` to three years ahead (ValueError otherwise)."""
     problem = event_date_problem(value, today_)
     if problem:
-        raise ValueError(
-            Message("data.rule.date_expected", expected=problem, got=value.isoformat())
-        )
+        raise ValueError(Message("data.rule.date_expected", expected=problem))
     return value
 
 
